@@ -1,0 +1,41 @@
+"""circflow: optimise the circular economy of an industrial park.
+
+A park file (YAML) describes enterprises and the by-products, waste heat and water they
+supply and demand; circflow finds which symbiosis links to build and how much flows over
+them, minimising annualised cost and CO2 against the status quo (SPEC.md).
+
+>>> import circflow
+>>> park = circflow.load_park("parks/tiny.yaml")            # doctest: +SKIP
+>>> result = circflow.optimize(park, objective="cost")       # doctest: +SKIP
+>>> result.status, result.kpis["total_cost"]                 # doctest: +SKIP
+"""
+
+from circflow._version import __version__
+from circflow.exceptions import CircflowError, InfeasibleError, ParkError, Problem, SolverError
+from circflow.load import load_park, park_from_dict
+from circflow.optimize import optimize
+from circflow.results import Result
+from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply
+from circflow.solve import SolverProfile, Status
+
+__all__ = [
+    "CircflowError",
+    "Demand",
+    "Enterprise",
+    "InfeasibleError",
+    "Link",
+    "Mode",
+    "Park",
+    "ParkError",
+    "Problem",
+    "Resource",
+    "Result",
+    "SolverError",
+    "SolverProfile",
+    "Status",
+    "Supply",
+    "__version__",
+    "load_park",
+    "optimize",
+    "park_from_dict",
+]

@@ -1,0 +1,304 @@
+"""The ``circflow`` command: a thin layer over the Python API (SPEC 5).
+
+Last stage; nothing imports it. Each command parses its arguments, calls the library and
+formats the answer. Exit codes: 0 solved, 1 internal error, 2 invalid input, 3 infeasible,
+4 no feasible solution within the time limit. Progress and colour go to a terminal only;
+piped output is plain, and ``--quiet`` silences everything but errors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+import shutil
+import sys
+import traceback
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from circflow._version import __version__
+from circflow.catalog import data_dir
+from circflow.exceptions import CircflowError, ParkError, SolverError
+from circflow.load import load_park
+from circflow.network import build_network
+from circflow.optimize import optimize as run_optimize
+from circflow.results import Result
+from circflow.schema import Park
+from circflow.solve import Status
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+
+app = typer.Typer(
+    name="circflow",
+    help="Optimise the circular economy of an industrial park: which symbiosis links to build "
+    "(fly ash, gypsum, slag, reclaimed water, waste heat with heat pumps), minimising cost and CO2.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class ObjectiveName(StrEnum):
+    cost = "cost"
+    emissions = "emissions"
+
+
+_state: dict[str, Any] = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"circflow {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """circflow: industrial-park circular-economy optimiser."""
+    _state["debug"] = debug
+
+
+ParkPath = Annotated[pathlib.Path, typer.Argument(help="Park file (YAML).", show_default=False)]
+ScenarioOption = Annotated[
+    list[str] | None,
+    typer.Option("--scenario", "-s", help="Scenario of the park file to apply; repeat to stack them in order."),
+]
+
+
+@app.command()
+def optimize(
+    park_file: ParkPath,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Results folder [default: <park-stem>-results/].")] = None,
+    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions (then cost among the emission-optimal).")] = ObjectiveName.cost,
+    scenario: ScenarioOption = None,
+    carbon_price: Annotated[float | None, typer.Option(help="Carbon price, money per tCO2 (overrides the park).")] = None,
+    solver: Annotated[str, typer.Option(help="Solver profile: a name in solvers/ or a .yaml path.")] = "highs",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds before stopping with the best plan found.", min=0)] = None,
+    gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
+    write_model: Annotated[pathlib.Path | None, typer.Option(help="Also write the model to FILE.mps or FILE.lp.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Optimise a park and write its results folder."""
+    console = _console(quiet)
+    folder = output or pathlib.Path(f"{park_file.stem}-results")
+
+    def work() -> int:
+        with _progress(console) as stage:
+            stage("reading the park")
+            park = load_park(park_file, scenarios=scenario or [])
+            _refuse_foreign_folder(folder)
+            result = run_optimize(
+                park, objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
+                carbon_price=carbon_price, write_model=write_model, on_stage=stage,
+            )
+            stage("writing results")
+            result.save(folder)
+        _print_summary(console, result, folder)
+        return _exit_code(result)
+
+    raise typer.Exit(_guard(work, console))
+
+
+@app.command()
+def validate(
+    park_file: ParkPath,
+    scenario: ScenarioOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and warnings.")] = False,
+) -> None:
+    """Check a park file: errors (exit 2) and warnings, without optimising.
+
+    Without --scenario the base park and each of its scenarios are checked.
+    """
+    console = _console(False)
+
+    def work() -> int:
+        park = load_park(park_file, scenarios=scenario or [])
+        checks: list[tuple[str, Park]] = [(" + ".join(scenario) if scenario else "base", park)]
+        if not scenario:
+            checks += [(name, load_park(park_file, scenarios=[name])) for name in park.scenarios]
+        for label, variant in checks:
+            net = build_network(variant)
+            if not quiet or net.warnings:
+                console.print(f"{park_file} [{label}]: {len(variant.enterprises)} enterprises, "
+                              f"{len(net.supplies)} supplies, {len(net.demands)} demands, {len(net.links)} candidate links")
+            for warning in net.warnings:
+                console.print(f"  warning: {warning}", markup=False, highlight=False)
+        if not quiet:
+            console.print("valid")
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work, console))
+
+
+@app.command()
+def init(
+    path: Annotated[pathlib.Path, typer.Argument(help="Where to write the starter park.")] = pathlib.Path("park.yaml"),
+) -> None:
+    """Write a commented starter park that optimises as written."""
+    console = _console(False)
+
+    def work() -> int:
+        if path.exists():
+            msg = f"{path} exists already; nothing was written (give another path)"
+            raise ParkError(msg)
+        template = data_dir("parks") / "tiny.yaml"
+        shutil.copyfile(template, path)
+        console.print(f"wrote {path}; next: circflow optimize {path}")
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work, console))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the park file."""
+    typer.echo(json.dumps(Park.model_json_schema(by_alias=True), indent=1))
+
+
+def _guard(work: Callable[[], int], console: Console) -> int:
+    """Run a command body and turn circflow's errors into messages and exit codes."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        return work()
+    except ParkError as error:
+        for problem in error.problems:
+            err.print(f"error: {problem}", markup=False)
+        return EXIT_INPUT
+    except SolverError as error:
+        err.print(f"error: {error}", markup=False)
+        return EXIT_NO_SOLUTION if error.time_limit else EXIT_INTERNAL
+    except CircflowError as error:
+        err.print(f"error: {error}", markup=False)
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        return 130
+    except Exception as error:  # a bug: say so plainly, traceback on request
+        if _state["debug"]:
+            traceback.print_exc()
+        else:
+            err.print(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback; "
+                      "please report it)", markup=False)
+        return EXIT_INTERNAL
+
+
+def _refuse_foreign_folder(folder: pathlib.Path) -> None:
+    from circflow.results import is_results_folder  # noqa: PLC0415
+
+    if folder.exists() and not is_results_folder(folder):
+        msg = f"{folder} exists and is not a circflow results folder; nothing was written (choose another -o)"
+        raise ParkError(msg)
+
+
+def _exit_code(result: Result) -> int:
+    return {
+        Status.OPTIMAL: EXIT_OK,
+        Status.FEASIBLE: EXIT_OK,
+        Status.INFEASIBLE: EXIT_INFEASIBLE,
+        Status.TIME_LIMIT_NO_SOLUTION: EXIT_NO_SOLUTION,
+    }[result.status]
+
+
+def _console(quiet: bool) -> Console:
+    return Console(quiet=quiet, highlight=False, soft_wrap=not sys.stdout.isatty())
+
+
+class _progress:
+    """A spinner naming the current stage, on a terminal only."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.status = None
+
+    def __enter__(self) -> Callable[[str], None]:
+        if self.console.is_terminal and not self.console.quiet:
+            self.status = self.console.status("")
+            self.status.__enter__()
+
+        def stage(text: str) -> None:
+            if self.status is not None:
+                self.status.update(text + " ...")
+
+        return stage
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+
+def _money(value: float | None, currency: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:,.2f} {suffix} {currency}"
+    return f"{value:,.0f} {currency}"
+
+
+def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> None:
+    if console.quiet:
+        return
+    head = f"{result.park}: {result.status}"
+    if result.scenarios:
+        head += f" (scenarios: {', '.join(result.scenarios)})"
+    console.print(head, markup=False)
+    if result.status is Status.INFEASIBLE:
+        console.print("no plan meets the park's targets and forced links together:")
+        for line in result.diagnosis:
+            console.print(f"  - {line}", markup=False)
+        console.print(f"details: {folder / 'results.json'}")
+        return
+    if not result.is_ok:
+        console.print("the time limit ran out before any feasible plan was found; raise --time-limit")
+        return
+    k, cur = result.kpis, result.currency
+    gap = "" if not math.isfinite(result.gap) else f", gap {result.gap:.2%}"
+    unit = "tCO2/yr" if result.objective_name == "emissions" else cur
+    console.print(f"objective ({result.objective_name}): {result.objective:,.6g} {unit}{gap}", markup=False)
+    table = Table(show_edge=False, box=None, pad_edge=False)
+    table.add_column("per year")
+    table.add_column("plan", justify="right")
+    table.add_column("status quo", justify="right")
+    table.add_column("saving", justify="right")
+    base, save = k["baseline"], k["savings"]
+    table.add_row("total cost", _money(k["total_cost"], cur), _money(base["total_cost"], cur), _money(save["total_cost"], cur))
+    table.add_row("emissions (tCO2)", f"{k['emissions']:,.0f}", f"{base['emissions']:,.0f}", f"{save['emissions']:,.0f}")
+    console.print(table)
+    console.print(f"capex of new links: {_money(k['capex'], cur)} (annualised with O&M: {_money(k['annualized_capex'], cur)})")
+    if k["utilization"]:
+        shares = ", ".join(f"{r} {v:.0%}" for r, v in k["utilization"].items())
+        console.print(f"utilisation: {shares}", markup=False)
+    links = result.links
+    console.print(f"links in the plan: {result.links_built}")
+    if not links.empty:
+        shown = links.sort_values("flow_total", ascending=False).head(15)
+        lt = Table(show_edge=False, box=None, pad_edge=False)
+        for column, justify in (("link", "left"), ("type", "left"), ("km", "right"), ("flow/yr", "right"), ("COP", "right")):
+            lt.add_column(column, justify=justify)
+        for row in shown.to_dict("records"):
+            cop = "" if row["cop"] is None or (isinstance(row["cop"], float) and math.isnan(row["cop"])) else f"{row['cop']:.2f}"
+            tag = " (existing)" if row["existing"] else ""
+            lt.add_row(row["id"] + tag, row["type"], f"{row['length_km']:.1f}", f"{row['flow_total']:,.0f}", cop)
+        console.print(lt)
+        if len(links) > len(shown):
+            console.print(f"... and {len(links) - len(shown)} more in links.csv")
+    for warning in result.warnings[:5]:
+        console.print(f"warning: {warning}", markup=False)
+    if len(result.warnings) > 5:
+        console.print(f"... {len(result.warnings) - 5} more warnings (circflow validate lists them)")
+    console.print(f"results: {folder}/")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

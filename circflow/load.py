@@ -1,0 +1,198 @@
+"""From a park file (or a mapping) to a validated `Park`: SPEC 3 and 7 at the edge.
+
+``park.yaml -> yamlfile (located tree) -> scenarios merged -> catalog.resolve -> schema``.
+Every problem found on the way is collected with its file, line, column and field path and
+raised together as one `ParkError`, so the model never sees a bad park.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from circflow.catalog import resolve
+from circflow.exceptions import ParkError, Problem
+from circflow.schema import Park, format_path, reference_problems
+from circflow.yamlfile import LocDict, locate, merge, read_yaml
+
+TOP_LEVEL = tuple(Park.model_fields)
+
+
+def load_park(
+    path: str | pathlib.Path,
+    scenarios: Iterable[str] = (),
+    overrides: Mapping[str, Any] | None = None,
+) -> Park:
+    """Read, merge and validate a park file.
+
+    Parameters
+    ----------
+    path
+        The park YAML file.
+    scenarios
+        Names of scenarios in the file's ``scenarios:`` to deep-merge, in order (SPEC 3.9).
+    overrides
+        A mapping merged last, e.g. ``{"economics": {"carbon_price": 100}}``.
+
+    Returns
+    -------
+    Park
+        The validated park, catalog merged; ``park.source`` is the file.
+
+    Raises
+    ------
+    ParkError
+        With every problem found, each located in its file.
+
+    Examples
+    --------
+    >>> park = load_park("parks/tiny.yaml")  # doctest: +SKIP
+    """
+    path = pathlib.Path(path)
+    tree = read_yaml(path)
+    if tree is None:
+        msg = "the file is empty; a park file is a mapping with at least park: and enterprises: (try `circflow init`)"
+        raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+    if not isinstance(tree, dict):
+        msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {_kind(tree)}"
+        raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+    return park_from_dict(tree, scenarios=scenarios, overrides=overrides, base_dir=path.parent, source=str(path))
+
+
+def park_from_dict(
+    data: Mapping[str, Any],
+    scenarios: Iterable[str] = (),
+    overrides: Mapping[str, Any] | None = None,
+    base_dir: pathlib.Path | None = None,
+    source: str | None = None,
+) -> Park:
+    """Validate a park given as a mapping (the content of a park file).
+
+    Same as `load_park` once the file is read; problems name field paths, and lines when
+    ``data`` came from `circflow.yamlfile.read_yaml`.
+    """
+    tree = data if isinstance(data, LocDict) else LocDict(data)
+    tree = apply_scenarios(tree, list(scenarios))
+    if overrides:
+        tree = merge(tree, LocDict(overrides))
+    merged, unit_problems = resolve(tree, base_dir)
+    problems = [_problem(merged, path, message) for path, message in unit_problems]
+    park = None
+    try:
+        park = Park.model_validate(merged, context={"resolved": True})
+    except ValidationError as err:
+        problems += [_pydantic_problem(merged, error) for error in err.errors(include_url=False)]
+    if park is not None:
+        problems += [_problem(merged, path, message) for path, message in reference_problems(park)]
+    if problems:
+        raise ParkError(_unique(problems))
+    assert park is not None
+    park._source = source
+    park._scenarios = tuple(scenarios)
+    return park
+
+
+def apply_scenarios(tree: LocDict, names: list[str]) -> LocDict:
+    """Deep-merge the named scenarios over the park, in order (SPEC 3.9).
+
+    Raises
+    ------
+    ParkError
+        When a name is not one of the file's scenarios or a scenario is not a mapping.
+    """
+    available = tree.get("scenarios") or {}
+    for name in names:
+        if not isinstance(available, dict) or name not in available:
+            known = ", ".join(sorted(available)) if isinstance(available, dict) else ""
+            msg = f"unknown scenario {name!r} (scenarios in this park: {known or 'none'})"
+            loc = locate(tree, ("scenarios",))
+            raise ParkError(_located(msg, "scenarios", loc))
+        overlay = available[name]
+        if not isinstance(overlay, dict):
+            msg = f"a scenario is a mapping of park sections to change, got {_kind(overlay)}"
+            raise ParkError(_located(msg, f"scenarios.{name}", locate(tree, ("scenarios", name))))
+        bad = [key for key in overlay if key not in TOP_LEVEL or key == "scenarios"]
+        if bad:
+            msg = f"a scenario cannot set {bad[0]!r} (it may set: {', '.join(k for k in TOP_LEVEL if k != 'scenarios')})"
+            loc = locate(tree, ("scenarios", name, bad[0]), at_key=True)
+            raise ParkError(_located(msg, f"scenarios.{name}.{bad[0]}", loc))
+        tree = merge(tree, overlay)
+    return tree
+
+
+def _pydantic_problem(tree: Any, error: Mapping[str, Any]) -> Problem:
+    path = tuple(step for step in error["loc"] if not _is_type_tag(step))
+    kind = error["type"]
+    given = error.get("input")
+    if kind == "unknown_key":
+        key = error["ctx"]["key"]
+        return _problem(tree, (*path, key), error["msg"], at_key=True)
+    return _problem(tree, path, _message(kind, error, given))
+
+
+def _message(kind: str, error: Mapping[str, Any], given: Any) -> str:
+    ctx = error.get("ctx") or {}
+    shown = repr(given) if not isinstance(given, (dict, list)) else _kind(given)
+    bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+    if kind in bounds:
+        limit = next(iter(ctx.values()), "?")
+        return f"must be {bounds[kind]} {limit}, got {shown}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {shown}"
+    if kind in {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"}:
+        return f"must be a number, got {shown}"
+    if kind == "missing":
+        return "is required"
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return f"must be a mapping, got {shown}"
+    if kind == "list_type":
+        return f"must be a list, got {shown}"
+    if kind in {"string_type"}:
+        return f"must be text, got {shown}"
+    if kind in {"bool_type", "bool_parsing"}:
+        return f"must be true or false, got {shown}"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected', 'one of the allowed values')}, got {shown}"
+    if kind == "string_pattern_mismatch":
+        return f"{shown} is not a valid id: use letters, digits, _ and - only"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    return f"{error['msg']}, got {shown}"
+
+
+def _is_type_tag(step: Any) -> bool:
+    # pydantic adds union member names such as "list[union[str,int,float,bool]]" to paths
+    return isinstance(step, str) and ("[" in step or step in {"Range", "str", "int", "float", "bool"})
+
+
+def _problem(tree: Any, path: tuple[Any, ...], message: str, *, at_key: bool = False) -> Problem:
+    loc = locate(tree, path, at_key=at_key)
+    return _located(message, format_path(path), loc)
+
+
+def _located(message: str, path: str, loc: Any) -> Problem:
+    if loc is None:
+        return Problem(message, path=path)
+    return Problem(message, path=path, file=loc.file, line=loc.line, column=loc.column)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple] = set()
+    out = []
+    for problem in problems:
+        key = (problem.path, problem.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(problem)
+    return out
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    return "text" if isinstance(value, str) else type(value).__name__

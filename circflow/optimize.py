@@ -1,0 +1,261 @@
+"""`optimize`: one park in, one `Result` out (SPEC 4-6). The API's main entry.
+
+Runs the pipeline ``network -> model -> solve -> results`` for the chosen objective, solves
+the status-quo baseline (existing links only, no targets) for the savings, and on an
+infeasible park solves an elastic copy to name the targets, forced links or capacities
+that make it so.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import time
+from collections.abc import Callable
+from typing import Literal
+
+import pyomo.environ as pyo
+
+from circflow.exceptions import ParkError, SolverError
+from circflow.load import _problem  # noqa: PLC2701 (same located-problem builder as the loader)
+from circflow.model import Options, build_model
+from circflow.network import Network, build_network
+from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table
+from circflow.schema import Park, reference_problems
+from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
+
+Objective = Literal["cost", "emissions"]
+OBJECTIVES = ("cost", "emissions")
+
+
+def optimize(
+    park: Park,
+    objective: Objective = "cost",
+    solver: str | SolverProfile = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+    carbon_price: float | None = None,
+    write_model: str | pathlib.Path | None = None,
+    on_log: Callable[[str], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> Result:
+    """Find the best symbiosis plan of a park.
+
+    Parameters
+    ----------
+    park
+        A validated park (`circflow.load_park`, or built in code).
+    objective
+        ``cost`` (total_cost + carbon_price x emissions) or ``emissions`` (lexicographic:
+        least emissions, then least total_cost among those).
+    solver
+        Solver profile name (``solvers/NAME.yaml``), path, or `SolverProfile`.
+    time_limit
+        Seconds for the whole optimisation (overrides the profile).
+    gap
+        Relative MIP gap (overrides the profile).
+    carbon_price
+        Money per tCO2 (overrides the park's ``economics.carbon_price``).
+    write_model
+        Also write the model as ``.mps`` or ``.lp`` to this path before solving.
+    on_log, on_stage
+        Called with each solver log line, and with each stage name, for progress display.
+
+    Returns
+    -------
+    Result
+        Status ``optimal`` or ``feasible`` with the plan; ``infeasible`` with ``diagnosis``;
+        ``time_limit_no_solution`` when the time limit ran out first.
+
+    Raises
+    ------
+    ParkError
+        When the park or an argument is invalid.
+    SolverError
+        When HiGHS cannot run.
+    """
+    started = time.perf_counter()
+    stage = on_stage or (lambda _: None)
+    if objective not in OBJECTIVES:
+        msg = f"unknown objective {objective!r}; use cost or emissions"
+        raise ParkError(msg)
+    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
+    updates = {key: value for key, value in (("time_limit", time_limit), ("gap", gap)) if value is not None}
+    profile = profile.model_copy(update=updates)
+    if carbon_price is not None:
+        if not (math.isfinite(carbon_price) and carbon_price >= 0):
+            msg = f"carbon price must be a finite number >= 0, got {carbon_price}"
+            raise ParkError(msg)
+        park = _with_carbon_price(park, carbon_price)
+    problems = reference_problems(park)
+    if problems:
+        raise ParkError([_problem(None, path, message) for path, message in problems])
+    timings: dict[str, float] = {}
+
+    stage("building candidate network")
+    net = build_network(park)
+    stage("building model")
+    model = build_model(net)
+    m_solver = Solver(model, profile, on_log)
+    if write_model is not None:
+        _write_model(m_solver, pathlib.Path(write_model))
+    timings["build_s"] = time.perf_counter() - started
+
+    stage("solving")
+    solve_started = time.perf_counter()
+    outcome = solve_objective(m_solver, objective)
+    baseline = None
+    diagnosis: list[str] = []
+    if outcome.is_ok:
+        solution = Solution.from_model(model)
+        stage("solving the status-quo baseline")
+        baseline = solve_baseline(park, objective, profile)
+    elif outcome.status is Status.INFEASIBLE:
+        stage("explaining infeasibility")
+        diagnosis = diagnose(net, profile)
+    timings["solve_s"] = time.perf_counter() - solve_started
+    if not outcome.is_ok:
+        return _empty_result(park, net, objective, outcome, diagnosis, timings)
+    values = kpis(net, model.coef, solution)
+    values["baseline"] = {"total_cost": baseline["total_cost"], "emissions": baseline["emissions"]}
+    values["savings"] = {"total_cost": baseline["total_cost"] - values["total_cost"],
+                         "emissions": baseline["emissions"] - values["emissions"]}
+    objective_value = values["emissions"] if objective == "emissions" else values["total_cost"] + values["carbon_cost"]
+    bound = outcome.bound if math.isfinite(outcome.bound) else objective_value
+    return Result(
+        park=park.park.name,
+        objective_name=objective,
+        status=outcome.status,
+        objective=objective_value,
+        bound=bound,
+        gap=relative_gap(objective_value, bound) if outcome.status is Status.FEASIBLE else outcome.gap,
+        kpis=values,
+        links=link_table(net, model.coef, solution),
+        flows=flow_table(net, model.coef, solution),
+        balances=balance_table(net, model.coef, solution),
+        periods=net.periods,
+        scenarios=list(park.applied_scenarios),
+        timings=timings,
+        warnings=list(net.warnings),
+        currency=park.economics.currency,
+        source=park.source,
+    )
+
+
+def solve_objective(solver: Solver, objective: Objective) -> Outcome:
+    """Solve for ``cost``, or lexicographically for ``emissions`` (SPEC 4).
+
+    Emissions: first minimise emissions E; then fix ``emissions <= E* (1 + 1e-9) + 1e-6``
+    and minimise total_cost. The outcome's bound and gap are the first stage's.
+    """
+    m = solver.model
+    if objective == "cost":
+        m.cost.activate()
+        m.emission.deactivate()
+        return solver.solve()
+    m.cost.deactivate()
+    m.emission.activate()
+    started = time.perf_counter()
+    first = solver.solve()
+    if not first.is_ok:
+        return first
+    least = first.objective
+    m.emission_lock = pyo.Constraint(expr=m.emissions <= least + 1e-9 * abs(least) + 1e-6)
+    m.emission.deactivate()
+    m.cheapest = pyo.Objective(expr=m.total_cost, sense=pyo.minimize)
+    limit = solver.profile.time_limit
+    remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.01)
+    snapshot = [(var, var.value) for var in m.component_data_objects(pyo.Var)]
+    second = solver.solve(time_limit=remaining)
+    if not second.is_ok:  # keep the emission-optimal plan of the first stage
+        for var, value in snapshot:
+            var.set_value(value, skip_validation=True)
+    status = Status.OPTIMAL if first.status is Status.OPTIMAL and second.status is Status.OPTIMAL else Status.FEASIBLE
+    return Outcome(status, first.objective, first.bound, first.gap, first.seconds + second.seconds)
+
+
+def solve_baseline(park: Park, objective: Objective, profile: SolverProfile) -> dict[str, float]:
+    """Total cost and emissions of the status quo: existing links only, no targets (SPEC 4)."""
+    net = build_network(park, existing_only=True)
+    model = build_model(net, Options(targets=False))
+    outcome = solve_objective(Solver(model, profile.model_copy(update={"time_limit": None})), objective)
+    if not outcome.is_ok:
+        msg = f"the status-quo baseline could not be solved ({outcome.status})"
+        raise SolverError(msg)
+    values = kpis(net, model.coef, Solution.from_model(model))
+    return {"total_cost": values["total_cost"], "emissions": values["emissions"]}
+
+
+def diagnose(net: Network, profile: SolverProfile) -> list[str]:
+    """Name the targets, forced links and existing capacities behind an infeasible park.
+
+    Solves an elastic copy of the model where each of them may be relaxed at a price
+    proportional to its relative size, and reports every relaxation the cheapest fix uses.
+    """
+    model = build_model(net, Options(elastic=True))
+    outcome = Solver(model, profile).solve()
+    if not outcome.is_ok:
+        return ["could not find which constraint causes the infeasibility"]
+    park = net.park
+    found = []
+    tolerance = 1e-6
+    if getattr(model, "utilization_slack", None) is not None:
+        for resource in model.utilization_slack:
+            slack = model.utilization_slack[resource].value or 0.0
+            total = model.utilization_total[resource]
+            if slack > tolerance * max(total, 1.0):
+                share = park.targets.utilization[resource]
+                reachable = max(share - slack / total, 0.0)
+                found.append(f"target utilization.{resource} = {share:g} cannot be met: at most {reachable:.4g} is reachable")
+    if getattr(model, "emissions_slack", None) is not None:
+        slack = model.emissions_slack.value or 0.0
+        cap = park.targets.max_emissions
+        if slack > tolerance * max(cap, 1.0):
+            found.append(f"target max_emissions = {cap:.6g} tCO2/yr cannot be met: at least {cap + slack:.6g} is needed")
+    if getattr(model, "capex_slack", None) is not None:
+        slack = model.capex_slack.value or 0.0
+        cap = park.targets.max_capex
+        if slack > tolerance * max(cap, 1.0):
+            found.append(f"target max_capex = {cap:.6g} cannot be met: the plan needs at least {cap + slack:.6g}")
+    for g in model.force_slack:
+        if (model.force_slack[g].value or 0.0) > tolerance:
+            found.append(f"forced link {net.forced_groups[g][0]} cannot be built together with the targets")
+    for i in model.capacity_slack:
+        slack = model.capacity_slack[i].value or 0.0
+        link = net.links[i]
+        if slack > tolerance * max(link.capacity_limit, 1.0):
+            found.append(f"existing link {link.id} capacity {link.capacity_limit:g} is too small: "
+                         f"at least {link.capacity_limit + slack:.6g} is needed")
+    return found or ["the targets and forced links cannot hold together (no single culprit found)"]
+
+
+def _write_model(solver: Solver, path: pathlib.Path) -> None:
+    if path.suffix.lower() not in {".mps", ".lp"}:
+        msg = f"--write-model needs a .mps or .lp file name, got {path.name!r}"
+        raise ParkError(msg)
+    if not path.parent.is_dir():
+        msg = f"cannot write the model: folder {path.parent} does not exist"
+        raise ParkError(msg)
+    solver.write(path)
+
+
+def _with_carbon_price(park: Park, price: float) -> Park:
+    economics = park.economics.model_copy(update={"carbon_price": price})
+    updated = park.model_copy(update={"economics": economics})
+    updated._source = park.source
+    updated._scenarios = park.applied_scenarios
+    return updated
+
+
+def _empty_result(park: Park, net: Network, objective: str, outcome: Outcome, diagnosis: list[str],
+                  timings: dict[str, float]) -> Result:
+    import pandas as pd  # noqa: PLC0415
+
+    return Result(
+        park=park.park.name, objective_name=objective, status=outcome.status,
+        objective=math.nan, bound=math.nan, gap=math.nan, kpis={},
+        links=pd.DataFrame(), flows=pd.DataFrame(), balances=pd.DataFrame(),
+        periods=net.periods, scenarios=list(park.applied_scenarios), timings=timings,
+        warnings=list(net.warnings), diagnosis=diagnosis, currency=park.economics.currency,
+        source=park.source,
+    )

@@ -1,0 +1,214 @@
+"""Running the solver: profiles, HiGHS in process, and plain outcomes.
+
+Sixth stage: ``model -> solve -> results``. HiGHS runs embedded through highspy, driven by
+Pyomo's persistent ``highs`` interface (no file round trip, no external binary). Solver
+profiles are data (``solvers/*.yaml``): backend and options such as gap, time limit,
+threads. Outcomes are a `Status` enum and a frozen `Outcome`; raw solver strings never
+leave this module.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import math
+import pathlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyomo.environ as pyo
+from pydantic import ValidationError
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from circflow.catalog import data_dir
+from circflow.exceptions import ParkError, Problem, SolverError
+from circflow.schema import Strict
+from circflow.yamlfile import locate, read_yaml
+
+
+class Status(enum.StrEnum):
+    """How a solve ended (SPEC 5 ``status``)."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    """Stopped by the time limit with a plan; the gap says how far from optimal it may be."""
+    INFEASIBLE = "infeasible"
+    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
+
+    @property
+    def is_ok(self) -> bool:
+        """A plan exists (optimal or feasible)."""
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+class SolverProfile(Strict):
+    """A solver profile file (``solvers/NAME.yaml``)."""
+
+    name: str = "highs"
+    description: str | None = None
+    backend: str = "highs"
+    """Solver backend; ``highs`` (embedded) is the one shipped."""
+    gap: float | None = 1e-4
+    """Relative MIP gap at which to stop."""
+    time_limit: float | None = None
+    """Seconds; None for no limit."""
+    threads: int | None = None
+    options: dict[str, Any] = {}
+    """Further backend options passed as they are (HiGHS option names)."""
+
+
+def load_profile(name_or_path: str = "highs") -> SolverProfile:
+    """Read a solver profile by name (``solvers/NAME.yaml``) or path.
+
+    Raises
+    ------
+    ParkError
+        When no such profile exists or it is not valid.
+    """
+    path = pathlib.Path(name_or_path)
+    if not path.suffix:
+        folder = data_dir("solvers")
+        path = folder / f"{name_or_path}.yaml"
+        if not path.exists():
+            known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+            msg = f"unknown solver profile {name_or_path!r} (profiles: {known}; or give a path to a .yaml file)"
+            raise ParkError(msg)
+    tree = read_yaml(path)
+    try:
+        profile = SolverProfile.model_validate(tree or {})
+    except ValidationError as err:
+        problems = []
+        for error in err.errors(include_url=False):
+            loc = locate(tree, tuple(error["loc"]))
+            problems.append(Problem(str(error["msg"]), path=".".join(map(str, error["loc"])),
+                                    file=str(path), line=loc.line if loc else None, column=loc.column if loc else None))
+        raise ParkError(problems) from None
+    if profile.backend != "highs":
+        msg = f"solver backend {profile.backend!r} is not available in this installation; use backend: highs"
+        raise ParkError(Problem(msg, path="backend", file=str(path)))
+    return profile.model_copy(update={"name": path.stem})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one solve returned."""
+
+    status: Status
+    objective: float = math.nan
+    bound: float = math.nan
+    gap: float = math.nan
+    seconds: float = 0.0
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def is_ok(self) -> bool:
+        return self.status.is_ok
+
+
+class Solver:
+    """One persistent HiGHS instance for one model, re-solved as objectives change.
+
+    Parameters
+    ----------
+    model
+        The Pyomo model (`circflow.model.build_model`).
+    profile
+        Gap, time limit, threads and further HiGHS options.
+    on_log
+        Called with each HiGHS log line (for progress display); None for silence.
+    """
+
+    def __init__(self, model: pyo.ConcreteModel, profile: SolverProfile, on_log: Callable[[str], None] | None = None) -> None:
+        self.model = model
+        self.profile = profile
+        self.on_log = on_log
+        self.highs = Highs()
+        if not self.highs.available():
+            msg = "HiGHS (highspy) is not importable; reinstall circflow"
+            raise SolverError(msg)
+
+    def solve(self, *, time_limit: float | None = None) -> Outcome:
+        """Solve with the model's active objective and load the solution into the model."""
+        if self.model.unreachable_targets:
+            return Outcome(Status.INFEASIBLE)
+        if len(self.model.f) == 0:  # no candidate link: the status quo is the only plan
+            objective = next(self.model.component_data_objects(pyo.Objective, active=True))
+            value = float(pyo.value(objective.expr))
+            return Outcome(Status.OPTIMAL, value, value, 0.0)
+        profile = self.profile
+        options = {"mip_feasibility_tolerance": 1e-7, **profile.options}
+        stream = _LogStream(self.on_log)
+        limit = time_limit if time_limit is not None else profile.time_limit
+        config: dict[str, Any] = {
+            "load_solutions": False,
+            "raise_exception_on_nonoptimal_result": False,
+            "solver_options": options,
+            "tee": [stream] if self.on_log else False,
+        }
+        if profile.gap is not None:
+            config["rel_gap"] = profile.gap
+        if limit is not None:
+            config["time_limit"] = max(limit, 0.01)
+        if profile.threads is not None:
+            config["threads"] = profile.threads
+        try:
+            results = self.highs.solve(self.model, **config)
+        except Exception as err:  # a solver crash is not the user's fault: report it plainly
+            msg = f"HiGHS failed: {err}"
+            raise SolverError(msg) from err
+        term = results.termination_condition
+        has_solution = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
+        seconds = float(results.timing_info.wall_time or 0.0)
+        if term == TerminationCondition.convergenceCriteriaSatisfied and has_solution:
+            status = Status.OPTIMAL
+        elif term in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded,
+                      TerminationCondition.locallyInfeasible):
+            return Outcome(Status.INFEASIBLE, seconds=seconds)
+        elif has_solution:
+            status = Status.FEASIBLE
+        elif term in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit, TerminationCondition.interrupted):
+            return Outcome(Status.TIME_LIMIT_NO_SOLUTION, seconds=seconds)
+        else:
+            msg = f"HiGHS stopped without a plan ({term.name})"
+            raise SolverError(msg)
+        results.solution_loader.load_vars()
+        objective = float(results.incumbent_objective)
+        bound = results.objective_bound
+        bound = objective if bound is None or not math.isfinite(bound) else float(bound)
+        if status is Status.OPTIMAL and not self.model_has_integers():
+            bound = objective
+        gap = relative_gap(objective, bound)
+        return Outcome(status, objective, bound, gap, seconds)
+
+    def model_has_integers(self) -> bool:
+        return len(self.model.y) > 0
+
+    def write(self, path: pathlib.Path) -> None:
+        """Write the model HiGHS holds as .mps or .lp (after at least one solve or `load`)."""
+        if self.highs._solver_model is None:  # noqa: SLF001 (pyomo keeps the highspy object here)
+            self.highs.set_instance(self.model)
+        self.highs._solver_model.writeModel(str(path))  # noqa: SLF001
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """|objective - bound| / max(1, |objective|) (HiGHS's convention, never negative)."""
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return math.nan
+    return abs(objective - bound) / max(1.0, abs(objective))
+
+
+class _LogStream(io.TextIOBase):
+    def __init__(self, on_line: Callable[[str], None] | None) -> None:
+        self.on_line = on_line
+        self.buffer_text = ""
+
+    def write(self, text: str) -> int:
+        if self.on_line is None:
+            return len(text)
+        self.buffer_text += text
+        while "\n" in self.buffer_text:
+            line, self.buffer_text = self.buffer_text.split("\n", 1)
+            self.on_line(line)
+        return len(text)
