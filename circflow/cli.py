@@ -68,7 +68,7 @@ def main(
     _state["debug"] = debug
 
 
-ParkPath = Annotated[pathlib.Path, typer.Argument(help="Park file (YAML).", show_default=False)]
+ParkPath = Annotated[pathlib.Path, typer.Argument(help="Park file (YAML).", show_default=False, metavar="PARK.yaml")]
 ScenarioOption = Annotated[
     list[str] | None,
     typer.Option("--scenario", "-s", help="Scenario of the park file to apply; repeat to stack them in order."),
@@ -130,7 +130,8 @@ def validate(
             net = build_network(variant)
             if not quiet or net.warnings:
                 console.print(f"{park_file} [{label}]: {len(variant.enterprises)} enterprises, "
-                              f"{len(net.supplies)} supplies, {len(net.demands)} demands, {len(net.links)} candidate links")
+                              f"{len(net.supplies)} supplies, {len(net.demands)} demands, "
+                              f"{len(net.links)} candidate links", markup=False)
             for warning in net.warnings:
                 console.print(f"  warning: {warning}", markup=False, highlight=False)
         if not quiet:

@@ -80,11 +80,13 @@ def park_from_dict(
         tree = merge(tree, LocDict(overrides))
     merged, unit_problems = resolve(tree, base_dir)
     problems = [_problem(merged, path, message) for path, message in unit_problems]
+    unit_paths = {format_path(path) for path, _ in unit_problems}
     park = None
     try:
         park = Park.model_validate(merged, context={"resolved": True})
     except ValidationError as err:
-        problems += [_pydantic_problem(merged, error) for error in err.errors(include_url=False)]
+        found = [_pydantic_problem(merged, error) for error in err.errors(include_url=False)]
+        problems += [p for p in found if p.path not in unit_paths]  # said already, better
     if park is not None:
         problems += [_problem(merged, path, message) for path, message in reference_problems(park)]
     if problems:
@@ -139,6 +141,7 @@ def _message(kind: str, error: Mapping[str, Any], given: Any) -> str:
     bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
     if kind in bounds:
         limit = next(iter(ctx.values()), "?")
+        limit = f"{limit:g}" if isinstance(limit, float) else limit
         return f"must be {bounds[kind]} {limit}, got {shown}"
     if kind == "finite_number":
         return f"must be a finite number, got {shown}"

@@ -52,8 +52,8 @@ class Strict(BaseModel):
             close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             allowed = ", ".join(sorted(f.alias or n for n, f in cls.model_fields.items()))
-            msg = "unknown key {key!r}{hint} (allowed here: {allowed})"
-            raise PydanticCustomError("unknown_key", msg, {"key": key, "hint": hint, "allowed": allowed})
+            text = f"unknown key {key!r}{hint} (allowed here: {allowed})"
+            raise PydanticCustomError("unknown_key", "{text}", {"key": key, "text": text})
         return data
 
 

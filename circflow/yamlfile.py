@@ -19,8 +19,12 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from circflow.exceptions import ParkError, Problem
 
-#: Upper bound on nodes after alias expansion ("billion laughs" protection).
-MAX_NODES = 2_000_000
+#: Upper bound on values after alias expansion ("billion laughs" protection); a park of
+#: 5,000 enterprises has about 500,000.
+MAX_NODES = 1_000_000
+
+#: Tags that only restate a plain YAML type; any other tag is refused.
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 
 class Loc(NamedTuple):
@@ -95,20 +99,30 @@ def parse_yaml(text: str, name: str = "<string>") -> Any:
         raise ParkError(loc) from None
     except YAMLError as err:
         raise ParkError(Problem(f"YAML error: {err}", file=name)) from None
-    budget = [MAX_NODES]
-    return _convert(tree, name, Loc(name, 1, 1), budget)
-
-
-def _convert(node: Any, name: str, here: Loc, budget: list[int]) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0:
-        msg = f"the file expands to more than {MAX_NODES:,} values (aliases nested too deep?)"
+    if _expanded_size(tree, {}) > MAX_NODES:
+        msg = f"the file expands to more than {MAX_NODES:,} values through aliases; write the values out"
         raise ParkError(Problem(msg, file=name))
-    if isinstance(node, TaggedScalar) or (
-        hasattr(node, "tag") and getattr(node.tag, "value", None) not in (None, "") and not str(node.tag.value).startswith("tag:yaml.org")
-    ):
-        tag = getattr(node.tag, "value", "?")
-        msg = f"YAML tags such as {tag!r} are not allowed in park files; write plain values"
+    return _convert(tree, name, Loc(name, 1, 1))
+
+
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    """Number of values once aliases are expanded, in time linear in the file's size."""
+    if not isinstance(node, (CommentedMap, CommentedSeq)):
+        return 1
+    key = id(node)
+    if key not in memo:
+        memo[key] = 0  # a recursive alias counts once
+        children = node.values() if isinstance(node, CommentedMap) else node
+        memo[key] = 1 + sum(_expanded_size(child, memo) for child in children)
+    return memo[key]
+
+
+def _convert(node: Any, name: str, here: Loc) -> Any:
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if isinstance(node, TaggedScalar) and tag in _PLAIN_TAGS:
+        return _scalar(node.value)
+    if isinstance(node, TaggedScalar) or (tag and tag not in _PLAIN_TAGS):
+        msg = f"YAML tags such as {tag or '!'!r} are not allowed in park files; write plain values"
         raise ParkError(Problem(msg, file=name, line=here.line, column=here.column))
     if isinstance(node, CommentedMap):
         out = LocDict(loc=here)
@@ -118,7 +132,7 @@ def _convert(node: Any, name: str, here: Loc, budget: list[int]) -> Any:
             key_loc = Loc(name, kline + 1, kcol + 1)
             value_loc = Loc(name, vline + 1, vcol + 1)
             plain_key = _scalar(key)
-            out[plain_key] = _convert(node[key], name, value_loc, budget)
+            out[plain_key] = _convert(node[key], name, value_loc)
             out.key_locs[plain_key] = key_loc
             out.value_locs[plain_key] = value_loc
         return out
@@ -127,7 +141,7 @@ def _convert(node: Any, name: str, here: Loc, budget: list[int]) -> Any:
         for index, item in enumerate(node):
             line, col = node.lc.item(index)
             item_loc = Loc(name, line + 1, col + 1)
-            out_list.append(_convert(item, name, item_loc, budget))
+            out_list.append(_convert(item, name, item_loc))
             out_list.item_locs.append(item_loc)
         return out_list
     return _scalar(node)
