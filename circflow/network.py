@@ -165,9 +165,10 @@ def heat_pump_cop(source_c: float, sink_c: float, park: Park) -> float:
     Examples
     --------
     >>> from circflow.schema import Park
-    >>> park = Park(park={"name": "x"})
-    >>> round(heat_pump_cop(35.0, 75.0, park), 3)
-    3.492
+    >>> pump = {"carnot_efficiency": 0.5, "approach_k": 5, "cop_max": 8}
+    >>> park = Park(park={"name": "x"}, technologies={"heat_pump": pump})
+    >>> round(heat_pump_cop(35.0, 75.0, park), 4)  # 0.5 * 353.15 / (353.15 - 303.15)
+    3.5315
     """
     pump = park.technologies.heat_pump
     hot = sink_c + pump.approach_k + KELVIN

@@ -92,8 +92,8 @@ def to_canonical(value: object, unit: str, *, currency: str = "CNY", resource_un
     except Exception:  # pint raises several parser errors for garbage text
         msg = f"cannot read {value!r} as a quantity; write e.g. '12 {_pretty(target, currency)}'"
         raise ValueError(msg) from None
-    if not isinstance(quantity, pint.Quantity):  # a bare number in a string
-        return float(quantity)
+    if not isinstance(quantity, pint.Quantity) or quantity.dimensionless and quantity.units == ureg.dimensionless:
+        return float(quantity.magnitude if isinstance(quantity, pint.Quantity) else quantity)  # "12": a number
     try:
         converted = quantity.to(target).magnitude
     except pint.errors.DimensionalityError:
