@@ -372,7 +372,8 @@ class _Builder:
         for stream in streams:
             if stream.enterprise == enterprise and stream.resource == resource and (position is None or stream.position == position):
                 return stream
-        raise AssertionError("reference_problems guarantees the stream exists")
+        msg = "reference_problems guarantees the stream exists"
+        raise AssertionError(msg)
 
     def add_explicit(self, *, existing_only: bool) -> None:
         for index, link in enumerate(self.park.links):

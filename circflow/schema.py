@@ -53,7 +53,8 @@ class Strict(BaseModel):
             hint = f"; did you mean {close[0]!r}?" if close else ""
             allowed = ", ".join(sorted(f.alias or n for n, f in cls.model_fields.items()))
             text = f"unknown key {key!r}{hint} (allowed here: {allowed})"
-            raise PydanticCustomError("unknown_key", "{text}", {"key": key, "text": text})
+            msg = "unknown_key"
+            raise PydanticCustomError(msg, "{text}", {"key": key, "text": text})
         return data
 
 
@@ -356,7 +357,8 @@ class Park(Strict):
         merged, problems = resolve(dict(data))
         if problems:
             path, message = problems[0]
-            raise ValueError(f"{format_path(path)}: {message}")
+            msg = f"{format_path(path)}: {message}"
+            raise ValueError(msg)
         return merged
 
     _source: str | None = PrivateAttr(None)
