@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import highspy
 import pyomo.environ as pyo
 from pydantic import ValidationError
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
@@ -186,10 +187,36 @@ class Solver:
         return len(self.model.y) > 0
 
     def write(self, path: pathlib.Path) -> None:
-        """Write the model HiGHS holds as .mps or .lp (after at least one solve or `load`)."""
-        if self.highs._solver_model is None:  # noqa: SLF001 (pyomo keeps the highspy object here)
-            self.highs.set_instance(self.model)
-        self.highs._solver_model.writeModel(str(path))  # noqa: SLF001
+        """Write the model as HiGHS holds it to ``.mps`` or ``.lp``, with readable names.
+
+        Columns and rows carry the Pyomo names (``f_12_0`` is the flow of link 12 in period 0,
+        ``y_12`` its build decision), so the file can be read and re-solved on its own.
+        """
+        solver = self.highs
+        if solver._solver_model is None:  # noqa: SLF001 (pyomo keeps the highspy object here)
+            solver.set_instance(self.model)
+        highs = solver._solver_model  # noqa: SLF001
+        columns = solver._pyomo_var_to_solver_var_map  # noqa: SLF001
+        for var in self.model.component_data_objects(pyo.Var):
+            if id(var) in columns:
+                highs.passColName(columns[id(var)], _plain_name(var.name))
+        rows = solver._pyomo_con_to_solver_con_map  # noqa: SLF001
+        for con in self.model.component_data_objects(pyo.Constraint, active=True):
+            if con in rows:
+                highs.passRowName(rows[con], _plain_name(con.name))
+        highs.setOptionValue("output_flag", False)
+        try:
+            status = highs.writeModel(str(path))
+        finally:
+            highs.setOptionValue("output_flag", True)
+        if status != highspy.HighsStatus.kOk or not path.exists():
+            msg = f"HiGHS could not write the model to {path}"
+            raise SolverError(msg)
+
+
+def _plain_name(name: str) -> str:
+    """``f[12,0]`` -> ``f_12_0``: names that MPS and LP readers accept."""
+    return name.replace("[", "_").replace("]", "").replace(",", "_").replace(" ", "").replace("'", "")
 
 
 def relative_gap(objective: float, bound: float) -> float:
