@@ -20,7 +20,7 @@ from circflow.exceptions import ParkError, SolverError
 from circflow.load import _problem  # noqa: PLC2701 (same located-problem builder as the loader)
 from circflow.model import Options, build_model
 from circflow.network import Network, build_network
-from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table
+from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts
 from circflow.schema import Park, reference_problems
 from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
 
@@ -139,6 +139,7 @@ def optimize(
         warnings=list(net.warnings),
         currency=park.economics.currency,
         source=park.source,
+        **park_facts(net),
     )
 
 
@@ -257,5 +258,5 @@ def _empty_result(park: Park, net: Network, objective: str, outcome: Outcome, di
         links=pd.DataFrame(), flows=pd.DataFrame(), balances=pd.DataFrame(),
         periods=net.periods, scenarios=list(park.applied_scenarios), timings=timings,
         warnings=list(net.warnings), diagnosis=diagnosis, currency=park.economics.currency,
-        source=park.source,
+        source=park.source, **park_facts(net),
     )

@@ -133,6 +133,11 @@ class Result:
     diagnosis: list[str] = field(default_factory=list)
     currency: str = "CNY"
     source: str | None = None
+    crs: str = "local_km"
+    enterprises: list[dict[str, Any]] = field(default_factory=list)
+    """id, name, sector and location of every enterprise (for maps and diagrams)."""
+    resources: dict[str, dict[str, str]] = field(default_factory=dict)
+    """kind and unit of every resource that has a stream."""
 
     @property
     def is_ok(self) -> bool:
@@ -157,6 +162,9 @@ class Result:
             "bound": _number(self.bound),
             "gap": _number(self.gap),
             "currency": self.currency,
+            "crs": self.crs,
+            "resources": self.resources,
+            "enterprises": self.enterprises,
             "periods": list(self.periods),
             "links_built": self.links_built,
             "kpis": self.kpis,
@@ -193,6 +201,21 @@ class Result:
                 extra(tmp, self)
 
         return write_folder(pathlib.Path(folder), write)
+
+
+def park_facts(net: Network) -> dict[str, Any]:
+    """The park facts a results folder carries for maps and diagrams (crs, enterprises, resources)."""
+    park = net.park
+    enterprises = []
+    for enterprise in park.enterprises:
+        location = enterprise.location.model_dump(exclude_none=True)
+        enterprises.append({"id": enterprise.id, "name": enterprise.name or enterprise.id,
+                            "sector": enterprise.sector, "location": location,
+                            "supplies": [s.resource for s in enterprise.supplies],
+                            "demands": [d.resource for d in enterprise.demands]})
+    used = {s.resource for s in net.supplies} | {d.resource for d in net.demands}
+    resources = {name: {"kind": park.resources[name].kind, "unit": park.resources[name].unit} for name in sorted(used)}
+    return {"crs": park.park.crs, "enterprises": enterprises, "resources": resources}
 
 
 def kpi_table(values: dict[str, Any], prefix: str = "") -> pd.DataFrame:
