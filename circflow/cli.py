@@ -110,6 +110,120 @@ def optimize(
 
 
 @app.command()
+def pareto(
+    park_file: ParkPath,
+    points: Annotated[int, typer.Option(help="Emission levels from the cost optimum to the emissions optimum, ends included.", min=2)] = 8,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-pareto/].")] = None,
+    scenario: ScenarioOption = None,
+    carbon_price: Annotated[float | None, typer.Option(help="Carbon price, money per tCO2 (overrides the park).")] = None,
+    solver: Annotated[str, typer.Option(help="Solver profile: a name in solvers/ or a .yaml path.")] = "highs",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
+    gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Trace the cost-emissions Pareto front (epsilon-constraint) and write pareto.csv/html."""
+    from circflow.pareto import front_table, pareto_results, save_front  # noqa: PLC0415
+
+    console = _console(quiet)
+    folder = output or pathlib.Path(f"{park_file.stem}-pareto")
+
+    def work() -> int:
+        with _progress(console) as stage:
+            park = load_park(park_file, scenarios=scenario or [])
+            _refuse_foreign_folder(folder)
+            results = pareto_results(park, points, solver=solver, time_limit=time_limit, gap=gap,
+                                     carbon_price=carbon_price, on_stage=stage)
+            stage("writing results")
+            save_front(folder, results)
+        table = front_table(results)
+        cur = results[0].currency
+        out = Table(title=f"{park.park.name}: cost-emissions Pareto front", show_edge=False, box=None)
+        for column in ("point", f"cost ({cur}/yr)", "emissions (tCO2/yr)", f"capex ({cur})", "links"):
+            out.add_column(column, justify="right")
+        for row in table.itertuples():
+            out.add_row(str(row.point), f"{row.objective:,.0f}", f"{row.emissions:,.0f}", f"{row.capex:,.0f}", str(row.links_built))
+        console.print(out)
+        console.print(f"results: {folder}/ (pareto.csv, pareto.html, point-K/)")
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work, console))
+
+
+@app.command()
+def compare(
+    inputs: Annotated[list[pathlib.Path], typer.Argument(help="A park file, or results folders to compare.", metavar="PARK.yaml|DIR...")],
+    scenario: Annotated[list[str] | None, typer.Option("--scenario", "-s", help="An alternative: a scenario, or several joined by '+' (plan_a+high_carbon). Repeat for more.")] = None,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-compare/].")] = None,
+    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
+    solver: Annotated[str, typer.Option(help="Solver profile: a name in solvers/ or a .yaml path.")] = "highs",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
+    gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Compare retrofit plans: the base park and each --scenario, or results folders, side by side."""
+    from circflow.compare import compare_folders, compare_park, save_comparison  # noqa: PLC0415
+
+    console = _console(quiet)
+
+    def work() -> int:
+        folders = [path for path in inputs if path.is_dir()]
+        if folders and len(folders) == len(inputs):
+            if scenario:
+                msg = "--scenario applies to a park file, not to results folders"
+                raise ParkError(msg)
+            table, results = compare_folders(folders), None
+            folder = output or pathlib.Path("compare")
+        elif len(inputs) == 1:
+            if not scenario:
+                msg = "say which alternatives to compare with --scenario NAME (repeat it)"
+                raise ParkError(msg)
+            folder = output or pathlib.Path(f"{inputs[0].stem}-compare")
+            _refuse_foreign_folder(folder)
+            with _progress(console) as stage:
+                table, results = compare_park(inputs[0], scenario, on_stage=stage, objective=objective.value,
+                                              solver=solver, time_limit=time_limit, gap=gap)
+        else:
+            msg = "give one park file with --scenario alternatives, or several results folders"
+            raise ParkError(msg)
+        _refuse_foreign_folder(folder)
+        save_comparison(folder, table, results)
+        _print_comparison(console, table)
+        console.print(f"results: {folder}/ (compare.csv, compare.xlsx, compare.html)")
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work, console))
+
+
+def _print_comparison(console: Console, table: Any) -> None:
+    out = Table(show_edge=False, box=None, pad_edge=False)
+    for column in ("scenario", "status", "cost/yr", "tCO2/yr", "capex", "saving/yr", "links"):
+        out.add_column(column, justify="left" if column in {"scenario", "status"} else "right", no_wrap=True)
+    rows = table.to_dict("records")
+    for row in rows:
+        out.add_row(row["scenario"], str(row["status"]), _short(row["total_cost"]), _short(row["emissions"]),
+                    _short(row["capex"]), _short(row["savings_cost"]), str(row["links_built"]))
+    console.print(out)
+    for row in rows[1:]:
+        added, removed = row["links_added"].split(), row["links_removed"].split()
+        if added or removed:
+            console.print(f"{row['scenario']} against {rows[0]['scenario']}:", markup=False)
+            for link in added:
+                console.print(f"  + {link}", markup=False)
+            for link in removed:
+                console.print(f"  - {link}", markup=False)
+
+
+def _short(value: float | None) -> str:
+    """A number in few characters: 206.5 M, 69.5 k."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= limit:
+            return f"{value / limit:,.1f}{suffix}"
+    return f"{value:,.0f}"
+
+
+@app.command()
 def validate(
     park_file: ParkPath,
     scenario: ScenarioOption = None,

@@ -79,17 +79,7 @@ def optimize(
     if objective not in OBJECTIVES:
         msg = f"unknown objective {objective!r}; use cost or emissions"
         raise ParkError(msg)
-    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
-    updates = {key: value for key, value in (("time_limit", time_limit), ("gap", gap)) if value is not None}
-    profile = profile.model_copy(update=updates)
-    if carbon_price is not None:
-        if not (math.isfinite(carbon_price) and carbon_price >= 0):
-            msg = f"carbon price must be a finite number >= 0, got {carbon_price}"
-            raise ParkError(msg)
-        park = _with_carbon_price(park, carbon_price)
-    problems = reference_problems(park)
-    if problems:
-        raise ParkError([_problem(None, path, message) for path, message in problems])
+    park, profile = prepare(park, solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price)
     timings: dict[str, float] = {}
 
     stage("building candidate network")
@@ -116,6 +106,36 @@ def optimize(
     timings["solve_s"] = time.perf_counter() - solve_started
     if not outcome.is_ok:
         return _empty_result(park, net, objective, outcome, diagnosis, timings)
+    return make_result(net, model, solution, objective, outcome, baseline, timings)
+
+
+def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: float | None = None,
+            gap: float | None = None, carbon_price: float | None = None) -> tuple[Park, SolverProfile]:
+    """Check a park and its run options; return the park (carbon price applied) and the profile.
+
+    Raises
+    ------
+    ParkError
+        On an unknown profile, a bad carbon price, or a park whose ids do not resolve.
+    """
+    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
+    updates = {key: value for key, value in (("time_limit", time_limit), ("gap", gap)) if value is not None}
+    profile = profile.model_copy(update=updates)
+    if carbon_price is not None:
+        if not (math.isfinite(carbon_price) and carbon_price >= 0):
+            msg = f"carbon price must be a finite number >= 0, got {carbon_price}"
+            raise ParkError(msg)
+        park = _with_carbon_price(park, carbon_price)
+    problems = reference_problems(park)
+    if problems:
+        raise ParkError([_problem(None, path, message) for path, message in problems])
+    return park, profile
+
+
+def make_result(net: Network, model: pyo.ConcreteModel, solution: Solution, objective: str, outcome: Outcome,
+                baseline: dict[str, float], timings: dict[str, float]) -> Result:
+    """Assemble the `Result` of a solved model: KPIs against the baseline, tables, facts."""
+    park = net.park
     values = kpis(net, model.coef, solution)
     values["baseline"] = {"total_cost": baseline["total_cost"], "emissions": baseline["emissions"]}
     values["savings"] = {"total_cost": baseline["total_cost"] - values["total_cost"],
@@ -135,7 +155,7 @@ def optimize(
         balances=balance_table(net, model.coef, solution),
         periods=net.periods,
         scenarios=list(park.applied_scenarios),
-        timings=timings,
+        timings=dict(timings),
         warnings=list(net.warnings),
         currency=park.economics.currency,
         source=park.source,
@@ -171,6 +191,8 @@ def solve_objective(solver: Solver, objective: Objective) -> Outcome:
     if not second.is_ok:  # keep the emission-optimal plan of the first stage
         for var, value in snapshot:
             var.set_value(value, skip_validation=True)
+    m.del_component(m.cheapest)
+    m.del_component(m.emission_lock)
     status = Status.OPTIMAL if first.status is Status.OPTIMAL and second.status is Status.OPTIMAL else Status.FEASIBLE
     return Outcome(status, first.objective, first.bound, first.gap, first.seconds + second.seconds)
 

@@ -29,6 +29,8 @@ from circflow.network import Network
 from circflow.solve import Status
 
 RESULTS_FILE = "results.json"
+MARKER_FILE = "circflow.json"
+"""Marks folders of several runs (compare, pareto) as circflow's, so they may be replaced."""
 
 
 @dataclass(frozen=True)
@@ -231,16 +233,24 @@ def kpi_table(values: dict[str, Any], prefix: str = "") -> pd.DataFrame:
 
 
 def is_results_folder(folder: pathlib.Path) -> bool:
-    """An empty folder, or one holding a ``results.json`` written by circflow."""
+    """An empty folder, or one holding a ``results.json`` (or ``circflow.json``) written by circflow."""
     if not folder.is_dir():
         return False
     if not any(folder.iterdir()):
         return True
-    try:
-        content = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(content, dict) and "circflow_version" in content
+    for name in (RESULTS_FILE, MARKER_FILE):
+        try:
+            content = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(content, dict) and "circflow_version" in content:
+            return True
+    return False
+
+
+def write_marker(folder: pathlib.Path, kind: str) -> None:
+    """Mark a folder of several runs as written by circflow."""
+    (folder / MARKER_FILE).write_text(json.dumps({"circflow_version": __version__, "kind": kind}) + "\n", encoding="utf-8")
 
 
 def write_folder(folder: pathlib.Path, write: Callable[[pathlib.Path], None]) -> pathlib.Path:

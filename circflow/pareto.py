@@ -1,0 +1,214 @@
+"""The cost-emissions Pareto front of a park, by the epsilon-constraint method (SPEC 4).
+
+Beside ``optimize``: ``network -> model -> solve`` run several times on one model. The two
+ends are the cost optimum and the lexicographic emissions optimum; between them,
+emissions are capped at evenly spaced levels ``eps`` and each point is solved
+lexicographically (least cost objective with ``emissions <= eps``, then least emissions at
+that cost), so no point is weakly dominated. Points that coincide are kept once.
+
+The cost axis is the ``cost`` objective, total_cost + carbon_price x emissions; with no
+carbon price it is total_cost.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import time
+from collections.abc import Callable
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from circflow.exceptions import InfeasibleError, ParkError
+from circflow.model import build_model
+from circflow.network import build_network
+from circflow.optimize import make_result, prepare, solve_baseline, solve_objective
+from circflow.results import Result, Solution, write_folder, write_marker
+from circflow.schema import Park
+from circflow.solve import Outcome, Solver, SolverProfile, Status
+
+#: Relative tolerance under which two points of the front are the same point.
+SAME_POINT = 1e-7
+
+
+def pareto_results(
+    park: Park,
+    points: int = 8,
+    solver: str | SolverProfile = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+    carbon_price: float | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> list[Result]:
+    """Solve the Pareto front and return one `Result` per point, cheapest first.
+
+    Parameters
+    ----------
+    park
+        A validated park.
+    points
+        Number of emission levels from the cost optimum to the emissions optimum (>= 2),
+        ends included; fewer come back when points coincide.
+    solver, time_limit, gap, carbon_price
+        As for `circflow.optimize`; the time limit applies to each solve.
+
+    Raises
+    ------
+    InfeasibleError
+        When the park has no feasible plan at all.
+    """
+    if points < 2:
+        msg = f"a Pareto front needs at least 2 points, got {points}"
+        raise ParkError(msg)
+    stage = on_stage or (lambda _: None)
+    park, profile = prepare(park, solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price)
+    started = time.perf_counter()
+    net = build_network(park)
+    model = build_model(net)
+    m_solver = Solver(model, profile)
+    timings = {"build_s": time.perf_counter() - started}
+
+    stage("solving the emissions end")
+    low = solve_objective(m_solver, "emissions")
+    if low.status is Status.INFEASIBLE:
+        from circflow.optimize import diagnose  # noqa: PLC0415
+
+        raise InfeasibleError(diagnose(net, profile))
+    if not low.is_ok:
+        msg = "no feasible plan within the time limit"
+        raise InfeasibleError([msg])
+    low_solution = Solution.from_model(model)
+    low_emissions = float(pyo.value(model.emissions))
+    stage("solving the cost end")
+    high = solve_objective(m_solver, "cost")
+    high_solution = Solution.from_model(model)
+    high_emissions = float(pyo.value(model.emissions))
+    baseline = solve_baseline(park, "cost", profile)
+
+    solved: list[tuple[Outcome, Solution]] = [(high, high_solution)]
+    model.eps = pyo.Param(mutable=True, initialize=high_emissions)
+    model.emission_cap_eps = pyo.Constraint(expr=model.emissions <= model.eps)
+    for k in range(1, points - 1):
+        eps = high_emissions - k * (high_emissions - low_emissions) / (points - 1)
+        stage(f"solving point {k + 1} of {points}")
+        model.eps.set_value(eps)
+        outcome = _least_cost_then_emissions(m_solver)
+        if outcome.is_ok:
+            solved.append((outcome, Solution.from_model(model)))
+    model.del_component(model.emission_cap_eps)
+    solved.append((Outcome(low.status, float("nan"), low.bound, low.gap), low_solution))
+    timings["solve_s"] = time.perf_counter() - started - timings["build_s"]
+
+    results = [make_result(net, model, solution, "cost", outcome, baseline, timings) for outcome, solution in solved]
+    results[-1] = _as_cost_point(results[-1])
+    return _non_dominated(results)
+
+
+def pareto(park: Park, points: int = 8, **options: object) -> pd.DataFrame:
+    """The Pareto front as a table (SPEC 6): one row per point, cheapest first.
+
+    Columns: point, total_cost, emissions, objective, capex, annualized_capex,
+    links_built, links (ids of the links in the plan), status.
+    """
+    return front_table(pareto_results(park, points, **options))  # type: ignore[arg-type]
+
+
+def front_table(results: list[Result]) -> pd.DataFrame:
+    """Tabulate Pareto points (see `pareto`)."""
+    rows = []
+    for index, result in enumerate(results, start=1):
+        k = result.kpis
+        rows.append({
+            "point": index,
+            "total_cost": k["total_cost"],
+            "emissions": k["emissions"],
+            "objective": k["total_cost"] + k["carbon_cost"],
+            "capex": k["capex"],
+            "annualized_capex": k["annualized_capex"],
+            "links_built": result.links_built,
+            "links": " ".join(result.links["id"]) if not result.links.empty else "",
+            "status": str(result.status),
+        })
+    return pd.DataFrame(rows)
+
+
+def _least_cost_then_emissions(solver: Solver) -> Outcome:
+    m = solver.model
+    m.emission.deactivate()
+    m.cost.activate()
+    first = solver.solve()
+    if not first.is_ok:
+        return first
+    best = first.objective
+    m.cost_lock = pyo.Constraint(expr=m.cost.expr <= best + 1e-9 * abs(best) + 1e-6)
+    m.cost.deactivate()
+    m.emission.activate()
+    snapshot = [(var, var.value) for var in m.component_data_objects(pyo.Var)]
+    second = solver.solve()
+    if not second.is_ok:
+        for var, value in snapshot:
+            var.set_value(value, skip_validation=True)
+    m.del_component(m.cost_lock)
+    m.emission.deactivate()
+    m.cost.activate()
+    status = Status.OPTIMAL if first.status is Status.OPTIMAL and second.status is Status.OPTIMAL else Status.FEASIBLE
+    return Outcome(status, first.objective, first.bound, first.gap)
+
+
+def _as_cost_point(result: Result) -> Result:
+    """The emissions end, reported on the front's cost axis like every other point."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    objective = result.kpis["total_cost"] + result.kpis["carbon_cost"]
+    return replace(result, objective=objective, bound=math.nan, gap=math.nan)
+
+
+def _non_dominated(results: list[Result]) -> list[Result]:
+    """Drop repeated points and any point another one weakly dominates."""
+    def key(result: Result) -> tuple[float, float]:
+        return result.kpis["total_cost"] + result.kpis["carbon_cost"], result.kpis["emissions"]
+
+    kept: list[Result] = []
+    for result in sorted(results, key=key):
+        cost, emissions = key(result)
+        if any(_leq(key(other)[1], emissions) for other in kept):
+            continue  # a cheaper or equal point emits no more: this one adds nothing
+        kept.append(result)
+    return kept
+
+
+def _leq(a: float, b: float) -> bool:
+    return a <= b + SAME_POINT * max(1.0, abs(b))
+
+
+def save_front(folder: str | pathlib.Path, results: list[Result]) -> pathlib.Path:
+    """Write ``pareto.csv``, ``pareto.html`` and each point's results in ``point-K/``."""
+    table = front_table(results)
+
+    def write(tmp: pathlib.Path) -> None:
+        table.to_csv(tmp / "pareto.csv", index=False)
+        front_figure(table, results[0].currency if results else "").write_html(
+            tmp / "pareto.html", include_plotlyjs=True, full_html=True)
+        for index, result in enumerate(results, start=1):
+            result.save(tmp / f"point-{index}")
+        write_marker(tmp, "pareto")
+
+    return write_folder(pathlib.Path(folder), write)
+
+
+def front_figure(table: pd.DataFrame, currency: str = "") -> object:
+    """The front as a plotly Figure: cost against emissions, links of each plan on hover."""
+    import plotly.graph_objects as go  # noqa: PLC0415
+
+    hover = [
+        f"point {row.point}<br>cost {row.objective:,.0f} {currency}/yr<br>emissions {row.emissions:,.0f} tCO2/yr"
+        f"<br>capex {row.capex:,.0f} {currency}<br>{row.links_built} links:<br>" + "<br>".join(str(row.links).split())
+        for row in table.itertuples()
+    ]
+    fig = go.Figure(go.Scatter(x=table["emissions"], y=table["objective"], mode="lines+markers+text",
+                               text=[str(p) for p in table["point"]], textposition="top right",
+                               hovertext=hover, hoverinfo="text"))
+    fig.update_layout(title="Cost-emissions Pareto front", template="plotly_white",
+                      xaxis_title="emissions (tCO2 per year)", yaxis_title=f"cost objective ({currency} per year)")
+    return fig
