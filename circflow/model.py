@@ -298,10 +298,11 @@ def add_accounting(m: pyo.ConcreteModel, net: Network) -> None:
     with ``w = a - sum f`` and ``u = b - sum g f``.
     """
     c = m.coef
-    all_supply = sum(s.price_cost * float(s.amounts.sum()) for s in net.supplies)
-    all_demand = sum(d.price_cost * float(d.amounts.sum()) for d in net.demands)
-    em_supply = sum(s.price_emissions * float(s.amounts.sum()) for s in net.supplies)
-    em_demand = sum(d.price_emissions * float(d.amounts.sum()) for d in net.demands)
+    supplies, demands = net.accounted_streams()
+    all_supply = sum(s.price_cost * float(s.amounts.sum()) for s in supplies)
+    all_demand = sum(d.price_cost * float(d.amounts.sum()) for d in demands)
+    em_supply = sum(s.price_emissions * float(s.amounts.sum()) for s in supplies)
+    em_demand = sum(d.price_emissions * float(d.amounts.sum()) for d in demands)
     cost_flow = c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost
     em_flow = c.emissions_per_flow - c.disposal_emissions - c.gain * c.baseline_emissions
     flow_sum = {i: sum(m.f[i, p] for p in m.P) for i in m.L}
@@ -328,6 +329,8 @@ def add_targets(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
     m.utilization_slack = pyo.Var(list(shares), domain=pyo.NonNegativeReals) if options.elastic else None
 
     carriers = {r: [i for i, link in enumerate(net.links) if link.resource == r] for r in shares}
+    if net.accounted is not None:  # one independent part: its own resources' targets only
+        shares = {r: share for r, share in shares.items() if carriers[r]}
     m.unreachable_targets = [r for r in shares if not carriers[r] and not options.elastic]
 
     def utilization(_: pyo.ConcreteModel, r: str) -> object:
@@ -375,3 +378,57 @@ def relaxation_size(m: pyo.ConcreteModel) -> object:
     terms += [m.force_slack[g] for g in m.force_slack]
     terms += [m.capacity_slack[i] / max(net.links[i].capacity_limit, 1e-9) for i in m.capacity_slack]
     return sum(terms)
+
+
+def prune_dominated(net: Network, objective: str) -> Network:
+    """Drop candidate links that can never improve the plan, before the model is built.
+
+    A link's flow is worth at most its *margin* per unit: the disposal and baseline it
+    avoids, less its variable cost, electricity and (for ``cost``) carbon, counted as if
+    its supply were otherwise disposed of and its demand met conventionally (other links
+    can only lower that value). If even the best use of the link (flow at every period's
+    bound, the best capacity) cannot pay its annualised capex, then removing it from any
+    plan never raises the objective and never breaks a constraint, so it is safe to drop.
+
+    Kept always: existing and forced links, links of a resource with a utilisation target
+    (they count towards it), and, under an emission cap or the ``emissions`` objective,
+    links that lower emissions.
+
+    Parameters
+    ----------
+    net
+        The candidate network.
+    objective
+        ``cost``, ``emissions`` or ``both`` (keep a link that either objective might use).
+    """
+    if not net.links:
+        return net
+    coef = coefficients(net)
+    cost_margin = coef.disposal_cost + coef.gain * coef.baseline_cost - coef.cost_per_flow
+    emission_margin = coef.disposal_emissions + coef.gain * coef.baseline_emissions - coef.emissions_per_flow
+    pays_with_carbon = _best_annual_value(net, coef, cost_margin + coef.carbon_price * emission_margin) > 0
+    pays_without = _best_annual_value(net, coef, cost_margin) > 0
+    cleaner = emission_margin > 0
+    targets = net.park.targets
+    if objective == "cost":
+        useful = pays_with_carbon | (cleaner if targets.max_emissions is not None else False)
+    elif objective == "emissions":
+        useful = cleaner | pays_without  # stage 1 least emissions, stage 2 least total_cost
+    else:
+        useful = cleaner | pays_without | pays_with_carbon
+    protected = {r for r, share in targets.utilization.items() if share > 0}
+    keep = [i for i, link in enumerate(net.links)
+            if useful[i] or link.existing or link.forced or link.resource in protected]
+    return net.subset(keep) if len(keep) < len(net.links) else net
+
+
+def _best_annual_value(net: Network, coef: Coefficients, margin: np.ndarray) -> np.ndarray:
+    """max over capacity k of margin x sum_p min(F_p, k h_p) - annualised capex, per link."""
+    flows = np.array([link.max_flow for link in net.links])  # links x periods
+    hours = net.hours
+    best = np.zeros(len(net.links))  # k = 0: the link carries nothing
+    for p in range(len(hours)):  # the best capacity is one of the periods' full rates
+        rate = flows[:, p] / hours[p]
+        used = np.minimum(flows, rate[:, None] * hours[None, :]).sum(axis=1)
+        best = np.maximum(best, margin * used - coef.annual_per_rate * rate)
+    return best - coef.annual_fixed

@@ -94,10 +94,28 @@ class Network:
     """Each ``plan.force`` entry as (description, candidate indices): one must be built."""
     graph: nx.MultiDiGraph
     warnings: list[str] = field(default_factory=list)
+    accounted: tuple[frozenset[int], frozenset[int]] | None = None
+    """Supplies and demands whose disposal and baseline this network accounts for; None: all."""
 
     @property
     def enterprises(self) -> dict[str, Enterprise]:
         return {e.id: e for e in self.park.enterprises}
+
+    def accounted_streams(self) -> tuple[list[StreamNode], list[StreamNode]]:
+        """The supplies and demands whose disposal and baseline count in this network's totals."""
+        if self.accounted is None:
+            return self.supplies, self.demands
+        supplies, demands = self.accounted
+        return [self.supplies[i] for i in sorted(supplies)], [self.demands[j] for j in sorted(demands)]
+
+    def subset(self, link_indices: list[int], accounted: tuple[frozenset[int], frozenset[int]] | None = None) -> Network:
+        """The same park restricted to some candidate links (streams keep their indices)."""
+        keep = sorted(link_indices)
+        position = {old: new for new, old in enumerate(keep)}
+        groups = [(text, [position[i] for i in members if i in position]) for text, members in self.forced_groups]
+        groups = [(text, members) for text, members in groups if members]
+        return Network(self.park, self.periods, self.hours, self.supplies, self.demands,
+                       [self.links[i] for i in keep], groups, self.graph, self.warnings, accounted)
 
 
 def build_network(park: Park, *, existing_only: bool = False) -> Network:

@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
+import numpy as np
 import pyomo.environ as pyo
 
 from circflow.exceptions import ParkError, SolverError
 from circflow.load import _problem  # noqa: PLC2701 (same located-problem builder as the loader)
-from circflow.model import Options, build_model
+from circflow.decompose import independent_parts, unlinked_streams
+from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
 from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts
 from circflow.schema import Park, reference_problems
@@ -84,20 +86,18 @@ def optimize(
 
     stage("building candidate network")
     net = build_network(park)
-    stage("building model")
-    model = build_model(net)
-    m_solver = Solver(model, profile, on_log)
     if write_model is not None:
-        _write_model(m_solver, pathlib.Path(write_model))
+        _write_model(Solver(build_model(net), profile), pathlib.Path(write_model))
+    kept = prune_dominated(net, objective)
+    parts = independent_parts(kept)
     timings["build_s"] = time.perf_counter() - started
 
     stage("solving")
     solve_started = time.perf_counter()
-    outcome = solve_objective(m_solver, objective)
+    outcome, solution = solve_parts(net, parts, objective, profile, on_log, stage)
     baseline = None
     diagnosis: list[str] = []
     if outcome.is_ok:
-        solution = Solution.from_model(model)
         stage("solving the status-quo baseline")
         baseline = solve_baseline(park, objective, profile)
     elif outcome.status is Status.INFEASIBLE:
@@ -106,7 +106,61 @@ def optimize(
     timings["solve_s"] = time.perf_counter() - solve_started
     if not outcome.is_ok:
         return _empty_result(park, net, objective, outcome, diagnosis, timings)
-    return make_result(net, model, solution, objective, outcome, baseline, timings)
+    model_facts = {"candidate_links": len(net.links), "pruned_links": len(net.links) - len(kept.links),
+                   "independent_parts": len(parts)}
+    return make_result(net, coefficients(net), solution, objective, outcome, baseline, timings, model_facts)
+
+
+def solve_parts(net: Network, parts: list[Network], objective: Objective, profile: SolverProfile,
+                on_log: Callable[[str], None] | None = None,
+                on_stage: Callable[[str], None] | None = None) -> tuple[Outcome, Solution]:
+    """Solve independent parts one by one and combine them into one outcome and solution.
+
+    The objective and bound are the sums of the parts' (plus the constant of streams with
+    no link), so the combined gap is honest. With a time limit, each part gets a share of
+    the remaining time in proportion to its number of links.
+    """
+    stage = on_stage or (lambda _: None)
+    rest = unlinked_streams(net, parts)
+    constant = solve_objective(Solver(build_model(rest, Options(targets=False)), profile), objective).objective
+    index = {id(link): i for i, link in enumerate(net.links)}
+    flow = np.zeros((len(net.links), len(net.periods)))
+    built = np.array([link.existing for link in net.links], dtype=bool)
+    capacity = np.zeros(len(net.links))
+    objective_sum, bound_sum, seconds = constant, constant, 0.0
+    statuses = []
+    carried = {link.resource for part in parts for link in part.links}
+    supplied = {s.resource for s in net.supplies if s.amounts.sum() > 0}
+    targets = net.park.targets.utilization
+    if any(share > 0 and r in supplied and r not in carried for r, share in targets.items()):
+        return Outcome(Status.INFEASIBLE), Solution(flow, built, capacity)  # a target no link can serve
+    limit = profile.time_limit
+    started = time.perf_counter()
+    links_left = sum(len(part.links) for part in parts)
+    for number, part in enumerate(parts, start=1):
+        if len(parts) > 1:
+            stage(f"solving part {number} of {len(parts)} ({len(part.links)} links)")
+        share = None
+        if limit is not None:
+            remaining = max(limit - (time.perf_counter() - started), 0.0)
+            share = remaining * len(part.links) / max(links_left, 1)
+        links_left -= len(part.links)
+        model = build_model(part)
+        outcome = solve_objective(Solver(model, profile, on_log), objective, time_limit=share)
+        statuses.append(outcome.status)
+        if not outcome.is_ok:
+            return Outcome(outcome.status, seconds=seconds + outcome.seconds), Solution(flow, built, capacity)
+        part_solution = Solution.from_model(model)
+        rows = [index[id(link)] for link in part.links]
+        flow[rows] = part_solution.flow
+        built[rows] = part_solution.built
+        capacity[rows] = part_solution.capacity
+        objective_sum += outcome.objective
+        bound_sum += outcome.bound
+        seconds += outcome.seconds
+    status = Status.OPTIMAL if all(s is Status.OPTIMAL for s in statuses) else Status.FEASIBLE
+    gap = relative_gap(objective_sum, bound_sum)
+    return Outcome(status, objective_sum, bound_sum, gap, seconds), Solution(flow, built, capacity)
 
 
 def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: float | None = None,
@@ -132,11 +186,11 @@ def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: fl
     return park, profile
 
 
-def make_result(net: Network, model: pyo.ConcreteModel, solution: Solution, objective: str, outcome: Outcome,
-                baseline: dict[str, float], timings: dict[str, float]) -> Result:
+def make_result(net: Network, coef: Coefficients, solution: Solution, objective: str, outcome: Outcome,
+                baseline: dict[str, float], timings: dict[str, float], model_facts: dict[str, int] | None = None) -> Result:
     """Assemble the `Result` of a solved model: KPIs against the baseline, tables, facts."""
     park = net.park
-    values = kpis(net, model.coef, solution)
+    values = kpis(net, coef, solution)
     values["baseline"] = {"total_cost": baseline["total_cost"], "emissions": baseline["emissions"]}
     values["savings"] = {"total_cost": baseline["total_cost"] - values["total_cost"],
                          "emissions": baseline["emissions"] - values["emissions"]}
@@ -150,20 +204,21 @@ def make_result(net: Network, model: pyo.ConcreteModel, solution: Solution, obje
         bound=bound,
         gap=relative_gap(objective_value, bound) if outcome.status is Status.FEASIBLE else outcome.gap,
         kpis=values,
-        links=link_table(net, model.coef, solution),
-        flows=flow_table(net, model.coef, solution),
-        balances=balance_table(net, model.coef, solution),
+        links=link_table(net, coef, solution),
+        flows=flow_table(net, coef, solution),
+        balances=balance_table(net, coef, solution),
         periods=net.periods,
         scenarios=list(park.applied_scenarios),
         timings=dict(timings),
         warnings=list(net.warnings),
         currency=park.economics.currency,
         source=park.source,
+        model_facts=model_facts or {},
         **park_facts(net),
     )
 
 
-def solve_objective(solver: Solver, objective: Objective) -> Outcome:
+def solve_objective(solver: Solver, objective: Objective, time_limit: float | None = None) -> Outcome:
     """Solve for ``cost``, or lexicographically for ``emissions`` (SPEC 4).
 
     Emissions: first minimise emissions E; then fix ``emissions <= E* (1 + 1e-9) + 1e-6``
@@ -173,18 +228,18 @@ def solve_objective(solver: Solver, objective: Objective) -> Outcome:
     if objective == "cost":
         m.cost.activate()
         m.emission.deactivate()
-        return solver.solve()
+        return solver.solve(time_limit=time_limit)
     m.cost.deactivate()
     m.emission.activate()
     started = time.perf_counter()
-    first = solver.solve()
+    first = solver.solve(time_limit=time_limit)
     if not first.is_ok:
         return first
     least = first.objective
     m.emission_lock = pyo.Constraint(expr=m.emissions <= least + 1e-9 * abs(least) + 1e-6)
     m.emission.deactivate()
     m.cheapest = pyo.Objective(expr=m.total_cost, sense=pyo.minimize)
-    limit = solver.profile.time_limit
+    limit = solver.profile.time_limit if time_limit is None else time_limit
     remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.01)
     snapshot = [(var, var.value) for var in m.component_data_objects(pyo.Var)]
     second = solver.solve(time_limit=remaining)

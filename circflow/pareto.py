@@ -100,7 +100,7 @@ def pareto_results(
     solved.append((Outcome(low.status, float("nan"), low.bound, low.gap), low_solution))
     timings["solve_s"] = time.perf_counter() - started - timings["build_s"]
 
-    results = [make_result(net, model, solution, "cost", outcome, baseline, timings) for outcome, solution in solved]
+    results = [make_result(net, model.coef, solution, "cost", outcome, baseline, timings) for outcome, solution in solved]
     results[-1] = _as_cost_point(results[-1])
     return _non_dominated(results)
 

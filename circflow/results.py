@@ -140,6 +140,8 @@ class Result:
     """id, name, sector and location of every enterprise (for maps and diagrams)."""
     resources: dict[str, dict[str, str]] = field(default_factory=dict)
     """kind and unit of every resource that has a stream."""
+    model_facts: dict[str, int] = field(default_factory=dict)
+    """Size of the problem: candidate links, links pruned as never paying, independent parts."""
 
     @property
     def is_ok(self) -> bool:
@@ -173,6 +175,7 @@ class Result:
             "links": [_link_record(row, self.periods) for row in self.links.to_dict("records")],
             "disposal": _leftovers(self.balances, "supply", "disposal", self.periods),
             "baseline_supply": _leftovers(self.balances, "demand", "baseline", self.periods),
+            "model": dict(self.model_facts),
             "diagnosis": list(self.diagnosis),
             "warnings": list(self.warnings),
             "timings": {key: round(value, 4) for key, value in self.timings.items()},

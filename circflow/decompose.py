@@ -1,0 +1,58 @@
+"""Splitting a park into independent problems (between ``network`` and ``model``).
+
+With no constraint that couples them (an emission cap or a capex budget couples
+everything; a utilisation target couples the links of its resource), the SPEC 4 model
+separates: its objective is a sum over links and streams, and each supply or demand row
+touches only the links of one connected component of the candidate graph (streams as
+nodes, candidate links as edges). Each component is then a problem of its own, often an
+order of magnitude faster to solve than the monolith. Streams with no candidate link form
+no problem: their disposal and baseline are a constant.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from circflow.network import Network
+
+
+def independent_parts(net: Network) -> list[Network]:
+    """Sub-networks that can be optimised apart; together they cover every link once.
+
+    Each part accounts for the disposal and baseline of the streams its links touch, so
+    the parts' objectives add up to the whole park's, less the constant of streams with no
+    link (`unlinked_streams`).
+    """
+    targets = net.park.targets
+    if targets.max_emissions is not None or targets.max_capex is not None or not net.links:
+        return [net] if net.links else []
+    graph = nx.Graph()
+    for i, link in enumerate(net.links):
+        graph.add_edge(("s", link.supply), ("d", link.demand))
+    for resource, share in targets.utilization.items():  # one target ties all links of its resource
+        if share > 0:
+            nodes = [("s", link.supply) for link in net.links if link.resource == resource]
+            graph.add_edges_from(zip(nodes, nodes[1:], strict=False))
+    parts = []
+    link_of_supply: dict[int, list[int]] = {}
+    for i, link in enumerate(net.links):
+        link_of_supply.setdefault(link.supply, []).append(i)
+    for component in nx.connected_components(graph):
+        supplies = frozenset(index for kind, index in component if kind == "s")
+        demands = frozenset(index for kind, index in component if kind == "d")
+        links = [i for s in supplies for i in link_of_supply.get(s, [])]
+        parts.append(net.subset(links, (supplies, demands)))
+    parts.sort(key=lambda part: -len(part.links))
+    return parts
+
+
+def unlinked_streams(net: Network, parts: list[Network]) -> Network:
+    """An empty network accounting for the streams no part covers (their constant cost)."""
+    covered_s: set[int] = set()
+    covered_d: set[int] = set()
+    for part in parts:
+        supplies, demands = part.accounted if part.accounted is not None else (range(len(net.supplies)), range(len(net.demands)))
+        covered_s.update(supplies)
+        covered_d.update(demands)
+    rest = (frozenset(range(len(net.supplies))) - covered_s, frozenset(range(len(net.demands))) - covered_d)
+    return net.subset([], rest)
