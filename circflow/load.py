@@ -8,6 +8,7 @@ raised together as one `ParkError`, so the model never sees a bad park.
 from __future__ import annotations
 
 import pathlib
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -51,6 +52,7 @@ def load_park(
     --------
     >>> park = load_park("parks/tiny.yaml")  # doctest: +SKIP
     """
+    started = time.perf_counter()
     path = pathlib.Path(path)
     tree = read_yaml(path)
     if tree is None:
@@ -59,7 +61,9 @@ def load_park(
     if not isinstance(tree, dict):
         msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {_kind(tree)}"
         raise ParkError(Problem(msg, file=str(path), line=1, column=1))
-    return park_from_dict(tree, scenarios=scenarios, overrides=overrides, base_dir=path.parent, source=str(path))
+    park = park_from_dict(tree, scenarios=scenarios, overrides=overrides, base_dir=path.parent, source=str(path))
+    park._load_seconds = time.perf_counter() - started
+    return park
 
 
 def park_from_dict(
@@ -94,6 +98,7 @@ def park_from_dict(
     assert park is not None
     park._source = source
     park._scenarios = tuple(scenarios)
+    park._tree = merged
     return park
 
 

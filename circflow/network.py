@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
-from circflow.exceptions import ParkError, Problem
+from circflow.exceptions import ParkError
 from circflow.schema import Demand, Enterprise, LinkRef, Mode, Park, Range, Stream, Supply
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), SPEC 3.6
@@ -409,7 +409,7 @@ class _Builder:
             candidate = self._make(supply, demand, mode_name, mode, length, explicit=True)
             if candidate is None:
                 msg = f"this link cannot deliver anything (loss {mode.loss_per_km} per km over {length:.3g} km, or COP <= 1)"
-                raise ParkError(Problem(msg, path=f"links[{index}]"))
+                raise ParkError(self.park.problem(("links", index), msg))
             candidate.existing = link.existing
             if link.existing and link.capacity is not None:
                 limit = candidate.capacity_limit
@@ -447,7 +447,7 @@ class _Builder:
             if not hits:
                 why = self._why_no_candidate(ref)
                 msg = f"no candidate link matches ({why}); add it under links: to make it a candidate"
-                problems.append(Problem(msg, path=f"plan.force[{index}]"))
+                problems.append(self.park.problem(("plan", "force", index), msg))
                 continue
             for key in hits:
                 self.keys[key].forced = True

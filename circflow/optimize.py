@@ -17,9 +17,8 @@ from typing import Literal
 import numpy as np
 import pyomo.environ as pyo
 
-from circflow.exceptions import ParkError, SolverError
-from circflow.load import _problem  # noqa: PLC2701 (same located-problem builder as the loader)
 from circflow.decompose import independent_parts, unlinked_streams
+from circflow.exceptions import ParkError, SolverError
 from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
 from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts
@@ -82,7 +81,7 @@ def optimize(
         msg = f"unknown objective {objective!r}; use cost or emissions"
         raise ParkError(msg)
     park, profile = prepare(park, solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price)
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {} if park._load_seconds is None else {"load_s": park._load_seconds}  # noqa: SLF001
 
     stage("building candidate network")
     net = build_network(park)
@@ -182,7 +181,7 @@ def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: fl
         park = _with_carbon_price(park, carbon_price)
     problems = reference_problems(park)
     if problems:
-        raise ParkError([_problem(None, path, message) for path, message in problems])
+        raise ParkError([park.problem(path, message) for path, message in problems])
     return park, profile
 
 
@@ -320,8 +319,8 @@ def _write_model(solver: Solver, path: pathlib.Path) -> None:
 def _with_carbon_price(park: Park, price: float) -> Park:
     economics = park.economics.model_copy(update={"carbon_price": price})
     updated = park.model_copy(update={"economics": economics})
-    updated._source = park.source
-    updated._scenarios = park.applied_scenarios
+    for name in ("_source", "_scenarios", "_tree", "_load_seconds"):
+        setattr(updated, name, getattr(park, name))
     return updated
 
 

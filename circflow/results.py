@@ -14,6 +14,7 @@ import math
 import pathlib
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -197,13 +198,16 @@ class Result:
             When ``folder`` exists and is not a circflow results folder (nothing is touched).
         """
         def write(tmp: pathlib.Path) -> None:
-            (tmp / RESULTS_FILE).write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n", encoding="utf-8")
+            started = time.perf_counter()
             self.links.drop(columns=["flow", "delivered"], errors="ignore").to_csv(tmp / "links.csv", index=False)
             self.flows.to_csv(tmp / "flows.csv", index=False)
             self.balances.to_csv(tmp / "balances.csv", index=False)
             kpi_table(self.kpis).to_csv(tmp / "kpis.csv", index=False)
             if extra is not None:
                 extra(tmp, self)
+            content = self.to_dict()
+            content["timings"]["write_s"] = round(time.perf_counter() - started, 4)
+            (tmp / RESULTS_FILE).write_text(json.dumps(content, indent=1, allow_nan=False) + "\n", encoding="utf-8")
 
         return write_folder(pathlib.Path(folder), write)
 

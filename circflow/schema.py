@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -29,9 +30,21 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from circflow.exceptions import Problem
+from circflow.yamlfile import format_path, locate
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # YAML's true/false would otherwise pass as 1.0/0.0
+        msg = f"must be a number, got {str(value).lower()}"
+        raise ValueError(msg)
+    return value
+
+
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]
-NonNegative = Annotated[float, Field(ge=0)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
+Number = Annotated[float, BeforeValidator(_not_bool)]
+NonNegative = Annotated[Number, Field(ge=0)]
+Fraction = Annotated[Number, Field(ge=0, le=1)]
 Scalar = str | int | float | bool
 
 
@@ -84,7 +97,7 @@ class Economics(Documented):
 
     currency: str = "CNY"
     """Label for money; unit strings use this code."""
-    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.06
+    discount_rate: Annotated[Number, Field(ge=0, le=1)] = 0.06
     """Real discount rate for annualising capex."""
     carbon_price: NonNegative = 0.0
     """Money per tCO2, added to the cost objective."""
@@ -98,7 +111,7 @@ class Period(Strict):
     """A part of the year with its own amounts (SPEC 3.3)."""
 
     name: Id
-    hours: Annotated[float, Field(gt=0)]
+    hours: Annotated[Number, Field(gt=0)]
     """Hours of the year in this period."""
 
 
@@ -122,7 +135,7 @@ class Mode(Documented):
 
     max_distance_km: NonNegative | None = None
     """Longest candidate link; None means no limit."""
-    detour: Annotated[float, Field(ge=1)] = 1.0
+    detour: Annotated[Number, Field(ge=1)] = 1.0
     """Route length / straight distance."""
     capex_fixed: NonNegative = 0.0
     capex_per_km: NonNegative = 0.0
@@ -130,7 +143,7 @@ class Mode(Documented):
     """Money per unit/h of capacity."""
     capex_per_capacity_km: NonNegative = 0.0
     """Money per unit/h of capacity per km."""
-    lifetime_years: Annotated[float, Field(gt=0)] = 20.0
+    lifetime_years: Annotated[Number, Field(gt=0)] = 20.0
     om_fraction: NonNegative = 0.0
     """Fixed O&M per year as a fraction of capex."""
     opex_per_unit: NonNegative = 0.0
@@ -139,7 +152,7 @@ class Mode(Documented):
     """MWh of electricity per unit per km (pumping)."""
     emissions_per_unit_km: NonNegative = 0.0
     """tCO2 per unit per km (fuel)."""
-    loss_per_km: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    loss_per_km: Annotated[Number, Field(ge=0, lt=1)] = 0.0
     """Fraction of the flow lost per km."""
     max_capacity: NonNegative | None = None
     """Largest capacity of one link, unit/h; None means no limit."""
@@ -155,15 +168,15 @@ class HeatExchange(Documented):
 class HeatPump(Documented):
     """Heat pump lifting waste heat that is too cold for direct use (SPEC 3.4)."""
 
-    carnot_efficiency: Annotated[float, Field(gt=0, le=1)] = 0.5
+    carnot_efficiency: Annotated[Number, Field(gt=0, le=1)] = 0.5
     approach_k: NonNegative = 5.0
-    cop_max: Annotated[float, Field(gt=1)] = 8.0
+    cop_max: Annotated[Number, Field(gt=1)] = 8.0
     max_lift_k: NonNegative = 60.0
     """A link needs Td - Ts <= max_lift_k."""
     capex_fixed: NonNegative = 0.0
     capex_per_mw: NonNegative = 0.0
     """Money per MW of heat output."""
-    lifetime_years: Annotated[float, Field(gt=0)] = 20.0
+    lifetime_years: Annotated[Number, Field(gt=0)] = 20.0
     om_fraction: NonNegative = 0.0
     opex_per_mwh: NonNegative = 0.0
     """Money per MWh of heat output."""
@@ -177,10 +190,10 @@ class Technologies(Strict):
 class Location(Strict):
     """Where an enterprise is: ``{x, y}`` in km or ``{lat, lon}`` in degrees."""
 
-    x: float | None = None
-    y: float | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    x: Number | None = None
+    y: Number | None = None
+    lat: Annotated[Number, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[Number, Field(ge=-180, le=180)] | None = None
 
     @model_validator(mode="after")
     def _one_pair(self) -> Location:
@@ -197,17 +210,17 @@ class Location(Strict):
 class Price(Strict):
     """Cost and emissions per unit of a stream handled without symbiosis."""
 
-    cost: float = 0.0
+    cost: Number = 0.0
     """Money per unit (landfill fee and tax, or the price of what a by-product replaces)."""
-    emissions: float = 0.0
+    emissions: Number = 0.0
     """tCO2 per unit."""
 
 
 class Range(Strict):
     """An allowed numeric range for a quality attribute (inclusive)."""
 
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
 
 
 class Stream(Strict):
@@ -222,7 +235,7 @@ class Stream(Strict):
     """Per hour (t/h, m3/h, MW); times ``profile`` in each period."""
     profile: dict[str, NonNegative] | None = None
     """Share of ``rate`` in each period (default 1)."""
-    temperature: float | None = None
+    temperature: Number | None = None
     """degC; required for heat."""
 
     @model_validator(mode="after")
@@ -277,9 +290,9 @@ class Link(Strict):
     resource: str
     mode: str | None = None
     """Needed when several modes carry the resource."""
-    supply: Annotated[int, Field(ge=0)] | None = None
+    supply: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] | None = None
     """Index of the supplying stream when the enterprise has several of this resource."""
-    demand: Annotated[int, Field(ge=0)] | None = None
+    demand: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] | None = None
     existing: bool = False
     """Already built: capex is sunk, capacity at most ``capacity``."""
     capacity: NonNegative | None = None
@@ -363,6 +376,15 @@ class Park(Strict):
 
     _source: str | None = PrivateAttr(None)
     _scenarios: tuple[str, ...] = PrivateAttr(())
+    _tree: Any = PrivateAttr(None)
+    _load_seconds: float | None = PrivateAttr(None)
+
+    def problem(self, path: tuple[Any, ...], message: str) -> Problem:
+        """A `Problem` at a field path, placed in the park file when the park came from one."""
+        loc = locate(self._tree, path) if self._tree is not None else None
+        if loc is None:
+            return Problem(message, path=format_path(path))
+        return Problem(message, path=format_path(path), file=loc.file, line=loc.line, column=loc.column)
 
     @property
     def source(self) -> str | None:
@@ -376,14 +398,6 @@ class Park(Strict):
 
     def period_names(self) -> list[str]:
         return [p.name for p in self.periods]
-
-
-def format_path(path: tuple[Any, ...]) -> str:
-    """``("enterprises", 3, "supplies", 0)`` -> ``enterprises[3].supplies[0]``."""
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
 
 
 def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:

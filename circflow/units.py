@@ -28,6 +28,7 @@ kgCO2 = 1e-3 * tCO2
 gCO2 = 1e-6 * tCO2
 MtCO2 = 1e6 * tCO2
 ktCO2 = 1e3 * tCO2
+m3 = meter ** 3
 """
 
 
@@ -38,6 +39,7 @@ def registry() -> pint.UnitRegistry:
     for line in _EXTRA_UNITS.strip().splitlines():
         ureg.define(line)
     ureg.define("year = 8760 * hour = yr = a")
+    ureg.define("kt = 1000 * metric_ton")  # kilotonnes, not knots, in this field
     return ureg
 
 

@@ -102,7 +102,7 @@ def parse_yaml(text: str, name: str = "<string>") -> Any:
     if _expanded_size(tree, {}) > MAX_NODES:
         msg = f"the file expands to more than {MAX_NODES:,} values through aliases; write the values out"
         raise ParkError(Problem(msg, file=name))
-    return _convert(tree, name, Loc(name, 1, 1))
+    return _convert(tree, name, Loc(name, 1, 1), ())
 
 
 def _expanded_size(node: Any, memo: dict[int, int]) -> int:
@@ -117,13 +117,14 @@ def _expanded_size(node: Any, memo: dict[int, int]) -> int:
     return memo[key]
 
 
-def _convert(node: Any, name: str, here: Loc) -> Any:
+def _convert(node: Any, name: str, here: Loc, path: tuple[Any, ...]) -> Any:
     tag = getattr(getattr(node, "tag", None), "value", None)
     if isinstance(node, TaggedScalar) and tag in _PLAIN_TAGS:
         return _scalar(node.value)
     if isinstance(node, TaggedScalar) or (tag and tag not in _PLAIN_TAGS):
-        msg = f"YAML tags such as {tag or '!'!r} are not allowed in park files; write plain values"
-        raise ParkError(Problem(msg, file=name, line=here.line, column=here.column))
+        shown = (tag or "!").replace("tag:yaml.org,2002:", "!!")
+        msg = f"YAML tags such as {shown!r} are not allowed in park files; write a plain value"
+        raise ParkError(Problem(msg, path=format_path(path), file=name, line=here.line, column=here.column))
     if isinstance(node, CommentedMap):
         out = LocDict(loc=here)
         for key in node:
@@ -132,7 +133,7 @@ def _convert(node: Any, name: str, here: Loc) -> Any:
             key_loc = Loc(name, kline + 1, kcol + 1)
             value_loc = Loc(name, vline + 1, vcol + 1)
             plain_key = _scalar(key)
-            out[plain_key] = _convert(node[key], name, value_loc)
+            out[plain_key] = _convert(node[key], name, value_loc, (*path, plain_key))
             out.key_locs[plain_key] = key_loc
             out.value_locs[plain_key] = value_loc
         return out
@@ -141,10 +142,18 @@ def _convert(node: Any, name: str, here: Loc) -> Any:
         for index, item in enumerate(node):
             line, col = node.lc.item(index)
             item_loc = Loc(name, line + 1, col + 1)
-            out_list.append(_convert(item, name, item_loc))
+            out_list.append(_convert(item, name, item_loc, (*path, index)))
             out_list.item_locs.append(item_loc)
         return out_list
     return _scalar(node)
+
+
+def format_path(path: tuple[Any, ...]) -> str:
+    """``("enterprises", 3, "supplies", 0)`` -> ``enterprises[3].supplies[0]``."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
 
 
 def _scalar(value: Any) -> Any:
@@ -230,8 +239,9 @@ def locate(tree: Any, path: tuple[Any, ...], *, at_key: bool = False) -> Loc | N
     for depth, step in enumerate(path):
         last = depth == len(path) - 1
         if isinstance(node, dict) and step in node:
-            locs = node.key_locs if (at_key and last) else node.value_locs
-            best = locs.get(step, best) if isinstance(node, LocDict) else best
+            if isinstance(node, LocDict):
+                locs = node.key_locs if (at_key and last) else node.value_locs
+                best = locs.get(step, best)
             node = node[step]
         elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
             if isinstance(node, LocList) and step < len(node.item_locs) and node.item_locs[step]:

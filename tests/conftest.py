@@ -1,0 +1,130 @@
+"""Shared fixtures: a minimal valid park written into ``tmp_path``.
+
+The park defines its own resources (``ash_t``, ``heat_t``), modes (``lorry_t``,
+``pipe_t``) and economics, so no test depends on the numbers of the shipped catalog.
+Its optimum, derived by hand (discount rate 0, so CRF = 1/lifetime):
+
+- ash: plant -> cement by lorry_t, 5 km; 800 t/yr moved. Annualised capex 1000 / 10 = 100,
+  opex 800 x 1 = 800, the 200 t left over cost 200 x 50 = 10,000 to dispose of.
+- heat: plant (90 degC) -> town (70 degC) by pipe_t, direct (90 >= 70 + 10); 5000 MWh in
+  winter (2760 h), so capacity 5000 / 2760 MW; capex 10,000 + 100 x 5000 / 2760,
+  annualised over 10 years = 1,018.12.
+- total_cost = 100 + 800 + 10,000 + 1,018.12 = 11,918.12; emissions = 200 t x 0.01 = 2 tCO2.
+- status quo: 1000 x 50 + 800 x 100 + 5000 x 200 = 1,130,000 and
+  1000 x 0.01 + 800 x 0.5 + 5000 x 0.3 = 1,910 tCO2.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable, Mapping
+
+import pytest
+
+MINIMAL_PARK_YAML = """\
+park:
+  name: Test park
+  crs: local_km
+economics:
+  currency: CNY
+  discount_rate: 0.0
+  carbon_price: 0
+  electricity_price: 500
+  grid_emission_factor: 0.5
+periods:
+  - name: winter
+    hours: 2760
+  - name: summer
+    hours: 6000
+resources:
+  ash_t:
+    kind: material
+    unit: t
+    modes: [lorry_t]
+  heat_t:
+    kind: heat
+    unit: MWh
+    modes: [pipe_t]
+modes:
+  lorry_t:
+    max_distance_km: 50
+    capex_fixed: 1000
+    opex_per_unit: 1
+    lifetime_years: 10
+  pipe_t:
+    max_distance_km: 20
+    capex_fixed: 10000
+    capex_per_capacity: 100
+    lifetime_years: 10
+enterprises:
+  - id: plant
+    name: Power plant
+    location: {x: 0, y: 0}
+    supplies:
+      - resource: ash_t
+        amount: 1000
+        disposal: {cost: 50, emissions: 0.01}
+      - resource: heat_t
+        rate: 2
+        temperature: 90
+  - id: cement
+    location: {x: 3, y: 4}
+    demands:
+      - resource: ash_t
+        amount: 800
+        baseline: {cost: 100, emissions: 0.5}
+  - id: town
+    location: {x: -3, y: 4}
+    demands:
+      - resource: heat_t
+        per_period: {winter: 5000, summer: 0}
+        temperature: 70
+        baseline: {cost: 200, emissions: 0.3}
+"""
+
+
+@pytest.fixture
+def minimal_park_yaml() -> str:
+    """The text of a minimal valid park (see the module docstring for its optimum)."""
+    return MINIMAL_PARK_YAML
+
+
+@pytest.fixture
+def write_park_yaml(tmp_path: pathlib.Path) -> Callable[..., pathlib.Path]:
+    """Write a park file into ``tmp_path`` and return its path.
+
+    ``write_park_yaml(text=None, *, replace={old: new}, append="", name="park.yaml")``:
+    starts from the minimal park (or ``text``), replaces each ``old`` (which must occur
+    exactly once, so a stale edit fails loudly) and appends ``append``.
+    """
+
+    def write(
+        text: str | None = None,
+        *,
+        replace: Mapping[str, str] | None = None,
+        append: str = "",
+        name: str = "park.yaml",
+    ) -> pathlib.Path:
+        content = MINIMAL_PARK_YAML if text is None else text
+        for old, new in (replace or {}).items():
+            count = content.count(old)
+            assert count == 1, f"edit target {old!r} occurs {count} times in the park text"
+            content = content.replace(old, new)
+        path = tmp_path / name
+        path.write_text(content + append, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def yaml_position() -> Callable[[str, str], tuple[int, int]]:
+    """``yaml_position(text, needle)``: 1-based (line, column) where ``needle`` first starts."""
+
+    def position(text: str, needle: str) -> tuple[int, int]:
+        offset = text.index(needle)
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return line, column
+
+    return position
