@@ -27,7 +27,7 @@ def independent_parts(net: Network) -> list[Network]:
     if targets.max_emissions is not None or targets.max_capex is not None or not net.links:
         return [net] if net.links else []
     graph = nx.Graph()
-    for i, link in enumerate(net.links):
+    for link in net.links:
         graph.add_edge(("s", link.supply), ("d", link.demand))
     for resource, share in targets.utilization.items():  # one target ties all links of its resource
         if share > 0:
