@@ -24,8 +24,10 @@ def independent_parts(net: Network) -> list[Network]:
     link (`unlinked_streams`).
     """
     targets = net.park.targets
-    if targets.max_emissions is not None or targets.max_capex is not None or not net.links:
-        return [net] if net.links else []
+    if targets.max_emissions is not None or targets.max_capex is not None:
+        return [net]  # coupled: one problem, even without links (the cap may still fail)
+    if not net.links:
+        return []
     graph = nx.Graph()
     for link in net.links:
         graph.add_edge(("s", link.supply), ("d", link.demand))

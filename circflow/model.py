@@ -11,15 +11,19 @@ Formulation notes (all exact reformulations of SPEC 4):
 - disposal ``w(s,p)`` and baseline supply ``u(d,p)`` are the slacks of the supply and
   demand rows, so the balances are written ``sum f <= a`` and ``sum g f <= b`` and their
   cost enters as a constant minus the flows it avoids;
-- each flow has its own tight bound tied to the build decision,
-  ``f(l,p) <= F(l,p) y(l)`` with ``F = min(a(s,p), b(d,p)/g(l), capacity_limit h_p)``, the
-  largest flow that can ever be useful; a capacity variable ``k(l)`` exists only where
-  capacity costs money, with ``k(l) <= max_p F(l,p)/h_p y(l)`` (the smallest valid M);
+- the flow variable is the average rate in the period, ``r(l,p) = f(l,p) / h_p`` (unit/h),
+  so capacity rows read ``r <= k`` and every coefficient stays within a few orders of
+  magnitude (rates of 1-10^4 instead of period totals of up to 10^8);
+- each rate has its own tight bound tied to the build decision,
+  ``r(l,p) <= R(l,p) y(l)`` with ``R = min(a(s,p), b(d,p)/g(l), capacity_limit h_p) / h_p``,
+  the largest flow that can ever be useful; a capacity variable ``k(l)`` exists only where
+  capacity costs money, with ``k(l) <= max_p R(l,p) y(l)`` (the smallest valid M);
 - supply and demand rows with a single link are implied by its bound and left out.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,10 +40,10 @@ def crf(rate: float, years: float) -> float:
     >>> round(crf(0.06, 20), 6)
     0.087185
     """
-    if rate == 0:
+    growth_less_one = math.expm1(years * math.log1p(rate))  # (1+i)^n - 1, exact for tiny i
+    if growth_less_one == 0:
         return 1.0 / years
-    growth = (1 + rate) ** years
-    return rate * growth / (growth - 1)
+    return rate * (growth_less_one + 1) / growth_less_one
 
 
 @dataclass(frozen=True)
@@ -184,10 +188,11 @@ def build_model(net: Network, options: Options = Options()) -> pyo.ConcreteModel
 
 
 def add_variables(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
-    """Decisions per link: built ``y`` (new links), capacity ``k`` (where it costs), flows ``f``.
+    """Decisions per link: built ``y`` (new links), capacity ``k`` (where it costs), rates ``r``.
 
-    ``0 <= f(l,p) <= F(l,p)`` where F is the link's largest useful flow (`CandidateLink.max_flow`);
-    existing links have no ``y`` (always built).
+    ``0 <= r(l,p) <= R(l,p)``: the rate drawn from the supply in period p (unit/h), bounded
+    by the link's largest useful flow ``F = `CandidateLink.max_flow``` over the period's hours;
+    the flow of SPEC 4 is ``f(l,p) = h_p r(l,p)``. Existing links have no ``y`` (always built).
     """
     links = net.links
     m.L = pyo.RangeSet(0, len(links) - 1) if links else pyo.Set(initialize=[])
@@ -200,9 +205,10 @@ def add_variables(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
         if options.elastic and link.existing and link.capacity_limit is not None:
             flows = _uncapped_flow(net, i)
         for p in range(len(net.periods)):
-            bound[i, p] = float(flows[p])
-    m.flow_bound = bound
-    m.f = pyo.Var(m.L, m.P, domain=pyo.NonNegativeReals, bounds=lambda _, i, p: (0.0, bound[i, p]))
+            bound[i, p] = float(flows[p] / net.hours[p])
+    m.rate_bound = bound
+    m.hours = [float(h) for h in net.hours]
+    m.r = pyo.Var(m.L, m.P, domain=pyo.NonNegativeReals, bounds=lambda _, i, p: (0.0, bound[i, p]))
     m.y = pyo.Var(m.new_links, domain=pyo.Binary)
     m.k = pyo.Var(m.sized_links, domain=pyo.NonNegativeReals, bounds=lambda _, i: (0.0, links[i].max_rate))
 
@@ -213,7 +219,7 @@ def _uncapped_flow(net: Network, i: int) -> np.ndarray:
 
 
 def add_supply_balance(m: pyo.ConcreteModel, net: Network) -> None:
-    """SPEC 4 supply: ``sum_l f(l,p) + w(s,p) = a(s,p)``, written ``sum_l f(l,p) <= a(s,p)``.
+    """SPEC 4 supply: ``sum_l f(l,p) + w(s,p) = a(s,p)``, written ``sum_l r(l,p) <= a(s,p) / h_p``.
 
     where w >= 0 (disposal) is the row's slack. Rows of streams with one link are implied
     by the flow bound and skipped.
@@ -225,13 +231,13 @@ def add_supply_balance(m: pyo.ConcreteModel, net: Network) -> None:
     m.supply_links = by_supply
 
     def rule(_: pyo.ConcreteModel, s: int, p: int) -> object:
-        return sum(m.f[i, p] for i in by_supply[s]) <= float(net.supplies[s].amounts[p])
+        return sum(m.r[i, p] for i in by_supply[s]) <= float(net.supplies[s].amounts[p]) / m.hours[p]
 
     m.supply_balance = pyo.Constraint(rows, rule=rule)
 
 
 def add_demand_balance(m: pyo.ConcreteModel, net: Network) -> None:
-    """SPEC 4 demand: ``sum_l g(l) f(l,p) + u(d,p) = b(d,p)``, written ``sum_l g f <= b``.
+    """SPEC 4 demand: ``sum_l g(l) f(l,p) + u(d,p) = b(d,p)``, written ``sum_l g r <= b / h_p``.
 
     where u >= 0 (baseline supply) is the row's slack and g the link's delivery gain.
     """
@@ -242,7 +248,7 @@ def add_demand_balance(m: pyo.ConcreteModel, net: Network) -> None:
     m.demand_links = by_demand
 
     def rule(_: pyo.ConcreteModel, d: int, p: int) -> object:
-        return sum(float(net.links[i].gain) * m.f[i, p] for i in by_demand[d]) <= float(net.demands[d].amounts[p])
+        return sum(float(net.links[i].gain) * m.r[i, p] for i in by_demand[d]) <= float(net.demands[d].amounts[p]) / m.hours[p]
 
     m.demand_balance = pyo.Constraint(rows, rule=rule)
 
@@ -250,23 +256,21 @@ def add_demand_balance(m: pyo.ConcreteModel, net: Network) -> None:
 def add_capacity_links(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
     """SPEC 4 capacity: ``f(l,p) <= k(l) h_p``, ``k(l) <= max_capacity``, ``k = 0 unless y = 1``.
 
-    Written tightly as ``f(l,p) <= F(l,p) y(l)`` for every new link and, where capacity
-    costs money, ``f(l,p) <= h_p k(l)`` and ``k(l) <= K(l) y(l)`` with
-    ``K(l) = max_p F(l,p) / h_p``. Elastic form: existing capacities get a slack
-    ``f(l,p) <= h_p (C(l) + s(l))``.
+    Written tightly as ``r(l,p) <= R(l,p) y(l)`` for every new link and, where capacity
+    costs money, ``r(l,p) <= k(l)`` and ``k(l) <= K(l) y(l)`` with ``K(l) = max_p R(l,p)``.
+    Elastic form: existing capacities get a slack ``r(l,p) <= C(l) + s(l)``.
     """
-    hours = net.hours
-    on_rows = [(i, p) for i in m.new_links for p in m.P if m.flow_bound[i, p] > 0]
-    m.flow_on = pyo.Constraint(on_rows, rule=lambda _, i, p: m.f[i, p] <= m.flow_bound[i, p] * m.y[i])
-    size_rows = [(i, p) for i in m.sized_links for p in m.P if m.flow_bound[i, p] > 0]
-    m.flow_capacity = pyo.Constraint(size_rows, rule=lambda _, i, p: m.f[i, p] <= float(hours[p]) * m.k[i])
+    on_rows = [(i, p) for i in m.new_links for p in m.P if m.rate_bound[i, p] > 0]
+    m.flow_on = pyo.Constraint(on_rows, rule=lambda _, i, p: m.r[i, p] <= m.rate_bound[i, p] * m.y[i])
+    size_rows = [(i, p) for i in m.sized_links for p in m.P if m.rate_bound[i, p] > 0]
+    m.flow_capacity = pyo.Constraint(size_rows, rule=lambda _, i, p: m.r[i, p] <= m.k[i])
     m.capacity_on = pyo.Constraint(m.sized_links, rule=lambda _, i: m.k[i] <= net.links[i].max_rate * m.y[i])
     if options.elastic:
         capped = [i for i, link in enumerate(net.links) if link.existing and link.capacity_limit is not None]
         m.capacity_slack = pyo.Var(capped, domain=pyo.NonNegativeReals)
         m.existing_capacity = pyo.Constraint(
             [(i, p) for i in capped for p in m.P],
-            rule=lambda _, i, p: m.f[i, p] <= float(hours[p]) * (net.links[i].capacity_limit + m.capacity_slack[i]),
+            rule=lambda _, i, p: m.r[i, p] <= net.links[i].capacity_limit + m.capacity_slack[i],
         )
 
 
@@ -305,7 +309,7 @@ def add_accounting(m: pyo.ConcreteModel, net: Network) -> None:
     em_demand = sum(d.price_emissions * float(d.amounts.sum()) for d in demands)
     cost_flow = c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost
     em_flow = c.emissions_per_flow - c.disposal_emissions - c.gain * c.baseline_emissions
-    flow_sum = {i: sum(m.f[i, p] for p in m.P) for i in m.L}
+    flow_sum = {i: sum(m.hours[p] * m.r[i, p] for p in m.P) for i in m.L}
     m.capex = pyo.Expression(expr=sum(c.capex_fixed[i] * m.y[i] for i in m.new_links)
                              + sum(c.capex_per_rate[i] * m.k[i] for i in m.sized_links))
     m.annualised_capex = pyo.Expression(expr=sum(c.annual_fixed[i] * m.y[i] for i in m.new_links)
@@ -318,7 +322,8 @@ def add_accounting(m: pyo.ConcreteModel, net: Network) -> None:
 def add_targets(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
     """SPEC 4 targets: ``sum_{l of r, p} f >= share_r sum_{s of r, p} a``; emissions cap; capex budget.
 
-    Elastic form: each target has a slack, penalised in the diagnosis objective.
+    The utilisation row is divided by the year's hours (a mean rate on both sides, for
+    scaling). Elastic form: each target has a slack, penalised in the diagnosis objective.
     """
     targets = net.park.targets
     supply_total: dict[str, float] = {}
@@ -336,9 +341,10 @@ def add_targets(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
     def utilization(_: pyo.ConcreteModel, r: str) -> object:
         if r in m.unreachable_targets:
             return pyo.Constraint.Skip  # no link can carry r: infeasible, found before solving
-        used = sum(m.f[i, p] for i in carriers[r] for p in m.P)
-        slack = m.utilization_slack[r] if options.elastic else 0
-        return used + slack >= shares[r] * supply_total[r]
+        year = sum(m.hours)
+        used = sum(m.hours[p] / year * m.r[i, p] for i in carriers[r] for p in m.P)
+        slack = m.utilization_slack[r] / year if options.elastic else 0
+        return used + slack >= shares[r] * supply_total[r] / year
 
     m.utilization = pyo.Constraint(list(shares), rule=utilization)
     if targets.max_emissions is not None:
@@ -354,14 +360,31 @@ def add_targets(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
 def add_objectives(m: pyo.ConcreteModel, options: Options) -> None:
     """``cost``: total_cost + carbon_price x emissions; ``emission``: emissions.
 
-    Elastic form: minimise the relative size of the relaxations instead.
+    The cost objective is divided by `money_scale` (the solver sees money in thousands or
+    millions); `circflow.solve.Solver` multiplies it back. Elastic form: minimise the
+    relative size of the relaxations instead.
     """
-    m.cost = pyo.Objective(expr=m.total_cost + m.coef.carbon_price * m.emissions, sense=pyo.minimize)
+    scale = money_scale(m)
+    m.objective_scales = {"cost": scale, "cheapest": scale}
+    m.cost = pyo.Objective(expr=(m.total_cost + m.coef.carbon_price * m.emissions) / scale, sense=pyo.minimize)
     m.emission = pyo.Objective(expr=m.emissions, sense=pyo.minimize)
     m.emission.deactivate()
     if options.elastic:
         m.cost.deactivate()
         m.relaxation = pyo.Objective(expr=relaxation_size(m), sense=pyo.minimize)
+
+
+def money_scale(m: pyo.ConcreteModel) -> float:
+    """A power of ten that brings the largest cost coefficient near 10^3 (at least 1).
+
+    Build decisions cost up to ~10^7 a year while a unit of flow costs ~10^-1: HiGHS warns
+    of excessive costs and closes the gap measurably slower without this.
+    """
+    c = m.coef
+    hours = max(m.hours) if len(m.hours) else 1.0
+    per_flow = np.abs(c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost) * hours
+    largest = max([1.0, *np.abs(c.annual_fixed), *np.abs(c.annual_per_rate), *per_flow])
+    return float(10 ** max(0, math.floor(math.log10(largest)) - 3))
 
 
 def relaxation_size(m: pyo.ConcreteModel) -> object:

@@ -237,7 +237,7 @@ def solve_objective(solver: Solver, objective: Objective, time_limit: float | No
     least = first.objective
     m.emission_lock = pyo.Constraint(expr=m.emissions <= least + 1e-9 * abs(least) + 1e-6)
     m.emission.deactivate()
-    m.cheapest = pyo.Objective(expr=m.total_cost, sense=pyo.minimize)
+    m.cheapest = pyo.Objective(expr=m.total_cost / m.objective_scales["cheapest"], sense=pyo.minimize)
     limit = solver.profile.time_limit if time_limit is None else time_limit
     remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.01)
     snapshot = [(var, var.value) for var in m.component_data_objects(pyo.Var)]

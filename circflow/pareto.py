@@ -141,7 +141,8 @@ def _least_cost_then_emissions(solver: Solver) -> Outcome:
     if not first.is_ok:
         return first
     best = first.objective
-    m.cost_lock = pyo.Constraint(expr=m.cost.expr <= best + 1e-9 * abs(best) + 1e-6)
+    cost = m.total_cost + m.coef.carbon_price * m.emissions
+    m.cost_lock = pyo.Constraint(expr=cost <= best + 1e-9 * abs(best) + 1e-6)
     m.cost.deactivate()
     m.emission.activate()
     snapshot = [(var, var.value) for var in m.component_data_objects(pyo.Var)]

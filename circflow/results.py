@@ -27,6 +27,7 @@ from circflow._version import __version__
 from circflow.exceptions import ParkError
 from circflow.model import Coefficients
 from circflow.network import Network
+from circflow.outputs import write_outputs
 from circflow.solve import Status
 
 RESULTS_FILE = "results.json"
@@ -48,8 +49,8 @@ class Solution:
         net: Network = model.net
         n, periods = len(net.links), len(net.periods)
         flow = np.zeros((n, periods))
-        for (i, p), var in model.f.items():
-            flow[i, p] = max(var.value or 0.0, 0.0)
+        for (i, p), var in model.r.items():
+            flow[i, p] = max(var.value or 0.0, 0.0) * net.hours[p]
         built = np.array([link.existing for link in net.links], dtype=bool)
         for i, var in model.y.items():
             built[i] = (var.value or 0.0) > 0.5
@@ -203,6 +204,7 @@ class Result:
             self.flows.to_csv(tmp / "flows.csv", index=False)
             self.balances.to_csv(tmp / "balances.csv", index=False)
             kpi_table(self.kpis).to_csv(tmp / "kpis.csv", index=False)
+            write_outputs(tmp, self.to_dict())
             if extra is not None:
                 extra(tmp, self)
             content = self.to_dict()

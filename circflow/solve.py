@@ -134,10 +134,10 @@ class Solver:
         """Solve with the model's active objective and load the solution into the model."""
         if self.model.unreachable_targets:
             return Outcome(Status.INFEASIBLE)
-        if len(self.model.f) == 0:  # no candidate link: the status quo is the only plan
-            objective = next(self.model.component_data_objects(pyo.Objective, active=True))
-            value = float(pyo.value(objective.expr))
-            return Outcome(Status.OPTIMAL, value, value, 0.0)
+        objective = next(self.model.component_data_objects(pyo.Objective, active=True))
+        scale = self.model.objective_scales.get(objective.local_name, 1.0)
+        if next(self.model.component_data_objects(pyo.Var), None) is None:
+            return _constant_outcome(self.model, objective, scale)  # the status quo is the only plan
         profile = self.profile
         options = {"mip_feasibility_tolerance": 1e-7, **profile.options}
         stream = _LogStream(self.on_log)
@@ -175,13 +175,13 @@ class Solver:
             msg = f"HiGHS stopped without a plan ({term.name})"
             raise SolverError(msg)
         results.solution_loader.load_vars()
-        objective = float(results.incumbent_objective)
+        value = float(results.incumbent_objective) * scale
         bound = results.objective_bound
-        bound = objective if bound is None or not math.isfinite(bound) else float(bound)
+        bound = value if bound is None or not math.isfinite(bound) else float(bound) * scale
         if status is Status.OPTIMAL and not self.model_has_integers():
-            bound = objective
-        gap = relative_gap(objective, bound)
-        return Outcome(status, objective, bound, gap, seconds)
+            bound = value
+        gap = relative_gap(value, bound)
+        return Outcome(status, value, bound, gap, seconds)
 
     def model_has_integers(self) -> bool:
         return len(self.model.y) > 0
@@ -219,6 +219,18 @@ def _plain_name(name: str) -> str:
     return name.replace("[", "_").replace("]", "").replace(",", "_").replace(" ", "").replace("'", "")
 
 
+def _constant_outcome(model: pyo.ConcreteModel, objective: pyo.Objective, scale: float) -> Outcome:
+    """A model without variables: feasible when its constant rows hold."""
+    for con in model.component_data_objects(pyo.Constraint, active=True):
+        body = pyo.value(con.body)
+        if (con.lower is not None and body < pyo.value(con.lower) - 1e-6 * max(1.0, abs(body))) or (
+            con.upper is not None and body > pyo.value(con.upper) + 1e-6 * max(1.0, abs(body))
+        ):
+            return Outcome(Status.INFEASIBLE)
+    value = float(pyo.value(objective.expr)) * scale
+    return Outcome(Status.OPTIMAL, value, value, 0.0)
+
+
 def relative_gap(objective: float, bound: float) -> float:
     """|objective - bound| / max(1, |objective|) (HiGHS's convention, never negative)."""
     if not (math.isfinite(objective) and math.isfinite(bound)):
@@ -227,9 +239,21 @@ def relative_gap(objective: float, bound: float) -> float:
 
 
 class _LogStream(io.TextIOBase):
+    """Hands HiGHS's log to a callback line by line; Pyomo may close it, which is ignored."""
+
     def __init__(self, on_line: Callable[[str], None] | None) -> None:
         self.on_line = on_line
         self.buffer_text = ""
+
+    def close(self) -> None:
+        self.flush()
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
 
     def write(self, text: str) -> int:
         if self.on_line is None:
