@@ -151,6 +151,10 @@ class Options:
     """Apply ``targets`` (off for the status-quo baseline)."""
     elastic: bool = False
     """Give every target, forced link and existing capacity a penalised slack (diagnosis)."""
+    formulation: str = "tight"
+    """``tight`` (circflow's) or ``basic``: the textbook form ``f <= k h``, ``k <= M y`` with M
+    the mode's max_capacity (else the largest supply rate), kept to measure what the tight
+    form gains (benchmarks)."""
 
 
 def build_model(net: Network, options: Options = Options()) -> pyo.ConcreteModel:
@@ -176,8 +180,8 @@ def build_model(net: Network, options: Options = Options()) -> pyo.ConcreteModel
     m.coef = coefficients(net)
     m.unreachable_targets = []
     add_variables(m, net, options)
-    add_supply_balance(m, net)
-    add_demand_balance(m, net)
+    add_supply_balance(m, net, options)
+    add_demand_balance(m, net, options)
     add_capacity_links(m, net, options)
     add_plan(m, net, options)
     add_accounting(m, net)
@@ -198,7 +202,8 @@ def add_variables(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
     m.L = pyo.RangeSet(0, len(links) - 1) if links else pyo.Set(initialize=[])
     m.P = pyo.RangeSet(0, len(net.periods) - 1)
     m.new_links = pyo.Set(initialize=[i for i, link in enumerate(links) if not link.existing])
-    m.sized_links = pyo.Set(initialize=[i for i, link in enumerate(links) if m.coef.has_capacity_cost[i] and not link.existing])
+    sized = [i for i, link in enumerate(links) if not link.existing and (options.formulation == "basic" or m.coef.has_capacity_cost[i])]
+    m.sized_links = pyo.Set(initialize=sized)
     bound = {}
     for i, link in enumerate(links):
         flows = link.max_flow
@@ -208,9 +213,24 @@ def add_variables(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
             bound[i, p] = float(flows[p] / net.hours[p])
     m.rate_bound = bound
     m.hours = [float(h) for h in net.hours]
+    if options.formulation == "basic":
+        m.big_m = _basic_big_m(net)
+        existing = {i: links[i].capacity_limit for i, link in enumerate(links) if link.existing}
+        m.r = pyo.Var(m.L, m.P, domain=pyo.NonNegativeReals, bounds=lambda _, i, p: (0.0, existing.get(i)))
+        m.y = pyo.Var(m.new_links, domain=pyo.Binary)
+        m.k = pyo.Var(m.sized_links, domain=pyo.NonNegativeReals)
+        return
     m.r = pyo.Var(m.L, m.P, domain=pyo.NonNegativeReals, bounds=lambda _, i, p: (0.0, bound[i, p]))
     m.y = pyo.Var(m.new_links, domain=pyo.Binary)
     m.k = pyo.Var(m.sized_links, domain=pyo.NonNegativeReals, bounds=lambda _, i: (0.0, links[i].max_rate))
+
+
+def _basic_big_m(net: Network) -> dict[int, float]:
+    """M per link of the basic formulation: the mode's max_capacity, else the largest supply rate."""
+    largest = max((float(np.max(s.amounts / net.hours)) for s in net.supplies), default=1.0)
+    modes = net.park.modes
+    return {i: modes[link.mode].max_capacity if modes[link.mode].max_capacity is not None else largest
+            for i, link in enumerate(net.links)}
 
 
 def _uncapped_flow(net: Network, i: int) -> np.ndarray:
@@ -218,7 +238,7 @@ def _uncapped_flow(net: Network, i: int) -> np.ndarray:
     return np.minimum(net.supplies[link.supply].amounts, net.demands[link.demand].amounts / link.gain)
 
 
-def add_supply_balance(m: pyo.ConcreteModel, net: Network) -> None:
+def add_supply_balance(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
     """SPEC 4 supply: ``sum_l f(l,p) + w(s,p) = a(s,p)``, written ``sum_l r(l,p) <= a(s,p) / h_p``.
 
     where w >= 0 (disposal) is the row's slack. Rows of streams with one link are implied
@@ -227,7 +247,8 @@ def add_supply_balance(m: pyo.ConcreteModel, net: Network) -> None:
     by_supply: dict[int, list[int]] = {}
     for i, link in enumerate(net.links):
         by_supply.setdefault(link.supply, []).append(i)
-    rows = [(s, p) for s, ls in by_supply.items() if len(ls) > 1 for p in range(len(net.periods))]
+    fewest = 0 if options.formulation == "basic" else 1  # basic rates have no bound to imply the row
+    rows = [(s, p) for s, ls in by_supply.items() if len(ls) > fewest for p in range(len(net.periods))]
     m.supply_links = by_supply
 
     def rule(_: pyo.ConcreteModel, s: int, p: int) -> object:
@@ -236,7 +257,7 @@ def add_supply_balance(m: pyo.ConcreteModel, net: Network) -> None:
     m.supply_balance = pyo.Constraint(rows, rule=rule)
 
 
-def add_demand_balance(m: pyo.ConcreteModel, net: Network) -> None:
+def add_demand_balance(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
     """SPEC 4 demand: ``sum_l g(l) f(l,p) + u(d,p) = b(d,p)``, written ``sum_l g r <= b / h_p``.
 
     where u >= 0 (baseline supply) is the row's slack and g the link's delivery gain.
@@ -244,7 +265,8 @@ def add_demand_balance(m: pyo.ConcreteModel, net: Network) -> None:
     by_demand: dict[int, list[int]] = {}
     for i, link in enumerate(net.links):
         by_demand.setdefault(link.demand, []).append(i)
-    rows = [(d, p) for d, ls in by_demand.items() if len(ls) > 1 for p in range(len(net.periods))]
+    fewest = 0 if options.formulation == "basic" else 1
+    rows = [(d, p) for d, ls in by_demand.items() if len(ls) > fewest for p in range(len(net.periods))]
     m.demand_links = by_demand
 
     def rule(_: pyo.ConcreteModel, d: int, p: int) -> object:
@@ -260,6 +282,10 @@ def add_capacity_links(m: pyo.ConcreteModel, net: Network, options: Options) -> 
     costs money, ``r(l,p) <= k(l)`` and ``k(l) <= K(l) y(l)`` with ``K(l) = max_p R(l,p)``.
     Elastic form: existing capacities get a slack ``r(l,p) <= C(l) + s(l)``.
     """
+    if options.formulation == "basic":
+        m.flow_capacity = pyo.Constraint(m.sized_links, m.P, rule=lambda _, i, p: m.r[i, p] <= m.k[i])
+        m.capacity_on = pyo.Constraint(m.sized_links, rule=lambda _, i: m.k[i] <= m.big_m[i] * m.y[i])
+        return
     on_rows = [(i, p) for i in m.new_links for p in m.P if m.rate_bound[i, p] > 0]
     m.flow_on = pyo.Constraint(on_rows, rule=lambda _, i, p: m.r[i, p] <= m.rate_bound[i, p] * m.y[i])
     size_rows = [(i, p) for i in m.sized_links for p in m.P if m.rate_bound[i, p] > 0]
