@@ -124,7 +124,7 @@ def optimize(
 def solve_parts(net: Network, parts: list[Network], objective: Objective, profile: SolverProfile,
                 on_log: Callable[[str], None] | None = None,
                 on_stage: Callable[[str], None] | None = None,
-                options: Options = Options()) -> tuple[Outcome, Solution]:
+                options: Options | None = None) -> tuple[Outcome, Solution]:
     """Solve independent parts one by one and combine them into one outcome and solution.
 
     The objective and bound are the sums of the parts' (plus the constant of streams with
@@ -156,7 +156,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             remaining = max(limit - (time.perf_counter() - started), 0.0)
             share = remaining * len(part.links) / max(links_left, 1)
         links_left -= len(part.links)
-        model = build_model(part, options)
+        model = build_model(part, options or Options())
         outcome = solve_objective(Solver(model, profile, on_log), objective, time_limit=share)
         statuses.append(outcome.status)
         if not outcome.is_ok:
