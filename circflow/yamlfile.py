@@ -54,7 +54,7 @@ class LocList(list):
         self.item_locs: list[Loc | None] = []
 
 
-def read_yaml(path: pathlib.Path) -> Any:
+def read_yaml(path: str | pathlib.Path) -> Any:
     """Read one YAML file into `LocDict` / `LocList` / plain scalars.
 
     Raises
@@ -65,7 +65,7 @@ def read_yaml(path: pathlib.Path) -> Any:
     """
     name = str(path)
     try:
-        raw = path.read_bytes()
+        raw = pathlib.Path(path).read_bytes()
     except FileNotFoundError:
         raise ParkError(Problem(f"no such file: {name}")) from None
     except IsADirectoryError:
