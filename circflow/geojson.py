@@ -1,0 +1,77 @@
+"""The park network as GeoJSON, drawn from the content of ``results.json`` (SPEC 5).
+
+An export stage: ``results -> exports``. Enterprises become Points, every built or existing
+link a LineString between its two enterprises, carrying every field of the link in
+``results.json`` (flows per period as an object keyed by period).
+
+Parks in ``wgs84`` give RFC 7946 GeoJSON: ``[longitude, latitude]``, no ``crs`` member, ready
+for QGIS, geojson.io or a web map. Parks in ``local_km`` have no position on Earth; their
+coordinates stay ``[x, y]`` in km on the park's local grid, and the file says so in a ``crs``
+member (the GeoJSON 2008 form, which GIS tools read as a named, non-geographic CRS).
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+LOCAL_CRS = {
+    "type": "name",
+    "properties": {
+        "name": "circflow:local_km",
+        "description": "park-local planar grid in kilometres (x east, y north), as in the park file; not WGS84",
+    },
+}
+
+
+def enterprise_position(enterprise: dict[str, Any]) -> tuple[float, float]:
+    """An enterprise's position as (x, y): (longitude, latitude) in wgs84, km in local_km."""
+    location = enterprise.get("location") or {}
+    if "lon" in location:
+        return float(location["lon"]), float(location["lat"])
+    return float(location.get("x", 0.0)), float(location.get("y", 0.0))
+
+
+def network_geojson(results: dict[str, Any]) -> dict[str, Any]:
+    """The park network as a GeoJSON FeatureCollection.
+
+    Parameters
+    ----------
+    results
+        The content of ``results.json`` (`circflow.Result.to_dict`).
+
+    Returns
+    -------
+    dict
+        A FeatureCollection: one Point per enterprise (``feature`` = ``enterprise``; id, name,
+        sector, supplies, demands) and one LineString per link of ``results["links"]``
+        (``feature`` = ``link``; every field of the link). For ``local_km`` parks a ``crs``
+        member names the local grid.
+    """
+    positions = {}
+    features = []
+    for enterprise in results.get("enterprises", []):
+        positions[enterprise["id"]] = enterprise_position(enterprise)
+        properties = {"feature": "enterprise", "id": enterprise["id"], "name": enterprise.get("name"),
+                      "sector": enterprise.get("sector"), "supplies": list(enterprise.get("supplies", [])),
+                      "demands": list(enterprise.get("demands", []))}
+        features.append({"type": "Feature", "id": enterprise["id"],
+                         "geometry": {"type": "Point", "coordinates": list(positions[enterprise["id"]])},
+                         "properties": properties})
+    for link in results.get("links", []):
+        start, end = positions.get(link["from"]), positions.get(link["to"])
+        geometry = None if start is None or end is None else {"type": "LineString", "coordinates": [list(start), list(end)]}
+        features.append({"type": "Feature", "id": link["id"], "geometry": geometry,
+                         "properties": {"feature": "link", **link}})
+    collection: dict[str, Any] = {"type": "FeatureCollection", "name": results.get("park"), "features": features}
+    if results.get("crs", "local_km") != "wgs84":
+        collection["crs"] = LOCAL_CRS
+    return collection
+
+
+def write_geojson(path: str | pathlib.Path, results: dict[str, Any]) -> pathlib.Path:
+    """Write `network_geojson` to ``path`` (UTF-8, ``.geojson``) and return the path."""
+    path = pathlib.Path(path)
+    path.write_text(json.dumps(network_geojson(results), indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,66 @@
+"""Every file a results folder holds for people: Sankey, GeoJSON, workbook and report (SPEC 5).
+
+An export stage: ``results -> exports``. `write_outputs` is called by `circflow.Result.save`
+with the content of ``results.json``, inside the temporary folder that is then moved into
+place, so these files appear together with the results or not at all. The exports read only
+that dict; each can be rewritten later from a results folder.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+from circflow.exceptions import ParkError
+from circflow.geojson import write_geojson
+from circflow.report import write_report
+from circflow.sankey import write_sankey
+from circflow.workbook import write_workbook
+
+OUTPUT_FILES = ("sankey.html", "network.geojson", "results.xlsx", "report.html")
+
+
+def read_results(folder: str | pathlib.Path) -> dict[str, Any]:
+    """The content of a results folder's ``results.json``.
+
+    Raises
+    ------
+    ParkError
+        When ``folder`` is not a folder holding a ``results.json`` written by circflow.
+    """
+    folder = pathlib.Path(folder)
+    hint = "give the folder that `circflow optimize` wrote"
+    if not folder.is_dir():
+        msg = f"{folder} is not a folder; {hint}"
+        raise ParkError(msg)
+    path = folder / "results.json"
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        msg = f"{folder} is not a circflow results folder (it has no results.json); {hint}"
+        raise ParkError(msg) from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        msg = f"{path} cannot be read as JSON ({error}); {hint}"
+        raise ParkError(msg) from None
+    if not isinstance(content, dict) or "circflow_version" not in content:
+        msg = f"{path} was not written by circflow; {hint}"
+        raise ParkError(msg)
+    return content
+
+
+def write_outputs(folder: pathlib.Path, results: dict[str, Any]) -> None:
+    """Write ``sankey.html``, ``network.geojson``, ``results.xlsx`` and ``report.html`` into ``folder``.
+
+    Parameters
+    ----------
+    folder
+        An existing folder (the results folder being written).
+    results
+        The content of ``results.json`` (`circflow.Result.to_dict`).
+    """
+    folder = pathlib.Path(folder)
+    write_sankey(folder / "sankey.html", results)
+    write_geojson(folder / "network.geojson", results)
+    write_workbook(folder / "results.xlsx", results)
+    write_report(folder / "report.html", results)
