@@ -269,3 +269,42 @@ class _LogStream(io.TextIOBase):
             line, self.buffer_text = self.buffer_text.split("\n", 1)
             self.on_line(line)
         return len(text)
+
+
+def condensed_progress(line: str) -> str | None:
+    """One HiGHS branch-and-bound log row as ``best X, bound Y, gap Z`` (None for other lines).
+
+    HiGHS prints rows such as
+    ``L  0  0  0  0.00%  132945598.75  140406928.81  5.31%  2395  179  0  4899  1.6s``:
+    source, nodes, queue, leaves, explored, best bound, best solution, gap, cuts ..., time.
+
+    Examples
+    --------
+    >>> condensed_progress(" L   0   0   0   0.00%   132945598.75   140406928.81   5.31%   2395   179   0   4899   1.6s")
+    'incumbent 1.404e+08, bound 1.329e+08, gap 5.31% (1.6 s)'
+    >>> condensed_progress("Presolving model") is None
+    True
+    """
+    fields = line.split()
+    if len(fields) < 9 or not fields[-1].endswith("s") or "%" not in line:
+        return None
+    try:
+        percents = [i for i, field in enumerate(fields) if field.endswith("%")]
+        if len(percents) < 2:
+            return None
+        first, second = percents[0], percents[1]
+        bound, incumbent, gap = fields[first + 1], fields[first + 2], fields[second]
+        seconds = float(fields[-1].rstrip("s"))
+    except (ValueError, IndexError):
+        return None
+    if second != first + 3:
+        return None
+    shown = [_sci(value) for value in (incumbent, bound)]
+    return f"incumbent {shown[0]}, bound {shown[1]}, gap {gap} ({seconds:g} s)"
+
+
+def _sci(text: str) -> str:
+    try:
+        return f"{float(text):.4g}" if abs(float(text)) < 1e4 else f"{float(text):.3e}"
+    except ValueError:
+        return text  # "inf", "-inf"
