@@ -224,6 +224,34 @@ def _short(value: float | None) -> str:
 
 
 @app.command()
+def sankey(
+    results_dir: Annotated[pathlib.Path, typer.Argument(help="A results folder written by circflow optimize.", show_default=False, metavar="RESULTS_DIR")],
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="HTML file to write [default: RESULTS_DIR/sankey.html].")] = None,
+    period: Annotated[str | None, typer.Option(help="Period shown first [default: the whole year]; the page offers the others.")] = None,
+) -> None:
+    """Redraw the Sankey diagram of a results folder as one HTML file that works offline."""
+    from circflow.outputs import read_results  # noqa: PLC0415
+    from circflow.sankey import write_sankey  # noqa: PLC0415
+
+    console = _console(False)
+
+    def work() -> int:
+        results = read_results(results_dir)
+        target = output or results_dir / "sankey.html"
+        if target.is_dir():
+            msg = f"{target} is a folder; give -o a file name such as {target / 'sankey.html'}"
+            raise ParkError(msg)
+        if not target.parent.is_dir():
+            msg = f"cannot write {target}: folder {target.parent} does not exist"
+            raise ParkError(msg)
+        write_sankey(target, results, period)
+        console.print(f"wrote {target}", markup=False)
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work, console))
+
+
+@app.command()
 def validate(
     park_file: ParkPath,
     scenario: ScenarioOption = None,
