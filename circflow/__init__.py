@@ -8,13 +8,17 @@ them, minimising annualised cost and CO2 against the status quo (SPEC.md).
 >>> park = circflow.load_park("parks/tiny.yaml")            # doctest: +SKIP
 >>> result = circflow.optimize(park, objective="cost")       # doctest: +SKIP
 >>> result.status, result.kpis["total_cost"]                 # doctest: +SKIP
+>>> result.save("tiny-results")                              # doctest: +SKIP
+>>> circflow.sankey_figure(circflow.read_results("tiny-results")).show()  # doctest: +SKIP
 """
 
 from circflow._version import __version__
 from circflow.exceptions import CircflowError, InfeasibleError, ParkError, Problem, SolverError
 from circflow.load import load_park, park_from_dict
 from circflow.optimize import optimize
+from circflow.outputs import read_results, write_outputs
 from circflow.results import Result
+from circflow.sankey import sankey_figure
 from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply
 from circflow.solve import SolverProfile, Status
 
@@ -38,4 +42,7 @@ __all__ = [
     "load_park",
     "optimize",
     "park_from_dict",
+    "read_results",
+    "sankey_figure",
+    "write_outputs",
 ]
