@@ -181,7 +181,7 @@ def _facts(results: dict[str, Any]) -> str:
                        "emissions": "emissions, then cost"}.get(results.get("objective_name") or "",
                                                                results.get("objective_name"))),
         ("status", results.get("status")),
-        ("objective value", f"{fmt(results.get('objective'))} {objective_unit}"),
+        ("objective value", "–" if results.get("objective") is None else f"{fmt(results['objective'])} {objective_unit}"),
         ("optimality gap", _share(results.get("gap"))),
         ("periods", ", ".join(results.get("periods") or [])),
         ("coordinates", "longitude/latitude (WGS84)" if results.get("crs") == "wgs84" else "local grid, km"),
@@ -261,6 +261,8 @@ def _messages(results: dict[str, Any]) -> str:
         parts.append("<h3>Why there is no plan</h3><ul>" + "".join(
             f"<li>{html.escape(d)}</li>" for d in results["diagnosis"]) + "</ul>")
     warnings = results.get("warnings") or []
+    if warnings and parts:
+        parts.append("<h3>Warnings of validation</h3>")
     if warnings:
         parts.append("<ul class='warnings'>" + "".join(f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>")
     else:
