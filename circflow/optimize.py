@@ -12,7 +12,7 @@ import math
 import pathlib
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pyomo.environ as pyo
@@ -202,7 +202,7 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
     """Assemble the `Result` of a solved model: KPIs against the baseline, tables, facts."""
     park = net.park
     values = kpis(net, coef, solution)
-    values["baseline"] = {"total_cost": baseline["total_cost"], "emissions": baseline["emissions"]}
+    values["baseline"] = dict(baseline)
     values["savings"] = {"total_cost": baseline["total_cost"] - values["total_cost"],
                          "emissions": baseline["emissions"] - values["emissions"]}
     objective_value = values["emissions"] if objective == "emissions" else values["total_cost"] + values["carbon_cost"]
@@ -263,16 +263,19 @@ def solve_objective(solver: Solver, objective: Objective, time_limit: float | No
     return Outcome(status, first.objective, first.bound, first.gap, first.seconds + second.seconds)
 
 
-def solve_baseline(park: Park, objective: Objective, profile: SolverProfile) -> dict[str, float]:
-    """Total cost and emissions of the status quo: existing links only, no targets (SPEC 4)."""
+def solve_baseline(park: Park, objective: Objective, profile: SolverProfile) -> dict[str, Any]:
+    """KPIs of the status quo: existing links only, no targets, no forced links (SPEC 4).
+
+    The same KPIs as the plan's (total_cost, emissions, cost breakdown, utilisation), so a
+    report can set them side by side.
+    """
     net = build_network(park, existing_only=True)
     model = build_model(net, Options(targets=False))
     outcome = solve_objective(Solver(model, profile.model_copy(update={"time_limit": None})), objective)
     if not outcome.is_ok:
         msg = f"the status-quo baseline could not be solved ({outcome.status})"
         raise SolverError(msg)
-    values = kpis(net, model.coef, Solution.from_model(model))
-    return {"total_cost": values["total_cost"], "emissions": values["emissions"]}
+    return kpis(net, model.coef, Solution.from_model(model))
 
 
 def diagnose(net: Network, profile: SolverProfile) -> list[str]:

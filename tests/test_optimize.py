@@ -136,7 +136,8 @@ def test_truck_link_built_when_saving_beats_annualised_capex() -> None:
                 variable_cost=3200, disposal_cost=6000, baseline_cost=0, electricity_cost=0, electricity_mwh=0)
     assert result.objective == approx(total)
     assert result.kpis["utilization"] == {"o_ash": approx(0.8)}
-    assert result.kpis["baseline"] == {"total_cost": approx(46_000), "emissions": approx(50)}
+    status_quo = {key: result.kpis["baseline"][key] for key in ("total_cost", "emissions")}
+    assert status_quo == {"total_cost": approx(46_000), "emissions": approx(50)}
     assert result.kpis["savings"] == {"total_cost": approx(46_000 - total), "emissions": approx(44)}
     (link,) = result.links.to_dict("records")
     assert link["flow_total"] == approx(800)
@@ -331,7 +332,8 @@ def test_existing_link_capacity_and_status_quo() -> None:
     assert built(result) == [("a", "b", "o_truck"), ("a", "c", "o_truck")]
     assert_kpis(result, total_cost=annualised + 800 + 2000 + 6000, emissions=20, capex=1000,
                 annualized_capex=annualised, variable_cost=800)
-    assert result.kpis["baseline"] == {"total_cost": approx(16_400), "emissions": approx(60)}
+    status_quo = {key: result.kpis["baseline"][key] for key in ("total_cost", "emissions")}
+    assert status_quo == {"total_cost": approx(16_400), "emissions": approx(60)}
     links = result.links.set_index("to")
     assert bool(links.loc["b", "existing"])
     assert links.loc["b", "capex"] == 0.0
