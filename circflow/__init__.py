@@ -10,6 +10,7 @@ them, minimising annualised cost and CO2 against the status quo (SPEC.md).
 >>> result.status, result.kpis["total_cost"]                 # doctest: +SKIP
 >>> result.save("tiny-results")                              # doctest: +SKIP
 >>> circflow.sankey_figure(circflow.read_results("tiny-results")).show()  # doctest: +SKIP
+>>> table = circflow.sweep("parks/tiny.yaml", vary={"economics.carbon_price": "0:400:9"})  # doctest: +SKIP
 """
 
 from circflow._version import __version__
@@ -21,6 +22,7 @@ from circflow.results import Result
 from circflow.sankey import sankey_figure
 from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply
 from circflow.solve import SolverProfile, Status
+from circflow.sweep import sweep
 
 __all__ = [
     "CircflowError",
@@ -44,5 +46,6 @@ __all__ = [
     "park_from_dict",
     "read_results",
     "sankey_figure",
+    "sweep",
     "write_outputs",
 ]

@@ -252,6 +252,68 @@ def sankey(
 
 
 @app.command()
+def sweep(
+    park_file: ParkPath,
+    vary: Annotated[list[str], typer.Option("--vary", help="KEY=VALUES: a dotted path into the park file (economics.carbon_price, enterprises.ID.supplies.0.amount) or scenario, and a list 0,150,300, a range 0:400:9 (start:stop:count), or with --samples uniform(a,b) / normal(mu,sigma). Repeat for a full grid.", show_default=False)],
+    scenario: ScenarioOption = None,
+    samples: Annotated[int | None, typer.Option(help="Monte Carlo: draw N values of each distribution KEY.", min=1)] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of --samples; the same seed draws the same values.")] = 0,
+    workers: Annotated[int | None, typer.Option(help="Worker processes of the local Dask cluster [default: one per CPU].", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Run on the Dask cluster at this address (tcp://HOST:8786) instead.")] = None,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-sweep/]; runs already in it are skipped.")] = None,
+    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
+    solver: Annotated[str, typer.Option(help="Solver profile: a name in solvers/ or a .yaml path.")] = "highs",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
+    gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Optimise the park for every combination of --vary values on Dask; write sweep.csv/.parquet/.html.
+
+    Each run is one task on a local Dask cluster, or on the cluster at --scheduler. A failed
+    run is recorded with its reason; rerunning into the same folder skips the runs done.
+    """
+    import time  # noqa: PLC0415
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+
+    from circflow.sweep import sweep as run_sweep  # noqa: PLC0415
+    from circflow.vary import parse_vary  # noqa: PLC0415
+
+    console = _console(quiet)
+    folder = output or pathlib.Path(f"{park_file.stem}-sweep")
+
+    def work() -> int:
+        if workers is not None and scheduler is not None:
+            msg = "give --workers (a local cluster) or --scheduler (a running one), not both"
+            raise ParkError(msg)
+        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                       console=console, disable=not console.is_terminal or console.quiet)
+        task = bar.add_task("checking", total=None)
+        started = time.perf_counter()
+        try:
+            with bar:
+                table = run_sweep(park_file, [parse_vary(text) for text in vary], scenarios=scenario or [],
+                                  samples=samples, seed=seed, workers=workers, scheduler=scheduler, output=folder,
+                                  objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
+                                  on_stage=lambda text: bar.update(task, description=text),
+                                  on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except KeyboardInterrupt:
+            console.print(f"interrupted: the runs finished are kept in {folder}/; run the same command to go on")
+            return 130
+        reused, ran = table.attrs["reused"], len(table) - table.attrs["reused"]
+        counts = ", ".join(f"{status} {count}" for status, count in table["status"].value_counts().items())
+        console.print(f"{len(table)} runs: {counts}", markup=False)
+        console.print(f"ran {ran} in {time.perf_counter() - started:.1f} s" + (f"; {reused} done before" if reused else ""))
+        for row in table[table["reason"] != ""].head(5).to_dict("records"):
+            given = " ".join(f"{key}={row[key]}" for key in table.columns[:len(vary)])
+            console.print(f"  {given}: {row['reason']}", markup=False)
+        console.print(f"results: {folder}/ (sweep.csv, sweep.parquet, sweep.html)")
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work, console))
+
+
+@app.command()
 def validate(
     park_file: ParkPath,
     scenario: ScenarioOption = None,

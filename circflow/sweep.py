@@ -1,0 +1,473 @@
+"""Scenario sweeps: one park optimised for many parameter values, each run a task on Dask.
+
+Beside ``optimize`` and ``compare``. A feasibility study asks "what if": the carbon price
+from 0 to 400, the electricity price +-30 %, an uncertain heat-pump capex, for every
+retrofit plan: hundreds to thousands of MILPs, run on a dask.distributed cluster (a local
+cluster of worker processes by default, or any running cluster by its scheduler address).
+The varied KEYs, their values and the plan of runs are `circflow.vary`.
+
+The park travels to the workers once, as its raw mapping; each task (`run_one`) applies its
+run's values, rebuilds the park with `circflow.park_from_dict` and calls `optimize`. A run
+that fails (infeasible, time limit, invalid values, a crash) becomes a row with its reason
+and never stops the sweep. Rows are appended to ``runs.jsonl`` as they arrive, under a run
+key that hashes the park, the options and the run's values, so rerunning the same sweep
+into the same folder skips the runs already done (runs that ended in ``error`` are tried
+again). The page with the main effects is `circflow.sweepchart`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import json
+import math
+import os
+import pathlib
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from circflow.exceptions import ParkError, Problem
+from circflow.load import apply_scenarios
+from circflow.optimize import OBJECTIVES, optimize
+from circflow.results import MARKER_FILE, Result, write_marker
+from circflow.schema import Park
+from circflow.solve import SolverProfile, Status, load_profile
+from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, plan_runs, vary_spec
+from circflow.yamlfile import LocDict, copy_tree, read_yaml
+
+JOURNAL_FILE = "runs.jsonl"
+RESULT_COLUMNS = ["status", "objective", "total_cost", "emissions", "capex", "savings_cost",
+                  "savings_emissions", "gap"]
+TAIL_COLUMNS = ["links_built", "links", "reason", "seconds", "worker", "run_key"]
+QUIET_CLUSTER: dict[str, Any] = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
+"""No dashboard; the scheduler's small HTTP server on a free local port, not 8787 (which another
+cluster may hold, and then Dask warns)."""
+
+
+def run_one(tree: Mapping[str, Any], base_dir: str | None, scenarios: list[str], run: Mapping[str, Any],
+            options: Mapping[str, Any]) -> dict[str, Any]:
+    """One run, on a worker: rebuild the park with the run's values, optimise, return its row.
+
+    Never raises for a bad run: invalid values and crashes become ``status = error`` with
+    the reason, so one run never stops a sweep.
+    """
+    started = time.perf_counter()
+    row: dict[str, Any] = dict(run["values"])
+    if run.get("sample") is not None:
+        row["sample"] = run["sample"]
+    try:
+        park = build_park(tree, scenarios, run["values"], base_dir)
+        row.update(result_row(optimize(park, **options)))
+    except ParkError as error:
+        row.update(status="error", reason="; ".join(str(problem) for problem in error.problems))
+    except Exception as error:  # noqa: BLE001  # a crash of one run is that run's result
+        row.update(status="error", reason=f"{type(error).__name__}: {error}")
+    row.update(seconds=round(time.perf_counter() - started, 3), worker=_worker_address(), run_key=run["key"])
+    return row
+
+
+def result_row(result: Result) -> dict[str, Any]:
+    """The sweep columns of one `Result`: status, money, emissions, utilisation, links built."""
+    kpis = result.kpis
+    savings = kpis.get("savings") or {}
+    row: dict[str, Any] = {
+        "status": str(result.status),
+        "objective": result.objective,
+        "total_cost": kpis.get("total_cost", math.nan),
+        "emissions": kpis.get("emissions", math.nan),
+        "capex": kpis.get("capex", math.nan),
+        "savings_cost": savings.get("total_cost", math.nan),
+        "savings_emissions": savings.get("emissions", math.nan),
+        "gap": result.gap,
+    }
+    for resource, share in (kpis.get("utilization") or {}).items():
+        row[f"utilization.{resource}"] = share
+    links = [] if result.links.empty else sorted(result.links.loc[result.links["built"], "id"])
+    row.update(links_built=len(links), links=" ".join(links), reason=_reason(result))
+    return row
+
+
+def _reason(result: Result) -> str:
+    if result.status is Status.INFEASIBLE:
+        return "infeasible: " + "; ".join(result.diagnosis)
+    if result.status is Status.TIME_LIMIT_NO_SOLUTION:
+        return "no feasible plan within the time limit"
+    if result.status is Status.FEASIBLE and math.isfinite(result.gap):
+        return f"stopped at the time limit with gap {result.gap:.2%}"
+    return ""
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker  # noqa: PLC0415
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return "local"
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A validated sweep: the park as it travels, and every run with its key."""
+
+    tree: Any
+    base_dir: str | None
+    scenarios: list[str]
+    varies: list[Vary]
+    runs: list[dict[str, Any]]
+    options: dict[str, Any]
+
+    @property
+    def keys(self) -> list[str]:
+        return [v.key for v in self.varies]
+
+    @property
+    def sampled(self) -> bool:
+        return any(v.sampled for v in self.varies)
+
+
+def plan_sweep(park: str | os.PathLike[str] | Mapping[str, Any] | Park, vary: Mapping[str, Any] | Iterable[Vary],
+               scenarios: Iterable[str] = (), samples: int | None = None, seed: int = 0,
+               options: Mapping[str, Any] | None = None) -> SweepPlan:
+    """Read the park, plan every run and validate the varied values before any run.
+
+    The base park, each KEY path, the first run and every listed value (both ends of a
+    range) are built and validated here, so a typo fails at once with exit 2.
+
+    Raises
+    ------
+    ParkError
+        On a bad park, KEY, VALUES, distribution, or a value the park's schema refuses.
+    """
+    tree, base_dir = _park_tree(park)
+    scenarios = list(scenarios)
+    options = dict(options or {})
+    base = build_park(tree, scenarios, {}, base_dir)
+    if isinstance(vary, Mapping):
+        varies = [vary_spec(key, spec) for key, spec in vary.items()]
+    else:
+        varies = [vary_spec(item.key, item) for item in vary]
+    if not varies:
+        msg = "give at least one --vary KEY=VALUES"
+        raise ParkError(msg)
+    keys = [item.key for item in varies]
+    if len(set(keys)) < len(keys):
+        msg = f"--vary {next(k for k in keys if keys.count(k) > 1)} is given twice; give each KEY once with all its values"
+        raise ParkError(msg)
+    with_scenarios = apply_scenarios(LocDict(tree), scenarios)
+    for item in varies:
+        if item.key != SCENARIO_KEY:
+            _check_catalog_name(base, item.key)
+            assign(copy_tree(with_scenarios), item.key, 0)  # the path exists; the value is checked below
+    runs = plan_runs(varies, samples, seed)
+    first = runs[0]["values"]
+    _check_values(tree, base_dir, scenarios, first)
+    for item in varies:
+        for value in item.checked:
+            if value != first.get(item.key):
+                _check_values(tree, base_dir, scenarios, {**first, item.key: value})
+    park_hash = hashlib.sha256(json.dumps(base.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    for run in runs:
+        run["key"] = run_key(park_hash, scenarios, run["values"], options)
+    return SweepPlan(tree, base_dir, scenarios, varies, runs, options)
+
+
+def run_key(park_hash: str, scenarios: list[str], values: Mapping[str, Any], options: Mapping[str, Any]) -> str:
+    """A stable name of a run: the same park, scenarios, values and options give the same key."""
+    text = json.dumps({"park": park_hash, "scenarios": scenarios, "values": dict(values), "options": dict(options)},
+                      sort_keys=True, default=lambda v: v.model_dump(mode="json") if isinstance(v, SolverProfile) else str(v))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _park_tree(park: str | os.PathLike[str] | Mapping[str, Any] | Park) -> tuple[Any, str | None]:
+    if isinstance(park, Park):
+        tree = park._tree if park._tree is not None else park.model_dump(mode="json", by_alias=True, exclude_none=True)  # noqa: SLF001
+        base_dir = str(pathlib.Path(park.source).resolve().parent) if park.source else None
+        return tree, base_dir
+    if isinstance(park, Mapping):
+        return LocDict(park), str(pathlib.Path.cwd())
+    path = pathlib.Path(park)
+    tree = read_yaml(path)
+    if not isinstance(tree, dict):
+        msg = f"{path}: a park file is a mapping with at least park: and enterprises:"
+        raise ParkError(msg)
+    return tree, str(path.resolve().parent)
+
+
+def _check_catalog_name(park: Park, key: str) -> None:
+    """A catalog entry (``modes.truck``) must exist: setting a misspelt one would add a new entry."""
+    steps = key.split(".")
+    if steps[0] not in {"resources", "modes", "technologies"} or len(steps) < 3:
+        return
+    known = list(getattr(park, steps[0]).keys()) if steps[0] != "technologies" else list(park.technologies.model_fields)
+    if steps[1] not in known:
+        close = difflib.get_close_matches(steps[1], known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        msg = f"--vary {key}: no {steps[0]} entry {steps[1]!r}; {hint}(known: {', '.join(sorted(known))})"
+        raise ParkError(msg)
+
+
+def _check_values(tree: Any, base_dir: str | None, scenarios: list[str], values: Mapping[str, Any]) -> None:
+    try:
+        build_park(tree, scenarios, values, base_dir)
+    except ParkError as error:
+        given = " ".join(f"{key}={value}" for key, value in values.items())
+        raise ParkError([Problem(f"{p.message} (with --vary {given})", path=p.path) for p in error.problems]) from None
+
+
+def sweep(
+    park: str | os.PathLike[str] | Mapping[str, Any] | Park,
+    vary: Mapping[str, Any] | Iterable[Vary],
+    *,
+    scenarios: Iterable[str] = (),
+    samples: int | None = None,
+    seed: int = 0,
+    client: Any = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    output: str | os.PathLike[str] | None = None,
+    objective: str = "cost",
+    solver: str | SolverProfile = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Optimise a park for every combination of varied values, each run a Dask task.
+
+    Parameters
+    ----------
+    park
+        A park file, a park mapping, or a `Park` from `circflow.load_park`.
+    vary
+        KEY -> values. KEY is a dotted path into the park (``economics.carbon_price``,
+        ``enterprises.power_1.supplies.0.amount``) or ``scenario``; values are a list, one
+        value, or a string as on the command line: ``"0,150,300"``, ``"0:400:9"``
+        (start:stop:count), ``"uniform(a,b)"`` or ``"normal(mu,sigma)"``. Or a list of
+        `Vary` (from `parse_vary`).
+    scenarios
+        Scenarios of the park applied to every run, before the varied values.
+    samples, seed
+        Monte Carlo: how many values to draw of each distribution, and the random seed
+        (the same seed draws the same values, which is what lets a sample resume).
+    client
+        An existing ``dask.distributed.Client`` to run on (left open).
+    workers
+        Without ``client``: the worker processes of a local cluster (default: one per CPU).
+    scheduler
+        Without ``client``: the address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    output
+        Folder for ``sweep.csv``, ``sweep.parquet``, ``sweep.html`` and the ``runs.jsonl``
+        journal; runs already in it are not run again. None writes nothing.
+    objective, solver, time_limit, gap
+        As for `circflow.optimize`, for each run.
+    on_stage, on_progress
+        Called with a stage name, and with (runs finished, runs to do) as runs finish.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run in grid order: one column per KEY (and ``sample``), status,
+        objective, total_cost, emissions, capex, savings, gap, ``utilization.<resource>``,
+        links_built, links (ids, space-separated), reason (why a run failed), seconds,
+        worker, run_key. ``attrs["reused"]`` counts the rows taken from ``output``.
+
+    Raises
+    ------
+    ParkError
+        On bad input, before any run; or when ``output`` is a folder circflow did not write.
+    """
+    stage = on_stage or (lambda _: None)
+    if sum(x is not None for x in (client, workers, scheduler)) > 1:
+        msg = "give one of client, workers (a local cluster) or scheduler (a running cluster)"
+        raise ParkError(msg)
+    if objective not in OBJECTIVES:
+        msg = f"unknown objective {objective!r}; use cost or emissions"
+        raise ParkError(msg)
+    stage("checking the varied values")
+    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)  # read here, not on each worker
+    options = {"objective": objective, "solver": profile, "time_limit": time_limit, "gap": gap}
+    plan = plan_sweep(park, vary, scenarios, samples, seed, options)
+    folder = None if output is None else pathlib.Path(output)
+    rows: dict[str, dict[str, Any]] = {}
+    if folder is not None:
+        _open_folder(folder)
+        rows = read_done(folder)
+    reused = sum(run["key"] in rows for run in plan.runs)
+    todo = [run for run in plan.runs if run["key"] not in rows]
+    try:
+        with contextlib.ExitStack() as stack:
+            journal = None
+            if folder is not None:
+                journal = stack.enter_context((folder / JOURNAL_FILE).open("a", encoding="utf-8"))
+            if todo:
+                dask_client = stack.enter_context(_dask_client(client, workers, scheduler, stage))
+                stage("running")
+                for row in _run_on_dask(dask_client, plan, todo, on_progress):
+                    rows[row["run_key"]] = row
+                    if journal is not None:
+                        journal.write(json.dumps(row, default=str) + "\n")
+                        journal.flush()
+    finally:
+        table = sweep_table(plan, rows)
+        table.attrs["reused"] = reused
+        if folder is not None:
+            stage("writing results")
+            save_sweep(folder, table, plan)
+    return table
+
+
+def _run_on_dask(client: Any, plan: SweepPlan, todo: list[dict[str, Any]],
+                 on_progress: Callable[[int, int], None] | None) -> Iterator[dict[str, Any]]:
+    from distributed import as_completed  # noqa: PLC0415
+
+    progress = on_progress or (lambda done, total: None)
+    tree = client.scatter(plan.tree, broadcast=True)
+    futures = {client.submit(run_one, tree, plan.base_dir, plan.scenarios, run, plan.options,
+                             key=f"circflow-sweep-{run['key']}"): run for run in todo}
+    progress(0, len(todo))
+    try:
+        for done, future in enumerate(as_completed(futures), start=1):
+            try:
+                row = future.result()
+            except Exception as error:  # noqa: BLE001  # the worker died or the task could not run
+                row = _failed_row(futures[future], f"{type(error).__name__}: {error}")
+            future.release()
+            progress(done, len(todo))
+            yield row
+    finally:
+        unfinished = [future for future in futures if not future.done()]
+        if unfinished:
+            client.cancel(unfinished)
+
+
+def _failed_row(run: Mapping[str, Any], reason: str) -> dict[str, Any]:
+    row = dict(run["values"])
+    if run.get("sample") is not None:
+        row["sample"] = run["sample"]
+    row.update(status="error", reason=reason, run_key=run["key"])
+    return row
+
+
+@contextlib.contextmanager
+def _dask_client(client: Any, workers: int | None, scheduler: str | None,
+                 stage: Callable[[str], None]) -> Iterator[Any]:
+    if client is not None:
+        yield client
+        return
+    from distributed import Client, LocalCluster  # noqa: PLC0415
+
+    if scheduler is not None:
+        stage(f"connecting to the Dask scheduler at {scheduler}")
+        try:
+            remote = Client(scheduler, timeout=10)
+        except (OSError, TimeoutError) as error:
+            msg = (f"cannot reach the Dask scheduler at {scheduler} ({error}); start one with `dask scheduler` "
+                   "and workers with `dask worker ADDRESS` (docs/sweep.md)")
+            raise ParkError(msg) from None
+        with remote:
+            yield remote
+        return
+    count = workers or os.cpu_count() or 1
+    stage(f"starting a local Dask cluster of {count} worker processes")
+    with _workers_ignore_ctrl_c():
+        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, **QUIET_CLUSTER)
+    with cluster, Client(cluster) as local:
+        yield local
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Worker processes started inside ignore SIGINT (an ignored signal stays ignored in a child).
+
+    Ctrl-C reaches every process of the terminal's group: the sweep stops and closes its
+    cluster, instead of each worker printing a KeyboardInterrupt traceback.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def read_done(folder: pathlib.Path) -> dict[str, dict[str, Any]]:
+    """Rows of runs finished in an earlier sweep into ``folder``, by run key (``error`` rows excluded)."""
+    rows: dict[str, dict[str, Any]] = {}
+    journal = folder / JOURNAL_FILE
+    if journal.is_file():
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:  # a line cut short when a sweep was killed
+                continue
+            if isinstance(row, dict) and "run_key" in row:
+                rows[row["run_key"]] = row
+    elif (folder / "sweep.parquet").is_file():
+        for row in pd.read_parquet(folder / "sweep.parquet").to_dict("records"):
+            rows[row["run_key"]] = {key: value for key, value in row.items() if not _missing(value)}
+    return {key: row for key, row in rows.items() if row.get("status") != "error"}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _open_folder(folder: pathlib.Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        msg = f"{folder} is a file; give -o a folder for the sweep"
+        raise ParkError(msg)
+    if folder.is_dir() and any(folder.iterdir()):
+        try:
+            kind = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("kind")
+        except (OSError, ValueError, AttributeError):
+            kind = None
+        if kind != "sweep":
+            msg = f"{folder} exists and is not a circflow sweep folder; nothing was written (choose another -o)"
+            raise ParkError(msg)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / MARKER_FILE).exists():
+        write_marker(folder, "sweep")
+
+
+def sweep_table(plan: SweepPlan, rows: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The finished runs of ``plan`` in grid order, one column per KEY first."""
+    records = [rows[run["key"]] for run in plan.runs if run["key"] in rows]
+    shares = sorted({column for row in records for column in row if column.startswith("utilization.")})
+    columns = [*plan.keys, *(["sample"] if plan.sampled else []), *RESULT_COLUMNS, *shares, *TAIL_COLUMNS]
+    table = pd.DataFrame.from_records(records, columns=columns) if records else pd.DataFrame(columns=columns)
+    for key in plan.keys:
+        kinds = {type(value) for value in table[key] if not _missing(value)}
+        if str in kinds and len(kinds) > 1:  # a column parquet can store: numbers and text as text
+            table[key] = table[key].map(str)
+    table["reason"] = table["reason"].fillna("")
+    table["links"] = table["links"].fillna("")
+    return table
+
+
+def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan) -> None:
+    """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html``, each replaced atomically."""
+    from circflow.sweepchart import sweep_page  # noqa: PLC0415
+
+    _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
+    _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
+    page = sweep_page(table, plan.keys, sampled={v.key for v in plan.varies if v.sampled}, runs=len(plan.runs))
+    _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
+
+
+def _replace(path: pathlib.Path, write: Callable[[pathlib.Path], object]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
