@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import pathlib
 import shutil
 import sys
@@ -99,7 +100,7 @@ def optimize(
             _refuse_foreign_folder(folder)
             result = run_optimize(
                 park, objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
-                carbon_price=carbon_price, write_model=write_model, on_stage=stage,
+                carbon_price=carbon_price, write_model=write_model, on_stage=stage, on_progress=stage.progress,
             )
             stage("writing results")
             result.save(folder)
@@ -419,26 +420,43 @@ def _console(quiet: bool) -> Console:
 
 
 class _progress:
-    """A spinner naming the current stage, on a terminal only."""
+    """A spinner naming the current stage and the solver's progress, on a terminal only.
+
+    Called with a stage name; `progress` (None when there is no terminal) shows the
+    solver's incumbent, bound and gap beside it.
+    """
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self.status = None
+        self.stage = ""
+        self.progress: Callable[[str], None] | None = None
+        self.terminal = None
 
-    def __enter__(self) -> Callable[[str], None]:
-        if self.console.is_terminal and not self.console.quiet:
-            self.status = self.console.status("")
+    def __enter__(self) -> _progress:
+        if not self.console.quiet and sys.stderr.isatty():
+            # Pyomo redirects stdout and stderr while HiGHS runs; a duplicate of the
+            # terminal's descriptor keeps the spinner on screen meanwhile.
+            self.terminal = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding="utf-8")
+            self.status = Console(file=self.terminal, force_terminal=True).status("")
             self.status.__enter__()
+            self.progress = self._progress
+        return self
 
-        def stage(text: str) -> None:
-            if self.status is not None:
-                self.status.update(text + " ...")
+    def __call__(self, text: str) -> None:
+        self.stage = text
+        if self.status is not None:
+            self.status.update(text + " ...")
 
-        return stage
+    def _progress(self, text: str) -> None:
+        if self.status is not None:
+            self.status.update(f"{self.stage}: {text}")
 
     def __exit__(self, *exc: object) -> None:
         if self.status is not None:
             self.status.__exit__(*exc)
+        if self.terminal is not None:
+            self.terminal.close()
 
 
 def _money(value: float | None, currency: str) -> str:

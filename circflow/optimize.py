@@ -39,6 +39,7 @@ def optimize(
     write_model: str | pathlib.Path | None = None,
     on_log: Callable[[str], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    on_progress: Callable[[str], None] | None = None,
     *,
     prune: bool = True,
     decompose: bool = True,
@@ -63,8 +64,9 @@ def optimize(
         Money per tCO2 (overrides the park's ``economics.carbon_price``).
     write_model
         Also write the model as ``.mps`` or ``.lp`` to this path before solving.
-    on_log, on_stage
-        Called with each solver log line, and with each stage name, for progress display.
+    on_log, on_stage, on_progress
+        Called with each solver log line, with each stage name, and with the solver's
+        progress condensed to incumbent, bound and gap, for progress display.
     prune, decompose, formulation
         circflow's speed-ups, on by default; switched off only to measure what they gain
         (`circflow.model.prune_dominated`, `circflow.decompose`, `circflow.model.Options`).
@@ -101,7 +103,7 @@ def optimize(
 
     stage("solving")
     solve_started = time.perf_counter()
-    outcome, solution = solve_parts(net, parts, objective, profile, on_log, stage, options)
+    outcome, solution = solve_parts(net, parts, objective, profile, on_log, stage, options, on_progress)
     timings["solve_s"] = outcome.seconds  # HiGHS alone
     timings["build_s"] = time.perf_counter() - solve_started - outcome.seconds  # Pyomo model and transfer
     baseline_started = time.perf_counter()
@@ -124,7 +126,8 @@ def optimize(
 def solve_parts(net: Network, parts: list[Network], objective: Objective, profile: SolverProfile,
                 on_log: Callable[[str], None] | None = None,
                 on_stage: Callable[[str], None] | None = None,
-                options: Options | None = None) -> tuple[Outcome, Solution]:
+                options: Options | None = None,
+                on_progress: Callable[[str], None] | None = None) -> tuple[Outcome, Solution]:
     """Solve independent parts one by one and combine them into one outcome and solution.
 
     The objective and bound are the sums of the parts' (plus the constant of streams with
@@ -157,7 +160,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             share = remaining * len(part.links) / max(links_left, 1)
         links_left -= len(part.links)
         model = build_model(part, options or Options())
-        outcome = solve_objective(Solver(model, profile, on_log), objective, time_limit=share)
+        outcome = solve_objective(Solver(model, profile, on_log, on_progress), objective, time_limit=share)
         statuses.append(outcome.status)
         if not outcome.is_ok:
             return Outcome(outcome.status, seconds=seconds + outcome.seconds), Solution(flow, built, capacity)

@@ -119,13 +119,18 @@ class Solver:
     profile
         Gap, time limit, threads and further HiGHS options.
     on_log
-        Called with each HiGHS log line (for progress display); None for silence.
+        Called with each HiGHS log line; None for silence.
+    on_progress
+        Called with each branch-and-bound row condensed to incumbent, bound and gap in
+        the park's money (`condensed_progress`), for a progress display.
     """
 
-    def __init__(self, model: pyo.ConcreteModel, profile: SolverProfile, on_log: Callable[[str], None] | None = None) -> None:
+    def __init__(self, model: pyo.ConcreteModel, profile: SolverProfile, on_log: Callable[[str], None] | None = None,
+                 on_progress: Callable[[str], None] | None = None) -> None:
         self.model = model
         self.profile = profile
         self.on_log = on_log
+        self.on_progress = on_progress
         self.highs = Highs()
         if not self.highs.available():
             msg = "HiGHS (highspy) is not importable; reinstall circflow"
@@ -141,13 +146,21 @@ class Solver:
             return _constant_outcome(self.model, objective, scale)  # the status quo is the only plan
         profile = self.profile
         options = {"mip_feasibility_tolerance": 1e-7, **profile.options}
-        stream = _LogStream(self.on_log)
+        def line(text: str) -> None:
+            if self.on_log is not None:
+                self.on_log(text)
+            progress = condensed_progress(text, scale) if self.on_progress is not None else None
+            if progress is not None:
+                self.on_progress(progress)
+
+        listening = self.on_log is not None or self.on_progress is not None
+        stream = _LogStream(line)
         limit = time_limit if time_limit is not None else profile.time_limit
         config: dict[str, Any] = {
             "load_solutions": False,
             "raise_exception_on_nonoptimal_result": False,
             "solver_options": options,
-            "tee": [stream] if self.on_log else False,
+            "tee": [stream] if listening else False,
         }
         if profile.gap is not None:
             config["rel_gap"] = profile.gap
@@ -271,17 +284,18 @@ class _LogStream(io.TextIOBase):
         return len(text)
 
 
-def condensed_progress(line: str) -> str | None:
+def condensed_progress(line: str, scale: float = 1.0) -> str | None:
     """One HiGHS branch-and-bound log row as ``best X, bound Y, gap Z`` (None for other lines).
 
     HiGHS prints rows such as
     ``L  0  0  0  0.00%  132945598.75  140406928.81  5.31%  2395  179  0  4899  1.6s``:
     source, nodes, queue, leaves, explored, best bound, best solution, gap, cuts ..., time.
+    ``scale`` multiplies the objective values back into the park's units.
 
     Examples
     --------
     >>> condensed_progress(" L   0   0   0   0.00%   132945598.75   140406928.81   5.31%   2395   179   0   4899   1.6s")
-    'incumbent 1.404e+08, bound 1.329e+08, gap 5.31% (1.6 s)'
+    'incumbent 1.4041e+08, bound 1.3295e+08, gap 5.31% (1.6 s)'
     >>> condensed_progress("Presolving model") is None
     True
     """
@@ -299,12 +313,13 @@ def condensed_progress(line: str) -> str | None:
         return None
     if second != first + 3:
         return None
-    shown = [_sci(value) for value in (incumbent, bound)]
+    shown = [_sci(value, scale) for value in (incumbent, bound)]
     return f"incumbent {shown[0]}, bound {shown[1]}, gap {gap} ({seconds:g} s)"
 
 
-def _sci(text: str) -> str:
+def _sci(text: str, scale: float) -> str:
     try:
-        return f"{float(text):.4g}" if abs(float(text)) < 1e4 else f"{float(text):.3e}"
+        value = float(text) * scale
     except ValueError:
         return text  # "inf", "-inf"
+    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.4e}"
