@@ -18,6 +18,7 @@ from circflow.exceptions import CircflowError, InfeasibleError, ParkError, Probl
 from circflow.load import load_park, park_from_dict
 from circflow.optimize import optimize
 from circflow.outputs import read_results, write_outputs
+from circflow.pareto import pareto
 from circflow.results import Result
 from circflow.sankey import sankey_figure
 from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply
@@ -44,6 +45,7 @@ __all__ = [
     "load_park",
     "optimize",
     "park_from_dict",
+    "pareto",
     "read_results",
     "sankey_figure",
     "sweep",

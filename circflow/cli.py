@@ -25,7 +25,7 @@ from rich.table import Table
 
 from circflow._version import __version__
 from circflow.catalog import data_dir
-from circflow.exceptions import CircflowError, ParkError, SolverError
+from circflow.exceptions import CircflowError, InfeasibleError, ParkError, SolverError
 from circflow.load import load_park
 from circflow.network import build_network
 from circflow.optimize import optimize as run_optimize
@@ -380,6 +380,9 @@ def _guard(work: Callable[[], int], console: Console) -> int:
         for problem in error.problems:
             err.print(f"error: {problem}", markup=False)
         return EXIT_INPUT
+    except InfeasibleError as error:
+        err.print(f"error: {error}", markup=False)
+        return EXIT_INFEASIBLE
     except SolverError as error:
         err.print(f"error: {error}", markup=False)
         return EXIT_NO_SOLUTION if error.time_limit else EXIT_INTERNAL

@@ -61,7 +61,8 @@ def compare_park(
     wanted = list(dict.fromkeys(alternatives))
     parks = {"base": load_park(path)}
     for name in wanted:  # load every alternative first: a typo fails before any solve
-        parks[name] = load_park(path, scenarios=split_alternative(name))
+        label = name if name != "base" else "base (scenario)"  # a plan may be called base
+        parks[label] = load_park(path, scenarios=split_alternative(name))
     results = {}
     for name, park in parks.items():
         stage(f"solving {name}")
@@ -93,6 +94,7 @@ def compare_table(runs: dict[str, dict[str, Any]]) -> pd.DataFrame:
     for name, run in runs.items():
         kpis = run.get("kpis") or {}
         links = {link["id"] for link in run.get("links", [])}
+        has_plan = run.get("status") in ("optimal", "feasible")
         if reference is None:
             reference = links
         rows.append({
@@ -106,8 +108,8 @@ def compare_table(runs: dict[str, dict[str, Any]]) -> pd.DataFrame:
             "savings_cost": (kpis.get("savings") or {}).get("total_cost"),
             "savings_emissions": (kpis.get("savings") or {}).get("emissions"),
             "links_built": len(links),
-            "links_added": " ".join(sorted(links - reference)),
-            "links_removed": " ".join(sorted(reference - links)),
+            "links_added": " ".join(sorted(links - reference)) if has_plan else "",
+            "links_removed": " ".join(sorted(reference - links)) if has_plan else "",
         })
     return pd.DataFrame(rows, columns=COLUMNS)
 

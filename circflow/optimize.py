@@ -161,6 +161,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         links_left -= len(part.links)
         model = build_model(part, options or Options())
         outcome = solve_objective(Solver(model, profile, on_log, on_progress), objective, time_limit=share)
+        if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(part):
+            outcome = _status_quo_outcome(model, objective, outcome)  # no new link is a plan too
         statuses.append(outcome.status)
         if not outcome.is_ok:
             return Outcome(outcome.status, seconds=seconds + outcome.seconds), Solution(flow, built, capacity)
@@ -232,38 +234,111 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
     )
 
 
+def _status_quo_allowed(part: Network) -> bool:
+    """Whether building nothing new is feasible for a part: no forced link, no target."""
+    targets = part.park.targets
+    has_targets = any(share > 0 for share in targets.utilization.values()) or targets.max_emissions is not None
+    return not part.forced_groups and not has_targets
+
+
+def _status_quo_outcome(model: pyo.ConcreteModel, objective: str, timed_out: Outcome) -> Outcome:
+    """The part's status quo as a feasible plan when the time limit left no solution.
+
+    Nothing flows (existing links idle too: feasible, if not the best use of them); the
+    bound stays the solver's, so the reported gap says how far this may be from optimal.
+    """
+    for var in model.component_data_objects(pyo.Var):
+        var.set_value(0, skip_validation=True)
+    value = float(pyo.value(model.emissions if objective == "emissions" else model.cost.expr * model.objective_scales["cost"]))
+    bound = timed_out.bound if math.isfinite(timed_out.bound) else -math.inf
+    return Outcome(Status.FEASIBLE, value, bound, relative_gap(value, bound), timed_out.seconds)
+
+
 def solve_objective(solver: Solver, objective: Objective, time_limit: float | None = None) -> Outcome:
     """Solve for ``cost``, or lexicographically for ``emissions`` (SPEC 4).
 
-    Emissions: first minimise emissions E; then fix ``emissions <= E* (1 + 1e-9) + 1e-6``
-    and minimise total_cost. The outcome's bound and gap are the first stage's.
+    Emissions: first minimise emissions E; then hold ``emissions <= E* + tolerance`` and
+    minimise total_cost (`solve_lexicographic`). The outcome's bound and gap are the first
+    stage's.
     """
     m = solver.model
     if objective == "cost":
         m.cost.activate()
         m.emission.deactivate()
         return solver.solve(time_limit=time_limit)
+    return solve_lexicographic(solver, "emission", time_limit)
+
+
+def solve_lexicographic(solver: Solver, first: str, time_limit: float | None = None) -> Outcome:
+    """Minimise one objective, then the other among the plans optimal for the first.
+
+    Parameters
+    ----------
+    first
+        ``emission`` (then total_cost) or ``cost`` (the cost objective, then emissions).
+
+    The first optimum is held within 1e-9 of its value; if HiGHS finds that hold
+    infeasible (it meets rows only to its feasibility tolerance, and rates are multiplied
+    by up to 8,760 hours) the hold widens to `lock_tolerance`, then a hundredfold. Should the second stage fail anyway, the first stage's
+    plan is kept: it is optimal for the first objective.
+    """
+    m = solver.model
     m.cost.deactivate()
-    m.emission.activate()
-    started = time.perf_counter()
-    first = solver.solve(time_limit=time_limit)
-    if not first.is_ok:
-        return first
-    least = first.objective
-    m.emission_lock = pyo.Constraint(expr=m.emissions <= least + 1e-9 * abs(least) + 1e-6)
     m.emission.deactivate()
-    m.cheapest = pyo.Objective(expr=m.total_cost / m.objective_scales["cheapest"], sense=pyo.minimize)
-    limit = solver.profile.time_limit if time_limit is None else time_limit
-    remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.01)
+    primary = m.emission if first == "emission" else m.cost
+    primary.activate()
+    started = time.perf_counter()
+    outcome = solver.solve(time_limit=time_limit)
+    primary.deactivate()
+    if not outcome.is_ok:
+        return outcome
+    held = m.emissions if first == "emission" else m.total_cost + m.coef.carbon_price * m.emissions
+    scale = m.objective_scales["cheapest"]
+    second_expr = m.total_cost / scale if first == "emission" else m.emissions
+    m.second_stage = pyo.Objective(expr=second_expr, sense=pyo.minimize)
     snapshot = [(var, var.value) for var in m.component_data_objects(pyo.Var)]
-    second = solver.solve(time_limit=remaining)
-    if not second.is_ok:  # keep the emission-optimal plan of the first stage
+    tolerances = [1e-9 * abs(outcome.objective) + 1e-12, lock_tolerance(m, first, outcome.objective)]
+    tolerances.append(100 * tolerances[-1])
+    limit = solver.profile.time_limit if time_limit is None else time_limit
+    second = None
+    for tolerance in tolerances:
+        m.first_stage_hold = pyo.Constraint(expr=held <= outcome.objective + tolerance)
+        remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.01)
+        solver.forget_solution()
+        second = solver.solve(time_limit=remaining)
+        m.del_component(m.first_stage_hold)
+        if second.is_ok or second.status is not Status.INFEASIBLE:
+            break
+    m.del_component(m.second_stage)
+    if second is None or not second.is_ok:  # keep the first stage's optimal plan
         for var, value in snapshot:
             var.set_value(value, skip_validation=True)
-    m.del_component(m.cheapest)
-    m.del_component(m.emission_lock)
-    status = Status.OPTIMAL if first.status is Status.OPTIMAL and second.status is Status.OPTIMAL else Status.FEASIBLE
-    return Outcome(status, first.objective, first.bound, first.gap, first.seconds + second.seconds)
+        second = Outcome(outcome.status)
+    status = Status.OPTIMAL if outcome.status is Status.OPTIMAL and second.status is Status.OPTIMAL else Status.FEASIBLE
+    if second.status is not Status.FEASIBLE and limit is None:
+        status = outcome.status  # without a time limit only the first stage decides optimality
+    return Outcome(status, outcome.objective, outcome.bound, outcome.gap, outcome.seconds + second.seconds)
+
+
+def lock_tolerance(m: pyo.ConcreteModel, first: str, value: float) -> float:
+    """How far a held first-stage optimum may move: relative 1e-9 plus the row's rounding.
+
+    The rounding term is 1e-9 per unit of the held row's coefficients (per unit of rate,
+    hours included): small enough not to trade the first objective for the second, and
+    widened by `solve_lexicographic` when HiGHS cannot meet it.
+    """
+    c = m.coef
+    emission_per_flow = c.emissions_per_flow - c.disposal_emissions - c.gain * c.baseline_emissions
+    if first == "emission":
+        per_flow = emission_per_flow
+    else:
+        per_flow = c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost + c.carbon_price * emission_per_flow
+    hours = sum(m.hours) if len(m.hours) else 1.0
+    rounding = 1e-9 * hours * float(np.abs(per_flow).sum())
+    if first != "emission":
+        rounding += 1e-9 * float(np.abs(c.annual_fixed).sum() + np.abs(c.annual_per_rate).sum())
+    return 1e-9 * abs(value) + rounding + 1e-9
+
 
 
 def solve_baseline(park: Park, objective: Objective, profile: SolverProfile) -> dict[str, Any]:

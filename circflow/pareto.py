@@ -20,10 +20,10 @@ from collections.abc import Callable
 import pandas as pd
 import pyomo.environ as pyo
 
-from circflow.exceptions import InfeasibleError, ParkError
+from circflow.exceptions import InfeasibleError, ParkError, SolverError
 from circflow.model import build_model
 from circflow.network import build_network
-from circflow.optimize import make_result, prepare, solve_baseline, solve_objective
+from circflow.optimize import make_result, prepare, solve_baseline, solve_lexicographic, solve_objective
 from circflow.results import Result, Solution, write_folder, write_marker
 from circflow.schema import Park
 from circflow.solve import Outcome, Solver, SolverProfile, Status
@@ -76,27 +76,34 @@ def pareto_results(
 
         raise InfeasibleError(diagnose(net, profile))
     if not low.is_ok:
-        msg = "no feasible plan within the time limit"
-        raise InfeasibleError([msg])
+        msg = "no feasible plan was found within the time limit"
+        raise SolverError(msg, time_limit=True)
     low_solution = Solution.from_model(model)
     low_emissions = float(pyo.value(model.emissions))
     stage("solving the cost end")
-    high = solve_objective(m_solver, "cost")
+    high = solve_lexicographic(m_solver, "cost")  # the cleanest of the cheapest plans
+    if not high.is_ok:
+        msg = "no feasible plan was found for the cost end within the time limit"
+        raise SolverError(msg, time_limit=True)
     high_solution = Solution.from_model(model)
     high_emissions = float(pyo.value(model.emissions))
     baseline = solve_baseline(park, "cost", profile)
 
     solved: list[tuple[Outcome, Solution]] = [(high, high_solution)]
-    model.eps = pyo.Param(mutable=True, initialize=high_emissions)
-    model.emission_cap_eps = pyo.Constraint(expr=model.emissions <= model.eps)
-    for k in range(1, points - 1):
-        eps = high_emissions - k * (high_emissions - low_emissions) / (points - 1)
-        stage(f"solving point {k + 1} of {points}")
-        model.eps.set_value(eps)
-        outcome = _least_cost_then_emissions(m_solver)
-        if outcome.is_ok:
-            solved.append((outcome, Solution.from_model(model)))
-    model.del_component(model.emission_cap_eps)
+    span = high_emissions - low_emissions
+    if span > SAME_POINT * max(1.0, abs(high_emissions)):
+        model.eps = pyo.Param(mutable=True, initialize=high_emissions)
+        model.emission_cap_eps = pyo.Constraint(expr=model.emissions <= model.eps)
+        for k in range(1, points - 1):
+            stage(f"solving point {k + 1} of {points}")
+            model.eps.set_value(high_emissions - k * span / (points - 1))
+            try:
+                outcome = solve_lexicographic(m_solver, "cost")
+            except SolverError:
+                continue  # a numerically failed level: the front simply has one point fewer
+            if outcome.is_ok:
+                solved.append((outcome, Solution.from_model(model)))
+        model.del_component(model.emission_cap_eps)
     solved.append((Outcome(low.status, float("nan"), low.bound, low.gap), low_solution))
     timings["solve_s"] = time.perf_counter() - started - timings["build_s"]
 
@@ -133,30 +140,6 @@ def front_table(results: list[Result]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _least_cost_then_emissions(solver: Solver) -> Outcome:
-    m = solver.model
-    m.emission.deactivate()
-    m.cost.activate()
-    first = solver.solve()
-    if not first.is_ok:
-        return first
-    best = first.objective
-    cost = m.total_cost + m.coef.carbon_price * m.emissions
-    m.cost_lock = pyo.Constraint(expr=cost <= best + 1e-9 * abs(best) + 1e-6)
-    m.cost.deactivate()
-    m.emission.activate()
-    snapshot = [(var, var.value) for var in m.component_data_objects(pyo.Var)]
-    second = solver.solve()
-    if not second.is_ok:
-        for var, value in snapshot:
-            var.set_value(value, skip_validation=True)
-    m.del_component(m.cost_lock)
-    m.emission.deactivate()
-    m.cost.activate()
-    status = Status.OPTIMAL if first.status is Status.OPTIMAL and second.status is Status.OPTIMAL else Status.FEASIBLE
-    return Outcome(status, first.objective, first.bound, first.gap)
-
-
 def _as_cost_point(result: Result) -> Result:
     """The emissions end, reported on the front's cost axis like every other point."""
     from dataclasses import replace  # noqa: PLC0415
@@ -173,6 +156,9 @@ def _non_dominated(results: list[Result]) -> list[Result]:
     kept: list[Result] = []
     for result in sorted(results, key=key):
         cost, emissions = key(result)
+        if kept and _leq(cost, key(kept[-1])[0]) and emissions < key(kept[-1])[1]:
+            kept[-1] = result  # as cheap (to rounding) and cleaner: it replaces the last point
+            continue
         if any(_leq(key(other)[1], emissions) for other in kept):
             continue  # a cheaper or equal point emits no more: this one adds nothing
         kept.append(result)

@@ -54,6 +54,11 @@ class Solution:
         built = np.array([link.existing for link in net.links], dtype=bool)
         for i, var in model.y.items():
             built[i] = (var.value or 0.0) > 0.5
+        # A new link built for a flow at the solver's rounding level (below 1e-9 of what it
+        # could carry) is not built: it would only add capex (seen after a held first stage).
+        negligible = flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
+        removable = np.array([not (link.existing or link.forced) for link in net.links], dtype=bool)
+        built &= ~(negligible & removable)
         flow[~built] = 0.0
         hours = net.hours
         capacity = np.where(built, (flow / hours).max(axis=1, initial=0.0), 0.0) if n else np.zeros(0)

@@ -185,7 +185,9 @@ class Solver:
         elif has_solution:
             status = Status.FEASIBLE
         elif term in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit, TerminationCondition.interrupted):
-            return Outcome(Status.TIME_LIMIT_NO_SOLUTION, seconds=seconds)
+            bound = results.objective_bound
+            bound = float(bound) * scale if bound is not None and math.isfinite(bound) else math.nan
+            return Outcome(Status.TIME_LIMIT_NO_SOLUTION, bound=bound, seconds=seconds)
         else:
             msg = f"HiGHS stopped without a plan ({term.name})"
             raise SolverError(msg)
@@ -197,6 +199,16 @@ class Solver:
             bound = value
         gap = relative_gap(value, bound)
         return Outcome(status, value, bound, gap, seconds)
+
+    def forget_solution(self) -> None:
+        """Drop the last solution HiGHS holds, so the next solve does not start from it.
+
+        Seen with HiGHS 1.16: after an objective change, a solve that presolve settles can
+        return the previous incumbent as "optimal" although a cheaper plan exists.
+        """
+        highs = self.highs._solver_model  # noqa: SLF001
+        if highs is not None:
+            highs.clearSolver()
 
     def _highs_seconds(self) -> float:
         highs = self.highs._solver_model  # noqa: SLF001 (pyomo keeps the highspy object here)

@@ -1,6 +1,6 @@
 """The cost-emissions Pareto front of the tiny teaching park.
 
-`circflow.pareto.pareto` solves the park for the least cost, for the least emissions, and for
+`circflow.pareto` solves the park for the least cost, for the least emissions, and for
 evenly spaced emission caps in between (epsilon-constraint, SPEC 4), and returns one row per
 plan that no other plan beats on both cost and emissions. The carbon price is set to 0 here,
 so the cost axis is the total cost alone and each step along the front has a plain
@@ -27,7 +27,7 @@ import pathlib
 import pandas as pd
 
 import circflow
-from circflow.pareto import pareto
+from circflow import pareto
 
 PARK = pathlib.Path(__file__).resolve().parent.parent / "parks" / "tiny.yaml"
 POINTS = 6
