@@ -133,6 +133,12 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     The objective and bound are the sums of the parts' (plus the constant of streams with
     no link), so the combined gap is honest. With a time limit, each part gets a share of
     the remaining time in proportion to its number of links.
+
+    The profile's gap is a gap on the whole park's objective, not on each part's: parts
+    share an absolute budget ``gap x L``, where L (a lower bound on the whole objective) is
+    the constant plus the parts' LP relaxations. Parts are solved smallest first, and what
+    one part leaves of its share passes to the next, so a hard part is not solved tighter
+    than the park needs (`_gap_budget`).
     """
     stage = on_stage or (lambda _: None)
     rest = unlinked_streams(net, parts)
@@ -141,8 +147,6 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     flow = np.zeros((len(net.links), len(net.periods)))
     built = np.array([link.existing for link in net.links], dtype=bool)
     capacity = np.zeros(len(net.links))
-    objective_sum, bound_sum, seconds = constant, constant, 0.0
-    statuses = []
     carried = {link.resource for part in parts for link in part.links}
     supplied = {s.resource for s in net.supplies if s.amounts.sum() > 0}
     targets = net.park.targets.utilization
@@ -150,33 +154,86 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         return Outcome(Status.INFEASIBLE), Solution(flow, built, capacity)  # a target no link can serve
     limit = profile.time_limit
     started = time.perf_counter()
-    links_left = sum(len(part.links) for part in parts)
-    for number, part in enumerate(parts, start=1):
+    parts = sorted(parts, key=lambda part: len(part.links))
+    models = [build_model(part, options or Options()) for part in parts]
+    solvers = [Solver(model, profile, on_log, on_progress) for model in models]
+    budget = _gap_budget(solvers, constant, profile) if objective == "cost" and len(parts) > 1 else None
+    total_links = max(sum(len(part.links) for part in parts), 1)
+    outcomes: list[Outcome | None] = [None] * len(parts)
+
+    def time_share(k: int, links_left: int) -> float | None:
+        if limit is None:
+            return None
+        remaining = max(limit - (time.perf_counter() - started), 0.0)
+        return remaining * len(parts[k].links) / max(links_left, 1)
+
+    def run(k: int, share: float | None, allowance: float | None) -> Outcome:
         if len(parts) > 1:
-            stage(f"solving part {number} of {len(parts)} ({len(part.links)} links)")
-        share = None
-        if limit is not None:
-            remaining = max(limit - (time.perf_counter() - started), 0.0)
-            share = remaining * len(part.links) / max(links_left, 1)
+            stage(f"solving part {k + 1} of {len(parts)} ({len(parts[k].links)} links)")
+        if allowance is None:
+            outcome = solve_objective(solvers[k], objective, time_limit=share)
+        else:
+            outcome = solvers[k].solve(time_limit=share, abs_gap=allowance)
+        if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
+            outcome = _status_quo_outcome(models[k], objective, outcome)  # no new link is a plan too
+        return outcome
+
+    # Pass 1. With a gap budget, each part gets its share of it and a short first look;
+    # parts that finish under their share leave the rest to the others.
+    links_left = total_links
+    for k, part in enumerate(parts):
+        share = time_share(k, links_left)
+        allowance = None
+        if budget is not None:
+            allowance = budget * len(part.links) / total_links
+            first_look = 2.0 + len(part.links) / 500
+            share = first_look if share is None else min(share, first_look)
         links_left -= len(part.links)
-        model = build_model(part, options or Options())
-        outcome = solve_objective(Solver(model, profile, on_log, on_progress), objective, time_limit=share)
-        if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(part):
-            outcome = _status_quo_outcome(model, objective, outcome)  # no new link is a plan too
-        statuses.append(outcome.status)
+        outcomes[k] = run(k, share, allowance)
+        if outcomes[k].status is Status.INFEASIBLE:
+            return Outcome(Status.INFEASIBLE, seconds=sum(o.seconds for o in outcomes if o)), Solution(flow, built, capacity)
+    # Pass 2: the parts still over their share are solved again with what the others left.
+    if budget is not None:
+        used = sum(_gap_of(o) for o in outcomes if o is not None)
+        late = [k for k, o in enumerate(outcomes) if o is not None and _gap_of(o) > budget * len(parts[k].links) / total_links]
+        if used > budget and late:
+            spare = budget - sum(_gap_of(outcomes[k]) for k in range(len(parts)) if k not in late)
+            late_links = sum(len(parts[k].links) for k in late)
+            links_left = late_links
+            for k in late:
+                allowance = max(spare, 0.0) * len(parts[k].links) / late_links
+                share = time_share(k, links_left)
+                links_left -= len(parts[k].links)
+                again = run(k, share, allowance)  # its plan replaces the first look's in the model
+                outcomes[k] = Outcome(again.status, again.objective, again.bound, again.gap,
+                                      outcomes[k].seconds + again.seconds)
+
+    objective_sum, bound_sum, seconds = constant, constant, 0.0
+    for k, outcome in enumerate(outcomes):
+        assert outcome is not None
         if not outcome.is_ok:
             return Outcome(outcome.status, seconds=seconds + outcome.seconds), Solution(flow, built, capacity)
-        part_solution = Solution.from_model(model)
-        rows = [index[id(link)] for link in part.links]
+        part_solution = Solution.from_model(models[k])
+        rows = [index[id(link)] for link in parts[k].links]
         flow[rows] = part_solution.flow
         built[rows] = part_solution.built
         capacity[rows] = part_solution.capacity
         objective_sum += outcome.objective
         bound_sum += outcome.bound
         seconds += outcome.seconds
+    statuses = [outcome.status for outcome in outcomes if outcome is not None]
     status = Status.OPTIMAL if all(s is Status.OPTIMAL for s in statuses) else Status.FEASIBLE
     gap = relative_gap(objective_sum, bound_sum)
+    if budget is not None and profile.gap is not None and gap <= profile.gap:
+        status = Status.OPTIMAL  # within the park's gap, though a part stopped at its first look
     return Outcome(status, objective_sum, bound_sum, gap, seconds), Solution(flow, built, capacity)
+
+
+def _gap_of(outcome: Outcome) -> float:
+    """Absolute gap of a part's outcome; infinite without a plan or bound."""
+    if not outcome.is_ok or not (math.isfinite(outcome.objective) and math.isfinite(outcome.bound)):
+        return math.inf
+    return max(outcome.objective - outcome.bound, 0.0)
 
 
 def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: float | None = None,
@@ -232,6 +289,23 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
         model_facts=model_facts or {},
         **park_facts(net),
     )
+
+
+def _gap_budget(solvers: list[Solver], constant: float, profile: SolverProfile) -> float | None:
+    """The absolute gap the parts may share: the profile's gap times a lower bound of the
+    whole objective (the constant plus every part's LP relaxation). None when that bound
+    is not positive (a relative gap would then mean nothing) or an LP fails."""
+    if not profile.gap:
+        return None
+    lower = constant
+    for solver in solvers:
+        solver.model.cost.activate()
+        solver.model.emission.deactivate()
+        relaxed = solver.solve(relaxation=True)
+        if not relaxed.is_ok:
+            return None
+        lower += relaxed.objective
+    return profile.gap * lower if lower > 0 else None
 
 
 def _status_quo_allowed(part: Network) -> bool:

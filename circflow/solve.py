@@ -136,8 +136,18 @@ class Solver:
             msg = "HiGHS (highspy) is not importable; reinstall circflow"
             raise SolverError(msg)
 
-    def solve(self, *, time_limit: float | None = None) -> Outcome:
-        """Solve with the model's active objective and load the solution into the model."""
+    def solve(self, *, time_limit: float | None = None, abs_gap: float | None = None, relaxation: bool = False) -> Outcome:
+        """Solve with the model's active objective and load the solution into the model.
+
+        Parameters
+        ----------
+        time_limit
+            Seconds, overriding the profile's.
+        abs_gap
+            Also stop once incumbent and bound are this close (objective units).
+        relaxation
+            Solve the LP relaxation only: its value is a bound, no plan is loaded.
+        """
         if self.model.unreachable_targets:
             return Outcome(Status.INFEASIBLE)
         objective = next(self.model.component_data_objects(pyo.Objective, active=True))
@@ -145,7 +155,8 @@ class Solver:
         if next(self.model.component_data_objects(pyo.Var), None) is None:
             return _constant_outcome(self.model, objective, scale)  # the status quo is the only plan
         profile = self.profile
-        options = {"mip_feasibility_tolerance": 1e-7, **profile.options}
+        # HiGHS keeps options between runs of one instance: say solve_relaxation every time
+        options = {"mip_feasibility_tolerance": 1e-7, **profile.options, "solve_relaxation": relaxation}
         def line(text: str) -> None:
             if self.on_log is not None:
                 self.on_log(text)
@@ -164,6 +175,8 @@ class Solver:
         }
         if profile.gap is not None:
             config["rel_gap"] = profile.gap
+        if abs_gap is not None:
+            config["abs_gap"] = max(abs_gap / scale, 0.0)
         if limit is not None:
             config["time_limit"] = max(limit, 0.01)
         if profile.threads is not None:
@@ -191,7 +204,8 @@ class Solver:
         else:
             msg = f"HiGHS stopped without a plan ({term.name})"
             raise SolverError(msg)
-        results.solution_loader.load_vars()
+        if not relaxation:
+            results.solution_loader.load_vars()
         value = float(results.incumbent_objective) * scale
         bound = results.objective_bound
         bound = value if bound is None or not math.isfinite(bound) else float(bound) * scale
