@@ -70,6 +70,10 @@ def main(
 
 
 ParkPath = Annotated[pathlib.Path, typer.Argument(help="Park file (YAML).", show_default=False, metavar="PARK.yaml")]
+SolverOption = Annotated[str, typer.Option(help="Solver profile: a name in solvers/ or a .yaml path.")]
+GapOption = Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+CarbonPriceOption = Annotated[float | None, typer.Option(help="Carbon price, money per tCO2 (overrides the park).")]
 ScenarioOption = Annotated[
     list[str] | None,
     typer.Option("--scenario", "-s", help="Scenario of the park file to apply; repeat to stack them in order."),
@@ -82,12 +86,12 @@ def optimize(
     output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Results folder [default: <park-stem>-results/].")] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions (then cost among the emission-optimal).")] = ObjectiveName.cost,
     scenario: ScenarioOption = None,
-    carbon_price: Annotated[float | None, typer.Option(help="Carbon price, money per tCO2 (overrides the park).")] = None,
-    solver: Annotated[str, typer.Option(help="Solver profile: a name in solvers/ or a .yaml path.")] = "highs",
+    carbon_price: CarbonPriceOption = None,
+    solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds before stopping with the best plan found.", min=0)] = None,
-    gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
+    gap: GapOption = None,
     write_model: Annotated[pathlib.Path | None, typer.Option(help="Also write the model to FILE.mps or FILE.lp.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Optimise a park and write its results folder."""
     console = _console(quiet)
@@ -116,11 +120,11 @@ def pareto(
     points: Annotated[int, typer.Option(help="Emission levels from the cost optimum to the emissions optimum, ends included.", min=2)] = 8,
     output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-pareto/].")] = None,
     scenario: ScenarioOption = None,
-    carbon_price: Annotated[float | None, typer.Option(help="Carbon price, money per tCO2 (overrides the park).")] = None,
-    solver: Annotated[str, typer.Option(help="Solver profile: a name in solvers/ or a .yaml path.")] = "highs",
+    carbon_price: CarbonPriceOption = None,
+    solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
-    gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    gap: GapOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Trace the cost-emissions Pareto front (epsilon-constraint) and write pareto.csv/html."""
     from circflow.pareto import front_table, pareto_results, save_front  # noqa: PLC0415
@@ -156,10 +160,10 @@ def compare(
     scenario: Annotated[list[str] | None, typer.Option("--scenario", "-s", help="An alternative: a scenario, or several joined by '+' (plan_a+high_carbon). Repeat for more.")] = None,
     output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-compare/].")] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
-    solver: Annotated[str, typer.Option(help="Solver profile: a name in solvers/ or a .yaml path.")] = "highs",
+    solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
-    gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    gap: GapOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Compare retrofit plans: the base park and each --scenario, or results folders, side by side."""
     from circflow.compare import compare_folders, compare_park, save_comparison  # noqa: PLC0415
@@ -263,10 +267,10 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(help="Run on the Dask cluster at this address (tcp://HOST:8786) instead.")] = None,
     output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-sweep/]; runs already in it are skipped.")] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
-    solver: Annotated[str, typer.Option(help="Solver profile: a name in solvers/ or a .yaml path.")] = "highs",
+    solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
-    gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    gap: GapOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Optimise the park for every combination of --vary values on Dask; write sweep.csv/.parquet/.html.
 
