@@ -1,10 +1,13 @@
-"""The mixed-integer program of SPEC 4, as a Pyomo model built from a `Network`.
+"""The mixed-integer program of SPEC 4, built from a `Network`.
 
 Fifth stage: ``network -> model -> solve``. The model is a list of plain functions, each
-adding one group of SPEC 4 constraints, called in order by `build_model`. Money and
-emissions per unit of flow are computed once, as numpy arrays, in `Coefficients`; the
-results stage evaluates the KPIs from the same arrays, so the reported numbers are the
-objective's own.
+adding one group of SPEC 4 variables or constraints, called in order by `build_model`.
+Each group is one vectorised call into a `circflow.linear.LinearProgram` (numpy arrays, no
+Python object per row), which HiGHS receives as it is; ``build_model(net).to_pyomo()``
+gives the same model, with the same names, as a Pyomo ``ConcreteModel`` to read or
+extend. Money and emissions per unit of flow are computed once, as numpy arrays, in
+`Coefficients`; the results stage evaluates the KPIs from the same arrays, so the reported
+numbers are the objective's own.
 
 Formulation notes (all exact reformulations of SPEC 4):
 
@@ -25,10 +28,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
 
+from circflow.linear import Linear, LinearProgram, constant
 from circflow.network import Network
 
 
@@ -157,80 +162,110 @@ class Options:
     form gains (benchmarks)."""
 
 
-def build_model(net: Network, options: Options = Options()) -> pyo.ConcreteModel:
-    """Build the SPEC 4 model of a network.
+class ParkModel(LinearProgram):
+    """SPEC 4 for one network, as a `LinearProgram`, with the network's indices kept.
 
-    The model carries named expressions ``total_cost``, ``emissions``, ``capex`` and
-    objectives ``cost`` (total_cost + carbon_price x emissions) and ``emission``, of which
-    only ``cost`` is active; `circflow.solve` switches between them.
+    Column blocks ``r`` (rate of link i in period p), ``y`` (built, new links), ``k``
+    (capacity, where capacity costs money) and, in the elastic form, slacks; row blocks
+    named after the SPEC 4 constraint they write; expressions ``capex``,
+    ``annualised_capex``, ``total_cost`` and ``emissions``; objectives ``cost`` (total_cost
+    + carbon_price x emissions), ``emission``, and ``cheapest`` (total_cost).
+    """
+
+    def __init__(self, net: Network, options: Options) -> None:
+        super().__init__()
+        self.net = net
+        self.options = options
+        self.coef = coefficients(net)
+        self.hours = np.asarray(net.hours, dtype=float)
+        self.unreachable_targets: list[str] = []
+        self.utilization_total: dict[str, float] = {}
+        self.rate = np.zeros((0, len(net.periods)), dtype=np.int64)
+        """Column of r(l, p), links x periods."""
+        self.built = np.full(len(net.links), -1)
+        """Column of y(l); -1 for existing links (always built)."""
+        self.size = np.full(len(net.links), -1)
+        """Column of k(l); -1 where capacity costs nothing."""
+        self.rate_bound = np.zeros((len(net.links), len(net.periods)))
+
+    def to_pyomo(self) -> pyo.ConcreteModel:
+        """The model in Pyomo (see `LinearProgram.to_pyomo`), with ``net``, ``coef`` and ``hours``."""
+        m = super().to_pyomo()
+        m.net, m.coef, m.hours = self.net, self.coef, [float(h) for h in self.hours]
+        return m
+
+
+def build_model(net: Network, options: Options = Options()) -> ParkModel:
+    """Build the SPEC 4 model of a network.
 
     Parameters
     ----------
     net
         Candidate network.
     options
-        Targets on or off, elastic (diagnosis) form.
+        Targets on or off, elastic (diagnosis) form, formulation.
 
     Returns
     -------
-    pyomo.environ.ConcreteModel
+    ParkModel
+        Arrays for HiGHS (`circflow.solve.Solver`); ``.to_pyomo()`` for a Pyomo model.
     """
-    m = pyo.ConcreteModel(name="circflow")
-    m.net = net
-    m.coef = coefficients(net)
-    m.unreachable_targets = []
-    add_variables(m, net, options)
-    add_supply_balance(m, net, options)
-    add_demand_balance(m, net, options)
-    add_capacity_links(m, net, options)
-    add_plan(m, net, options)
-    add_accounting(m, net)
+    m = ParkModel(net, options)
+    add_variables(m, options)
+    add_supply_balance(m, options)
+    add_demand_balance(m, options)
+    add_capacity_links(m, options)
+    add_plan(m, options)
+    add_accounting(m)
     if options.targets:
-        add_targets(m, net, options)
+        add_targets(m, options)
     add_objectives(m, options)
     return m
 
 
-def add_variables(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
+def _link_array(net: Network, field: str, dtype: Any = float) -> np.ndarray:
+    return np.array([getattr(link, field) for link in net.links], dtype=dtype)
+
+
+def add_variables(m: ParkModel, options: Options) -> None:
     """Decisions per link: built ``y`` (new links), capacity ``k`` (where it costs), rates ``r``.
 
     ``0 <= r(l,p) <= R(l,p)``: the rate drawn from the supply in period p (unit/h), bounded
     by the link's largest useful flow ``F = `CandidateLink.max_flow``` over the period's hours;
     the flow of SPEC 4 is ``f(l,p) = h_p r(l,p)``. Existing links have no ``y`` (always built).
     """
-    links = net.links
-    m.L = pyo.RangeSet(0, len(links) - 1) if links else pyo.Set(initialize=[])
-    m.P = pyo.RangeSet(0, len(net.periods) - 1)
-    m.new_links = pyo.Set(initialize=[i for i, link in enumerate(links) if not link.existing])
-    sized = [i for i, link in enumerate(links) if not link.existing and (options.formulation == "basic" or m.coef.has_capacity_cost[i])]
-    m.sized_links = pyo.Set(initialize=sized)
-    bound = {}
-    for i, link in enumerate(links):
-        flows = link.max_flow
-        if options.elastic and link.existing and link.capacity_limit is not None:
-            flows = _uncapped_flow(net, i)
-        for p in range(len(net.periods)):
-            bound[i, p] = float(flows[p] / net.hours[p])
-    m.rate_bound = bound
-    m.hours = [float(h) for h in net.hours]
+    net = m.net
+    n, periods = len(net.links), len(net.periods)
+    flows = np.array([link.max_flow for link in net.links], dtype=float).reshape(n, periods)
+    existing = m.coef.existing
+    capped = existing & np.array([link.capacity_limit is not None for link in net.links], dtype=bool)
+    if options.elastic:
+        for i in np.flatnonzero(capped):
+            flows[i] = _uncapped_flow(net, int(i))
+    m.rate_bound = flows / m.hours if n else flows
+    labels = np.indices((n, periods)).reshape(2, -1).T
+    new = ~existing
     if options.formulation == "basic":
-        m.big_m = _basic_big_m(net)
-        existing = {i: links[i].capacity_limit for i, link in enumerate(links) if link.existing}
-        m.r = pyo.Var(m.L, m.P, domain=pyo.NonNegativeReals, bounds=lambda _, i, p: (0.0, existing.get(i)))
-        m.y = pyo.Var(m.new_links, domain=pyo.Binary)
-        m.k = pyo.Var(m.sized_links, domain=pyo.NonNegativeReals)
-        return
-    m.r = pyo.Var(m.L, m.P, domain=pyo.NonNegativeReals, bounds=lambda _, i, p: (0.0, bound[i, p]))
-    m.y = pyo.Var(m.new_links, domain=pyo.Binary)
-    m.k = pyo.Var(m.sized_links, domain=pyo.NonNegativeReals, bounds=lambda _, i: (0.0, links[i].max_rate))
+        upper = np.full((n, periods), np.inf)
+        limits = np.array([link.capacity_limit if link.capacity_limit is not None else np.inf for link in net.links])
+        upper[capped] = limits[capped, None]
+        sized = new
+        size_upper: Any = np.inf
+    else:
+        upper = m.rate_bound
+        sized = new & m.coef.has_capacity_cost
+        size_upper = _link_array(net, "max_rate")[sized]
+    m.rate = m.add_columns("r", labels, lower=0.0, upper=upper.ravel()).reshape(n, periods)
+    m.built[new] = m.add_columns("y", np.flatnonzero(new), lower=0.0, upper=1.0, integer=True)
+    m.size[sized] = m.add_columns("k", np.flatnonzero(sized), lower=0.0, upper=size_upper)
 
 
-def _basic_big_m(net: Network) -> dict[int, float]:
+def _basic_big_m(net: Network) -> np.ndarray:
     """M per link of the basic formulation: the mode's max_capacity, else the largest supply rate."""
     largest = max((float(np.max(s.amounts / net.hours)) for s in net.supplies), default=1.0)
     modes = net.park.modes
-    return {i: modes[link.mode].max_capacity if modes[link.mode].max_capacity is not None else largest
-            for i, link in enumerate(net.links)}
+    return np.array([modes[link.mode].max_capacity if modes[link.mode].max_capacity is not None else largest
+                     for link in net.links], dtype=float)
 
 
 def _uncapped_flow(net: Network, i: int) -> np.ndarray:
@@ -238,87 +273,121 @@ def _uncapped_flow(net: Network, i: int) -> np.ndarray:
     return np.minimum(net.supplies[link.supply].amounts, net.demands[link.demand].amounts / link.gain)
 
 
-def add_supply_balance(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
+def _balance_rows(m: ParkModel, name: str, stream_of: np.ndarray, amounts: np.ndarray, weight: np.ndarray,
+                  options: Options) -> None:
+    """Rows ``sum_{l of stream} weight(l) r(l,p) <= amount(stream,p) / h_p``, one per stream and period.
+
+    Streams with one link are implied by its bound and left out (basic: kept, its rates
+    have no bound to imply the row).
+    """
+    periods = len(m.hours)
+    fewest = 0 if options.formulation == "basic" else 1
+    counts = np.bincount(stream_of, minlength=len(amounts))
+    streams = np.flatnonzero(counts > fewest)
+    position = np.full(len(amounts), -1)
+    position[streams] = np.arange(len(streams))
+    links = np.flatnonzero(position[stream_of] >= 0)
+    row = (position[stream_of[links]][:, None] * periods + np.arange(periods)).ravel()
+    value = np.repeat(weight[links], periods)
+    labels = np.column_stack([np.repeat(streams, periods), np.tile(np.arange(periods), len(streams))])
+    upper = (amounts[streams] / m.hours).ravel() if len(streams) else np.zeros(0)
+    m.add_rows(name, labels, (row, m.rate[links].ravel(), value), lower=-np.inf, upper=upper)
+
+
+def _amounts(streams: list[Any], periods: int) -> np.ndarray:
+    return np.array([s.amounts for s in streams], dtype=float).reshape(len(streams), periods)
+
+
+def add_supply_balance(m: ParkModel, options: Options) -> None:
     """SPEC 4 supply: ``sum_l f(l,p) + w(s,p) = a(s,p)``, written ``sum_l r(l,p) <= a(s,p) / h_p``.
 
     where w >= 0 (disposal) is the row's slack. Rows of streams with one link are implied
     by the flow bound and skipped.
     """
-    by_supply: dict[int, list[int]] = {}
-    for i, link in enumerate(net.links):
-        by_supply.setdefault(link.supply, []).append(i)
-    fewest = 0 if options.formulation == "basic" else 1  # basic rates have no bound to imply the row
-    rows = [(s, p) for s, ls in by_supply.items() if len(ls) > fewest for p in range(len(net.periods))]
-    m.supply_links = by_supply
-
-    def rule(_: pyo.ConcreteModel, s: int, p: int) -> object:
-        return sum(m.r[i, p] for i in by_supply[s]) <= float(net.supplies[s].amounts[p]) / m.hours[p]
-
-    m.supply_balance = pyo.Constraint(rows, rule=rule)
+    net = m.net
+    supply_of = _link_array(net, "supply", dtype=np.int64)
+    _balance_rows(m, "supply_balance", supply_of, _amounts(net.supplies, len(net.periods)), np.ones(len(net.links)), options)
 
 
-def add_demand_balance(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
+def add_demand_balance(m: ParkModel, options: Options) -> None:
     """SPEC 4 demand: ``sum_l g(l) f(l,p) + u(d,p) = b(d,p)``, written ``sum_l g r <= b / h_p``.
 
     where u >= 0 (baseline supply) is the row's slack and g the link's delivery gain.
     """
-    by_demand: dict[int, list[int]] = {}
-    for i, link in enumerate(net.links):
-        by_demand.setdefault(link.demand, []).append(i)
-    fewest = 0 if options.formulation == "basic" else 1
-    rows = [(d, p) for d, ls in by_demand.items() if len(ls) > fewest for p in range(len(net.periods))]
-    m.demand_links = by_demand
-
-    def rule(_: pyo.ConcreteModel, d: int, p: int) -> object:
-        return sum(float(net.links[i].gain) * m.r[i, p] for i in by_demand[d]) <= float(net.demands[d].amounts[p]) / m.hours[p]
-
-    m.demand_balance = pyo.Constraint(rows, rule=rule)
+    net = m.net
+    demand_of = _link_array(net, "demand", dtype=np.int64)
+    _balance_rows(m, "demand_balance", demand_of, _amounts(net.demands, len(net.periods)), m.coef.gain, options)
 
 
-def add_capacity_links(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
+def _pairs(m: ParkModel, name: str, first: np.ndarray, second: np.ndarray, factor: np.ndarray, labels: np.ndarray,
+           *, upper: Any = 0.0) -> None:
+    """Rows ``x(first) - factor x(second) <= upper``, one per entry."""
+    count = len(first)
+    local = np.arange(count)
+    entries = (np.concatenate([local, local]), np.concatenate([first, second]), np.concatenate([np.ones(count), -factor]))
+    m.add_rows(name, labels, entries, lower=-np.inf, upper=upper)
+
+
+def add_capacity_links(m: ParkModel, options: Options) -> None:
     """SPEC 4 capacity: ``f(l,p) <= k(l) h_p``, ``k(l) <= max_capacity``, ``k = 0 unless y = 1``.
 
     Written tightly as ``r(l,p) <= R(l,p) y(l)`` for every new link and, where capacity
     costs money, ``r(l,p) <= k(l)`` and ``k(l) <= K(l) y(l)`` with ``K(l) = max_p R(l,p)``.
     Elastic form: existing capacities get a slack ``r(l,p) <= C(l) + s(l)``.
     """
+    net = m.net
+    periods = len(net.periods)
+    sized = np.flatnonzero(m.size >= 0)
     if options.formulation == "basic":
-        m.flow_capacity = pyo.Constraint(m.sized_links, m.P, rule=lambda _, i, p: m.r[i, p] <= m.k[i])
-        m.capacity_on = pyo.Constraint(m.sized_links, rule=lambda _, i: m.k[i] <= m.big_m[i] * m.y[i])
+        ii = np.repeat(sized, periods)
+        pp = np.tile(np.arange(periods), len(sized))
+        _pairs(m, "flow_capacity", m.rate[ii, pp], m.size[ii], np.ones(len(ii)), np.column_stack([ii, pp]))
+        _pairs(m, "capacity_on", m.size[sized], m.built[sized], _basic_big_m(net)[sized], sized)
         return
-    on_rows = [(i, p) for i in m.new_links for p in m.P if m.rate_bound[i, p] > 0]
-    m.flow_on = pyo.Constraint(on_rows, rule=lambda _, i, p: m.r[i, p] <= m.rate_bound[i, p] * m.y[i])
-    size_rows = [(i, p) for i in m.sized_links for p in m.P if m.rate_bound[i, p] > 0]
-    m.flow_capacity = pyo.Constraint(size_rows, rule=lambda _, i, p: m.r[i, p] <= m.k[i])
-    m.capacity_on = pyo.Constraint(m.sized_links, rule=lambda _, i: m.k[i] <= net.links[i].max_rate * m.y[i])
+    ii, pp = np.nonzero((m.built >= 0)[:, None] & (m.rate_bound > 0))
+    _pairs(m, "flow_on", m.rate[ii, pp], m.built[ii], m.rate_bound[ii, pp], np.column_stack([ii, pp]))
+    ii, pp = np.nonzero((m.size >= 0)[:, None] & (m.rate_bound > 0))
+    _pairs(m, "flow_capacity", m.rate[ii, pp], m.size[ii], np.ones(len(ii)), np.column_stack([ii, pp]))
+    _pairs(m, "capacity_on", m.size[sized], m.built[sized], _link_array(net, "max_rate")[sized], sized)
     if options.elastic:
-        capped = [i for i, link in enumerate(net.links) if link.existing and link.capacity_limit is not None]
-        m.capacity_slack = pyo.Var(capped, domain=pyo.NonNegativeReals)
-        m.existing_capacity = pyo.Constraint(
-            [(i, p) for i in capped for p in m.P],
-            rule=lambda _, i, p: m.r[i, p] <= net.links[i].capacity_limit + m.capacity_slack[i],
-        )
+        capped = np.array([i for i, link in enumerate(net.links) if link.existing and link.capacity_limit is not None], dtype=np.int64)
+        slack = np.full(len(net.links), -1)
+        slack[capped] = m.add_columns("capacity_slack", capped, lower=0.0, upper=np.inf)
+        ii = np.repeat(capped, periods)
+        pp = np.tile(np.arange(periods), len(capped))
+        limits = np.array([net.links[i].capacity_limit for i in ii], dtype=float)
+        _pairs(m, "existing_capacity", m.rate[ii, pp], slack[ii], np.ones(len(ii)), np.column_stack([ii, pp]), upper=limits)
 
 
-def add_plan(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
+def add_plan(m: ParkModel, options: Options) -> None:
     """SPEC 4 forced links: ``y(l) = 1``; with a mode-less or multi-stream entry, one of its links.
 
     Forbidden links were removed from the network. Elastic form: ``sum y + s >= 1``.
     """
-    groups = list(range(len(net.forced_groups)))
-    if options.elastic:
-        m.force_slack = pyo.Var(groups, domain=pyo.NonNegativeReals, bounds=(0, 1))
-    def rule(_: pyo.ConcreteModel, g: int) -> object:
-        members = [i for i in net.forced_groups[g][1] if i in m.new_links]
-        if len(members) < len(net.forced_groups[g][1]):
-            return pyo.Constraint.Skip  # an existing link is built already
-        slack = m.force_slack[g] if options.elastic else 0
-        return sum(m.y[i] for i in members) + slack >= 1
+    groups = m.net.forced_groups
+    slack = m.add_columns("force_slack", np.arange(len(groups)), lower=0.0, upper=1.0) if options.elastic else None
+    kept = [g for g, (_, members) in enumerate(groups) if all(m.built[i] >= 0 for i in members)]  # else built already
+    rows = [np.full(len(groups[g][1]), k) for k, g in enumerate(kept)]
+    cols = [m.built[groups[g][1]] for g in kept]
+    if slack is not None:
+        rows.append(np.arange(len(kept)))
+        cols.append(slack[kept])
+    row, col = np.concatenate(rows or [np.zeros(0, dtype=np.int64)]), np.concatenate(cols or [np.zeros(0, dtype=np.int64)])
+    m.add_rows("force", np.array(kept, dtype=np.int64), (row, col, np.ones(len(row))), lower=1.0, upper=np.inf)
 
-    m.force = pyo.Constraint(groups, rule=rule)
+
+def _per_rate(m: ParkModel, per_flow: np.ndarray) -> Linear:
+    """``sum_{l,p} per_flow(l) f(l,p)`` in terms of the rates, f = h_p r."""
+    return Linear(m.rate.ravel(), (per_flow[:, None] * m.hours[None, :]).ravel())
 
 
-def add_accounting(m: pyo.ConcreteModel, net: Network) -> None:
+def _per_link(m: ParkModel, on_built: np.ndarray, on_size: np.ndarray) -> Linear:
+    """``sum_l on_built(l) y(l) + on_size(l) k(l)`` over the links that have them."""
+    new, sized = m.built >= 0, m.size >= 0
+    return Linear(np.concatenate([m.built[new], m.size[sized]]), np.concatenate([on_built[new], on_size[sized]]))
+
+
+def add_accounting(m: ParkModel) -> None:
     """Money and emissions of one year (SPEC 4) as named expressions.
 
     ``capex = sum C(l)``; ``annualised = sum (CRF + om) C(l)``;
@@ -328,105 +397,112 @@ def add_accounting(m: pyo.ConcreteModel, net: Network) -> None:
     with ``w = a - sum f`` and ``u = b - sum g f``.
     """
     c = m.coef
-    supplies, demands = net.accounted_streams()
-    all_supply = sum(s.price_cost * float(s.amounts.sum()) for s in supplies)
-    all_demand = sum(d.price_cost * float(d.amounts.sum()) for d in demands)
-    em_supply = sum(s.price_emissions * float(s.amounts.sum()) for s in supplies)
-    em_demand = sum(d.price_emissions * float(d.amounts.sum()) for d in demands)
+    supplies, demands = m.net.accounted_streams()
+    all_cost = sum(s.price_cost * float(s.amounts.sum()) for s in supplies) + sum(d.price_cost * float(d.amounts.sum()) for d in demands)
+    all_emissions = (sum(s.price_emissions * float(s.amounts.sum()) for s in supplies)
+                     + sum(d.price_emissions * float(d.amounts.sum()) for d in demands))
     cost_flow = c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost
     em_flow = c.emissions_per_flow - c.disposal_emissions - c.gain * c.baseline_emissions
-    flow_sum = {i: sum(m.hours[p] * m.r[i, p] for p in m.P) for i in m.L}
-    m.capex = pyo.Expression(expr=sum(c.capex_fixed[i] * m.y[i] for i in m.new_links)
-                             + sum(c.capex_per_rate[i] * m.k[i] for i in m.sized_links))
-    m.annualised_capex = pyo.Expression(expr=sum(c.annual_fixed[i] * m.y[i] for i in m.new_links)
-                                        + sum(c.annual_per_rate[i] * m.k[i] for i in m.sized_links))
-    m.total_cost = pyo.Expression(expr=all_supply + all_demand + m.annualised_capex
-                                  + sum(float(cost_flow[i]) * flow_sum[i] for i in m.L))
-    m.emissions = pyo.Expression(expr=em_supply + em_demand + sum(float(em_flow[i]) * flow_sum[i] for i in m.L))
+    m.expressions["capex"] = _per_link(m, c.capex_fixed, c.capex_per_rate)
+    m.expressions["annualised_capex"] = _per_link(m, c.annual_fixed, c.annual_per_rate)
+    m.expressions["total_cost"] = constant(all_cost) + m.expressions["annualised_capex"] + _per_rate(m, cost_flow)
+    m.expressions["emissions"] = constant(all_emissions) + _per_rate(m, em_flow)
 
 
-def add_targets(m: pyo.ConcreteModel, net: Network, options: Options) -> None:
+def add_targets(m: ParkModel, options: Options) -> None:
     """SPEC 4 targets: ``sum_{l of r, p} f >= share_r sum_{s of r, p} a``; emissions cap; capex budget.
 
     The utilisation row is divided by the year's hours (a mean rate on both sides, for
     scaling). Elastic form: each target has a slack, penalised in the diagnosis objective.
     """
+    net = m.net
     targets = net.park.targets
     supply_total: dict[str, float] = {}
     for s in net.supplies:
         supply_total[s.resource] = supply_total.get(s.resource, 0.0) + float(s.amounts.sum())
     shares = {r: share for r, share in targets.utilization.items() if share > 0 and supply_total.get(r, 0) > 0}
     m.utilization_total = supply_total
-    m.utilization_slack = pyo.Var(list(shares), domain=pyo.NonNegativeReals) if options.elastic else None
-
-    carriers = {r: [i for i, link in enumerate(net.links) if link.resource == r] for r in shares}
+    resource_of = np.array([link.resource for link in net.links], dtype=object)
+    carriers = {r: np.flatnonzero(resource_of == r) for r in shares}
     if net.accounted is not None:  # one independent part: its own resources' targets only
-        shares = {r: share for r, share in shares.items() if carriers[r]}
-    m.unreachable_targets = [r for r in shares if not carriers[r] and not options.elastic]
+        shares = {r: share for r, share in shares.items() if len(carriers[r])}
+    m.unreachable_targets = [r for r in shares if not len(carriers[r]) and not options.elastic]
+    reachable = [r for r in shares if r not in m.unreachable_targets]  # the others: infeasible before solving
+    year = float(m.hours.sum())
+    slack = m.add_columns("utilization_slack", list(shares), lower=0.0, upper=np.inf) if options.elastic else None
+    rows, cols, values = [], [], []
+    for k, r in enumerate(reachable):
+        links = carriers[r]
+        rows.append(np.full(links.size * len(m.hours), k))
+        cols.append(m.rate[links].ravel())
+        values.append(np.tile(m.hours / year, links.size))
+        if slack is not None:
+            rows.append(np.array([k]))
+            cols.append(slack[[list(shares).index(r)]])
+            values.append(np.array([1.0 / year]))
+    entries = tuple(np.concatenate(part) if part else np.zeros(0) for part in (rows, cols, values))
+    m.add_rows("utilization", list(reachable), (entries[0].astype(np.int64), entries[1].astype(np.int64), entries[2]),
+               lower=np.array([shares[r] * supply_total[r] / year for r in reachable]), upper=np.inf)
+    caps = (("emission_cap", "emissions", "emissions_slack", targets.max_emissions),
+            ("capex_budget", "capex", "capex_slack", targets.max_capex))
+    for name, expression, slack_name, cap in caps:
+        if cap is None:
+            continue
+        body = m.expressions[expression]
+        if options.elastic:
+            column = m.add_columns(slack_name, None, lower=0.0, upper=np.inf)
+            body = body + Linear(column, np.array([-1.0]))
+        m.add_rows(name, None, (np.zeros(len(body.columns), dtype=np.int64), body.columns, body.values),
+                   lower=-np.inf, upper=cap - body.constant)
 
-    def utilization(_: pyo.ConcreteModel, r: str) -> object:
-        if r in m.unreachable_targets:
-            return pyo.Constraint.Skip  # no link can carry r: infeasible, found before solving
-        year = sum(m.hours)
-        used = sum(m.hours[p] / year * m.r[i, p] for i in carriers[r] for p in m.P)
-        slack = m.utilization_slack[r] / year if options.elastic else 0
-        return used + slack >= shares[r] * supply_total[r] / year
 
-    m.utilization = pyo.Constraint(list(shares), rule=utilization)
-    if targets.max_emissions is not None:
-        m.emissions_slack = pyo.Var(domain=pyo.NonNegativeReals) if options.elastic else None
-        slack = m.emissions_slack if options.elastic else 0
-        m.emission_cap = pyo.Constraint(expr=m.emissions - slack <= targets.max_emissions)
-    if targets.max_capex is not None:
-        m.capex_slack = pyo.Var(domain=pyo.NonNegativeReals) if options.elastic else None
-        slack = m.capex_slack if options.elastic else 0
-        m.capex_budget = pyo.Constraint(expr=m.capex - slack <= targets.max_capex)
+def add_objectives(m: ParkModel, options: Options) -> None:
+    """``cost``: total_cost + carbon_price x emissions; ``emission``: emissions; ``cheapest``:
+    total_cost (the second stage of the ``emissions`` objective).
 
-
-def add_objectives(m: pyo.ConcreteModel, options: Options) -> None:
-    """``cost``: total_cost + carbon_price x emissions; ``emission``: emissions.
-
-    The cost objective is divided by `money_scale` (the solver sees money in thousands or
-    millions); `circflow.solve.Solver` multiplies it back. Elastic form: minimise the
-    relative size of the relaxations instead.
+    Money objectives are divided by `money_scale` (the solver sees money in thousands or
+    millions); `circflow.solve.Solver` multiplies it back. Elastic form: ``relaxation``,
+    the relative size of the relaxations, comes first.
     """
     scale = money_scale(m)
-    m.objective_scales = {"cost": scale, "cheapest": scale}
-    m.cost = pyo.Objective(expr=(m.total_cost + m.coef.carbon_price * m.emissions) / scale, sense=pyo.minimize)
-    m.emission = pyo.Objective(expr=m.emissions, sense=pyo.minimize)
-    m.emission.deactivate()
     if options.elastic:
-        m.cost.deactivate()
-        m.relaxation = pyo.Objective(expr=relaxation_size(m), sense=pyo.minimize)
+        m.add_objective("relaxation", relaxation_size(m))
+    m.add_objective("cost", m.expressions["total_cost"] + m.coef.carbon_price * m.expressions["emissions"], scale)
+    m.add_objective("emission", m.expressions["emissions"])
+    m.add_objective("cheapest", m.expressions["total_cost"], scale)
 
 
-def money_scale(m: pyo.ConcreteModel) -> float:
+def money_scale(m: ParkModel) -> float:
     """A power of ten that brings the largest cost coefficient near 10^3 (at least 1).
 
     Build decisions cost up to ~10^7 a year while a unit of flow costs ~10^-1: HiGHS warns
     of excessive costs and closes the gap measurably slower without this.
     """
     c = m.coef
-    hours = max(m.hours) if len(m.hours) else 1.0
+    hours = float(m.hours.max()) if len(m.hours) else 1.0
     per_flow = np.abs(c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost) * hours
-    largest = max([1.0, *np.abs(c.annual_fixed), *np.abs(c.annual_per_rate), *per_flow])
+    largest = max(1.0, *(float(np.max(a, initial=0.0)) for a in (np.abs(c.annual_fixed), np.abs(c.annual_per_rate), per_flow)))
     return float(10 ** max(0, math.floor(math.log10(largest)) - 3))
 
 
-def relaxation_size(m: pyo.ConcreteModel) -> object:
+def relaxation_size(m: ParkModel) -> Linear:
     """Sum of relaxations, each relative to what it relaxes (so they compare)."""
     net = m.net
     targets = net.park.targets
-    terms = []
-    if getattr(m, "utilization_slack", None) is not None:
-        terms += [m.utilization_slack[r] / m.utilization_total[r] for r in m.utilization_slack]
-    if getattr(m, "emissions_slack", None) is not None:
-        terms.append(m.emissions_slack / max(targets.max_emissions, 1.0))
-    if getattr(m, "capex_slack", None) is not None:
-        terms.append(m.capex_slack / max(targets.max_capex, 1.0))
-    terms += [m.force_slack[g] for g in m.force_slack]
-    terms += [m.capacity_slack[i] / max(net.links[i].capacity_limit, 1e-9) for i in m.capacity_slack]
-    return sum(terms)
+    terms = constant(0.0)
+    weights = {
+        "utilization_slack": lambda r: 1.0 / m.utilization_total[r],
+        "emissions_slack": lambda _: 1.0 / max(targets.max_emissions or 0.0, 1.0),
+        "capex_slack": lambda _: 1.0 / max(targets.max_capex or 0.0, 1.0),
+        "force_slack": lambda _: 1.0,
+        "capacity_slack": lambda i: 1.0 / max(net.links[i].capacity_limit, 1e-9),
+    }
+    for name, weight in weights.items():
+        block = m.columns.get(name)
+        if block is not None:
+            values = np.array([weight(block.label(k)) for k in range(block.size)])
+            terms = terms + Linear(np.arange(block.start, block.start + block.size), values)
+    return terms
 
 
 def prune_dominated(net: Network, objective: str) -> Network:

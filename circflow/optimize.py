@@ -15,11 +15,10 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
-import pyomo.environ as pyo
 
 from circflow.decompose import independent_parts, unlinked_streams
 from circflow.exceptions import ParkError, SolverError
-from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
+from circflow.model import Coefficients, Options, ParkModel, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
 from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts
 from circflow.schema import Park, reference_problems
@@ -173,9 +172,9 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         if allowance is None:
             outcome = solve_objective(solvers[k], objective, time_limit=share)
         else:
-            outcome = solvers[k].solve(time_limit=share, abs_gap=allowance)
+            outcome = solvers[k].solve("cost", time_limit=share, abs_gap=allowance)
         if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
-            outcome = _status_quo_outcome(models[k], objective, outcome)  # no new link is a plan too
+            outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
         return outcome
 
     # Pass 1. With a gap budget, each part gets its share of it and a short first look;
@@ -213,7 +212,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         assert outcome is not None
         if not outcome.is_ok:
             return Outcome(outcome.status, seconds=seconds + outcome.seconds), Solution(flow, built, capacity)
-        part_solution = Solution.from_model(models[k])
+        part_solution = Solution.from_values(models[k], solvers[k].values)
         rows = [index[id(link)] for link in parts[k].links]
         flow[rows] = part_solution.flow
         built[rows] = part_solution.built
@@ -299,9 +298,7 @@ def _gap_budget(solvers: list[Solver], constant: float, profile: SolverProfile) 
         return None
     lower = constant
     for solver in solvers:
-        solver.model.cost.activate()
-        solver.model.emission.deactivate()
-        relaxed = solver.solve(relaxation=True)
+        relaxed = solver.solve("cost", relaxation=True)
         if not relaxed.is_ok:
             return None
         lower += relaxed.objective
@@ -315,15 +312,16 @@ def _status_quo_allowed(part: Network) -> bool:
     return not part.forced_groups and not has_targets
 
 
-def _status_quo_outcome(model: pyo.ConcreteModel, objective: str, timed_out: Outcome) -> Outcome:
+def _status_quo_outcome(solver: Solver, objective: str, timed_out: Outcome) -> Outcome:
     """The part's status quo as a feasible plan when the time limit left no solution.
 
     Nothing flows (existing links idle too: feasible, if not the best use of them); the
     bound stays the solver's, so the reported gap says how far this may be from optimal.
     """
-    for var in model.component_data_objects(pyo.Var):
-        var.set_value(0, skip_validation=True)
-    value = float(pyo.value(model.emissions if objective == "emissions" else model.cost.expr * model.objective_scales["cost"]))
+    model = solver.model
+    solver.values = np.zeros(model.shape[1])
+    expression, _ = model.objectives["emission" if objective == "emissions" else "cost"]
+    value = expression.value(solver.values)
     bound = timed_out.bound if math.isfinite(timed_out.bound) else -math.inf
     return Outcome(Status.FEASIBLE, value, bound, relative_gap(value, bound), timed_out.seconds)
 
@@ -335,11 +333,8 @@ def solve_objective(solver: Solver, objective: Objective, time_limit: float | No
     minimise total_cost (`solve_lexicographic`). The outcome's bound and gap are the first
     stage's.
     """
-    m = solver.model
     if objective == "cost":
-        m.cost.activate()
-        m.emission.deactivate()
-        return solver.solve(time_limit=time_limit)
+        return solver.solve("cost", time_limit=time_limit)
     return solve_lexicographic(solver, "emission", time_limit)
 
 
@@ -353,40 +348,34 @@ def solve_lexicographic(solver: Solver, first: str, time_limit: float | None = N
 
     The first optimum is held within 1e-9 of its value; if HiGHS finds that hold
     infeasible (it meets rows only to its feasibility tolerance, and rates are multiplied
-    by up to 8,760 hours) the hold widens to `lock_tolerance`, then a hundredfold. Should the second stage fail anyway, the first stage's
-    plan is kept: it is optimal for the first objective.
+    by up to 8,760 hours) the hold widens to `lock_tolerance`, then a hundredfold. Should
+    the second stage fail anyway, the first stage's plan is kept: it is optimal for the
+    first objective.
     """
     m = solver.model
-    m.cost.deactivate()
-    m.emission.deactivate()
-    primary = m.emission if first == "emission" else m.cost
-    primary.activate()
     started = time.perf_counter()
-    outcome = solver.solve(time_limit=time_limit)
-    primary.deactivate()
+    outcome = solver.solve(first, time_limit=time_limit)
     if not outcome.is_ok:
         return outcome
-    held = m.emissions if first == "emission" else m.total_cost + m.coef.carbon_price * m.emissions
-    scale = m.objective_scales["cheapest"]
-    second_expr = m.total_cost / scale if first == "emission" else m.emissions
-    m.second_stage = pyo.Objective(expr=second_expr, sense=pyo.minimize)
-    snapshot = [(var, var.value) for var in m.component_data_objects(pyo.Var)]
+    held, _ = m.objectives[first]  # in the park's units, not the solver's
+    second_objective = "cheapest" if first == "emission" else "emission"
+    snapshot = None if solver.values is None else solver.values.copy()
     tolerances = [1e-9 * abs(outcome.objective) + 1e-12, lock_tolerance(m, first, outcome.objective)]
     tolerances.append(100 * tolerances[-1])
     limit = solver.profile.time_limit if time_limit is None else time_limit
     second = None
     for tolerance in tolerances:
-        m.first_stage_hold = pyo.Constraint(expr=held <= outcome.objective + tolerance)
+        row = solver.hold(held, outcome.objective + tolerance)
         remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.01)
         solver.forget_solution()
-        second = solver.solve(time_limit=remaining)
-        m.del_component(m.first_stage_hold)
+        try:
+            second = solver.solve(second_objective, time_limit=remaining)
+        finally:
+            solver.release(row)
         if second.is_ok or second.status is not Status.INFEASIBLE:
             break
-    m.del_component(m.second_stage)
     if second is None or not second.is_ok:  # keep the first stage's optimal plan
-        for var, value in snapshot:
-            var.set_value(value, skip_validation=True)
+        solver.values = snapshot
         second = Outcome(outcome.status)
     status = Status.OPTIMAL if outcome.status is Status.OPTIMAL and second.status is Status.OPTIMAL else Status.FEASIBLE
     if second.status is not Status.FEASIBLE and limit is None:
@@ -394,7 +383,7 @@ def solve_lexicographic(solver: Solver, first: str, time_limit: float | None = N
     return Outcome(status, outcome.objective, outcome.bound, outcome.gap, outcome.seconds + second.seconds)
 
 
-def lock_tolerance(m: pyo.ConcreteModel, first: str, value: float) -> float:
+def lock_tolerance(m: ParkModel, first: str, value: float) -> float:
     """How far a held first-stage optimum may move: relative 1e-9 plus the row's rounding.
 
     The rounding term is 1e-9 per unit of the held row's coefficients (per unit of rate,
@@ -423,11 +412,12 @@ def solve_baseline(park: Park, objective: Objective, profile: SolverProfile) -> 
     """
     net = build_network(park, existing_only=True)
     model = build_model(net, Options(targets=False))
-    outcome = solve_objective(Solver(model, profile.model_copy(update={"time_limit": None})), objective)
+    solver = Solver(model, profile.model_copy(update={"time_limit": None}))
+    outcome = solve_objective(solver, objective)
     if not outcome.is_ok:
         msg = f"the status-quo baseline could not be solved ({outcome.status})"
         raise SolverError(msg)
-    return kpis(net, model.coef, Solution.from_model(model))
+    return kpis(net, model.coef, Solution.from_values(model, solver.values))
 
 
 def diagnose(net: Network, profile: SolverProfile) -> list[str]:
@@ -437,36 +427,32 @@ def diagnose(net: Network, profile: SolverProfile) -> list[str]:
     proportional to its relative size, and reports every relaxation the cheapest fix uses.
     """
     model = build_model(net, Options(elastic=True))
-    outcome = Solver(model, profile).solve()
-    if not outcome.is_ok:
+    solver = Solver(model, profile)
+    outcome = solver.solve("relaxation")
+    if not outcome.is_ok or solver.values is None:
         return ["could not find which constraint causes the infeasibility"]
     park = net.park
     found = []
     tolerance = 1e-6
-    if getattr(model, "utilization_slack", None) is not None:
-        for resource in model.utilization_slack:
-            slack = model.utilization_slack[resource].value or 0.0
-            total = model.utilization_total[resource]
-            if slack > tolerance * max(total, 1.0):
-                share = park.targets.utilization[resource]
-                reachable = max(share - slack / total, 0.0)
-                found.append(f"target utilization.{resource} = {share:g} cannot be met: at most {reachable:.4g} is reachable")
-    if getattr(model, "emissions_slack", None) is not None:
-        slack = model.emissions_slack.value or 0.0
+    for resource, slack in model.values_of("utilization_slack", solver.values).items():
+        total = model.utilization_total[str(resource)]
+        if slack > tolerance * max(total, 1.0):
+            share = park.targets.utilization[str(resource)]
+            reachable = max(share - slack / total, 0.0)
+            found.append(f"target utilization.{resource} = {share:g} cannot be met: at most {reachable:.4g} is reachable")
+    for slack in model.values_of("emissions_slack", solver.values).values():
         cap = park.targets.max_emissions
-        if slack > tolerance * max(cap, 1.0):
+        if cap is not None and slack > tolerance * max(cap, 1.0):
             found.append(f"target max_emissions = {cap:.6g} tCO2/yr cannot be met: at least {cap + slack:.6g} is needed")
-    if getattr(model, "capex_slack", None) is not None:
-        slack = model.capex_slack.value or 0.0
+    for slack in model.values_of("capex_slack", solver.values).values():
         cap = park.targets.max_capex
-        if slack > tolerance * max(cap, 1.0):
+        if cap is not None and slack > tolerance * max(cap, 1.0):
             found.append(f"target max_capex = {cap:.6g} cannot be met: the plan needs at least {cap + slack:.6g}")
-    for g in model.force_slack:
-        if (model.force_slack[g].value or 0.0) > tolerance:
-            found.append(f"forced link {net.forced_groups[g][0]} cannot be built together with the targets")
-    for i in model.capacity_slack:
-        slack = model.capacity_slack[i].value or 0.0
-        link = net.links[i]
+    for g, slack in model.values_of("force_slack", solver.values).items():
+        if slack > tolerance:
+            found.append(f"forced link {net.forced_groups[int(g)][0]} cannot be built together with the targets")
+    for i, slack in model.values_of("capacity_slack", solver.values).items():
+        link = net.links[int(i)]
         if slack > tolerance * max(link.capacity_limit, 1.0):
             found.append(f"existing link {link.id} capacity {link.capacity_limit:g} is too small: "
                          f"at least {link.capacity_limit + slack:.6g} is needed")

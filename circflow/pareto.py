@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 
 import pandas as pd
-import pyomo.environ as pyo
 
 from circflow.exceptions import InfeasibleError, ParkError, SolverError
 from circflow.model import build_model
@@ -78,32 +77,32 @@ def pareto_results(
     if not low.is_ok:
         msg = "no feasible plan was found within the time limit"
         raise SolverError(msg, time_limit=True)
-    low_solution = Solution.from_model(model)
-    low_emissions = float(pyo.value(model.emissions))
+    emissions = model.expressions["emissions"]
+    low_solution = Solution.from_values(model, m_solver.values)
+    low_emissions = emissions.value(m_solver.values)
     stage("solving the cost end")
     high = solve_lexicographic(m_solver, "cost")  # the cleanest of the cheapest plans
     if not high.is_ok:
         msg = "no feasible plan was found for the cost end within the time limit"
         raise SolverError(msg, time_limit=True)
-    high_solution = Solution.from_model(model)
-    high_emissions = float(pyo.value(model.emissions))
+    high_solution = Solution.from_values(model, m_solver.values)
+    high_emissions = emissions.value(m_solver.values)
     baseline = solve_baseline(park, "cost", profile)
 
     solved: list[tuple[Outcome, Solution]] = [(high, high_solution)]
     span = high_emissions - low_emissions
     if span > SAME_POINT * max(1.0, abs(high_emissions)):
-        model.eps = pyo.Param(mutable=True, initialize=high_emissions)
-        model.emission_cap_eps = pyo.Constraint(expr=model.emissions <= model.eps)
+        cap = m_solver.hold(emissions, high_emissions)  # the epsilon constraint
         for k in range(1, points - 1):
             stage(f"solving point {k + 1} of {points}")
-            model.eps.set_value(high_emissions - k * span / (points - 1))
+            m_solver.move(cap, emissions, high_emissions - k * span / (points - 1))
             try:
                 outcome = solve_lexicographic(m_solver, "cost")
             except SolverError:
                 continue  # a numerically failed level: the front simply has one point fewer
             if outcome.is_ok:
-                solved.append((outcome, Solution.from_model(model)))
-        model.del_component(model.emission_cap_eps)
+                solved.append((outcome, Solution.from_values(model, m_solver.values)))
+        m_solver.release(cap)
     solved.append((Outcome(low.status, float("nan"), low.bound, low.gap), low_solution))
     timings["solve_s"] = time.perf_counter() - started - timings["build_s"]
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from circflow._version import __version__
 from circflow.exceptions import ParkError
-from circflow.model import Coefficients
+from circflow.model import Coefficients, ParkModel
 from circflow.network import Network
 from circflow.outputs import write_outputs
 from circflow.solve import Status
@@ -44,28 +44,33 @@ class Solution:
     capacity: np.ndarray
 
     @classmethod
-    def from_model(cls, model: Any) -> Solution:
-        """Read the values of a solved `circflow.model.build_model` model."""
+    def from_values(cls, model: ParkModel, values: np.ndarray | None) -> Solution:
+        """Read a plan from the column values of a solved `circflow.model.build_model` model.
+
+        None (no plan) reads as nothing built and nothing flowing.
+        """
         net: Network = model.net
         n, periods = len(net.links), len(net.periods)
-        flow = np.zeros((n, periods))
-        for (i, p), var in model.r.items():
-            flow[i, p] = max(var.value or 0.0, 0.0) * net.hours[p]
-        built = np.array([link.existing for link in net.links], dtype=bool)
-        for i, var in model.y.items():
-            built[i] = (var.value or 0.0) > 0.5
+        x = np.zeros(model.shape[1]) if values is None else np.asarray(values, dtype=float)
+        flow = np.maximum(x[model.rate], 0.0) * net.hours[None, :] if n else np.zeros((0, periods))
+        built = model.coef.existing.copy()
+        new = model.built >= 0
+        built[new] = x[model.built[new]] > 0.5
         # A new link built for a flow at the solver's rounding level (below 1e-9 of what it
         # could carry) is not built: it would only add capex (seen after a held first stage).
         negligible = flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
         removable = np.array([not (link.existing or link.forced) for link in net.links], dtype=bool)
         built &= ~(negligible & removable)
         flow[~built] = 0.0
-        hours = net.hours
-        capacity = np.where(built, (flow / hours).max(axis=1, initial=0.0), 0.0) if n else np.zeros(0)
-        for i, var in model.k.items():
-            if built[i]:
-                capacity[i] = max(capacity[i], var.value or 0.0)
+        capacity = np.where(built, (flow / net.hours).max(axis=1, initial=0.0), 0.0) if n else np.zeros(0)
+        sized = built & (model.size >= 0)
+        capacity[sized] = np.maximum(capacity[sized], x[model.size[sized]])
         return cls(flow, built, capacity)
+
+    @classmethod
+    def from_pyomo(cls, model: ParkModel, pyomo_model: Any) -> Solution:
+        """Read a plan from a solved Pyomo form of ``model`` (`ParkModel.to_pyomo`)."""
+        return cls.from_values(model, np.array([var.value or 0.0 for var in pyomo_model.columns], dtype=float))
 
 
 def kpis(net: Network, coef: Coefficients, solution: Solution) -> dict[str, Any]:

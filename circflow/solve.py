@@ -1,7 +1,8 @@
 """Running the solver: profiles, HiGHS in process, and plain outcomes.
 
-Sixth stage: ``model -> solve -> results``. HiGHS runs embedded through highspy, driven by
-Pyomo's persistent ``highs`` interface (no file round trip, no external binary). Solver
+Sixth stage: ``model -> solve -> results``. HiGHS runs embedded through highspy and gets
+the model's arrays in one call (no file round trip, no external binary, no per-row
+translation). Solver
 profiles are data (``solvers/*.yaml``): backend and options such as gap, time limit,
 threads. Outcomes are a `Status` enum and a frozen `Outcome`; raw solver strings never
 leave this module.
@@ -10,21 +11,22 @@ leave this module.
 from __future__ import annotations
 
 import enum
-import io
 import math
+import os
 import pathlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
-import pyomo.environ as pyo
+import numpy as np
+import scipy.sparse as sp
 from pydantic import ValidationError
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from circflow.catalog import data_dir
 from circflow.exceptions import ParkError, Problem, SolverError
+from circflow.linear import Linear, LinearProgram
 from circflow.schema import Strict
 from circflow.yamlfile import locate, read_yaml
 
@@ -110,12 +112,15 @@ class Outcome:
 
 
 class Solver:
-    """One persistent HiGHS instance for one model, re-solved as objectives change.
+    """One HiGHS instance for one model, re-solved as objectives and held rows change.
+
+    The model's arrays go to HiGHS in one ``passModel``; objectives are switched by
+    changing column costs, so HiGHS keeps what it learnt between solves.
 
     Parameters
     ----------
     model
-        The Pyomo model (`circflow.model.build_model`).
+        The model (`circflow.model.build_model`).
     profile
         Gap, time limit, threads and further HiGHS options.
     on_log
@@ -125,94 +130,167 @@ class Solver:
         the park's money (`condensed_progress`), for a progress display.
     """
 
-    def __init__(self, model: pyo.ConcreteModel, profile: SolverProfile, on_log: Callable[[str], None] | None = None,
+    def __init__(self, model: LinearProgram, profile: SolverProfile, on_log: Callable[[str], None] | None = None,
                  on_progress: Callable[[str], None] | None = None) -> None:
         self.model = model
         self.profile = profile
         self.on_log = on_log
         self.on_progress = on_progress
-        self.highs = Highs()
-        if not self.highs.available():
-            msg = "HiGHS (highspy) is not importable; reinstall circflow"
-            raise SolverError(msg)
+        self.values: np.ndarray | None = None
+        """Column values of the last plan found (or set by the caller), None before any."""
+        self.highs: highspy.Highs | None = None
+        self._held: list[int] = []
+        self._scale = 1.0
+        self._last_run: tuple[str, int] | None = None
+        self._rows_changed = 0
 
-    def solve(self, *, time_limit: float | None = None, abs_gap: float | None = None, relaxation: bool = False) -> Outcome:
-        """Solve with the model's active objective and load the solution into the model.
+    def _instance(self) -> highspy.Highs:
+        """HiGHS with the model passed to it (on first use)."""
+        if self.highs is not None:
+            return self.highs
+        model = self.model
+        highs = _quiet_highs()
+        matrix = sp.csc_array(model.matrix)
+        n_rows, n_cols = model.shape
+        status = highs.passModel(
+            n_cols, n_rows, matrix.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize), 0.0,
+            np.zeros(n_cols), model.col_lower, model.col_upper, model.row_lower, model.row_upper,
+            matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data,
+            model.integer.astype(np.int32),
+        )
+        if status == highspy.HighsStatus.kError:
+            msg = "HiGHS refused the model"
+            raise SolverError(msg)
+        if self.on_log is not None or self.on_progress is not None:
+            highs.cbLogging.subscribe(self._log_event)
+            self._stream = _LogStream(self._log_line)
+        self.highs = highs
+        return highs
+
+    def _log_event(self, event: Any) -> None:
+        self._stream.write(event.message)
+
+    def _log_line(self, text: str) -> None:
+        if self.on_log is not None:
+            self.on_log(text)
+        progress = condensed_progress(text, self._scale) if self.on_progress is not None else None
+        if progress is not None and self.on_progress is not None:
+            self.on_progress(progress)
+
+    def solve(self, objective: str = "cost", *, time_limit: float | None = None, abs_gap: float | None = None,
+              relaxation: bool = False) -> Outcome:
+        """Minimise one of the model's objectives; keep the plan in `values`.
 
         Parameters
         ----------
+        objective
+            A name in ``model.objectives``.
         time_limit
             Seconds, overriding the profile's.
         abs_gap
             Also stop once incumbent and bound are this close (objective units).
         relaxation
-            Solve the LP relaxation only: its value is a bound, no plan is loaded.
+            Solve the LP relaxation only: its value is a bound, no plan is kept.
         """
-        if self.model.unreachable_targets:
+        model = self.model
+        if getattr(model, "unreachable_targets", None):
             return Outcome(Status.INFEASIBLE)
-        objective = next(self.model.component_data_objects(pyo.Objective, active=True))
-        scale = self.model.objective_scales.get(objective.local_name, 1.0)
-        if next(self.model.component_data_objects(pyo.Var), None) is None:
-            return _constant_outcome(self.model, objective, scale)  # the status quo is the only plan
+        expression, scale = model.objectives[objective]
+        if model.shape[1] == 0:
+            return _constant_outcome(model, expression)  # the status quo is the only plan
+        highs = self._instance()
+        self._scale = scale
+        n_cols = model.shape[1]
+        highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), expression.dense(n_cols) / scale)
+        highs.changeObjectiveOffset(expression.constant / scale)
         profile = self.profile
-        # HiGHS keeps options between runs of one instance: say solve_relaxation every time
-        options = {"mip_feasibility_tolerance": 1e-7, **profile.options, "solve_relaxation": relaxation}
-        def line(text: str) -> None:
-            if self.on_log is not None:
-                self.on_log(text)
-            progress = condensed_progress(text, scale) if self.on_progress is not None else None
-            if progress is not None:
-                self.on_progress(progress)
-
-        listening = self.on_log is not None or self.on_progress is not None
-        stream = _LogStream(line)
         limit = time_limit if time_limit is not None else profile.time_limit
-        config: dict[str, Any] = {
-            "load_solutions": False,
-            "raise_exception_on_nonoptimal_result": False,
-            "solver_options": options,
-            "tee": [stream] if listening else False,
+        listening = self.on_log is not None or self.on_progress is not None
+        # HiGHS keeps options between runs of one instance: every run says all of them
+        options: dict[str, Any] = {
+            "output_flag": listening, "log_to_console": False,
+            "mip_feasibility_tolerance": 1e-7,
+            "mip_rel_gap": profile.gap if profile.gap is not None else 1e-4,
+            "mip_abs_gap": max(abs_gap / scale, 0.0) if abs_gap is not None else 1e-6,
+            "time_limit": max(limit, 0.01) if limit is not None else math.inf,
+            **({"threads": profile.threads} if profile.threads is not None else {}),
+            **profile.options,
+            "solve_relaxation": relaxation,
         }
-        if profile.gap is not None:
-            config["rel_gap"] = profile.gap
-        if abs_gap is not None:
-            config["abs_gap"] = max(abs_gap / scale, 0.0)
-        if limit is not None:
-            config["time_limit"] = max(limit, 0.01)
-        if profile.threads is not None:
-            config["threads"] = profile.threads
-        before = self._highs_seconds()
+        for name, value in options.items():
+            if highs.setOptionValue(name, value) == highspy.HighsStatus.kError:
+                msg = f"HiGHS does not accept option {name} = {value!r} (solver profile {profile.name})"
+                raise SolverError(msg)
+        if (objective, self._rows_changed) != self._last_run:
+            # HiGHS 1.16 may hand back the last incumbent as "optimal" once the objective or
+            # a row changed (seen when presolve settles the model); an unchanged model keeps
+            # it as a start
+            highs.clearSolver()
+        self._last_run, self._rows_changed = (objective, 0), 0
+        before = highs.getRunTime()
         try:
-            results = self.highs.solve(self.model, **config)
+            highs.run()
         except Exception as err:  # a solver crash is not the user's fault: report it plainly
             msg = f"HiGHS failed: {err}"
             raise SolverError(msg) from err
-        term = results.termination_condition
-        has_solution = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-        seconds = self._highs_seconds() - before  # HiGHS's own run time, without Pyomo's
-        if term == TerminationCondition.convergenceCriteriaSatisfied and has_solution:
+        if listening:
+            self._stream.flush_line()
+        seconds = highs.getRunTime() - before
+        return self._outcome(highs, scale, seconds, relaxation)
+
+    def _outcome(self, highs: highspy.Highs, scale: float, seconds: float, relaxation: bool) -> Outcome:
+        term = highs.getModelStatus()
+        info = highs.getInfo()
+        has_solution = info.primal_solution_status == _FEASIBLE_SOLUTION
+        kinds = highspy.HighsModelStatus
+        if term == kinds.kOptimal and has_solution:
             status = Status.OPTIMAL
-        elif term in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded,
-                      TerminationCondition.locallyInfeasible):
+        elif term in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
             return Outcome(Status.INFEASIBLE, seconds=seconds)
         elif has_solution:
             status = Status.FEASIBLE
-        elif term in (TerminationCondition.maxTimeLimit, TerminationCondition.iterationLimit, TerminationCondition.interrupted):
-            bound = results.objective_bound
-            bound = float(bound) * scale if bound is not None and math.isfinite(bound) else math.nan
-            return Outcome(Status.TIME_LIMIT_NO_SOLUTION, bound=bound, seconds=seconds)
+        elif term in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt, kinds.kSolutionLimit):
+            bound = float(info.mip_dual_bound) * scale
+            return Outcome(Status.TIME_LIMIT_NO_SOLUTION, bound=bound if math.isfinite(bound) else math.nan, seconds=seconds)
         else:
-            msg = f"HiGHS stopped without a plan ({term.name})"
+            msg = f"HiGHS stopped without a plan ({highs.modelStatusToString(term)})"
             raise SolverError(msg)
-        if not relaxation:
-            results.solution_loader.load_vars()
-        value = float(results.incumbent_objective) * scale
-        bound = results.objective_bound
-        bound = value if bound is None or not math.isfinite(bound) else float(bound) * scale
-        if status is Status.OPTIMAL and not self.model_has_integers():
-            bound = value
-        gap = relative_gap(value, bound)
-        return Outcome(status, value, bound, gap, seconds)
+        value = float(info.objective_function_value) * scale
+        bound = value
+        if not relaxation and self.model.integer.any():
+            dual = float(info.mip_dual_bound)
+            bound = dual * scale if math.isfinite(dual) else value
+            self.values = np.asarray(highs.getSolution().col_value, dtype=float)
+        elif not relaxation:
+            self.values = np.asarray(highs.getSolution().col_value, dtype=float)
+        return Outcome(status, value, bound, relative_gap(value, bound), seconds)
+
+    def hold(self, expression: Linear, upper: float) -> int:
+        """Add the row ``expression <= upper``; returns its index for `release` or `move`."""
+        highs = self._instance()
+        row = self.model.shape[0] + len(self._held)
+        terms = expression.compact()
+        status = highs.addRow(-math.inf, upper - terms.constant, len(terms.columns), terms.columns.astype(np.int32), terms.values)
+        if status == highspy.HighsStatus.kError:
+            msg = "HiGHS refused a held row"
+            raise SolverError(msg)
+        self._held.append(row)
+        self._rows_changed += 1
+        return row
+
+    def move(self, row: int, expression: Linear, upper: float) -> None:
+        """Change the upper side of a held row."""
+        self._instance().changeRowBounds(row, -math.inf, upper - expression.constant)
+        self._rows_changed += 1
+
+    def release(self, row: int) -> None:
+        """Remove the last held row."""
+        if not self._held or self._held[-1] != row:
+            msg = "held rows are released last first"
+            raise ValueError(msg)
+        self._instance().deleteRows(1, np.array([row], dtype=np.int32))
+        self._held.pop()
+        self._rows_changed += 1
 
     def forget_solution(self) -> None:
         """Drop the last solution HiGHS holds, so the next solve does not start from it.
@@ -220,60 +298,63 @@ class Solver:
         Seen with HiGHS 1.16: after an objective change, a solve that presolve settles can
         return the previous incumbent as "optimal" although a cheaper plan exists.
         """
-        highs = self.highs._solver_model  # noqa: SLF001
-        if highs is not None:
-            highs.clearSolver()
-
-    def _highs_seconds(self) -> float:
-        highs = self.highs._solver_model  # noqa: SLF001 (pyomo keeps the highspy object here)
-        return 0.0 if highs is None else float(highs.getRunTime())
+        if self.highs is not None:
+            self.highs.clearSolver()
 
     def model_has_integers(self) -> bool:
-        return len(self.model.y) > 0
+        return bool(self.model.integer.any())
 
-    def write(self, path: pathlib.Path) -> None:
+    def write(self, path: pathlib.Path, objective: str = "cost") -> None:
         """Write the model as HiGHS holds it to ``.mps`` or ``.lp``, with readable names.
 
-        Columns and rows carry the Pyomo names (``f_12_0`` is the flow of link 12 in period 0,
-        ``y_12`` its build decision), so the file can be read and re-solved on its own.
+        Columns and rows carry the model's names (``r_12_0`` is the rate of link 12 in
+        period 0, ``y_12`` its build decision), so the file can be read and re-solved on
+        its own. The objective is ``objective`` in the solver's units.
         """
-        solver = self.highs
-        if solver._solver_model is None:  # noqa: SLF001 (pyomo keeps the highspy object here)
-            solver.set_instance(self.model)
-        highs = solver._solver_model  # noqa: SLF001
-        columns = solver._pyomo_var_to_solver_var_map  # noqa: SLF001
-        for var in self.model.component_data_objects(pyo.Var):
-            if id(var) in columns:
-                highs.passColName(columns[id(var)], _plain_name(var.name))
-        rows = solver._pyomo_con_to_solver_con_map  # noqa: SLF001
-        for con in self.model.component_data_objects(pyo.Constraint, active=True):
-            if con in rows:
-                highs.passRowName(rows[con], _plain_name(con.name))
-        highs.setOptionValue("output_flag", False)
-        try:
-            status = highs.writeModel(str(path))
-        finally:
-            highs.setOptionValue("output_flag", True)
+        model = self.model
+        if model.shape[1] == 0:
+            msg = "the model has no decision to write (no candidate link)"
+            raise SolverError(msg)
+        highs = self._instance()
+        expression, scale = model.objectives[objective]
+        n_cols = model.shape[1]
+        highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), expression.dense(n_cols) / scale)
+        highs.changeObjectiveOffset(expression.constant / scale)
+        for j, name in enumerate(model.column_names()):
+            highs.passColName(j, name)
+        for i, name in enumerate(model.row_names()):
+            highs.passRowName(i, name)
+        status = highs.writeModel(str(path))
         if status != highspy.HighsStatus.kOk or not path.exists():
             msg = f"HiGHS could not write the model to {path}"
             raise SolverError(msg)
 
 
-def _plain_name(name: str) -> str:
-    """``f[12,0]`` -> ``f_12_0``: names that MPS and LP readers accept."""
-    return name.replace("[", "_").replace("]", "").replace(",", "_").replace(" ", "").replace("'", "")
+_FEASIBLE_SOLUTION = 2  # HiGHS's kSolutionStatusFeasible
 
 
-def _constant_outcome(model: pyo.ConcreteModel, objective: pyo.Objective, scale: float) -> Outcome:
-    """A model without variables: feasible when its constant rows hold."""
-    for con in model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(con.body)
-        if (con.lower is not None and body < pyo.value(con.lower) - 1e-6 * max(1.0, abs(body))) or (
-            con.upper is not None and body > pyo.value(con.upper) + 1e-6 * max(1.0, abs(body))
-        ):
-            return Outcome(Status.INFEASIBLE)
-    value = float(pyo.value(objective.expr)) * scale
-    return Outcome(Status.OPTIMAL, value, value, 0.0)
+def _quiet_highs() -> highspy.Highs:
+    """A silent HiGHS instance. The first one in a process prints a banner on the C
+    stdout, below Python; it goes to /dev/null so that piped and --quiet runs stay silent."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with pathlib.Path(os.devnull).open("w") as null:
+            os.dup2(null.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def _constant_outcome(model: LinearProgram, objective: Linear) -> Outcome:
+    """A model without columns: feasible when its (empty) rows admit 0."""
+    lower, upper = model.row_lower, model.row_upper
+    if np.any(lower > 1e-9) or np.any(upper < -1e-9):
+        return Outcome(Status.INFEASIBLE)
+    return Outcome(Status.OPTIMAL, objective.constant, objective.constant, 0.0)
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -283,31 +364,24 @@ def relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
-class _LogStream(io.TextIOBase):
-    """Hands HiGHS's log to a callback line by line; Pyomo may close it, which is ignored."""
+class _LogStream:
+    """Cuts HiGHS's log messages (pieces of lines) into whole lines for a callback."""
 
-    def __init__(self, on_line: Callable[[str], None] | None) -> None:
+    def __init__(self, on_line: Callable[[str], None]) -> None:
         self.on_line = on_line
         self.buffer_text = ""
 
-    def close(self) -> None:
-        self.flush()
-
-    @property
-    def closed(self) -> bool:
-        return False
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        if self.on_line is None:
-            return len(text)
+    def write(self, text: str) -> None:
         self.buffer_text += text
         while "\n" in self.buffer_text:
             line, self.buffer_text = self.buffer_text.split("\n", 1)
             self.on_line(line)
-        return len(text)
+
+    def flush_line(self) -> None:
+        """Hand over a last line that had no newline."""
+        if self.buffer_text:
+            line, self.buffer_text = self.buffer_text, ""
+            self.on_line(line)
 
 
 def condensed_progress(line: str, scale: float = 1.0) -> str | None:

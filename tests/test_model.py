@@ -180,7 +180,7 @@ def test_existing_link_has_no_capex() -> None:
         assert getattr(coef, name)[0] == 0.0, name
     assert coef.variable[0] == pytest.approx(2.0 + 3.0 * net.links[0].gain)
     assert coef.existing[0]
-    m = build_model(net)
+    m = build_model(net).to_pyomo()
     assert len(m.y) == 0  # always built
     assert len(m.k) == 0  # no capacity to pay for
     assert flow_upper(m, 0, 0) == pytest.approx(2 * 8760)  # f <= capacity x hours (below demand / g = 25630)
@@ -217,7 +217,7 @@ def test_flow_bounds_and_variables() -> None:
     c: g = 0.99: min(600, 200/0.99) = 202.020, min(900, 676/0.99) = 682.828
     """
     net = build_network(ash_park())
-    m = build_model(net)
+    m = build_model(net).to_pyomo()
     bounds = {net.demands[link.demand].enterprise: [flow_upper(m, i, p) for p in (0, 1)] for i, link in enumerate(net.links)}
     assert bounds["b"] == pytest.approx([300 / 0.995, 700 / 0.995])
     assert bounds["c"] == pytest.approx([200 / 0.99, 676 / 0.99])
@@ -238,7 +238,7 @@ def test_accounting_matches_spec(shares: list[float], built: list[bool], spare: 
     cost objective = total_cost + 80 emissions.
     """
     net = build_network(ash_park())
-    m = build_model(net)
+    m = build_model(net).to_pyomo()
     hours = [2000.0, 6760.0]
     factor = annuity(0.07, 12) + 0.03
     capex = annualised = variable = electricity = transport = 0.0
@@ -288,11 +288,11 @@ def test_targets_are_left_out_of_the_status_quo_model() -> None:
         targets={"utilization": {"m_ash": 0.5}, "max_emissions": 10.0, "max_capex": 1e6},
     )
     net = build_network(park)
-    with_targets = build_model(net)
+    with_targets = build_model(net).to_pyomo()
     assert len(with_targets.utilization) == 1
     assert with_targets.emission_cap.upper == pytest.approx(10.0)
     assert with_targets.capex_budget.upper == pytest.approx(1e6)
-    without = build_model(net, Options(targets=False))
+    without = build_model(net, Options(targets=False)).to_pyomo()
     for name in ("utilization", "emission_cap", "capex_budget"):
         assert not hasattr(without, name), name
 
@@ -302,7 +302,7 @@ def test_nothing_built_costs_the_status_quo() -> None:
     total_cost = 25 x 1500 + 40 x 1000 + 35 x 876 = 108160; emissions = 0.02 x 1500
     + 0.03 x 1000 + 0.01 x 876 = 68.76. Only the cost objective is active.
     """
-    m = build_model(build_network(ash_park()))
+    m = build_model(build_network(ash_park())).to_pyomo()
     for var in m.component_data_objects(pyo.Var):
         var.set_value(0)
     assert pyo.value(m.total_cost) == pytest.approx(108_160, rel=1e-12)
