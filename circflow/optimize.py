@@ -9,9 +9,12 @@ that make it so.
 from __future__ import annotations
 
 import math
+import os
 import pathlib
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -102,9 +105,8 @@ def optimize(
 
     stage("solving")
     solve_started = time.perf_counter()
-    outcome, solution = solve_parts(net, parts, objective, profile, on_log, stage, options, on_progress)
-    timings["solve_s"] = outcome.seconds  # HiGHS alone
-    timings["build_s"] = time.perf_counter() - solve_started - outcome.seconds  # Pyomo model and transfer
+    outcome, solution = solve_parts(net, parts, objective, profile, on_log, stage, options, on_progress, timings)
+    timings["solve_s"] = time.perf_counter() - solve_started - timings.get("build_s", 0.0)  # HiGHS, parts side by side
     baseline_started = time.perf_counter()
     baseline = None
     diagnosis: list[str] = []
@@ -126,20 +128,25 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
                 on_log: Callable[[str], None] | None = None,
                 on_stage: Callable[[str], None] | None = None,
                 options: Options | None = None,
-                on_progress: Callable[[str], None] | None = None) -> tuple[Outcome, Solution]:
-    """Solve independent parts one by one and combine them into one outcome and solution.
+                on_progress: Callable[[str], None] | None = None,
+                timings: dict[str, float] | None = None) -> tuple[Outcome, Solution]:
+    """Solve independent parts side by side and combine them into one outcome and solution.
 
     The objective and bound are the sums of the parts' (plus the constant of streams with
-    no link), so the combined gap is honest. With a time limit, each part gets a share of
-    the remaining time in proportion to its number of links.
+    no link), so the combined gap is honest. Parts run on `part_workers` threads at once
+    (HiGHS releases Python's lock while it solves), largest first. With a time limit, a
+    part gets a share of the remaining time in proportion to its number of links.
 
     The profile's gap is a gap on the whole park's objective, not on each part's: parts
     share an absolute budget ``gap x L``, where L (a lower bound on the whole objective) is
-    the constant plus the parts' LP relaxations. Parts are solved smallest first, and what
-    one part leaves of its share passes to the next, so a hard part is not solved tighter
-    than the park needs (`_gap_budget`).
+    the constant plus the parts' LP relaxations. Each part first gets its share of the
+    budget and a short first look; the parts still over their share are then solved again
+    with what the others left, so a hard part is not solved tighter than the park needs
+    (`_gap_budget`). ``timings`` receives ``build_s``, the time to build the parts' models
+    and hand them to HiGHS.
     """
     stage = on_stage or (lambda _: None)
+    build_started = time.perf_counter()
     rest = unlinked_streams(net, parts)
     constant = solve_objective(Solver(build_model(rest, Options(targets=False)), profile), objective).objective
     index = {id(link): i for i, link in enumerate(net.links)}
@@ -153,63 +160,69 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         return Outcome(Status.INFEASIBLE), Solution(flow, built, capacity)  # a target no link can serve
     limit = profile.time_limit
     started = time.perf_counter()
-    parts = sorted(parts, key=lambda part: len(part.links))
+    parts = sorted(parts, key=lambda part: -len(part.links))
     models = [build_model(part, options or Options()) for part in parts]
     solvers = [Solver(model, profile, on_log, on_progress) for model in models]
-    budget = _gap_budget(solvers, constant, profile) if objective == "cost" and len(parts) > 1 else None
+    for solver in solvers:
+        solver.load()
+    if timings is not None:
+        timings["build_s"] = time.perf_counter() - build_started
+    workers = part_workers(profile, len(parts))
+    budget = _gap_budget(solvers, constant, profile, workers) if objective == "cost" and len(parts) > 1 else None
     total_links = max(sum(len(part.links) for part in parts), 1)
-    outcomes: list[Outcome | None] = [None] * len(parts)
+    waiting = {"links": total_links}  # links of the parts not started yet
+    lock = threading.Lock()
 
-    def time_share(k: int, links_left: int) -> float | None:
+    def time_share(k: int) -> float | None:
+        with lock:
+            links_left = waiting["links"]
+            waiting["links"] -= len(parts[k].links)
         if limit is None:
             return None
         remaining = max(limit - (time.perf_counter() - started), 0.0)
-        return remaining * len(parts[k].links) / max(links_left, 1)
+        return remaining * min(1.0, workers * len(parts[k].links) / max(links_left, 1))
 
-    def run(k: int, share: float | None, allowance: float | None) -> Outcome:
+    def run(k: int, allowance: float | None, first_look: float | None) -> Outcome:
+        share = time_share(k)
+        if first_look is not None:
+            share = first_look if share is None else min(share, first_look)
         if len(parts) > 1:
             stage(f"solving part {k + 1} of {len(parts)} ({len(parts[k].links)} links)")
         if allowance is None:
             outcome = solve_objective(solvers[k], objective, time_limit=share)
         else:
-            outcome = solvers[k].solve("cost", time_limit=share, abs_gap=allowance)
+            outcome = solvers[k].solve("cost", time_limit=share, abs_gap=allowance, rel_gap=0.0)
         if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
         return outcome
 
-    # Pass 1. With a gap budget, each part gets its share of it and a short first look;
-    # parts that finish under their share leave the rest to the others.
-    links_left = total_links
-    for k, part in enumerate(parts):
-        share = time_share(k, links_left)
-        allowance = None
-        if budget is not None:
-            allowance = budget * len(part.links) / total_links
-            first_look = 2.0 + len(part.links) / 500
-            share = first_look if share is None else min(share, first_look)
-        links_left -= len(part.links)
-        outcomes[k] = run(k, share, allowance)
-        if outcomes[k].status is Status.INFEASIBLE:
-            return Outcome(Status.INFEASIBLE, seconds=sum(o.seconds for o in outcomes if o)), Solution(flow, built, capacity)
+    def each(jobs: list[tuple[int, float | None, float | None]]) -> list[Outcome]:
+        if workers > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                return list(pool.map(lambda job: run(*job), jobs))
+        return [run(*job) for job in jobs]
+
+    # Pass 1. With a gap budget, each part gets its share of it and a short first look.
+    share_of = [None if budget is None else budget * len(part.links) / total_links for part in parts]
+    looks = [None if budget is None else 2.0 + len(part.links) / 500 for part in parts]
+    outcomes = each([(k, share_of[k], looks[k]) for k in range(len(parts))])
+    if any(o.status is Status.INFEASIBLE for o in outcomes):
+        return Outcome(Status.INFEASIBLE, seconds=sum(o.seconds for o in outcomes)), Solution(flow, built, capacity)
     # Pass 2: the parts still over their share are solved again with what the others left.
     if budget is not None:
-        used = sum(_gap_of(o) for o in outcomes if o is not None)
-        late = [k for k, o in enumerate(outcomes) if o is not None and _gap_of(o) > budget * len(parts[k].links) / total_links]
+        used = sum(_gap_of(o) for o in outcomes)
+        late = [k for k, o in enumerate(outcomes) if _gap_of(o) > share_of[k]]
         if used > budget and late:
-            spare = budget - sum(_gap_of(outcomes[k]) for k in range(len(parts)) if k not in late)
+            spare = max(budget - sum(_gap_of(outcomes[k]) for k in range(len(parts)) if k not in late), 0.0)
             late_links = sum(len(parts[k].links) for k in late)
-            links_left = late_links
-            for k in late:
-                allowance = max(spare, 0.0) * len(parts[k].links) / late_links
-                share = time_share(k, links_left)
-                links_left -= len(parts[k].links)
-                again = run(k, share, allowance)  # its plan replaces the first look's in the model
-                outcomes[k] = Outcome(again.status, again.objective, again.bound, again.gap,
-                                      outcomes[k].seconds + again.seconds)
+            waiting["links"] = late_links
+            again = each([(k, spare * len(parts[k].links) / late_links, None) for k in late])
+            for k, outcome in zip(late, again, strict=True):  # its plan replaces the first look's
+                outcomes[k] = Outcome(outcome.status, outcome.objective, outcome.bound, outcome.gap,
+                                      outcomes[k].seconds + outcome.seconds)
 
     objective_sum, bound_sum, seconds = constant, constant, 0.0
     for k, outcome in enumerate(outcomes):
-        assert outcome is not None
         if not outcome.is_ok:
             return Outcome(outcome.status, seconds=seconds + outcome.seconds), Solution(flow, built, capacity)
         part_solution = Solution.from_values(models[k], solvers[k].values)
@@ -220,12 +233,17 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         objective_sum += outcome.objective
         bound_sum += outcome.bound
         seconds += outcome.seconds
-    statuses = [outcome.status for outcome in outcomes if outcome is not None]
-    status = Status.OPTIMAL if all(s is Status.OPTIMAL for s in statuses) else Status.FEASIBLE
+    status = Status.OPTIMAL if all(o.status is Status.OPTIMAL for o in outcomes) else Status.FEASIBLE
     gap = relative_gap(objective_sum, bound_sum)
     if budget is not None and profile.gap is not None and gap <= profile.gap:
         status = Status.OPTIMAL  # within the park's gap, though a part stopped at its first look
     return Outcome(status, objective_sum, bound_sum, gap, seconds), Solution(flow, built, capacity)
+
+
+def part_workers(profile: SolverProfile, parts: int) -> int:
+    """How many parts to solve at once: one per core, at most ``threads`` of the profile."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(parts, cores, profile.threads or cores))
 
 
 def _gap_of(outcome: Outcome) -> float:
@@ -290,18 +308,26 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
     )
 
 
-def _gap_budget(solvers: list[Solver], constant: float, profile: SolverProfile) -> float | None:
+def _gap_budget(solvers: list[Solver], constant: float, profile: SolverProfile, workers: int) -> float | None:
     """The absolute gap the parts may share: the profile's gap times a lower bound of the
     whole objective (the constant plus every part's LP relaxation). None when that bound
-    is not positive (a relative gap would then mean nothing) or an LP fails."""
+    is not positive (a relative gap would then mean nothing) or an LP fails or takes more
+    than a tenth of the time limit; the parts then keep the profile's relative gap."""
     if not profile.gap:
         return None
-    lower = constant
-    for solver in solvers:
-        relaxed = solver.solve("cost", relaxation=True)
-        if not relaxed.is_ok:
-            return None
-        lower += relaxed.objective
+    limit = None if profile.time_limit is None else profile.time_limit / 10
+
+    def relax(solver: Solver) -> Outcome:
+        return solver.solve("cost", relaxation=True, time_limit=limit)
+
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            relaxed = list(pool.map(relax, solvers))
+    else:
+        relaxed = [relax(solver) for solver in solvers]
+    if not all(outcome.status is Status.OPTIMAL for outcome in relaxed):
+        return None
+    lower = constant + sum(outcome.objective for outcome in relaxed)
     return profile.gap * lower if lower > 0 else None
 
 

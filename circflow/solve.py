@@ -15,6 +15,7 @@ import math
 import os
 import pathlib
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,6 +145,11 @@ class Solver:
         self._last_run: tuple[str, int] | None = None
         self._rows_changed = 0
 
+    def load(self) -> None:
+        """Hand the model to HiGHS now rather than at the first solve (to time it apart)."""
+        if self.model.shape[1]:
+            self._instance()
+
     def _instance(self) -> highspy.Highs:
         """HiGHS with the model passed to it (on first use)."""
         if self.highs is not None:
@@ -178,7 +184,7 @@ class Solver:
             self.on_progress(progress)
 
     def solve(self, objective: str = "cost", *, time_limit: float | None = None, abs_gap: float | None = None,
-              relaxation: bool = False) -> Outcome:
+              rel_gap: float | None = None, relaxation: bool = False) -> Outcome:
         """Minimise one of the model's objectives; keep the plan in `values`.
 
         Parameters
@@ -189,6 +195,8 @@ class Solver:
             Seconds, overriding the profile's.
         abs_gap
             Also stop once incumbent and bound are this close (objective units).
+        rel_gap
+            Relative gap, overriding the profile's (0: stop on ``abs_gap`` alone).
         relaxation
             Solve the LP relaxation only: its value is a bound, no plan is kept.
         """
@@ -210,13 +218,14 @@ class Solver:
         options: dict[str, Any] = {
             "output_flag": listening, "log_to_console": False,
             "mip_feasibility_tolerance": 1e-7,
-            "mip_rel_gap": profile.gap if profile.gap is not None else 1e-4,
+            "mip_rel_gap": rel_gap if rel_gap is not None else profile.gap if profile.gap is not None else 1e-4,
             "mip_abs_gap": max(abs_gap / scale, 0.0) if abs_gap is not None else 1e-6,
             "time_limit": max(limit, 0.01) if limit is not None else math.inf,
             **({"threads": profile.threads} if profile.threads is not None else {}),
             **profile.options,
             "solve_relaxation": relaxation,
         }
+        _share_scheduler(profile.threads)
         for name, value in options.items():
             if highs.setOptionValue(name, value) == highspy.HighsStatus.kError:
                 msg = f"HiGHS does not accept option {name} = {value!r} (solver profile {profile.name})"
@@ -331,6 +340,25 @@ class Solver:
 
 
 _FEASIBLE_SOLUTION = 2  # HiGHS's kSolutionStatusFeasible
+
+_scheduler_lock = threading.Lock()
+_scheduler_threads: list[int | None] = [None]
+"""The thread count HiGHS's process-wide scheduler was last restarted with (None: its own)."""
+
+
+def _share_scheduler(threads: int | None) -> None:
+    """Restart HiGHS's process-wide thread scheduler when a profile asks for another count.
+
+    HiGHS starts one scheduler per process at its first run and refuses to run (status
+    "Not Set") when a later run asks for a different ``threads``; an engineer may well
+    run profiles with different thread counts in one session.
+    """
+    if threads is None:
+        return
+    with _scheduler_lock:
+        if _scheduler_threads[0] != threads:
+            highspy.Highs.resetGlobalScheduler(True)
+            _scheduler_threads[0] = threads
 
 
 def _quiet_highs() -> highspy.Highs:

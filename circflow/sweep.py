@@ -293,6 +293,8 @@ def sweep(
         raise ParkError(msg)
     stage("checking the varied values")
     profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)  # read here, not on each worker
+    if profile.threads is None:  # the sweep is parallel across runs: each run keeps to one core
+        profile = profile.model_copy(update={"threads": 1})
     options = {"objective": objective, "solver": profile, "time_limit": time_limit, "gap": gap}
     plan = plan_sweep(park, vary, scenarios, samples, seed, options)
     folder = None if output is None else pathlib.Path(output)

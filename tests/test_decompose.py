@@ -1,0 +1,87 @@
+"""Independent parts: solving a park piece by piece (and side by side) gives the monolith's plan.
+
+The parks are generated districts (`benchmarks.generate`: clusters of enterprises far apart,
+so their candidate graph falls into several components) and the shipped Jinan park.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import circflow
+from benchmarks.generate import generate_park
+from circflow.decompose import independent_parts, unlinked_streams
+from circflow.model import prune_dominated
+from circflow.network import build_network
+from circflow.optimize import part_workers
+from circflow.solve import SolverProfile
+
+EXACT = SolverProfile(gap=1e-9)
+
+
+@pytest.fixture(scope="module", params=[(60, 3), (90, 5)], ids=["district-60", "district-90"])
+def district(request: pytest.FixtureRequest) -> circflow.Park:
+    n, seed = request.param
+    return circflow.park_from_dict(generate_park(n, seed))
+
+
+def test_parts_cover_every_link_once_and_share_no_stream(district: circflow.Park) -> None:
+    net = prune_dominated(build_network(district), "cost")
+    parts = independent_parts(net)
+    assert len(parts) > 1
+    seen = [id(link) for part in parts for link in part.links]
+    assert sorted(seen) == sorted(id(link) for link in net.links)
+    supplies = [part.accounted[0] for part in parts]
+    demands = [part.accounted[1] for part in parts]
+    for k in range(len(parts)):
+        for j in range(k):
+            assert not supplies[k] & supplies[j]
+            assert not demands[k] & demands[j]
+    rest_s, rest_d = unlinked_streams(net, parts).accounted
+    assert set().union(*supplies, rest_s) == set(range(len(net.supplies)))
+    assert set().union(*demands, rest_d) == set(range(len(net.demands)))
+
+
+@pytest.mark.parametrize("objective", ["cost", "emissions"])
+def test_parts_give_the_monoliths_optimum(district: circflow.Park, objective: str) -> None:
+    """Same objective as one model of the whole park, to the exact profile's gap; the combined
+    bound is a true lower bound."""
+    apart = circflow.optimize(district, objective=objective, solver=EXACT)
+    whole = circflow.optimize(district, objective=objective, solver=EXACT, decompose=False)
+    assert apart.status == whole.status == circflow.Status.OPTIMAL
+    assert apart.model_facts["independent_parts"] > 1
+    assert apart.objective == pytest.approx(whole.objective, rel=1e-7)
+    assert apart.kpis["total_cost"] == pytest.approx(whole.kpis["total_cost"], rel=1e-7)
+    assert apart.bound <= apart.objective + 1e-6 * abs(apart.objective)
+
+
+def test_side_by_side_equals_one_at_a_time(district: circflow.Park) -> None:
+    """Parts solved on one thread or on several give the same plan value and the same bound
+    convention (the gap budget is shared the same way)."""
+    one = circflow.optimize(district, solver=SolverProfile(gap=1e-3, threads=1))
+    many = circflow.optimize(district, solver=SolverProfile(gap=1e-3))
+    assert one.status.is_ok
+    assert many.status.is_ok
+    assert one.gap <= 1e-3
+    assert many.gap <= 1e-3
+    assert many.objective == pytest.approx(one.objective, rel=2e-3)
+
+
+def test_a_park_gap_shared_by_parts_is_kept(district: circflow.Park) -> None:
+    """At a 1 % park gap the combined plan is within 1 % of the exact optimum."""
+    exact = circflow.optimize(district, solver=EXACT, decompose=False)
+    loose = circflow.optimize(district, gap=0.01)
+    assert loose.objective <= exact.objective * (1 + 0.01) + 1e-6
+    assert loose.bound <= exact.objective + 1e-6 * abs(exact.objective)
+
+
+def test_coupling_targets_keep_one_model() -> None:
+    park = circflow.park_from_dict(generate_park(60, 3))
+    capped = park.model_copy(update={"targets": park.targets.model_copy(update={"max_capex": 1e12})})
+    assert len(independent_parts(build_network(capped))) == 1
+
+
+@pytest.mark.parametrize(("threads", "parts", "expected_at_most"), [(1, 5, 1), (None, 1, 1), (2, 5, 2)])
+def test_part_workers(threads: int | None, parts: int, expected_at_most: int) -> None:
+    workers = part_workers(SolverProfile(threads=threads), parts)
+    assert 1 <= workers <= expected_at_most
