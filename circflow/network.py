@@ -12,6 +12,7 @@ enterprises and candidate links for graph queries (components, degrees).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -92,10 +93,23 @@ class Network:
     links: list[CandidateLink]
     forced_groups: list[tuple[str, list[int]]]
     """Each ``plan.force`` entry as (description, candidate indices): one must be built."""
-    graph: nx.MultiDiGraph
     warnings: list[str] = field(default_factory=list)
     accounted: tuple[frozenset[int], frozenset[int]] | None = None
     """Supplies and demands whose disposal and baseline this network accounts for; None: all."""
+
+    @functools.cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """Enterprises as nodes, candidate links as edges (key: link id; ``index``: its position).
+
+        Built on first use: the model does not need it, and at 5,000 enterprises it holds
+        over 700,000 edges.
+        """
+        graph = nx.MultiDiGraph()
+        for enterprise in self.park.enterprises:
+            graph.add_node(enterprise.id, name=enterprise.name, sector=enterprise.sector)
+        for i, link in enumerate(self.links):
+            graph.add_edge(self.supplies[link.supply].enterprise, self.demands[link.demand].enterprise, key=link.id, index=i)
+        return graph
 
     @property
     def enterprises(self) -> dict[str, Enterprise]:
@@ -115,7 +129,7 @@ class Network:
         groups = [(text, [position[i] for i in members if i in position]) for text, members in self.forced_groups]
         groups = [(text, members) for text, members in groups if members]
         return Network(self.park, self.periods, self.hours, self.supplies, self.demands,
-                       [self.links[i] for i in keep], groups, self.graph, self.warnings, accounted)
+                       [self.links[i] for i in keep], groups, self.warnings, accounted)
 
 
 def build_network(park: Park, *, existing_only: bool = False) -> Network:
@@ -152,12 +166,7 @@ def build_network(park: Park, *, existing_only: bool = False) -> Network:
     links = builder.finish()
     index = {link.id: i for i, link in enumerate(links)}
     forced_groups = [(text, [index[builder.keys[k].id] for k in keys]) for text, keys in builder.force_keys]
-    graph = nx.MultiDiGraph()
-    for enterprise in park.enterprises:
-        graph.add_node(enterprise.id, name=enterprise.name, sector=enterprise.sector)
-    for i, link in enumerate(links):
-        graph.add_edge(supplies[link.supply].enterprise, demands[link.demand].enterprise, key=link.id, index=i)
-    net = Network(park, periods, hours, supplies, demands, links, forced_groups, graph, builder.warnings)
+    net = Network(park, periods, hours, supplies, demands, links, forced_groups, builder.warnings)
     if not existing_only:
         net.warnings += _lonely_streams(net)
     return net
