@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from circflow.catalog import resolve
 from circflow.exceptions import ParkError, Problem
 from circflow.schema import Park, format_path, reference_problems
-from circflow.yamlfile import LocDict, locate, merge, read_yaml
+from circflow.yamlfile import LocDict, collector_paused, locate, merge, read_yaml
 
 TOP_LEVEL = tuple(Park.model_fields)
 
@@ -54,14 +54,15 @@ def load_park(
     """
     started = time.perf_counter()
     path = pathlib.Path(path)
-    tree = read_yaml(path)
-    if tree is None:
-        msg = "the file is empty; a park file is a mapping with at least park: and enterprises: (try `circflow init`)"
-        raise ParkError(Problem(msg, file=str(path), line=1, column=1))
-    if not isinstance(tree, dict):
-        msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {_kind(tree)}"
-        raise ParkError(Problem(msg, file=str(path), line=1, column=1))
-    park = park_from_dict(tree, scenarios=scenarios, overrides=overrides, base_dir=path.parent, source=str(path))
+    with collector_paused():  # a big park is hundreds of thousands of new objects, no cycles
+        tree = read_yaml(path)
+        if tree is None:
+            msg = "the file is empty; a park file is a mapping with at least park: and enterprises: (try `circflow init`)"
+            raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+        if not isinstance(tree, dict):
+            msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {_kind(tree)}"
+            raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+        park = park_from_dict(tree, scenarios=scenarios, overrides=overrides, base_dir=path.parent, source=str(path))
     park._load_seconds = time.perf_counter() - started
     return park
 

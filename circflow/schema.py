@@ -16,6 +16,7 @@ periods, heat temperatures) and names each problem's field path.
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -48,6 +49,12 @@ Fraction = Annotated[Number, Field(ge=0, le=1)]
 Scalar = str | int | float | bool
 
 
+@functools.cache
+def _known_keys(model: type[BaseModel]) -> frozenset[str]:
+    """The keys ``model`` accepts, names and aliases; once per class, a park validates thousands."""
+    return frozenset(f.alias or name for name, f in model.model_fields.items()) | frozenset(model.model_fields)
+
+
 class Strict(BaseModel):
     """Base of every park model: unknown keys are errors with a "did you mean" hint."""
 
@@ -58,7 +65,7 @@ class Strict(BaseModel):
     def _unknown_keys(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        known = {f.alias or name for name, f in cls.model_fields.items()} | set(cls.model_fields)
+        known = _known_keys(cls)
         unknown = [key for key in data if key not in known]
         if unknown:
             key = unknown[0]

@@ -1,21 +1,35 @@
 """Reading YAML safely while remembering where every value came from.
 
-First stage of the pipeline: ``park.yaml -> yamlfile -> schema``. ruamel.yaml parses the
-file (tags never build Python objects); the tree is turned into plain dicts and lists that
-also carry the file, line and column of each value (`LocDict`, `LocList`), so that a schema
-error deep in a merged park (catalog + park + scenarios) still points at the line the user
-wrote. `merge` deep-merges such trees the way SPEC 3.9 says scenarios merge.
+First stage of the pipeline: ``park.yaml -> yamlfile -> schema``. PyYAML's libyaml parser
+(C) composes the file into a graph of nodes that know their line and column; this module
+turns the nodes into plain dicts and lists that also carry the file, line and column of each
+value (`LocDict`, `LocList`), so that a schema error deep in a merged park (catalog + park +
+scenarios) still points at the line the user wrote. Tags never build Python objects: only
+plain ones are accepted. `merge` deep-merges such trees the way SPEC 3.9 says scenarios merge.
+
+Plain scalars get their types by ruamel.yaml's rules (YAML 1.2 unless the file says
+``%YAML 1.1``), as when ruamel.yaml parsed the files: ``yes`` is text, ``1e3`` a number,
+dates become ISO text. When libyaml refuses a file, ruamel.yaml's pure-Python parser reads
+it again only to word the error (its messages name tabs and the offending character).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
+import gc
+import io
 import pathlib
+import re
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError as RuamelMarkedError
+from ruamel.yaml.error import YAMLError as RuamelError
+from ruamel.yaml.resolver import implicit_resolvers
+from ruamel.yaml.util import create_timestamp, timestamp_regexp
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from circflow.exceptions import ParkError, Problem
 
@@ -23,8 +37,22 @@ from circflow.exceptions import ParkError, Problem
 #: 5,000 enterprises has about 500,000.
 MAX_NODES = 1_000_000
 
+_CORE = "tag:yaml.org,2002:"
+
+_STR, _MAP, _SEQ = f"{_CORE}str", f"{_CORE}map", f"{_CORE}seq"
+
 #: Tags that only restate a plain YAML type; any other tag is refused.
-_PLAIN_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
+_PLAIN_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
+
+#: The plain tags a scalar may carry.
+_SCALAR_TAGS = _PLAIN_TAGS - {_MAP, _SEQ}
+
+#: YAML's non-specific tags: "?" for a plain (unquoted) scalar, whose type its text decides,
+#: "!" for a quoted or block scalar, always text.
+_PLAIN, _TEXT = "?", "!"
+
+#: libyaml's C parser when PyYAML was built with it (every PyPI wheel), else PyYAML's own.
+_BaseLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 class Loc(NamedTuple):
@@ -83,69 +111,326 @@ def read_yaml(path: str | pathlib.Path) -> Any:
 
 
 def parse_yaml(text: str, name: str = "<string>") -> Any:
-    """Parse YAML text (see `read_yaml`)."""
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+    """Parse YAML text (see `read_yaml`).
+
+    Parameters
+    ----------
+    text
+        One YAML document.
+    name
+        The file name that locations and messages give.
+
+    Returns
+    -------
+    Any
+        `LocDict`, `LocList` or a plain value (``None`` for an empty document).
+
+    Raises
+    ------
+    ParkError
+        On syntax errors, duplicate keys, tags, merge keys, recursive aliases or alias bombs.
+    """
+    with collector_paused():
+        return _build(text, name)
+
+
+def _build(text: str, name: str) -> Any:
+    """Compose the node graph and build the tree from it; the nodes die on return."""
+    root = _compose(text, name)
+    if root is None:
+        return None
     try:
-        tree = yaml.load(text)
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        problem = (err.problem or err.context or "invalid YAML").strip()
-        if "\t" in problem or "'\\t'" in problem:
-            problem += " (YAML indents with spaces, never tabs)"
-        if mark is None:
-            raise ParkError(Problem(f"YAML syntax error: {problem}", file=name)) from None
-        loc = Problem(f"YAML syntax error: {problem}", file=name, line=mark.line + 1, column=mark.column + 1)
-        raise ParkError(loc) from None
-    except YAMLError as err:
-        raise ParkError(Problem(f"YAML error: {err}", file=name)) from None
-    if _expanded_size(tree, {}) > MAX_NODES:
-        msg = f"the file expands to more than {MAX_NODES:,} values through aliases; write the values out"
-        raise ParkError(Problem(msg, file=name))
-    return _convert(tree, name, Loc(name, 1, 1), ())
+        if _expanded_size(root, {}) > MAX_NODES:
+            msg = f"the file expands to more than {MAX_NODES:,} values through aliases; write the values out"
+            raise ParkError(Problem(msg, file=name))
+        return _TreeBuilder(name, _yaml_version(text)).value(root, Loc(name, 1, 1), ())
+    except RecursionError:
+        msg = "values are nested too deeply; flatten the file"
+        raise ParkError(Problem(msg, file=name)) from None
 
 
-def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while big located trees are built (nestable).
+
+    The nodes and trees hold no reference cycles (a recursive alias is refused; its nodes
+    are collected later), but their hundreds of thousands of new containers set off
+    collections of the whole heap, again and again as the heap grows: with the collector
+    running, a 1,000-enterprise park took twice as long to read and a 5,000-enterprise park
+    three times as long to validate. `parse_yaml` frees its nodes before the collector
+    resumes, so the collector never has to look at them.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _Composer(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml's parser and composer; tags untagged nodes with the non-specific tags.
+
+    PyYAML calls `resolve` for every node without an explicit tag. Deciding the type of a
+    plain scalar is left to `_TreeBuilder`, with ruamel.yaml's rules rather than PyYAML's.
+    """
+
+    def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool] | bool) -> str:
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _TEXT  # type: ignore[index]
+        return _SEQ if kind is SequenceNode else _MAP
+
+
+def _compose(text: str, name: str) -> Node | None:
+    """The file's node graph (aliases are shared nodes), or ``None`` if it holds no value."""
+    composer = None
+    try:
+        composer = _Composer(text)  # PyYAML's pure-Python reader checks the characters here
+        return composer.get_single_node()
+    except yaml.YAMLError as err:
+        raise _syntax_error(text, name, err) from None
+    finally:
+        if composer is not None:
+            composer.dispose()
+
+
+def _syntax_error(text: str, name: str, err: yaml.YAMLError) -> ParkError:
+    """The error for text libyaml refused, worded by ruamel.yaml's pure-Python parser.
+
+    ruamel.yaml says which character is wrong (libyaml does not), which lets us spot tabs.
+    If ruamel.yaml accepts what libyaml refused, libyaml's own message is given.
+    """
+    try:
+        YAML(typ="rt", pure=True).compose(text)
+    except RuamelMarkedError as ruamel_err:
+        return _located_syntax_error(ruamel_err, name)
+    except RuamelError as ruamel_err:
+        return ParkError(Problem(f"YAML error: {ruamel_err}", file=name))
+    except RecursionError:
+        pass
+    if isinstance(err, yaml.MarkedYAMLError):
+        return _located_syntax_error(err, name)
+    return ParkError(Problem(f"YAML error: {err}", file=name))
+
+
+def _located_syntax_error(err: yaml.MarkedYAMLError | RuamelMarkedError, name: str) -> ParkError:
+    mark = err.problem_mark or err.context_mark
+    problem = (err.problem or err.context or "invalid YAML").strip()
+    if "\t" in problem or "'\\t'" in problem:
+        problem += " (YAML indents with spaces, never tabs)"
+    if mark is None:
+        return ParkError(Problem(f"YAML syntax error: {problem}", file=name))
+    return ParkError(Problem(f"YAML syntax error: {problem}", file=name, line=mark.line + 1, column=mark.column + 1))
+
+
+def _yaml_version(text: str) -> tuple[int, int]:
+    """The YAML version the file declares (``%YAML 1.1``), else 1.2.
+
+    Directives come before the document's first ``---``, after blank and comment lines.
+    """
+    for line in io.StringIO(text):  # lazily: only the first lines are looked at
+        if line.startswith("%YAML"):
+            return (1, 1) if line.split()[1:2] == ["1.1"] else (1, 2)
+        written = line.strip()
+        if written and not written.startswith("#") and not line.startswith("%"):
+            break
+    return (1, 2)
+
+
+def _expanded_size(node: Node, memo: dict[int, int]) -> int:
     """Number of values once aliases are expanded, in time linear in the file's size."""
-    if not isinstance(node, (CommentedMap, CommentedSeq)):
+    if isinstance(node, ScalarNode):
         return 1
     key = id(node)
     if key not in memo:
-        memo[key] = 0  # a recursive alias counts once
-        children = node.values() if isinstance(node, CommentedMap) else node
+        memo[key] = 0  # a recursive alias counts once (and is refused when built)
+        children = [value for _, value in node.value] if isinstance(node, MappingNode) else node.value
         memo[key] = 1 + sum(_expanded_size(child, memo) for child in children)
     return memo[key]
 
 
-def _convert(node: Any, name: str, here: Loc, path: tuple[Any, ...]) -> Any:
-    tag = getattr(getattr(node, "tag", None), "value", None)
-    if isinstance(node, TaggedScalar) and tag in _PLAIN_TAGS:
-        return _scalar(node.value)
-    if isinstance(node, TaggedScalar) or (tag and tag not in _PLAIN_TAGS):
-        shown = (tag or "!").replace("tag:yaml.org,2002:", "!!")
-        msg = f"YAML tags such as {shown!r} are not allowed in park files; write a plain value"
-        raise ParkError(Problem(msg, path=format_path(path), file=name, line=here.line, column=here.column))
-    if isinstance(node, CommentedMap):
+def _implicit_rules(version: tuple[int, int]) -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """ruamel.yaml's rules for plain scalars, by first character, in the order it tries them.
+
+    Merge keys (``<<``) are told apart by `_TreeBuilder`; ``=`` (the "value" key) is text.
+    ruamel.yaml wraps its patterns in a lazy proxy that costs a call per match: they are
+    compiled here once.
+    """
+    kept = {f"{_CORE}{name}" for name in ("bool", "float", "int", "null", "timestamp")}
+    rules: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for versions, tag, pattern, first_characters in implicit_resolvers:
+        if version in versions and tag in kept:
+            compiled = re.compile(pattern.pattern, pattern.flags)
+            for character in first_characters:
+                rules.setdefault(character, []).append((tag, compiled))
+    return rules
+
+
+_IMPLICIT = {version: _implicit_rules(version) for version in ((1, 1), (1, 2))}
+
+
+def _int(text: str, version: tuple[int, int]) -> int:
+    digits = text.replace("_", "")
+    sign = -1 if digits[:1] == "-" else 1
+    digits = digits[1:] if digits[:1] in ("-", "+") else digits
+    prefixed = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2])
+    if prefixed:
+        return sign * int(digits[2:], prefixed)
+    if version == (1, 1) and ":" in digits:  # sexagesimal, 1:30 = 90
+        return sign * _base_60(digits, int)
+    if version == (1, 1) and len(digits) > 1 and digits[0] == "0":
+        return sign * int(digits, 8)
+    return sign * int(digits)
+
+
+def _float(text: str, version: tuple[int, int]) -> float:
+    digits = text.replace("_", "").lower()
+    sign = -1 if digits[:1] == "-" else 1
+    digits = digits[1:] if digits[:1] in ("-", "+") else digits
+    if digits == ".inf":
+        return sign * float("inf")
+    if digits == ".nan":
+        return float("nan")
+    if version == (1, 1) and ":" in digits:
+        return sign * _base_60(digits, float)
+    return sign * float(digits)
+
+
+def _base_60(digits: str, number: Callable[[str], Any]) -> Any:
+    total = 0
+    for part in digits.split(":"):
+        total = total * 60 + number(part)
+    return total
+
+
+_BOOLS = {"true": True, "false": False, "yes": True, "no": False, "y": True, "n": False, "on": True, "off": False}
+
+
+def _bool(text: str, version: tuple[int, int]) -> bool:
+    return _BOOLS[text.lower()]
+
+
+def _timestamp(text: str, version: tuple[int, int]) -> str:
+    """Dates and times stay text, in ISO 8601 form (``2024-01-05``)."""
+    match = timestamp_regexp.match(text)
+    if match is None:
+        raise ValueError(text)
+    return create_timestamp(**match.groupdict()).isoformat()
+
+
+#: How the value of a scalar with each tag is made from its text.
+_CONSTRUCTORS: dict[str, Callable[[str, tuple[int, int]], Any]] = {
+    _STR: lambda text, version: text,
+    f"{_CORE}int": _int,
+    f"{_CORE}float": _float,
+    f"{_CORE}bool": _bool,
+    f"{_CORE}null": lambda text, version: None,
+    f"{_CORE}timestamp": _timestamp,
+}
+
+
+class _TreeBuilder:
+    """Builds the located tree from composed nodes, checking what the parser let through.
+
+    Parameters
+    ----------
+    name
+        The file name locations give.
+    version
+        The YAML version whose rules decide the types of plain scalars.
+    """
+
+    def __init__(self, name: str, version: tuple[int, int]) -> None:
+        self.name = name
+        self.version = version
+        self.rules = _IMPLICIT[version]
+        self.open: set[int] = set()  # collections being built: an alias to one of them is a loop
+
+    def value(self, node: Node, here: Loc, path: tuple[Any, ...]) -> Any:
+        """The value of ``node``, written at ``here``, found at ``path``."""
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, here, path)
+        if id(node) in self.open:
+            msg = "this value contains itself through an alias; write the values out"
+            raise ParkError(self.problem(msg, here, path))
+        self.open.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self.mapping(node, here, path)
+            return self.sequence(node, here, path)
+        finally:
+            self.open.discard(id(node))
+
+    def mapping(self, node: MappingNode, here: Loc, path: tuple[Any, ...]) -> LocDict:
+        if node.tag != _MAP:
+            self.refuse_tag(node.tag, here, path)
         out = LocDict(loc=here)
-        for key in node:
-            kline, kcol = node.lc.key(key)
-            vline, vcol = node.lc.value(key)
-            key_loc = Loc(name, kline + 1, kcol + 1)
-            value_loc = Loc(name, vline + 1, vcol + 1)
-            plain_key = _scalar(key)
-            out[plain_key] = _convert(node[key], name, value_loc, (*path, plain_key))
-            out.key_locs[plain_key] = key_loc
-            out.value_locs[plain_key] = value_loc
+        for key_node, value_node in node.value:
+            key_loc = self.loc(key_node)
+            key = self.key(key_node, key_loc, path)
+            if key in out:
+                first = out.key_locs[key]
+                msg = f"duplicate key {key!r} (first written at line {first.line}); write each key once"
+                raise ParkError(self.problem(msg, key_loc, (*path, key)))
+            value_loc = self.loc(value_node)
+            out[key] = self.value(value_node, value_loc, (*path, key))
+            out.key_locs[key] = key_loc
+            out.value_locs[key] = value_loc
         return out
-    if isinstance(node, CommentedSeq):
-        out_list = LocList(loc=here)
-        for index, item in enumerate(node):
-            line, col = node.lc.item(index)
-            item_loc = Loc(name, line + 1, col + 1)
-            out_list.append(_convert(item, name, item_loc, (*path, index)))
-            out_list.item_locs.append(item_loc)
-        return out_list
-    return _scalar(node)
+
+    def key(self, node: Node, here: Loc, path: tuple[Any, ...]) -> Any:
+        if not isinstance(node, ScalarNode):
+            msg = "a key must be a plain value, not a list or mapping"
+            raise ParkError(self.problem(msg, here, path))
+        if node.tag == _PLAIN and node.value == "<<":
+            msg = "merge keys (<<) are not supported in park files; write the keys out"
+            raise ParkError(self.problem(msg, here, path))
+        return self.scalar(node, here, path)
+
+    def sequence(self, node: SequenceNode, here: Loc, path: tuple[Any, ...]) -> LocList:
+        if node.tag != _SEQ:
+            self.refuse_tag(node.tag, here, path)
+        out = LocList(loc=here)
+        for index, item in enumerate(node.value):
+            item_loc = self.loc(item)
+            out.append(self.value(item, item_loc, (*path, index)))
+            out.item_locs.append(item_loc)
+        return out
+
+    def scalar(self, node: ScalarNode, here: Loc, path: tuple[Any, ...]) -> Any:
+        tag = node.tag
+        if tag == _TEXT:
+            return node.value
+        if tag == _PLAIN:
+            tag = self.resolve(node.value)
+        elif tag not in _SCALAR_TAGS:
+            self.refuse_tag(tag, here, path)
+        try:
+            return _CONSTRUCTORS[tag](node.value, self.version)
+        except (ValueError, KeyError, IndexError):
+            kind = tag.removeprefix(_CORE)
+            msg = f"{node.value!r} is not a valid {kind}; write a plain value, quoted if it is text"
+            raise ParkError(self.problem(msg, here, path)) from None
+
+    def resolve(self, text: str) -> str:
+        """The tag of a plain scalar: the first of ruamel.yaml's rules its text matches."""
+        for tag, pattern in self.rules.get(text[:1], ()):
+            if pattern.match(text):
+                return tag
+        return _STR
+
+    def refuse_tag(self, tag: str, here: Loc, path: tuple[Any, ...]) -> None:
+        """Refuse a tag that is not a plain type (SPEC 3: no object construction tags)."""
+        shown = tag.replace(_CORE, "!!")
+        msg = f"YAML tags such as {shown!r} are not allowed in park files; write a plain value"
+        raise ParkError(self.problem(msg, here, path))
+
+    def loc(self, node: Node) -> Loc:
+        return Loc(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def problem(self, message: str, here: Loc, path: tuple[Any, ...]) -> Problem:
+        return Problem(message, path=format_path(path), file=self.name, line=here.line, column=here.column)
 
 
 def format_path(path: tuple[Any, ...]) -> str:
@@ -154,20 +439,6 @@ def format_path(path: tuple[Any, ...]) -> str:
     for step in path:
         text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
     return text
-
-
-def _scalar(value: Any) -> Any:
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
 
 
 def copy_tree(value: Any) -> Any:
