@@ -40,6 +40,7 @@ MAX_NODES = 1_000_000
 _CORE = "tag:yaml.org,2002:"
 
 _STR, _MAP, _SEQ = f"{_CORE}str", f"{_CORE}map", f"{_CORE}seq"
+_MERGE = f"{_CORE}merge"
 
 #: Tags that only restate a plain YAML type; any other tag is refused.
 _PLAIN_TAGS = {f"{_CORE}{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")}
@@ -128,7 +129,7 @@ def parse_yaml(text: str, name: str = "<string>") -> Any:
     Raises
     ------
     ParkError
-        On syntax errors, duplicate keys, tags, merge keys, recursive aliases or alias bombs.
+        On syntax errors, duplicate keys, tags, bad merge keys, recursive aliases or alias bombs.
     """
     with collector_paused():
         return _build(text, name)
@@ -366,8 +367,12 @@ class _TreeBuilder:
         if node.tag != _MAP:
             self.refuse_tag(node.tag, here, path)
         out = LocDict(loc=here)
+        merged: list[tuple[Node, Loc]] = []
         for key_node, value_node in node.value:
             key_loc = self.loc(key_node)
+            if isinstance(key_node, ScalarNode) and key_node.tag in (_PLAIN, _MERGE) and key_node.value == "<<":
+                merged.append((value_node, key_loc))
+                continue
             key = self.key(key_node, key_loc, path)
             if key in out:
                 first = out.key_locs[key]
@@ -377,14 +382,28 @@ class _TreeBuilder:
             out[key] = self.value(value_node, value_loc, (*path, key))
             out.key_locs[key] = key_loc
             out.value_locs[key] = value_loc
+        for value_node, key_loc in merged:
+            self.merge_into(out, value_node, key_loc, path)
         return out
+
+    def merge_into(self, out: LocDict, node: Node, here: Loc, path: tuple[Any, ...]) -> None:
+        """A merge key (``<<: *defaults`` or ``<<: [*a, *b]``): the keys of the merged
+        mappings that ``out`` does not write itself, the first mapping listed winning."""
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                msg = "a merge key (<<) takes a mapping or a list of mappings"
+                raise ParkError(self.problem(msg, here, path))
+            values = self.value(source, self.loc(source), path)
+            for key, value in values.items():
+                if key not in out:
+                    out[key] = value
+                    out.key_locs[key] = values.key_locs[key]
+                    out.value_locs[key] = values.value_locs[key]
 
     def key(self, node: Node, here: Loc, path: tuple[Any, ...]) -> Any:
         if not isinstance(node, ScalarNode):
             msg = "a key must be a plain value, not a list or mapping"
-            raise ParkError(self.problem(msg, here, path))
-        if node.tag == _PLAIN and node.value == "<<":
-            msg = "merge keys (<<) are not supported in park files; write the keys out"
             raise ParkError(self.problem(msg, here, path))
         return self.scalar(node, here, path)
 

@@ -115,6 +115,16 @@ def test_an_alias_repeats_the_anchored_value_and_its_type():
     assert locate(tree, ("d", "x")).line == 3  # where the value was written
 
 
+def test_merge_keys_fill_in_what_the_mapping_does_not_write():
+    """YAML's ``<<`` (used to share defaults between modes or enterprises): keys written in
+    the mapping win, then the first merged mapping; locations are where values were written."""
+    text = "a: &a {x: 1, y: 2}\nb: &b {y: 3, z: 4}\nc:\n  <<: [*a, *b]\n  x: 9\n"
+    tree = parse_yaml(text, "m.yaml")
+    assert tree["c"] == {"x": 9, "y": 2, "z": 4}
+    assert locate(tree, ("c", "x")).line == 5
+    assert locate(tree, ("c", "z")).line == 2
+
+
 def test_an_empty_value_points_at_its_key_line():
     tree = parse_yaml("a:\n  amount:\n\n  unit: t\n", "p.yaml")
     loc = locate(tree, ("a", "amount"))
@@ -124,7 +134,7 @@ def test_an_empty_value_points_at_its_key_line():
 @pytest.mark.parametrize(
     ("text", "position", "fragment"),
     [
-        ("base: &b {x: 1}\nd:\n  <<: *b\n", (3, 3), "merge keys"),
+        ("base: &b {x: 1}\nd:\n  <<: 5\n", (3, 3), "takes a mapping"),
         ("a: &a [1, *a]\n", (1, 4), "contains itself"),
         ("a:\n  - !!binary aGVsbG8=\n", (2, 5), "'!!binary'"),
         ("a: !!int 5.5\n", (1, 4), "not a valid int"),
