@@ -24,11 +24,13 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyomo.environ as pyo
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 Label = int | str | tuple[int, ...] | None
 
@@ -201,8 +203,11 @@ class LinearProgram:
         row block, an ``Expression`` per named sum and an ``Objective`` per objective (the
         first one active), under the blocks' names.
 
-        ``model.columns`` lists the Pyomo variables in column order.
+        ``model.columns`` lists the Pyomo variables in column order. (Pyomo is imported
+        here, on first use: the solving path does not need it.)
         """
+        import pyomo.environ as pyo  # noqa: PLC0415
+
         m = pyo.ConcreteModel(name="circflow")
         columns: list[Any] = [None] * self._n_cols
         lower, upper, integer = self.col_lower, self.col_upper, self.integer
@@ -258,6 +263,8 @@ def _bounds(lower: float, upper: float) -> tuple[float | None, float | None]:
 
 
 def _relation(body: Any, lower: float, upper: float) -> object:
+    import pyomo.environ as pyo  # noqa: PLC0415
+
     if math.isfinite(lower) and math.isfinite(upper):
         return body == upper if lower == upper else pyo.inequality(lower, body, upper)
     return body <= upper if math.isfinite(upper) else body >= lower

@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyomo.environ as pyo
 
 from circflow.linear import Linear, LinearProgram, constant
 from circflow.network import Network
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 
 def crf(rate: float, years: float) -> float:
