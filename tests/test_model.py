@@ -310,3 +310,29 @@ def test_nothing_built_costs_the_status_quo() -> None:
     assert pyo.value(m.capex) == 0
     active = [o.name for o in m.component_data_objects(pyo.Objective, active=True)]
     assert active == ["cost"]
+
+
+# -- the arrays HiGHS gets and the Pyomo form are one model ------------------------------------
+
+@pytest.mark.parametrize("name", ["tiny", "jinan_eco_park"])
+def test_pyomo_form_solves_to_the_same_optimum(name: str) -> None:
+    """The model solved from its arrays (circflow's path) and its Pyomo form solved through
+    Pyomo's own HiGHS interface reach the same cost optimum and the same plan value."""
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    from circflow.catalog import data_dir
+    from circflow.results import Solution
+    from circflow.solve import Solver, SolverProfile
+
+    park = circflow.load_park(data_dir("parks") / f"{name}.yaml")
+    model = build_model(build_network(park))
+    solver = Solver(model, SolverProfile(gap=1e-9))
+    direct = solver.solve("cost")
+    m = model.to_pyomo()
+    results = Highs().solve(m, rel_gap=1e-9, load_solutions=True)
+    via_pyomo = pyo.value(m.cost) * m.objective_scales["cost"]
+    assert str(results.termination_condition).endswith("convergenceCriteriaSatisfied")
+    assert via_pyomo == pytest.approx(direct.objective, rel=1e-7)
+    plan = Solution.from_pyomo(model, m)
+    assert model.objectives["cost"][0].value(solver.values) == pytest.approx(direct.objective, rel=1e-9)
+    assert plan.built.sum() == Solution.from_values(model, solver.values).built.sum()
