@@ -70,6 +70,15 @@ def network_map_figure(results: dict[str, Any]) -> go.Figure:
         Scatter traces: one per sector (enterprises), per resource and state (links) and per
         resource (arrows with hover labels at link middles).
     """
+    return go.Figure(network_map_figure_dict(results))
+
+
+def network_map_figure_dict(results: dict[str, Any]) -> dict[str, Any]:
+    """`network_map_figure` as a plain plotly figure dict (``data`` and ``layout``), not validated.
+
+    The report is written from the dict (`circflow.sankey.figure_html`), sparing plotly's
+    validation and copies of every coordinate list.
+    """
     wgs84 = results.get("crs") == "wgs84"
     positions = {e["id"]: enterprise_position(e) for e in results.get("enterprises", [])}
     labels = enterprise_labels(results, width=28)
@@ -83,7 +92,7 @@ def network_map_figure(results: dict[str, Any]) -> go.Figure:
     view = (min(xs) - pad / scale, max(xs) + pad / scale, min(ys) - pad, max(ys) + pad)
     colours = resource_colours(results)
     currency = results.get("currency") or "CNY"
-    figure = go.Figure()
+    traces: list[dict[str, Any]] = []
 
     # Links between the same two enterprises bend apart so that none hides another.
     pairs: dict[frozenset[str], list[dict[str, Any]]] = {}
@@ -107,57 +116,57 @@ def network_map_figure(results: dict[str, Any]) -> go.Figure:
             arrow = arrows.setdefault(link["resource"], {"x": [], "y": [], "angle": [], "text": []})
             arrow["x"].append(mx)
             arrow["y"].append(my)
-            arrow["angle"].append(math.degrees(math.atan2(dx, dy)))
+            arrow["angle"].append(_marker_angle(math.atan2(dx, dy)))
             arrow["text"].append(_link_hover(link, names, unit_of(results, link["resource"]), currency))
     for (resource, existing), (x, y) in sorted(lines.items()):
-        figure.add_trace(go.Scatter(
-            x=x, y=y, mode="lines", hoverinfo="skip", legendgroup=resource,
-            name=f"{resource_label(resource)}{' (existing)' if existing else ''}",
-            line={"color": colours.get(resource, "#7f7f7f"), "width": 3, "dash": "dash" if existing else "solid"},
-        ))
+        traces.append({
+            "type": "scatter", "x": x, "y": y, "mode": "lines", "hoverinfo": "skip", "legendgroup": resource,
+            "name": f"{resource_label(resource)}{' (existing)' if existing else ''}",
+            "line": {"color": colours.get(resource, "#7f7f7f"), "width": 3, "dash": "dash" if existing else "solid"},
+        })
     for resource, arrow in sorted(arrows.items()):
-        figure.add_trace(go.Scatter(
-            x=arrow["x"], y=arrow["y"], mode="markers", legendgroup=resource, showlegend=False,
-            name=resource_label(resource), text=arrow["text"], hovertemplate="%{text}<extra></extra>",
-            marker={"symbol": "triangle-up", "size": 11, "angle": arrow["angle"],
-                    "color": colours.get(resource, "#7f7f7f"), "line": {"width": 1, "color": "white"}},
-        ))
+        traces.append({
+            "type": "scatter", "x": arrow["x"], "y": arrow["y"], "mode": "markers", "legendgroup": resource,
+            "showlegend": False, "name": resource_label(resource), "text": arrow["text"],
+            "hovertemplate": "%{text}<extra></extra>",
+            "marker": {"symbol": "triangle-up", "size": 11, "angle": arrow["angle"],
+                       "color": colours.get(resource, "#7f7f7f"), "line": {"width": 1, "color": "white"}},
+        })
     sectors = sorted({e.get("sector") or "other" for e in results.get("enterprises", [])})
     for i, sector in enumerate(sectors):
         members = [e for e in results.get("enterprises", []) if (e.get("sector") or "other") == sector]
-        figure.add_trace(go.Scatter(
-            x=[positions[e["id"]][0] for e in members], y=[positions[e["id"]][1] for e in members],
-            mode="markers+text", name=sector.replace("_", " "), legendgroup="sector",
-            legendgrouptitle={"text": "sectors"} if i == 0 else None,
-            text=[labels[e["id"]] for e in members], textposition="top center", textfont={"size": 11},
-            customdata=[[names[e["id"]], e["id"], ", ".join(map(resource_label, e.get("supplies", []))) or "-",
-                         ", ".join(map(resource_label, e.get("demands", []))) or "-"] for e in members],
-            hovertemplate=("<b>%{customdata[0]}</b> (%{customdata[1]})<br>supplies: %{customdata[2]}"
-                           "<br>demands: %{customdata[3]}<extra>" + sector.replace("_", " ") + "</extra>"),
-            marker={"size": 13, "color": _SECTOR_COLOURS[i % len(_SECTOR_COLOURS)],
-                    "line": {"width": 1.5, "color": "white"}},
-        ))
-    _point_to_far(figure, results, far, positions, view, scale, names)
-    figure.update_layout(
-        title={"text": f"{results.get('park', 'park')}: network", "x": 0.01, "xanchor": "left"},
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
-        height=640, margin={"l": 60, "r": 20, "t": 50, "b": 50}, plot_bgcolor="#f7f9fb", paper_bgcolor="white",
-        legend={"itemsizing": "constant", "tracegroupgap": 8},
-        xaxis={"title": "longitude (°E)" if wgs84 else "x (km)", "range": [view[0], view[1]],
-               "showgrid": True, "gridcolor": "#e3e7ec", "zeroline": False},
-        yaxis={"title": "latitude (°N)" if wgs84 else "y (km)", "range": [view[2], view[3]],
-               "scaleanchor": "x", "scaleratio": 1 / scale, "showgrid": True, "gridcolor": "#e3e7ec",
-               "zeroline": False},
-    )
-    return figure
+        traces.append({
+            "type": "scatter", "x": [positions[e["id"]][0] for e in members],
+            "y": [positions[e["id"]][1] for e in members],
+            "mode": "markers+text", "name": sector.replace("_", " "), "legendgroup": "sector",
+            **({"legendgrouptitle": {"text": "sectors"}} if i == 0 else {}),
+            "text": [labels[e["id"]] for e in members], "textposition": "top center", "textfont": {"size": 11},
+            "customdata": [[names[e["id"]], e["id"], ", ".join(map(resource_label, e.get("supplies", []))) or "-",
+                            ", ".join(map(resource_label, e.get("demands", []))) or "-"] for e in members],
+            "hovertemplate": ("<b>%{customdata[0]}</b> (%{customdata[1]})<br>supplies: %{customdata[2]}"
+                              "<br>demands: %{customdata[3]}<extra>" + sector.replace("_", " ") + "</extra>"),
+            "marker": {"size": 13, "color": _SECTOR_COLOURS[i % len(_SECTOR_COLOURS)],
+                       "line": {"width": 1.5, "color": "white"}},
+        })
+    if far:
+        traces.append(_point_to_far(results, far, positions, view, scale, names))
+    layout = {
+        "title": {"text": f"{results.get('park', 'park')}: network", "x": 0.01, "xanchor": "left"},
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
+        "height": 640, "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "plot_bgcolor": "#f7f9fb",
+        "paper_bgcolor": "white", "legend": {"itemsizing": "constant", "tracegroupgap": 8},
+        "xaxis": {"title": {"text": "longitude (°E)" if wgs84 else "x (km)"}, "range": [view[0], view[1]],
+                  "showgrid": True, "gridcolor": "#e3e7ec", "zeroline": False},
+        "yaxis": {"title": {"text": "latitude (°N)" if wgs84 else "y (km)"}, "range": [view[2], view[3]],
+                  "scaleanchor": "x", "scaleratio": 1 / scale, "showgrid": True, "gridcolor": "#e3e7ec",
+                  "zeroline": False},
+    }
+    return {"data": traces, "layout": layout}
 
 
-def _point_to_far(figure: go.Figure, results: dict[str, Any], far: set[str],
-                  positions: dict[str, tuple[float, float]], view: tuple[float, float, float, float], scale: float,
-                  names: dict[str, str]) -> None:
-    """Mark each enterprise outside the first view at the view's edge: an arrow, its name and distance."""
-    if not far:
-        return
+def _point_to_far(results: dict[str, Any], far: set[str], positions: dict[str, tuple[float, float]],
+                  view: tuple[float, float, float, float], scale: float, names: dict[str, str]) -> dict[str, Any]:
+    """A trace marking each enterprise outside the first view at the view's edge: an arrow, its name and distance."""
     centre = ((view[0] + view[1]) / 2, (view[2] + view[3]) / 2)
     inset = 0.03 * min((view[1] - view[0]) * scale, view[3] - view[2])
     box = (view[0] + inset / scale, view[1] - inset / scale, view[2] + inset, view[3] - inset)
@@ -176,7 +185,7 @@ def _point_to_far(figure: go.Figure, results: dict[str, Any], far: set[str],
                 (box[3] - cy) / dy if dy > 0 else (box[2] - cy) / dy if dy < 0 else math.inf)
         x.append(cx + dx * t)
         y.append(cy + dy * t)
-        angle.append(math.degrees(math.atan2(dx * scale, dy)))
+        angle.append(_marker_angle(math.atan2(dx * scale, dy)))
         km = _distance_km(results, (cx, cy), (px, py))
         text.append(f"{names[key][:26]}{'…' if len(names[key]) > 26 else ''}, {km:,.0f} km")
         where = f"from {names[partners[key][0]]}" if key in partners else "from the centre of this view"
@@ -187,12 +196,17 @@ def _point_to_far(figure: go.Figure, results: dict[str, Any], far: set[str],
         on_top_or_bottom = abs(dy) > abs(dx) * scale
         vertical = ("bottom" if dy > 0 else "top") if on_top_or_bottom else "middle"
         position.append(f"{vertical} {horizontal}")
-    figure.add_trace(go.Scatter(
-        x=x, y=y, mode="markers+text", text=text, textposition=position,
-        name="outside this view", hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
-        textfont={"size": 11, "color": "#444"},
-        marker={"symbol": "arrow-wide", "size": 16, "angle": angle, "color": "#444"},
-    ))
+    return {
+        "type": "scatter", "x": x, "y": y, "mode": "markers+text", "text": text, "textposition": position,
+        "name": "outside this view", "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>",
+        "textfont": {"size": 11, "color": "#444"},
+        "marker": {"symbol": "arrow-wide", "size": 16, "angle": angle, "color": "#444"},
+    }
+
+
+def _marker_angle(radians: float) -> float:
+    """A marker's angle in degrees within [-180, 180), as plotly's validation of a figure stores it."""
+    return (math.degrees(radians) + 180) % 360 - 180
 
 
 def _link_hover(link: dict[str, Any], names: dict[str, str], unit: str, currency: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from circflow.exceptions import ParkError
 from circflow.geojson import write_geojson
 from circflow.report import write_report
-from circflow.sankey import write_sankey
+from circflow.sankey import sankey_figure_dict, write_sankey
 from circflow.workbook import write_workbook
 
 OUTPUT_FILES = ("sankey.html", "network.geojson", "results.xlsx", "report.html")
@@ -60,7 +60,8 @@ def write_outputs(folder: pathlib.Path, results: dict[str, Any]) -> None:
         The content of ``results.json`` (`circflow.Result.to_dict`).
     """
     folder = pathlib.Path(folder)
-    write_sankey(folder / "sankey.html", results)
+    flows = sankey_figure_dict(results)  # drawn once: sankey.html and the report each embed it
+    write_sankey(folder / "sankey.html", results, figure=flows)
     write_geojson(folder / "network.geojson", results)
     write_workbook(folder / "results.xlsx", results)
-    write_report(folder / "report.html", results)
+    write_report(folder / "report.html", results, sankey=flows)

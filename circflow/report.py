@@ -24,8 +24,15 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.offline
 
-from circflow.netmap import network_map_figure
-from circflow.sankey import PLOTLY_CONFIG, enterprise_labels, resource_colours, resource_label, sankey_figure, unit_of
+from circflow.netmap import network_map_figure_dict
+from circflow.sankey import (
+    enterprise_labels,
+    figure_html,
+    resource_colours,
+    resource_label,
+    sankey_figure_dict,
+    unit_of,
+)
 
 _COST_PARTS = (
     ("annualized_capex", "annualised capex + O&M", "#1b4f72"),
@@ -106,11 +113,10 @@ def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
 
-def _figure_html(figure: go.Figure, div_id: str) -> str:
+def _figure_html(figure: go.Figure | dict[str, Any], div_id: str) -> str:
     # The div gets the figure's own height: a percentage of an auto-height section collapses.
-    height = figure.layout.height or 450
-    return figure.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG, div_id=div_id,
-                          validate=False, default_width="100%", default_height=f"{height}px")
+    height = (figure.get("layout", {}).get("height") if isinstance(figure, dict) else figure.layout.height) or 450
+    return figure_html(figure, div_id, include_plotlyjs=False, default_width="100%", default_height=f"{height}px")
 
 
 def cost_figure(results: dict[str, Any]) -> go.Figure:
@@ -270,7 +276,8 @@ def _messages(results: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = ()) -> str:
+def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = (), *,
+                sankey: go.Figure | dict[str, Any] | None = None) -> str:
     """The report as one self-contained HTML page.
 
     Parameters
@@ -279,6 +286,10 @@ def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = ())
         The content of ``results.json`` (`circflow.Result.to_dict`).
     extra_sections
         Further parts (e.g. a Pareto front or a comparison table), after the standard ones.
+    sankey
+        The flows diagram when drawn already for ``results`` (`circflow.sankey_figure` or
+        `circflow.sankey.sankey_figure_dict`): `circflow.write_outputs` draws it once for
+        ``sankey.html`` and the report.
 
     Returns
     -------
@@ -291,8 +302,9 @@ def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = ())
     if has_plan:
         sections.append(("kpis", "Key figures against the status quo", _kpi_table(results)))
         sections.append(("costs", "Cost breakdown", _figure_html(cost_figure(results), "cost-chart")))
-        sections.append(("sankey", "Flows", _figure_html(sankey_figure(results), "sankey-chart")))
-    sections.append(("map", "Network map", _figure_html(network_map_figure(results), "map-chart")
+        flows = sankey if sankey is not None else sankey_figure_dict(results)
+        sections.append(("sankey", "Flows", _figure_html(flows, "sankey-chart")))
+    sections.append(("map", "Network map", _figure_html(network_map_figure_dict(results), "map-chart")
                      + "<p class='muted'>Drawn without map tiles: positions as given in the park file. "
                        "Dashed lines are existing links; arrows point downstream. Hover for details.</p>"))
     if has_plan:
@@ -337,10 +349,11 @@ unless named capex; the status quo is the same park with only its existing links
 
 
 def write_report(path: str | pathlib.Path, results: dict[str, Any],
-                 extra_sections: Sequence[Section] = ()) -> pathlib.Path:
+                 extra_sections: Sequence[Section] = (), *,
+                 sankey: go.Figure | dict[str, Any] | None = None) -> pathlib.Path:
     """Write `report_html` to ``path`` (UTF-8) and return the path."""
     path = pathlib.Path(path)
-    path.write_text(report_html(results, extra_sections), encoding="utf-8")
+    path.write_text(report_html(results, extra_sections, sankey=sankey), encoding="utf-8")
     return path
 
 

@@ -214,10 +214,10 @@ class Result:
             self.flows.to_csv(tmp / "flows.csv", index=False)
             self.balances.to_csv(tmp / "balances.csv", index=False)
             kpi_table(self.kpis).to_csv(tmp / "kpis.csv", index=False)
-            write_outputs(tmp, self.to_dict())
+            content = self.to_dict()  # the exports only read it
+            write_outputs(tmp, content)
             if extra is not None:
                 extra(tmp, self)
-            content = self.to_dict()
             content["timings"]["write_s"] = round(time.perf_counter() - started, 4)
             (tmp / RESULTS_FILE).write_text(json.dumps(content, indent=1, allow_nan=False) + "\n", encoding="utf-8")
 
@@ -382,13 +382,17 @@ def balance_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
 
 
 def _leftovers(balances: pd.DataFrame, role: str, kind: str, periods: list[str]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     if balances.empty:
         return out
     part = balances[balances["role"] == role]
-    for (enterprise, stream, resource), group in part.groupby(["enterprise", "stream", "resource"], sort=False):
-        amounts = dict(zip(group["period"], group["rest"], strict=True))
-        out.append({"enterprise": enterprise, "stream": int(stream), "resource": resource,
+    # Streams in order of first appearance, read column by column (a groupby loop is slow).
+    rests: dict[tuple[str, int, str], dict[str, float]] = {}
+    for enterprise, stream, resource, period, rest in zip(part["enterprise"], part["stream"], part["resource"],
+                                                          part["period"], part["rest"], strict=True):
+        rests.setdefault((enterprise, int(stream), resource), {})[period] = rest
+    for (enterprise, stream, resource), amounts in rests.items():
+        out.append({"enterprise": enterprise, "stream": stream, "resource": resource,
                     "amount": {p: float(amounts.get(p, 0.0)) for p in periods}})
     return out
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from circflow.exceptions import ParkError
 
@@ -102,6 +103,8 @@ class _Diagram:
     hover: list[str] = field(default_factory=list)
     leftover: list[bool] = field(default_factory=list)
     amounts: list[dict[str, float]] = field(default_factory=list)
+    node_index: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
+    link_index: dict[tuple[int, int, str], int] = field(default_factory=dict, repr=False)
 
     @property
     def source(self) -> list[int]:
@@ -116,23 +119,27 @@ class _Diagram:
         return [key[2] for key in self.link_keys]
 
     def node(self, key: tuple[str, ...], label: str, hover: str, resource: str, leftover: bool = False) -> int:
-        if key not in self.keys:
+        index = self.node_index.get(key)
+        if index is None:
+            index = self.node_index[key] = len(self.keys)
             self.keys.append(key)
             self.node_label.append(label)
             self.node_hover.append(hover)
             self.node_resource.append(resource)
             self.node_leftover.append(leftover)
-        return self.keys.index(key)
+        return index
 
     def add(self, source: int, target: int, resource: str, amounts: dict[str, float], hover: str,
             leftover: bool = False) -> None:
         key = (source, target, resource)
-        if key not in self.link_keys:
+        index = self.link_index.get(key)
+        if index is None:
+            index = self.link_index[key] = len(self.link_keys)
             self.link_keys.append(key)
             self.hover.append(hover)
             self.leftover.append(leftover)
             self.amounts.append(dict.fromkeys(self.periods, 0.0))
-        values = self.amounts[self.link_keys.index(key)]
+        values = self.amounts[index]
         for period in self.periods:
             values[period] += max(float(amounts.get(period) or 0.0), 0.0)
 
@@ -360,6 +367,15 @@ def sankey_figure(results: dict[str, Any], period: str | None = None) -> go.Figu
     ParkError
         When ``period`` is not one of the results' periods.
     """
+    return go.Figure(sankey_figure_dict(results, period))
+
+
+def sankey_figure_dict(results: dict[str, Any], period: str | None = None) -> dict[str, Any]:
+    """`sankey_figure` as a plain plotly figure dict (``data`` and ``layout``), not validated.
+
+    Files are written from the dict (see `figure_html`): plotly's validation of a figure copies
+    every list of a large diagram several times, for the same JSON.
+    """
     periods = list(results.get("periods") or [])
     if period is not None and period not in periods:
         msg = f"unknown period {period!r}; the results have {', '.join(periods) or 'none'}"
@@ -376,43 +392,43 @@ def sankey_figure(results: dict[str, Any], period: str | None = None) -> go.Figu
     plot_px = height - 130  # the plot area: the height less the margins below
     varying = _period_data(diagram, period, node_units, link_units, plot_px, pad)
     hover = "%{customdata[0]}<br><b>%{customdata[1]:,.0f} %{customdata[2]}</b><extra></extra>"
-    trace = go.Sankey(
-        arrangement="fixed",  # our positions as given: "snap" would push nodes out of their bands
-        node={"label": diagram.node_label, "x": varying["node.x"][0], "y": varying["node.y"][0],
-              "color": node_colours, "pad": pad, "thickness": 16,
-              "line": {"width": 0.5, "color": "#555"}, "customdata": varying["node.customdata"][0],
-              "hovertemplate": hover},
-        link={"source": diagram.source, "target": diagram.target, "value": varying["link.value"][0],
-              "color": link_colours, "customdata": varying["link.customdata"][0], "hovertemplate": hover},
-    )
-    figure = go.Figure(trace)
+    trace = {
+        "type": "sankey",
+        "arrangement": "fixed",  # our positions as given: "snap" would push nodes out of their bands
+        "node": {"label": diagram.node_label, "x": varying["node.x"][0], "y": varying["node.y"][0],
+                 "color": node_colours, "pad": pad, "thickness": 16,
+                 "line": {"width": 0.5, "color": "#555"}, "customdata": varying["node.customdata"][0],
+                 "hovertemplate": hover},
+        "link": {"source": diagram.source, "target": diagram.target, "value": varying["link.value"][0],
+                 "color": link_colours, "customdata": varying["link.customdata"][0], "hovertemplate": hover},
+    }
     used = sorted(set(diagram.resource), key=lambda r: (r == ELECTRICITY, r))
     legend = "   ".join(f"<span style='color:{colours.get(r, '#7f7f7f')}'>■</span> {resource_label(r)} "
                        f"({unit_of(results, r)})" for r in used)
     note = ("<span style='color:#666'>each resource gets the same height, widths proportional within it; "
             "grey: disposal, losses, conventional supply; hover for amounts</span>")
     park = results.get("park", "park")
-    figure.update_layout(
-        title={"text": f"{park}: flows, {_period_label(period)}", "x": 0.01, "xanchor": "left"},
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 110, "b": 20},
-        paper_bgcolor="white",
-        annotations=[{"text": f"{legend}<br>{note}" if used else f"no flows to draw (status {results.get('status')})",
-                      "x": 0.0, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "left", "yanchor": "bottom",
-                      "yshift": 8, "showarrow": False, "align": "left"}],
-    )
+    layout: dict[str, Any] = {
+        "title": {"text": f"{park}: flows, {_period_label(period)}", "x": 0.01, "xanchor": "left"},
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 110, "b": 20},
+        "paper_bgcolor": "white",
+        "annotations": [{"text": f"{legend}<br>{note}" if used else f"no flows to draw (status {results.get('status')})",
+                         "x": 0.0, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "left",
+                         "yanchor": "bottom", "yshift": 8, "showarrow": False, "align": "left"}],
+    }
     if len(periods) > 1:
         choices = [None, *periods]
-        figure.update_layout(updatemenus=[{
+        layout["updatemenus"] = [{
             "type": "dropdown", "x": 1.0, "y": 1.0, "xanchor": "right", "yanchor": "bottom", "pad": {"b": 8},
             "active": choices.index(period), "showactive": True,
             "buttons": [{"label": _period_label(choice), "method": "update",
                          "args": [_period_data(diagram, choice, node_units, link_units, plot_px, pad),
                                   {"title.text": f"{park}: flows, {_period_label(choice)}"}]}
                         for choice in choices],
-        }])
-    return figure
+        }]
+    return {"data": [trace], "layout": layout}
 
 
 def _size(diagram: _Diagram) -> tuple[int, float]:
@@ -429,7 +445,24 @@ def _size(diagram: _Diagram) -> tuple[int, float]:
     return round(widths_px + gaps_px + 130), pad
 
 
-def write_sankey(path: str | pathlib.Path, results: dict[str, Any], period: str | None = None) -> pathlib.Path:
+def figure_html(figure: go.Figure | dict[str, Any], div_id: str, *, full_html: bool = False,
+                **options: Any) -> str:
+    """A figure as HTML: a ``<div>`` drawn by the page's plotly.js, or with ``full_html`` a page embedding it.
+
+    A figure dict (`sankey_figure_dict`) is written as ``go.Figure`` would write it: with the
+    default plotly template (``plotly.io.templates.default``) unless it names a template.
+    ``options`` go to `plotly.io.to_html`.
+    """
+    if isinstance(figure, dict) and "template" not in figure.get("layout", {}) and pio.templates.default is not None:
+        template = pio.templates.default
+        if isinstance(template, str):
+            template = pio.templates[template]
+        figure = {**figure, "layout": {"template": template.to_plotly_json(), **figure.get("layout", {})}}
+    return pio.to_html(figure, config=PLOTLY_CONFIG, div_id=div_id, full_html=full_html, validate=False, **options)
+
+
+def write_sankey(path: str | pathlib.Path, results: dict[str, Any], period: str | None = None, *,
+                 figure: go.Figure | dict[str, Any] | None = None) -> pathlib.Path:
     """Write the Sankey diagram as one HTML file that works offline (plotly.js embedded).
 
     Parameters
@@ -438,6 +471,9 @@ def write_sankey(path: str | pathlib.Path, results: dict[str, Any], period: str 
         The ``.html`` file to write.
     results, period
         As for `sankey_figure`.
+    figure
+        The diagram when drawn already for ``results`` and ``period`` (`sankey_figure` or
+        `sankey_figure_dict`): a results folder's ``sankey.html`` and ``report.html`` share one.
 
     Returns
     -------
@@ -445,7 +481,7 @@ def write_sankey(path: str | pathlib.Path, results: dict[str, Any], period: str 
         The file written.
     """
     path = pathlib.Path(path)
-    figure = sankey_figure(results, period)
-    figure.write_html(path, include_plotlyjs=True, full_html=True, config=PLOTLY_CONFIG,
-                      div_id="sankey", validate=False)
+    if figure is None:
+        figure = sankey_figure_dict(results, period)
+    path.write_text(figure_html(figure, "sankey", full_html=True, include_plotlyjs=True), encoding="utf-8")
     return path

@@ -12,10 +12,14 @@ and the rest of a demand is conventional (baseline) supply (SPEC 4).
 
 from __future__ import annotations
 
+import math
 import pathlib
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -174,34 +178,70 @@ def workbook_tables(results: dict[str, Any]) -> dict[str, pd.DataFrame]:
             "balances": _balances(results), "kpis": pd.DataFrame(kpi_rows(results), columns=["kpi", "value", "unit"])}
 
 
-def _format(sheet: Any, frame: pd.DataFrame) -> None:
-    """Bold shaded header, frozen header row, widths fitted to the content, readable number formats.
+def _write_sheet(sheet: Any, frame: pd.DataFrame) -> None:
+    """Write ``frame`` with a bold shaded header, frozen header row, fitted widths and number formats.
 
     A ``value`` column beside a ``unit`` column is formatted row by row (shares as percent);
-    other numeric columns get one format from their largest value.
+    other numeric columns get one format from their largest value. Cells are written as
+    ``DataFrame.to_excel`` writes them (missing values as empty text). ``sheet`` is a
+    write-only sheet: openpyxl streams the rows to the file instead of holding every cell.
     """
     sheet.freeze_panes = "A2"
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
+    columns = [list(frame[column]) for column in frame.columns]
     row_units = list(frame["unit"]) if "unit" in frame.columns else None
-    for position, column in enumerate(frame.columns, start=1):
-        values = list(frame[column])
+    formats: list[list[str | None] | None] = []
+    for position, (column, values) in enumerate(zip(frame.columns, columns, strict=True), start=1):
         sample = [str(column)] + [f"{v:,.2f}" if isinstance(v, float) else str(v) for v in values[:500]]
         sheet.column_dimensions[get_column_letter(position)].width = min(max(len(text) for text in sample) + 2, 60)
         numbers = [abs(v) for v in values if _is_number(v)]
         if not numbers:
+            formats.append(None)
             continue
         column_format = "#,##0" if max(numbers) >= 100 else "#,##0.000"
-        for row, value in enumerate(values, start=2):
-            if not _is_number(value):
-                continue
-            if column == "value" and row_units is not None:
-                fmt = "0.0%" if row_units[row - 2] == "share" else ("#,##0" if abs(value) >= 100 else "#,##0.000")
+        if column == "value" and row_units is not None:
+            formats.append([("0.0%" if unit == "share" else ("#,##0" if abs(v) >= 100 else "#,##0.000"))
+                            if _is_number(v) else None for v, unit in zip(values, row_units, strict=True)])
+        else:
+            formats.append([column_format if _is_number(v) else None for v in values])
+    # An empty table still gets its (empty) styled header cell, as the sheet's first row.
+    sheet.append([_header_cell(sheet, column) for column in frame.columns] or [_header_cell(sheet, None)])
+    for row in range(len(frame)):
+        cells = []
+        for values, column_formats in zip(columns, formats, strict=True):
+            value = _excel_value(values[row])
+            fmt = column_formats[row] if column_formats is not None else None
+            if fmt is None:
+                cells.append(value)
             else:
-                fmt = column_format
-            sheet.cell(row=row, column=position).number_format = fmt
+                cell = WriteOnlyCell(sheet, value)
+                cell.number_format = fmt
+                cells.append(cell)
+        sheet.append(cells)
+
+
+def _header_cell(sheet: Any, column: Any) -> Any:
+    cell = WriteOnlyCell(sheet, None if column is None else str(column))
+    cell.font = Font(bold=True)
+    cell.fill = _HEADER_FILL
+    cell.alignment = Alignment(vertical="center")
+    return cell
+
+
+def _excel_value(value: Any) -> Any:
+    """A table value as ``DataFrame.to_excel`` writes it: missing as empty text, infinities as text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return ""
+        return float(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    return str(value)
 
 
 def _is_number(value: Any) -> bool:
@@ -224,9 +264,8 @@ def write_workbook(path: str | pathlib.Path, results: dict[str, Any]) -> pathlib
         The file written.
     """
     path = pathlib.Path(path)
-    tables = workbook_tables(results)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
-            _format(writer.sheets[name], frame)
+    workbook = Workbook(write_only=True)
+    for name, frame in workbook_tables(results).items():
+        _write_sheet(workbook.create_sheet(name), frame)
+    workbook.save(path)
     return path

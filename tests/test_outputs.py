@@ -23,6 +23,7 @@ from circflow.catalog import data_dir
 from circflow.cli import app
 from circflow.exceptions import ParkError
 from circflow.geojson import network_geojson
+from circflow.netmap import network_map_figure
 from circflow.outputs import OUTPUT_FILES, read_results, write_outputs
 from circflow.report import Section, report_html, table_html
 from circflow.sankey import RESOURCE_COLOURS, resource_colours, sankey_figure, write_sankey
@@ -196,6 +197,31 @@ def test_sankey_html_embeds_plotly_and_fetches_nothing(tmp_path: pathlib.Path) -
     assert re.search(r"<script[^>]*\bsrc=", page) is None
     assert "Plotly.newPlot" in page
     assert len(page) > 1_000_000
+
+
+def plotted_figures(page: str) -> dict[str, dict[str, Any]]:
+    """The figures a page draws, by div id: the data and layout it gives ``Plotly.newPlot``."""
+    decoder = json.JSONDecoder()
+    figures = {}
+    for call in re.finditer(r'Plotly\.newPlot\(\s*"([^"]+)",\s*', page):
+        data, end = decoder.raw_decode(page, call.end())
+        layout, _ = decoder.raw_decode(page, re.compile(r"\s*,\s*").match(page, end).end())
+        figures[call.group(1)] = {"data": data, "layout": layout}
+    return figures
+
+
+@pytest.mark.parametrize("name", PARKS)
+def test_pages_draw_the_figures_of_the_api(solved: dict[str, pathlib.Path], name: str) -> None:
+    """The pages are written from plain figure dicts, without plotly's validation: they draw what
+    `sankey_figure` and `network_map_figure` give, template included."""
+    results = results_of(solved[name])
+    sankey = json.loads(sankey_figure(results).to_json())
+    network = json.loads(network_map_figure(results).to_json())
+    assert "template" in sankey["layout"]
+    assert plotted_figures((solved[name] / "sankey.html").read_text(encoding="utf-8"))["sankey"] == sankey
+    report = plotted_figures((solved[name] / "report.html").read_text(encoding="utf-8"))
+    assert report["sankey-chart"] == sankey
+    assert report["map-chart"] == network
 
 
 def test_colours_of_resources_outside_the_catalog_are_distinct() -> None:
