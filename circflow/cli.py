@@ -442,8 +442,8 @@ class _progress:
 
     def __enter__(self) -> _progress:
         if not self.console.quiet and sys.stderr.isatty():
-            # Pyomo redirects stdout and stderr while HiGHS runs; a duplicate of the
-            # terminal's descriptor keeps the spinner on screen meanwhile.
+            # A duplicate of the terminal's descriptor: the spinner stays on screen
+            # whatever else redirects stderr meanwhile (a library, a notebook).
             self.terminal = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding="utf-8")
             self.status = Console(file=self.terminal, force_terminal=True).status("")
             self.status.__enter__()

@@ -9,7 +9,6 @@ that make it so.
 from __future__ import annotations
 
 import math
-import os
 import pathlib
 import threading
 import time
@@ -130,20 +129,16 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
                 options: Options | None = None,
                 on_progress: Callable[[str], None] | None = None,
                 timings: dict[str, float] | None = None) -> tuple[Outcome, Solution]:
-    """Solve independent parts side by side and combine them into one outcome and solution.
+    """Solve independent parts together and combine them into one outcome and solution.
 
     The objective and bound are the sums of the parts' (plus the constant of streams with
-    no link), so the combined gap is honest. Parts run on `part_workers` threads at once
-    (HiGHS releases Python's lock while it solves), largest first. With a time limit, a
-    part gets a share of the remaining time in proportion to its number of links.
-
-    The profile's gap is a gap on the whole park's objective, not on each part's: parts
-    share an absolute budget ``gap x L``, where L (a lower bound on the whole objective) is
-    the constant plus the parts' LP relaxations. Each part first gets its share of the
-    budget and a short first look; the parts still over their share are then solved again
-    with what the others left, so a hard part is not solved tighter than the park needs
-    (`_gap_budget`). ``timings`` receives ``build_s``, the time to build the parts' models
-    and hand them to HiGHS.
+    no link), so the combined gap is honest. The parts run at once, largest first, as
+    many as `part_workers` allows (HiGHS releases Python's lock while it solves; the
+    cores share the parts). Each part stops at the profile's gap on its own objective;
+    and once every part has a plan, all stop together as soon as the park's combined gap
+    is within the profile's gap (`_Race`): a part that is slow to close its own gap is
+    not solved tighter than the park needs. ``timings`` receives ``build_s``, the time to
+    build the parts' models and hand them to HiGHS.
     """
     stage = on_stage or (lambda _: None)
     build_started = time.perf_counter()
@@ -158,68 +153,41 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     targets = net.park.targets.utilization
     if any(share > 0 and r in supplied and r not in carried for r, share in targets.items()):
         return Outcome(Status.INFEASIBLE), Solution(flow, built, capacity)  # a target no link can serve
-    limit = profile.time_limit
-    started = time.perf_counter()
     parts = sorted(parts, key=lambda part: -len(part.links))
     models = [build_model(part, options or Options()) for part in parts]
-    solvers = [Solver(model, profile, on_log, on_progress) for model in models]
+    solvers = [Solver(model, profile, on_log, _labelled(on_progress, k, len(parts))) for k, model in enumerate(models)]
     for solver in solvers:
         solver.load()
     if timings is not None:
         timings["build_s"] = time.perf_counter() - build_started
+    limit = profile.time_limit
+    started = time.perf_counter()
     workers = part_workers(profile, len(parts))
-    budget = _gap_budget(solvers, constant, profile, workers) if objective == "cost" and len(parts) > 1 else None
-    total_links = max(sum(len(part.links) for part in parts), 1)
-    waiting = {"links": total_links}  # links of the parts not started yet
-    lock = threading.Lock()
+    race = _Race(len(parts), constant, profile.gap) if objective == "cost" and len(parts) > 1 and profile.gap else None
 
-    def time_share(k: int) -> float | None:
-        with lock:
-            links_left = waiting["links"]
-            waiting["links"] -= len(parts[k].links)
-        if limit is None:
-            return None
-        remaining = max(limit - (time.perf_counter() - started), 0.0)
-        return remaining * min(1.0, workers * len(parts[k].links) / max(links_left, 1))
-
-    def run(k: int, allowance: float | None, first_look: float | None) -> Outcome:
-        share = time_share(k)
-        if first_look is not None:
-            share = first_look if share is None else min(share, first_look)
-        if len(parts) > 1:
+    def run(k: int) -> Outcome:
+        remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.0)
+        if len(parts) > 1 and workers == 1:
             stage(f"solving part {k + 1} of {len(parts)} ({len(parts[k].links)} links)")
-        if allowance is None:
-            outcome = solve_objective(solvers[k], objective, time_limit=share)
+        if race is None:
+            outcome = solve_objective(solvers[k], objective, time_limit=remaining)
         else:
-            outcome = solvers[k].solve("cost", time_limit=share, abs_gap=allowance, rel_gap=0.0)
+            outcome = solvers[k].solve("cost", time_limit=remaining, watch=lambda plan, bound: race.update(k, plan, bound))
         if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
+        if race is not None:
+            race.finish(k, outcome)
         return outcome
 
-    def each(jobs: list[tuple[int, float | None, float | None]]) -> list[Outcome]:
-        if workers > 1 and len(jobs) > 1:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                return list(pool.map(lambda job: run(*job), jobs))
-        return [run(*job) for job in jobs]
-
-    # Pass 1. With a gap budget, each part gets its share of it and a short first look.
-    share_of = [None if budget is None else budget * len(part.links) / total_links for part in parts]
-    looks = [None if budget is None else 2.0 + len(part.links) / 500 for part in parts]
-    outcomes = each([(k, share_of[k], looks[k]) for k in range(len(parts))])
+    if len(parts) > 1 and workers > 1:
+        stage(f"solving {len(parts)} independent parts together")
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(run, range(len(parts))))
+    else:
+        outcomes = [run(k) for k in range(len(parts))]
     if any(o.status is Status.INFEASIBLE for o in outcomes):
         return Outcome(Status.INFEASIBLE, seconds=sum(o.seconds for o in outcomes)), Solution(flow, built, capacity)
-    # Pass 2: the parts still over their share are solved again with what the others left.
-    if budget is not None:
-        used = sum(_gap_of(o) for o in outcomes)
-        late = [k for k, o in enumerate(outcomes) if _gap_of(o) > share_of[k]]
-        if used > budget and late:
-            spare = max(budget - sum(_gap_of(outcomes[k]) for k in range(len(parts)) if k not in late), 0.0)
-            late_links = sum(len(parts[k].links) for k in late)
-            waiting["links"] = late_links
-            again = each([(k, spare * len(parts[k].links) / late_links, None) for k in late])
-            for k, outcome in zip(late, again, strict=True):  # its plan replaces the first look's
-                outcomes[k] = Outcome(outcome.status, outcome.objective, outcome.bound, outcome.gap,
-                                      outcomes[k].seconds + outcome.seconds)
 
     objective_sum, bound_sum, seconds = constant, constant, 0.0
     for k, outcome in enumerate(outcomes):
@@ -233,24 +201,57 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         objective_sum += outcome.objective
         bound_sum += outcome.bound
         seconds += outcome.seconds
-    status = Status.OPTIMAL if all(o.status is Status.OPTIMAL for o in outcomes) else Status.FEASIBLE
     gap = relative_gap(objective_sum, bound_sum)
-    if budget is not None and profile.gap is not None and gap <= profile.gap:
-        status = Status.OPTIMAL  # within the park's gap, though a part stopped at its first look
+    within = objective == "cost" and profile.gap is not None and gap <= profile.gap
+    status = Status.OPTIMAL if within or all(o.status is Status.OPTIMAL for o in outcomes) else Status.FEASIBLE
     return Outcome(status, objective_sum, bound_sum, gap, seconds), Solution(flow, built, capacity)
 
 
+class _Race:
+    """Parts solved together: they all stop once their plans add up to within the park's gap.
+
+    Each running part reports its incumbent and bound (HiGHS's MIP callback, in objective
+    units); a finished part, its outcome. The combined gap is that of the reported totals,
+    the constant of unlinked streams included, so it is the gap `solve_parts` reports.
+    A part found infeasible stops the others too: the park is infeasible.
+    """
+
+    def __init__(self, parts: int, constant: float, gap: float) -> None:
+        self.plans = [math.inf] * parts
+        self.bounds = [-math.inf] * parts
+        self.constant = constant
+        self.gap = gap
+        self.done = False
+        self.lock = threading.Lock()
+
+    def update(self, k: int, plan: float, bound: float) -> bool:
+        """Record part k's incumbent and bound; True when every part may stop."""
+        with self.lock:
+            self.plans[k], self.bounds[k] = plan, bound
+            if not self.done:
+                total = self.constant + sum(self.plans)
+                self.done = math.isfinite(total) and relative_gap(total, self.constant + sum(self.bounds)) <= self.gap
+            return self.done
+
+    def finish(self, k: int, outcome: Outcome) -> None:
+        if outcome.status is Status.INFEASIBLE:
+            with self.lock:
+                self.done = True
+            return
+        if outcome.is_ok:
+            self.update(k, outcome.objective, outcome.bound if math.isfinite(outcome.bound) else outcome.objective)
+
+
+def _labelled(on_progress: Callable[[str], None] | None, k: int, parts: int) -> Callable[[str], None] | None:
+    """Progress of part k, saying which part it is (parts run side by side)."""
+    if on_progress is None or parts == 1:
+        return on_progress
+    return lambda text: on_progress(f"part {k + 1} of {parts}: {text}")
+
+
 def part_workers(profile: SolverProfile, parts: int) -> int:
-    """How many parts to solve at once: one per core, at most ``threads`` of the profile."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(parts, cores, profile.threads or cores))
-
-
-def _gap_of(outcome: Outcome) -> float:
-    """Absolute gap of a part's outcome; infinite without a plan or bound."""
-    if not outcome.is_ok or not (math.isfinite(outcome.objective) and math.isfinite(outcome.bound)):
-        return math.inf
-    return max(outcome.objective - outcome.bound, 0.0)
+    """How many parts run at once: all of them, or at most the profile's ``threads``."""
+    return max(1, min(parts, profile.threads or parts))
 
 
 def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: float | None = None,
@@ -306,29 +307,6 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
         model_facts=model_facts or {},
         **park_facts(net),
     )
-
-
-def _gap_budget(solvers: list[Solver], constant: float, profile: SolverProfile, workers: int) -> float | None:
-    """The absolute gap the parts may share: the profile's gap times a lower bound of the
-    whole objective (the constant plus every part's LP relaxation). None when that bound
-    is not positive (a relative gap would then mean nothing) or an LP fails or takes more
-    than a tenth of the time limit; the parts then keep the profile's relative gap."""
-    if not profile.gap:
-        return None
-    limit = None if profile.time_limit is None else profile.time_limit / 10
-
-    def relax(solver: Solver) -> Outcome:
-        return solver.solve("cost", relaxation=True, time_limit=limit)
-
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            relaxed = list(pool.map(relax, solvers))
-    else:
-        relaxed = [relax(solver) for solver in solvers]
-    if not all(outcome.status is Status.OPTIMAL for outcome in relaxed):
-        return None
-    lower = constant + sum(outcome.objective for outcome in relaxed)
-    return profile.gap * lower if lower > 0 else None
 
 
 def _status_quo_allowed(part: Network) -> bool:

@@ -184,7 +184,7 @@ class Solver:
             self.on_progress(progress)
 
     def solve(self, objective: str = "cost", *, time_limit: float | None = None, abs_gap: float | None = None,
-              rel_gap: float | None = None, relaxation: bool = False) -> Outcome:
+              relaxation: bool = False, watch: Callable[[float, float], bool] | None = None) -> Outcome:
         """Minimise one of the model's objectives; keep the plan in `values`.
 
         Parameters
@@ -195,8 +195,9 @@ class Solver:
             Seconds, overriding the profile's.
         abs_gap
             Also stop once incumbent and bound are this close (objective units).
-        rel_gap
-            Relative gap, overriding the profile's (0: stop on ``abs_gap`` alone).
+        watch
+            Called as branch and bound goes with the incumbent and the bound (objective
+            units); returning True stops the solve with the plan found so far.
         relaxation
             Solve the LP relaxation only: its value is a bound, no plan is kept.
         """
@@ -218,7 +219,7 @@ class Solver:
         options: dict[str, Any] = {
             "output_flag": listening, "log_to_console": False,
             "mip_feasibility_tolerance": 1e-7,
-            "mip_rel_gap": rel_gap if rel_gap is not None else profile.gap if profile.gap is not None else 1e-4,
+            "mip_rel_gap": profile.gap if profile.gap is not None else 1e-4,
             "mip_abs_gap": max(abs_gap / scale, 0.0) if abs_gap is not None else 1e-6,
             "time_limit": max(limit, 0.01) if limit is not None else math.inf,
             **({"threads": profile.threads} if profile.threads is not None else {}),
@@ -236,12 +237,22 @@ class Solver:
             # it as a start
             highs.clearSolver()
         self._last_run, self._rows_changed = (objective, 0), 0
+        def interrupt(event: Any) -> None:
+            assert watch is not None
+            if watch(event.data_out.mip_primal_bound * scale, event.data_out.mip_dual_bound * scale):
+                event.interrupt()
+
+        if watch is not None:
+            highs.cbMipInterrupt.subscribe(interrupt)
         before = highs.getRunTime()
         try:
             highs.run()
         except Exception as err:  # a solver crash is not the user's fault: report it plainly
             msg = f"HiGHS failed: {err}"
             raise SolverError(msg) from err
+        finally:
+            if watch is not None:
+                highs.cbMipInterrupt.unsubscribe(interrupt)
         if listening:
             self._stream.flush_line()
         seconds = highs.getRunTime() - before

@@ -85,3 +85,22 @@ def test_coupling_targets_keep_one_model() -> None:
 def test_part_workers(threads: int | None, parts: int, expected_at_most: int) -> None:
     workers = part_workers(SolverProfile(threads=threads), parts)
     assert 1 <= workers <= expected_at_most
+
+
+def test_a_watch_stops_the_solve_with_the_plan_so_far(district: circflow.Park) -> None:
+    """The race of parts stops HiGHS through the MIP callback: the first plan is kept."""
+    from circflow.model import build_model
+    from circflow.solve import Solver, Status
+
+    net = prune_dominated(build_network(district), "cost")
+    largest = max(independent_parts(net), key=lambda part: len(part.links))
+    seen: list[tuple[float, float]] = []
+
+    def first_plan(plan: float, bound: float) -> bool:
+        seen.append((plan, bound))
+        return plan < float("inf")
+
+    outcome = Solver(build_model(largest), EXACT).solve("cost", watch=first_plan)
+    assert outcome.status in (Status.FEASIBLE, Status.OPTIMAL)
+    assert seen
+    assert outcome.bound <= outcome.objective + 1e-6 * abs(outcome.objective)
