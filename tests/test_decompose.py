@@ -6,6 +6,8 @@ so their candidate graph falls into several components) and the shipped Jinan pa
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 import circflow
@@ -17,6 +19,13 @@ from circflow.optimize import part_workers
 from circflow.solve import SolverProfile
 
 EXACT = SolverProfile(gap=1e-9)
+OPTIMIZE = importlib.import_module("circflow.optimize")  # the module; circflow.optimize is the function
+
+
+@pytest.fixture(autouse=True)
+def split_every_park(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These districts are small enough to be solved as one model by default; split them."""
+    monkeypatch.setattr(OPTIMIZE, "SPLIT_FROM_LINKS", 0)
 
 
 @pytest.fixture(scope="module", params=[(60, 3), (90, 5)], ids=["district-60", "district-90"])
@@ -73,6 +82,11 @@ def test_a_park_gap_shared_by_parts_is_kept(district: circflow.Park) -> None:
     loose = circflow.optimize(district, gap=0.01)
     assert loose.objective <= exact.objective * (1 + 0.01) + 1e-6
     assert loose.bound <= exact.objective + 1e-6 * abs(exact.objective)
+
+
+def test_small_parks_are_solved_as_one_model(district: circflow.Park, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(OPTIMIZE, "SPLIT_FROM_LINKS", 1000)
+    assert circflow.optimize(district, gap=0.01).model_facts["independent_parts"] == 1
 
 
 def test_coupling_targets_keep_one_model() -> None:
