@@ -508,10 +508,15 @@ class _Builder:
 
 
 def _lonely_streams(net: Network) -> list[str]:
+    """Streams no candidate link serves, and utilisation targets on resources nobody supplies."""
     used_s = {link.supply for link in net.links}
     used_d = {link.demand for link in net.links}
     warnings = [f"{s.path} ({s.resource}) has no candidate link" for s in net.supplies if s.index not in used_s]
     warnings += [f"{d.path} ({d.resource}) has no candidate link" for d in net.demands if d.index not in used_d]
+    supplied = {s.resource for s in net.supplies if s.amounts.sum() > 0}
+    warnings += [f"targets.utilization.{resource} = {share:g}: no enterprise supplies {resource}, so the target "
+                 "holds with nothing used" for resource, share in net.park.targets.utilization.items()
+                 if share > 0 and resource not in supplied]
     return warnings
 
 

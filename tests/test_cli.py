@@ -304,6 +304,15 @@ def test_validate_warns_but_exits_0(write_park_yaml):
     assert any("plant.supplies[0]" in w and "lacks quality attribute 'grade'" in w for w in warnings), warnings
 
 
+def test_validate_warns_of_a_target_on_a_resource_nobody_supplies(write_park_yaml):
+    """A utilisation target on a resource with no supply is met by using nothing: likely a typo
+    or a forgotten stream, so validate says so (and the park stays valid)."""
+    path = write_park_yaml(append="targets:\n  utilization: {gypsum: 0.8}\n")
+    result = run("validate", path)
+    assert result.exit_code == 0, result.output
+    assert "targets.utilization.gypsum = 0.8: no enterprise supplies gypsum" in result.output
+
+
 def _shipped_tiny_park() -> pathlib.Path | None:
     import circflow  # noqa: PLC0415
 
