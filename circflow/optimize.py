@@ -187,7 +187,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         return outcome
 
     if len(parts) > 1 and workers > 1:
-        stage(f"solving {len(parts)} independent parts together")
+        stage(f"solving {len(parts)} independent parts")
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             outcomes = list(pool.map(run, range(len(parts))))
@@ -253,7 +253,7 @@ def _labelled(on_progress: Callable[[str], None] | None, k: int, parts: int) -> 
     """Progress of part k, saying which part it is (parts run side by side)."""
     if on_progress is None or parts == 1:
         return on_progress
-    return lambda text: on_progress(f"part {k + 1} of {parts}: {text}")
+    return lambda text: on_progress(f"part {k + 1}/{parts} {text}")
 
 
 def part_workers(profile: SolverProfile, parts: int) -> int:
