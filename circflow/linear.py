@@ -130,6 +130,7 @@ class LinearProgram:
 
         ``lower`` and ``upper`` are numbers or arrays (``np.inf`` for none).
         """
+        self._check_open(name)
         size = 1 if labels is None else len(labels)
         self.columns[name] = Block(name, self._n_cols, size, labels)
         self._cols.append((np.broadcast_to(np.asarray(lower, dtype=float), (size,)),
@@ -145,6 +146,7 @@ class LinearProgram:
         ``entries`` are the block's nonzeros as (row within the block, column, value);
         a (row, column) pair given twice adds up.
         """
+        self._check_open(name)
         size = 1 if labels is None else len(labels)
         row, col, value = entries
         self.rows[name] = Block(name, self._n_rows, size, labels)
@@ -152,6 +154,15 @@ class LinearProgram:
         self._rows.append((np.broadcast_to(np.asarray(lower, dtype=float), (size,)),
                            np.broadcast_to(np.asarray(upper, dtype=float), (size,))))
         self._n_rows += size
+
+    def _check_open(self, name: str) -> None:
+        assembled = {"col_lower", "col_upper", "integer", "row_lower", "row_upper", "matrix"} & set(vars(self))
+        if assembled:
+            msg = f"cannot add {name!r}: the program's arrays were already assembled (add every block first)"
+            raise RuntimeError(msg)
+        if name in self.columns or name in self.rows:
+            msg = f"a block named {name!r} exists already"
+            raise ValueError(msg)
 
     def add_objective(self, name: str, expression: Linear, scale: float = 1.0) -> None:
         """An objective to minimise, divided by ``scale`` for the solver (see `circflow.solve`)."""

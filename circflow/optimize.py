@@ -29,6 +29,9 @@ from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile,
 Objective = Literal["cost", "emissions"]
 OBJECTIVES = ("cost", "emissions")
 
+DEFAULT_GAP = 1e-4
+"""HiGHS's own relative gap, for a profile that gives none."""
+
 SPLIT_FROM_LINKS = 1000
 """Parks with fewer candidate links (after pruning) are solved as one model: each HiGHS
 instance has a fixed cost, and on generated districts one model was faster up to ~700
@@ -171,15 +174,32 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     started = time.perf_counter()
     workers = part_workers(profile, len(parts))
     race = _Race(len(parts), constant, profile.gap) if objective == "cost" and len(parts) > 1 and profile.gap else None
+    waiting = {"links": sum(len(part.links) for part in parts)}  # links of the parts not started yet
+    lock = threading.Lock()
+
+    def time_share(k: int) -> float | None:
+        """The remaining time, or with fewer workers than parts a share in proportion to links."""
+        with lock:
+            links_left = waiting["links"]
+            waiting["links"] -= len(parts[k].links)
+        if limit is None:
+            return None
+        remaining = max(limit - (time.perf_counter() - started), 0.0)
+        return remaining * min(1.0, workers * len(parts[k].links) / max(links_left, 1))
 
     def run(k: int) -> Outcome:
-        remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.0)
+        share = time_share(k)
         if len(parts) > 1 and workers == 1:
             stage(f"solving part {k + 1} of {len(parts)} ({len(parts[k].links)} links)")
-        if race is None:
-            outcome = solve_objective(solvers[k], objective, time_limit=remaining)
-        else:
-            outcome = solvers[k].solve("cost", time_limit=remaining, watch=lambda plan, bound: race.update(k, plan, bound))
+        try:
+            if race is None:
+                outcome = solve_objective(solvers[k], objective, time_limit=share)
+            else:
+                outcome = solvers[k].solve("cost", time_limit=share, watch=lambda plan, bound: race.update(k, plan, bound))
+        except BaseException:
+            if race is not None:
+                race.stop()  # the others need not finish: the run fails
+            raise
         if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
         if race is not None:
@@ -209,8 +229,11 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         bound_sum += outcome.bound
         seconds += outcome.seconds
     gap = relative_gap(objective_sum, bound_sum)
-    within = objective == "cost" and profile.gap is not None and gap <= profile.gap
-    status = Status.OPTIMAL if within or all(o.status is Status.OPTIMAL for o in outcomes) else Status.FEASIBLE
+    if len(parts) == 1:
+        status = outcomes[0].status
+    else:  # optimal means within the park's gap, whatever each part's own gap says
+        target = profile.gap if profile.gap is not None else DEFAULT_GAP
+        status = Status.OPTIMAL if gap <= target else Status.FEASIBLE
     return Outcome(status, objective_sum, bound_sum, gap, seconds), Solution(flow, built, capacity)
 
 
@@ -240,13 +263,16 @@ class _Race:
                 self.done = math.isfinite(total) and relative_gap(total, self.constant + sum(self.bounds)) <= self.gap
             return self.done
 
+    def stop(self) -> None:
+        """Stop every part now (one is infeasible or failed)."""
+        with self.lock:
+            self.done = True
+
     def finish(self, k: int, outcome: Outcome) -> None:
         if outcome.status is Status.INFEASIBLE:
-            with self.lock:
-                self.done = True
-            return
-        if outcome.is_ok:
-            self.update(k, outcome.objective, outcome.bound if math.isfinite(outcome.bound) else outcome.objective)
+            self.stop()
+        elif outcome.is_ok:  # a bound HiGHS did not prove stays -inf: the race cannot end on it
+            self.update(k, outcome.objective, outcome.bound if math.isfinite(outcome.bound) else -math.inf)
 
 
 def _labelled(on_progress: Callable[[str], None] | None, k: int, parts: int) -> Callable[[str], None] | None:

@@ -216,14 +216,15 @@ class Solver:
         limit = time_limit if time_limit is not None else profile.time_limit
         listening = self.on_log is not None or self.on_progress is not None
         # HiGHS keeps options between runs of one instance: every run says all of them
+        # (the profile's further options over circflow's defaults; this run's limits over both)
         options: dict[str, Any] = {
-            "output_flag": listening, "log_to_console": False,
             "mip_feasibility_tolerance": 1e-7,
+            **profile.options,
+            "output_flag": listening, "log_to_console": False,
             "mip_rel_gap": profile.gap if profile.gap is not None else 1e-4,
             "mip_abs_gap": max(abs_gap / scale, 0.0) if abs_gap is not None else 1e-6,
             "time_limit": max(limit, 0.01) if limit is not None else math.inf,
             **({"threads": profile.threads} if profile.threads is not None else {}),
-            **profile.options,
             "solve_relaxation": relaxation,
         }
         _share_scheduler(profile.threads)
@@ -352,38 +353,45 @@ class Solver:
 
 _FEASIBLE_SOLUTION = 2  # HiGHS's kSolutionStatusFeasible
 
-_scheduler_lock = threading.Lock()
-_scheduler_threads: list[int | None] = [None]
-"""The thread count HiGHS's process-wide scheduler was last restarted with (None: its own)."""
+_scheduler = threading.local()
+"""Per calling thread: the thread count its HiGHS scheduler was last restarted with."""
 
 
 def _share_scheduler(threads: int | None) -> None:
-    """Restart HiGHS's process-wide thread scheduler when a profile asks for another count.
+    """Restart the calling thread's HiGHS scheduler when a profile asks for another count.
 
-    HiGHS starts one scheduler per process at its first run and refuses to run (status
-    "Not Set") when a later run asks for a different ``threads``; an engineer may well
-    run profiles with different thread counts in one session.
+    HiGHS (1.16) starts a scheduler for each calling thread at its first run and refuses to
+    run (status "Not Set") when a later run in that thread asks for a different
+    ``threads``; an engineer may well run profiles with different thread counts in one
+    session. A restart affects only the calling thread.
     """
-    if threads is None:
-        return
-    with _scheduler_lock:
-        if _scheduler_threads[0] != threads:
-            highspy.Highs.resetGlobalScheduler(True)
-            _scheduler_threads[0] = threads
+    if threads is not None and getattr(_scheduler, "threads", None) != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler.threads = threads
+
+
+_banner_lock = threading.Lock()
+_banner_shown = [False]
 
 
 def _quiet_highs() -> highspy.Highs:
     """A silent HiGHS instance. The first one in a process prints a banner on the C
-    stdout, below Python; it goes to /dev/null so that piped and --quiet runs stay silent."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with pathlib.Path(os.devnull).open("w") as null:
-            os.dup2(null.fileno(), 1)
+    stdout, below Python; it goes to /dev/null so that piped and --quiet runs stay silent.
+    Only that first one touches the descriptor, under a lock (threads may create solvers)."""
+    with _banner_lock:
+        if _banner_shown[0]:
             highs = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        else:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with pathlib.Path(os.devnull).open("w") as null:
+                    os.dup2(null.fileno(), 1)
+                    highs = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _banner_shown[0] = True
     highs.setOptionValue("output_flag", False)
     return highs
 

@@ -118,3 +118,18 @@ def test_a_watch_stops_the_solve_with_the_plan_so_far(district: circflow.Park) -
     assert outcome.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert seen
     assert outcome.bound <= outcome.objective + 1e-6 * abs(outcome.objective)
+
+
+def test_profiles_with_other_thread_counts_run_in_one_session(district: circflow.Park) -> None:
+    """HiGHS keeps a thread scheduler per calling thread and refuses a run asking for another
+    count; circflow restarts the caller's. Default, then 3 threads on a pool thread (where the
+    parts run), then 3 threads on this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    three = SolverProfile(gap=1e-2, threads=3)
+    here = {"decompose": False}  # one model, solved on the calling thread
+    assert circflow.optimize(district, gap=1e-2, **here).status.is_ok
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(circflow.optimize, district, solver=three, **here).result().status.is_ok
+    assert circflow.optimize(district, solver=three, **here).status.is_ok
+    assert circflow.optimize(district, solver=SolverProfile(gap=1e-2, threads=1), **here).status.is_ok
