@@ -233,7 +233,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         status = outcomes[0].status
     else:  # optimal means within the park's gap, whatever each part's own gap says
         target = profile.gap if profile.gap is not None else DEFAULT_GAP
-        status = Status.OPTIMAL if gap <= target else Status.FEASIBLE
+        status = Status.OPTIMAL if gap <= max(target, 1e-9) else Status.FEASIBLE  # 1e-9: gap 0 asked, rounding left
     return Outcome(status, objective_sum, bound_sum, gap, seconds), Solution(flow, built, capacity)
 
 

@@ -133,3 +133,10 @@ def test_profiles_with_other_thread_counts_run_in_one_session(district: circflow
         assert pool.submit(circflow.optimize, district, solver=three, **here).result().status.is_ok
     assert circflow.optimize(district, solver=three, **here).status.is_ok
     assert circflow.optimize(district, solver=SolverProfile(gap=1e-2, threads=1), **here).status.is_ok
+
+
+def test_gap_zero_on_parts_is_optimal(district: circflow.Park) -> None:
+    """Asked for gap 0, parts solved to optimality are reported optimal (rounding aside)."""
+    result = circflow.optimize(district, gap=0.0)
+    assert result.model_facts["independent_parts"] > 1
+    assert result.status == circflow.Status.OPTIMAL
