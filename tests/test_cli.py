@@ -19,25 +19,11 @@ import subprocess
 import sys
 
 import pytest
+from helpers import run
 from test_load import BAD_FILES, BAD_PARKS, write_bad_file  # the same bad inputs, through the CLI
-from typer.testing import CliRunner
-
-from circflow.cli import app
-
-RUNNER = CliRunner()
 
 FORCE_WITHOUT_CANDIDATE = "plan:\n  force:\n    - {from: cement, to: plant, resource: ash_t}\n"
 SCENARIO = "scenarios:\n  high_carbon:\n    economics: {carbon_price: 100}\n"
-
-
-def run(*args: object):
-    """Invoke ``circflow ARGS`` in process; fail on any uncaught exception (a traceback)."""
-    result = RUNNER.invoke(app, [str(arg) for arg in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"uncaught {type(result.exception).__name__}: {result.exception}\n{result.output}"
-    )
-    assert "Traceback" not in result.output
-    return result
 
 
 def snapshot(folder: pathlib.Path) -> dict[str, tuple[bytes, int] | None]:

@@ -26,13 +26,11 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from helpers import run
 
 import circflow
-from circflow.cli import app
 from circflow.compare import compare_folders, compare_park, split_alternative
 
-RUNNER = CliRunner()
 REL = 1e-6
 
 COLUMNS = [
@@ -91,15 +89,6 @@ def approx(value: float) -> object:
 @pytest.fixture
 def park_path(write_park_yaml: Callable[..., pathlib.Path]) -> pathlib.Path:
     return write_park_yaml(append=SCENARIOS)
-
-
-def run(*args: object):
-    result = RUNNER.invoke(app, [str(arg) for arg in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"uncaught {type(result.exception).__name__}: {result.exception}\n{result.output}"
-    )
-    assert "Traceback" not in result.output
-    return result
 
 
 def snapshot(folder: pathlib.Path) -> dict[str, bytes | None]:

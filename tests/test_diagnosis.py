@@ -17,6 +17,7 @@ Unknown ids in ``targets`` and ``plan`` are input errors (exit 2) naming what ex
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import pathlib
@@ -26,16 +27,17 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from helpers import mode as spec_mode
+from helpers import run
 
 import circflow
-from circflow.cli import app
 from circflow.pareto import pareto
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate_park  # noqa: E402
 
-RUNNER = CliRunner()
+mode = functools.partial(spec_mode, lifetime_years=10.0)  # every SPEC 3.4 field; lifetime 10 years
+
 
 ECONOMICS = {
     "currency": "CNY",
@@ -46,28 +48,6 @@ ECONOMICS = {
 }
 ASH = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
 ROOMY = {"max_capex": 1.0e9, "max_emissions": 1.0e9}  # satisfiable targets that must not be named
-
-
-def mode(**fields: object) -> dict:
-    """A mode with every SPEC 3.4 field given (lifetime 10 years, everything else 0 or none)."""
-    spec = {
-        "max_distance_km": None,
-        "detour": 1.0,
-        "capex_fixed": 0.0,
-        "capex_per_km": 0.0,
-        "capex_per_capacity": 0.0,
-        "capex_per_capacity_km": 0.0,
-        "lifetime_years": 10.0,
-        "om_fraction": 0.0,
-        "opex_per_unit": 0.0,
-        "opex_per_unit_km": 0.0,
-        "electricity_per_unit_km": 0.0,
-        "emissions_per_unit_km": 0.0,
-        "loss_per_km": 0.0,
-        "max_capacity": None,
-    }
-    spec.update(fields)
-    return spec
 
 
 def supply(ident: str, x: float, amount: float, emissions: float = 0.0, resource: str = "o_ash") -> dict:
@@ -107,15 +87,6 @@ def write_park(path: pathlib.Path, data: dict) -> pathlib.Path:
 def read_csv(path: pathlib.Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-def run(*args: object):
-    result = RUNNER.invoke(app, [str(arg) for arg in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"uncaught {type(result.exception).__name__}: {result.exception}\n{result.output}"
-    )
-    assert "Traceback" not in result.output
-    return result
 
 
 # -- parks infeasible in one known way ------------------------------------------------------------------

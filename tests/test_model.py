@@ -11,6 +11,7 @@ import math
 
 import pyomo.environ as pyo
 import pytest
+from helpers import mode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,17 +24,6 @@ ECONOMICS = {"currency": "CNY", "discount_rate": 0.05, "carbon_price": 0.0,
 HEAT_PUMP = {"carnot_efficiency": 0.5, "approach_k": 5.0, "cop_max": 8.0, "max_lift_k": 60.0,
              "capex_fixed": 0.0, "capex_per_mw": 0.0, "lifetime_years": 20.0, "om_fraction": 0.0,
              "opex_per_mwh": 0.0}
-
-
-def mode(**fields: object) -> dict:
-    """A mode with every SPEC 3.4 field given (defaults of SPEC), overridden by ``fields``."""
-    spec = {"max_distance_km": None, "detour": 1.0, "capex_fixed": 0.0, "capex_per_km": 0.0,
-            "capex_per_capacity": 0.0, "capex_per_capacity_km": 0.0, "lifetime_years": 20.0,
-            "om_fraction": 0.0, "opex_per_unit": 0.0, "opex_per_unit_km": 0.0,
-            "electricity_per_unit_km": 0.0, "emissions_per_unit_km": 0.0, "loss_per_km": 0.0,
-            "max_capacity": None}
-    spec.update(fields)
-    return spec
 
 
 def make_park(enterprises: list[dict], *, resources: dict, modes: dict, economics: dict | None = None,

@@ -11,22 +11,22 @@ Solves use gap 0 so the asserted values are HiGHS's proven optima.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import pathlib
 
 import pandas as pd
 import pytest
+from helpers import mode as spec_mode
+from helpers import run
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 import circflow
-from circflow.cli import app
 from circflow.pareto import pareto, pareto_results
 
 ACCEPTANCE = pathlib.Path("/work/shared/acceptance/parks")
-RUNNER = CliRunner()
 REL = 1e-6
 
 ECONOMICS = {
@@ -37,27 +37,7 @@ ECONOMICS = {
     "grid_emission_factor": 0.6,
 }
 
-
-def mode(**fields: object) -> dict:
-    """A mode with every SPEC 3.4 field given (lifetime 10 years, everything else 0 or none)."""
-    spec = {
-        "max_distance_km": None,
-        "detour": 1.0,
-        "capex_fixed": 0.0,
-        "capex_per_km": 0.0,
-        "capex_per_capacity": 0.0,
-        "capex_per_capacity_km": 0.0,
-        "lifetime_years": 10.0,
-        "om_fraction": 0.0,
-        "opex_per_unit": 0.0,
-        "opex_per_unit_km": 0.0,
-        "electricity_per_unit_km": 0.0,
-        "emissions_per_unit_km": 0.0,
-        "loss_per_km": 0.0,
-        "max_capacity": None,
-    }
-    spec.update(fields)
-    return spec
+mode = functools.partial(spec_mode, lifetime_years=10.0)  # every SPEC 3.4 field; lifetime 10 years
 
 
 def supply(ident: str, at: tuple[float, float], resource: str, amount: float, cost: float, emissions: float) -> dict:
@@ -164,15 +144,6 @@ def assert_strictly_monotone(front: pd.DataFrame) -> None:
     for k in range(1, len(front)):
         assert costs[k] > costs[k - 1] + 1e-7 * max(1.0, abs(costs[k - 1])), (k, costs, emissions)
         assert emissions[k] < emissions[k - 1] - 1e-7 * max(1.0, abs(emissions[k - 1])), (k, costs, emissions)
-
-
-def run(*args: object):
-    result = RUNNER.invoke(app, [str(arg) for arg in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"uncaught {type(result.exception).__name__}: {result.exception}\n{result.output}"
-    )
-    assert "Traceback" not in result.output
-    return result
 
 
 # -- fronts derived by hand -------------------------------------------------------------------------
