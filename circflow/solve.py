@@ -209,9 +209,7 @@ class Solver:
             return _constant_outcome(model, expression)  # the status quo is the only plan
         highs = self._instance()
         self._scale = scale
-        n_cols = model.shape[1]
-        highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), expression.dense(n_cols) / scale)
-        highs.changeObjectiveOffset(expression.constant / scale)
+        self._use_objective(objective)
         profile = self.profile
         limit = time_limit if time_limit is not None else profile.time_limit
         listening = self.on_log is not None or self.on_progress is not None
@@ -286,6 +284,14 @@ class Solver:
             self.values = np.asarray(highs.getSolution().col_value, dtype=float)
         return Outcome(status, value, bound, relative_gap(value, bound), seconds)
 
+    def _use_objective(self, objective: str) -> None:
+        """Give HiGHS one of the model's objectives, in the solver's units (divided by its scale)."""
+        expression, scale = self.model.objectives[objective]
+        n_cols = self.model.shape[1]
+        highs = self._instance()
+        highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), expression.dense(n_cols) / scale)
+        highs.changeObjectiveOffset(expression.constant / scale)
+
     def hold(self, expression: Linear, upper: float) -> int:
         """Add the row ``expression <= upper``; returns its index for `release` or `move`."""
         highs = self._instance()
@@ -337,10 +343,7 @@ class Solver:
             msg = "the model has no decision to write (no candidate link)"
             raise SolverError(msg)
         highs = self._instance()
-        expression, scale = model.objectives[objective]
-        n_cols = model.shape[1]
-        highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), expression.dense(n_cols) / scale)
-        highs.changeObjectiveOffset(expression.constant / scale)
+        self._use_objective(objective)
         for j, name in enumerate(model.column_names()):
             highs.passColName(j, name)
         for i, name in enumerate(model.row_names()):
