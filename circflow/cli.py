@@ -235,8 +235,8 @@ def sankey(
     period: Annotated[str | None, typer.Option(help="Period shown first [default: the whole year]; the page offers the others.")] = None,
 ) -> None:
     """Redraw the Sankey diagram of a results folder as one HTML file that works offline."""
-    from circflow.outputs import read_results  # noqa: PLC0415
-    from circflow.sankey import write_sankey  # noqa: PLC0415
+    from circflow.exports.outputs import read_results  # noqa: PLC0415
+    from circflow.exports.sankey import write_sankey  # noqa: PLC0415
 
     console = _console(False)
 

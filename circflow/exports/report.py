@@ -24,8 +24,8 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.offline
 
-from circflow.netmap import network_map_figure_dict
-from circflow.sankey import (
+from circflow.exports.netmap import network_map_figure_dict
+from circflow.exports.sankey import (
     enterprise_labels,
     figure_html,
     resource_colours,
@@ -288,7 +288,7 @@ def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = (),
         Further parts (e.g. a Pareto front or a comparison table), after the standard ones.
     sankey
         The flows diagram when drawn already for ``results`` (`circflow.sankey_figure` or
-        `circflow.sankey.sankey_figure_dict`): `circflow.write_outputs` draws it once for
+        `circflow.exports.sankey.sankey_figure_dict`): `circflow.write_outputs` draws it once for
         ``sankey.html`` and the report.
 
     Returns
