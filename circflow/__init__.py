@@ -18,7 +18,7 @@ from circflow.exceptions import CircflowError, InfeasibleError, ParkError, Probl
 from circflow.exports.outputs import read_results, write_outputs
 from circflow.exports.sankey import sankey_figure
 from circflow.load import load_park, park_from_dict
-from circflow.optimize import optimize
+from circflow.optimizer import optimize
 from circflow.pareto import pareto
 from circflow.results import Result
 from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply

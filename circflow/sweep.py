@@ -35,7 +35,8 @@ import pandas as pd
 
 from circflow.exceptions import ParkError, Problem
 from circflow.load import apply_scenarios
-from circflow.optimize import OBJECTIVES, optimize
+from circflow.objectives import OBJECTIVES
+from circflow.optimizer import optimize
 from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
 from circflow.solve import SolverProfile, Status, load_profile

@@ -6,27 +6,25 @@ so their candidate graph falls into several components) and the shipped Jinan pa
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from helpers import mode
 
 import circflow
 from benchmarks.generate import generate_park
+from circflow import optimizer
 from circflow.decompose import independent_parts, unlinked_streams
 from circflow.model import prune_dominated
 from circflow.network import build_network
-from circflow.optimize import part_workers
+from circflow.race import part_workers, solve_parts
 from circflow.solve import SolverProfile
 
 EXACT = SolverProfile(gap=1e-9)
-OPTIMIZE = importlib.import_module("circflow.optimize")  # the module; circflow.optimize is the function
 
 
 @pytest.fixture(autouse=True)
 def split_every_park(monkeypatch: pytest.MonkeyPatch) -> None:
     """These districts are small enough to be solved as one model by default; split them."""
-    monkeypatch.setattr(OPTIMIZE, "SPLIT_FROM_LINKS", 0)
+    monkeypatch.setattr(optimizer, "SPLIT_FROM_LINKS", 0)
 
 
 @pytest.fixture(scope="module", params=[(60, 3), (90, 5)], ids=["district-60", "district-90"])
@@ -86,7 +84,7 @@ def test_a_park_gap_shared_by_parts_is_kept(district: circflow.Park) -> None:
 
 
 def test_small_parks_are_solved_as_one_model(district: circflow.Park, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(OPTIMIZE, "SPLIT_FROM_LINKS", 1000)
+    monkeypatch.setattr(optimizer, "SPLIT_FROM_LINKS", 1000)
     assert circflow.optimize(district, gap=0.01).model_facts["independent_parts"] == 1
 
 
@@ -180,8 +178,6 @@ def forced_choice_park() -> circflow.Park:
 def test_a_forced_choice_stays_in_one_part() -> None:
     """The links of one ``plan.force`` entry are one choice: they land in one part, and the
     race of parts builds one of them (fuzzing found both built, 0.14 % dearer, "optimal")."""
-    from circflow.optimize import solve_parts
-
     net = build_network(forced_choice_park())
     assert len(net.links) == 2
     assert len(net.forced_groups) == 1
