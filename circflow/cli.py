@@ -127,7 +127,7 @@ def pareto(
     quiet: QuietOption = False,
 ) -> None:
     """Trace the cost-emissions Pareto front (epsilon-constraint) and write pareto.csv/html."""
-    from circflow.pareto import front_table, pareto_results, save_front  # noqa: PLC0415
+    from circflow.front import front_table, pareto_results, save_front  # noqa: PLC0415
 
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-pareto")
@@ -281,7 +281,7 @@ def sweep(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
 
-    from circflow.sweep import sweep as run_sweep  # noqa: PLC0415
+    from circflow.sweeps import sweep as run_sweep  # noqa: PLC0415
     from circflow.vary import parse_vary  # noqa: PLC0415
 
     console = _console(quiet)

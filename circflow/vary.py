@@ -1,6 +1,6 @@
 """What each run of a sweep changes in the park: varied KEYs, their values, the plan of runs.
 
-Used by `circflow.sweep`, before the model: ``park mapping -> assign (per run) ->
+Used by `circflow.sweeps`, before the model: ``park mapping -> assign (per run) ->
 park_from_dict``. A KEY is a dotted path into the park file (``economics.carbon_price``,
 ``technologies.heat_pump.capex_per_mw``, ``enterprises.power_1.supplies.0.amount``) or
 ``scenario`` (the retrofit plan). Its values are a list ``0,150,300`` or a range ``0:400:9``

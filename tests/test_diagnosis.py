@@ -31,7 +31,7 @@ from helpers import mode as spec_mode
 from helpers import run
 
 import circflow
-from circflow.pareto import pareto
+from circflow import pareto
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate_park  # noqa: E402

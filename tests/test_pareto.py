@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import circflow
-from circflow.pareto import pareto, pareto_results
+from circflow import pareto
+from circflow.front import pareto_results
 
 GENERATED = pathlib.Path(__file__).resolve().parent / "data"  # generated parks with independently computed optima
 REL = 1e-6

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import circflow
 from circflow.cli import app
-from circflow.sweep import JOURNAL_FILE, QUIET_CLUSTER, sweep
+from circflow.sweeps import JOURNAL_FILE, QUIET_CLUSTER, sweep
 from circflow.vary import assign, parse_vary, plan_runs
 from circflow.yamlfile import copy_tree, read_yaml
 

@@ -1,6 +1,6 @@
 """The page of a sweep (``sweep.html``): main effects of each varied KEY, and robust links.
 
-Export of `circflow.sweep`. A main effect is how a result moves with one KEY, averaged
+Export of `circflow.sweeps`. A main effect is how a result moves with one KEY, averaged
 over the other KEYs: for a listed KEY the mean of the solved runs at each of its values
 (a line), for a sampled KEY the mean within each tenth of its draws; every run is drawn
 faintly behind. A second chart shows in what share of the solved runs each link is built,

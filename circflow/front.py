@@ -1,6 +1,7 @@
 """The cost-emissions Pareto front of a park, by the epsilon-constraint method (SPEC 4).
 
-Beside ``optimize``: ``network -> model -> solve`` run several times on one model. The two
+Beside `circflow.optimizer`, at the same stage: ``network -> model -> objectives`` run several
+times on one model; its public function is `circflow.pareto`. The two
 ends are the cost optimum and the lexicographic emissions optimum; between them,
 emissions are capped at evenly spaced levels ``eps`` and each point is solved
 lexicographically (least cost objective with ``emissions <= eps``, then least emissions at

@@ -1,6 +1,7 @@
 """Scenario sweeps: one park optimised for many parameter values, each run a task on Dask.
 
-Beside ``optimize`` and ``compare``. A feasibility study asks "what if": the carbon price
+After `circflow.optimizer`, beside `circflow.compare`; its public function is `circflow.sweep`.
+A feasibility study asks "what if": the carbon price
 from 0 to 400, the electricity price +-30 %, an uncertain heat-pump capex, for every
 retrofit plan: hundreds to thousands of MILPs, run on a dask.distributed cluster (a local
 cluster of worker processes by default, or any running cluster by its scheduler address).
