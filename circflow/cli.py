@@ -29,7 +29,7 @@ from circflow.exceptions import CircflowError, InfeasibleError, ParkError, Solve
 from circflow.load import load_park
 from circflow.network import build_network
 from circflow.optimizer import optimize as run_optimize
-from circflow.results import Result
+from circflow.results import Result, is_results_folder
 from circflow.schema import Park
 from circflow.solve import Status
 
@@ -111,7 +111,7 @@ def optimize(
         _print_summary(console, result, folder)
         return _exit_code(result)
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -127,7 +127,7 @@ def pareto(
     quiet: QuietOption = False,
 ) -> None:
     """Trace the cost-emissions Pareto front (epsilon-constraint) and write pareto.csv/html."""
-    from circflow.front import front_table, pareto_results, save_front  # noqa: PLC0415
+    from circflow.front import front_table, pareto_results, save_front
 
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-pareto")
@@ -151,7 +151,7 @@ def pareto(
         console.print(f"results: {folder}/ (pareto.csv, pareto.html, point-K/)")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -166,7 +166,7 @@ def compare(
     quiet: QuietOption = False,
 ) -> None:
     """Compare retrofit plans: the base park and each --scenario, or results folders, side by side."""
-    from circflow.compare import compare_folders, compare_park, save_comparison  # noqa: PLC0415
+    from circflow.compare import compare_folders, compare_park, save_comparison
 
     console = _console(quiet)
 
@@ -196,7 +196,7 @@ def compare(
         console.print(f"results: {folder}/ (compare.csv, compare.xlsx, compare.html)")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 def _print_comparison(console: Console, table: Any) -> None:
@@ -235,8 +235,8 @@ def sankey(
     period: Annotated[str | None, typer.Option(help="Period shown first [default: the whole year]; the page offers the others.")] = None,
 ) -> None:
     """Redraw the Sankey diagram of a results folder as one HTML file that works offline."""
-    from circflow.exports.outputs import read_results  # noqa: PLC0415
-    from circflow.exports.sankey import write_sankey  # noqa: PLC0415
+    from circflow.exports.outputs import read_results
+    from circflow.exports.sankey import write_sankey
 
     console = _console(False)
 
@@ -253,7 +253,7 @@ def sankey(
         console.print(f"wrote {target}", markup=False)
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -277,12 +277,12 @@ def sweep(
     Each run is one task on a local Dask cluster, or on the cluster at --scheduler. A failed
     run is recorded with its reason; rerunning into the same folder skips the runs done.
     """
-    import time  # noqa: PLC0415
+    import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from circflow.sweeps import sweep as run_sweep  # noqa: PLC0415
-    from circflow.vary import parse_vary  # noqa: PLC0415
+    from circflow.sweeps import sweep as run_sweep
+    from circflow.vary import parse_vary
 
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-sweep")
@@ -315,7 +315,7 @@ def sweep(
         console.print(f"results: {folder}/ (sweep.csv, sweep.parquet, sweep.html)")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -347,7 +347,7 @@ def validate(
             console.print("valid")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -366,7 +366,7 @@ def init(
         console.print(f"wrote {path}; next: circflow optimize {path}")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -375,7 +375,7 @@ def schema() -> None:
     typer.echo(json.dumps(Park.model_json_schema(by_alias=True), indent=1))
 
 
-def _guard(work: Callable[[], int], console: Console) -> int:
+def _guard(work: Callable[[], int]) -> int:
     """Run a command body and turn circflow's errors into messages and exit codes."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
@@ -406,8 +406,6 @@ def _guard(work: Callable[[], int], console: Console) -> int:
 
 
 def _refuse_foreign_folder(folder: pathlib.Path) -> None:
-    from circflow.results import is_results_folder  # noqa: PLC0415
-
     if folder.exists() and not is_results_folder(folder):
         msg = f"{folder} exists and is not a circflow results folder; nothing was written (choose another -o)"
         raise ParkError(msg)

@@ -132,8 +132,8 @@ def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: di
 
 def comparison_figure(table: pd.DataFrame) -> Any:
     """Bars of total cost and emissions per alternative (plotly Figure)."""
-    import plotly.graph_objects as go  # noqa: PLC0415
-    from plotly.subplots import make_subplots  # noqa: PLC0415
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=("total cost per year", "emissions per year (tCO2)"))
     fig.add_trace(go.Bar(x=table["scenario"], y=table["total_cost"], name="total cost",

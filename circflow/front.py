@@ -17,6 +17,7 @@ import math
 import pathlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
 
@@ -142,8 +143,6 @@ def front_table(results: list[Result]) -> pd.DataFrame:
 
 def _as_cost_point(result: Result) -> Result:
     """The emissions end, reported on the front's cost axis like every other point."""
-    from dataclasses import replace  # noqa: PLC0415
-
     objective = result.kpis["total_cost"] + result.kpis["carbon_cost"]
     return replace(result, objective=objective, bound=math.nan, gap=math.nan)
 
@@ -186,7 +185,7 @@ def save_front(folder: str | pathlib.Path, results: list[Result]) -> pathlib.Pat
 
 def front_figure(table: pd.DataFrame, currency: str = "") -> object:
     """The front as a plotly Figure: cost against emissions, links of each plan on hover."""
-    import plotly.graph_objects as go  # noqa: PLC0415
+    import plotly.graph_objects as go
 
     hover = [
         f"point {row.point}<br>cost {row.objective:,.0f} {currency}/yr<br>emissions {row.emissions:,.0f} tCO2/yr"

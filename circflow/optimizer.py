@@ -96,7 +96,7 @@ def optimize(
         msg = f"unknown objective {objective!r}; use cost or emissions"
         raise ParkError(msg)
     park, profile = prepare(park, solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price)
-    timings: dict[str, float] = {} if park._load_seconds is None else {"load_s": park._load_seconds}  # noqa: SLF001
+    timings: dict[str, float] = {} if park._load_seconds is None else {"load_s": park._load_seconds}
 
     stage("building candidate network")
     net = build_network(park)

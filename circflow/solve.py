@@ -17,7 +17,7 @@ import pathlib
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import highspy
@@ -105,7 +105,6 @@ class Outcome:
     gap: float = math.nan
     seconds: float = 0.0
     """Time HiGHS itself ran (modelling and transfer excluded)."""
-    log: list[str] = field(default_factory=list)
 
     @property
     def is_ok(self) -> bool:
@@ -183,8 +182,8 @@ class Solver:
         if progress is not None and self.on_progress is not None:
             self.on_progress(progress)
 
-    def solve(self, objective: str = "cost", *, time_limit: float | None = None, abs_gap: float | None = None,
-              relaxation: bool = False, watch: Callable[[float, float], bool] | None = None) -> Outcome:
+    def solve(self, objective: str = "cost", *, time_limit: float | None = None,
+              watch: Callable[[float, float], bool] | None = None) -> Outcome:
         """Minimise one of the model's objectives; keep the plan in `values`.
 
         Parameters
@@ -193,13 +192,9 @@ class Solver:
             A name in ``model.objectives``.
         time_limit
             Seconds, overriding the profile's.
-        abs_gap
-            Also stop once incumbent and bound are this close (objective units).
         watch
             Called as branch and bound goes with the incumbent and the bound (objective
             units); returning True stops the solve with the plan found so far.
-        relaxation
-            Solve the LP relaxation only: its value is a bound, no plan is kept.
         """
         model = self.model
         expression, scale = model.objectives[objective]
@@ -218,10 +213,9 @@ class Solver:
             **profile.options,
             "output_flag": listening, "log_to_console": False,
             "mip_rel_gap": profile.gap if profile.gap is not None else 1e-4,
-            "mip_abs_gap": max(abs_gap / scale, 0.0) if abs_gap is not None else 1e-6,
+            "mip_abs_gap": 1e-6,
             "time_limit": max(limit, 0.01) if limit is not None else math.inf,
             **({"threads": profile.threads} if profile.threads is not None else {}),
-            "solve_relaxation": relaxation,
         }
         _share_scheduler(profile.threads)
         for name, value in options.items():
@@ -253,9 +247,9 @@ class Solver:
         if listening:
             self._stream.flush_line()
         seconds = highs.getRunTime() - before
-        return self._outcome(highs, scale, seconds, relaxation)
+        return self._outcome(highs, scale, seconds)
 
-    def _outcome(self, highs: highspy.Highs, scale: float, seconds: float, relaxation: bool) -> Outcome:
+    def _outcome(self, highs: highspy.Highs, scale: float, seconds: float) -> Outcome:
         term = highs.getModelStatus()
         info = highs.getInfo()
         has_solution = info.primal_solution_status == _FEASIBLE_SOLUTION
@@ -274,12 +268,10 @@ class Solver:
             raise SolverError(msg)
         value = float(info.objective_function_value) * scale
         bound = value
-        if not relaxation and self.model.integer.any():
+        if self.model.integer.any():
             dual = float(info.mip_dual_bound)
             bound = dual * scale if math.isfinite(dual) else value
-            self.values = np.asarray(highs.getSolution().col_value, dtype=float)
-        elif not relaxation:
-            self.values = np.asarray(highs.getSolution().col_value, dtype=float)
+        self.values = np.asarray(highs.getSolution().col_value, dtype=float)
         return Outcome(status, value, bound, relative_gap(value, bound), seconds)
 
     def _use_objective(self, objective: str) -> None:
@@ -325,9 +317,6 @@ class Solver:
         """
         if self.highs is not None:
             self.highs.clearSolver()
-
-    def model_has_integers(self) -> bool:
-        return bool(self.model.integer.any())
 
     def write(self, path: pathlib.Path, objective: str = "cost") -> None:
         """Write the model as HiGHS holds it to ``.mps`` or ``.lp``, with readable names.

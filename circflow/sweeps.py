@@ -69,7 +69,7 @@ def run_one(tree: Mapping[str, Any], base_dir: str | None, scenarios: list[str],
         row.update(result_row(optimize(park, **options)))
     except ParkError as error:
         row.update(status="error", reason="; ".join(str(problem) for problem in error.problems))
-    except Exception as error:  # noqa: BLE001  # a crash of one run is that run's result
+    except Exception as error:  # a crash of one run is that run's result
         row.update(status="error", reason=f"{type(error).__name__}: {error}")
     row.update(seconds=round(time.perf_counter() - started, 3), worker=_worker_address(), run_key=run["key"])
     return row
@@ -108,7 +108,7 @@ def _reason(result: Result) -> str:
 
 def _worker_address() -> str:
     try:
-        from distributed import get_worker  # noqa: PLC0415
+        from distributed import get_worker
 
         return str(get_worker().address)
     except (ImportError, ValueError):
@@ -190,7 +190,7 @@ def run_key(park_hash: str, scenarios: list[str], values: Mapping[str, Any], opt
 
 def _park_tree(park: str | os.PathLike[str] | Mapping[str, Any] | Park) -> tuple[Any, str | None]:
     if isinstance(park, Park):
-        tree = park._tree if park._tree is not None else park.model_dump(mode="json", by_alias=True, exclude_none=True)  # noqa: SLF001
+        tree = park._tree if park._tree is not None else park.model_dump(mode="json", by_alias=True, exclude_none=True)
         base_dir = str(pathlib.Path(park.source).resolve().parent) if park.source else None
         return tree, base_dir
     if isinstance(park, Mapping):
@@ -330,7 +330,7 @@ def sweep(
 
 def _run_on_dask(client: Any, plan: SweepPlan, todo: list[dict[str, Any]],
                  on_progress: Callable[[int, int], None] | None) -> Iterator[dict[str, Any]]:
-    from distributed import as_completed  # noqa: PLC0415
+    from distributed import as_completed
 
     progress = on_progress or (lambda done, total: None)
     tree = client.scatter(plan.tree, broadcast=True)
@@ -341,7 +341,7 @@ def _run_on_dask(client: Any, plan: SweepPlan, todo: list[dict[str, Any]],
         for done, future in enumerate(as_completed(futures), start=1):
             try:
                 row = future.result()
-            except Exception as error:  # noqa: BLE001  # the worker died or the task could not run
+            except Exception as error:  # the worker died or the task could not run
                 row = _failed_row(futures[future], f"{type(error).__name__}: {error}")
             future.release()
             progress(done, len(todo))
@@ -366,7 +366,7 @@ def _dask_client(client: Any, workers: int | None, scheduler: str | None,
     if client is not None:
         yield client
         return
-    from distributed import Client, LocalCluster  # noqa: PLC0415
+    from distributed import Client, LocalCluster
 
     if scheduler is not None:
         stage(f"connecting to the Dask scheduler at {scheduler}")
@@ -460,7 +460,7 @@ def sweep_table(plan: SweepPlan, rows: Mapping[str, Mapping[str, Any]]) -> pd.Da
 
 def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan) -> None:
     """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html``, each replaced atomically."""
-    from circflow.exports.sweepchart import sweep_page  # noqa: PLC0415
+    from circflow.exports.sweepchart import sweep_page
 
     _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
     _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))

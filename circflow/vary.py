@@ -283,7 +283,7 @@ def build_park(tree: Mapping[str, Any], scenarios: Iterable[str], values: Mappin
         if key != SCENARIO_KEY:
             assign(merged, key, value)
     park = park_from_dict(merged, base_dir=None if base_dir is None else pathlib.Path(base_dir))
-    park._scenarios = tuple(chosen)  # noqa: SLF001
+    park._scenarios = tuple(chosen)
     return park
 
 

@@ -300,7 +300,7 @@ def test_validate_warns_of_a_target_on_a_resource_nobody_supplies(write_park_yam
 
 
 def _shipped_tiny_park() -> pathlib.Path | None:
-    import circflow  # noqa: PLC0415
+    import circflow
 
     package = pathlib.Path(circflow.__file__).resolve().parent
     for candidate in (package / "data" / "parks" / "tiny.yaml", package.parent / "parks" / "tiny.yaml"):
@@ -339,7 +339,7 @@ def test_schema_prints_json_schema():
 
 
 def test_version():
-    import circflow  # noqa: PLC0415
+    import circflow
 
     result = run("--version")
     assert result.exit_code == 0

@@ -34,7 +34,7 @@ import circflow
 from circflow import pareto
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-from benchmarks.generate import generate_park  # noqa: E402
+from benchmarks.generate import generate_park
 
 mode = functools.partial(spec_mode, lifetime_years=10.0)  # every SPEC 3.4 field; lifetime 10 years
 

@@ -29,8 +29,8 @@ MOST_FAILURES = 50
 
 def main_effects_figure(table: pd.DataFrame, keys: list[str], sampled: Collection[str] = ()) -> Any:
     """Objective, total cost, emissions and capex against each varied KEY (plotly Figure)."""
-    import plotly.graph_objects as go  # noqa: PLC0415
-    from plotly.subplots import make_subplots  # noqa: PLC0415
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     solved = table[table["status"].isin(SOLVED)]
     fig = make_subplots(rows=len(METRICS), cols=len(keys), shared_xaxes="columns", shared_yaxes="rows",
@@ -64,7 +64,7 @@ def _effect(runs: pd.DataFrame, key: str, metric: str, sampled: bool) -> pd.Data
 
 def link_share_figure(table: pd.DataFrame) -> Any:
     """In what share of the solved runs each link is built (plotly Figure), most often first."""
-    import plotly.graph_objects as go  # noqa: PLC0415
+    import plotly.graph_objects as go
 
     solved = table[table["status"].isin(SOLVED)]
     counts = solved["links"].str.split().explode().dropna().value_counts()
