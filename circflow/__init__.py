@@ -14,7 +14,7 @@ them, minimising annualised cost and CO2 against the status quo (SPEC.md).
 """
 
 from circflow._version import __version__
-from circflow.exceptions import CircflowError, InfeasibleError, ParkError, Problem, SolverError
+from circflow.exceptions import CircflowError, ClusterError, OutputError, ParkError, Problem, SolverError
 from circflow.exports.outputs import read_results, write_outputs
 from circflow.exports.sankey import sankey_figure
 from circflow.front import pareto
@@ -27,11 +27,12 @@ from circflow.sweeps import sweep
 
 __all__ = [
     "CircflowError",
+    "ClusterError",
     "Demand",
     "Enterprise",
-    "InfeasibleError",
     "Link",
     "Mode",
+    "OutputError",
     "Park",
     "ParkError",
     "Problem",

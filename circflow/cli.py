@@ -25,11 +25,12 @@ from rich.table import Table
 
 from circflow._version import __version__
 from circflow.catalog import data_dir
-from circflow.exceptions import CircflowError, InfeasibleError, ParkError, SolverError
+from circflow.exceptions import CircflowError, ClusterError, OutputError, ParkError, SolverError
+from circflow.folders import refuse_foreign_folder, writing
 from circflow.load import load_park
 from circflow.network import build_network
 from circflow.optimizer import optimize as run_optimize
-from circflow.results import Result, is_results_folder
+from circflow.results import Result
 from circflow.schema import Park
 from circflow.solve import Status
 
@@ -101,13 +102,14 @@ def optimize(
         with _progress(console) as stage:
             stage("reading the park")
             park = load_park(park_file, scenarios=scenario or [])
-            _refuse_foreign_folder(folder)
+            refuse_foreign_folder(folder)
             result = run_optimize(
                 park, objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
                 carbon_price=carbon_price, write_model=write_model, on_stage=stage, on_progress=stage.progress,
             )
             stage("writing results")
-            result.save(folder)
+            with writing(folder):
+                result.save(folder)
         _print_summary(console, result, folder)
         return _exit_code(result)
 
@@ -135,11 +137,15 @@ def pareto(
     def work() -> int:
         with _progress(console) as stage:
             park = load_park(park_file, scenarios=scenario or [])
-            _refuse_foreign_folder(folder)
+            refuse_foreign_folder(folder)
             results = pareto_results(park, points, solver=solver, time_limit=time_limit, gap=gap,
                                      carbon_price=carbon_price, on_stage=stage)
-            stage("writing results")
-            save_front(folder, results)
+            if results[0].is_ok:
+                stage("writing results")
+                save_front(folder, results)
+        if not results[0].is_ok:  # nothing to draw: say why, write nothing
+            _print_no_plan(console, results[0])
+            return _exit_code(results[0])
         table = front_table(results)
         cur = results[0].currency
         out = Table(title=f"{park.park.name}: cost-emissions Pareto front", show_edge=False, box=None)
@@ -183,14 +189,13 @@ def compare(
                 msg = "say which alternatives to compare with --scenario NAME (repeat it)"
                 raise ParkError(msg)
             folder = output or pathlib.Path(f"{inputs[0].stem}-compare")
-            _refuse_foreign_folder(folder)
+            refuse_foreign_folder(folder)
             with _progress(console) as stage:
                 table, results = compare_park(inputs[0], scenario, on_stage=stage, objective=objective.value,
                                               solver=solver, time_limit=time_limit, gap=gap)
         else:
             msg = "give one park file with --scenario alternatives, or several results folders"
             raise ParkError(msg)
-        _refuse_foreign_folder(folder)
         save_comparison(folder, table, results)
         _print_comparison(console, table)
         console.print(f"results: {folder}/ (compare.csv, compare.xlsx, compare.html)")
@@ -245,11 +250,12 @@ def sankey(
         target = output or results_dir / "sankey.html"
         if target.is_dir():
             msg = f"{target} is a folder; give -o a file name such as {target / 'sankey.html'}"
-            raise ParkError(msg)
+            raise OutputError(msg)
         if not target.parent.is_dir():
             msg = f"cannot write {target}: folder {target.parent} does not exist"
-            raise ParkError(msg)
-        write_sankey(target, results, period)
+            raise OutputError(msg)
+        with writing(target):
+            write_sankey(target, results, period)
         console.print(f"wrote {target}", markup=False)
         return EXIT_OK
 
@@ -384,12 +390,12 @@ def _guard(work: Callable[[], int]) -> int:
         for problem in error.problems:
             err.print(f"error: {problem}", markup=False)
         return EXIT_INPUT
-    except InfeasibleError as error:
+    except OutputError as error:
         err.print(f"error: {error}", markup=False)
-        return EXIT_INFEASIBLE
-    except SolverError as error:
+        return EXIT_INPUT
+    except (SolverError, ClusterError) as error:
         err.print(f"error: {error}", markup=False)
-        return EXIT_NO_SOLUTION if error.time_limit else EXIT_INTERNAL
+        return EXIT_INTERNAL
     except CircflowError as error:
         err.print(f"error: {error}", markup=False)
         return EXIT_INTERNAL
@@ -403,12 +409,6 @@ def _guard(work: Callable[[], int]) -> int:
             err.print(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback; "
                       "please report it)", markup=False)
         return EXIT_INTERNAL
-
-
-def _refuse_foreign_folder(folder: pathlib.Path) -> None:
-    if folder.exists() and not is_results_folder(folder):
-        msg = f"{folder} exists and is not a circflow results folder; nothing was written (choose another -o)"
-        raise ParkError(msg)
 
 
 def _exit_code(result: Result) -> int:
@@ -473,6 +473,17 @@ def _money(value: float | None, currency: str) -> str:
     return f"{value:,.0f} {currency}"
 
 
+def _print_no_plan(console: Console, result: Result) -> None:
+    """Why a run has no plan: the diagnosis of an infeasible park, or the limit that stopped it."""
+    if result.status is Status.INFEASIBLE:
+        console.print("no plan meets the park's targets and forced links together:")
+        for line in result.diagnosis:
+            console.print(f"  - {line}", markup=False)
+    else:
+        console.print("a solver limit (the time limit, or the solver profile's node or solution limit) stopped "
+                      "the search before any feasible plan was found; raise it")
+
+
 def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> None:
     if console.quiet:
         return
@@ -480,14 +491,9 @@ def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> No
     if result.scenarios:
         head += f" (scenarios: {', '.join(result.scenarios)})"
     console.print(head, markup=False)
-    if result.status is Status.INFEASIBLE:
-        console.print("no plan meets the park's targets and forced links together:")
-        for line in result.diagnosis:
-            console.print(f"  - {line}", markup=False)
-        console.print(f"details: {folder / 'results.json'}")
-        return
     if not result.is_ok:
-        console.print("the time limit ran out before any feasible plan was found; raise --time-limit")
+        _print_no_plan(console, result)
+        console.print(f"details: {folder / 'results.json'}")
         return
     k, cur = result.kpis, result.currency
     gap = "" if not math.isfinite(result.gap) else f", gap {result.gap:.2%}"

@@ -15,9 +15,10 @@ from typing import Any
 import pandas as pd
 
 from circflow.exceptions import ParkError
+from circflow.folders import save_folder
 from circflow.load import load_park
 from circflow.optimizer import optimize
-from circflow.results import RESULTS_FILE, Result, write_folder, write_marker
+from circflow.results import RESULTS_FILE, Result, write_marker
 
 COLUMNS = [
     "scenario", "status", "objective", "total_cost", "emissions", "capex", "annualized_capex",
@@ -118,6 +119,11 @@ def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: di
     """Write ``compare.csv``, ``compare.xlsx``, ``compare.html`` and each run's results folder.
 
     Written atomically like every circflow folder (see `circflow.results.write_folder`).
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is not circflow's or cannot be written (nothing is written).
     """
     def write(tmp: pathlib.Path) -> None:
         table.to_csv(tmp / "compare.csv", index=False)
@@ -127,7 +133,7 @@ def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: di
             result.save(tmp / name)
         write_marker(tmp, "compare")
 
-    return write_folder(pathlib.Path(folder), write)
+    return save_folder(folder, write)
 
 
 def comparison_figure(table: pd.DataFrame) -> Any:

@@ -34,7 +34,8 @@ from typing import Any
 
 import pandas as pd
 
-from circflow.exceptions import ParkError, Problem
+from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
+from circflow.folders import writing
 from circflow.load import apply_scenarios
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
@@ -284,7 +285,11 @@ def sweep(
     Raises
     ------
     ParkError
-        On bad input, before any run; or when ``output`` is a folder circflow did not write.
+        On bad input, before any run.
+    OutputError
+        When ``output`` is a folder circflow did not write, or cannot be written.
+    ClusterError
+        When the scheduler at ``scheduler`` cannot be reached.
     """
     stage = on_stage or (lambda _: None)
     if sum(x is not None for x in (client, workers, scheduler)) > 1:
@@ -375,7 +380,7 @@ def _dask_client(client: Any, workers: int | None, scheduler: str | None,
         except (OSError, TimeoutError) as error:
             msg = (f"cannot reach the Dask scheduler at {scheduler} ({error}); start one with `dask scheduler` "
                    "and workers with `dask worker ADDRESS` (docs/sweep.md)")
-            raise ParkError(msg) from None
+            raise ClusterError(msg) from None
         with remote:
             yield remote
         return
@@ -429,7 +434,7 @@ def _missing(value: Any) -> bool:
 def _open_folder(folder: pathlib.Path) -> None:
     if folder.exists() and not folder.is_dir():
         msg = f"{folder} is a file; give -o a folder for the sweep"
-        raise ParkError(msg)
+        raise OutputError(msg)
     if folder.is_dir() and any(folder.iterdir()):
         try:
             kind = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("kind")
@@ -437,10 +442,11 @@ def _open_folder(folder: pathlib.Path) -> None:
             kind = None
         if kind != "sweep":
             msg = f"{folder} exists and is not a circflow sweep folder; nothing was written (choose another -o)"
-            raise ParkError(msg)
-    folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / MARKER_FILE).exists():
-        write_marker(folder, "sweep")
+            raise OutputError(msg)
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / MARKER_FILE).exists():
+            write_marker(folder, "sweep")
 
 
 def sweep_table(plan: SweepPlan, rows: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
@@ -462,10 +468,11 @@ def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan) -> No
     """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html``, each replaced atomically."""
     from circflow.exports.sweepchart import sweep_page
 
-    _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
-    _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
     page = sweep_page(table, plan.keys, sampled={v.key for v in plan.varies if v.sampled}, runs=len(plan.runs))
-    _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
+    with writing(folder):
+        _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
+        _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
+        _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
 
 
 def _replace(path: pathlib.Path, write: Callable[[pathlib.Path], object]) -> None:
