@@ -22,7 +22,7 @@ from circflow.decompose import independent_parts, unlinked_streams
 from circflow.exceptions import ParkError, SolverError
 from circflow.model import Coefficients, Options, ParkModel, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
-from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts
+from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts, process_table
 from circflow.schema import Park, reference_problems
 from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
 
@@ -156,8 +156,10 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     constant = solve_objective(Solver(build_model(rest, Options(targets=False)), profile), objective).objective
     index = {id(link): i for i, link in enumerate(net.links)}
     flow = np.zeros((len(net.links), len(net.periods)))
-    built = np.array([link.existing for link in net.links], dtype=bool)
+    built = np.array([link.prebuilt for link in net.links], dtype=bool)
     capacity = np.zeros(len(net.links))
+    process_built = np.array([p.existing for p in net.processes], dtype=bool)
+    process_capacity = np.zeros(len(net.processes))
     carried = {link.resource for part in parts for link in part.links}
     supplied = {s.resource for s in net.supplies if s.amounts.sum() > 0}
     targets = net.park.targets.utilization
@@ -225,6 +227,9 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         flow[rows] = part_solution.flow
         built[rows] = part_solution.built
         capacity[rows] = part_solution.capacity
+        decided = [p.index for p in parts[k].active_processes()]
+        process_built[decided] = part_solution.process_built[decided]
+        process_capacity[decided] = part_solution.process_capacity[decided]
         objective_sum += outcome.objective
         bound_sum += outcome.bound
         seconds += outcome.seconds
@@ -234,7 +239,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     else:  # optimal means within the park's gap, whatever each part's own gap says
         target = profile.gap if profile.gap is not None else DEFAULT_GAP
         status = Status.OPTIMAL if gap <= max(target, 1e-9) else Status.FEASIBLE  # 1e-9: gap 0 asked, rounding left
-    return Outcome(status, objective_sum, bound_sum, gap, seconds), Solution(flow, built, capacity)
+    solution = Solution(flow, built, capacity, process_built, process_capacity)
+    return Outcome(status, objective_sum, bound_sum, gap, seconds), solution
 
 
 class _Race:
@@ -329,6 +335,7 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
         gap=relative_gap(objective_value, bound) if outcome.status is Status.FEASIBLE else outcome.gap,
         kpis=values,
         links=link_table(net, coef, solution),
+        processes=process_table(net, coef, solution),
         flows=flow_table(net, coef, solution),
         balances=balance_table(net, coef, solution),
         periods=net.periods,
@@ -428,15 +435,12 @@ def lock_tolerance(m: ParkModel, first: str, value: float) -> float:
     widened by `solve_lexicographic` when HiGHS cannot meet it.
     """
     c = m.coef
-    emission_per_flow = c.emissions_per_flow - c.disposal_emissions - c.gain * c.baseline_emissions
-    if first == "emission":
-        per_flow = emission_per_flow
-    else:
-        per_flow = c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost + c.carbon_price * emission_per_flow
+    per_flow = c.emissions_per_flow if first == "emission" else c.objective_per_flow
     hours = sum(m.hours) if len(m.hours) else 1.0
     rounding = 1e-9 * hours * float(np.abs(per_flow).sum())
     if first != "emission":
-        rounding += 1e-9 * float(np.abs(c.annual_fixed).sum() + np.abs(c.annual_per_rate).sum())
+        rounding += 1e-9 * float(sum(np.abs(a).sum() for a in (c.annual_fixed, c.annual_per_rate, c.process_annual_fixed,
+                                                                c.process_annual_per_rate)))
     return 1e-9 * abs(value) + rounding + 1e-9
 
 
