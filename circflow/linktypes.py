@@ -109,6 +109,10 @@ class Technology:
         """Temperature difference of the water the pipe carries (0: use the mode's design value)."""
         return t.supply - t.return_
 
+    def pipe_heat(self, cop: float | None) -> float:
+        """Heat the pipe carries per unit drawn from the source (its capacity is priced on it)."""
+        return 1.0
+
     def costs(self, park: Park, cop: float | None, gain: float, delivered_share: float) -> Costs:
         """The technology's own figures; ``delivered_share`` = 1 - loss x length."""
         return Costs()
@@ -173,9 +177,20 @@ class HeatPump(Technology):
 
 
 class Absorption(HeatPump):
+    """Steam-driven: it stands where the steam is, at the source, so its pipe carries the
+    network's water (Ts - Tr) and the heat it delivers, cop/(cop - 1) per unit drawn. (SPEC
+    8.3 prices it on the source's water, as for an electric heat pump at the demand; a unit
+    cannot take its driving steam kilometres away, so circflow prices the pipe it needs.)"""
+
     name = "absorption"
     label = "absorption heat pump"
     converts_with = "steam"
+
+    def pipe_delta_t(self, t: Temperatures) -> float:
+        return t.supply - t.return_
+
+    def pipe_heat(self, cop: float | None) -> float:
+        return self.gain_factor(cop)
 
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         if not absorption_drive or Direct().applies(t, park, absorption_drive=absorption_drive):

@@ -204,6 +204,7 @@ def coefficients(net: Network) -> Coefficients:
         if mode.capex_per_flow_km > 0 and link.temperatures is not None:
             delta_t = tech.pipe_delta_t(link.temperatures)
             per_km = capex_per_mw_km(mode.capex_per_flow_km, delta_t if delta_t > 0 else mode.design_delta_t_k)
+            per_km *= tech.pipe_heat(link.cop)
         fixed = mode.capex_fixed + mode.capex_per_km * length
         per_rate = mode.capex_per_capacity + per_km * length
         tech_factor = crf(econ.discount_rate, own.lifetime_years) + own.om_fraction

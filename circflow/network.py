@@ -368,7 +368,7 @@ def _streams(park: Park, time: Periods) -> tuple[list[StreamNode], list[StreamNo
 
     def amounts(stream: Amounts, path: tuple[Any, ...]) -> np.ndarray:
         if isinstance(stream.profile, Series) and stream.profile.series not in time.series:
-            columns = ", ".join(time.series) or "none"
+            columns = ", ".join(time.file_columns) or "none"
             msg = f"no column {stream.profile.series!r} in the time-series file (columns: {columns})"
             raise ParkError(park.problem((*path, "profile", "series"), msg))
         return stream_amounts(stream, park, time)
@@ -514,7 +514,7 @@ class _Builder:
 
     def _quality_fits(self, supply: StreamNode, demand: StreamNode) -> bool:
         mismatches, missing = quality_gaps(supply.spec, demand.spec)
-        if missing and (supply.index, missing[0]) not in self.missing_warned:
+        if missing and not mismatches and (supply.index, missing[0]) not in self.missing_warned:
             self.missing_warned.add((supply.index, missing[0]))
             self.warnings.append(
                 f"{supply.path} ({supply.resource}) lacks quality attribute {missing[0]!r} that "

@@ -139,7 +139,36 @@ def kpis(net: Network, coef: Coefficients, solution: Solution) -> dict[str, Any]
             utilization[resource] = float(used[streams].sum() / total)
     values["utilization"] = utilization
     values["processes_built"] = int(process_built.sum())
+    values["by_resource"] = _by_resource(net, coef, flow_total, solution.built, solution.capacity, process_built,
+                                         process_capacity)
     return values
+
+
+def _by_resource(net: Network, coef: Coefficients, flow_total: np.ndarray, built: np.ndarray, capacity: np.ndarray,
+                 process_built: np.ndarray, process_capacity: np.ndarray) -> dict[str, dict[str, float]]:
+    """total_cost and emissions of each resource's links, streams and processes (a process
+    counts with the resource it takes in); they add up to the park's."""
+    out = {}
+    resource_of = np.array([link.resource for link in net.links], dtype=object)
+    supplies, demands = net.accounted_streams()
+    for resource in sorted({s.resource for s in net.supplies} | {d.resource for d in net.demands}):
+        links = resource_of == resource
+        processes = np.array([net.demands[p.input].resource == resource for p in net.processes], dtype=bool)
+        constant_cost = (sum(s.price_cost * float(s.amounts.sum()) for s in supplies if s.role == "supply" and s.resource == resource)
+                         + sum(d.price_cost * float(d.amounts.sum()) for d in demands if d.role == "demand" and d.resource == resource))
+        constant_emissions = (sum(s.price_emissions * float(s.amounts.sum()) for s in supplies
+                                  if s.role == "supply" and s.resource == resource)
+                              + sum(d.price_emissions * float(d.amounts.sum()) for d in demands
+                                    if d.role == "demand" and d.resource == resource))
+        new = links & built & ~coef.prebuilt
+        new_q = processes & process_built & ~coef.process_existing
+        annual = float(np.where(new, coef.annual_fixed + coef.annual_per_rate * capacity, 0.0).sum()
+                       + np.where(new_q, coef.process_annual_fixed + coef.process_annual_per_rate * process_capacity, 0.0).sum())
+        out[resource] = {
+            "total_cost": constant_cost + annual + float(coef.cost_per_flow[links] @ flow_total[links]),
+            "emissions": constant_emissions + float(coef.emissions_per_flow[links] @ flow_total[links]),
+        }
+    return out
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from circflow.exceptions import ParkError
-from circflow.schema import Park
+from circflow.schema import Park, Series
 
 INDEX_COLUMNS = ("hour", "time")
 
@@ -43,6 +43,8 @@ class Periods:
     """Column -> its sum over each period's hours (the column's mean there times hours)."""
     report: dict[str, Any] | None = None
     """How the slices were made, for results.json: method, slices and each column's error."""
+    file_columns: tuple[str, ...] = ()
+    """Every profile column of the time-series file."""
 
     def season_hours(self, season: str) -> float:
         return float(sum(h for h, s in zip(self.hours, self.season, strict=True) if s == season))
@@ -65,9 +67,20 @@ def periods_of(park: Park) -> Periods:
         path = pathlib.Path(park.source).parent / path
     seasons = {p.name: p.hours for p in park.periods}
     try:
-        return _slices(_read(park, path), tuple(seasons.items()), spec.slices, tuple(spec.keep_peak), str(path))
+        return _slices(_read(park, path), tuple(seasons.items()), spec.slices, tuple(spec.keep_peak),
+                       _used_columns(park), str(path))
     except ValueError as err:
         raise _problem(park, "keep_peak" if str(err).startswith("keep_peak") else "file", str(err)) from None
+
+
+def _used_columns(park: Park) -> tuple[str, ...]:
+    """The columns streams follow (``profile: {series: ...}``) and keep_peak names: what the slices must fit."""
+    used: dict[str, None] = dict.fromkeys(park.time_series.keep_peak if park.time_series else [])
+    streams = [s for e in park.enterprises for s in (*e.supplies, *e.demands)] + [b for m in park.markets for b in m.buys]
+    for stream in streams:
+        if isinstance(stream.profile, Series):
+            used[stream.profile.series] = None
+    return tuple(used)
 
 
 def _problem(park: Park, field: str, message: str) -> ParkError:
@@ -130,21 +143,28 @@ def _parse(digest: str, text: str) -> _Table:
             raise ValueError(msg) from None
         if period_at is not None:
             periods.append(cells[period_at])
-    if not np.isfinite(values).all() or (values < 0).any():
-        msg = "values must be finite numbers >= 0 (profiles in per-unit)"
+    if not np.isfinite(values).all():
+        msg = "values must be finite numbers"
         raise ValueError(msg)
     return _Table(digest, tuple(header[i] for i in kept), values, tuple(periods) if period_at is not None else None)
 
 
 @functools.lru_cache(maxsize=8)
 def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, keep_peak: tuple[str, ...],
-            where: str) -> Periods:
-    columns, values, hour_period = table.columns, table.values, table.periods
-    hours_total = len(values)
+            used: tuple[str, ...], where: str) -> Periods:
     for name in keep_peak:
-        if name not in columns:
-            msg = f"keep_peak names {name!r}, which is not a column of {where} (columns: {', '.join(columns)})"
+        if name not in table.columns:
+            msg = f"keep_peak names {name!r}, which is not a column of {where} (columns: {', '.join(table.columns)})"
             raise ValueError(msg)
+    known = [c for c in used if c in table.columns]  # a missing column is reported at the stream that names it
+    columns = tuple(known)
+    values = table.values[:, [table.columns.index(c) for c in known]] if known else np.zeros((len(table.values), 0))
+    hour_period = table.periods
+    hours_total = len(values)
+    negative = [c for j, c in enumerate(columns) if (values[:, j] < 0).any()]
+    if negative:
+        msg = f"column {negative[0]!r} of {where} has negative values; a profile is in per-unit, >= 0"
+        raise ValueError(msg)
     if hour_period is None:
         if len(seasons) > 1:
             names = ", ".join(name for name, _ in seasons)
@@ -195,7 +215,7 @@ def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, 
                           "mean": {c: float(sums[c][k] / h) for c in columns}}
                          for k, (n, s, h) in enumerate(zip(names, season_of, hours, strict=True))],
               "columns": errors}
-    return Periods(names, hours, season_of, sums, report)
+    return Periods(names, hours, season_of, sums, report, table.columns)
 
 
 def _shares(slices: int, hours: list[float]) -> list[int]:

@@ -29,7 +29,7 @@ import pytest
 
 import circflow
 from circflow.catalog import CATALOG_FILES, load_catalog
-from circflow.schema import Economics, HeatExchange, HeatPump, Mode, Resource
+from circflow.schema import AbsorptionHeatPump, Economics, HeatExchange, HeatPump, Mode, Resource
 from circflow.yamlfile import read_yaml
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ FACTOR_KEYS = ("value", "unit", "source", "year")
 SCHEMA_FIELDS = {
     "resources.yaml": set(Resource.model_fields),
     "modes.yaml": set(Mode.model_fields),
-    "technologies.yaml": set(HeatExchange.model_fields) | set(HeatPump.model_fields),
+    "technologies.yaml": set(HeatExchange.model_fields) | set(HeatPump.model_fields) | set(AbsorptionHeatPump.model_fields),
     "economics.yaml": set(Economics.model_fields),
 }
 

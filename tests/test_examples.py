@@ -45,7 +45,7 @@ def test_compare_retrofit_plans_tabulates_every_scenario() -> None:
     for plan in ("base", "carbon_100", "heat_pump_retrofit", "no_new_pipelines"):
         assert re.search(rf"^\s*{plan}\s+optimal", out, re.MULTILINE), f"no optimal row for {plan}"
     assert "CNY per tCO2 avoided" in out
-    assert "heat_pump_retrofit: adds coal_power_old>district_heat_city" in out
+    assert "heat_pump_retrofit: adds coal_power>district_heat_city" in out
 
 
 def test_pareto_front_prints_the_front() -> None:
