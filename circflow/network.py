@@ -623,6 +623,7 @@ class _Builder:
                 msg += ", or its heat technology does not fit the temperatures)" if link.type else ", or COP <= 1)"
                 raise ParkError(self.park.problem(("links", index), msg))
             candidate = made[0]
+            self._lift_warning(index, candidate)
             candidate.existing = link.existing
             if link.existing and link.capacity is not None:
                 limit = candidate.capacity_limit
@@ -637,9 +638,13 @@ class _Builder:
             self.warnings.append(f"{where}: quality does not meet the demand's requires ({why}); kept as explicit link")
         if mode.max_distance_km is not None and length > mode.max_distance_km:
             self.warnings.append(f"{where}: {length:.3g} km is beyond {mode_name}'s reach of {mode.max_distance_km:g} km; kept as explicit link")
-        t = self._temperatures(supply, demand)
-        if t is not None and t.lift() > self.park.technologies.heat_pump.max_lift_k:
-            self.warnings.append(f"{where}: heat pump lift {t.lift():g} K exceeds max_lift_k; kept as explicit link")
+    def _lift_warning(self, index: int, link: CandidateLink) -> None:
+        t = link.temperatures
+        limits = {"heat_pump": self.park.technologies.heat_pump.max_lift_k,
+                  "absorption": self.park.technologies.absorption_heat_pump.max_lift_k}
+        if t is not None and link.type in limits and t.lift() > limits[link.type]:
+            self.warnings.append(f"links[{index}]: {TECHNOLOGIES[link.type].label} lift {t.lift():g} K exceeds "
+                                 f"max_lift_k {limits[link.type]:g}; kept as explicit link")
 
     def apply_forbid(self) -> None:
         for index, ref in enumerate(self.park.plan.forbid):
