@@ -28,7 +28,7 @@ from circflow.catalog import data_dir
 from circflow.exceptions import CircflowError, InfeasibleError, ParkError, SolverError
 from circflow.load import load_park
 from circflow.network import build_network
-from circflow.optimize import optimize as run_optimize
+from circflow.optimizer import optimize as run_optimize
 from circflow.results import Result
 from circflow.schema import Park
 from circflow.solve import Status
@@ -235,8 +235,8 @@ def sankey(
     period: Annotated[str | None, typer.Option(help="Period shown first [default: the whole year]; the page offers the others.")] = None,
 ) -> None:
     """Redraw the Sankey diagram of a results folder as one HTML file that works offline."""
-    from circflow.outputs import read_results  # noqa: PLC0415
-    from circflow.sankey import write_sankey  # noqa: PLC0415
+    from circflow.exports.outputs import read_results  # noqa: PLC0415
+    from circflow.exports.sankey import write_sankey  # noqa: PLC0415
 
     console = _console(False)
 
@@ -500,9 +500,9 @@ def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> No
     table.add_column("plan", justify="right")
     table.add_column("status quo", justify="right")
     table.add_column("saving", justify="right")
-    base, save = k["baseline"], k["savings"]
-    table.add_row("total cost", _money(k["total_cost"], cur), _money(base["total_cost"], cur), _money(save["total_cost"], cur))
-    table.add_row("emissions (tCO2)", f"{k['emissions']:,.0f}", f"{base['emissions']:,.0f}", f"{save['emissions']:,.0f}")
+    status_quo, save = k["baseline"], k["savings"]
+    table.add_row("total cost", _money(k["total_cost"], cur), _money(status_quo["total_cost"], cur), _money(save["total_cost"], cur))
+    table.add_row("emissions (tCO2)", f"{k['emissions']:,.0f}", f"{status_quo['emissions']:,.0f}", f"{save['emissions']:,.0f}")
     console.print(table)
     console.print(f"capex of new links: {_money(k['capex'], cur)} (annualised with O&M: {_money(k['annualized_capex'], cur)})")
     if k["utilization"]:

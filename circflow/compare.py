@@ -16,7 +16,7 @@ import pandas as pd
 
 from circflow.exceptions import ParkError
 from circflow.load import load_park
-from circflow.optimize import optimize
+from circflow.optimizer import optimize
 from circflow.results import RESULTS_FILE, Result, write_folder, write_marker
 
 COLUMNS = [

@@ -1,7 +1,8 @@
 """Splitting a park into independent problems (between ``network`` and ``model``).
 
 With no constraint that couples them (an emission cap or a capex budget couples
-everything; a utilisation target couples the links of its resource), the SPEC 4 model
+everything; a utilisation target couples the links of its resource, a ``plan.force`` entry
+the links it names), the SPEC 4 model
 separates: its objective is a sum over links and streams, and each supply or demand row
 touches only the links of one connected component of the candidate graph (streams as
 nodes, candidate links as edges, and each process joining its input to its outputs, since
@@ -39,6 +40,9 @@ def independent_parts(net: Network) -> list[Network]:
         if share > 0:
             nodes = [("s", link.supply) for link in net.links if link.resource == resource]
             graph.add_edges_from(zip(nodes, nodes[1:], strict=False))
+    for _, members in net.forced_groups:  # one plan.force entry is one choice among its links
+        nodes = [("s", net.links[i].supply) for i in members]
+        graph.add_edges_from(zip(nodes, nodes[1:], strict=False))
     parts = []
     link_of_supply: dict[int, list[int]] = {}
     for i, link in enumerate(net.links):

@@ -19,10 +19,12 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import InfeasibleError, ParkError, SolverError
 from circflow.model import build_model
 from circflow.network import build_network
-from circflow.optimize import make_result, prepare, solve_baseline, solve_lexicographic, solve_objective
+from circflow.objectives import solve_lexicographic, solve_objective
+from circflow.optimizer import make_result, prepare, solve_status_quo
 from circflow.results import Result, Solution, write_folder, write_marker
 from circflow.schema import Park
 from circflow.solve import Outcome, Solver, SolverProfile, Status
@@ -69,10 +71,8 @@ def pareto_results(
     timings = {"build_s": time.perf_counter() - started}
 
     stage("solving the emissions end")
-    low = solve_objective(m_solver, "emissions")
+    low = Outcome(Status.INFEASIBLE) if unreachable_targets(net) else solve_objective(m_solver, "emissions")
     if low.status is Status.INFEASIBLE:
-        from circflow.optimize import diagnose  # noqa: PLC0415
-
         raise InfeasibleError(diagnose(net, profile))
     if not low.is_ok:
         msg = "no feasible plan was found within the time limit"
@@ -87,7 +87,7 @@ def pareto_results(
         raise SolverError(msg, time_limit=True)
     high_solution = Solution.from_values(model, m_solver.values)
     high_emissions = emissions.value(m_solver.values)
-    baseline = solve_baseline(park, "cost", profile)
+    status_quo = solve_status_quo(park, "cost", profile)
 
     solved: list[tuple[Outcome, Solution]] = [(high, high_solution)]
     span = high_emissions - low_emissions
@@ -106,7 +106,7 @@ def pareto_results(
     solved.append((Outcome(low.status, float("nan"), low.bound, low.gap), low_solution))
     timings["solve_s"] = time.perf_counter() - started - timings["build_s"]
 
-    results = [make_result(net, model.coef, solution, "cost", outcome, baseline, timings) for outcome, solution in solved]
+    results = [make_result(net, model.coef, solution, "cost", outcome, status_quo, timings) for outcome, solution in solved]
     results[-1] = _as_cost_point(results[-1])
     return _non_dominated(results)
 

@@ -25,10 +25,10 @@ import pandas as pd
 
 from circflow._version import __version__
 from circflow.exceptions import ParkError
+from circflow.exports.outputs import write_outputs
 from circflow.linktypes import TECHNOLOGIES
 from circflow.model import Coefficients, ParkModel
 from circflow.network import Network
-from circflow.outputs import write_outputs
 from circflow.solve import Status
 
 RESULTS_FILE = "results.json"

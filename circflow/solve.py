@@ -202,8 +202,6 @@ class Solver:
             Solve the LP relaxation only: its value is a bound, no plan is kept.
         """
         model = self.model
-        if getattr(model, "unreachable_targets", None):
-            return Outcome(Status.INFEASIBLE)
         expression, scale = model.objectives[objective]
         if model.shape[1] == 0:
             return _constant_outcome(model, expression)  # the status quo is the only plan

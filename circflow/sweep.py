@@ -12,7 +12,7 @@ that fails (infeasible, time limit, invalid values, a crash) becomes a row with 
 and never stops the sweep. Rows are appended to ``runs.jsonl`` as they arrive, under a run
 key that hashes the park, the options and the run's values, so rerunning the same sweep
 into the same folder skips the runs already done (runs that ended in ``error`` are tried
-again). The page with the main effects is `circflow.sweepchart`.
+again). The page with the main effects is `circflow.exports.sweepchart`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ import pandas as pd
 
 from circflow.exceptions import ParkError, Problem
 from circflow.load import apply_scenarios
-from circflow.optimize import OBJECTIVES, optimize
+from circflow.objectives import OBJECTIVES
+from circflow.optimizer import optimize
 from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
 from circflow.solve import SolverProfile, Status, load_profile
@@ -458,7 +459,7 @@ def sweep_table(plan: SweepPlan, rows: Mapping[str, Mapping[str, Any]]) -> pd.Da
 
 def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan) -> None:
     """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html``, each replaced atomically."""
-    from circflow.sweepchart import sweep_page  # noqa: PLC0415
+    from circflow.exports.sweepchart import sweep_page  # noqa: PLC0415
 
     _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
     _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))

@@ -254,13 +254,13 @@ def check_solved(checks: Checks, run: Run, factors: dict[str, Any]) -> None:
 
 
 def check_status_quo(checks: Checks, run: Run, factors: dict[str, Any]) -> None:
-    """The status quo solved as its own park is the baseline that optimize reports."""
+    """The status quo solved as its own park is what optimize reports as ``kpis.baseline``."""
     sq, baseline = run.status_quo, run.result.kpis["baseline"]
     only_existing = sq.links.empty or bool(sq.links["existing"].all())
     same = close(sq.kpis["total_cost"], baseline["total_cost"], OPT_TOL) and \
         close(sq.kpis["emissions"], baseline["emissions"], OPT_TOL)
     checks.record("status quo reproduced",
-                  "the baseline behind `savings` is the park with its existing links only, no targets and no "
+                  "the status quo behind `savings` (`kpis.baseline`) is the park with its existing links only, no targets and no "
                   "plan (SPEC 4), here solved as a park of its own", only_existing and same,
                   f"{run.name}: {fm(sq.kpis['total_cost'])} M CNY/yr, {fk(sq.kpis['emissions'])} ktCO2/yr "
                   f"(reported baseline {fm(baseline['total_cost'])}, {fk(baseline['emissions'])})")

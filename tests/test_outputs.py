@@ -22,12 +22,12 @@ import circflow
 from circflow.catalog import data_dir
 from circflow.cli import app
 from circflow.exceptions import ParkError
-from circflow.geojson import network_geojson
-from circflow.netmap import network_map_figure
-from circflow.outputs import OUTPUT_FILES, read_results, write_outputs
-from circflow.report import Section, report_html, table_html
-from circflow.sankey import RESOURCE_COLOURS, resource_colours, sankey_figure, write_sankey
-from circflow.workbook import SHEETS, link_column, workbook_tables
+from circflow.exports.geojson import network_geojson
+from circflow.exports.netmap import network_map_figure
+from circflow.exports.outputs import OUTPUT_FILES, read_results, write_outputs
+from circflow.exports.report import Section, report_html, table_html
+from circflow.exports.sankey import RESOURCE_COLOURS, resource_colours, sankey_figure, write_sankey
+from circflow.exports.workbook import SHEETS, link_column, workbook_tables
 
 PARKS = ("tiny", "kalundborg", "jinan_eco_park")
 

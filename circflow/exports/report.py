@@ -3,7 +3,7 @@
 An export stage: ``results -> exports``. One file that a consultant can mail to a client:
 plotly.js is embedded once, the map is drawn without web tiles, there are no fonts, images
 or scripts from elsewhere, so no request leaves the page. It holds the park and run facts,
-the KPIs against the status-quo baseline, a cost breakdown chart, the Sankey diagram, the
+the KPIs against the status quo, a cost breakdown chart, the Sankey diagram, the
 network map, the table of links and the warnings of validation.
 
 Other commands add their own parts (a Pareto front, a comparison of scenarios) as `Section`
@@ -24,8 +24,8 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.offline
 
-from circflow.netmap import network_map_figure_dict
-from circflow.sankey import (
+from circflow.exports.netmap import network_map_figure_dict
+from circflow.exports.sankey import (
     enterprise_labels,
     figure_html,
     resource_colours,
@@ -122,20 +122,20 @@ def _figure_html(figure: go.Figure | dict[str, Any], div_id: str) -> str:
 def cost_figure(results: dict[str, Any]) -> go.Figure:
     """Annual cost of the plan by component, beside the status quo's (split too when known)."""
     kpis = results.get("kpis") or {}
-    baseline = kpis.get("baseline") or {}
+    status_quo = kpis.get("baseline") or {}
     currency = results.get("currency") or "CNY"
     figure = go.Figure()
     rows = ["status quo", "plan"]
-    baseline_split = all(key in baseline for key, _, _ in _COST_PARTS)
+    status_quo_split = all(key in status_quo for key, _, _ in _COST_PARTS)
     for key, label, colour in _COST_PARTS:
-        values = [baseline.get(key) if baseline_split else None, kpis.get(key)]
+        values = [status_quo.get(key) if status_quo_split else None, kpis.get(key)]
         figure.add_trace(go.Bar(
             y=rows, x=values, name=label, orientation="h", marker_color=colour,
             hovertemplate=f"{label}: %{{x:,.0f}} {currency}/yr<extra>%{{y}}</extra>",
         ))
-    if not baseline_split and baseline.get("total_cost") is not None:
+    if not status_quo_split and status_quo.get("total_cost") is not None:
         figure.add_trace(go.Bar(
-            y=["status quo"], x=[baseline["total_cost"]], name="status quo, total", orientation="h",
+            y=["status quo"], x=[status_quo["total_cost"]], name="status quo, total", orientation="h",
             marker={"color": "#d5d8dc", "line": {"color": "#566573", "width": 1}},
             hovertemplate=f"total: %{{x:,.0f}} {currency}/yr<extra>status quo</extra>",
         ))
@@ -151,7 +151,7 @@ def cost_figure(results: dict[str, Any]) -> go.Figure:
 
 def _cards(results: dict[str, Any]) -> str:
     kpis = results.get("kpis") or {}
-    baseline, savings = kpis.get("baseline") or {}, kpis.get("savings") or {}
+    status_quo, savings = kpis.get("baseline") or {}, kpis.get("savings") or {}
     currency = results.get("currency") or "CNY"
 
     def relative(saved: float | None, base: float | None) -> str:
@@ -163,9 +163,9 @@ def _cards(results: dict[str, Any]) -> str:
     existing = sum(1 for link in links if link.get("existing"))
     cards = [
         ("annual cost saved", f"{compact(savings.get('total_cost'))} {currency}/yr",
-         relative(savings.get("total_cost"), baseline.get("total_cost"))),
+         relative(savings.get("total_cost"), status_quo.get("total_cost"))),
         ("emissions avoided", f"{compact(savings.get('emissions'))} tCO2/yr",
-         relative(savings.get("emissions"), baseline.get("emissions"))),
+         relative(savings.get("emissions"), status_quo.get("emissions"))),
         ("investment in new links", f"{compact(kpis.get('capex'))} {currency}",
          f"{compact(kpis.get('annualized_capex'))} {currency}/yr annualised with O&M"),
         ("links in the plan", f"{len(links) - existing} new", f"{existing} existing" if existing else "none existing"),
@@ -202,7 +202,7 @@ def _facts(results: dict[str, Any]) -> str:
 
 def _kpi_table(results: dict[str, Any]) -> str:
     kpis = results.get("kpis") or {}
-    baseline = kpis.get("baseline") or {}
+    status_quo = kpis.get("baseline") or {}
     currency = results.get("currency") or "CNY"
 
     def row(label: str, key: str, unit: str, base: float | None) -> list[Any]:
@@ -211,16 +211,16 @@ def _kpi_table(results: dict[str, Any]) -> str:
         return [label, unit, plan, base, change]
 
     rows = [
-        row("total cost", "total_cost", f"{currency}/yr", baseline.get("total_cost")),
-        row("emissions", "emissions", "tCO2/yr", baseline.get("emissions")),
-        row("capex of new links", "capex", currency, baseline.get("capex", 0.0)),
-        row("annualised capex + O&M", "annualized_capex", f"{currency}/yr", baseline.get("annualized_capex", 0.0)),
-        row("carbon cost", "carbon_cost", f"{currency}/yr", baseline.get("carbon_cost")),
-        row("heat-pump and pumping electricity", "electricity_mwh", "MWh/yr", baseline.get("electricity_mwh")),
+        row("total cost", "total_cost", f"{currency}/yr", status_quo.get("total_cost")),
+        row("emissions", "emissions", "tCO2/yr", status_quo.get("emissions")),
+        row("capex of new links", "capex", currency, status_quo.get("capex", 0.0)),
+        row("annualised capex + O&M", "annualized_capex", f"{currency}/yr", status_quo.get("annualized_capex", 0.0)),
+        row("carbon cost", "carbon_cost", f"{currency}/yr", status_quo.get("carbon_cost")),
+        row("heat-pump and pumping electricity", "electricity_mwh", "MWh/yr", status_quo.get("electricity_mwh")),
     ]
     table = table_html(["KPI", "unit", "plan", "status quo", "plan − status quo"], rows)
     shares = kpis.get("utilization") or {}
-    base_shares = baseline.get("utilization") or {}
+    base_shares = status_quo.get("utilization") or {}
     colours = resource_colours(results)
     use_rows = []
     for resource, share in shares.items():
@@ -288,7 +288,7 @@ def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = (),
         Further parts (e.g. a Pareto front or a comparison table), after the standard ones.
     sankey
         The flows diagram when drawn already for ``results`` (`circflow.sankey_figure` or
-        `circflow.sankey.sankey_figure_dict`): `circflow.write_outputs` draws it once for
+        `circflow.exports.sankey.sankey_figure_dict`): `circflow.write_outputs` draws it once for
         ``sankey.html`` and the report.
 
     Returns

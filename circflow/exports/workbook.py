@@ -59,7 +59,7 @@ def kpi_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
 def _summary(results: dict[str, Any]) -> pd.DataFrame:
     currency = results.get("currency") or "CNY"
     kpis = results.get("kpis") or {}
-    baseline, savings = kpis.get("baseline", {}), kpis.get("savings", {})
+    status_quo, savings = kpis.get("baseline", {}), kpis.get("savings", {})
     objective_unit = "tCO2/yr" if results.get("objective_name") == "emissions" else f"{currency}/yr"
     rows = [
         ("park", results.get("park"), ""),
@@ -75,10 +75,10 @@ def _summary(results: dict[str, Any]) -> pd.DataFrame:
         ("enterprises", len(results.get("enterprises") or []), ""),
         ("links in the plan", results.get("links_built", len(results.get("links") or [])), ""),
         ("total cost, plan", kpis.get("total_cost"), f"{currency}/yr"),
-        ("total cost, status quo", baseline.get("total_cost"), f"{currency}/yr"),
+        ("total cost, status quo", status_quo.get("total_cost"), f"{currency}/yr"),
         ("total cost saved", savings.get("total_cost"), f"{currency}/yr"),
         ("emissions, plan", kpis.get("emissions"), "tCO2/yr"),
-        ("emissions, status quo", baseline.get("emissions"), "tCO2/yr"),
+        ("emissions, status quo", status_quo.get("emissions"), "tCO2/yr"),
         ("emissions saved", savings.get("emissions"), "tCO2/yr"),
         ("capex of new links", kpis.get("capex"), currency),
         ("warnings", len(results.get("warnings") or []), ""),

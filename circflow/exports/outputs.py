@@ -13,10 +13,10 @@ import pathlib
 from typing import Any
 
 from circflow.exceptions import ParkError
-from circflow.geojson import write_geojson
-from circflow.report import write_report
-from circflow.sankey import sankey_figure_dict, write_sankey
-from circflow.workbook import write_workbook
+from circflow.exports.geojson import write_geojson
+from circflow.exports.report import write_report
+from circflow.exports.sankey import sankey_figure_dict, write_sankey
+from circflow.exports.workbook import write_workbook
 
 OUTPUT_FILES = ("sankey.html", "network.geojson", "results.xlsx", "report.html")
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from circflow.geojson import enterprise_position
-from circflow.sankey import enterprise_labels, resource_colours, resource_label, unit_of
+from circflow.exports.geojson import enterprise_position
+from circflow.exports.sankey import enterprise_labels, resource_colours, resource_label, unit_of
 
 _SECTOR_COLOURS = ("#1b4f72", "#b9770e", "#196f3d", "#6c3483", "#a93226", "#117a65", "#5d6d7e", "#873600",
                    "#2e86c1", "#7d6608", "#4a235a", "#0e6251")
@@ -76,7 +76,7 @@ def network_map_figure(results: dict[str, Any]) -> go.Figure:
 def network_map_figure_dict(results: dict[str, Any]) -> dict[str, Any]:
     """`network_map_figure` as a plain plotly figure dict (``data`` and ``layout``), not validated.
 
-    The report is written from the dict (`circflow.sankey.figure_html`), sparing plotly's
+    The report is written from the dict (`circflow.exports.sankey.figure_html`), sparing plotly's
     validation and copies of every coordinate list.
     """
     wgs84 = results.get("crs") == "wgs84"

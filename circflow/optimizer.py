@@ -1,0 +1,245 @@
+"""`optimize`: one park in, one `Result` out (SPEC 4-6). The API's main entry.
+
+Runs the pipeline ``network -> decompose -> model -> race/objectives -> results`` for the
+chosen objective, solves the status quo (the park with its existing links only, no
+targets) for the savings, and on an infeasible park names the targets, forced links or
+capacities that make it so (`circflow.diagnosis`). Infeasibility and a time limit without a
+plan are statuses of the `Result`, never exceptions.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from circflow.decompose import independent_parts
+from circflow.diagnosis import diagnose, unreachable_targets
+from circflow.exceptions import ParkError, SolverError
+from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
+from circflow.network import Network, build_network
+from circflow.objectives import OBJECTIVES, Objective, solve_objective
+from circflow.race import solve_parts
+from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts, process_table
+from circflow.schema import Park, reference_problems
+from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
+
+SPLIT_FROM_LINKS = 1000
+"""Parks with fewer candidate links (after pruning) are solved as one model: each HiGHS
+instance has a fixed cost, and on generated districts one model was faster up to ~700
+links (0.34 s against 0.41 s) and slower from ~1,400 (1.5 s against 0.55 s)."""
+
+
+def optimize(
+    park: Park,
+    objective: Objective = "cost",
+    solver: str | SolverProfile = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+    carbon_price: float | None = None,
+    write_model: str | pathlib.Path | None = None,
+    on_log: Callable[[str], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    on_progress: Callable[[str], None] | None = None,
+    *,
+    prune: bool = True,
+    decompose: bool = True,
+    formulation: str = "tight",
+) -> Result:
+    """Find the best symbiosis plan of a park.
+
+    Parameters
+    ----------
+    park
+        A validated park (`circflow.load_park`, or built in code).
+    objective
+        ``cost`` (total_cost + carbon_price x emissions) or ``emissions`` (lexicographic:
+        least emissions, then least total_cost among those).
+    solver
+        Solver profile name (``solvers/NAME.yaml``), path, or `SolverProfile`.
+    time_limit
+        Seconds for the whole optimisation (overrides the profile).
+    gap
+        Relative MIP gap (overrides the profile).
+    carbon_price
+        Money per tCO2 (overrides the park's ``economics.carbon_price``).
+    write_model
+        Also write the model as ``.mps`` or ``.lp`` to this path before solving.
+    on_log, on_stage, on_progress
+        Called with each solver log line, with each stage name, and with the solver's
+        progress condensed to incumbent, bound and gap, for progress display.
+    prune, decompose, formulation
+        circflow's speed-ups, on by default; switched off only to measure what they gain
+        (`circflow.model.prune_dominated`, `circflow.decompose`, `circflow.model.Options`).
+        Independent parts are split off only from `SPLIT_FROM_LINKS` candidate links.
+
+    Returns
+    -------
+    Result
+        Status ``optimal`` or ``feasible`` with the plan; ``infeasible`` with ``diagnosis``;
+        ``time_limit_no_solution`` when the time limit ran out first.
+
+    Raises
+    ------
+    ParkError
+        When the park or an argument is invalid.
+    SolverError
+        When HiGHS cannot run.
+    """
+    started = time.perf_counter()
+    stage = on_stage or (lambda _: None)
+    if objective not in OBJECTIVES:
+        msg = f"unknown objective {objective!r}; use cost or emissions"
+        raise ParkError(msg)
+    park, profile = prepare(park, solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price)
+    timings: dict[str, float] = {} if park._load_seconds is None else {"load_s": park._load_seconds}  # noqa: SLF001
+
+    stage("building candidate network")
+    net = build_network(park)
+    kept = prune_dominated(net, objective) if prune else net
+    options = Options(formulation=formulation)
+    if write_model is not None:  # the model circflow solves, before splitting it into parts
+        _write_model(Solver(build_model(kept, options), profile), pathlib.Path(write_model))
+    split = decompose and len(kept.links) >= SPLIT_FROM_LINKS
+    parts = independent_parts(kept) if split else [kept]  # one model, even without links: a cap may still fail
+    timings["candidates_s"] = time.perf_counter() - started
+
+    stage("solving")
+    solve_started = time.perf_counter()
+    if unreachable_targets(net):
+        outcome, solution = Outcome(Status.INFEASIBLE), None
+    else:
+        outcome, solution = solve_parts(net, parts, objective, profile, on_log, stage, options, on_progress, timings)
+    timings["solve_s"] = time.perf_counter() - solve_started - timings.get("build_s", 0.0)  # HiGHS, parts side by side
+    status_quo_started = time.perf_counter()
+    status_quo = None
+    diagnosis: list[str] = []
+    if outcome.is_ok:
+        stage("solving the status quo")
+        status_quo = solve_status_quo(park, objective, profile)
+    elif outcome.status is Status.INFEASIBLE:
+        stage("explaining infeasibility")
+        diagnosis = diagnose(net, profile)
+    timings["status_quo_s"] = time.perf_counter() - status_quo_started
+    if status_quo is None or solution is None:
+        return _empty_result(park, net, objective, outcome, diagnosis, timings)
+    model_facts = {"candidate_links": len(net.links), "pruned_links": len(net.links) - len(kept.links),
+                   "independent_parts": len(parts)}
+    return make_result(net, coefficients(net), solution, objective, outcome, status_quo, timings, model_facts)
+
+
+def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: float | None = None,
+            gap: float | None = None, carbon_price: float | None = None) -> tuple[Park, SolverProfile]:
+    """Check a park and its run options; return the park (carbon price applied) and the profile.
+
+    Raises
+    ------
+    ParkError
+        On an unknown profile, a bad carbon price, or a park whose ids do not resolve.
+    """
+    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
+    updates = {key: value for key, value in (("time_limit", time_limit), ("gap", gap)) if value is not None}
+    profile = profile.model_copy(update=updates)
+    if carbon_price is not None:
+        if not (math.isfinite(carbon_price) and carbon_price >= 0):
+            msg = f"carbon price must be a finite number >= 0, got {carbon_price}"
+            raise ParkError(msg)
+        park = _with_carbon_price(park, carbon_price)
+    problems = reference_problems(park)
+    if problems:
+        raise ParkError([park.problem(path, message) for path, message in problems])
+    return park, profile
+
+
+def make_result(net: Network, coef: Coefficients, solution: Solution, objective: str, outcome: Outcome,
+                status_quo: dict[str, Any], timings: dict[str, float],
+                model_facts: dict[str, int] | None = None) -> Result:
+    """Assemble the `Result` of a solved model: KPIs against the status quo, tables, facts.
+
+    The status quo's KPIs go to ``kpis["baseline"]`` (the key SPEC 5 fixes) and the
+    difference to ``kpis["savings"]``.
+    """
+    park = net.park
+    values = kpis(net, coef, solution)
+    values["baseline"] = dict(status_quo)
+    values["savings"] = {"total_cost": status_quo["total_cost"] - values["total_cost"],
+                         "emissions": status_quo["emissions"] - values["emissions"]}
+    objective_value = values["emissions"] if objective == "emissions" else values["total_cost"] + values["carbon_cost"]
+    bound = outcome.bound if math.isfinite(outcome.bound) else objective_value
+    return Result(
+        park=park.park.name,
+        objective_name=objective,
+        status=outcome.status,
+        objective=objective_value,
+        bound=bound,
+        gap=relative_gap(objective_value, bound) if outcome.status is Status.FEASIBLE else outcome.gap,
+        kpis=values,
+        links=link_table(net, coef, solution),
+        processes=process_table(net, coef, solution),
+        flows=flow_table(net, coef, solution),
+        balances=balance_table(net, coef, solution),
+        periods=net.periods,
+        scenarios=list(park.applied_scenarios),
+        timings=dict(timings),
+        warnings=list(net.warnings),
+        currency=park.economics.currency,
+        source=park.source,
+        model_facts=model_facts or {},
+        **park_facts(net),
+    )
+
+
+def solve_status_quo(park: Park, objective: Objective, profile: SolverProfile) -> dict[str, Any]:
+    """KPIs of the status quo: existing links only, no targets, no forced links (SPEC 4).
+
+    The same KPIs as the plan's (total_cost, emissions, cost breakdown, utilisation), so a
+    report can set them side by side. Solved without a time limit: existing links only
+    make a small linear program.
+
+    Raises
+    ------
+    SolverError
+        When HiGHS finds no plan for it (building nothing is always one, so this is a bug).
+    """
+    net = build_network(park, existing_only=True)
+    model = build_model(net, Options(targets=False))
+    solver = Solver(model, profile.model_copy(update={"time_limit": None}))
+    outcome = solve_objective(solver, objective)
+    if not outcome.is_ok:
+        msg = f"the status quo could not be solved ({outcome.status})"
+        raise SolverError(msg)
+    return kpis(net, model.coef, Solution.from_values(model, solver.values))
+
+
+def _write_model(solver: Solver, path: pathlib.Path) -> None:
+    if path.suffix.lower() not in {".mps", ".lp"}:
+        msg = f"--write-model needs a .mps or .lp file name, got {path.name!r}"
+        raise ParkError(msg)
+    if not path.parent.is_dir():
+        msg = f"cannot write the model: folder {path.parent} does not exist"
+        raise ParkError(msg)
+    solver.write(path)
+
+
+def _with_carbon_price(park: Park, price: float) -> Park:
+    economics = park.economics.model_copy(update={"carbon_price": price})
+    updated = park.model_copy(update={"economics": economics})
+    for name in ("_source", "_scenarios", "_tree", "_load_seconds"):
+        setattr(updated, name, getattr(park, name))
+    return updated
+
+
+def _empty_result(park: Park, net: Network, objective: str, outcome: Outcome, diagnosis: list[str],
+                  timings: dict[str, float]) -> Result:
+    return Result(
+        park=park.park.name, objective_name=objective, status=outcome.status,
+        objective=math.nan, bound=math.nan, gap=math.nan, kpis={},
+        links=pd.DataFrame(), flows=pd.DataFrame(), balances=pd.DataFrame(),
+        periods=net.periods, scenarios=list(park.applied_scenarios), timings=timings,
+        warnings=list(net.warnings), diagnosis=diagnosis, currency=park.economics.currency,
+        source=park.source, **park_facts(net),
+    )
