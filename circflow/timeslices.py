@@ -2,8 +2,8 @@
 
 Between ``schema`` and ``network``. Without ``time_series`` the periods are the park's own.
 With it, each park period (season) is cut into slices of similar hours: tsam clusters the
-hours of the file's columns (one hour per "period" in tsam's terms, hierarchical
-clustering, so the result is deterministic), the columns named in ``keep_peak`` keep their
+hours of the columns the park uses (Ward's hierarchical clustering, tsam's default method with
+hours as its periods; deterministic), the columns named in ``keep_peak`` keep their
 peak hour as a slice of its own, and each slice stands for the hours assigned to it. A
 slice's column value is the exact mean over its hours, so every column's total over the
 year is kept. The slices of a season are named ``<season>-1``, ``<season>-2``, ... and
@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import pathlib
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,7 +209,7 @@ def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, 
         rmse = float(np.sqrt(np.mean((values[:, j] - representation[:, j]) ** 2)))
         errors[c] = {"rmse": rmse, "relative_rmse": rmse / scale, "peak": float(values[:, j].max()),
                      "peak_kept": float(representation[:, j].max())}
-    report = {"file": where, "method": "tsam hierarchical clustering of hours, slice means exact",
+    report = {"file": where, "method": "Ward hierarchical clustering of hours (tsam's default method), slice means exact",
               "slices": [{"name": n, "period": s, "hours": float(h),
                           "mean": {c: float(sums[c][k] / h) for c in columns}}
                          for k, (n, s, h) in enumerate(zip(names, season_of, hours, strict=True))],
@@ -232,7 +231,12 @@ def _shares(slices: int, hours: list[float]) -> list[int]:
 
 
 def _cluster(values: np.ndarray, count: int) -> list[np.ndarray]:
-    """Indices of ``values``' rows in ``count`` groups of similar hours (tsam), largest group first."""
+    """Indices of ``values``' rows in ``count`` groups of similar hours, largest group first.
+
+    Ward's agglomerative clustering of the hours on standardised columns (scipy), the method
+    tsam uses by default ("hierarchical"), with tsam's hours-as-periods setting: on Jinan's
+    heating season the two give the same partition. Deterministic: no random start.
+    """
     if len(values) == 0:
         return []
     distinct = np.unique(values, axis=0)
@@ -240,18 +244,12 @@ def _cluster(values: np.ndarray, count: int) -> list[np.ndarray]:
         return [np.arange(len(values))]
     if len(distinct) <= count:  # each distinct hour is a slice
         _, inverse = np.unique(values, axis=0, return_inverse=True)
-        return [np.flatnonzero(inverse == k) for k in range(len(distinct))]
-    import pandas as pd  # noqa: PLC0415
-    import tsam  # noqa: PLC0415 (a second or two to import; only parks with time_series need it)
+        return [np.flatnonzero(inverse.ravel() == k) for k in range(len(distinct))]
+    from scipy.cluster.hierarchy import fcluster, linkage  # noqa: PLC0415
 
-    frame = pd.DataFrame(values, index=pd.date_range("2001-01-01", periods=len(values), freq="h"))
-    frame.columns = [f"c{j}" for j in range(values.shape[1])]
-    varying = frame.loc[:, frame.std() > 0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tsam warns about rescaling it is not asked to do
-        result = tsam.aggregate(varying, count, period_duration=1, temporal_resolution=1.0,
-                                cluster=tsam.ClusterConfig(method="hierarchical", representation="mean"),
-                                preserve_column_means=False)
-    order = np.asarray(result.cluster_assignments).ravel()
-    groups = [np.flatnonzero(order == k) for k in np.unique(order)]
+    spread = values.std(axis=0)
+    varying = spread > 0
+    scaled = (values[:, varying] - values[:, varying].mean(axis=0)) / spread[varying]
+    labels = fcluster(linkage(scaled, method="ward"), count, criterion="maxclust")
+    groups = [np.flatnonzero(labels == k) for k in np.unique(labels)]
     return sorted(groups, key=lambda g: (-len(g), int(g[0])))
