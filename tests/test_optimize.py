@@ -381,6 +381,29 @@ def test_forced_entry_without_mode_builds_the_cheapest_matching_link() -> None:
     assert_kpis(result, total_cost=FACTOR_10Y * 300_000 + 9200, capex=300_000)
 
 
+def test_forced_link_out_of_a_process_that_is_not_built_stays_built() -> None:
+    """The grinding process (capex 1e9) never pays, so nothing reaches its output; plan.force
+    still builds the truck link from that output to the market (y = 1, no flow). The plan
+    pays the link's capex: total = 1000 / 10 (CRF at i = 0) = 100, the solver's optimum, and
+    the link is in the plan.
+    """
+    park = make_park(
+        [{"id": "mill", "location": {"x": 0, "y": 0},
+          "supplies": [{"resource": "o_slag", "amount": 8760}],
+          "processes": [{"id": "grinding", "capex_fixed": 1.0e9, "input": {"resource": "o_slag"},
+                         "outputs": [{"resource": "o_powder", "yield": 1.0}]}]}],
+        resources={"o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+                   "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+        modes={"o_truck": mode(capex_fixed=1000.0, lifetime_years=10)}, economics={"discount_rate": 0.0},
+        markets=[{"id": "buyers", "location": {"x": 1, "y": 0}, "buys": [{"resource": "o_powder", "price": 1.0}]}],
+        plan={"force": [{"from": "mill", "to": "buyers", "resource": "o_powder"}]})
+    result = solve(park)
+    assert not result.processes.set_index("process").loc["grinding", "built"]
+    assert "mill#grinding>buyers:o_powder:o_truck" in set(result.links["id"])
+    assert_kpis(result, total_cost=100.0, capex=1000.0)
+    assert result.objective == approx(result.bound)
+
+
 def test_forbidden_link_is_not_built_though_it_pays() -> None:
     """capex 200000 pays (saves 46000 - 39100.9), but plan.forbid keeps it out: status quo."""
     result = solve(truck_park(200_000, plan={"forbid": [{"from": "a", "to": "b", "resource": "o_ash", "mode": "o_truck"}]}))
