@@ -160,8 +160,9 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     capacity = np.zeros(len(net.links))
     process_built = np.array([p.existing for p in net.processes], dtype=bool)
     process_capacity = np.zeros(len(net.processes))
-    carried = {link.resource for part in parts for link in part.links}
-    supplied = {s.resource for s in net.supplies if s.amounts.sum() > 0}
+    # what a utilisation target counts: original supplies and the links leaving them, not process outputs (SPEC 8.2)
+    carried = {link.resource for part in parts for link in part.links if net.supplies[link.supply].role == "supply"}
+    supplied = {s.resource for s in net.supplies if s.role == "supply" and s.amounts.sum() > 0}
     targets = net.park.targets.utilization
     if any(share > 0 and r in supplied and r not in carried for r, share in targets.items()):
         return Outcome(Status.INFEASIBLE), Solution(flow, built, capacity)  # a target no link can serve

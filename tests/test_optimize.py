@@ -13,6 +13,7 @@ import copy
 import functools
 import math
 import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -499,6 +500,56 @@ def test_targets_hold_when_no_link_is_possible(targets: dict, named: str) -> Non
     result = solve(park)
     assert result.status == "infeasible"
     assert any(named in line for line in result.diagnosis), result.diagnosis
+
+
+def test_utilization_of_a_resource_only_a_process_makes_holds_with_nothing_used() -> None:
+    """Utilisation counts original supplies only (SPEC 8.2): nobody supplies o_powder, the
+    process makes it from o_slag and no link takes it, so the target on o_powder holds with
+    nothing used and the optimum is the one without it. a's 10 t/h of slag (disposal 50)
+    feed b's existing process up to its 2 t/h (opex 1): 17520 t moved by a truck of capex
+    1000, total = 50 x 87600 - 50 x 17520 + 17520 + CRF(0.05, 20) x 1000.
+    """
+    def park(targets: dict) -> circflow.Park:
+        return make_park(
+            [{"id": "a", "location": {"x": 0, "y": 0},
+              "supplies": [{"resource": "o_slag", "amount": 87600, "disposal": {"cost": 50}}]},
+             {"id": "b", "location": {"x": 1, "y": 0},
+              "processes": [{"id": "g", "existing": True, "capacity": 2, "opex_per_unit": 1.0,
+                             "input": {"resource": "o_slag"}, "outputs": [{"resource": "o_powder", "yield": 0.9}]}]}],
+            resources={"o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+                       "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+            modes={"o_truck": mode(capex_fixed=1000.0)}, targets=targets)
+
+    expected = 50 * 87_600 - 50 * 17_520 + 17_520 + crf(0.05, 20) * 1000
+    assert_kpis(solve(park({})), total_cost=expected)
+    result = solve(park({"utilization": {"o_powder": 0.5}}))
+    assert result.status == "optimal", result.diagnosis
+    assert_kpis(result, total_cost=expected)
+
+
+@pytest.mark.parametrize("split_from_links", [1000, 0])
+def test_target_whose_supplies_no_link_serves_is_infeasible_also_in_parts(split_from_links: int, monkeypatch) -> None:
+    """The only original o_slag supply is 100 km away, beyond the truck's 10 km: no link can
+    use it, so utilization 0.5 of o_slag cannot hold (SPEC 8.2 counts original supplies
+    only), though links carry the o_slag that a process makes. Infeasible whether the park
+    is solved as one model or in independent parts.
+    """
+    monkeypatch.setattr(sys.modules["circflow.optimize"], "SPLIT_FROM_LINKS", split_from_links)
+    park = make_park(
+        [{"id": "far", "location": {"x": 100, "y": 0}, "supplies": [{"resource": "o_slag", "amount": 1000}]},
+         {"id": "ash", "location": {"x": 0, "y": 0},
+          "supplies": [{"resource": "o_ash", "amount": 2000, "disposal": {"cost": 50}}]},
+         {"id": "mill", "location": {"x": 1, "y": 0},
+          "processes": [{"id": "g", "existing": True, "input": {"resource": "o_ash"},
+                         "outputs": [{"resource": "o_slag", "yield": 0.5}]}]},
+         {"id": "user", "location": {"x": 2, "y": 0},
+          "demands": [{"resource": "o_slag", "amount": 800, "baseline": {"cost": 30}}]}],
+        resources={"o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+                   "o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+        modes={"o_truck": mode(capex_fixed=1000.0, max_distance_km=10.0)},
+        targets={"utilization": {"o_slag": 0.5}})
+    result = solve(park)
+    assert result.status == "infeasible"
 
 
 def test_infeasible_diagnosis_says_what_is_reachable() -> None:
