@@ -543,8 +543,10 @@ class _Builder:
     def _temperatures(self, supply: StreamNode, demand: StreamNode) -> Temperatures | None:
         if supply.temperature is None or demand.temperature is None:
             return None
-        return Temperatures(supply.temperature, supply.outlet or supply.temperature, demand.temperature,
-                            demand.outlet or demand.temperature, self.park.technologies.heat_exchange.min_approach_k)
+        outlet = supply.temperature if supply.outlet is None else supply.outlet  # 0 degC is a temperature
+        return_ = demand.temperature if demand.outlet is None else demand.outlet
+        return Temperatures(supply.temperature, outlet, demand.temperature, return_,
+                            self.park.technologies.heat_exchange.min_approach_k)
 
     def _make(self, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float, *,
               explicit: bool, kind: str | None = None) -> list[CandidateLink]:

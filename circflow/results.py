@@ -57,6 +57,8 @@ class Solution:
         None (no plan) reads as nothing built and nothing flowing. A new link or process
         built for a flow at the solver's rounding level (below 1e-9 of what it could carry)
         is read as not built: it would only add capex (seen after a held first stage).
+        Links into or out of a candidate process that is not built carry nothing and are
+        not built, except forced ones: the plan builds and pays them all the same.
         """
         net: Network = model.net
         n, periods = len(net.links), len(net.periods)
@@ -77,7 +79,7 @@ class Solution:
         for process in net.processes:
             if not process_built[process.index]:
                 touching = (demand_of == process.input) | np.isin(supply_of, process.outputs)
-                built[touching & ~model.coef.prebuilt] = False
+                built[touching & removable] = False
                 flow[touching] = 0.0
         flow[~built] = 0.0
         gain = model.coef.gain

@@ -143,6 +143,30 @@ def test_min_approach_comes_from_park() -> None:
     assert link.type == "heat_pump"
 
 
+def test_outlet_and_return_at_zero_degrees_are_kept() -> None:
+    """An outlet or return temperature of 0 degC is a temperature, not "not given" (SPEC 8.3).
+
+    Source 12 degC cooled to To = 0 (river water) for a 50 degC demand: a heat pump with
+    Tc = 50 + 5 + 273.15, Te = 0 - 5 + 273.15, COP = 0.5 x 328.15 / 60. Source 40 degC for a
+    demand at 50 degC returning at Tr = 0: preheat, 0 + 10 < 40 < 50 + 10, with
+    rho = (40 - 10 - 0) / (50 - 0) = 0.6.
+    """
+    resources = {"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_hpipe"]}}
+    river = make_park(
+        [site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": 12, "outlet_temperature": 0}]),
+         site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": 50}])],
+        resources=resources, modes={"n_hpipe": mode()})
+    (link,) = build_network(river).links
+    assert link.temperatures.outlet == 0.0
+    assert link.cop == pytest.approx(0.5 * 328.15 / 60.0, rel=1e-12)
+    cold_return = make_park(
+        [site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": 40}]),
+         site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": 50, "return_temperature": 0}])],
+        resources=resources, modes={"n_hpipe": mode()})
+    preheat = [link for link in build_network(cold_return).links if link.type == "preheat"]
+    assert [link.band for link in preheat] == [pytest.approx(0.6, rel=1e-12)]
+
+
 def test_explicit_heat_link_beyond_max_lift_is_kept() -> None:
     """SPEC 3.7: an explicit link is always a candidate; lift 65 K > 60 K is only a warning.
 
