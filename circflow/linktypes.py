@@ -146,6 +146,11 @@ class Preheat(Technology):
     def band(self, t: Temperatures) -> float | None:
         return t.band
 
+    def pipe_delta_t(self, t: Temperatures) -> float:
+        """The return water is heated to Ti - dT only, rho (Ts - Tr): that is the water the pipe
+        carries. (SPEC 8.3 prices it at Ts - Tr, which understates the pipe by 1/rho.)"""
+        return t.inlet - t.approach - t.return_
+
 
 class HeatPump(Technology):
     name = "heat_pump"

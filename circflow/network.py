@@ -46,6 +46,7 @@ from circflow.schema import (
     Range,
     Series,
     Supply,
+    output_name,
     stream_choices,
 )
 from circflow.timeslices import Periods, periods_of
@@ -591,10 +592,9 @@ class _Builder:
         return f"{self._end(supply, self.multi_supply)}>{self._end(demand, self.multi_demand)}:{supply.resource}:{mode_name}" + (
             f":{kind}" if kind in ("preheat", "absorption") else "")
 
-    @staticmethod
-    def _end(stream: StreamNode, multi: set[tuple[str, str]]) -> str:
+    def _end(self, stream: StreamNode, multi: set[tuple[str, str]]) -> str:
         if stream.process is not None:
-            return f"{stream.enterprise}#{stream.position}"
+            return f"{stream.enterprise}#{self._choice(stream)}"
         return stream.enterprise + (f"#{stream.position}" if (stream.enterprise, stream.resource) in multi else "")
 
     def _stream(self, role: str, enterprise: str, resource: str, choice: int | str | None) -> StreamNode:
@@ -602,10 +602,16 @@ class _Builder:
         options = stream_choices(self.places[enterprise], role, resource)
         wanted = choice if choice is not None else options[0][0]
         for stream in streams:
-            if stream.enterprise == enterprise and stream.resource == resource and stream.position == wanted:
+            if stream.enterprise == enterprise and stream.resource == resource and self._choice(stream) == wanted:
                 return stream
         msg = "reference_problems guarantees the stream exists"
         raise AssertionError(msg)
+
+    def _choice(self, stream: StreamNode) -> int | str:
+        """How a link's ``supply``/``demand`` names this stream (`circflow.schema.stream_choices`)."""
+        if stream.role == "output" and stream.process is not None:
+            return output_name(self.processes[stream.process].spec, stream.output_index)
+        return stream.position
 
     def add_explicit(self, *, existing_only: bool) -> None:
         for index, link in enumerate(self.park.links):
@@ -717,6 +723,12 @@ class _Builder:
             if link.max_flow.max(initial=0.0) <= 0 and not (link.existing or link.forced):
                 continue  # can never carry anything: no period has both supply and demand
             kept.append(link)
+        count: dict[str, int] = defaultdict(int)
+        for link in kept:
+            count[link.id] += 1
+        for link in kept:  # an explicit direct link beside a generated heat pump: both unsuffixed
+            if count[link.id] > 1 and link.type == "direct":
+                link.id += ":direct"
         kept.sort(key=lambda link: link.id)
         return kept
 
@@ -760,6 +772,11 @@ class _Builder:
                             self._bound(link)
             if not changed:
                 break
+        else:
+            names = ", ".join(p.path for p in self.processes)
+            msg = (f"processes feed each other in a loop (among {names}): an output can reach its own "
+                   "process's input through links; circflow models chains of processes, not recycling loops")
+            raise ParkError(msg)
 
 
 def _same_link(a: LinkRef, b: LinkRef) -> bool:

@@ -463,6 +463,7 @@ class Market(Strict):
 
 
 LinkType = Literal["transport", "direct", "preheat", "heat_pump", "absorption"]
+OutputRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+(\.outputs\[[0-9]+\])?$")]
 
 
 class Link(Strict):
@@ -476,9 +477,10 @@ class Link(Strict):
     type: LinkType | None = None
     """Heat: which technology (direct, preheat, heat_pump, absorption); default the first that
     applies in that order."""
-    supply: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] | Id | None = None
+    supply: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] | OutputRef | None = None
     """Which supplying stream: its index in the enterprise's ``supplies``, or a process's id
-    (its output) when the enterprise has several of this resource."""
+    (its output; ``id.outputs[k]`` when it makes the resource twice) when the enterprise has
+    several of this resource."""
     demand: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] | Id | None = None
     """Which demand: its index in ``demands`` (a market's ``buys``), or a process's id (its input)."""
     existing: bool = False
@@ -769,7 +771,17 @@ def stream_choices(place: Enterprise | Market, role: str, resource: str) -> list
     own = [(i, s) for i, s in enumerate(getattr(place, role)) if s.resource == resource]
     if role == "demands":
         return own + [(p.id, p.input) for p in place.processes if p.input.resource == resource]
-    return own + [(p.id, out) for p in place.processes for out in p.outputs if out.resource == resource]
+    return own + [(output_name(p, k), out) for p in place.processes for k, out in enumerate(p.outputs)
+                  if out.resource == resource]
+
+
+def output_name(process: Process, k: int) -> str:
+    """How a link names output k of a process: the process id, or ``id.outputs[k]`` when the
+    process makes its resource more than once."""
+    resource = process.outputs[k].resource
+    if sum(out.resource == resource for out in process.outputs) == 1:
+        return process.id
+    return f"{process.id}.outputs[{k}]"
 
 
 def _stream_choice(place: Enterprise | Market, role: str, key: str, resource: str,
@@ -787,8 +799,6 @@ def _stream_choice(place: Enterprise | Market, role: str, key: str, resource: st
             return key, f"{place.id!r} has {len(options)} {key} streams of {resource}; pick one with {key}: ({names})"
         return None
     matching = [c for c, _ in options if c == choice]
-    if isinstance(choice, str) and role == "supplies" and len(matching) > 1:
-        return key, f"process {choice!r} has several outputs of {resource}; give the link as an index instead"
     if not matching:
         names = ", ".join(str(c) for c, _ in options)
         return key, f"{choice!r} is not a {key} stream of {resource} at {place.id!r} (choose from: {names})"
