@@ -176,13 +176,16 @@ def own_supply(run: Run, paths: pd.Series) -> np.ndarray:
     return np.array([run.streams[p].role == "supply" for p in paths], dtype=bool)
 
 
-def gross_value(result: circflow.Result) -> float:
-    """What all exchanges of a plan are worth against a park without any exchange: the links'
-    ``net_saving`` less the annualised capex of new processes (which no link carries)."""
-    processes = result.processes
+def gross_value(result: circflow.Result, resource: str | None = None) -> float:
+    """What all exchanges of a plan (of one resource) are worth against a park without any
+    exchange: the links' ``net_saving`` less the annualised capex of new processes (which no
+    link carries; a process counts with the resource it takes in)."""
+    links, processes = result.links, result.processes
+    if resource is not None:
+        links, processes = links[links["resource"] == resource], processes[processes["resource"] == resource]
     capex = processes.loc[processes["built"] & ~processes["existing"], "annualized_capex"].sum() \
         if not processes.empty else 0.0
-    return float(result.links["net_saving"].sum() - capex)
+    return float(links["net_saving"].sum() - capex)
 
 
 def link_accounts(run: Run, result: circflow.Result | None = None) -> pd.DataFrame:
@@ -604,11 +607,16 @@ def check_gross(checks: Checks, run: Run, factors: dict[str, Any]) -> None:
     plan, today = gross_value(run.result), gross_value(run.status_quo)
     saving = run.result.kpis["savings"]["total_cost"]
     nothing = run.result.kpis["total_cost"] + plan
+    k = run.result.kpis
+    per_resource = all(close(gross_value(run.result, r) - gross_value(run.status_quo, r),
+                             k["baseline"]["by_resource"][r]["total_cost"] - k["by_resource"][r]["total_cost"])
+                       for r in k["by_resource"])
     checks.record(CHECK_GROSS,
                   "the links' `net_saving` (less new processes' annualised capex) count against a park without "
                   "any exchange; that park costs the same under both plans, so plan minus today must be the "
-                  "saving against today",
-                  close(plan - today, saving) and close(nothing, run.status_quo.kpis["total_cost"] + today),
+                  "saving against today, in total and for each resource",
+                  close(plan - today, saving) and close(nothing, run.status_quo.kpis["total_cost"] + today)
+                  and per_resource,
                   f"{run.name}: {fm(plan)} - {fm(today)} = {fm(plan - today)} M CNY/yr; saving {fm(saving)}")
 
 
@@ -994,7 +1002,9 @@ def add_headline(add: Callable[[str], None], base: Run, checks: Checks) -> None:
         f"process{'es' if len(new_processes) != 1 else ''} for {fm(k['capex'])} M CNY of capex, whose annualised "
         f"cost ({fm(k['annualized_capex'])} M CNY a year, with fixed O&M) is already inside the saving.\n")
     add("The **status quo** is today's practice, not landfill: today's contracts with the region's markets and the "
-        "park's users (existing links), the wastewater plant's existing reuse stage, and for everything else "
+        "park's users (existing links), the existing processes ("
+        + ", ".join(p.name for p in result.processes.itertuples() if p.existing)
+        + "), and for everything else "
         "the ash yard, the cooling towers, the boiler houses and bought materials "
         "([below](#todays-practice-contracts-and-what-the-status-quo-already-uses)). It is the `kpis.baseline` "
         "of `results.json`, and the saving is `kpis.savings`.\n")
@@ -1399,13 +1409,14 @@ def add_slices(add: Callable[[str], None], base: Run) -> None:
         add(table(["slice", "hours", "load MW", "from links MW", "by technology MW", "boilers MW", "covered"],
                   rows, "lrrrlrr") + "\n")
     peak = [p for p in result.periods if p.endswith("peak")]
+    season_hours = sum(hours[p] for p in set(demands.loc[demands["amount"] > 0, "period"]))
     if peak:
         part = demands[demands["period"] == peak[0]]
         load, rest = part["amount"].sum(), part["rest"].sum()
         add(f"In the peak hour ({peak[0]}) the heat networks need {load:,.0f} MW; the links bring "
             f"{load - rest:,.0f} MW and the boilers stay for {rest:,.0f} MW. Links are sized by the slice in which "
             "they carry most: a source whose band or size limits it carries the same MW in every cold slice, so "
-            "its full-load hours stay below the season's 2,880.\n")
+            f"its full-load hours stay below the season's {season_hours:,.0f}.\n")
 
 
 def add_utilisation(add: Callable[[str], None], base: Run) -> None:
@@ -1484,15 +1495,19 @@ def add_co2(add: Callable[[str], None], base: Run, factors: dict[str, Any], chec
               rows, "llrlrl") + "\n")
     clinker, cement = factors["clinker_emissions"]["value"], factors["cement_emissions"]["value"]
     coal, gas = factors["coal_boiler_heat_emissions"]["value"], factors["gas_boiler_heat_emissions"]["value"]
+    today = sq.kpis["utilization"]
+    saved = resource_table(base)["co2_saved"]
     add(f"A tonne of fly ash or slag that replaces clinker ({clinker:g} tCO2/t, `clinker_emissions`) or cement "
-        f"({cement:g}, `cement_emissions`) avoids that much. In this park, though, most fly ash and slag already "
-        "replaces clinker or cement today through today's contracts, and the users that take more in the plan "
-        "buy the same by-product on the market today (their baseline is a few kg of haulage, or the grinding "
-        "emissions of bought S95): moving a tonne between buyers avoids little CO2, and the grinding station "
-        "adds its drying coal. The CO2 of the plan is heat: waste heat fed directly or as preheat avoids what "
-        f"the boiler it replaces emits ({coal:g} tCO2/MWh coal, `coal_boiler_heat_emissions`; {gas:g} gas, "
-        "`gas_boiler_heat_emissions`); a heat pump avoids that minus its power (grid factor / COP) or its steam "
-        f"(the lost power's emissions / COP) (checks {checks.number(CHECK_TONNE)} and {checks.number(CHECK_MWH)}).\n")
+        f"({cement:g}, `cement_emissions`) avoids that much. Today's contracts already use "
+        f"{today.get('fly_ash', 0.0):.0%} of the fly ash and {today.get('slag', 0.0):.0%} of the slag, so the "
+        "status quo has most of that CO2 saving already; the users that take more in the plan mostly buy the "
+        "same by-product on the market today (a baseline of a few kg of haulage, or the grinding emissions of "
+        "bought S95), and moving a tonne between buyers avoids little CO2. "
+        f"Heat is {saved.get('heat', 0.0) / saved.sum():.0%} of the CO2 the plan saves: waste heat fed directly "
+        f"or as preheat avoids what the boiler it replaces emits ({coal:g} tCO2/MWh coal, "
+        f"`coal_boiler_heat_emissions`; {gas:g} gas, `gas_boiler_heat_emissions`); a heat pump avoids that minus "
+        "its power (grid factor / COP) or its steam (the lost power's emissions / COP) (checks "
+        f"{checks.number(CHECK_TONNE)} and {checks.number(CHECK_MWH)}).\n")
 
 
 def add_gross(add: Callable[[str], None], base: Run, checks: Checks) -> None:
@@ -1515,10 +1530,7 @@ def add_gross(add: Callable[[str], None], base: Run, checks: Checks) -> None:
     rows = []
     plan_links, sq_links = result.links, sq.links
     for resource in sorted(set(plan_links["resource"]) | set(sq_links["resource"])):
-        gp = plan_links.loc[plan_links["resource"] == resource, "net_saving"].sum()
-        gs = sq_links.loc[sq_links["resource"] == resource, "net_saving"].sum()
-        proc = result.processes
-        gp -= proc.loc[proc["built"] & ~proc["existing"] & (proc["resource"] == resource), "annualized_capex"].sum()
+        gp, gs = gross_value(result, resource), gross_value(sq, resource)
         rows.append([resource, fm(gs), fm(gp), fm(gp - gs)])
     rows.append(["**total**", fm(today_gross), fm(plan_gross), f"**{fm(plan_gross - today_gross)}**"])
     add(table(["resource", "today's exchanges M CNY", "plan's exchanges M CNY", "difference = saving M CNY"], rows,
@@ -1541,8 +1553,11 @@ def add_scenarios(add: Callable[[str], None], runs: dict[str, Run], compare: pd.
     park = base.park
     add("## What the scenarios change\n")
     add("`circflow compare parks/jinan_eco_park.yaml " + " ".join(f"--scenario {n}" for n in runs if n != "base")
-        + "` solves each scenario on its own (`circflow.compare.compare_park`), each against its own status quo "
-        "(the same today's practice for all three). Costs in M CNY per year, emissions in ktCO2 per year; the "
+        + "` solves each scenario on its own (`circflow.compare.compare_park`), each against its own status quo"
+        + (" (the same today's practice for all: "
+           f"{fm(base.status_quo.kpis['total_cost'])} M CNY and {fk(base.status_quo.kpis['emissions'])} ktCO2 a year)"
+           if all(close(r.status_quo.kpis["total_cost"], base.status_quo.kpis["total_cost"]) for r in runs.values())
+           else "") + ". Costs in M CNY per year, emissions in ktCO2 per year; the "
         "*abatement cost* is the extra total cost per tCO2 avoided against the base plan.\n")
     rows = []
     first = compare.iloc[0]
@@ -1583,9 +1598,17 @@ def add_scenarios(add: Callable[[str], None], runs: dict[str, Run], compare: pd.
     add("")
     base_co2 = resource_table(base)["plan_co2"]
     top = base_co2.idxmax()
-    add(f"Of the base plan's {fk(base_co2.sum())} ktCO2 a year, {fk(base_co2[top])} ({base_co2[top] / base_co2.sum():.0%}) "
-        f"come with {top}" + (": the heat the boiler houses still make, mostly in the coldest slices." if top == "heat" else ".")
-        + "\n")
+    text = (f"Of the base plan's {fk(base_co2.sum())} ktCO2 a year, {fk(base_co2[top])} "
+            f"({base_co2[top] / base_co2.sum():.0%}) come with {top}")
+    bal, links = base.result.balances, base.result.links
+    part = bal[(bal["resource"] == top) & bal["role"].isin(["supply", "demand"])]
+    conventional = sum(row.rest * base.streams[row.path].price_emissions for row in part.itertuples() if row.role == "demand")
+    disposal = sum(row.rest * base.streams[row.path].price_emissions for row in part.itertuples() if row.role == "supply")
+    own = links.loc[links["resource"] == top, "emissions"].sum()
+    text += (f": {fk(conventional)} from its conventional supply (for heat, the boilers that stay), {fk(disposal)} "
+             f"from disposal (for heat, cooling towers) and {fk(own)} from the links themselves (steam, power, "
+             "haulage, processes).")
+    add(text + "\n")
 
 
 def add_sceptic(add: Callable[[str], None], base: Run, varied: pd.DataFrame, factors: dict[str, Any]) -> None:
