@@ -213,13 +213,13 @@ def build() -> dict:
     assert times[-1] == dt.datetime(YEAR, 12, 31, 23), "not a non-leap year"
     month = np.array([t.month - 1 for t in times])
     hod = np.array([t.hour for t in times])
-    doy = np.arange(n_h) // 24  # 0..364
     t_days = np.arange(n_h) / 24.0  # time in days since 1 Jan 00:00
 
     # Heating period flags
     heat = np.array([(t.month, t.day) >= HEAT_START or (t.month, t.day) < HEAT_END
                      for t in times])
-    assert heat.sum() == 2880 and (~heat).sum() == 5880, heat.sum()
+    assert heat.sum() == 2880, heat.sum()
+    assert (~heat).sum() == 5880, heat.sum()
 
     # --- 1. seasonal cycle: mean-preserving periodic spline ----------------
     mdays = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], float)
@@ -327,9 +327,9 @@ def stats_lines(r: dict) -> list[str]:
              f"peak/mean = {ratio:.3f} -> {verdict} the 1.6-1.8 range (24-h load window)")
     ens = r.get("ensemble")
     if ens:
-        L.append("seed robustness (same method, seeds 1..%d, fixed seed unchanged): peak/mean "
-                 "median %.3f, 10-90%% range %.3f-%.3f (24-h window); raw hourly median %.3f"
-                 % (ens["n"], ens["med24"], ens["p10_24"], ens["p90_24"], ens["med1"]))
+        L.append(f"seed robustness (same method, seeds 1..{int(ens['n'])}, fixed seed unchanged): peak/mean "
+                 f"median {ens['med24']:.3f}, 10-90% range {ens['p10_24']:.3f}-{ens['p90_24']:.3f} (24-h window); "
+                 f"raw hourly median {ens['med1']:.3f}")
     parts = []
     for w, qq in r["sens"].items():
         mh = qq[heat].mean()
