@@ -80,6 +80,28 @@ def _load_catalog_cached(folder_name: str) -> dict[str, Any]:
     return sections
 
 
+PIPE_PRICES = ("capex_per_capacity_km", "capex_per_flow_km")
+"""A heat pipe is priced per MW of capacity or per m3/h of water (SPEC 8.3): two alternatives."""
+
+
+def _keep_one_pipe_price(own: Any, merged: Any) -> None:
+    """A park mode that prices its pipe one way drops the catalog's other way.
+
+    Otherwise a park giving ``capex_per_capacity_km`` would silently inherit the catalog's
+    ``capex_per_flow_km`` too (and be refused for giving both, or priced twice).
+    """
+    if not isinstance(own, dict) or not isinstance(merged, dict):
+        return
+    for name, mode in own.items():
+        if not isinstance(mode, dict) or not isinstance(merged.get(name), dict):
+            continue
+        given = [key for key in PIPE_PRICES if key in mode]
+        if len(given) == 1:
+            other = PIPE_PRICES[1 - PIPE_PRICES.index(given[0])]
+            if other not in mode:
+                merged[name].pop(other, None)
+
+
 def resolve(park: dict[str, Any], base_dir: pathlib.Path | None = None) -> tuple[dict[str, Any], list[tuple[tuple, str]]]:
     """Merge the catalog under a raw park mapping and convert its unit strings.
 
@@ -114,6 +136,7 @@ def resolve(park: dict[str, Any], base_dir: pathlib.Path | None = None) -> tuple
     for section in CATALOG_FILES:
         own = park.get(section)
         merged[section] = merge(catalog.get(section, LocDict()), LocDict() if own is None else own)
+    _keep_one_pipe_price(park.get("modes"), merged["modes"])
     resources = merged.get("resources")
     units = {
         name: spec["unit"]

@@ -5,7 +5,8 @@ everything; a utilisation target couples the links of its resource, a ``plan.for
 the links it names), the SPEC 4 model
 separates: its objective is a sum over links and streams, and each supply or demand row
 touches only the links of one connected component of the candidate graph (streams as
-nodes, candidate links as edges). Each component is then a problem of its own, often an
+nodes, candidate links as edges, and each process joining its input to its outputs, since
+its rows tie them, SPEC 8.2). Each component is then a problem of its own, often an
 order of magnitude faster to solve than the monolith. Streams with no candidate link form
 no problem: their disposal and baseline are a constant.
 """
@@ -32,6 +33,9 @@ def independent_parts(net: Network) -> list[Network]:
     graph = nx.Graph()
     for link in net.links:
         graph.add_edge(("s", link.supply), ("d", link.demand))
+    for process in net.processes:  # a process couples its input and outputs (SPEC 8.2)
+        for output in process.outputs:
+            graph.add_edge(("d", process.input), ("s", output))
     for resource, share in targets.utilization.items():  # one target ties all links of its resource
         if share > 0:
             nodes = [("s", link.supply) for link in net.links if link.resource == resource]

@@ -30,8 +30,9 @@ def unreachable_targets(net: Network) -> list[str]:
     >>> unreachable_targets(build_network(park))
     ['fly_ash']
     """
-    carried = {link.resource for link in net.links}
-    supplied = {s.resource for s in net.supplies if s.amounts.sum() > 0}
+    # what a utilisation target counts: original supplies and the links leaving them, not process outputs (SPEC 8.2)
+    carried = {link.resource for link in net.links if net.supplies[link.supply].role == "supply"}
+    supplied = {s.resource for s in net.supplies if s.role == "supply" and s.amounts.sum() > 0}
     targets = net.park.targets.utilization
     return [r for r, share in targets.items() if share > 0 and r in supplied and r not in carried]
 

@@ -1,15 +1,18 @@
-"""The mixed-integer program of SPEC 4, built from a `Network`.
+"""The mixed-integer program of SPEC 4 and 8, built from a `Network`.
 
 Fifth stage: ``network -> model -> solve``. The model is a list of plain functions, each
-adding one group of SPEC 4 variables or constraints, called in order by `build_model`.
-Each group is one vectorised call into a `circflow.linear.LinearProgram` (numpy arrays, no
-Python object per row), which HiGHS receives as it is; ``build_model(net).to_pyomo()``
-gives the same model, with the same names, as a Pyomo ``ConcreteModel`` to read or
-extend. Money and emissions per unit of flow are computed once, as numpy arrays, in
-`Coefficients`; the results stage evaluates the KPIs from the same arrays, so the reported
-numbers are the objective's own.
+adding one group of variables or constraints, called in order by `build_model`. Each group
+is one vectorised call into a `circflow.linear.LinearProgram` (numpy arrays, no Python
+object per row), which HiGHS receives as it is; ``build_model(net).to_pyomo()`` gives the
+same model, with the same names, as a Pyomo ``ConcreteModel`` to read or extend.
 
-Formulation notes (all exact reformulations of SPEC 4):
+Money and emissions are defined once, in `Coefficients`: per unit of flow of each link,
+per link built, per unit of capacity, per process, and the constants of streams handled
+without symbiosis. The objective is built from those arrays and `Coefficients.totals`
+evaluates the same arrays for the KPIs and the link table, so the reported numbers are the
+objective's own (docs/model.md writes every term out).
+
+Formulation notes (all exact reformulations of SPEC 4 and 8):
 
 - disposal ``w(s,p)`` and baseline supply ``u(d,p)`` are the slacks of the supply and
   demand rows, so the balances are written ``sum f <= a`` and ``sum g f <= b`` and their
@@ -18,10 +21,12 @@ Formulation notes (all exact reformulations of SPEC 4):
   so capacity rows read ``r <= k`` and every coefficient stays within a few orders of
   magnitude (rates of 1-10^4 instead of period totals of up to 10^8);
 - each rate has its own tight bound tied to the build decision,
-  ``r(l,p) <= R(l,p) y(l)`` with ``R = min(a(s,p), b(d,p)/g(l), capacity_limit h_p) / h_p``,
+  ``r(l,p) <= R(l,p) y(l)`` with ``R = min(sigma a(s,p), rho b(d,p)/g(l), capacity_limit h_p) / h_p``,
   the largest flow that can ever be useful; a capacity variable ``k(l)`` exists only where
   capacity costs money, with ``k(l) <= max_p R(l,p) y(l)`` (the smallest valid M);
-- supply and demand rows with a single link are implied by its bound and left out.
+- supply and demand rows with a single link are implied by its bound and left out;
+- a process's input is the sum of what its links deliver, ``x(q,p) = sum g r``; its
+  outputs' rows read ``sum r(out) <= yield x(q,p)`` (SPEC 8.2).
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from circflow.linear import Linear, LinearProgram, constant
-from circflow.network import Network
+from circflow.linktypes import TECHNOLOGIES, capex_per_mw_km
+from circflow.network import ON_SITE, ON_SITE_MODE, Network
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
@@ -53,14 +59,24 @@ def crf(rate: float, years: float) -> float:
     return rate * (growth_less_one + 1) / growth_less_one
 
 
+COST_TERMS = ("variable", "electricity", "drive", "process", "disposal", "baseline", "market")
+"""The parts of total_cost that scale with flows (besides annualised capex), in SPEC 4 and 8 order."""
+EMISSION_TERMS = ("transport", "electricity", "drive", "process", "disposal", "baseline", "market")
+
+
 @dataclass(frozen=True)
 class Coefficients:
-    """Per-link money, energy and emissions of SPEC 4, one entry per candidate link.
+    """Money, energy and emissions of SPEC 4 and 8: the one definition every number uses.
 
-    Capex is ``capex_fixed * y + capex_per_rate * k``; its annualised cost
-    ``annual_fixed * y + annual_per_rate * k`` (CRF plus O&M of the mode and of the heat
-    pump, each with its own lifetime). Per unit of flow drawn from the supply:
-    ``variable`` cost, ``electricity`` (MWh), ``transport_emissions`` (tCO2).
+    Per candidate link: capex ``capex_fixed * y + capex_per_rate * k`` and its annualised
+    cost ``annual_fixed * y + annual_per_rate * k`` (CRF plus O&M of the mode and of the heat
+    technology, each with its own lifetime); per unit of flow drawn from the supply, the
+    money terms in ``cost[term]`` and the emission terms in ``emissions[term]`` (`COST_TERMS`,
+    `EMISSION_TERMS`), which include the disposal and baseline the flow avoids (negative) and
+    the disposal of process outputs it creates. Per process: capex and annualised capex per
+    process built and per unit/h of input capacity. ``constant_cost`` and
+    ``constant_emissions`` are the disposal and baseline of every accounted stream if
+    nothing flowed.
     """
 
     capex_fixed: np.ndarray
@@ -68,85 +84,209 @@ class Coefficients:
     annual_fixed: np.ndarray
     annual_per_rate: np.ndarray
     variable: np.ndarray
+    """Money per unit drawn: the mode's opex and the heat technology's."""
     electricity: np.ndarray
+    """MWh of electricity per unit drawn: pumping, compressors, the receiving process."""
+    drive_heat: np.ndarray
+    """MWh of driving steam per unit drawn (absorption heat pumps)."""
     transport_emissions: np.ndarray
     gain: np.ndarray
-    existing: np.ndarray
-    disposal_cost: np.ndarray
-    disposal_emissions: np.ndarray
-    baseline_cost: np.ndarray
-    baseline_emissions: np.ndarray
+    prebuilt: np.ndarray
+    """No build decision and no capex: existing or on-site links."""
+    cost: dict[str, np.ndarray]
+    emissions: dict[str, np.ndarray]
+    process_capex_fixed: np.ndarray
+    process_capex_per_rate: np.ndarray
+    process_annual_fixed: np.ndarray
+    process_annual_per_rate: np.ndarray
+    process_existing: np.ndarray
+    constant_cost: dict[str, float]
+    constant_emissions: dict[str, float]
     electricity_price: float
     grid_factor: float
     carbon_price: float
+    drive_price: float
+    drive_emission_factor: float
 
     @property
     def cost_per_flow(self) -> np.ndarray:
-        """Change of total_cost per unit of flow, disposal and baseline avoided included."""
-        return self.variable + self.electricity * self.electricity_price
+        """Change of total_cost per unit of flow: every money term, disposal and baseline avoided included."""
+        return sum((self.cost[t] for t in COST_TERMS), np.zeros(len(self.gain)))
 
     @property
     def emissions_per_flow(self) -> np.ndarray:
-        return self.transport_emissions + self.electricity * self.grid_factor
+        """Change of emissions per unit of flow, every term included."""
+        return sum((self.emissions[t] for t in EMISSION_TERMS), np.zeros(len(self.gain)))
+
+    @property
+    def objective_per_flow(self) -> np.ndarray:
+        """The cost objective per unit of flow: total_cost + carbon_price x emissions."""
+        return self.cost_per_flow + self.carbon_price * self.emissions_per_flow
 
     @property
     def has_capacity_cost(self) -> np.ndarray:
         return (self.capex_per_rate > 0) | (self.annual_per_rate > 0)
 
+    @property
+    def process_has_capacity_cost(self) -> np.ndarray:
+        return (self.process_capex_per_rate > 0) | (self.process_annual_per_rate > 0)
+
+    def totals(self, flow_total: np.ndarray, built: np.ndarray, capacity: np.ndarray,
+               process_built: np.ndarray, process_capacity: np.ndarray) -> dict[str, Any]:
+        """Money and emissions of one year for a plan (SPEC 4, 8): the KPIs' one formula.
+
+        Parameters
+        ----------
+        flow_total
+            Flow drawn over the year, per link.
+        built, capacity
+            Per link: built, and capacity (unit/h drawn).
+        process_built, process_capacity
+            Per process: built, and input capacity (unit/h).
+        """
+        new = built & ~self.prebuilt
+        new_process = process_built & ~self.process_existing
+        capex = float(np.where(new, self.capex_fixed + self.capex_per_rate * capacity, 0.0).sum()
+                      + np.where(new_process, self.process_capex_fixed + self.process_capex_per_rate * process_capacity,
+                                 0.0).sum())
+        annualised = float(np.where(new, self.annual_fixed + self.annual_per_rate * capacity, 0.0).sum()
+                           + np.where(new_process, self.process_annual_fixed
+                                      + self.process_annual_per_rate * process_capacity, 0.0).sum())
+        money = {t: self.constant_cost.get(t, 0.0) + float(self.cost[t] @ flow_total) for t in COST_TERMS}
+        tco2 = {t: self.constant_emissions.get(t, 0.0) + float(self.emissions[t] @ flow_total) for t in EMISSION_TERMS}
+        total_cost = annualised + sum(money.values())
+        emissions = sum(tco2.values())
+        return {
+            "total_cost": total_cost,
+            "carbon_cost": self.carbon_price * emissions,
+            "emissions": emissions,
+            "capex": capex,
+            "annualized_capex": annualised,
+            "variable_cost": money["variable"],
+            "electricity_cost": money["electricity"],
+            "drive_cost": money["drive"],
+            "process_cost": money["process"],
+            "disposal_cost": money["disposal"],
+            "baseline_cost": money["baseline"],
+            "market_revenue": -money["market"],
+            "electricity_mwh": float(self.electricity @ flow_total),
+            "drive_mwh": float(self.drive_heat @ flow_total),
+            "emission_sources": tco2,
+        }
+
 
 def coefficients(net: Network) -> Coefficients:
-    """Compute `Coefficients` for every candidate link of ``net`` (SPEC 4, money and emissions)."""
+    """Compute `Coefficients` for every candidate link and process of ``net`` (SPEC 4, 8)."""
     park = net.park
     econ = park.economics
-    pump = park.technologies.heat_pump
+    absorption = park.technologies.absorption_heat_pump
     n = len(net.links)
     arrays = {name: np.zeros(n) for name in (
         "capex_fixed", "capex_per_rate", "annual_fixed", "annual_per_rate",
-        "variable", "electricity", "transport_emissions", "gain")}
-    existing = np.zeros(n, dtype=bool)
-    pump_factor = crf(econ.discount_rate, pump.lifetime_years) + pump.om_fraction
+        "variable", "electricity", "drive_heat", "transport_emissions", "gain")}
+    prebuilt = np.zeros(n, dtype=bool)
     for i, link in enumerate(net.links):
-        mode = park.modes[link.mode]
+        mode = ON_SITE_MODE if link.mode == ON_SITE else park.modes[link.mode]
         length = link.length_km
         delivered_share = 1 - mode.loss_per_km * length  # heat reaching the far end, per unit drawn
+        tech = TECHNOLOGIES[link.type]
+        own = tech.costs(park, link.cop, link.gain, delivered_share)
         arrays["gain"][i] = link.gain
-        arrays["variable"][i] = mode.opex_per_unit + mode.opex_per_unit_km * length
-        arrays["electricity"][i] = mode.electricity_per_unit_km * length
+        arrays["variable"][i] = mode.opex_per_unit + mode.opex_per_unit_km * length + own.variable
+        arrays["electricity"][i] = mode.electricity_per_unit_km * length + own.electricity
+        arrays["drive_heat"][i] = own.drive_heat
         arrays["transport_emissions"][i] = mode.emissions_per_unit_km * length
-        if link.type == "heat_pump":
-            arrays["variable"][i] += pump.opex_per_mwh * link.gain
-            arrays["electricity"][i] += delivered_share / (link.cop - 1)
-        existing[i] = link.existing
-        if link.existing:
-            continue  # capex is sunk
+        prebuilt[i] = link.prebuilt
+        if link.prebuilt:
+            continue  # capex is sunk (existing) or nil (on site)
         mode_factor = crf(econ.discount_rate, mode.lifetime_years) + mode.om_fraction
+        per_km = mode.capex_per_capacity_km
+        if mode.capex_per_flow_km > 0 and link.temperatures is not None:
+            delta_t = tech.pipe_delta_t(link.temperatures)
+            per_km = capex_per_mw_km(mode.capex_per_flow_km, delta_t if delta_t > 0 else mode.design_delta_t_k)
+            per_km *= tech.pipe_heat(link.cop)
         fixed = mode.capex_fixed + mode.capex_per_km * length
-        per_rate = mode.capex_per_capacity + mode.capex_per_capacity_km * length
-        arrays["capex_fixed"][i] = fixed
-        arrays["capex_per_rate"][i] = per_rate
-        arrays["annual_fixed"][i] = mode_factor * fixed
-        arrays["annual_per_rate"][i] = mode_factor * per_rate
-        if link.type == "heat_pump":
-            arrays["capex_fixed"][i] += pump.capex_fixed
-            arrays["capex_per_rate"][i] += pump.capex_per_mw * link.gain
-            arrays["annual_fixed"][i] += pump_factor * pump.capex_fixed
-            arrays["annual_per_rate"][i] += pump_factor * pump.capex_per_mw * link.gain
-    supply_of = np.array([link.supply for link in net.links], dtype=int)
-    demand_of = np.array([link.demand for link in net.links], dtype=int)
-    s_cost = np.array([s.price_cost for s in net.supplies])
-    s_em = np.array([s.price_emissions for s in net.supplies])
-    d_cost = np.array([d.price_cost for d in net.demands])
-    d_em = np.array([d.price_emissions for d in net.demands])
+        per_rate = mode.capex_per_capacity + per_km * length
+        tech_factor = crf(econ.discount_rate, own.lifetime_years) + own.om_fraction
+        arrays["capex_fixed"][i] = fixed + own.capex_fixed
+        arrays["capex_per_rate"][i] = per_rate + own.capex_per_rate
+        arrays["annual_fixed"][i] = mode_factor * fixed + tech_factor * own.capex_fixed
+        arrays["annual_per_rate"][i] = mode_factor * per_rate + tech_factor * own.capex_per_rate
+    gain = arrays["gain"]
+    supply_of = np.array([link.supply for link in net.links], dtype=np.int64)
+    demand_of = np.array([link.demand for link in net.links], dtype=np.int64)
+
+    def at(values: list[float], of: np.ndarray) -> np.ndarray:
+        return np.asarray(values, dtype=float)[of] if n else np.zeros(0)
+
+    # what one unit of input costs a process, and the disposal of its outputs it creates (SPEC 8.2)
+    sink_opex, sink_electricity, sink_emissions = np.zeros(len(net.demands)), np.zeros(len(net.demands)), np.zeros(len(net.demands))
+    created_cost, created_emissions = np.zeros(len(net.demands)), np.zeros(len(net.demands))
+    for process in net.processes:
+        spec = process.spec
+        sink_opex[process.input] = spec.opex_per_unit
+        sink_electricity[process.input] = spec.electricity_per_unit
+        sink_emissions[process.input] = spec.emissions_per_unit
+        for s in process.outputs:
+            output = net.supplies[s]
+            created_cost[process.input] += output.output_yield * output.price_cost
+            created_emissions[process.input] += output.output_yield * output.price_emissions
+    arrays["electricity"] += gain * sink_electricity[demand_of] if n else 0.0
+    s_cost, s_em = at([s.price_cost for s in net.supplies], supply_of), at([s.price_emissions for s in net.supplies], supply_of)
+    d_cost = at([d.price_cost for d in net.demands], demand_of)  # 0 for markets and process inputs
+    d_em = at([d.price_emissions for d in net.demands], demand_of)
+    sale = at([d.sale_price for d in net.demands], demand_of)
+    sale_em = at([d.sale_emissions for d in net.demands], demand_of)
+    cost = {
+        "variable": arrays["variable"],
+        "electricity": arrays["electricity"] * econ.electricity_price,
+        "drive": arrays["drive_heat"] * absorption.drive_cost_per_mwh,
+        "process": gain * sink_opex[demand_of] if n else np.zeros(0),
+        "disposal": -s_cost + (gain * created_cost[demand_of] if n else 0.0),
+        "baseline": -gain * d_cost,
+        "market": -gain * sale,
+    }
+    emissions = {
+        "transport": arrays["transport_emissions"],
+        "electricity": arrays["electricity"] * econ.grid_emission_factor,
+        "drive": arrays["drive_heat"] * absorption.drive_emissions_per_mwh,
+        "process": gain * sink_emissions[demand_of] if n else np.zeros(0),
+        "disposal": -s_em + (gain * created_emissions[demand_of] if n else 0.0),
+        "baseline": -gain * d_em,
+        "market": gain * sale_em,
+    }
+    supplies, demands = net.accounted_streams()
+    fixed_supplies = [s for s in supplies if s.role == "supply"]
+    fixed_demands = [d for d in demands if d.role == "demand"]
+    constant_cost = {"disposal": sum(s.price_cost * float(s.amounts.sum()) for s in fixed_supplies),
+                     "baseline": sum(d.price_cost * float(d.amounts.sum()) for d in fixed_demands)}
+    constant_emissions = {"disposal": sum(s.price_emissions * float(s.amounts.sum()) for s in fixed_supplies),
+                          "baseline": sum(d.price_emissions * float(d.amounts.sum()) for d in fixed_demands)}
+    q = len(net.processes)
+    process_arrays = {name: np.zeros(q) for name in ("capex_fixed", "capex_per_rate", "annual_fixed", "annual_per_rate")}
+    for process in net.processes:
+        spec = process.spec
+        if spec.existing:
+            continue
+        factor = crf(econ.discount_rate, spec.lifetime_years) + spec.om_fraction
+        process_arrays["capex_fixed"][process.index] = spec.capex_fixed
+        process_arrays["capex_per_rate"][process.index] = spec.capex_per_capacity
+        process_arrays["annual_fixed"][process.index] = factor * spec.capex_fixed
+        process_arrays["annual_per_rate"][process.index] = factor * spec.capex_per_capacity
     return Coefficients(
         **arrays,
-        existing=existing,
-        disposal_cost=s_cost[supply_of] if n else np.zeros(0),
-        disposal_emissions=s_em[supply_of] if n else np.zeros(0),
-        baseline_cost=d_cost[demand_of] if n else np.zeros(0),
-        baseline_emissions=d_em[demand_of] if n else np.zeros(0),
+        prebuilt=prebuilt,
+        cost=cost,
+        emissions=emissions,
+        **{f"process_{name}": values for name, values in process_arrays.items()},
+        process_existing=np.array([p.existing for p in net.processes], dtype=bool),
+        constant_cost=constant_cost,
+        constant_emissions=constant_emissions,
         electricity_price=econ.electricity_price,
         grid_factor=econ.grid_emission_factor,
         carbon_price=econ.carbon_price,
+        drive_price=absorption.drive_cost_per_mwh,
+        drive_emission_factor=absorption.drive_emissions_per_mwh,
     )
 
 
@@ -155,23 +295,23 @@ class Options:
     """What to build into the model beyond SPEC 4's core."""
 
     targets: bool = True
-    """Apply ``targets`` (off for the status-quo baseline)."""
+    """Apply ``targets`` (off for the status quo)."""
     elastic: bool = False
     """Give every target, forced link and existing capacity a penalised slack (diagnosis)."""
     formulation: str = "tight"
     """``tight`` (circflow's) or ``basic``: the textbook form ``f <= k h``, ``k <= M y`` with M
-    the mode's max_capacity (else the largest supply rate), kept to measure what the tight
-    form gains (benchmarks)."""
+    the link's largest useful rate, kept to measure what the tight form gains (benchmarks)."""
 
 
 class ParkModel(LinearProgram):
-    """SPEC 4 for one network, as a `LinearProgram`, with the network's indices kept.
+    """SPEC 4 and 8 for one network, as a `LinearProgram`, with the network's indices kept.
 
     Column blocks ``r`` (rate of link i in period p), ``y`` (built, new links), ``k``
-    (capacity, where capacity costs money) and, in the elastic form, slacks; row blocks
-    named after the SPEC 4 constraint they write; expressions ``capex``,
-    ``annualised_capex``, ``total_cost`` and ``emissions``; objectives ``cost`` (total_cost
-    + carbon_price x emissions), ``emission``, and ``cheapest`` (total_cost).
+    (capacity, where capacity costs money), ``z`` (built, candidate processes), ``c`` (input
+    capacity of a process, where it costs money) and, in the elastic form, slacks; row blocks
+    named after the constraint they write; expressions ``capex``, ``annualised_capex``,
+    ``total_cost`` and ``emissions``; objectives ``cost`` (total_cost + carbon_price x
+    emissions), ``emission``, and ``cheapest`` (total_cost).
     """
 
     def __init__(self, net: Network, options: Options) -> None:
@@ -185,10 +325,16 @@ class ParkModel(LinearProgram):
         self.rate = np.zeros((0, len(net.periods)), dtype=np.int64)
         """Column of r(l, p), links x periods."""
         self.built = np.full(len(net.links), -1)
-        """Column of y(l); -1 for existing links (always built)."""
+        """Column of y(l); -1 for links without a build decision (existing, on site)."""
         self.size = np.full(len(net.links), -1)
         """Column of k(l); -1 where capacity costs nothing."""
         self.rate_bound = np.zeros((len(net.links), len(net.periods)))
+        self.process_built = np.full(len(net.processes), -1)
+        """Column of z(q); -1 for existing processes and processes without links."""
+        self.process_size = np.full(len(net.processes), -1)
+        """Column of c(q); -1 where input capacity costs nothing."""
+        self.into: dict[int, np.ndarray] = {}
+        """Process -> the links delivering into its input."""
 
     def to_pyomo(self) -> pyo.ConcreteModel:
         """The model in Pyomo (see `LinearProgram.to_pyomo`), with ``net``, ``coef`` and ``hours``."""
@@ -198,7 +344,7 @@ class ParkModel(LinearProgram):
 
 
 def build_model(net: Network, options: Options = Options()) -> ParkModel:
-    """Build the SPEC 4 model of a network.
+    """Build the SPEC 4 and 8 model of a network.
 
     Parameters
     ----------
@@ -217,6 +363,8 @@ def build_model(net: Network, options: Options = Options()) -> ParkModel:
     add_supply_balance(m, options)
     add_demand_balance(m, options)
     add_capacity_links(m, options)
+    add_processes(m)
+    add_preheat_bands(m)
     add_plan(m, options)
     add_accounting(m)
     if options.targets:
@@ -230,65 +378,80 @@ def _link_array(net: Network, field: str, dtype: Any = float) -> np.ndarray:
 
 
 def add_variables(m: ParkModel, options: Options) -> None:
-    """Decisions per link: built ``y`` (new links), capacity ``k`` (where it costs), rates ``r``.
+    """Decisions per link: built ``y`` (new links), capacity ``k`` (where it costs), rates ``r``;
+    per process: built ``z`` (candidates that links can feed), input capacity ``c`` (where it costs).
 
     ``0 <= r(l,p) <= R(l,p)``: the rate drawn from the supply in period p (unit/h), bounded
     by the link's largest useful flow ``F = `CandidateLink.max_flow``` over the period's hours;
-    the flow of SPEC 4 is ``f(l,p) = h_p r(l,p)``. Existing links have no ``y`` (always built).
+    the flow of SPEC 4 is ``f(l,p) = h_p r(l,p)``. Existing and on-site links have no ``y``.
     """
     net = m.net
     n, periods = len(net.links), len(net.periods)
     flows = np.array([link.max_flow for link in net.links], dtype=float).reshape(n, periods)
-    existing = m.coef.existing
-    capped = existing & np.array([link.capacity_limit is not None for link in net.links], dtype=bool)
+    prebuilt = m.coef.prebuilt
+    capped = np.array([link.existing and link.capacity_limit is not None for link in net.links], dtype=bool)
     if options.elastic:
         for i in np.flatnonzero(capped):
             flows[i] = _uncapped_flow(net, int(i))
     m.rate_bound = flows / m.hours if n else flows
     labels = np.indices((n, periods)).reshape(2, -1).T
-    new = ~existing
+    new = ~prebuilt
+    sized = new & m.coef.has_capacity_cost
     if options.formulation == "basic":
         upper = np.full((n, periods), np.inf)
         limits = np.array([link.capacity_limit if link.capacity_limit is not None else np.inf for link in net.links])
         upper[capped] = limits[capped, None]
+        shares = np.array([link.share < 1 or link.band is not None for link in net.links], dtype=bool)
+        upper[shares] = m.rate_bound[shares]  # a physical limit of heat exchange, not a big M
+        upper[prebuilt & ~capped] = m.rate_bound[prebuilt & ~capped]
         sized = new
         size_upper: Any = np.inf
     else:
         upper = m.rate_bound
-        sized = new & m.coef.has_capacity_cost
         size_upper = _link_array(net, "max_rate")[sized]
     m.rate = m.add_columns("r", labels, lower=0.0, upper=upper.ravel()).reshape(n, periods)
     m.built[new] = m.add_columns("y", np.flatnonzero(new), lower=0.0, upper=1.0, integer=True)
     m.size[sized] = m.add_columns("k", np.flatnonzero(sized), lower=0.0, upper=size_upper)
+    demand_of = _link_array(net, "demand", dtype=np.int64)
+    processes = net.active_processes()
+    m.into = {p.index: np.flatnonzero(demand_of == p.input) for p in processes}
+    decided = np.array([p.index for p in processes if not p.existing and len(m.into[p.index])], dtype=np.int64)
+    m.process_built[decided] = m.add_columns("z", decided, lower=0.0, upper=1.0, integer=True)
+    sized_q = decided[m.coef.process_has_capacity_cost[decided]] if len(decided) else decided
+    limits_q = np.array([_process_limit(net, q) for q in sized_q], dtype=float)
+    m.process_size[sized_q] = m.add_columns("c", sized_q, lower=0.0, upper=limits_q)
 
 
-def _basic_big_m(net: Network) -> np.ndarray:
-    """M per link of the basic formulation: the mode's max_capacity, else the largest supply rate."""
-    largest = max((float(np.max(s.amounts / net.hours)) for s in net.supplies), default=1.0)
-    modes = net.park.modes
-    return np.array([modes[link.mode].max_capacity if modes[link.mode].max_capacity is not None else largest
-                     for link in net.links], dtype=float)
+def _process_limit(net: Network, q: int) -> float:
+    """Largest input capacity of process q worth having: its capacity, or what its links bring."""
+    process = net.processes[q]
+    rate = process.max_rate
+    return rate if process.spec.capacity is None else min(rate, process.spec.capacity)
 
 
 def _uncapped_flow(net: Network, i: int) -> np.ndarray:
     link = net.links[i]
-    return np.minimum(net.supplies[link.supply].amounts, net.demands[link.demand].amounts / link.gain)
+    band = 1.0 if link.band is None else link.band
+    with np.errstate(invalid="ignore"):
+        flow = np.minimum(link.share * net.supplies[link.supply].amounts, band * net.demands[link.demand].amounts / link.gain)
+    return np.nan_to_num(flow, posinf=0.0)
 
 
 def _balance_rows(m: ParkModel, name: str, stream_of: np.ndarray, amounts: np.ndarray, weight: np.ndarray,
-                  options: Options) -> None:
+                  options: Options, eligible: np.ndarray) -> None:
     """Rows ``sum_{l of stream} weight(l) r(l,p) <= amount(stream,p) / h_p``, one per stream and period.
 
     Streams with one link are implied by its bound and left out (basic: kept, its rates
-    have no bound to imply the row).
+    have no bound to imply the row); so are streams not ``eligible`` (process streams,
+    markets without a limit).
     """
     periods = len(m.hours)
     fewest = 0 if options.formulation == "basic" else 1
     counts = np.bincount(stream_of, minlength=len(amounts))
-    streams = np.flatnonzero(counts > fewest)
+    streams = np.flatnonzero((counts > fewest) & eligible)
     position = np.full(len(amounts), -1)
     position[streams] = np.arange(len(streams))
-    links = np.flatnonzero(position[stream_of] >= 0)
+    links = np.flatnonzero(position[stream_of] >= 0) if len(stream_of) else np.zeros(0, dtype=np.int64)
     row = (position[stream_of[links]][:, None] * periods + np.arange(periods)).ravel()
     value = np.repeat(weight[links], periods)
     labels = np.column_stack([np.repeat(streams, periods), np.tile(np.arange(periods), len(streams))])
@@ -304,21 +467,27 @@ def add_supply_balance(m: ParkModel, options: Options) -> None:
     """SPEC 4 supply: ``sum_l f(l,p) + w(s,p) = a(s,p)``, written ``sum_l r(l,p) <= a(s,p) / h_p``.
 
     where w >= 0 (disposal) is the row's slack. Rows of streams with one link are implied
-    by the flow bound and skipped.
+    by the flow bound and skipped. Process outputs have rows of their own (`add_processes`).
     """
     net = m.net
     supply_of = _link_array(net, "supply", dtype=np.int64)
-    _balance_rows(m, "supply_balance", supply_of, _amounts(net.supplies, len(net.periods)), np.ones(len(net.links)), options)
+    plain = np.array([s.role == "supply" for s in net.supplies], dtype=bool)
+    _balance_rows(m, "supply_balance", supply_of, _amounts(net.supplies, len(net.periods)), np.ones(len(net.links)),
+                  options, plain)
 
 
 def add_demand_balance(m: ParkModel, options: Options) -> None:
     """SPEC 4 demand: ``sum_l g(l) f(l,p) + u(d,p) = b(d,p)``, written ``sum_l g r <= b / h_p``.
 
-    where u >= 0 (baseline supply) is the row's slack and g the link's delivery gain.
+    where u >= 0 (baseline supply) is the row's slack and g the link's delivery gain. A
+    market's buy is a demand without baseline (SPEC 8.1): a row only when it has a limit.
     """
     net = m.net
     demand_of = _link_array(net, "demand", dtype=np.int64)
-    _balance_rows(m, "demand_balance", demand_of, _amounts(net.demands, len(net.periods)), m.coef.gain, options)
+    amounts = _amounts(net.demands, len(net.periods))
+    eligible = np.array([d.role in ("demand", "market") for d in net.demands], dtype=bool) & np.isfinite(amounts).all(axis=1)
+    _balance_rows(m, "demand_balance", demand_of, np.where(np.isfinite(amounts), amounts, 0.0), m.coef.gain, options,
+                  eligible)
 
 
 def _pairs(m: ParkModel, name: str, first: np.ndarray, second: np.ndarray, factor: np.ndarray, labels: np.ndarray,
@@ -335,7 +504,8 @@ def add_capacity_links(m: ParkModel, options: Options) -> None:
 
     Written tightly as ``r(l,p) <= R(l,p) y(l)`` for every new link and, where capacity
     costs money, ``r(l,p) <= k(l)`` and ``k(l) <= K(l) y(l)`` with ``K(l) = max_p R(l,p)``.
-    Elastic form: existing capacities get a slack ``r(l,p) <= C(l) + s(l)``.
+    Basic form: ``r(l,p) <= k(l)`` and ``k(l) <= K(l) y(l)`` only. Elastic form: existing
+    capacities get a slack ``r(l,p) <= C(l) + s(l)``.
     """
     net = m.net
     periods = len(net.periods)
@@ -344,7 +514,7 @@ def add_capacity_links(m: ParkModel, options: Options) -> None:
         ii = np.repeat(sized, periods)
         pp = np.tile(np.arange(periods), len(sized))
         _pairs(m, "flow_capacity", m.rate[ii, pp], m.size[ii], np.ones(len(ii)), np.column_stack([ii, pp]))
-        _pairs(m, "capacity_on", m.size[sized], m.built[sized], _basic_big_m(net)[sized], sized)
+        _pairs(m, "capacity_on", m.size[sized], m.built[sized], _link_array(net, "max_rate")[sized], sized)
         return
     ii, pp = np.nonzero((m.built >= 0)[:, None] & (m.rate_bound > 0))
     _pairs(m, "flow_on", m.rate[ii, pp], m.built[ii], m.rate_bound[ii, pp], np.column_stack([ii, pp]))
@@ -359,6 +529,102 @@ def add_capacity_links(m: ParkModel, options: Options) -> None:
         pp = np.tile(np.arange(periods), len(capped))
         limits = np.array([net.links[i].capacity_limit for i in ii], dtype=float)
         _pairs(m, "existing_capacity", m.rate[ii, pp], slack[ii], np.ones(len(ii)), np.column_stack([ii, pp]), upper=limits)
+
+
+def add_processes(m: ParkModel) -> None:
+    """SPEC 8.2: outputs follow the input; the input is within the capacity of a built process.
+
+    With ``x(q,p) = sum_{l into q} g(l) r(l,p)`` the input rate of process q:
+
+    - ``output_balance``: ``sum_{l from o} r(l,p) <= yield(o) x(q,p)`` for each output o
+      (what its links do not take is disposed of);
+    - ``process_capacity``: ``x(q,p) <= c(q)`` where capacity costs money, with
+      ``c(q) <= C(q) z(q)``; otherwise ``x(q,p) <= C_p(q) z(q)`` (candidates) or
+      ``x(q,p) <= capacity`` (existing), with C the least of the capacity and what the
+      input's links can bring;
+    - ``process_on``: ``r(l,p) <= R(l,p) z(q)`` for each link into or out of a candidate
+      process (implied by the rows above, but it tightens the relaxation).
+    """
+    net = m.net
+    periods = len(net.periods)
+    supply_of = _link_array(net, "supply", dtype=np.int64)
+    out_of = {s: np.flatnonzero(supply_of == s) for p in net.active_processes() for s in p.outputs}
+    gain = m.coef.gain
+    rows: dict[str, list[tuple[np.ndarray, np.ndarray, float, tuple[int, ...]]]] = {"output_balance": [], "process_capacity": []}
+    on: list[tuple[int, int, int, float]] = []
+    for process in net.active_processes():
+        q = process.index
+        into = m.into[q]
+        if not len(into):
+            continue
+        for p in range(periods):
+            x_cols, x_vals = m.rate[into, p], gain[into]
+            for s in process.outputs:
+                links = out_of.get(s, np.zeros(0, dtype=np.int64))
+                if len(links):
+                    cols = np.concatenate([m.rate[links, p], x_cols])
+                    vals = np.concatenate([np.ones(len(links)), -net.supplies[s].output_yield * x_vals])
+                    rows["output_balance"].append((cols, vals, 0.0, (s, p)))
+            if m.process_size[q] >= 0:
+                cols, vals, upper = np.append(x_cols, m.process_size[q]), np.append(x_vals, -1.0), 0.0
+            elif m.process_built[q] >= 0:
+                limit = min(process.max_input[p] / m.hours[p], process.spec.capacity or math.inf)
+                cols, vals, upper = np.append(x_cols, m.process_built[q]), np.append(x_vals, -limit), 0.0
+            elif process.spec.capacity is not None and len(into) > 1:
+                cols, vals, upper = x_cols, x_vals, process.spec.capacity
+            else:
+                continue
+            rows["process_capacity"].append((cols, vals, upper, (q, p)))
+        if m.process_built[q] >= 0:
+            for i in np.concatenate([into, *(out_of.get(s, np.zeros(0, dtype=np.int64)) for s in process.outputs)]):
+                for p in range(periods):
+                    if m.rate_bound[i, p] > 0:
+                        on.append((int(i), p, q, float(m.rate_bound[i, p])))
+    for name, items in rows.items():
+        _add_sparse_rows(m, name, items)
+    sized = np.flatnonzero(m.process_size >= 0)
+    if len(sized):
+        limits = np.array([_process_limit(net, int(q)) for q in sized])
+        _pairs(m, "process_capacity_on", m.process_size[sized], m.process_built[sized], limits, sized)
+    if on:
+        ii, pp, qq, bound = (np.array(v) for v in zip(*on, strict=True))
+        _pairs(m, "process_on", m.rate[ii, pp], m.process_built[qq], bound, np.column_stack([ii, pp]))
+
+
+def _add_sparse_rows(m: ParkModel, name: str, items: list[tuple[np.ndarray, np.ndarray, float, tuple[int, ...]]]) -> None:
+    """Add rows ``sum values x(cols) <= upper`` given one by one (few: processes and bands)."""
+    rows = np.concatenate([np.full(len(cols), k) for k, (cols, _, _, _) in enumerate(items)] or [np.zeros(0, dtype=np.int64)])
+    cols = np.concatenate([c for c, _, _, _ in items] or [np.zeros(0, dtype=np.int64)])
+    values = np.concatenate([v for _, v, _, _ in items] or [np.zeros(0)])
+    labels = np.array([label for _, _, _, label in items], dtype=np.int64).reshape(len(items), 2)
+    upper = np.array([u for _, _, u, _ in items], dtype=float)
+    m.add_rows(name, labels, (rows.astype(np.int64), cols.astype(np.int64), values), lower=-np.inf, upper=upper)
+
+
+def add_preheat_bands(m: ParkModel) -> None:
+    """SPEC 8.3 nested preheat bands: for each demand d, period p and each rho* among its
+    preheat links' rho, ``sum_{l preheat into d, rho(l) <= rho*} g(l) r(l,p) <= rho* b(d,p) / h_p``.
+
+    A band with a single link is implied by that link's bound and left out.
+    """
+    net = m.net
+    periods = len(net.periods)
+    bands: dict[int, list[int]] = {}
+    for i, link in enumerate(net.links):
+        if link.band is not None:
+            bands.setdefault(link.demand, []).append(i)
+    items = []
+    gain = m.coef.gain
+    for d, links in bands.items():
+        amounts = net.demands[d].amounts
+        levels = sorted({net.links[i].band for i in links})
+        for level in levels:
+            members = np.array([i for i in links if net.links[i].band <= level + 1e-12], dtype=np.int64)
+            if len(members) < 2:
+                continue
+            for p in range(periods):
+                items.append((m.rate[members, p], gain[members], float(level * amounts[p] / m.hours[p]), (d, p)))
+    _add_sparse_rows(m, "preheat_band", items)
 
 
 def add_plan(m: ParkModel, options: Options) -> None:
@@ -383,49 +649,57 @@ def _per_rate(m: ParkModel, per_flow: np.ndarray) -> Linear:
     return Linear(m.rate.ravel(), (per_flow[:, None] * m.hours[None, :]).ravel())
 
 
-def _per_link(m: ParkModel, on_built: np.ndarray, on_size: np.ndarray) -> Linear:
-    """``sum_l on_built(l) y(l) + on_size(l) k(l)`` over the links that have them."""
+def _per_link(m: ParkModel, on_built: np.ndarray, on_size: np.ndarray, on_process: np.ndarray,
+              on_process_size: np.ndarray) -> Linear:
+    """``sum_l on_built(l) y(l) + on_size(l) k(l) + sum_q on_process(q) z(q) + on_process_size(q) c(q)``."""
     new, sized = m.built >= 0, m.size >= 0
-    return Linear(np.concatenate([m.built[new], m.size[sized]]), np.concatenate([on_built[new], on_size[sized]]))
+    new_q, sized_q = m.process_built >= 0, m.process_size >= 0
+    return Linear(np.concatenate([m.built[new], m.size[sized], m.process_built[new_q], m.process_size[sized_q]]),
+                  np.concatenate([on_built[new], on_size[sized], on_process[new_q], on_process_size[sized_q]]))
 
 
 def add_accounting(m: ParkModel) -> None:
-    """Money and emissions of one year (SPEC 4) as named expressions.
+    """Money and emissions of one year (SPEC 4, 8) as named expressions, from `Coefficients`.
 
-    ``capex = sum C(l)``; ``annualised = sum (CRF + om) C(l)``;
-    ``total_cost = annualised + sum_lp f (variable + electricity x price)
-    + sum_s disposal_cost w + sum_d baseline_cost u``;
-    ``emissions = sum_lp f (transport + electricity x grid) + sum_s disposal_em w + sum_d baseline_em u``,
-    with ``w = a - sum f`` and ``u = b - sum g f``.
+    ``capex = sum C(l) + sum C(q)``; ``annualised = sum (CRF + om) C``;
+    ``total_cost = constant + annualised + sum_lp f cost_per_flow``;
+    ``emissions = constant + sum_lp f emissions_per_flow``, where the per-flow terms hold the
+    disposal and baseline avoided (``w = a - sum f``, ``u = b - sum g f``), market revenue and
+    the disposal of process outputs (docs/model.md).
     """
     c = m.coef
-    supplies, demands = m.net.accounted_streams()
-    all_cost = sum(s.price_cost * float(s.amounts.sum()) for s in supplies) + sum(d.price_cost * float(d.amounts.sum()) for d in demands)
-    all_emissions = (sum(s.price_emissions * float(s.amounts.sum()) for s in supplies)
-                     + sum(d.price_emissions * float(d.amounts.sum()) for d in demands))
-    cost_flow = c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost
-    em_flow = c.emissions_per_flow - c.disposal_emissions - c.gain * c.baseline_emissions
-    m.expressions["capex"] = _per_link(m, c.capex_fixed, c.capex_per_rate)
-    m.expressions["annualised_capex"] = _per_link(m, c.annual_fixed, c.annual_per_rate)
-    m.expressions["total_cost"] = constant(all_cost) + m.expressions["annualised_capex"] + _per_rate(m, cost_flow)
-    m.expressions["emissions"] = constant(all_emissions) + _per_rate(m, em_flow)
+    m.expressions["capex"] = _per_link(m, c.capex_fixed, c.capex_per_rate, c.process_capex_fixed, c.process_capex_per_rate)
+    m.expressions["annualised_capex"] = _per_link(m, c.annual_fixed, c.annual_per_rate, c.process_annual_fixed,
+                                                  c.process_annual_per_rate)
+    m.expressions["total_cost"] = (constant(sum(c.constant_cost.values())) + m.expressions["annualised_capex"]
+                                   + _per_rate(m, c.cost_per_flow))
+    m.expressions["emissions"] = constant(sum(c.constant_emissions.values())) + _per_rate(m, c.emissions_per_flow)
+
+
+def original_supply_links(net: Network) -> np.ndarray:
+    """Links drawing from an enterprise's own supplies: what utilisation counts (SPEC 8.2)."""
+    return np.array([net.supplies[link.supply].role == "supply" for link in net.links], dtype=bool)
 
 
 def add_targets(m: ParkModel, options: Options) -> None:
     """SPEC 4 targets: ``sum_{l of r, p} f >= share_r sum_{s of r, p} a``; emissions cap; capex budget.
 
-    The utilisation row is divided by the year's hours (a mean rate on both sides, for
-    scaling). Elastic form: each target has a slack, penalised in the diagnosis objective.
+    Utilisation counts flows out of the enterprises' own supplies, to any demand, market or
+    process (a process output is not new supply, SPEC 8.2). The row is divided by the year's
+    hours (a mean rate on both sides, for scaling). Elastic form: each target has a slack,
+    penalised in the diagnosis objective.
     """
     net = m.net
     targets = net.park.targets
     supply_total: dict[str, float] = {}
     for s in net.supplies:
-        supply_total[s.resource] = supply_total.get(s.resource, 0.0) + float(s.amounts.sum())
+        if s.role == "supply":
+            supply_total[s.resource] = supply_total.get(s.resource, 0.0) + float(s.amounts.sum())
     shares = {r: share for r, share in targets.utilization.items() if share > 0 and supply_total.get(r, 0) > 0}
     m.utilization_total = supply_total
     resource_of = np.array([link.resource for link in net.links], dtype=object)
-    carriers = {r: np.flatnonzero(resource_of == r) for r in shares}
+    original = original_supply_links(net)
+    carriers = {r: np.flatnonzero((resource_of == r) & original) for r in shares}
     if net.accounted is not None:  # one independent part: its own resources' targets only
         shares = {r: share for r, share in shares.items() if len(carriers[r])}
     m.unreachable_targets = [r for r in shares if not len(carriers[r]) and not options.elastic]
@@ -482,8 +756,10 @@ def money_scale(m: ParkModel) -> float:
     """
     c = m.coef
     hours = float(m.hours.max()) if len(m.hours) else 1.0
-    per_flow = np.abs(c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost) * hours
-    largest = max(1.0, *(float(np.max(a, initial=0.0)) for a in (np.abs(c.annual_fixed), np.abs(c.annual_per_rate), per_flow)))
+    per_flow = np.abs(c.cost_per_flow) * hours
+    arrays = (np.abs(c.annual_fixed), np.abs(c.annual_per_rate), per_flow, np.abs(c.process_annual_fixed),
+              np.abs(c.process_annual_per_rate))
+    largest = max(1.0, *(float(np.max(a, initial=0.0)) for a in arrays))
     return float(10 ** max(0, math.floor(math.log10(largest)) - 3))
 
 
@@ -511,41 +787,42 @@ def prune_dominated(net: Network, objective: str) -> Network:
     """Drop candidate links that can never improve the plan, before the model is built.
 
     A link's flow is worth at most its *margin* per unit: the disposal and baseline it
-    avoids, less its variable cost, electricity and (for ``cost``) carbon, counted as if
-    its supply were otherwise disposed of and its demand met conventionally (other links
-    can only lower that value). If even the best use of the link (flow at every period's
-    bound, the best capacity) cannot pay its annualised capex, then removing it from any
-    plan never raises the objective and never breaks a constraint, so it is safe to drop.
+    avoids and the market revenue it earns, less its variable cost, electricity, driving
+    steam and (for ``cost``) carbon, counted as if its supply were otherwise disposed of and
+    its demand met conventionally (other links can only lower that value). If even the best
+    use of the link (flow at every period's bound, the best capacity) cannot pay its
+    annualised capex, then removing it from any plan never raises the objective and never
+    breaks a constraint, so it is safe to drop.
 
-    Kept always: existing and forced links, links of a resource with a utilisation target
-    (they count towards it), and, under an emission cap or the ``emissions`` objective,
-    links that lower emissions.
+    Kept always: existing, on-site and forced links, links into or out of a process (their
+    value depends on what the process makes of them), links of a resource with a
+    utilisation target (they count towards it), and, under an emission cap or the
+    ``emissions`` objective, links that lower emissions.
 
     Parameters
     ----------
     net
         The candidate network.
     objective
-        ``cost``, ``emissions`` or ``both`` (keep a link that either objective might use).
+        ``cost`` or ``emissions``.
     """
     if not net.links:
         return net
     coef = coefficients(net)
-    cost_margin = coef.disposal_cost + coef.gain * coef.baseline_cost - coef.cost_per_flow
-    emission_margin = coef.disposal_emissions + coef.gain * coef.baseline_emissions - coef.emissions_per_flow
+    cost_margin = -coef.cost_per_flow
+    emission_margin = -coef.emissions_per_flow
     pays_with_carbon = _best_annual_value(net, coef, cost_margin + coef.carbon_price * emission_margin) > 0
     pays_without = _best_annual_value(net, coef, cost_margin) > 0
     cleaner = emission_margin > 0
     targets = net.park.targets
     if objective == "cost":
         useful = pays_with_carbon | (cleaner if targets.max_emissions is not None else False)
-    elif objective == "emissions":
-        useful = cleaner | pays_without  # stage 1 least emissions, stage 2 least total_cost
     else:
-        useful = cleaner | pays_without | pays_with_carbon
+        useful = cleaner | pays_without  # stage 1 least emissions, stage 2 least total_cost
     protected = {r for r, share in targets.utilization.items() if share > 0}
     keep = [i for i, link in enumerate(net.links)
-            if useful[i] or link.existing or link.forced or link.resource in protected]
+            if useful[i] or link.prebuilt or link.forced or link.resource in protected
+            or net.supplies[link.supply].process is not None or net.demands[link.demand].process is not None]
     return net.subset(keep) if len(keep) < len(net.links) else net
 
 

@@ -1,10 +1,16 @@
 """The candidate network: which links could be built, how long they are, what they deliver.
 
-Fourth stage: ``schema -> network -> model``. SPEC 3.6-3.8 in code: a candidate link is a
-(supply stream, demand stream, mode) triple whose resource, quality, reach and temperature
-fit; explicit ``links`` are always candidates; ``plan.forbid`` removes candidates and
-``plan.force`` marks them. Neighbours within a mode's reach are found with a k-d tree
-(O(n log n)), never by comparing all pairs.
+Fourth stage: ``schema -> network -> model``. SPEC 3.6-3.8 and 8 in code: a candidate link
+is a (supply stream, demand stream, mode, technology) whose resource, quality, reach and
+temperatures fit; explicit ``links`` are always candidates; ``plan.forbid`` removes
+candidates and ``plan.force`` marks them. Neighbours within a mode's reach are found with a
+k-d tree (O(n log n)), never by comparing all pairs.
+
+Streams are the enterprises' supplies and demands, the markets' buys (demands with a price
+and no baseline, SPEC 8.1) and the processes' inputs and outputs (SPEC 8.2): an input is a
+demand without amount, an output a supply whose amount is its yield times the input. A
+process and a stream of its own enterprise are joined by an ``on_site`` link that costs
+nothing. Heat links take one of the technologies of `circflow.linktypes`.
 
 The result, `Network`, holds plain arrays the model reads, and a networkx multigraph of
 enterprises and candidate links for graph queries (components, degrees).
@@ -16,19 +22,44 @@ import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
 from circflow.exceptions import ParkError
-from circflow.schema import Demand, Enterprise, LinkRef, Mode, Park, Range, Stream, Supply
+from circflow.linktypes import HEAT_TECHNOLOGIES, TECHNOLOGIES, Temperatures, heat_pump_cop
+from circflow.schema import (
+    Amounts,
+    Buy,
+    Demand,
+    Enterprise,
+    LinkRef,
+    LinkType,
+    Market,
+    Mode,
+    Park,
+    Process,
+    ProcessInput,
+    ProcessOutput,
+    Range,
+    Series,
+    Supply,
+    output_name,
+    stream_choices,
+)
+from circflow.timeslices import Periods, periods_of
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), SPEC 3.6
-KELVIN = 273.15
+ON_SITE = "on_site"
+"""The mode of a link between a process and a stream of its own enterprise: no length, no cost."""
+ON_SITE_MODE = Mode(description="within one enterprise: conveyor, silo or pipe already there")
 
-LinkType = Literal["transport", "direct", "heat_pump"]
+__all__ = ["EARTH_RADIUS_KM", "ON_SITE", "CandidateLink", "LinkType", "Network", "ProcessNode", "StreamNode",
+           "build_network", "heat_pump_cop", "matches", "quality_gaps", "stream_amounts"]
+
+Role = Literal["supply", "demand", "market", "input", "output"]
 
 
 @dataclass(frozen=True)
@@ -38,26 +69,80 @@ class StreamNode:
     index: int
     """Position in `Network.supplies` or `Network.demands`."""
     enterprise: str
-    position: int
-    """Position in the enterprise's ``supplies`` or ``demands`` list."""
+    """The enterprise (or market) it belongs to."""
+    position: int | str
+    """Index in the enterprise's ``supplies`` / ``demands`` (a market's ``buys``), or the process id."""
     resource: str
     amounts: np.ndarray
-    """Amount in each period, resource units."""
+    """Amount in each period, resource units (inf: no limit; a process output: the most it can make)."""
     temperature: float | None
     price_cost: float
     """Disposal cost (supplies) or baseline cost (demands), money per unit."""
     price_emissions: float
     """tCO2 per unit disposed of (supplies) or met the conventional way (demands)."""
-    spec: Supply | Demand
+    spec: Any
+    role: Role = "supply"
+    second_temperature: float | None = None
+    """Heat: a supply's outlet To, a demand's return Tr (defaults: ``temperature``)."""
+    sale_price: float = 0.0
+    """Markets: money received per unit delivered."""
+    sale_emissions: float = 0.0
+    """Markets: tCO2 per unit delivered."""
+    process: int | None = None
+    """Process inputs and outputs: the process's position in `Network.processes`."""
+    output_yield: float = 0.0
+    """Process outputs: units per unit of the process's input."""
+    output_index: int = 0
+    """Process outputs: position in the process's ``outputs``."""
 
     @property
     def path(self) -> str:
-        return f"{self.enterprise}.{'supplies' if isinstance(self.spec, Supply) else 'demands'}[{self.position}]"
+        if self.role == "input":
+            return f"{self.enterprise}#{self.position}.input"
+        if self.role == "output":
+            return f"{self.enterprise}#{self.position}.outputs[{self.output_index}]"
+        role = {"supply": "supplies", "demand": "demands", "market": "buys"}[self.role]
+        return f"{self.enterprise}.{role}[{self.position}]"
+
+    @property
+    def outlet(self) -> float | None:
+        return self.second_temperature if self.second_temperature is not None else self.temperature
+
+
+@dataclass
+class ProcessNode:
+    """A process of an enterprise (SPEC 8.2) with its streams' positions."""
+
+    index: int
+    enterprise: str
+    id: str
+    input: int
+    """Its input in `Network.demands`."""
+    outputs: list[int]
+    """Its outputs in `Network.supplies`."""
+    yields: np.ndarray
+    spec: Process
+    hours: np.ndarray
+    max_input: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Most input it could receive in each period (capacity and what its links can bring)."""
+
+    @property
+    def path(self) -> str:
+        return f"{self.enterprise}#{self.id}"
+
+    @property
+    def existing(self) -> bool:
+        return self.spec.existing
+
+    @property
+    def max_rate(self) -> float:
+        """Largest input rate worth having, unit/h."""
+        return float(np.max(self.max_input / self.hours, initial=0.0)) if len(self.max_input) else 0.0
 
 
 @dataclass
 class CandidateLink:
-    """A link the model may build (SPEC 3.6) with everything the model needs about it."""
+    """A link the model may build (SPEC 3.6, 8.3) with everything the model needs about it."""
 
     id: str
     supply: int
@@ -70,15 +155,26 @@ class CandidateLink:
     gain: float
     """Units delivered per unit drawn from the supply: (1 - loss L), times COP/(COP-1) on a heat pump."""
     max_flow: np.ndarray
-    """Largest useful flow in each period: min(supply, demand / gain, capacity x hours)."""
+    """Largest useful flow in each period: min(sigma supply, band demand / gain, capacity x hours)."""
     existing: bool = False
     capacity_limit: float | None = None
     """unit/h: the mode's max_capacity or the existing link's capacity."""
     explicit: bool = False
     forced: bool = False
-
     max_rate: float = 0.0
     """Largest capacity worth having, unit/h: max over periods of max_flow / hours (the tight big-M)."""
+    share: float = 1.0
+    """sigma: the share of the supply it may draw (heat, SPEC 8.3)."""
+    band: float | None = None
+    """rho: the share of the demand a preheating link may cover, nested with the demand's others."""
+    temperatures: Temperatures | None = None
+    on_site: bool = False
+    """Joins a process and a stream of its own enterprise: always there, no cost."""
+
+    @property
+    def prebuilt(self) -> bool:
+        """Needs no build decision: existing, or on site."""
+        return self.existing or self.on_site
 
 
 @dataclass
@@ -96,10 +192,15 @@ class Network:
     warnings: list[str] = field(default_factory=list)
     accounted: tuple[frozenset[int], frozenset[int]] | None = None
     """Supplies and demands whose disposal and baseline this network accounts for; None: all."""
+    processes: list[ProcessNode] = field(default_factory=list)
+    time: Periods | None = None
+    """The periods and, with time slices, how they were made."""
+    process_subset: frozenset[int] | None = None
+    """The processes this network decides on; None: all."""
 
     @functools.cached_property
     def graph(self) -> nx.MultiDiGraph:
-        """Enterprises as nodes, candidate links as edges (key: link id; ``index``: its position).
+        """Enterprises and markets as nodes, candidate links as edges (key: link id; ``index``: position).
 
         Built on first use: the model does not need it, and at 5,000 enterprises it holds
         over 700,000 edges.
@@ -107,6 +208,8 @@ class Network:
         graph = nx.MultiDiGraph()
         for enterprise in self.park.enterprises:
             graph.add_node(enterprise.id, name=enterprise.name, sector=enterprise.sector)
+        for market in self.park.markets:
+            graph.add_node(market.id, name=market.name, sector="market")
         for i, link in enumerate(self.links):
             graph.add_edge(self.supplies[link.supply].enterprise, self.demands[link.demand].enterprise, key=link.id, index=i)
         return graph
@@ -115,6 +218,12 @@ class Network:
     def enterprises(self) -> dict[str, Enterprise]:
         return {e.id: e for e in self.park.enterprises}
 
+    def active_processes(self) -> list[ProcessNode]:
+        """The processes this network decides on (all, or one part's)."""
+        if self.process_subset is None:
+            return self.processes
+        return [self.processes[q] for q in sorted(self.process_subset)]
+
     def accounted_streams(self) -> tuple[list[StreamNode], list[StreamNode]]:
         """The supplies and demands whose disposal and baseline count in this network's totals."""
         if self.accounted is None:
@@ -122,26 +231,30 @@ class Network:
         supplies, demands = self.accounted
         return [self.supplies[i] for i in sorted(supplies)], [self.demands[j] for j in sorted(demands)]
 
-    def subset(self, link_indices: list[int], accounted: tuple[frozenset[int], frozenset[int]] | None = None) -> Network:
+    def subset(self, link_indices: list[int], accounted: tuple[frozenset[int], frozenset[int]] | None = None,
+               processes: frozenset[int] | None = None) -> Network:
         """The same park restricted to some candidate links (streams keep their indices)."""
         keep = sorted(link_indices)
         position = {old: new for new, old in enumerate(keep)}
         groups = [(text, [position[i] for i in members if i in position]) for text, members in self.forced_groups]
         groups = [(text, members) for text, members in groups if members]
+        if processes is None and accounted is not None:
+            processes = frozenset(p.index for p in self.processes if p.input in accounted[1])
         return Network(self.park, self.periods, self.hours, self.supplies, self.demands,
-                       [self.links[i] for i in keep], groups, self.warnings, accounted)
+                       [self.links[i] for i in keep], groups, self.warnings, accounted, self.processes, self.time,
+                       processes)
 
 
 def build_network(park: Park, *, existing_only: bool = False) -> Network:
-    """Find the candidate links of a park (SPEC 3.6-3.8).
+    """Find the candidate links of a park (SPEC 3.6-3.8, 8).
 
     Parameters
     ----------
     park
         A validated park.
     existing_only
-        Keep only existing links (the status-quo baseline of SPEC 4); plan and explicit new
-        links are ignored.
+        The status quo (SPEC 4, 8.2): existing links and existing processes only; plan and
+        explicit new links are ignored.
 
     Returns
     -------
@@ -150,62 +263,64 @@ def build_network(park: Park, *, existing_only: bool = False) -> Network:
     Raises
     ------
     ParkError
-        When a ``plan.force`` entry matches no candidate link (with the reason), or an
-        explicit link cannot carry anything (loss over its length >= 100 %).
+        When a ``plan.force`` entry matches no candidate link (with the reason), an explicit
+        link cannot carry anything, or the time series does not fit the park.
     """
-    periods = park.period_names()
-    hours = np.array([p.hours for p in park.periods], dtype=float)
-    supplies, demands = _streams(park, hours)
-    builder = _Builder(park, hours, supplies, demands)
+    time = periods_of(park)
+    supplies, demands, processes = _streams(park, time)
+    builder = _Builder(park, time.hours, supplies, demands, processes, existing_only=existing_only)
     if not existing_only:
         builder.add_candidates()
+    builder.add_on_site()
     builder.add_explicit(existing_only=existing_only)
     if not existing_only:
         builder.apply_forbid()
         builder.apply_force()
     links = builder.finish()
     index = {link.id: i for i, link in enumerate(links)}
-    forced_groups = [(text, [index[builder.keys[k].id] for k in keys]) for text, keys in builder.force_keys]
-    net = Network(park, periods, hours, supplies, demands, links, forced_groups, builder.warnings)
+    forced_groups = [(text, [index[builder.keys[k].id] for k in keys if builder.keys[k].id in index])
+                     for text, keys in builder.force_keys]
+    net = Network(park, list(time.names), time.hours, supplies, demands, links, forced_groups, builder.warnings,
+                  processes=processes, time=time)
     if not existing_only:
         net.warnings += _lonely_streams(net)
     return net
 
 
-def stream_amounts(stream: Stream, park: Park, hours: np.ndarray) -> np.ndarray:
-    """Amount of a stream in each period (SPEC 3.5)."""
-    names = park.period_names()
-    if stream.amount is not None:
-        return stream.amount * hours / hours.sum()
-    if stream.per_period is not None:
-        return np.array([stream.per_period.get(name, 0.0) for name in names], dtype=float)
-    profile = stream.profile or {}
-    return np.array([stream.rate * h * profile.get(name, 1.0) for name, h in zip(names, hours, strict=True)])
+def stream_amounts(stream: Amounts, park: Park, periods: Periods | np.ndarray) -> np.ndarray:
+    """Amount of a stream in each period (SPEC 3.5, 8.4); inf where a market buy sets no limit.
 
-
-def heat_pump_cop(source_c: float, sink_c: float, park: Park) -> float:
-    """COP of a heat pump lifting heat from ``source_c`` to ``sink_c`` degC (SPEC 3.4).
-
-    ``Tc = Td + approach + 273.15``, ``Te = Ts - approach + 273.15``,
-    ``COP = min(cop_max, eta Tc / (Tc - Te))``.
-
-    Examples
-    --------
-    >>> from circflow.schema import Park
-    >>> pump = {"carnot_efficiency": 0.5, "approach_k": 5, "cop_max": 8}
-    >>> park = Park(park={"name": "x"}, technologies={"heat_pump": pump})
-    >>> round(heat_pump_cop(35.0, 75.0, park), 4)  # 0.5 * 353.15 / (353.15 - 303.15)
-    3.5315
+    ``periods`` are the model's periods (`circflow.timeslices.periods_of`), or for a park
+    without time series simply the hours of its periods.
     """
-    pump = park.technologies.heat_pump
-    hot = sink_c + pump.approach_k + KELVIN
-    cold = source_c - pump.approach_k + KELVIN
-    if hot <= cold:
-        return pump.cop_max
-    return min(pump.cop_max, pump.carnot_efficiency * hot / (hot - cold))
+    if not isinstance(periods, Periods):
+        names = park.period_names()
+        periods = Periods(names, np.asarray(periods, dtype=float), names)
+    hours = periods.hours
+    series = _series_of(stream, periods)
+    if stream.amount is not None:
+        weights = series if series is not None else hours
+        total = float(weights.sum())
+        return stream.amount * weights / total if total > 0 else np.zeros(len(hours))
+    if stream.per_period is not None:
+        season_hours = {s: periods.season_hours(s) for s in set(periods.season)}
+        return np.array([stream.per_period.get(s, 0.0) * h / season_hours[s]
+                         for s, h in zip(periods.season, hours, strict=True)], dtype=float)
+    if stream.rate is not None:
+        if series is not None:
+            return stream.rate * series
+        profile = stream.profile if isinstance(stream.profile, dict) else {}
+        return np.array([stream.rate * h * profile.get(s, 1.0) for s, h in zip(periods.season, hours, strict=True)])
+    return np.full(len(hours), np.inf)
 
 
-def quality_gaps(supply: Supply, demand: Demand) -> tuple[list[str], list[str]]:
+def _series_of(stream: Amounts, periods: Periods) -> np.ndarray | None:
+    if not isinstance(stream.profile, Series):
+        return None
+    return periods.series.get(stream.profile.series)
+
+
+def quality_gaps(supply: Supply | ProcessOutput, demand: Demand | Buy | ProcessInput) -> tuple[list[str], list[str]]:
     """Why a supply's quality does not meet a demand's ``requires`` (SPEC 3.6).
 
     Returns
@@ -236,6 +351,7 @@ def matches(ref: LinkRef, link: CandidateLink, net_supplies: list[StreamNode], n
         and net_demands[link.demand].enterprise == ref.to
         and link.resource == ref.resource
         and (ref.mode is None or ref.mode == link.mode)
+        and (ref.type is None or ref.type == link.type)
     )
 
 
@@ -245,39 +361,76 @@ def _allowed_text(allowed: list | Range) -> str:
     return "{" + ", ".join(str(a) for a in allowed) + "}"
 
 
-def _streams(park: Park, hours: np.ndarray) -> tuple[list[StreamNode], list[StreamNode]]:
+def _streams(park: Park, time: Periods) -> tuple[list[StreamNode], list[StreamNode], list[ProcessNode]]:
     supplies: list[StreamNode] = []
     demands: list[StreamNode] = []
-    for enterprise in park.enterprises:
+    processes: list[ProcessNode] = []
+    infinite = np.full(len(time.hours), np.inf)
+
+    def amounts(stream: Amounts, path: tuple[Any, ...]) -> np.ndarray:
+        if isinstance(stream.profile, Series) and stream.profile.series not in time.series:
+            columns = ", ".join(time.file_columns) or "none"
+            msg = f"no column {stream.profile.series!r} in the time-series file (columns: {columns})"
+            raise ParkError(park.problem((*path, "profile", "series"), msg))
+        return stream_amounts(stream, park, time)
+
+    for e_index, enterprise in enumerate(park.enterprises):
+        here = ("enterprises", e_index)
         for position, supply in enumerate(enterprise.supplies):
             supplies.append(StreamNode(len(supplies), enterprise.id, position, supply.resource,
-                                       stream_amounts(supply, park, hours), supply.temperature,
-                                       supply.disposal.cost, supply.disposal.emissions, supply))
+                                       amounts(supply, (*here, "supplies", position)), supply.temperature,
+                                       supply.disposal.cost, supply.disposal.emissions, supply,
+                                       second_temperature=supply.outlet_temperature))
         for position, demand in enumerate(enterprise.demands):
             demands.append(StreamNode(len(demands), enterprise.id, position, demand.resource,
-                                      stream_amounts(demand, park, hours), demand.temperature,
-                                      demand.baseline.cost, demand.baseline.emissions, demand))
-    return supplies, demands
+                                      amounts(demand, (*here, "demands", position)), demand.temperature,
+                                      demand.baseline.cost, demand.baseline.emissions, demand, role="demand",
+                                      second_temperature=demand.return_temperature))
+        for process in enterprise.processes:
+            q = len(processes)
+            capacity = process.capacity
+            limit = infinite if capacity is None else capacity * time.hours
+            node = ProcessNode(q, enterprise.id, process.id, len(demands), [], np.array([o.yield_ for o in process.outputs]),
+                               process, time.hours)
+            demands.append(StreamNode(len(demands), enterprise.id, process.id, process.input.resource, limit.copy(),
+                                      None, 0.0, 0.0, process.input, role="input", process=q))
+            for k, output in enumerate(process.outputs):
+                stream = StreamNode(len(supplies), enterprise.id, process.id, output.resource, np.zeros(len(time.hours)),
+                                    None, output.disposal.cost, output.disposal.emissions, output, role="output",
+                                    process=q, output_yield=output.yield_, output_index=k)
+                node.outputs.append(stream.index)
+                supplies.append(stream)
+            processes.append(node)
+    for m_index, market in enumerate(park.markets):
+        for position, buy in enumerate(market.buys):
+            demands.append(StreamNode(len(demands), market.id, position, buy.resource,
+                                      amounts(buy, ("markets", m_index, "buys", position)), None, 0.0, 0.0, buy,
+                                      role="market", sale_price=buy.price, sale_emissions=buy.emissions))
+    return supplies, demands, processes
 
 
 class _Builder:
-    """Collects candidate links keyed by (supply, demand, mode)."""
+    """Collects candidate links keyed by (supply, demand, mode, technology)."""
 
-    def __init__(self, park: Park, hours: np.ndarray, supplies: list[StreamNode], demands: list[StreamNode]) -> None:
+    def __init__(self, park: Park, hours: np.ndarray, supplies: list[StreamNode], demands: list[StreamNode],
+                 processes: list[ProcessNode], *, existing_only: bool) -> None:
         self.park = park
         self.hours = hours
         self.supplies = supplies
         self.demands = demands
-        self.keys: dict[tuple[int, int, str], CandidateLink] = {}
+        self.processes = processes
+        self.existing_only = existing_only
+        self.keys: dict[tuple[int, int, str, str], CandidateLink] = {}
         self.warnings: list[str] = []
-        self.force_keys: list[tuple[str, list[tuple[int, int, str]]]] = []
-        self.location = {e.id: e.location for e in park.enterprises}
+        self.force_keys: list[tuple[str, list[tuple[int, int, str, str]]]] = []
+        self.location = {e.id: e.location for e in park.enterprises} | {m.id: m.location for m in park.markets}
+        self.places: dict[str, Enterprise | Market] = {e.id: e for e in park.enterprises} | {m.id: m for m in park.markets}
         self.measured: dict[tuple[str, str, str | None], float] = {}
         for distance in park.distances:
             for a, b in ((distance.from_, distance.to), (distance.to, distance.from_)):
                 self.measured[(a, b, distance.mode)] = distance.km
-        self.multi_supply = self._multi(supplies)
-        self.multi_demand = self._multi(demands)
+        self.multi_supply = self._multi([s for s in supplies if s.role == "supply"])
+        self.multi_demand = self._multi([d for d in demands if d.role in ("demand", "market")])
         self.missing_warned: set[tuple[int, str]] = set()
 
     @staticmethod
@@ -286,6 +439,10 @@ class _Builder:
         for stream in streams:
             count[(stream.enterprise, stream.resource)] += 1
         return {key for key, n in count.items() if n > 1}
+
+    def usable(self, stream: StreamNode) -> bool:
+        """In the status quo, candidate processes are not there."""
+        return not (self.existing_only and stream.process is not None and not self.processes[stream.process].existing)
 
     # -- geometry ---------------------------------------------------------------------
     def straight_km(self, a: str, b: str) -> float:
@@ -334,7 +491,7 @@ class _Builder:
                 else:
                     radius = self._query_radius(mode.max_distance_km / mode.detour)
                     near = tree.query_ball_point(sup_points, radius)
-                dem_index = {d.enterprise: [] for d in dems}
+                dem_index: dict[str, list[int]] = {d.enterprise: [] for d in dems}
                 for j, d in enumerate(dems):
                     dem_index[d.enterprise].append(j)
                 for i, s in enumerate(sups):
@@ -347,83 +504,139 @@ class _Builder:
 
     def _consider(self, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode) -> None:
         if supply.enterprise == demand.enterprise:
+            return  # within one enterprise only on site (add_on_site)
+        if not self._quality_fits(supply, demand):
             return
+        length = self.length_km(supply.enterprise, demand.enterprise, mode_name, mode)
+        if mode.max_distance_km is not None and length > mode.max_distance_km:
+            return
+        for link in self._make(supply, demand, mode_name, mode, length, explicit=False):
+            self.keys[(supply.index, demand.index, mode_name, link.type)] = link
+
+    def _quality_fits(self, supply: StreamNode, demand: StreamNode) -> bool:
         mismatches, missing = quality_gaps(supply.spec, demand.spec)
-        if missing and (supply.index, missing[0]) not in self.missing_warned:
+        if missing and not mismatches and (supply.index, missing[0]) not in self.missing_warned:
             self.missing_warned.add((supply.index, missing[0]))
             self.warnings.append(
                 f"{supply.path} ({supply.resource}) lacks quality attribute {missing[0]!r} that "
                 f"{demand.path} requires; it cannot serve that demand"
             )
-        if mismatches or missing:
-            return
-        length = self.length_km(supply.enterprise, demand.enterprise, mode_name, mode)
-        if mode.max_distance_km is not None and length > mode.max_distance_km:
-            return
-        link = self._make(supply, demand, mode_name, mode, length, explicit=False)
-        if link is not None:
-            self.keys[(supply.index, demand.index, mode_name)] = link
+        return not (mismatches or missing)
 
-    def _make(self, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float, *, explicit: bool) -> CandidateLink | None:
-        kind: LinkType = "transport"
-        cop = None
-        gain = 1.0 - mode.loss_per_km * length
-        if gain <= 0:
+    def add_on_site(self) -> None:
+        """A process and the streams of its own enterprise: on-site links, no length and no cost."""
+        by_place: dict[tuple[str, str], tuple[list[StreamNode], list[StreamNode]]] = defaultdict(lambda: ([], []))
+        for s in self.supplies:
+            by_place[(s.enterprise, s.resource)][0].append(s)
+        for d in self.demands:
+            by_place[(d.enterprise, d.resource)][1].append(d)
+        for sups, dems in by_place.values():
+            for s in sups:
+                for d in dems:
+                    if (s.process is None and d.process is None) or s.process == d.process:
+                        continue  # plain streams of one enterprise are its own business; no loops
+                    if not (self.usable(s) and self.usable(d)) or not self._quality_fits(s, d):
+                        continue
+                    link = CandidateLink(self._link_id(s, d, ON_SITE, "transport"), s.index, d.index, ON_SITE,
+                                         s.resource, 0.0, "transport", None, 1.0, np.zeros(0), on_site=True)
+                    self.keys[(s.index, d.index, ON_SITE, "transport")] = link
+
+    def _temperatures(self, supply: StreamNode, demand: StreamNode) -> Temperatures | None:
+        if supply.temperature is None or demand.temperature is None:
             return None
-        if self.park.resources[supply.resource].kind == "heat":
-            if supply.temperature is None or demand.temperature is None:
-                return None
-            exchange = self.park.technologies.heat_exchange
-            pump = self.park.technologies.heat_pump
-            if supply.temperature >= demand.temperature + exchange.min_approach_k:
-                kind = "direct"
-            else:
-                if demand.temperature - supply.temperature > pump.max_lift_k and not explicit:
-                    return None
-                cop = heat_pump_cop(supply.temperature, demand.temperature, self.park)
-                if cop <= 1:
-                    return None
-                kind = "heat_pump"
-                gain *= cop / (cop - 1)
-        ident = self._link_id(supply, demand, mode_name)
-        cap = mode.max_capacity
-        return CandidateLink(ident, supply.index, demand.index, mode_name, supply.resource, length, kind,
-                             cop, gain, np.zeros(0), capacity_limit=cap, explicit=explicit)
+        outlet = supply.temperature if supply.outlet is None else supply.outlet  # 0 degC is a temperature
+        return_ = demand.temperature if demand.outlet is None else demand.outlet
+        return Temperatures(supply.temperature, outlet, demand.temperature, return_,
+                            self.park.technologies.heat_exchange.min_approach_k)
 
-    def _link_id(self, supply: StreamNode, demand: StreamNode, mode_name: str) -> str:
-        src = supply.enterprise + (f"#{supply.position}" if (supply.enterprise, supply.resource) in self.multi_supply else "")
-        dst = demand.enterprise + (f"#{demand.position}" if (demand.enterprise, demand.resource) in self.multi_demand else "")
-        return f"{src}>{dst}:{supply.resource}:{mode_name}"
+    def _make(self, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float, *,
+              explicit: bool, kind: str | None = None) -> list[CandidateLink]:
+        """The candidate links between two streams by one mode: one, or for heat one per technology."""
+        delivered_share = 1.0 - mode.loss_per_km * length
+        if delivered_share <= 0:
+            return []
+        if self.park.resources[supply.resource].kind != "heat":
+            return [self._link(supply, demand, mode_name, mode, length, "transport", None, delivered_share, explicit)]
+        t = self._temperatures(supply, demand)
+        if t is None:
+            return []
+        drive = bool(getattr(supply.spec, "absorption", False))
+        if kind is not None:
+            kinds = [kind]
+        elif explicit:  # the first that applies; a heat pump beyond its lift when none does (warned)
+            kinds = [next((k for k in HEAT_TECHNOLOGIES if TECHNOLOGIES[k].applies(t, self.park, absorption_drive=False)),
+                          "heat_pump")]
+        else:
+            kinds = [k for k in HEAT_TECHNOLOGIES if TECHNOLOGIES[k].applies(t, self.park, absorption_drive=drive)]
+        links = []
+        for name in kinds:
+            tech = TECHNOLOGIES[name]
+            cop = tech.cop(t, self.park)
+            if cop is not None and cop <= 1:
+                continue
+            link = self._link(supply, demand, mode_name, mode, length, name, cop, delivered_share * tech.gain_factor(cop),
+                              explicit)
+            link.share, link.band, link.temperatures = tech.share(t), tech.band(t), t
+            if link.share > 0 and (link.band is None or link.band > 0):
+                links.append(link)
+        return links
 
-    def _stream(self, streams: list[StreamNode], enterprise: str, resource: str, position: int | None) -> StreamNode:
+    def _link(self, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float, kind: str,
+              cop: float | None, gain: float, explicit: bool) -> CandidateLink:
+        return CandidateLink(self._link_id(supply, demand, mode_name, kind), supply.index, demand.index, mode_name,
+                             supply.resource, length, kind, cop, gain, np.zeros(0),  # type: ignore[arg-type]
+                             capacity_limit=mode.max_capacity, explicit=explicit)
+
+    def _link_id(self, supply: StreamNode, demand: StreamNode, mode_name: str, kind: str) -> str:
+        """``from[#stream]>to[#stream]:resource:mode[:technology]`` (see docs/model.md, link ids)."""
+        return f"{self._end(supply, self.multi_supply)}>{self._end(demand, self.multi_demand)}:{supply.resource}:{mode_name}" + (
+            f":{kind}" if kind in ("preheat", "absorption") else "")
+
+    def _end(self, stream: StreamNode, multi: set[tuple[str, str]]) -> str:
+        if stream.process is not None:
+            return f"{stream.enterprise}#{self._choice(stream)}"
+        return stream.enterprise + (f"#{stream.position}" if (stream.enterprise, stream.resource) in multi else "")
+
+    def _stream(self, role: str, enterprise: str, resource: str, choice: int | str | None) -> StreamNode:
+        streams = self.supplies if role == "supplies" else self.demands
+        options = stream_choices(self.places[enterprise], role, resource)
+        wanted = choice if choice is not None else options[0][0]
         for stream in streams:
-            if stream.enterprise == enterprise and stream.resource == resource and (position is None or stream.position == position):
+            if stream.enterprise == enterprise and stream.resource == resource and self._choice(stream) == wanted:
                 return stream
         msg = "reference_problems guarantees the stream exists"
         raise AssertionError(msg)
+
+    def _choice(self, stream: StreamNode) -> int | str:
+        """How a link's ``supply``/``demand`` names this stream (`circflow.schema.stream_choices`)."""
+        if stream.role == "output" and stream.process is not None:
+            return output_name(self.processes[stream.process].spec, stream.output_index)
+        return stream.position
 
     def add_explicit(self, *, existing_only: bool) -> None:
         for index, link in enumerate(self.park.links):
             if existing_only and not link.existing:
                 continue
-            supply = self._stream(self.supplies, link.from_, link.resource, link.supply)
-            demand = self._stream(self.demands, link.to, link.resource, link.demand)
+            supply = self._stream("supplies", link.from_, link.resource, link.supply)
+            demand = self._stream("demands", link.to, link.resource, link.demand)
+            if not (self.usable(supply) and self.usable(demand)):
+                continue
             mode_name = link.mode or self.park.resources[link.resource].modes[0]
             mode = self.park.modes[mode_name]
-            if link.distance_km is not None:
-                length = link.distance_km
-            else:
-                length = self.length_km(link.from_, link.to, mode_name, mode)
+            length = link.distance_km if link.distance_km is not None else self.length_km(link.from_, link.to, mode_name, mode)
             self._explicit_warnings(index, supply, demand, mode_name, mode, length)
-            candidate = self._make(supply, demand, mode_name, mode, length, explicit=True)
-            if candidate is None:
-                msg = f"this link cannot deliver anything (loss {mode.loss_per_km} per km over {length:.3g} km, or COP <= 1)"
+            made = self._make(supply, demand, mode_name, mode, length, explicit=True, kind=link.type)
+            if not made:
+                msg = f"this link cannot deliver anything (loss {mode.loss_per_km} per km over {length:.3g} km"
+                msg += ", or its heat technology does not fit the temperatures)" if link.type else ", or COP <= 1)"
                 raise ParkError(self.park.problem(("links", index), msg))
+            candidate = made[0]
+            self._lift_warning(index, candidate)
             candidate.existing = link.existing
             if link.existing and link.capacity is not None:
                 limit = candidate.capacity_limit
                 candidate.capacity_limit = link.capacity if limit is None else min(limit, link.capacity)
-            self.keys[(supply.index, demand.index, mode_name)] = candidate
+            self.keys[(supply.index, demand.index, mode_name, candidate.type)] = candidate
 
     def _explicit_warnings(self, index: int, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float) -> None:
         where = f"links[{index}]"
@@ -433,14 +646,17 @@ class _Builder:
             self.warnings.append(f"{where}: quality does not meet the demand's requires ({why}); kept as explicit link")
         if mode.max_distance_km is not None and length > mode.max_distance_km:
             self.warnings.append(f"{where}: {length:.3g} km is beyond {mode_name}'s reach of {mode.max_distance_km:g} km; kept as explicit link")
-        if supply.temperature is not None and demand.temperature is not None:
-            lift = demand.temperature - supply.temperature
-            if lift > self.park.technologies.heat_pump.max_lift_k:
-                self.warnings.append(f"{where}: heat pump lift {lift:g} K exceeds max_lift_k; kept as explicit link")
+    def _lift_warning(self, index: int, link: CandidateLink) -> None:
+        t = link.temperatures
+        limits = {"heat_pump": self.park.technologies.heat_pump.max_lift_k,
+                  "absorption": self.park.technologies.absorption_heat_pump.max_lift_k}
+        if t is not None and link.type in limits and t.lift() > limits[link.type]:
+            self.warnings.append(f"links[{index}]: {TECHNOLOGIES[link.type].label} lift {t.lift():g} K exceeds "
+                                 f"max_lift_k {limits[link.type]:g}; kept as explicit link")
 
     def apply_forbid(self) -> None:
         for index, ref in enumerate(self.park.plan.forbid):
-            hits = [key for key, link in self.keys.items() if matches(ref, link, self.supplies, self.demands)]
+            hits = [key for key, link in self.keys.items() if not link.on_site and matches(ref, link, self.supplies, self.demands)]
             if not hits:
                 self.warnings.append(f"plan.forbid[{index}]: matches no candidate link; nothing to forbid")
             for key in hits:
@@ -452,15 +668,19 @@ class _Builder:
     def apply_force(self) -> None:
         problems = []
         for index, ref in enumerate(self.park.plan.force):
-            hits = [key for key, link in self.keys.items() if matches(ref, link, self.supplies, self.demands)]
+            hits = [key for key, link in self.keys.items() if not link.on_site and matches(ref, link, self.supplies, self.demands)]
             if not hits:
                 why = self._why_no_candidate(ref)
-                msg = f"no candidate link matches ({why}); add it under links: to make it a candidate"
+                forbidden = any(_same_link(ref, other) for other in self.park.plan.forbid)
+                advice = ("it is also under plan.forbid, which removes it; keep it in one of the two" if forbidden
+                          else "add it under links: to make it a candidate")
+                msg = f"no candidate link matches ({why}); {advice}"
                 problems.append(self.park.problem(("plan", "force", index), msg))
                 continue
             for key in hits:
                 self.keys[key].forced = True
-            text = f"plan.force[{index}] {ref.from_} -> {ref.to} ({ref.resource}{', ' + ref.mode if ref.mode else ''})"
+            what = ", ".join(part for part in (ref.resource, ref.mode, ref.type) if part)
+            text = f"plan.force[{index}] {ref.from_} -> {ref.to} ({what})"
             self.force_keys.append((text, hits))
         if problems:
             raise ParkError(problems)
@@ -483,37 +703,101 @@ class _Builder:
                 for mode_name in modes:
                     mode = self.park.modes[mode_name]
                     length = self.length_km(s.enterprise, d.enterprise, mode_name, mode)
+                    t = self._temperatures(s, d)
                     if mode.max_distance_km is not None and length > mode.max_distance_km:
                         reasons.append(f"{mode_name}: {length:.3g} km > reach {mode.max_distance_km:g} km")
-                    elif s.temperature is not None and d.temperature is not None:
-                        reasons.append(f"{mode_name}: lift {d.temperature - s.temperature:g} K > max_lift_k or forbidden")
+                    elif t is not None:
+                        reasons.append(f"{mode_name}: lift {t.lift():g} K > max_lift_k, no technology fits, or forbidden")
                     else:
                         reasons.append(f"{mode_name}: forbidden by plan.forbid")
         return "; ".join(dict.fromkeys(reasons)) or "no mode carries it"
 
     def finish(self) -> list[CandidateLink]:
-        links = []
-        for link in self.keys.values():
-            supply, demand = self.supplies[link.supply], self.demands[link.demand]
-            flow = np.minimum(supply.amounts, demand.amounts / link.gain)
-            if link.capacity_limit is not None:
-                flow = np.minimum(flow, link.capacity_limit * self.hours)
-            link.max_flow = np.maximum(flow, 0.0)
+        links = list(self.keys.values())
+        for link in links:
+            self._bound(link)
+        self._process_bounds(links)
+        kept = []
+        for link in links:
             link.max_rate = float(np.max(link.max_flow / self.hours, initial=0.0))
             if link.max_flow.max(initial=0.0) <= 0 and not (link.existing or link.forced):
                 continue  # can never carry anything: no period has both supply and demand
-            links.append(link)
-        links.sort(key=lambda link: link.id)
-        return links
+            kept.append(link)
+        count: dict[str, int] = defaultdict(int)
+        for link in kept:
+            count[link.id] += 1
+        for link in kept:  # an explicit direct link beside a generated heat pump: both unsuffixed
+            if count[link.id] > 1 and link.type == "direct":
+                link.id += ":direct"
+        kept.sort(key=lambda link: link.id)
+        return kept
+
+    def _bound(self, link: CandidateLink) -> None:
+        """max_flow: min(sigma supply, band x demand / gain, capacity x hours), per period."""
+        supply, demand = self.supplies[link.supply], self.demands[link.demand]
+        band = 1.0 if link.band is None else link.band
+        with np.errstate(invalid="ignore"):
+            flow = np.minimum(link.share * supply.amounts, band * demand.amounts / link.gain)
+        if link.capacity_limit is not None:
+            flow = np.minimum(flow, link.capacity_limit * self.hours)
+        link.max_flow = np.nan_to_num(np.maximum(flow, 0.0), posinf=0.0)
+
+    def _process_bounds(self, links: list[CandidateLink]) -> None:
+        """What each process can receive and make, through chains of processes (SPEC 8.2).
+
+        A process output's amount bound is its yield times the most the input can receive:
+        min(capacity x hours, what the input's links can bring). Repeated until nothing
+        grows (a chain of n processes settles in n rounds).
+        """
+        if not self.processes:
+            return
+        into: dict[int, list[CandidateLink]] = defaultdict(list)
+        out_of: dict[int, list[CandidateLink]] = defaultdict(list)
+        for link in links:
+            into[link.demand].append(link)
+            out_of[link.supply].append(link)
+        for _ in range(len(self.processes) + 1):
+            changed = False
+            for process in self.processes:
+                capacity = self.demands[process.input].amounts
+                brought = sum((link.gain * link.max_flow for link in into[process.input]), np.zeros(len(self.hours)))
+                process.max_input = np.minimum(capacity, brought)
+                for s in process.outputs:
+                    output = self.supplies[s]
+                    amounts = output.output_yield * process.max_input
+                    if not np.allclose(amounts, output.amounts, rtol=1e-12, atol=0):
+                        output.amounts[:] = amounts
+                        changed = True
+                        for link in out_of[s]:
+                            self._bound(link)
+            if not changed:
+                break
+        else:
+            names = ", ".join(p.path for p in self.processes)
+            msg = (f"processes feed each other in a loop (among {names}): an output can reach its own "
+                   "process's input through links; circflow models chains of processes, not recycling loops")
+            raise ParkError(msg)
+
+
+def _same_link(a: LinkRef, b: LinkRef) -> bool:
+    return (a.from_, a.to, a.resource) == (b.from_, b.to, b.resource) and (
+        a.mode is None or b.mode is None or a.mode == b.mode)
 
 
 def _lonely_streams(net: Network) -> list[str]:
-    """Streams no candidate link serves, and utilisation targets on resources nobody supplies."""
+    """Streams no candidate link serves, processes nothing can feed, targets nobody can meet."""
     used_s = {link.supply for link in net.links}
     used_d = {link.demand for link in net.links}
-    warnings = [f"{s.path} ({s.resource}) has no candidate link" for s in net.supplies if s.index not in used_s]
-    warnings += [f"{d.path} ({d.resource}) has no candidate link" for d in net.demands if d.index not in used_d]
-    supplied = {s.resource for s in net.supplies if s.amounts.sum() > 0}
+    warnings = [f"{s.path} ({s.resource}) has no candidate link" for s in net.supplies
+                if s.index not in used_s and s.role == "supply"]
+    warnings += [f"{d.path} ({d.resource}) has no candidate link" for d in net.demands
+                 if d.index not in used_d and d.role in ("demand", "market")]
+    warnings += [f"process {p.path}: no link can bring it {net.demands[p.input].resource}, so it can never run"
+                 for p in net.processes if p.input not in used_d]
+    warnings += [f"process {p.path}: no link can take its output {net.supplies[s].resource} "
+                 f"({net.supplies[s].path}); all of it would be disposed of"
+                 for p in net.processes for s in p.outputs if s not in used_s and p.input in used_d]
+    supplied = {s.resource for s in net.supplies if s.role == "supply" and s.amounts.sum() > 0}
     warnings += [f"targets.utilization.{resource} = {share:g}: no enterprise supplies {resource}, so the target "
                  "holds with nothing used" for resource, share in net.park.targets.utilization.items()
                  if share > 0 and resource not in supplied]
@@ -525,3 +809,4 @@ def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+

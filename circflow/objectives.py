@@ -97,13 +97,10 @@ def lock_tolerance(m: ParkModel, first: str, value: float) -> float:
     widened by `solve_lexicographic` when HiGHS cannot meet it.
     """
     c = m.coef
-    emission_per_flow = c.emissions_per_flow - c.disposal_emissions - c.gain * c.baseline_emissions
-    if first == "emission":
-        per_flow = emission_per_flow
-    else:
-        per_flow = c.cost_per_flow - c.disposal_cost - c.gain * c.baseline_cost + c.carbon_price * emission_per_flow
+    per_flow = c.emissions_per_flow if first == "emission" else c.objective_per_flow
     hours = sum(m.hours) if len(m.hours) else 1.0
     rounding = 1e-9 * hours * float(np.abs(per_flow).sum())
     if first != "emission":
-        rounding += 1e-9 * float(np.abs(c.annual_fixed).sum() + np.abs(c.annual_per_rate).sum())
+        rounding += 1e-9 * float(sum(np.abs(a).sum() for a in (c.annual_fixed, c.annual_per_rate, c.process_annual_fixed,
+                                                                c.process_annual_per_rate)))
     return 1e-9 * abs(value) + rounding + 1e-9

@@ -24,7 +24,7 @@ from circflow.model import Coefficients, Options, build_model, coefficients, pru
 from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, Objective, solve_objective
 from circflow.race import solve_parts
-from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts
+from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts, process_table
 from circflow.schema import Park, reference_problems
 from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
 
@@ -170,26 +170,48 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
                          "emissions": status_quo["emissions"] - values["emissions"]}
     objective_value = values["emissions"] if objective == "emissions" else values["total_cost"] + values["carbon_cost"]
     bound = outcome.bound if math.isfinite(outcome.bound) else objective_value
+    status, warnings = outcome.status, list(net.warnings)
+    if math.isfinite(outcome.objective) and not objectives_agree(objective_value, outcome.objective):
+        status = Status.FEASIBLE  # the plan as read back is not the one the solver proved
+        warnings.append(f"the plan as read back ({objective_value:.10g}) differs from the solver's objective "
+                        f"({outcome.objective:.10g}); it is not reported optimal")
     return Result(
         park=park.park.name,
         objective_name=objective,
-        status=outcome.status,
+        status=status,
         objective=objective_value,
         bound=bound,
-        gap=relative_gap(objective_value, bound) if outcome.status is Status.FEASIBLE else outcome.gap,
+        gap=relative_gap(objective_value, bound) if status is Status.FEASIBLE else outcome.gap,
         kpis=values,
         links=link_table(net, coef, solution),
+        processes=process_table(net, coef, solution),
         flows=flow_table(net, coef, solution),
         balances=balance_table(net, coef, solution),
         periods=net.periods,
         scenarios=list(park.applied_scenarios),
         timings=dict(timings),
-        warnings=list(net.warnings),
+        warnings=warnings,
         currency=park.economics.currency,
         source=park.source,
         model_facts=model_facts or {},
         **park_facts(net),
     )
+
+
+AGREEMENT = 1e-6
+"""Relative tolerance within which the reported objective must equal the solver's (issue 18):
+above the rounding of reading a plan back (flows below 1e-9 of a link's reach are dropped),
+far below any gap a user asks for."""
+
+
+def objectives_agree(reported: float, solver: float) -> bool:
+    """Whether the objective evaluated from the plan (KPIs) is the solver's own.
+
+    Under the ``emissions`` objective the solver's value is the first stage's least
+    emissions and the plan the second stage's, held within `circflow.objectives.lock_tolerance`
+    of it (1e-9 relative plus rounding), far inside `AGREEMENT`.
+    """
+    return abs(reported - solver) <= AGREEMENT * max(1.0, abs(solver), abs(reported))
 
 
 def solve_status_quo(park: Park, objective: Objective, profile: SolverProfile) -> dict[str, Any]:

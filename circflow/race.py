@@ -66,8 +66,10 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     constant = solve_objective(Solver(build_model(rest, Options(targets=False)), profile), objective).objective
     index = {id(link): i for i, link in enumerate(net.links)}
     flow = np.zeros((len(net.links), len(net.periods)))
-    built = np.array([link.existing for link in net.links], dtype=bool)
+    built = np.array([link.prebuilt for link in net.links], dtype=bool)
     capacity = np.zeros(len(net.links))
+    process_built = np.array([p.existing for p in net.processes], dtype=bool)
+    process_capacity = np.zeros(len(net.processes))
     parts = sorted(parts, key=lambda part: -len(part.links))
     models = [build_model(part, options or Options()) for part in parts]
     solvers = [Solver(model, profile, on_log, _labelled(on_progress, k, len(parts))) for k, model in enumerate(models)]
@@ -132,6 +134,9 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         flow[rows] = part_solution.flow
         built[rows] = part_solution.built
         capacity[rows] = part_solution.capacity
+        decided = [p.index for p in parts[k].active_processes()]
+        process_built[decided] = part_solution.process_built[decided]
+        process_capacity[decided] = part_solution.process_capacity[decided]
         objective_sum += outcome.objective
         bound_sum += outcome.bound
         seconds += outcome.seconds
@@ -142,7 +147,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         target = profile.gap if profile.gap is not None else DEFAULT_GAP
         status = Status.OPTIMAL if gap <= max(target, 1e-9) else Status.FEASIBLE  # 1e-9: gap 0 asked, rounding left
         reason = _combined_reason(outcomes, raced=race is not None)
-    return Outcome(status, objective_sum, bound_sum, gap, seconds, reason), Solution(flow, built, capacity)
+    solution = Solution(flow, built, capacity, process_built, process_capacity)
+    return Outcome(status, objective_sum, bound_sum, gap, seconds, reason), solution
 
 
 def _combined_reason(outcomes: list[Outcome], *, raced: bool) -> str:

@@ -26,6 +26,7 @@ import pandas as pd
 from circflow._version import __version__
 from circflow.exceptions import ParkError
 from circflow.exports.outputs import write_outputs
+from circflow.linktypes import TECHNOLOGIES
 from circflow.model import Coefficients, ParkModel
 from circflow.network import Network
 from circflow.solve import Status
@@ -37,88 +38,139 @@ MARKER_FILE = "circflow.json"
 
 @dataclass(frozen=True)
 class Solution:
-    """Decision values of a solved model as arrays: flows (links x periods), built, capacity."""
+    """Decision values of a solved model as arrays.
+
+    Per link: flows (links x periods), built, capacity; per process: built and input
+    capacity (SPEC 8.2).
+    """
 
     flow: np.ndarray
     built: np.ndarray
     capacity: np.ndarray
+    process_built: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    process_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def from_values(cls, model: ParkModel, values: np.ndarray | None) -> Solution:
         """Read a plan from the column values of a solved `circflow.model.build_model` model.
 
-        None (no plan) reads as nothing built and nothing flowing.
+        None (no plan) reads as nothing built and nothing flowing. A new link or process
+        built for a flow at the solver's rounding level (below 1e-9 of what it could carry)
+        is read as not built: it would only add capex (seen after a held first stage).
+        Links into or out of a candidate process that is not built carry nothing and are
+        not built, except forced ones: the plan builds and pays them all the same.
         """
         net: Network = model.net
         n, periods = len(net.links), len(net.periods)
         x = np.zeros(model.shape[1]) if values is None else np.asarray(values, dtype=float)
         flow = np.maximum(x[model.rate], 0.0) * net.hours[None, :] if n else np.zeros((0, periods))
-        built = model.coef.existing.copy()
+        built = model.coef.prebuilt.copy()
         new = model.built >= 0
         built[new] = x[model.built[new]] > 0.5
-        # A new link built for a flow at the solver's rounding level (below 1e-9 of what it
-        # could carry) is not built: it would only add capex (seen after a held first stage).
         negligible = flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
-        removable = np.array([not (link.existing or link.forced) for link in net.links], dtype=bool)
+        removable = np.array([not (link.prebuilt or link.forced) for link in net.links], dtype=bool)
         built &= ~(negligible & removable)
+        q = len(net.processes)
+        process_built = model.coef.process_existing.copy()
+        decided = model.process_built >= 0
+        process_built[decided] = x[model.process_built[decided]] > 0.5
+        demand_of = np.array([link.demand for link in net.links], dtype=np.int64)
+        supply_of = np.array([link.supply for link in net.links], dtype=np.int64)
+        for process in net.processes:
+            if not process_built[process.index]:
+                touching = (demand_of == process.input) | np.isin(supply_of, process.outputs)
+                built[touching & removable] = False
+                flow[touching] = 0.0
         flow[~built] = 0.0
+        gain = model.coef.gain
+        process_input = np.zeros((q, periods))
+        for process in net.processes:
+            into = demand_of == process.input
+            process_input[process.index] = (gain[into, None] * flow[into]).sum(axis=0)
+            possible = max(float(process.max_input.sum()), 1e-12) if len(process.max_input) else 1e-12
+            if process_built[process.index] and not process.existing and process_input[process.index].sum() <= 1e-9 * possible:
+                process_built[process.index] = False
         capacity = np.where(built, (flow / net.hours).max(axis=1, initial=0.0), 0.0) if n else np.zeros(0)
         sized = built & (model.size >= 0)
         capacity[sized] = np.maximum(capacity[sized], x[model.size[sized]])
-        return cls(flow, built, capacity)
+        process_capacity = (np.where(process_built, (process_input / net.hours).max(axis=1, initial=0.0), 0.0)
+                            if q else np.zeros(0))
+        sized_q = process_built & (model.process_size >= 0)
+        process_capacity[sized_q] = np.maximum(process_capacity[sized_q], x[model.process_size[sized_q]])
+        return cls(flow, built, capacity, process_built, process_capacity)
 
     @classmethod
     def from_pyomo(cls, model: ParkModel, pyomo_model: Any) -> Solution:
         """Read a plan from a solved Pyomo form of ``model`` (`ParkModel.to_pyomo`)."""
         return cls.from_values(model, np.array([var.value or 0.0 for var in pyomo_model.columns], dtype=float))
 
+    def process_input(self, net: Network, coef: Coefficients) -> np.ndarray:
+        """Input each process receives in each period (processes x periods)."""
+        out = np.zeros((len(net.processes), len(net.periods)))
+        for i, link in enumerate(net.links):
+            process = net.demands[link.demand].process
+            if process is not None:
+                out[process] += coef.gain[i] * self.flow[i]
+        return out
+
+    def for_processes(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """Process built and capacity arrays, empty ones filled for parks without processes."""
+        if len(self.process_built) == count:
+            return self.process_built, self.process_capacity
+        return np.zeros(count, dtype=bool), np.zeros(count)
+
 
 def kpis(net: Network, coef: Coefficients, solution: Solution) -> dict[str, Any]:
-    """Money, emissions and utilisation of one year for a solution (SPEC 4 and 5)."""
+    """Money, emissions and utilisation of one year for a solution (SPEC 4, 5 and 8).
+
+    Money and emissions come from `circflow.model.Coefficients.totals`, the objective's own
+    arrays. Utilisation counts what leaves the enterprises' own supplies (SPEC 8.2).
+    """
     flow_total = solution.flow.sum(axis=1) if solution.flow.size else np.zeros(len(net.links))
-    new = solution.built & ~coef.existing
-    capex_links = np.where(new, coef.capex_fixed + coef.capex_per_rate * solution.capacity, 0.0)
-    annual_links = np.where(new, coef.annual_fixed + coef.annual_per_rate * solution.capacity, 0.0)
-    variable = float(coef.variable @ flow_total)
-    electricity_mwh = float(coef.electricity @ flow_total)
+    process_built, process_capacity = solution.for_processes(len(net.processes))
+    values = coef.totals(flow_total, solution.built, solution.capacity, process_built, process_capacity)
     supplied = np.array([s.amounts.sum() for s in net.supplies])
-    demanded = np.array([d.amounts.sum() for d in net.demands])
     used = np.zeros(len(net.supplies))
-    delivered = np.zeros(len(net.demands))
     for i, link in enumerate(net.links):
         used[link.supply] += flow_total[i]
-        delivered[link.demand] += coef.gain[i] * flow_total[i]
-    disposed = np.maximum(supplied - used, 0.0)
-    met_conventionally = np.maximum(demanded - delivered, 0.0)
-    disposal_cost = sum(s.price_cost * disposed[s.index] for s in net.supplies)
-    baseline_cost = sum(d.price_cost * met_conventionally[d.index] for d in net.demands)
-    emissions = float(
-        coef.transport_emissions @ flow_total
-        + electricity_mwh * coef.grid_factor
-        + sum(s.price_emissions * disposed[s.index] for s in net.supplies)
-        + sum(d.price_emissions * met_conventionally[d.index] for d in net.demands)
-    )
-    electricity_cost = electricity_mwh * coef.electricity_price
-    annualised = float(annual_links.sum())
-    total_cost = annualised + variable + electricity_cost + disposal_cost + baseline_cost
     utilization = {}
-    for resource in sorted({s.resource for s in net.supplies}):
-        total = sum(supplied[s.index] for s in net.supplies if s.resource == resource)
+    for resource in sorted({s.resource for s in net.supplies if s.role == "supply"}):
+        streams = [s.index for s in net.supplies if s.resource == resource and s.role == "supply"]
+        total = float(supplied[streams].sum())
         if total > 0:
-            utilization[resource] = float(sum(used[s.index] for s in net.supplies if s.resource == resource) / total)
-    return {
-        "total_cost": float(total_cost),
-        "carbon_cost": float(coef.carbon_price * emissions),
-        "emissions": emissions,
-        "capex": float(capex_links.sum()),
-        "annualized_capex": annualised,
-        "variable_cost": variable,
-        "electricity_cost": float(electricity_cost),
-        "disposal_cost": float(disposal_cost),
-        "baseline_cost": float(baseline_cost),
-        "electricity_mwh": electricity_mwh,
-        "utilization": utilization,
-    }
+            utilization[resource] = float(used[streams].sum() / total)
+    values["utilization"] = utilization
+    values["processes_built"] = int(process_built.sum())
+    values["by_resource"] = _by_resource(net, coef, flow_total, solution.built, solution.capacity, process_built,
+                                         process_capacity)
+    return values
+
+
+def _by_resource(net: Network, coef: Coefficients, flow_total: np.ndarray, built: np.ndarray, capacity: np.ndarray,
+                 process_built: np.ndarray, process_capacity: np.ndarray) -> dict[str, dict[str, float]]:
+    """total_cost and emissions of each resource's links, streams and processes (a process
+    counts with the resource it takes in); they add up to the park's."""
+    out = {}
+    resource_of = np.array([link.resource for link in net.links], dtype=object)
+    supplies, demands = net.accounted_streams()
+    for resource in sorted({s.resource for s in net.supplies} | {d.resource for d in net.demands}):
+        links = resource_of == resource
+        processes = np.array([net.demands[p.input].resource == resource for p in net.processes], dtype=bool)
+        constant_cost = (sum(s.price_cost * float(s.amounts.sum()) for s in supplies if s.role == "supply" and s.resource == resource)
+                         + sum(d.price_cost * float(d.amounts.sum()) for d in demands if d.role == "demand" and d.resource == resource))
+        constant_emissions = (sum(s.price_emissions * float(s.amounts.sum()) for s in supplies
+                                  if s.role == "supply" and s.resource == resource)
+                              + sum(d.price_emissions * float(d.amounts.sum()) for d in demands
+                                    if d.role == "demand" and d.resource == resource))
+        new = links & built & ~coef.prebuilt
+        new_q = processes & process_built & ~coef.process_existing
+        annual = float(np.where(new, coef.annual_fixed + coef.annual_per_rate * capacity, 0.0).sum()
+                       + np.where(new_q, coef.process_annual_fixed + coef.process_annual_per_rate * process_capacity, 0.0).sum())
+        out[resource] = {
+            "total_cost": constant_cost + annual + float(coef.cost_per_flow[links] @ flow_total[links]),
+            "emissions": constant_emissions + float(coef.emissions_per_flow[links] @ flow_total[links]),
+        }
+    return out
 
 
 @dataclass(frozen=True)
@@ -154,6 +206,14 @@ class Result:
     """kind and unit of every resource that has a stream."""
     model_facts: dict[str, int] = field(default_factory=dict)
     """Size of the problem: candidate links, links pruned as never paying, independent parts."""
+    processes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Every process (SPEC 8.2): built, capacity, input and outputs, capex and annual cost."""
+    markets: list[dict[str, Any]] = field(default_factory=list)
+    """id, name and location of every market (SPEC 8.1)."""
+    period_hours: dict[str, float] = field(default_factory=dict)
+    """Hours of each period (a time slice stands for that many hours of the year)."""
+    time_series: dict[str, Any] | None = None
+    """How the periods were made from the hourly file (SPEC 8.4), None without one."""
 
     @property
     def is_ok(self) -> bool:
@@ -184,9 +244,14 @@ class Result:
             "periods": list(self.periods),
             "links_built": self.links_built,
             "kpis": self.kpis,
-            "links": [_link_record(row, self.periods) for row in self.links.to_dict("records")],
-            "disposal": _leftovers(self.balances, "supply", "disposal", self.periods),
-            "baseline_supply": _leftovers(self.balances, "demand", "baseline", self.periods),
+            "period_hours": dict(self.period_hours),
+            "time_series": self.time_series,
+            "markets": list(self.markets),
+            "links": [_record(row) for row in self.links.to_dict("records")],
+            "processes": [_record(row) for row in self.processes.to_dict("records")],
+            "disposal": _leftovers(self.balances, "supply", self.periods),
+            "baseline_supply": _leftovers(self.balances, "demand", self.periods),
+            "market_sales": _leftovers(self.balances, "market", self.periods, column="linked"),
             "model": dict(self.model_facts),
             "diagnosis": list(self.diagnosis),
             "warnings": list(self.warnings),
@@ -213,6 +278,8 @@ class Result:
             self.links.drop(columns=["flow", "delivered"], errors="ignore").to_csv(tmp / "links.csv", index=False)
             self.flows.to_csv(tmp / "flows.csv", index=False)
             self.balances.to_csv(tmp / "balances.csv", index=False)
+            if not self.processes.empty:
+                self.processes.drop(columns=["input", "outputs"]).to_csv(tmp / "processes.csv", index=False)
             kpi_table(self.kpis).to_csv(tmp / "kpis.csv", index=False)
             content = self.to_dict()  # the exports only read it
             write_outputs(tmp, content)
@@ -234,9 +301,14 @@ def park_facts(net: Network) -> dict[str, Any]:
                             "sector": enterprise.sector, "location": location,
                             "supplies": [s.resource for s in enterprise.supplies],
                             "demands": [d.resource for d in enterprise.demands]})
+    markets = [{"id": market.id, "name": market.name or market.id, "location": market.location.model_dump(exclude_none=True),
+                "buys": [b.resource for b in market.buys]} for market in park.markets]
     used = {s.resource for s in net.supplies} | {d.resource for d in net.demands}
     resources = {name: {"kind": park.resources[name].kind, "unit": park.resources[name].unit} for name in sorted(used)}
-    return {"crs": park.park.crs, "enterprises": enterprises, "resources": resources}
+    time_series = net.time.report if net.time is not None else None
+    return {"crs": park.park.crs, "enterprises": enterprises, "resources": resources, "markets": markets,
+            "period_hours": {name: float(h) for name, h in zip(net.periods, net.hours, strict=True)},
+            "time_series": time_series}
 
 
 def kpi_table(values: dict[str, Any], prefix: str = "") -> pd.DataFrame:
@@ -296,46 +368,131 @@ def write_folder(folder: pathlib.Path, write: Callable[[pathlib.Path], None]) ->
 
 
 def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:
-    """Built and existing links with their size, money and emissions per year."""
+    """Built and existing links with their technology, size, money and emissions per year.
+
+    Per-link economics come from the objective's own per-flow terms (`Coefficients`):
+    ``avoided`` is what the link saves where it starts and ends (disposal at the source, the
+    conventional supply or the market revenue at the sink, less the disposal of a process's
+    outputs it causes); ``annual_cost`` is its own cost (annualised capex, transport and
+    technology opex, electricity, driving steam, the receiving process's opex);
+    ``net_saving = avoided - annual_cost``; ``co2_avoided`` the same for emissions.
+    """
     rows = []
+    unit_of = {name: resource.unit for name, resource in net.park.resources.items()}
     for i, link in enumerate(net.links):
         if not solution.built[i]:
             continue
         flow = solution.flow[i]
         total = float(flow.sum())
-        new = not link.existing
+        new = not link.prebuilt
         capex = (coef.capex_fixed[i] + coef.capex_per_rate[i] * solution.capacity[i]) if new else 0.0
         annualised = (coef.annual_fixed[i] + coef.annual_per_rate[i] * solution.capacity[i]) if new else 0.0
-        electricity = coef.electricity[i] * total
+        money = {term: float(coef.cost[term][i] * total) for term in coef.cost}
+        tco2 = {term: float(coef.emissions[term][i] * total) for term in coef.emissions}
+        own = annualised + money["variable"] + money["electricity"] + money["drive"] + money["process"]
+        avoided = -(money["disposal"] + money["baseline"] + money["market"])
+        own_emissions = tco2["transport"] + tco2["electricity"] + tco2["drive"] + tco2["process"] + tco2["market"]
+        t = link.temperatures
+        supply, demand = net.supplies[link.supply], net.demands[link.demand]
+        delivered_total = total * float(coef.gain[i])
+        capacity = float(solution.capacity[i])
         rows.append({
             "id": link.id,
-            "from": net.supplies[link.supply].enterprise,
-            "to": net.demands[link.demand].enterprise,
+            "from": supply.enterprise,
+            "to": demand.enterprise,
+            "from_stream": supply.path,
+            "to_stream": demand.path,
             "resource": link.resource,
+            "unit": unit_of[link.resource],
             "mode": link.mode,
             "type": link.type,
+            "technology": TECHNOLOGIES[link.type].label,
             "length_km": link.length_km,
             "existing": link.existing,
+            "on_site": link.on_site,
             "built": True,
             "forced": link.forced,
-            "capacity": float(solution.capacity[i]),
+            "capacity": capacity,
             "cop": link.cop,
             "gain": float(coef.gain[i]),
+            "source_inlet_c": None if t is None else t.inlet,
+            "source_outlet_c": None if t is None else t.outlet,
+            "sink_supply_c": None if t is None else t.supply,
+            "sink_return_c": None if t is None else t.return_,
             "flow": {p: float(v) for p, v in zip(net.periods, flow, strict=True)},
             "delivered": {p: float(v * coef.gain[i]) for p, v in zip(net.periods, flow, strict=True)},
             "flow_total": total,
-            "delivered_total": total * float(coef.gain[i]),
+            "delivered_total": delivered_total,
+            "full_load_hours": total / capacity if capacity > 0 else None,
             "capex": float(capex),
             "annualized_capex": float(annualised),
-            "variable_cost": float(coef.variable[i] * total),
-            "electricity_mwh": float(electricity),
-            "electricity_cost": float(electricity * coef.electricity_price),
-            "annual_cost": float(annualised + coef.variable[i] * total + electricity * coef.electricity_price),
-            "emissions": float(coef.transport_emissions[i] * total + electricity * coef.grid_factor),
+            "variable_cost": money["variable"],
+            "electricity_mwh": float(coef.electricity[i] * total),
+            "electricity_cost": money["electricity"],
+            "drive_mwh": float(coef.drive_heat[i] * total),
+            "drive_cost": money["drive"],
+            "process_cost": money["process"],
+            "market_revenue": -money["market"],
+            "annual_cost": float(own),
+            "avoided": float(avoided),
+            "net_saving": float(avoided - own),
+            "emissions": float(own_emissions),
+            "co2_avoided": float(-sum(tco2.values())),
         })
-    columns = ["id", "from", "to", "resource", "mode", "type", "length_km", "existing", "built", "forced",
-               "capacity", "cop", "gain", "flow", "delivered", "flow_total", "delivered_total", "capex",
-               "annualized_capex", "variable_cost", "electricity_mwh", "electricity_cost", "annual_cost", "emissions"]
+    columns = ["id", "from", "to", "from_stream", "to_stream", "resource", "unit", "mode", "type", "technology",
+               "length_km", "existing", "on_site", "built", "forced", "capacity", "cop", "gain", "source_inlet_c",
+               "source_outlet_c", "sink_supply_c", "sink_return_c", "flow", "delivered", "flow_total",
+               "delivered_total", "full_load_hours", "capex", "annualized_capex", "variable_cost", "electricity_mwh",
+               "electricity_cost", "drive_mwh", "drive_cost", "process_cost", "market_revenue", "annual_cost",
+               "avoided", "net_saving", "emissions", "co2_avoided"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def process_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:
+    """Every process (SPEC 8.2): built, capacity, input and outputs per period, capex and annual cost.
+
+    A process's running costs (opex, electricity, emissions per unit of input) are counted
+    on the links that deliver into it, so the link table and this one add up, not double.
+    """
+    built, capacity = solution.for_processes(len(net.processes))
+    received = solution.process_input(net, coef)
+    taken = np.zeros((len(net.supplies), len(net.periods)))
+    for i, link in enumerate(net.links):
+        taken[link.supply] += solution.flow[i]
+    econ = net.park.economics
+    rows = []
+    for process in net.processes:
+        q, spec = process.index, process.spec
+        new = bool(built[q]) and not process.existing
+        size = float(capacity[q])
+        made = [{"resource": net.supplies[s].resource, "stream": net.supplies[s].path,
+                 "amount": {p: float(net.supplies[s].output_yield * received[q, k]) for k, p in enumerate(net.periods)},
+                 "taken": {p: float(taken[s, k]) for k, p in enumerate(net.periods)}} for s in process.outputs]
+        total_in = float(received[q].sum())
+        opex = spec.opex_per_unit * total_in
+        electricity = spec.electricity_per_unit * total_in
+        annualised = float(coef.process_annual_fixed[q] + coef.process_annual_per_rate[q] * size) if new else 0.0
+        rows.append({
+            "id": process.path,
+            "enterprise": process.enterprise,
+            "process": process.id,
+            "name": spec.name or process.id,
+            "resource": net.demands[process.input].resource,
+            "existing": process.existing,
+            "built": bool(built[q]),
+            "capacity": size,
+            "input": {p: float(received[q, k]) for k, p in enumerate(net.periods)},
+            "input_total": total_in,
+            "outputs": made,
+            "capex": float(coef.process_capex_fixed[q] + coef.process_capex_per_rate[q] * size) if new else 0.0,
+            "annualized_capex": annualised,
+            "opex": opex,
+            "electricity_mwh": electricity,
+            "annual_cost": annualised + opex + electricity * econ.electricity_price,
+            "emissions": spec.emissions_per_unit * total_in + electricity * econ.grid_emission_factor,
+        })
+    columns = ["id", "enterprise", "process", "name", "resource", "existing", "built", "capacity", "input",
+               "input_total", "outputs", "capex", "annualized_capex", "opex", "electricity_mwh", "annual_cost", "emissions"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -357,8 +514,10 @@ def flow_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
 def balance_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:
     """Every stream in every period: amount, what links take or bring, and the rest.
 
-    For a supply the rest is disposal ``w``; for a demand it is the baseline supply ``u``
-    (SPEC 4), so ``amount = linked + rest`` row by row.
+    For a supply (a process output included, whose amount is its yield times the input) the
+    rest is disposal ``w``; for a demand it is the baseline supply ``u`` (SPEC 4), so
+    ``amount = linked + rest`` row by row. A market's rest is what it would still buy (NaN
+    without a limit); a process input's amount is what it received.
     """
     periods = len(net.periods)
     linked_s = np.zeros((len(net.supplies), periods))
@@ -366,47 +525,61 @@ def balance_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
     for i, link in enumerate(net.links):
         linked_s[link.supply] += solution.flow[i]
         linked_d[link.demand] += solution.flow[i] * coef.gain[i]
+    received = solution.process_input(net, coef)
     rows = []
-    for role, streams, linked in (("supply", net.supplies, linked_s), ("demand", net.demands, linked_d)):
+    kinds = {"supply": ("supply", "disposal"), "output": ("supply", "disposal"), "demand": ("demand", "baseline"),
+             "market": ("market", "unsold"), "input": ("process input", "none")}
+    for streams, linked in ((net.supplies, linked_s), (net.demands, linked_d)):
         for stream in streams:
+            role, rest_kind = kinds[stream.role]
             unit = net.park.resources[stream.resource].unit
             for p, period in enumerate(net.periods):
-                amount = float(stream.amounts[p])
-                used = float(min(linked[stream.index, p], amount))
-                rows.append({"enterprise": stream.enterprise, "role": role, "stream": stream.position,
+                if stream.role == "output":
+                    amount = float(stream.output_yield * received[stream.process, p])
+                elif stream.role == "input":
+                    amount = float(linked[stream.index, p])
+                else:
+                    amount = float(stream.amounts[p]) if np.isfinite(stream.amounts[p]) else math.nan
+                used = float(min(linked[stream.index, p], amount)) if math.isfinite(amount) else float(linked[stream.index, p])
+                rows.append({"enterprise": stream.enterprise, "role": role, "stream": stream.position, "path": stream.path,
                              "resource": stream.resource, "period": period, "amount": amount,
-                             "linked": used, "rest": max(amount - used, 0.0),
-                             "rest_kind": "disposal" if role == "supply" else "baseline", "unit": unit})
-    columns = ["enterprise", "role", "stream", "resource", "period", "amount", "linked", "rest", "rest_kind", "unit"]
+                             "linked": used, "rest": max(amount - used, 0.0) if math.isfinite(amount) else math.nan,
+                             "rest_kind": rest_kind, "unit": unit})
+    columns = ["enterprise", "role", "stream", "path", "resource", "period", "amount", "linked", "rest", "rest_kind", "unit"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _leftovers(balances: pd.DataFrame, role: str, kind: str, periods: list[str]) -> list[dict[str, Any]]:
+def _leftovers(balances: pd.DataFrame, role: str, periods: list[str], column: str = "rest") -> list[dict[str, Any]]:
+    """Per stream of one role, ``column`` (the rest: disposal, baseline; or what was linked) by period."""
     out: list[dict[str, Any]] = []
     if balances.empty:
         return out
     part = balances[balances["role"] == role]
     # Streams in order of first appearance, read column by column (a groupby loop is slow).
-    rests: dict[tuple[str, int, str], dict[str, float]] = {}
+    rests: dict[tuple[str, Any, str], dict[str, float]] = {}
     for enterprise, stream, resource, period, rest in zip(part["enterprise"], part["stream"], part["resource"],
-                                                          part["period"], part["rest"], strict=True):
-        rests.setdefault((enterprise, int(stream), resource), {})[period] = rest
+                                                          part["period"], part[column], strict=True):
+        key = stream if isinstance(stream, str) else int(stream)
+        rests.setdefault((enterprise, key, resource), {})[period] = rest
     for (enterprise, stream, resource), amounts in rests.items():
         out.append({"enterprise": enterprise, "stream": stream, "resource": resource,
-                    "amount": {p: float(amounts.get(p, 0.0)) for p in periods}})
+                    "amount": {p: _number(float(amounts.get(p, 0.0))) for p in periods}})
     return out
 
 
-def _link_record(row: dict[str, Any], periods: list[str]) -> dict[str, Any]:
-    record = {}
-    for key, value in row.items():
-        if isinstance(value, (np.floating, float)):
-            record[key] = _number(float(value))
-        elif isinstance(value, np.bool_):
-            record[key] = bool(value)
-        else:
-            record[key] = value
-    return record
+def _record(value: Any) -> Any:
+    """A table row (or any value in it) as plain JSON: numpy scalars to Python, non-finite to None."""
+    if isinstance(value, dict):
+        return {key: _record(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_record(item) for item in value]
+    if isinstance(value, (np.floating, float)):
+        return _number(float(value))
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
 
 def _number(value: float | None) -> float | None:

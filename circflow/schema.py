@@ -23,15 +23,18 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
     StringConstraints,
+    Tag,
     ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from circflow.exceptions import Problem
+from circflow.units import Unit
 from circflow.yamlfile import format_path, locate
 
 
@@ -106,11 +109,11 @@ class Economics(Documented):
     """Label for money; unit strings use this code."""
     discount_rate: Annotated[Number, Field(ge=0, le=1)] = 0.06
     """Real discount rate for annualising capex."""
-    carbon_price: NonNegative = 0.0
+    carbon_price: Annotated[NonNegative, Unit("money/tCO2")] = 0.0
     """Money per tCO2, added to the cost objective."""
-    electricity_price: NonNegative
+    electricity_price: Annotated[NonNegative, Unit("money/MWh")]
     """Money per MWh of electricity (catalog default)."""
-    grid_emission_factor: NonNegative
+    grid_emission_factor: Annotated[NonNegative, Unit("tCO2/MWh")]
     """tCO2 per MWh of electricity (catalog default)."""
 
 
@@ -118,7 +121,7 @@ class Period(Strict):
     """A part of the year with its own amounts (SPEC 3.3)."""
 
     name: Id
-    hours: Annotated[Number, Field(gt=0)]
+    hours: Annotated[Number, Field(gt=0), Unit("hour")]
     """Hours of the year in this period."""
 
 
@@ -140,65 +143,100 @@ class Resource(Documented):
 class Mode(Documented):
     """A way to carry resources between enterprises (SPEC 3.4). Money in park currency."""
 
-    max_distance_km: NonNegative | None = None
+    max_distance_km: Annotated[NonNegative, Unit("km")] | None = None
     """Longest candidate link; None means no limit."""
     detour: Annotated[Number, Field(ge=1)] = 1.0
     """Route length / straight distance."""
-    capex_fixed: NonNegative = 0.0
-    capex_per_km: NonNegative = 0.0
-    capex_per_capacity: NonNegative = 0.0
+    capex_fixed: Annotated[NonNegative, Unit("money")] = 0.0
+    capex_per_km: Annotated[NonNegative, Unit("money/km")] = 0.0
+    capex_per_capacity: Annotated[NonNegative, Unit("money/({u}/hour)")] = 0.0
     """Money per unit/h of capacity."""
-    capex_per_capacity_km: NonNegative = 0.0
+    capex_per_capacity_km: Annotated[NonNegative, Unit("money/({u}/hour)/km")] = 0.0
     """Money per unit/h of capacity per km."""
-    lifetime_years: Annotated[Number, Field(gt=0)] = 20.0
+    capex_per_flow_km: Annotated[NonNegative, Unit("money/(m3/hour)/km")] = 0.0
+    """Heat pipes (SPEC 8.3): money per m3/h of water per km, instead of ``capex_per_capacity_km``.
+    A link's capex per MW per km is then ``capex_per_flow_km / (1.163e-3 x dT)`` with dT the
+    temperature difference of the water the pipe carries."""
+    design_delta_t_k: Annotated[Number, Field(gt=0), Unit("delta_degC")] = 40.0
+    """Heat pipes: the water's temperature difference (K) used where a link's own is 0."""
+    lifetime_years: Annotated[Number, Field(gt=0), Unit("year")] = 20.0
     om_fraction: NonNegative = 0.0
     """Fixed O&M per year as a fraction of capex."""
-    opex_per_unit: NonNegative = 0.0
-    opex_per_unit_km: NonNegative = 0.0
-    electricity_per_unit_km: NonNegative = 0.0
+    opex_per_unit: Annotated[NonNegative, Unit("money/{u}")] = 0.0
+    opex_per_unit_km: Annotated[NonNegative, Unit("money/{u}/km")] = 0.0
+    electricity_per_unit_km: Annotated[NonNegative, Unit("MWh/{u}/km")] = 0.0
     """MWh of electricity per unit per km (pumping)."""
-    emissions_per_unit_km: NonNegative = 0.0
+    emissions_per_unit_km: Annotated[NonNegative, Unit("tCO2/{u}/km")] = 0.0
     """tCO2 per unit per km (fuel)."""
-    loss_per_km: Annotated[Number, Field(ge=0, lt=1)] = 0.0
+    loss_per_km: Annotated[Number, Field(ge=0, lt=1), Unit("1/km")] = 0.0
     """Fraction of the flow lost per km."""
-    max_capacity: NonNegative | None = None
+    max_capacity: Annotated[NonNegative, Unit("{u}/hour")] | None = None
     """Largest capacity of one link, unit/h; None means no limit."""
+
+    @model_validator(mode="after")
+    def _one_pipe_cost(self) -> Mode:
+        if self.capex_per_flow_km > 0 and self.capex_per_capacity_km > 0:
+            msg = "give capex_per_flow_km (per m3/h of water, heat pipes) or capex_per_capacity_km, not both"
+            raise ValueError(msg)
+        return self
 
 
 class HeatExchange(Documented):
-    """Direct heat use (SPEC 3.4)."""
+    """Direct heat use and preheating (SPEC 3.4, 8.3)."""
 
-    min_approach_k: NonNegative = 10.0
-    """A source at Ts serves a demand at Td directly when Ts >= Td + min_approach_k."""
+    min_approach_k: Annotated[NonNegative, Unit("delta_degC")] = 10.0
+    """A source at Ti serves a demand at Ts directly when Ti >= Ts + min_approach_k."""
 
 
 class HeatPump(Documented):
-    """Heat pump lifting waste heat that is too cold for direct use (SPEC 3.4)."""
+    """Electric heat pump lifting waste heat that is too cold for direct use (SPEC 3.4, 8.3)."""
 
     carnot_efficiency: Annotated[Number, Field(gt=0, le=1)] = 0.5
-    approach_k: NonNegative = 5.0
+    approach_k: Annotated[NonNegative, Unit("delta_degC")] = 5.0
     cop_max: Annotated[Number, Field(gt=1)] = 8.0
-    max_lift_k: NonNegative = 60.0
-    """A link needs Td - Ts <= max_lift_k."""
-    capex_fixed: NonNegative = 0.0
-    capex_per_mw: NonNegative = 0.0
+    max_lift_k: Annotated[NonNegative, Unit("delta_degC")] = 60.0
+    """A link needs Ts - To <= max_lift_k (demand supply temperature less source outlet)."""
+    capex_fixed: Annotated[NonNegative, Unit("money")] = 0.0
+    capex_per_mw: Annotated[NonNegative, Unit("money/MW")] = 0.0
     """Money per MW of heat output."""
-    lifetime_years: Annotated[Number, Field(gt=0)] = 20.0
+    lifetime_years: Annotated[Number, Field(gt=0), Unit("year")] = 20.0
     om_fraction: NonNegative = 0.0
-    opex_per_mwh: NonNegative = 0.0
+    opex_per_mwh: Annotated[NonNegative, Unit("money/MWh")] = 0.0
+    """Money per MWh of heat output."""
+
+
+class AbsorptionHeatPump(Documented):
+    """Heat-driven (steam) absorption heat pump (SPEC 8.3), a candidate beside the electric one
+    on heat supplies that say ``absorption: true`` (driving steam is at hand there)."""
+
+    cop: Annotated[Number, Field(gt=1)] = 1.7
+    """Heating COP: heat delivered per unit of driving heat."""
+    max_lift_k: Annotated[NonNegative, Unit("delta_degC")] = 45.0
+    """A link needs Ts - To <= max_lift_k."""
+    drive_cost_per_mwh: Annotated[Number, Unit("money/MWh")] = 0.0
+    """Money per MWh of driving heat (the value of the steam: the power it no longer makes)."""
+    drive_emissions_per_mwh: Annotated[Number, Unit("tCO2/MWh")] = 0.0
+    """tCO2 per MWh of driving heat."""
+    capex_fixed: Annotated[NonNegative, Unit("money")] = 0.0
+    capex_per_mw: Annotated[NonNegative, Unit("money/MW")] = 0.0
+    """Money per MW of heat output."""
+    lifetime_years: Annotated[Number, Field(gt=0), Unit("year")] = 20.0
+    om_fraction: NonNegative = 0.0
+    opex_per_mwh: Annotated[NonNegative, Unit("money/MWh")] = 0.0
     """Money per MWh of heat output."""
 
 
 class Technologies(Strict):
     heat_exchange: HeatExchange = HeatExchange()
     heat_pump: HeatPump = HeatPump()
+    absorption_heat_pump: AbsorptionHeatPump = AbsorptionHeatPump()
 
 
 class Location(Strict):
     """Where an enterprise is: ``{x, y}`` in km or ``{lat, lon}`` in degrees."""
 
-    x: Number | None = None
-    y: Number | None = None
+    x: Annotated[Number, Unit("km")] | None = None
+    y: Annotated[Number, Unit("km")] | None = None
     lat: Annotated[Number, Field(ge=-90, le=90)] | None = None
     lon: Annotated[Number, Field(ge=-180, le=180)] | None = None
 
@@ -217,9 +255,11 @@ class Location(Strict):
 class Price(Strict):
     """Cost and emissions per unit of a stream handled without symbiosis."""
 
-    cost: Number = 0.0
-    """Money per unit (landfill fee and tax, or the price of what a by-product replaces)."""
-    emissions: Number = 0.0
+    cost: Annotated[Number, Unit("money/{u}")] = 0.0
+    """Money per unit (landfill fee, or the price of what a by-product replaces). Negative when
+    the unused stream still has a value: steam that would otherwise make power, a by-product
+    that earns something even unused."""
+    emissions: Annotated[Number, Unit("tCO2/{u}")] = 0.0
     """tCO2 per unit."""
 
 
@@ -230,31 +270,66 @@ class Range(Strict):
     max: Number | None = None
 
 
-class Stream(Strict):
-    """Amounts of one resource over the year: exactly one of amount, per_period, rate."""
+class Series(Strict):
+    """A profile read from the park's ``time_series`` file (SPEC 8.4)."""
+
+    series: str
+    """Column of the time-series file: per-unit of ``rate``, or the shape ``amount`` follows."""
+
+
+def _profile_tag(value: Any) -> str:
+    return "series" if isinstance(value, dict) and "series" in value else "periods"
+
+
+Profile = Annotated[
+    Annotated[Series, Tag("series")] | Annotated[dict[str, NonNegative], Tag("periods")],
+    Discriminator(_profile_tag),
+]
+
+Amount = Annotated[NonNegative, Unit("{u}/year")]
+PerPeriod = dict[str, Annotated[NonNegative, Unit("{u}")]]
+Rate = Annotated[NonNegative, Unit("{u}/hour")]
+Celsius = Annotated[Number, Unit("degC")]
+Requires = dict[str, list[Scalar] | Range]
+
+
+class Amounts(Strict):
+    """Amounts of one resource over the year: amount, per_period or rate (SPEC 3.5, 8.4)."""
 
     resource: str
-    amount: NonNegative | None = None
-    """Per year, spread over periods by their hours."""
-    per_period: dict[str, NonNegative] | None = None
+    amount: Amount | None = None
+    """Per year, spread over periods by their hours (or by a ``series`` profile)."""
+    per_period: PerPeriod | None = None
     """Per named period."""
-    rate: NonNegative | None = None
+    rate: Rate | None = None
     """Per hour (t/h, m3/h, MW); times ``profile`` in each period."""
-    profile: dict[str, NonNegative] | None = None
-    """Share of ``rate`` in each period (default 1)."""
-    temperature: Number | None = None
-    """degC; required for heat."""
+    profile: Profile | None = None
+    """Share of ``rate`` in each period (default 1), or ``{series: COLUMN}`` of the time series."""
 
-    @model_validator(mode="after")
-    def _one_amount(self) -> Stream:
+    def _amount_fields(self, *, required: bool) -> None:
         given = [k for k in ("amount", "per_period", "rate") if getattr(self, k) is not None]
-        if len(given) != 1:
+        if len(given) > 1 or (required and not given):
             got = "none" if not given else " and ".join(given)
             msg = f"give exactly one of amount (per year), per_period or rate (per hour); got {got}"
             raise ValueError(msg)
-        if self.profile is not None and self.rate is None:
+        if isinstance(self.profile, Series):
+            if self.rate is None and self.amount is None:
+                msg = "profile {series: ...} applies to rate or amount; give one of them"
+                raise ValueError(msg)
+        elif self.profile is not None and self.rate is None:
             msg = "profile applies to rate only; remove it or give rate"
             raise ValueError(msg)
+
+
+class Stream(Amounts):
+    """An enterprise's stream of one resource: exactly one of amount, per_period, rate."""
+
+    temperature: Celsius | None = None
+    """degC; required for heat (a supply's inlet, a demand's supply temperature)."""
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> Stream:
+        self._amount_fields(required=True)
         return self
 
 
@@ -265,15 +340,75 @@ class Supply(Stream):
     """Quality attributes, matched against a demand's ``requires``."""
     disposal: Price = Price()
     """Per unit not used (landfill, cooling tower)."""
+    outlet_temperature: Celsius | None = None
+    """Heat (SPEC 8.3): how far the source may be cooled, degC (default ``temperature``). The
+    amount is the heat released from ``temperature`` down to it."""
+    absorption: bool = False
+    """Heat: driving steam is at hand here, so absorption heat pumps are candidates on it."""
 
 
 class Demand(Stream):
     """What an enterprise can take of a resource."""
 
-    requires: dict[str, list[Scalar] | Range] = {}
+    requires: Requires = {}
     """Attribute -> allowed values, or {min, max}."""
     baseline: Price = Price()
     """Per unit met the conventional way (virgin material, fresh water, boiler heat)."""
+    return_temperature: Celsius | None = None
+    """Heat (SPEC 8.3): the water coming back from the users, degC (default ``temperature``).
+    The amount is the heat needed from it up to ``temperature``."""
+
+
+class ProcessInput(Strict):
+    """What a process takes: links deliver into it (SPEC 8.2)."""
+
+    resource: str
+    requires: Requires = {}
+    """Attribute -> allowed values, or {min, max}, as a demand's."""
+
+
+class ProcessOutput(Strict):
+    """What a process makes per unit of input (SPEC 8.2); a supply of its enterprise."""
+
+    resource: str
+    yield_: Annotated[Number, Field(alias="yield", ge=0, le=1)]
+    """Units of output per unit of input."""
+    quality: dict[str, Scalar] = {}
+    """Quality of the output, matched against demands' ``requires``."""
+    disposal: Price = Price()
+    """Per unit of output that no link takes."""
+
+
+class Process(Documented):
+    """A conversion inside an enterprise, existing or a candidate (SPEC 8.2)."""
+
+    id: Id
+    name: str | None = None
+    input: ProcessInput
+    outputs: list[ProcessOutput] = []
+    capacity: Annotated[NonNegative, Unit("{u}/hour")] | None = None
+    """Most input per hour, unit/h; None means no limit."""
+    opex_per_unit: Annotated[NonNegative, Unit("money/{u}")] = 0.0
+    """Money per unit of input."""
+    electricity_per_unit: Annotated[NonNegative, Unit("MWh/{u}")] = 0.0
+    """MWh of electricity per unit of input."""
+    emissions_per_unit: Annotated[NonNegative, Unit("tCO2/{u}")] = 0.0
+    """tCO2 per unit of input, besides electricity."""
+    existing: bool = False
+    """Already built (capex sunk); false: a candidate, built only if it pays."""
+    capex_fixed: Annotated[NonNegative, Unit("money")] = 0.0
+    capex_per_capacity: Annotated[NonNegative, Unit("money/({u}/hour)")] = 0.0
+    """Money per unit/h of input capacity."""
+    lifetime_years: Annotated[Number, Field(gt=0), Unit("year")] = 20.0
+    om_fraction: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _yields(self) -> Process:
+        total = sum(output.yield_ for output in self.outputs)
+        if total > 1 + 1e-9:
+            msg = f"the outputs' yields add up to {total:g}; at most 1 unit comes out per unit of input"
+            raise ValueError(msg)
+        return self
 
 
 class Enterprise(Strict):
@@ -287,6 +422,48 @@ class Enterprise(Strict):
     location: Location
     supplies: list[Supply] = []
     demands: list[Demand] = []
+    processes: list[Process] = []
+    """Conversions inside the enterprise (SPEC 8.2)."""
+
+
+class Buy(Amounts):
+    """What a market buys of one resource (SPEC 8.1): a demand without baseline."""
+
+    price: Annotated[Number, Unit("money/{u}")]
+    """Money per unit delivered, received by the park; negative: a gate fee paid."""
+    requires: Requires = {}
+    """Attribute -> allowed values, or {min, max}."""
+    emissions: Annotated[Number, Unit("tCO2/{u}")] = 0.0
+    """tCO2 per unit delivered."""
+
+    @model_validator(mode="after")
+    def _at_most_one_amount(self) -> Buy:
+        self._amount_fields(required=False)
+        return self
+
+
+class Market(Strict):
+    """Buyers outside the park (SPEC 8.1), reached by truck or rail like an enterprise."""
+
+    id: Id
+    name: str | None = None
+    description: str | None = None
+    location: Location
+    buys: list[Buy] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_supplies(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("supplies" in data or "processes" in data):
+            key = "supplies" if "supplies" in data else "processes"
+            text = f"a market only buys (buys:); {key} belong to an enterprise under enterprises:"
+            msg = "unknown_key"
+            raise PydanticCustomError(msg, "{text}", {"key": key, "text": text})
+        return data
+
+
+LinkType = Literal["transport", "direct", "preheat", "heat_pump", "absorption"]
+OutputRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+(\.outputs\[[0-9]+\])?$")]
 
 
 class Link(Strict):
@@ -297,14 +474,20 @@ class Link(Strict):
     resource: str
     mode: str | None = None
     """Needed when several modes carry the resource."""
-    supply: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] | None = None
-    """Index of the supplying stream when the enterprise has several of this resource."""
-    demand: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] | None = None
+    type: LinkType | None = None
+    """Heat: which technology (direct, preheat, heat_pump, absorption); default the first that
+    applies in that order."""
+    supply: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] | OutputRef | None = None
+    """Which supplying stream: its index in the enterprise's ``supplies``, or a process's id
+    (its output; ``id.outputs[k]`` when it makes the resource twice) when the enterprise has
+    several of this resource."""
+    demand: Annotated[int, BeforeValidator(_not_bool), Field(ge=0)] | Id | None = None
+    """Which demand: its index in ``demands`` (a market's ``buys``), or a process's id (its input)."""
     existing: bool = False
     """Already built: capex is sunk, capacity at most ``capacity``."""
-    capacity: NonNegative | None = None
+    capacity: Annotated[NonNegative, Unit("{u}/hour")] | None = None
     """unit/h; existing links only (None: unlimited)."""
-    distance_km: NonNegative | None = None
+    distance_km: Annotated[NonNegative, Unit("km")] | None = None
     """Route length used as given."""
     description: str | None = None
 
@@ -314,7 +497,7 @@ class Distance(Strict):
 
     from_: str = Field(alias="from")
     to: str
-    km: NonNegative
+    km: Annotated[NonNegative, Unit("km")]
     mode: str | None = None
     """Only for this mode; all modes when omitted."""
     description: str | None = None
@@ -325,19 +508,21 @@ class Targets(Strict):
 
     utilization: dict[str, Fraction] = {}
     """Share of each resource's supply that must be used, over the year."""
-    max_emissions: NonNegative | None = None
+    max_emissions: Annotated[NonNegative, Unit("tCO2/year")] | None = None
     """tCO2 per year."""
-    max_capex: NonNegative | None = None
-    """Total capex of new links (not annualised)."""
+    max_capex: Annotated[NonNegative, Unit("money")] | None = None
+    """Total capex of new links and processes (not annualised)."""
 
 
 class LinkRef(Strict):
-    """Names links in a plan: every candidate matching from, to, resource (and mode)."""
+    """Names links in a plan: every candidate matching from, to, resource (mode and type)."""
 
     from_: str = Field(alias="from")
     to: str
     resource: str
     mode: str | None = None
+    type: LinkType | None = None
+    """Heat: only links of this technology."""
 
 
 class Plan(Strict):
@@ -347,18 +532,34 @@ class Plan(Strict):
     forbid: list[LinkRef] = []
 
 
+class TimeSeries(Strict):
+    """Periods built from an hourly file (SPEC 8.4)."""
+
+    file: str
+    """CSV relative to the park file: one row per hour, a column per profile; optional columns
+    ``hour``/``time`` (ignored) and ``period`` (the park period each hour belongs to)."""
+    slices: Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=1000)] = 12
+    """Representative slices of hours, shared among the park's periods by their hours."""
+    keep_peak: list[str] = []
+    """Columns whose peak hour becomes a slice of its own (so peak demand sizes plants)."""
+
+
 class Park(Strict):
     """A whole park, with the catalog merged in (SPEC 3)."""
 
     park: ParkInfo
     economics: Economics
     periods: list[Period] = Field(default_factory=lambda: list(DEFAULT_PERIODS))
+    time_series: TimeSeries | None = None
+    """Hourly profiles turned into periods (SPEC 8.4)."""
     resources: dict[Id, Resource] = {}
     modes: dict[Id, Mode] = {}
     technologies: Technologies = Technologies()
     catalog: str | None = None
     """Another catalog folder instead of the shipped ``models/``."""
     enterprises: list[Enterprise] = []
+    markets: list[Market] = []
+    """Buyers outside the park (SPEC 8.1)."""
     links: list[Link] = []
     distances: list[Distance] = []
     targets: Targets = Targets()
@@ -411,8 +612,8 @@ def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:
     """Problems only the whole park can reveal, as ``(path, message)`` pairs.
 
     Unknown or duplicate ids, resources, modes and periods; a location that does not fit
-    the crs; a heat stream without temperature; per_period missing a period; plan, link,
-    distance and target entries that name what does not exist.
+    the crs; heat temperatures; processes and markets (SPEC 8.1-8.2); per_period missing a
+    period; plan, link, distance and target entries that name what does not exist.
     """
     problems: list[tuple[tuple[Any, ...], str]] = []
     periods = park.period_names()
@@ -421,26 +622,36 @@ def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:
         for index, mode in enumerate(resource.modes):
             if mode not in park.modes:
                 problems.append((("resources", name, "modes", index), _unknown("mode", mode, park.modes)))
-    ids = [e.id for e in park.enterprises]
-    problems += _duplicates(ids, ("enterprises",), "enterprise id", key="id")
-    by_id = {e.id: e for e in park.enterprises}
+    problems += _duplicates([e.id for e in park.enterprises], ("enterprises",), "enterprise id", key="id")
+    taken = {e.id for e in park.enterprises}
+    for index, market in enumerate(park.markets):
+        if market.id in taken:
+            problems.append((("markets", index, "id"), f"market id {market.id!r} is taken (by an enterprise or "
+                             "another market); ids are unique among enterprises and markets"))
+        taken.add(market.id)
+    places = {**{e.id: e for e in park.enterprises}, **{m.id: m for m in park.markets}}
+    for role, items in (("enterprises", park.enterprises), ("markets", park.markets)):
+        for index, place in enumerate(items):
+            problems += _location_problems(park, place, (role, index))
     for e_index, enterprise in enumerate(park.enterprises):
         here = ("enterprises", e_index)
-        crs = park.park.crs
-        if crs == "local_km" and enterprise.location.x is None:
-            problems.append(((*here, "location"), "park crs is local_km: give {x, y} in km (or set park.crs: wgs84)"))
-        if crs == "wgs84" and enterprise.location.lat is None:
-            problems.append(((*here, "location"), "park crs is wgs84: give {lat, lon} in degrees"))
         for role in ("supplies", "demands"):
             for s_index, stream in enumerate(getattr(enterprise, role)):
                 problems += _stream_problems(park, stream, (*here, role, s_index), periods)
+        problems += _duplicates([p.id for p in enterprise.processes], (*here, "processes"), "process id", key="id")
+        for p_index, process in enumerate(enterprise.processes):
+            problems += _process_problems(park, process, (*here, "processes", p_index))
+    for m_index, market in enumerate(park.markets):
+        for b_index, buy in enumerate(market.buys):
+            problems += _stream_problems(park, buy, ("markets", m_index, "buys", b_index), periods)
     for index, link in enumerate(park.links):
-        problems += _link_problems(park, by_id, link, ("links", index))
+        problems += _link_problems(park, places, link, ("links", index))
     for index, distance in enumerate(park.distances):
         here = ("distances", index)
         for key, ident in (("from", distance.from_), ("to", distance.to)):
-            if ident not in by_id:
-                problems.append(((*here, key), _unknown("enterprise", ident, by_id)))
+            if ident not in places:
+                what = "enterprise or market" if park.markets else "enterprise"
+                problems.append(((*here, key), _unknown(what, ident, places)))
         if distance.mode is not None and distance.mode not in park.modes:
             problems.append(((*here, "mode"), _unknown("mode", distance.mode, park.modes)))
     for resource in park.targets.utilization:
@@ -448,20 +659,43 @@ def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:
             problems.append((("targets", "utilization", resource), _unknown("resource", resource, park.resources)))
     for kind in ("force", "forbid"):
         for index, ref in enumerate(getattr(park.plan, kind)):
-            problems += _ref_problems(park, by_id, ref, ("plan", kind, index))
+            problems += _ref_problems(park, places, ref, ("plan", kind, index))
+    if park.time_series is not None:
+        for index, column in enumerate(park.time_series.keep_peak):
+            if not column.strip():
+                problems.append((("time_series", "keep_peak", index), "name a column of the time-series file"))
     return problems
 
 
-def _stream_problems(park: Park, stream: Stream, here: tuple, periods: list[str]) -> list:
+def _location_problems(park: Park, place: Enterprise | Market, here: tuple) -> list:
+    crs = park.park.crs
+    if crs == "local_km" and place.location.x is None:
+        return [((*here, "location"), "park crs is local_km: give {x, y} in km (or set park.crs: wgs84)")]
+    if crs == "wgs84" and place.location.lat is None:
+        return [((*here, "location"), "park crs is wgs84: give {lat, lon} in degrees")]
+    return []
+
+
+def _stream_problems(park: Park, stream: Amounts, here: tuple, periods: list[str]) -> list:
     problems = []
     resource = park.resources.get(stream.resource)
     if resource is None:
         return [((*here, "resource"), _unknown("resource", stream.resource, park.resources))]
-    if resource.kind == "heat" and stream.temperature is None:
-        problems.append(((*here, "temperature"), "a heat stream needs temperature (degC)"))
-    for field in ("per_period", "profile"):
-        values = getattr(stream, field)
-        for period in values or {}:
+    heat = resource.kind == "heat"
+    if isinstance(stream, Buy) and heat:
+        problems.append(((*here, "resource"), "markets buy materials and water; heat is sold to a demand of an "
+                         "enterprise (it has temperatures)"))
+    if isinstance(stream, Stream):
+        problems += _temperature_problems(stream, heat, here)
+    if isinstance(stream.profile, Series):
+        if park.time_series is None:
+            msg = "profile {series: ...} reads the park's time_series file; add time_series: {file: ...}"
+            problems.append(((*here, "profile"), msg))
+        values: dict[str, float] = {}
+    else:
+        values = stream.profile or {}
+    for field, mapping in (("per_period", stream.per_period or {}), ("profile", values)):
+        for period in mapping:
             if period not in periods:
                 problems.append(((*here, field, period), _unknown("period", period, periods)))
     if stream.per_period is not None:
@@ -472,41 +706,113 @@ def _stream_problems(park: Park, stream: Stream, here: tuple, periods: list[str]
     return problems
 
 
-def _link_problems(park: Park, by_id: dict[str, Enterprise], link: Link, here: tuple) -> list:
-    problems = _ref_problems(park, by_id, link, here)
+def _temperature_problems(stream: Stream, heat: bool, here: tuple) -> list:
+    problems = []
+    second = "outlet_temperature" if isinstance(stream, Supply) else "return_temperature"
+    other = getattr(stream, second, None)
+    if heat and stream.temperature is None:
+        problems.append(((*here, "temperature"), "a heat stream needs temperature (degC)"))
+    if not heat:
+        for field in ("temperature", second):
+            if getattr(stream, field, None) is not None and field != "temperature":
+                problems.append(((*here, field), f"{field} applies to heat streams only"))
+        if isinstance(stream, Supply) and stream.absorption:
+            problems.append(((*here, "absorption"), "absorption applies to heat supplies only"))
+    elif other is not None and stream.temperature is not None and other > stream.temperature:
+        what = "a source is cooled from temperature down to" if second == "outlet_temperature" else \
+            "the network heats its return water up to temperature from"
+        problems.append(((*here, second), f"must be <= temperature ({stream.temperature:g} degC): {what} {second}"))
+    return problems
+
+
+def _process_problems(park: Park, process: Process, here: tuple) -> list:
+    problems = []
+    for path, resource in ((("input", "resource"), process.input.resource),
+                           *((("outputs", i, "resource"), out.resource) for i, out in enumerate(process.outputs))):
+        known = park.resources.get(resource)
+        if known is None:
+            problems.append(((*here, *path), _unknown("resource", resource, park.resources)))
+        elif known.kind == "heat":
+            problems.append(((*here, *path), "processes convert materials and water; heat has its own link "
+                             "technologies (direct, preheat, heat_pump, absorption)"))
+    return problems
+
+
+def _link_problems(park: Park, places: dict[str, Enterprise | Market], link: Link, here: tuple) -> list:
+    problems = _ref_problems(park, places, link, here)
     if problems:
         return problems
     resource = park.resources[link.resource]
     if link.mode is None and len(resource.modes) != 1:
         msg = f"say which mode: {link.resource} is carried by {', '.join(resource.modes) or 'no mode'}"
         problems.append(((*here, "mode"), msg))
-    for key, ident, role, index in (
-        ("supply", link.from_, "supplies", link.supply),
-        ("demand", link.to, "demands", link.demand),
-    ):
-        streams = [s for s in getattr(by_id[ident], role) if s.resource == link.resource]
-        if not streams:
-            msg = f"enterprise {ident!r} has no {key} of {link.resource}"
-            problems.append(((*here, "from" if key == "supply" else "to"), msg))
-        elif index is not None and index >= len(getattr(by_id[ident], role)):
-            msg = f"{ident!r} has {len(getattr(by_id[ident], role))} {role}; index {index} does not exist"
-            problems.append(((*here, key), msg))
-        elif index is not None and getattr(by_id[ident], role)[index].resource != link.resource:
-            msg = f"{role}[{index}] of {ident!r} is {getattr(by_id[ident], role)[index].resource}, not {link.resource}"
-            problems.append(((*here, key), msg))
-        elif index is None and len(streams) > 1:
-            msg = f"{ident!r} has {len(streams)} {role} of {link.resource}; pick one with {key}: <index>"
-            problems.append(((*here, key), msg))
+    if link.type is not None and (link.type == "transport") == (resource.kind == "heat"):
+        allowed = "direct, preheat, heat_pump or absorption" if resource.kind == "heat" else "transport"
+        problems.append(((*here, "type"), f"a {resource.kind} link's type is {allowed}, got {link.type!r}"))
+    for key, ident, role, choice in (("supply", link.from_, "supplies", link.supply),
+                                     ("demand", link.to, "demands", link.demand)):
+        problem = _stream_choice(places[ident], role, key, link.resource, choice)
+        if problem is not None:
+            problems.append(((*here, problem[0]), problem[1]))
     if link.capacity is not None and not link.existing:
         problems.append(((*here, "capacity"), "capacity applies to existing links; the model sizes new ones"))
     return problems
 
 
-def _ref_problems(park: Park, by_id: dict[str, Enterprise], ref: Link | LinkRef, here: tuple) -> list:
+def stream_choices(place: Enterprise | Market, role: str, resource: str) -> list[tuple[int | str, Any]]:
+    """The streams of ``resource`` a link may use at ``place``: (index or process id, stream).
+
+    Supplies are the enterprise's ``supplies`` (by index) and its processes' outputs (by
+    process id); demands are its ``demands`` (a market's ``buys``) and its processes'
+    inputs.
+    """
+    if isinstance(place, Market):
+        return [(i, buy) for i, buy in enumerate(place.buys) if buy.resource == resource] if role == "demands" else []
+    own = [(i, s) for i, s in enumerate(getattr(place, role)) if s.resource == resource]
+    if role == "demands":
+        return own + [(p.id, p.input) for p in place.processes if p.input.resource == resource]
+    return own + [(output_name(p, k), out) for p in place.processes for k, out in enumerate(p.outputs)
+                  if out.resource == resource]
+
+
+def output_name(process: Process, k: int) -> str:
+    """How a link names output k of a process: the process id, or ``id.outputs[k]`` when the
+    process makes its resource more than once."""
+    resource = process.outputs[k].resource
+    if sum(out.resource == resource for out in process.outputs) == 1:
+        return process.id
+    return f"{process.id}.outputs[{k}]"
+
+
+def _stream_choice(place: Enterprise | Market, role: str, key: str, resource: str,
+                   choice: int | str | None) -> tuple[str, str] | None:
+    """Why a link's ``supply``/``demand`` choice does not name one stream of ``resource``, or None."""
+    where = "from" if key == "supply" else "to"
+    options = stream_choices(place, role, resource)
+    if not options:
+        if isinstance(place, Market) and role == "supplies":
+            return where, f"{place.id!r} is a market: it only buys"
+        return where, f"{place.id!r} has no {key} of {resource}"
+    if choice is None:
+        if len(options) > 1:
+            names = ", ".join(str(c) for c, _ in options)
+            return key, f"{place.id!r} has {len(options)} {key} streams of {resource}; pick one with {key}: ({names})"
+        return None
+    matching = [c for c, _ in options if c == choice]
+    if not matching:
+        names = ", ".join(str(c) for c, _ in options)
+        return key, f"{choice!r} is not a {key} stream of {resource} at {place.id!r} (choose from: {names})"
+    return None
+
+
+def _ref_problems(park: Park, places: dict[str, Enterprise | Market], ref: Link | LinkRef, here: tuple) -> list:
     problems = []
     for key, ident in (("from", ref.from_), ("to", ref.to)):
-        if ident not in by_id:
-            problems.append(((*here, key), _unknown("enterprise", ident, by_id)))
+        if ident not in places:
+            what = "enterprise or market" if key == "to" and park.markets else "enterprise"
+            problems.append(((*here, key), _unknown(what, ident, places)))
+        elif key == "from" and isinstance(places[ident], Market):
+            problems.append(((*here, key), f"{ident!r} is a market: it only buys, so a link cannot start there"))
     if ref.resource not in park.resources:
         problems.append(((*here, "resource"), _unknown("resource", ref.resource, park.resources)))
     elif ref.mode is not None:
@@ -515,9 +821,13 @@ def _ref_problems(park: Park, by_id: dict[str, Enterprise], ref: Link | LinkRef,
         elif ref.mode not in park.resources[ref.resource].modes:
             carried = ", ".join(park.resources[ref.resource].modes)
             problems.append(((*here, "mode"), f"mode {ref.mode!r} does not carry {ref.resource} (modes: {carried})"))
-    if ref.from_ == ref.to and ref.from_ in by_id:
+    if ref.from_ == ref.to and ref.from_ in places and not _has_process(places[ref.from_]):
         problems.append(((*here, "to"), "a link joins two different enterprises"))
     return problems
+
+
+def _has_process(place: Enterprise | Market) -> bool:
+    return isinstance(place, Enterprise) and bool(place.processes)
 
 
 def _duplicates(names: list[str], here: tuple, what: str, key: str = "name") -> list:

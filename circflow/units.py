@@ -16,8 +16,12 @@ from __future__ import annotations
 import functools
 import math
 import re
+from dataclasses import dataclass
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pint
+from pydantic import BaseModel
 
 # Unit templates name canonical units; "{u}" is the resource unit (t, m3 or MWh) and "money"
 # the park currency.
@@ -115,39 +119,16 @@ def _pretty(unit: str, currency: str) -> str:
     return re.sub(r"(?<![A-Za-z_])money(?![A-Za-z_])", currency, unit)
 
 
-# Canonical unit of every quantity field of the park file (SPEC 3), by section.
-ECONOMICS_UNITS = {
-    "carbon_price": "money/tCO2",
-    "electricity_price": "money/MWh",
-    "grid_emission_factor": "tCO2/MWh",
-}
-MODE_UNITS = {
-    "max_distance_km": "km",
-    "capex_fixed": "money",
-    "capex_per_km": "money/km",
-    "capex_per_capacity": "money/({u}/hour)",
-    "capex_per_capacity_km": "money/({u}/hour)/km",
-    "lifetime_years": "year",
-    "opex_per_unit": "money/{u}",
-    "opex_per_unit_km": "money/{u}/km",
-    "electricity_per_unit_km": "MWh/{u}/km",
-    "emissions_per_unit_km": "tCO2/{u}/km",
-    "loss_per_km": "1/km",
-    "max_capacity": "{u}/hour",
-}
-TECHNOLOGY_UNITS = {
-    "heat_exchange": {"min_approach_k": "delta_degC"},
-    "heat_pump": {
-        "approach_k": "delta_degC",
-        "max_lift_k": "delta_degC",
-        "capex_fixed": "money",
-        "capex_per_mw": "money/MW",
-        "lifetime_years": "year",
-        "opex_per_mwh": "money/MWh",
-    },
-}
-STREAM_UNITS = {"amount": "{u}/year", "rate": "{u}/hour", "temperature": "degC"}
-PRICE_UNITS = {"cost": "money/{u}", "emissions": "tCO2/{u}"}
+@dataclass(frozen=True)
+class Unit:
+    """The canonical unit of a schema field (``Annotated[float, Unit("money/MWh")]``).
+
+    ``{u}`` stands for the unit of the stream's (or mode's) resource. The schema is the one
+    place that says which unit a field is in; `convert_quantities` reads it from there.
+    """
+
+    unit: str
+
 
 Path = tuple[object, ...]
 
@@ -155,79 +136,78 @@ Path = tuple[object, ...]
 def convert_quantities(park: dict, resource_units: dict[str, str]) -> list[tuple[Path, str]]:
     """Replace every unit string in a raw park mapping by its canonical number, in place.
 
-    ``resource_units`` maps resource names to their unit (t, m3, MWh). Returns the
-    problems found as ``(path, message)`` pairs; fields that are not unit strings are left
-    for the schema to judge.
+    The unit of each field is the `Unit` on its schema field (`circflow.schema.Park`).
+    ``resource_units`` maps resource names to their unit (t, m3, MWh). Returns the problems
+    found as ``(path, message)`` pairs; fields that are not unit strings are left for the
+    schema to judge.
     """
-    problems: list[tuple[Path, str]] = []
+    from circflow.schema import Mode, Park  # noqa: PLC0415 (the schema imports Unit from here)
+
     economics = park.get("economics")
     currency = economics.get("currency", "CNY") if isinstance(economics, dict) else "CNY"
-    currency = currency if isinstance(currency, str) else "CNY"
+    walker = _Walker(currency if isinstance(currency, str) else "CNY", resource_units,
+                     _mode_units(park.get("resources"), resource_units), Mode)
+    walker.model(Park, park, (), "t")
+    return walker.problems
 
-    def fix(mapping: object, key: str, unit: str, path: Path, resource_unit: str | None = "t") -> None:
-        if not isinstance(mapping, dict) or not isinstance(mapping.get(key), str):
+
+class _Walker:
+    """Walks a raw park along its schema, converting unit strings where a field has a `Unit`."""
+
+    def __init__(self, currency: str, resource_units: dict[str, str], mode_units: dict[str, str | None],
+                 mode_model: type) -> None:
+        self.currency = currency
+        self.resource_units = resource_units
+        self.mode_units = mode_units
+        self.mode_model = mode_model
+        self.problems: list[tuple[Path, str]] = []
+
+    def model(self, model: type[BaseModel], data: object, path: Path, resource_unit: str | None) -> None:
+        if not isinstance(data, dict):
             return
-        if resource_unit is None:
+        resource = data.get("resource")
+        if isinstance(resource, str):
+            resource_unit = self.resource_units.get(resource, "t")
+        for name, field in model.model_fields.items():
+            key = field.alias or name
+            if key in data:
+                self.value(field.annotation, list(field.metadata), data, key, (*path, key), resource_unit)
+
+    def value(self, annotation: Any, metadata: list[Any], holder: dict | list, key: Any, path: Path,
+              resource_unit: str | None) -> None:
+        while get_origin(annotation) is Annotated:
+            annotation, *extra = get_args(annotation)
+            metadata = metadata + list(extra)
+        item = holder[key]
+        unit = next((m.unit for m in metadata if isinstance(m, Unit)), None)
+        if isinstance(item, str) and unit is not None:
+            self.convert(holder, key, unit, path, resource_unit)
+            return
+        origin = get_origin(annotation)
+        if origin in (Union, UnionType):
+            for option in get_args(annotation):
+                self.value(option, metadata, holder, key, path, resource_unit)
+        elif origin is list and isinstance(item, list):
+            (inner,) = get_args(annotation)
+            for index in range(len(item)):
+                self.value(inner, [], item, index, (*path, index), resource_unit)
+        elif origin is dict and isinstance(item, dict):
+            inner = get_args(annotation)[1]
+            for name in list(item):
+                here = self.mode_units.get(str(name), "t") if inner is self.mode_model else resource_unit
+                self.value(inner, [], item, name, (*path, name), here)
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            self.model(annotation, item, path, resource_unit)
+
+    def convert(self, holder: dict | list, key: Any, unit: str, path: Path, resource_unit: str | None) -> None:
+        if "{u}" in unit and resource_unit is None:
             msg = "a unit string here needs the resource's unit, which is ambiguous; write a plain number"
-            problems.append(((*path, key), msg))
+            self.problems.append((path, msg))
             return
         try:
-            mapping[key] = to_canonical(mapping[key], unit, currency=currency, resource_unit=resource_unit)
+            holder[key] = to_canonical(holder[key], unit, currency=self.currency, resource_unit=resource_unit or "t")
         except ValueError as err:
-            problems.append(((*path, key), str(err)))
-
-    for key, unit in ECONOMICS_UNITS.items():
-        fix(economics, key, unit, ("economics",))
-    for index, period in enumerate(_items(park.get("periods"))):
-        fix(period, "hours", "hour", ("periods", index))
-
-    modes = park.get("modes") if isinstance(park.get("modes"), dict) else {}
-    mode_units = _mode_units(park.get("resources"), resource_units)
-    for name, mode in modes.items():
-        for key, unit in MODE_UNITS.items():
-            fix(mode, key, unit, ("modes", name), mode_units.get(name, "t"))
-    technologies = park.get("technologies")
-    if isinstance(technologies, dict):
-        for tech, fields in TECHNOLOGY_UNITS.items():
-            for key, unit in fields.items():
-                fix(technologies.get(tech), key, unit, ("technologies", tech))
-
-    for e_index, enterprise in enumerate(_items(park.get("enterprises"))):
-        if not isinstance(enterprise, dict):
-            continue
-        location = enterprise.get("location")
-        for key in ("x", "y"):
-            fix(location, key, "km", ("enterprises", e_index, "location"))
-        for role, price in (("supplies", "disposal"), ("demands", "baseline")):
-            for s_index, stream in enumerate(_items(enterprise.get(role))):
-                if not isinstance(stream, dict):
-                    continue
-                path = ("enterprises", e_index, role, s_index)
-                unit = resource_units.get(stream.get("resource"), "t")
-                for key, template in STREAM_UNITS.items():
-                    fix(stream, key, template, path, unit)
-                per_period = stream.get("per_period")
-                if isinstance(per_period, dict):
-                    for period in list(per_period):
-                        fix(per_period, period, "{u}", (*path, "per_period"), unit)
-                for key, template in PRICE_UNITS.items():
-                    fix(stream.get(price), key, template, (*path, price), unit)
-
-    for index, link in enumerate(_items(park.get("links"))):
-        if isinstance(link, dict):
-            unit = resource_units.get(link.get("resource"), "t")
-            fix(link, "capacity", "{u}/hour", ("links", index), unit)
-            fix(link, "distance_km", "km", ("links", index))
-    for index, distance in enumerate(_items(park.get("distances"))):
-        fix(distance, "km", "km", ("distances", index))
-    targets = park.get("targets")
-    fix(targets, "max_emissions", "tCO2/year", ("targets",))
-    fix(targets, "max_capex", "money", ("targets",))
-    return problems
-
-
-def _items(value: object) -> list:
-    return value if isinstance(value, list) else []
+            self.problems.append((path, str(err)))
 
 
 def _mode_units(resources: object, resource_units: dict[str, str]) -> dict[str, str | None]:

@@ -29,7 +29,7 @@ import pytest
 
 import circflow
 from circflow.catalog import CATALOG_FILES, load_catalog
-from circflow.schema import Economics, HeatExchange, HeatPump, Mode, Resource
+from circflow.schema import AbsorptionHeatPump, Economics, HeatExchange, HeatPump, Mode, Resource
 from circflow.yamlfile import read_yaml
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ FACTOR_KEYS = ("value", "unit", "source", "year")
 SCHEMA_FIELDS = {
     "resources.yaml": set(Resource.model_fields),
     "modes.yaml": set(Mode.model_fields),
-    "technologies.yaml": set(HeatExchange.model_fields) | set(HeatPump.model_fields),
+    "technologies.yaml": set(HeatExchange.model_fields) | set(HeatPump.model_fields) | set(AbsorptionHeatPump.model_fields),
     "economics.yaml": set(Economics.model_fields),
 }
 
@@ -250,3 +250,17 @@ def test_catalog_doc_quotes_every_default() -> None:
         if not math.isclose(quoted, value, rel_tol=1e-9, abs_tol=1e-12):
             problems.append(f"docs/catalog.md `{section}`.`{field}` = {quoted}, models say {value}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_park_pricing_its_heat_pipe_per_mw_drops_the_catalog_price_per_flow() -> None:
+    """SPEC 8.3: a heat pipe is priced per MW (capex_per_capacity_km) or per m3/h of water
+    (capex_per_flow_km). The shipped heat_pipeline uses the second; a park that gives the
+    first for it must not inherit the second (it would be refused or priced twice)."""
+    base = {"park": {"name": "pipe"}, "enterprises": []}
+    shipped = circflow.park_from_dict(base).modes["heat_pipeline"]
+    assert shipped.capex_per_flow_km > 0
+    assert shipped.capex_per_capacity_km == 0
+    own = circflow.park_from_dict({**base, "modes": {"heat_pipeline": {"capex_per_capacity_km": 34000}}})
+    assert own.modes["heat_pipeline"].capex_per_capacity_km == 34000
+    assert own.modes["heat_pipeline"].capex_per_flow_km == 0
+    assert own.modes["heat_pipeline"].capex_per_km == shipped.capex_per_km  # the rest still merges

@@ -45,7 +45,7 @@ def test_compare_retrofit_plans_tabulates_every_scenario() -> None:
     for plan in ("base", "carbon_100", "heat_pump_retrofit", "no_new_pipelines"):
         assert re.search(rf"^\s*{plan}\s+optimal", out, re.MULTILINE), f"no optimal row for {plan}"
     assert "CNY per tCO2 avoided" in out
-    assert "heat_pump_retrofit: adds coal_power_old>district_heat_city" in out
+    assert "heat_pump_retrofit: adds coal_power>district_heat_city" in out
 
 
 def test_pareto_front_prints_the_front() -> None:
@@ -84,7 +84,8 @@ def test_walkthrough_sanity_checks_pass(walkthrough: tuple[str, str]) -> None:
     assert len(checks) >= 10
     assert {state for _, state in checks} == {"passed"}
     names = " ".join(name for name, _ in checks)
-    for topic in ("utilisation", "COP", "savings", "CO2 avoided per tonne", "CO2 avoided per MWh", "balances"):
+    for topic in ("utilisation", "COP", "savings", "CO2 avoided per tonne", "CO2 avoided per MWh", "balances",
+                  "savings by resource add up", "status-quo utilisation matches today's contracts"):
         assert topic in names, f"no sanity check about {topic}"
 
 
@@ -97,6 +98,28 @@ def test_walkthrough_explains_plan_utilisation_co2_and_scenarios(walkthrough: tu
         assert f"`{scenario}`" in text
     assert "clinker_emissions" in text
     assert "coal_boiler_heat_emissions" in text
+
+
+def test_walkthrough_leads_with_the_saving_and_keeps_the_gross_value_apart(walkthrough: tuple[str, str]) -> None:
+    """The first section is the saving against the status quo (kpis.savings, split by kpis.by_resource);
+    the links' gross value against doing nothing comes later, in a section of its own."""
+    _, text = walkthrough
+    headings = re.findall(r"^## (.+)$", text, re.MULTILINE)
+    assert headings[0] == "The saving against today's practice"
+    first = text.split("\n## ")[1]
+    assert "kpis.savings" in first
+    assert "kpis.by_resource" in first
+    assert re.search(r"^1\. \*\*\w+: [\d,.]+ M CNY a year\*\*", first, re.MULTILINE), "no biggest contribution"
+    assert re.search(r"^3\. \*\*\w+: [\d,.]+ M CNY a year\*\*", first, re.MULTILINE), "no third contribution"
+    gross = [h for h in headings if h.startswith("Gross value of all exchanges")]
+    assert gross, "no section on the gross value of the exchanges"
+    assert headings.index(gross[0]) > 0
+    for heading in ("Today's practice: contracts and what the status quo already uses",
+                    "Markets: revenue today and in the plan", "Processes", "What a sceptical engineer should check"):
+        assert heading in headings
+    for words in ("### Heat links", "source Ti / To", "network Ts / Tr", "full-load hours", "heating-peak",
+                  "published rate", "revenue today", "revenue in plan"):
+        assert words in text
 
 
 def test_committed_walkthrough_was_generated() -> None:

@@ -169,7 +169,7 @@ def test_existing_link_has_no_capex() -> None:
     for name in ("capex_fixed", "capex_per_rate", "annual_fixed", "annual_per_rate"):
         assert getattr(coef, name)[0] == 0.0, name
     assert coef.variable[0] == pytest.approx(2.0 + 3.0 * net.links[0].gain)
-    assert coef.existing[0]
+    assert coef.prebuilt[0]
     m = build_model(net).to_pyomo()
     assert len(m.y) == 0  # always built
     assert len(m.k) == 0  # no capacity to pay for

@@ -143,6 +143,30 @@ def test_min_approach_comes_from_park() -> None:
     assert link.type == "heat_pump"
 
 
+def test_outlet_and_return_at_zero_degrees_are_kept() -> None:
+    """An outlet or return temperature of 0 degC is a temperature, not "not given" (SPEC 8.3).
+
+    Source 12 degC cooled to To = 0 (river water) for a 50 degC demand: a heat pump with
+    Tc = 50 + 5 + 273.15, Te = 0 - 5 + 273.15, COP = 0.5 x 328.15 / 60. Source 40 degC for a
+    demand at 50 degC returning at Tr = 0: preheat, 0 + 10 < 40 < 50 + 10, with
+    rho = (40 - 10 - 0) / (50 - 0) = 0.6.
+    """
+    resources = {"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_hpipe"]}}
+    river = make_park(
+        [site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": 12, "outlet_temperature": 0}]),
+         site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": 50}])],
+        resources=resources, modes={"n_hpipe": mode()})
+    (link,) = build_network(river).links
+    assert link.temperatures.outlet == 0.0
+    assert link.cop == pytest.approx(0.5 * 328.15 / 60.0, rel=1e-12)
+    cold_return = make_park(
+        [site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": 40}]),
+         site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": 50, "return_temperature": 0}])],
+        resources=resources, modes={"n_hpipe": mode()})
+    preheat = [link for link in build_network(cold_return).links if link.type == "preheat"]
+    assert [link.band for link in preheat] == [pytest.approx(0.6, rel=1e-12)]
+
+
 def test_explicit_heat_link_beyond_max_lift_is_kept() -> None:
     """SPEC 3.7: an explicit link is always a candidate; lift 65 K > 60 K is only a warning.
 
@@ -469,3 +493,77 @@ def test_baseline_network_holds_existing_links_only() -> None:
     assert sorted(lengths(build_network(park))) == ["n_rail", "n_truck"]
     status_quo = build_network(park, existing_only=True)
     assert [(link.mode, link.existing) for link in status_quo.links] == [("n_rail", True)]
+
+
+# -- process outputs, duplicate technologies, loops, preheat pipes (SPEC 8) -------------------
+
+TRUCK_ONLY = {"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]}}
+
+
+def classifier_park(**sections: object) -> circflow.Park:
+    """A classifier at c makes n_ash twice (fine and coarse); d takes the fine, e the coarse."""
+    classifier = {"id": "sort", "input": {"resource": "n_ash"},
+                  "outputs": [{"resource": "n_ash", "yield": 0.6, "quality": {"grade": "fine"}},
+                              {"resource": "n_ash", "yield": 0.4, "quality": {"grade": "coarse"}}]}
+    enterprises = [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1000, "quality": {"grade": "raw"}}]),
+                   {**site("c", 1, 0), "processes": [classifier]},
+                   site("d", 2, 0, demands=[{"resource": "n_ash", "amount": 500, "requires": {"grade": ["fine"]}}]),
+                   site("e", 3, 0, demands=[{"resource": "n_ash", "amount": 500, "requires": {"grade": ["coarse"]}}])]
+    return make_park(enterprises, resources=TRUCK_ONLY, modes={"n_truck": mode()}, **sections)
+
+
+def test_a_process_making_one_resource_twice_names_each_output() -> None:
+    """The classifier's two outputs are ``sort.outputs[0]`` and ``sort.outputs[1]``: link ids
+    stay unique (they were both ``c#sort>...``) and a link's ``supply:`` can pick one."""
+    net = build_network(classifier_park())
+    ids = [link.id for link in net.links]
+    assert len(ids) == len(set(ids))
+    assert "c#sort.outputs[0]>d:n_ash:n_truck" in ids
+    assert "c#sort.outputs[1]>e:n_ash:n_truck" in ids
+    link = {"from": "c", "to": "d", "resource": "n_ash", "supply": "sort.outputs[1]", "existing": True}
+    explicit = build_network(classifier_park(links=[link]))
+    (existing,) = [x for x in explicit.links if x.existing]
+    assert existing.id == "c#sort.outputs[1]>d:n_ash:n_truck"
+    assert explicit.supplies[existing.supply].output_index == 1
+
+
+def test_an_explicit_direct_link_beside_a_heat_pump_gets_its_own_id() -> None:
+    """40 degC to 60 degC is a heat-pump lift; an explicit ``type: direct`` link on the same
+    pair is kept too (explicit links are always candidates) under ``...:direct``."""
+    heat = {"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_pipe"]}}
+    park = make_park([site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 5, "temperature": 40}]),
+                      site("d", 1, 0, demands=[{"resource": "n_heat", "rate": 5, "temperature": 60}])],
+                     resources=heat, modes={"n_pipe": mode()},
+                     links=[{"from": "s", "to": "d", "resource": "n_heat", "type": "direct"}])
+    ids = sorted(link.id for link in build_network(park).links)
+    assert ids == ["s>d:n_heat:n_pipe", "s>d:n_heat:n_pipe:direct"]
+
+
+def test_processes_feeding_each_other_in_a_loop_are_refused() -> None:
+    """p at b turns n_ash into n_ash that q at c takes, and q's output goes back into p: a
+    recycling loop, whose bounds never settle. Refused with a message, exit 2 in the CLI."""
+    loop = [{**site("b", 1, 0), "processes": [{"id": "p", "input": {"resource": "n_ash"},
+                                                "outputs": [{"resource": "n_ash", "yield": 0.9}]}]},
+            {**site("c", 2, 0), "processes": [{"id": "q", "input": {"resource": "n_ash"},
+                                                "outputs": [{"resource": "n_ash", "yield": 0.9}]}]}]
+    park = make_park([site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 100}]), *loop],
+                     resources=TRUCK_ONLY, modes={"n_truck": mode()})
+    with pytest.raises(circflow.ParkError, match="loop"):
+        build_network(park)
+
+
+def test_a_preheat_pipe_is_priced_on_the_water_it_carries() -> None:
+    """Return 50, supply 80 degC; a 70 degC source preheats to 70 - 10 = 60 degC, so its pipe
+    carries water warmed by 10 K, not 30 K: capex per MW per km = 2,000 / (1.163e-3 x 10)."""
+    from circflow.model import coefficients  # noqa: PLC0415
+
+    heat = {"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_pipe"]}}
+    park = make_park([site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 5, "temperature": 70}]),
+                      site("d", 1, 0, demands=[{"resource": "n_heat", "rate": 5, "temperature": 80,
+                                                "return_temperature": 50}])],
+                     resources=heat, modes={"n_pipe": mode(capex_per_flow_km=2000.0)},
+                     heat_pump={"max_lift_k": 0.0})
+    net = build_network(park)
+    (link,) = net.links
+    assert link.type == "preheat"
+    assert coefficients(net).capex_per_rate[0] == pytest.approx(2000.0 / (1.163e-3 * 10) * 1.0)

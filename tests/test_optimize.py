@@ -381,6 +381,29 @@ def test_forced_entry_without_mode_builds_the_cheapest_matching_link() -> None:
     assert_kpis(result, total_cost=FACTOR_10Y * 300_000 + 9200, capex=300_000)
 
 
+def test_forced_link_out_of_a_process_that_is_not_built_stays_built() -> None:
+    """The grinding process (capex 1e9) never pays, so nothing reaches its output; plan.force
+    still builds the truck link from that output to the market (y = 1, no flow). The plan
+    pays the link's capex: total = 1000 / 10 (CRF at i = 0) = 100, the solver's optimum, and
+    the link is in the plan.
+    """
+    park = make_park(
+        [{"id": "mill", "location": {"x": 0, "y": 0},
+          "supplies": [{"resource": "o_slag", "amount": 8760}],
+          "processes": [{"id": "grinding", "capex_fixed": 1.0e9, "input": {"resource": "o_slag"},
+                         "outputs": [{"resource": "o_powder", "yield": 1.0}]}]}],
+        resources={"o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+                   "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+        modes={"o_truck": mode(capex_fixed=1000.0, lifetime_years=10)}, economics={"discount_rate": 0.0},
+        markets=[{"id": "buyers", "location": {"x": 1, "y": 0}, "buys": [{"resource": "o_powder", "price": 1.0}]}],
+        plan={"force": [{"from": "mill", "to": "buyers", "resource": "o_powder"}]})
+    result = solve(park)
+    assert not result.processes.set_index("process").loc["grinding", "built"]
+    assert "mill#grinding>buyers:o_powder:o_truck" in set(result.links["id"])
+    assert_kpis(result, total_cost=100.0, capex=1000.0)
+    assert result.objective == approx(result.bound)
+
+
 def test_forbidden_link_is_not_built_though_it_pays() -> None:
     """capex 200000 pays (saves 46000 - 39100.9), but plan.forbid keeps it out: status quo."""
     result = solve(truck_park(200_000, plan={"forbid": [{"from": "a", "to": "b", "resource": "o_ash", "mode": "o_truck"}]}))
@@ -476,6 +499,56 @@ def test_targets_hold_when_no_link_is_possible(targets: dict, named: str) -> Non
     result = solve(park)
     assert result.status == "infeasible"
     assert any(named in line for line in result.diagnosis), result.diagnosis
+
+
+def test_utilization_of_a_resource_only_a_process_makes_holds_with_nothing_used() -> None:
+    """Utilisation counts original supplies only (SPEC 8.2): nobody supplies o_powder, the
+    process makes it from o_slag and no link takes it, so the target on o_powder holds with
+    nothing used and the optimum is the one without it. a's 10 t/h of slag (disposal 50)
+    feed b's existing process up to its 2 t/h (opex 1): 17520 t moved by a truck of capex
+    1000, total = 50 x 87600 - 50 x 17520 + 17520 + CRF(0.05, 20) x 1000.
+    """
+    def park(targets: dict) -> circflow.Park:
+        return make_park(
+            [{"id": "a", "location": {"x": 0, "y": 0},
+              "supplies": [{"resource": "o_slag", "amount": 87600, "disposal": {"cost": 50}}]},
+             {"id": "b", "location": {"x": 1, "y": 0},
+              "processes": [{"id": "g", "existing": True, "capacity": 2, "opex_per_unit": 1.0,
+                             "input": {"resource": "o_slag"}, "outputs": [{"resource": "o_powder", "yield": 0.9}]}]}],
+            resources={"o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+                       "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+            modes={"o_truck": mode(capex_fixed=1000.0)}, targets=targets)
+
+    expected = 50 * 87_600 - 50 * 17_520 + 17_520 + crf(0.05, 20) * 1000
+    assert_kpis(solve(park({})), total_cost=expected)
+    result = solve(park({"utilization": {"o_powder": 0.5}}))
+    assert result.status == "optimal", result.diagnosis
+    assert_kpis(result, total_cost=expected)
+
+
+@pytest.mark.parametrize("split_from_links", [1000, 0])
+def test_target_whose_supplies_no_link_serves_is_infeasible_also_in_parts(split_from_links: int, monkeypatch) -> None:
+    """The only original o_slag supply is 100 km away, beyond the truck's 10 km: no link can
+    use it, so utilization 0.5 of o_slag cannot hold (SPEC 8.2 counts original supplies
+    only), though links carry the o_slag that a process makes. Infeasible whether the park
+    is solved as one model or in independent parts.
+    """
+    monkeypatch.setattr(circflow.optimizer, "SPLIT_FROM_LINKS", split_from_links)
+    park = make_park(
+        [{"id": "far", "location": {"x": 100, "y": 0}, "supplies": [{"resource": "o_slag", "amount": 1000}]},
+         {"id": "ash", "location": {"x": 0, "y": 0},
+          "supplies": [{"resource": "o_ash", "amount": 2000, "disposal": {"cost": 50}}]},
+         {"id": "mill", "location": {"x": 1, "y": 0},
+          "processes": [{"id": "g", "existing": True, "input": {"resource": "o_ash"},
+                         "outputs": [{"resource": "o_slag", "yield": 0.5}]}]},
+         {"id": "user", "location": {"x": 2, "y": 0},
+          "demands": [{"resource": "o_slag", "amount": 800, "baseline": {"cost": 30}}]}],
+        resources={"o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+                   "o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+        modes={"o_truck": mode(capex_fixed=1000.0, max_distance_km=10.0)},
+        targets={"utilization": {"o_slag": 0.5}})
+    result = solve(park)
+    assert result.status == "infeasible"
 
 
 def test_infeasible_diagnosis_says_what_is_reachable() -> None:
