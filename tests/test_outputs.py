@@ -291,7 +291,7 @@ def test_geojson_one_linestring_per_link(solved: dict[str, pathlib.Path], name: 
     lines = [f for f in collection["features"] if f["geometry"]["type"] == "LineString"]
     points = [f for f in collection["features"] if f["geometry"]["type"] == "Point"]
     assert len(lines) == len(results["links"]) > 0
-    assert len(points) == len(results["enterprises"])
+    assert len(points) == len(results["enterprises"]) + len(results.get("markets") or [])
     where = {f["properties"]["id"]: f["geometry"]["coordinates"] for f in points}
     for line, link in zip(lines, results["links"], strict=True):
         assert {k: v for k, v in line["properties"].items() if k != "feature"} == link

@@ -1,8 +1,8 @@
 """The park network as GeoJSON, drawn from the content of ``results.json`` (SPEC 5).
 
-An export stage: ``results -> exports``. Enterprises become Points, every built or existing
-link a LineString between its two enterprises, carrying every field of the link in
-``results.json`` (flows per period as an object keyed by period).
+An export stage: ``results -> exports``. Enterprises and markets (buyers outside the park)
+become Points, every built or existing link a LineString between its two ends, carrying
+every field of the link in ``results.json`` (flows per period as an object keyed by period).
 
 Parks in ``wgs84`` give RFC 7946 GeoJSON: ``[longitude, latitude]``, no ``crs`` member, ready
 for QGIS, geojson.io or a web map. Parks in ``local_km`` have no position on Earth; their
@@ -45,9 +45,10 @@ def network_geojson(results: dict[str, Any]) -> dict[str, Any]:
     -------
     dict
         A FeatureCollection: one Point per enterprise (``feature`` = ``enterprise``; id, name,
-        sector, supplies, demands) and one LineString per link of ``results["links"]``
-        (``feature`` = ``link``; every field of the link). For ``local_km`` parks a ``crs``
-        member names the local grid.
+        sector, supplies, demands), one Point per market, a buyer outside the park
+        (``feature`` = ``market``; id, name, buys), and one LineString per link of
+        ``results["links"]`` (``feature`` = ``link``; every field of the link). For
+        ``local_km`` parks a ``crs`` member names the local grid.
     """
     positions = {}
     features = []
@@ -58,6 +59,13 @@ def network_geojson(results: dict[str, Any]) -> dict[str, Any]:
                       "demands": list(enterprise.get("demands", []))}
         features.append({"type": "Feature", "id": enterprise["id"],
                          "geometry": {"type": "Point", "coordinates": list(positions[enterprise["id"]])},
+                         "properties": properties})
+    for market in results.get("markets") or []:
+        positions[market["id"]] = enterprise_position(market)
+        properties = {"feature": "market", "id": market["id"], "name": market.get("name"),
+                      "buys": list(dict.fromkeys(market.get("buys", [])))}
+        features.append({"type": "Feature", "id": market["id"],
+                         "geometry": {"type": "Point", "coordinates": list(positions[market["id"]])},
                          "properties": properties})
     for link in results.get("links", []):
         start, end = positions.get(link["from"]), positions.get(link["to"])

@@ -2,7 +2,8 @@
 
 An export stage: ``results -> exports``. A plain plotly scatter (no map tiles, no topojson,
 so it works offline and in a mailed report): enterprises as markers coloured by sector,
-links as lines coloured by resource (dashed when existing), with an arrow at each link's
+markets (buyers outside the park, SPEC 8.1) as grey squares, links as lines coloured by
+resource (dashed when existing), with an arrow at each link's
 middle pointing downstream and a hover label giving mode, type, length, capacity, COP and
 flow. Coordinates are longitude/latitude for ``wgs84`` parks (drawn with the aspect of the
 park's latitude, so distances look right) and km for ``local_km`` parks.
@@ -80,9 +81,11 @@ def network_map_figure_dict(results: dict[str, Any]) -> dict[str, Any]:
     validation and copies of every coordinate list.
     """
     wgs84 = results.get("crs") == "wgs84"
-    positions = {e["id"]: enterprise_position(e) for e in results.get("enterprises", [])}
+    markets = results.get("markets") or []
+    places = [*results.get("enterprises", []), *markets]  # where a link can start or end
+    positions = {place["id"]: enterprise_position(place) for place in places}
     labels = enterprise_labels(results, width=28)
-    names = {e["id"]: e.get("name") or e["id"] for e in results.get("enterprises", [])}
+    names = {place["id"]: place.get("name") or place["id"] for place in places}
     scale = _screen_scale(results, list(positions.values()))
     far = far_enterprises(positions, scale)
     xs = [p[0] for key, p in positions.items() if key not in far] or [0.0]
@@ -148,6 +151,8 @@ def network_map_figure_dict(results: dict[str, Any]) -> dict[str, Any]:
             "marker": {"size": 13, "color": _SECTOR_COLOURS[i % len(_SECTOR_COLOURS)],
                        "line": {"width": 1.5, "color": "white"}},
         })
+    if markets:
+        traces.append(_market_trace(markets, positions, names))
     if far:
         traces.append(_point_to_far(results, far, positions, view, scale, names))
     layout = {
@@ -162,6 +167,20 @@ def network_map_figure_dict(results: dict[str, Any]) -> dict[str, Any]:
                   "zeroline": False},
     }
     return {"data": traces, "layout": layout}
+
+
+def _market_trace(markets: list[dict[str, Any]], positions: dict[str, tuple[float, float]],
+                  names: dict[str, str]) -> dict[str, Any]:
+    """Markets, the buyers outside the park, as grey squares named by what they buy."""
+    return {
+        "type": "scatter", "x": [positions[m["id"]][0] for m in markets], "y": [positions[m["id"]][1] for m in markets],
+        "mode": "markers+text", "name": "markets (buyers outside the park)",
+        "text": [names[m["id"]][:28] for m in markets], "textposition": "bottom center", "textfont": {"size": 11},
+        "customdata": [[names[m["id"]], m["id"], ", ".join(dict.fromkeys(map(resource_label, m.get("buys", []))))]
+                       for m in markets],
+        "hovertemplate": "<b>%{customdata[0]}</b> (%{customdata[1]})<br>buys: %{customdata[2]}<extra>market</extra>",
+        "marker": {"symbol": "square", "size": 12, "color": "#7f8c8d", "line": {"width": 1.5, "color": "white"}},
+    }
 
 
 def _point_to_far(results: dict[str, Any], far: set[str], positions: dict[str, tuple[float, float]],
