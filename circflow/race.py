@@ -8,11 +8,17 @@ has a plan, all stop together as soon as the park's combined gap is within the p
 (`_Race`), so a part slow to close its own gap is not solved tighter than the park needs.
 A part that finds nothing within the time limit falls back to its status quo (build
 nothing new) when that is a plan: no target and no forced link.
+
+Threads: the parts share the profile's ``threads``, or the machine's cores when it gives
+none (`thread_budget`): as many parts run at once as there are threads to give, and each
+part's HiGHS gets its share (`part_workers`, `part_threads`), so a park of many parts
+never runs more solver threads than cores.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -72,6 +78,9 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     process_capacity = np.zeros(len(net.processes))
     parts = sorted(parts, key=lambda part: -len(part.links))
     models = [build_model(part, options or Options()) for part in parts]
+    workers = part_workers(profile, len(parts))
+    if len(parts) > 1:  # side by side, each part's HiGHS gets its share of the threads
+        profile = profile.model_copy(update={"threads": part_threads(profile, workers)})
     solvers = [Solver(model, profile, on_log, _labelled(on_progress, k, len(parts))) for k, model in enumerate(models)]
     for solver in solvers:
         solver.load()
@@ -79,7 +88,6 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         timings["build_s"] = time.perf_counter() - build_started
     limit = profile.time_limit
     started = time.perf_counter()
-    workers = part_workers(profile, len(parts))
     race = _Race(len(parts), constant, profile.gap) if objective == "cost" and len(parts) > 1 and profile.gap else None
     waiting = {"links": sum(len(part.links) for part in parts)}  # links of the parts not started yet
     lock = threading.Lock()
@@ -203,9 +211,39 @@ def _labelled(on_progress: Callable[[str], None] | None, k: int, parts: int) -> 
     return lambda text: on_progress(f"part {k + 1}/{parts} {text}")
 
 
+def available_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system says, else all."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return os.cpu_count() or 1
+
+
+def thread_budget(profile: SolverProfile) -> int:
+    """Solver threads a run may use in all: the profile's ``threads``, or the available cores."""
+    return profile.threads or available_cores()
+
+
 def part_workers(profile: SolverProfile, parts: int) -> int:
-    """How many parts run at once: all of them, or at most the profile's ``threads``."""
-    return max(1, min(parts, profile.threads or parts))
+    """How many parts run at once: one per thread of the budget, at most all of them.
+
+    Examples
+    --------
+    >>> part_workers(SolverProfile(threads=2), 12), part_workers(SolverProfile(threads=8), 3)
+    (2, 3)
+    """
+    return max(1, min(parts, thread_budget(profile)))
+
+
+def part_threads(profile: SolverProfile, workers: int) -> int:
+    """HiGHS threads of each part when ``workers`` parts run at once: the budget shared out.
+
+    Examples
+    --------
+    >>> part_threads(SolverProfile(threads=2), 2), part_threads(SolverProfile(threads=8), 3)
+    (1, 2)
+    """
+    return max(1, thread_budget(profile) // workers)
 
 
 def _status_quo_allowed(part: Network) -> bool:
