@@ -17,11 +17,11 @@ import os
 import pathlib
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from selenium.webdriver.support.wait import WebDriverWait
 
 import circflow
 from circflow.catalog import data_dir
@@ -63,19 +63,26 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathlib.Path]
             .save(tmp_path_factory.mktemp(name) / "results") for name in PARKS}
 
 
+PLOTS_DRAWN = (
+    "const plots = document.querySelectorAll('.js-plotly-plot');"
+    "return document.readyState === 'complete' && plots.length > 0 && [...plots].every(p =>"
+    "  p.querySelector('svg.main-svg') && p._fullLayout && !p._transitioning && (p._promises || []).length === 0);"
+)
+"""Every plotly chart of the page has drawn and has no drawing left pending (``gd._promises``)."""
+
+
+def wait_until(driver: Any, script: str, message: str, *args: object) -> None:
+    """Wait for a condition on the DOM (a script returning true), up to 30 s; fail with ``message``."""
+    WebDriverWait(driver, 30, poll_frequency=0.05).until(lambda d: d.execute_script(script, *args), message)
+
+
 def open_page(driver: Any, page: pathlib.Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """Load a page, wait for plotly to draw; return its console messages and the URLs it requested."""
+    """Load a page, wait until plotly has drawn it; return its console messages and the URLs it requested."""
     driver.get("about:blank")
     driver.get_log("browser")  # drop what came before
     driver.get_log("performance")
     driver.get(page.resolve().as_uri())
-    deadline = time.monotonic() + 30
-    script = ("const plots = document.querySelectorAll('.js-plotly-plot');"
-              "return plots.length > 0 && [...plots].every(p => p.querySelector('svg.main-svg'));")
-    while not driver.execute_script(script):
-        assert time.monotonic() < deadline, f"{page.name}: plotly drew nothing within 30 s"
-        time.sleep(0.1)
-    time.sleep(0.5)  # let transitions settle before logs and screenshots
+    wait_until(driver, PLOTS_DRAWN, f"{page.name}: plotly did not finish drawing within 30 s")
     console = driver.get_log("browser")
     requests = []
     for entry in driver.get_log("performance"):
@@ -88,9 +95,10 @@ def open_page(driver: Any, page: pathlib.Path) -> tuple[list[dict[str, Any]], li
 def screenshot(driver: Any, name: str) -> pathlib.Path:
     """A full-page PNG of the current page in the artifacts folder."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1300, min(max(height, 800), 12000))
-    time.sleep(0.3)
+    height = min(max(driver.execute_script("return document.documentElement.scrollHeight"), 800), 12000)
+    driver.set_window_size(1300, height)
+    wait_until(driver, "return window.outerHeight === arguments[0]", "the window did not resize", height)
+    wait_until(driver, PLOTS_DRAWN, f"{name}: plotly did not redraw at the new size")
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))
     driver.set_window_size(1300, 1000)
@@ -140,10 +148,8 @@ def test_sankey_renders_offline_and_switches_period(browser: Any, folders: dict[
         "if (!item) return false; item.dispatchEvent(new MouseEvent('click', {bubbles: true})); return true;",
         period.replace("_", " "))
     assert clicked
-    deadline = time.monotonic() + 10
-    while f"flows, {period.replace('_', ' ')}" not in browser.execute_script(
-            "return document.querySelector('.gtitle').textContent"):
-        assert time.monotonic() < deadline, "the period dropdown did not redraw the diagram"
-        time.sleep(0.1)
+    wait_until(browser, "return document.querySelector('.gtitle').textContent.includes(arguments[0])",
+               "the period dropdown did not redraw the diagram", f"flows, {period.replace('_', ' ')}")
+    wait_until(browser, PLOTS_DRAWN, "the diagram did not finish redrawing")
     assert count(browser, ".sankey-node") > 0
     check_clean(browser.get_log("browser"), [])
