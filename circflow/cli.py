@@ -17,10 +17,12 @@ import sys
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any
+from types import TracebackType
+from typing import Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
+from rich.status import Status as RichStatus
 from rich.table import Table
 
 from circflow._version import __version__
@@ -433,10 +435,10 @@ class _progress:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.status = None
+        self.status: RichStatus | None = None
         self.stage = ""
         self.progress: Callable[[str], None] | None = None
-        self.terminal = None
+        self.terminal: TextIO | None = None
 
     def __enter__(self) -> _progress:
         if not self.console.quiet and sys.stderr.isatty():
@@ -457,9 +459,10 @@ class _progress:
         if self.status is not None:
             self.status.update(f"{self.stage}: {text}")
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         if self.status is not None:
-            self.status.__exit__(*exc)
+            self.status.__exit__(kind, error, trace)
         if self.terminal is not None:
             self.terminal.close()
 
@@ -517,7 +520,9 @@ def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> No
     if not links.empty:
         shown = links.sort_values("flow_total", ascending=False).head(15)
         lt = Table(show_edge=False, box=None, pad_edge=False)
-        for column, justify in (("link", "left"), ("type", "left"), ("km", "right"), ("flow/yr", "right"), ("COP", "right")):
+        columns: tuple[tuple[str, JustifyMethod], ...] = (("link", "left"), ("type", "left"), ("km", "right"),
+                                                          ("flow/yr", "right"), ("COP", "right"))
+        for column, justify in columns:
             lt.add_column(column, justify=justify)
         for row in shown.to_dict("records"):
             cop = "" if row["cop"] is None or (isinstance(row["cop"], float) and math.isnan(row["cop"])) else f"{row['cop']:.2f}"

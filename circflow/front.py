@@ -21,6 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
@@ -225,10 +226,8 @@ def save_front(folder: str | pathlib.Path, results: list[Result]) -> pathlib.Pat
     return save_folder(folder, write)
 
 
-def front_figure(table: pd.DataFrame, currency: str = "") -> object:
+def front_figure(table: pd.DataFrame, currency: str = "") -> go.Figure:
     """The front as a plotly Figure: cost against emissions, links of each plan on hover."""
-    import plotly.graph_objects as go
-
     hover = [
         f"point {row.point}<br>cost {row.objective:,.0f} {currency}/yr<br>emissions {row.emissions:,.0f} tCO2/yr"
         f"<br>capex {row.capex:,.0f} {currency}<br>{row.links_built} links:<br>" + "<br>".join(str(row.links).split())
