@@ -28,7 +28,7 @@ from rich.table import Table
 from circflow._version import __version__
 from circflow.catalog import data_dir
 from circflow.exceptions import CircflowError, ClusterError, OutputError, ParkError, SolverError
-from circflow.folders import refuse_foreign_folder, writing
+from circflow.folders import check_file_destination, refuse_foreign_folder, writing
 from circflow.load import load_park
 from circflow.network import build_network
 from circflow.optimizer import optimize as run_optimize
@@ -250,12 +250,7 @@ def sankey(
     def work() -> int:
         results = read_results(results_dir)
         target = output or results_dir / "sankey.html"
-        if target.is_dir():
-            msg = f"{target} is a folder; give -o a file name such as {target / 'sankey.html'}"
-            raise OutputError(msg)
-        if not target.parent.is_dir():
-            msg = f"cannot write {target}: folder {target.parent} does not exist"
-            raise OutputError(msg)
+        check_file_destination(target)
         with writing(target):
             write_sankey(target, results, period)
         console.print(f"wrote {target}", markup=False)

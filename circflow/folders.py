@@ -1,4 +1,4 @@
-"""Output folders on disk: refuse a folder that is not circflow's, and say why a write failed.
+"""Outputs on disk: refuse a folder that is not circflow's, and say why a write failed.
 
 After ``results``, for everything that writes a folder (`circflow.front`,
 `circflow.compare`, `circflow.sweeps`, the CLI). `circflow.results.write_folder` writes a
@@ -27,6 +27,16 @@ def refuse_foreign_folder(folder: pathlib.Path) -> None:
     """
     if folder.exists() and not is_results_folder(folder):
         msg = f"{folder} exists and is not a circflow results folder; nothing was written (choose another -o)"
+        raise OutputError(msg)
+
+
+def check_file_destination(path: pathlib.Path) -> None:
+    """Raise `OutputError` when ``path`` cannot become a file: a folder is there, or its folder is missing."""
+    if path.is_dir():
+        msg = f"{path} is a folder; give the name of a file to write (in that folder or elsewhere)"
+        raise OutputError(msg)
+    if not path.parent.is_dir():
+        msg = f"cannot write {path}: folder {path.parent} does not exist"
         raise OutputError(msg)
 
 

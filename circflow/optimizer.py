@@ -19,7 +19,8 @@ import pandas as pd
 
 from circflow.decompose import independent_parts
 from circflow.diagnosis import diagnose, unreachable_targets
-from circflow.exceptions import OutputError, ParkError, SolverError
+from circflow.exceptions import ParkError, SolverError
+from circflow.folders import check_file_destination
 from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, Objective, solve_objective
@@ -240,9 +241,7 @@ def _write_model(solver: Solver, path: pathlib.Path) -> None:
     if path.suffix.lower() not in {".mps", ".lp"}:
         msg = f"--write-model needs a .mps or .lp file name, got {path.name!r}"
         raise ParkError(msg)
-    if not path.parent.is_dir():
-        msg = f"cannot write the model: folder {path.parent} does not exist"
-        raise OutputError(msg)
+    check_file_destination(path)
     solver.write(path)
 
 

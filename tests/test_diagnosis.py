@@ -265,6 +265,12 @@ def limited(options: dict) -> SolverProfile:
     return SolverProfile(gap=0.0, options=options)
 
 
+def run_limited(folder: pathlib.Path, command: str, data: dict, options: dict, *args: object) -> object:
+    """``circflow COMMAND`` on ``data`` written as a park file, with a gap-0 profile of HiGHS ``options``."""
+    path = write_park(folder / "park.yaml", data)
+    return run(command, path, "--solver", write_profile(folder / "limited.yaml", gap=0.0, options=options), *args)
+
+
 def test_a_limit_with_a_plan_is_feasible_with_its_gap() -> None:
     result = circflow.optimize(circflow.park_from_dict(fixed_charge_data()), solver=limited(STOP_AT_FIRST_PLAN))
     assert result.status == "feasible"
@@ -280,9 +286,7 @@ def test_a_limit_with_a_plan_is_feasible_with_its_gap() -> None:
 
 def test_cli_limit_with_a_plan_exits_0_and_prints_the_gap(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    path = write_park(tmp_path / "park.yaml", fixed_charge_data())
-    profile = write_profile(tmp_path / "first-plan.yaml", gap=0.0, options=STOP_AT_FIRST_PLAN)
-    result = run("optimize", path, "--solver", profile, "-o", "out")
+    result = run_limited(tmp_path, "optimize", fixed_charge_data(), STOP_AT_FIRST_PLAN, "-o", "out")
     assert result.exit_code == 0, result.output
     assert "feasible" in result.output
     content = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
@@ -304,9 +308,8 @@ def test_a_limit_without_a_plan() -> None:
 
 def test_cli_limit_without_a_plan_exits_4(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    path = write_park(tmp_path / "park.yaml", fixed_charge_data(targets={"utilization": {"o_ash": 0.3}}))
-    profile = write_profile(tmp_path / "no-plan.yaml", gap=0.0, options=STOP_BEFORE_ANY_PLAN)
-    result = run("optimize", path, "--solver", profile, "-o", "out")
+    data = fixed_charge_data(targets={"utilization": {"o_ash": 0.3}})
+    result = run_limited(tmp_path, "optimize", data, STOP_BEFORE_ANY_PLAN, "-o", "out")
     assert result.exit_code == 4, result.output
     assert "limit" in result.output
     content = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
@@ -318,9 +321,7 @@ def test_cli_pareto_without_a_plan_exits_4_and_writes_nothing(
 ) -> None:
     """SPEC 5 for ``pareto``: no plan at the emissions end within the limit is exit 4."""
     monkeypatch.chdir(tmp_path)
-    path = write_park(tmp_path / "park.yaml", fixed_charge_data())
-    profile = write_profile(tmp_path / "no-plan.yaml", gap=0.0, options=STOP_BEFORE_ANY_PLAN)
-    result = run("pareto", path, "--solver", profile, "--points", "3", "-o", "front")
+    result = run_limited(tmp_path, "pareto", fixed_charge_data(), STOP_BEFORE_ANY_PLAN, "--points", "3", "-o", "front")
     assert result.exit_code == 4, result.output
     assert "limit" in result.output
     assert not (tmp_path / "front").exists()
@@ -330,9 +331,7 @@ def test_cli_pareto_limit_with_plans_exits_0(tmp_path: pathlib.Path, monkeypatch
     """On the fixed-charge park every solve has a plan at once but none is proven: exit 0, and
     every point is ``feasible`` with a positive gap in its results."""
     monkeypatch.chdir(tmp_path)
-    path = write_park(tmp_path / "park.yaml", fixed_charge_data())
-    profile = write_profile(tmp_path / "first-plan.yaml", gap=0.0, options=STOP_AT_FIRST_PLAN)
-    result = run("pareto", path, "--solver", profile, "--points", "3", "-o", "front")
+    result = run_limited(tmp_path, "pareto", fixed_charge_data(), STOP_AT_FIRST_PLAN, "--points", "3", "-o", "front")
     assert result.exit_code == 0, result.output
     rows = read_csv(tmp_path / "front" / "pareto.csv")
     assert rows
