@@ -278,7 +278,8 @@ class Series(Strict):
 
 
 def _profile_tag(value: Any) -> str:
-    return "series" if isinstance(value, dict) and "series" in value else "periods"
+    """Which profile a value is: ``{series: ...}`` (or a `Series`, when serialising) or periods."""
+    return "series" if isinstance(value, Series) or (isinstance(value, dict) and "series" in value) else "periods"
 
 
 Profile = Annotated[
@@ -583,6 +584,8 @@ class Park(Strict):
         return merged
 
     _source: str | None = PrivateAttr(None)
+    _base_dir: str | None = PrivateAttr(None)
+    """Folder that relative paths in the park (time_series.file) are taken from."""
     _scenarios: tuple[str, ...] = PrivateAttr(())
     _tree: Any = PrivateAttr(None)
     _load_seconds: float | None = PrivateAttr(None)
