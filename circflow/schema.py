@@ -488,6 +488,9 @@ class Link(Strict):
     """Already built: capex is sunk, capacity at most ``capacity``."""
     capacity: Annotated[NonNegative, Unit("{u}/hour")] | None = None
     """unit/h; existing links only (None: unlimited)."""
+    expandable: bool = False
+    """Existing links with a capacity: the route may carry more through a new link beside it
+    (id ending ``:expansion``), priced as any new link; a contract can be renegotiated."""
     distance_km: Annotated[NonNegative, Unit("km")] | None = None
     """Route length used as given."""
     description: str | None = None
@@ -759,6 +762,8 @@ def _link_problems(park: Park, places: dict[str, Enterprise | Market], link: Lin
             problems.append(((*here, problem[0]), problem[1]))
     if link.capacity is not None and not link.existing:
         problems.append(((*here, "capacity"), "capacity applies to existing links; the model sizes new ones"))
+    if link.expandable and (not link.existing or link.capacity is None):
+        problems.append(((*here, "expandable"), "expandable applies to existing links with a capacity"))
     return problems
 
 
