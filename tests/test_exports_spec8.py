@@ -1,0 +1,150 @@
+"""The exports of SPEC 8 parks: markets, processes, heat technologies and time slices.
+
+Runs the demo park ``tests/data/spec8_demo.yaml`` (every SPEC 8 feature at once) and the
+shared acceptance park with a grinding station and a market (``market-process.yaml``,
+copied below so the test needs nothing outside the repository), and checks each export
+against ``results.json``: Sankey, map, GeoJSON, workbook and report.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+import pytest
+
+import circflow
+from circflow.sankey import sankey_figure_dict
+
+DATA = pathlib.Path(__file__).parent / "data"
+
+MARKET_PROCESS_YAML = """\
+# SPEC 8.1-8.2 (as ../shared/acceptance/spec8/parks/market-process.yaml): 50,000 t of
+# blast-furnace slag go 8 km by truck to a grinding station (yield 0.95), whose 47,500 t of
+# S95 go 8 km on to a market paying 180 CNY/t; 2,500 t are lost in grinding.
+park: {name: SPEC 8 market and grinding station, crs: local_km}
+economics: {currency: CNY, discount_rate: 0, carbon_price: 0, electricity_price: 400, grid_emission_factor: 0.5}
+modes:
+  truck: {max_distance_km: 100, detour: 1, capex_fixed: 0, capex_per_km: 0, capex_per_capacity: 0,
+          capex_per_capacity_km: 0, lifetime_years: 20, om_fraction: 0, opex_per_unit: 0,
+          opex_per_unit_km: 0.4, electricity_per_unit_km: 0, emissions_per_unit_km: 0, loss_per_km: 0}
+enterprises:
+  - id: steel
+    name: Steel works
+    location: {x: 0, y: 0}
+    supplies:
+      - {resource: slag, amount: 50000, quality: {type: blast_furnace}, disposal: {cost: 30, emissions: 0}}
+  - id: grinder
+    name: Slag grinding station
+    location: {x: 8, y: 0}
+    processes:
+      - id: grinding
+        input: {resource: slag, requires: {type: [blast_furnace]}}
+        outputs:
+          - {resource: slag, yield: 0.95, quality: {type: blast_furnace, grade: S95}, disposal: {cost: 30, emissions: 0}}
+        opex_per_unit: 60
+        capex_fixed: 2000000
+markets:
+  - id: cement_market
+    name: Cement plants outside the park
+    location: {x: 16, y: 0}
+    buys:
+      - {resource: slag, price: 180, requires: {grade: [S95]}}
+"""
+
+
+@pytest.fixture(scope="module")
+def spec8(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """results.json of the demo park and of the market-and-grinding park (by name)."""
+    folder = tmp_path_factory.mktemp("spec8")
+    (folder / "market-process.yaml").write_text(MARKET_PROCESS_YAML, encoding="utf-8")
+    out = {}
+    for name, path in (("demo", DATA / "spec8_demo.yaml"), ("market", folder / "market-process.yaml")):
+        saved = circflow.optimize(circflow.load_park(path)).save(folder / f"{name}-results")
+        out[name] = json.loads((saved / "results.json").read_text(encoding="utf-8"))
+    return out
+
+
+def sankey_links(results: dict[str, Any], period: str | None = None) -> dict[tuple[str, str], float]:
+    """(source label, target label) -> amount in its unit, for links with a positive amount."""
+    trace = sankey_figure_dict(results, period)["data"][0]
+    labels = trace["node"]["label"]
+    return {(labels[s], labels[t]): data[1] for s, t, data in zip(trace["link"]["source"], trace["link"]["target"],
+                                                                 trace["link"]["customdata"], strict=True)
+            if data[1] > 0}
+
+
+# --- Sankey --------------------------------------------------------------------------------
+
+
+def test_sankey_process_is_a_middle_node_and_market_its_own(spec8: dict[str, dict[str, Any]]) -> None:
+    """Slag goes steel works -> grinding station's process -> market, 2,500 t lost in grinding."""
+    assert sankey_links(spec8["market"]) == {
+        ("Steel works · slag", "grinding · Slag grinding station"): pytest.approx(50_000),
+        ("grinding · Slag grinding station", "Cement plants outside the park (market) · slag"): pytest.approx(47_500),
+        ("grinding · Slag grinding station", "Lost in processing · slag"): pytest.approx(2_500),
+    }
+    trace = sankey_figure_dict(spec8["market"])["data"][0]
+    drawn = sorted({i for s, t, v in zip(trace["link"]["source"], trace["link"]["target"], trace["link"]["value"],
+                                         strict=True) if v > 0 for i in (s, t)})  # plotly places these, in order
+    x = dict(zip([trace["node"]["label"][i] for i in drawn], trace["node"]["x"], strict=True))
+    assert x["Steel works · slag"] < x["grinding · Slag grinding station"] < x["Cement plants outside the park (market) · slag"]
+
+
+def test_sankey_draws_each_node_once(spec8: dict[str, dict[str, Any]]) -> None:
+    for results in spec8.values():
+        labels = sankey_figure_dict(results)["data"][0]["node"]["label"]
+        assert len(labels) == len(set(labels))
+    labels = sankey_figure_dict(spec8["demo"])["data"][0]["node"]["label"]
+    # The grinding station and the classifier are process nodes, not a demand and a supply each.
+    assert not any(label.startswith("Slag grinding station (candidate) · ") for label in labels)
+    assert "Coal power plant · fly ash" in labels
+    assert "Fly-ash classifier · Coal power plant" in labels
+
+
+def test_sankey_tells_heat_technologies_apart(spec8: dict[str, dict[str, Any]]) -> None:
+    """Each heat link passes its technology's node at the city; heat pumps get their drive as an inflow:
+    electricity = delivered / COP for the electric one, steam = the link's drive_mwh for absorption."""
+    results = spec8["demo"]
+    links = sankey_links(results)
+    heat = {link["type"]: link for link in results["links"] if link["resource"] == "heat"}
+    assert set(heat) == {"direct", "preheat", "heat_pump", "absorption"}
+    node = {"direct": "Direct heat exchange · City heating network",
+            "preheat": "Preheating of return water · City heating network",
+            "heat_pump": "Electric heat pump · City heating network",
+            "absorption": "Absorption heat pump · City heating network"}
+    for kind, link in heat.items():
+        assert links[(node[kind], "City heating network · heat")] == pytest.approx(link["delivered_total"])
+    electric = heat["heat_pump"]
+    assert links[("Electricity for heat pumps", node["heat_pump"])] == pytest.approx(
+        electric["delivered_total"] / electric["cop"])
+    assert links[("Steam for absorption heat pumps", node["absorption"])] == pytest.approx(heat["absorption"]["drive_mwh"])
+    assert not any(source.startswith(("Electricity", "Steam")) and target in (node["direct"], node["preheat"])
+                   for source, target in links)
+
+
+def test_sankey_hover_names_temperatures_cop_and_on_site(spec8: dict[str, dict[str, Any]]) -> None:
+    trace = sankey_figure_dict(spec8["demo"])["data"][0]
+    labels = trace["node"]["label"]
+    hover = {(labels[s], labels[t]): data[0] for s, t, data in zip(trace["link"]["source"], trace["link"]["target"],
+                                                                  trace["link"]["customdata"], strict=True)}
+    pump = hover[("Steel works · heat", "Electric heat pump · City heating network")]
+    assert "COP 3.53" in pump
+    assert "source 50→35 °C, sink 45→75 °C" in pump
+    assert "within Wastewater treatment plant, no transport" in hover[
+        ("Wastewater treatment plant · reclaimed water", "Water reuse to cooling grade · Wastewater treatment plant")]
+
+
+def test_sankey_process_node_balances(spec8: dict[str, dict[str, Any]]) -> None:
+    """What enters a process leaves it: to users, to disposal or lost in processing (year and each slice)."""
+    results = spec8["demo"]
+    for period in (None, *results["periods"]):
+        links = sankey_links(results, period)
+        for process in results["processes"]:
+            name = f"{process['name']} · "
+            into = sum(v for (s, t), v in links.items() if t.startswith(name))
+            out = sum(v for (s, t), v in links.items() if s.startswith(name))
+            received = process["input_total"] if period is None else process["input"][period]
+            assert into == pytest.approx(received, rel=1e-9, abs=1e-6)
+            assert out == pytest.approx(received, rel=1e-9, abs=1e-6)
