@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 import circflow
+from circflow.geojson import network_geojson
+from circflow.netmap import _distance_km, network_map_figure_dict
 from circflow.sankey import sankey_figure_dict
 
 DATA = pathlib.Path(__file__).parent / "data"
@@ -148,3 +150,77 @@ def test_sankey_process_node_balances(spec8: dict[str, dict[str, Any]]) -> None:
             received = process["input_total"] if period is None else process["input"][period]
             assert into == pytest.approx(received, rel=1e-9, abs=1e-6)
             assert out == pytest.approx(received, rel=1e-9, abs=1e-6)
+
+
+# --- map and GeoJSON ---------------------------------------------------------------------
+
+
+def trace_named(figure: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(trace for trace in figure["data"] if trace.get("name") == name)
+
+
+def test_map_draws_markets_and_points_to_the_far_one(spec8: dict[str, dict[str, Any]]) -> None:
+    """Zibo's cement plants (90 km off) stay outside the first view: an arrow at its edge gives the
+    name and the straight distance from the grinding station (haversine); the city's ready-mix
+    plants are a diamond in view."""
+    results = spec8["demo"]
+    figure = network_map_figure_dict(results)
+    markets = trace_named(figure, "markets (outside buyers)")
+    assert markets["marker"]["symbol"] == "diamond"
+    assert markets["text"] == ["Cement and concrete plants, Zibo", "Ready-mix concrete plants, city"]
+    assert "revenue 14,850,000 CNY/yr" in markets["hovertext"][1]
+    far = trace_named(figure, "outside this view")
+    grinder = next(e for e in results["enterprises"] if e["id"] == "grinder")["location"]
+    zibo = next(m for m in results["markets"] if m["id"] == "zibo_cement")["location"]
+    km = _distance_km(results, (grinder["lon"], grinder["lat"]), (zibo["lon"], zibo["lat"]))
+    assert far["text"] == [f"Cement and concrete plants, Zibo<br>{km:,.0f} km · market"]
+    x0, x1 = figure["layout"]["xaxis"]["range"]
+    y0, y1 = figure["layout"]["yaxis"]["range"]
+    assert not x0 <= zibo["lon"] <= x1
+    assert x0 < far["x"][0] < x1
+    assert y0 < far["y"][0] < y1
+    assert far["x"][0] > x0 + 0.9 * (x1 - x0)  # at the view's east edge, towards Zibo
+
+
+def test_map_marks_enterprises_with_processes_and_skips_on_site_lines(spec8: dict[str, dict[str, Any]]) -> None:
+    results = spec8["demo"]
+    figure = network_map_figure_dict(results)
+    squares = trace_named(figure, "processes")
+    assert len(squares["x"]) == 3  # the grinding station, the power plant (classifier), the wastewater plant
+    reuse = next(text for text in squares["hovertext"] if text.startswith("<b>Wastewater treatment plant</b>"))
+    process = next(p for p in results["processes"] if p["id"] == "wwtp#reuse")
+    assert f"{process['input_total']:,.0f} m3/yr in" in reuse
+    assert "on site: reclaimed water" in reuse
+    arrows = sum(len(t["x"]) for t in figure["data"] if t.get("marker", {}).get("symbol") == "triangle-up")
+    assert arrows == sum(1 for link in results["links"] if not link["on_site"])
+
+
+def test_map_link_hover_gives_technology_temperatures_and_full_load_hours(spec8: dict[str, dict[str, Any]]) -> None:
+    results = spec8["demo"]
+    figure = network_map_figure_dict(results)
+    heat = next(t for t in figure["data"] if t["name"] == "heat" and "text" in t)  # the arrows carry the hover
+    pump = next(link for link in results["links"] if link["type"] == "heat_pump")
+    text = next(t for t in heat["text"] if "electric heat pump" in t)
+    assert "source 50→35 °C, sink 45→75 °C" in text
+    assert f"COP {pump['cop']:.2f}" in text
+    assert f"{pump['full_load_hours']:,.0f} full-load hours" in text
+
+
+def test_geojson_has_markets_processes_and_on_site_points(spec8: dict[str, dict[str, Any]]) -> None:
+    results = spec8["demo"]
+    collection = network_geojson(results)
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for feature in collection["features"]:
+        by_kind.setdefault(feature["properties"]["feature"], []).append(feature)
+    markets = {f["id"]: f for f in by_kind["market"]}
+    assert set(markets) == {"zibo_cement", "city_concrete"}
+    assert markets["zibo_cement"]["geometry"]["coordinates"] == [117.88, 36.78]
+    sales = [link for link in results["links"] if link["to"] == "zibo_cement"]
+    assert markets["zibo_cement"]["properties"]["sold"] == {"slag": pytest.approx(sum(link["delivered_total"] for link in sales))}
+    assert markets["zibo_cement"]["properties"]["revenue"] == pytest.approx(sum(link["market_revenue"] for link in sales))
+    processes = {f["id"]: f["properties"] for f in by_kind["process"]}
+    assert processes == {p["id"]: {"feature": "process", **p} for p in results["processes"]}
+    assert next(f for f in by_kind["enterprise"] if f["id"] == "power")["properties"]["processes"] == ["power#classifier"]
+    on_site = [f for f in by_kind["link"] if f["properties"]["on_site"]]
+    assert len(on_site) == 2
+    assert all(f["geometry"]["type"] == "Point" for f in on_site)

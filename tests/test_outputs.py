@@ -300,14 +300,17 @@ def test_geojson_one_linestring_per_link(solved: dict[str, pathlib.Path], name: 
     results = results_of(solved[name])
     collection = json.loads((solved[name] / "network.geojson").read_text(encoding="utf-8"))
     check_geojson(collection, wgs84=results["crs"] == "wgs84")
-    lines = [f for f in collection["features"] if f["geometry"]["type"] == "LineString"]
-    points = [f for f in collection["features"] if f["geometry"]["type"] == "Point"]
+    lines = [f for f in collection["features"] if f["properties"]["feature"] == "link"]
+    points = [f for f in collection["features"] if f["properties"]["feature"] in ("enterprise", "market")]
     assert len(lines) == len(results["links"]) > 0
-    assert len(points) == len(results["enterprises"])
+    assert len(points) == len(results["enterprises"]) + len(results.get("markets", []))
     where = {f["properties"]["id"]: f["geometry"]["coordinates"] for f in points}
     for line, link in zip(lines, results["links"], strict=True):
         assert {k: v for k, v in line["properties"].items() if k != "feature"} == link
-        assert line["geometry"]["coordinates"] == [where[link["from"]], where[link["to"]]]
+        if link.get("on_site"):
+            assert line["geometry"] == {"type": "Point", "coordinates": where[link["from"]]}
+        else:
+            assert line["geometry"]["coordinates"] == [where[link["from"]], where[link["to"]]]
 
 
 def test_geojson_wgs84_is_lon_lat_and_local_states_its_crs(solved: dict[str, pathlib.Path]) -> None:
