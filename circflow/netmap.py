@@ -90,7 +90,8 @@ def network_map_figure_dict(results: dict[str, Any]) -> dict[str, Any]:
     wgs84 = results.get("crs") == "wgs84"
     markets = results.get("markets") or []
     positions = {e["id"]: enterprise_position(e) for e in [*results.get("enterprises", []), *markets]}
-    labels = enterprise_labels(results, width=28) | {m["id"]: short_name(m.get("name") or m["id"], 34) for m in markets}
+    labels = enterprise_labels(results, width=28) | {
+        key: label for key, label in enterprise_labels(results, width=34).items() if key in {m["id"] for m in markets}}
     names = {e["id"]: e.get("name") or e["id"] for e in [*results.get("enterprises", []), *markets]}
     scale = _screen_scale(results, list(positions.values()))
     far = far_enterprises(positions, scale)

@@ -93,8 +93,8 @@ def short_name(name: str, width: int = 42) -> str:
 
 
 def enterprise_labels(results: dict[str, Any], width: int = 42) -> dict[str, str]:
-    """A short, unique label per enterprise id: its name cut to ``width``, with the id when cuts collide."""
-    enterprises = results.get("enterprises", [])
+    """A short, unique label per enterprise (and market) id: its name cut to ``width``, with the id when cuts collide."""
+    enterprises = [*results.get("enterprises", []), *(results.get("markets") or [])]
     cut = {e["id"]: short_name(e.get("name") or e["id"], width) for e in enterprises}
     seen: dict[str, int] = {}
     for label in cut.values():
@@ -385,7 +385,7 @@ def _collect(results: dict[str, Any]) -> _Diagram:
                             f"{place(enterprise)}<br>{resource_label(resource)} {role}", resource, role)
 
     def market(key: str, resource: str) -> int:
-        return diagram.node(("market", key, resource), f"{short_name(markets[key])} (market) · {resource_label(resource)}",
+        return diagram.node(("market", key, resource), f"{labels[key]} (market) · {resource_label(resource)}",
                             f"{markets[key]}<br>market outside the park, buys {resource_label(resource)}", resource, "market")
 
     def process(key: str) -> int:

@@ -8,6 +8,7 @@ against ``results.json``: Sankey, map, GeoJSON, workbook and report.
 
 from __future__ import annotations
 
+import html
 import json
 import pathlib
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 import circflow
 from circflow.geojson import network_geojson
 from circflow.netmap import _distance_km, network_map_figure_dict
+from circflow.report import heat_coverage, market_sales, report_html
 from circflow.sankey import sankey_figure_dict
 
 DATA = pathlib.Path(__file__).parent / "data"
@@ -224,3 +226,62 @@ def test_geojson_has_markets_processes_and_on_site_points(spec8: dict[str, dict[
     on_site = [f for f in by_kind["link"] if f["properties"]["on_site"]]
     assert len(on_site) == 2
     assert all(f["geometry"]["type"] == "Point" for f in on_site)
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def test_heat_coverage_adds_up_and_finds_the_peak_slice(spec8: dict[str, dict[str, Any]]) -> None:
+    results = spec8["demo"]
+    (city,) = heat_coverage(results)
+    assert city["name"] == "City heating network"
+    into = [link for link in results["links"] if link["to_stream"] == "city.demands[0]"]
+    conventional = next(row for row in results["baseline_supply"] if row["enterprise"] == "city")["amount"]
+    for period in city["periods"]:
+        name = period["period"]
+        assert period["hours"] == results["period_hours"][name]
+        assert period["links"] == pytest.approx(sum(link["delivered"][name] for link in into))
+        assert period["conventional"] == pytest.approx(conventional[name])
+        assert period["demand"] == pytest.approx(period["links"] + period["conventional"])
+        assert set(period["by"]) == {"direct", "preheat", "heat_pump", "absorption"}
+    assert [p["period"] for p in city["periods"] if p["peak"]] == ["heating-peak"]
+    peak = next(p for p in city["periods"] if p["peak"])
+    assert peak["hours"] == 1
+    assert peak["conventional"] > 0  # the peak boilers stay
+
+
+def test_report_shows_processes_markets_heat_links_and_slices(spec8: dict[str, dict[str, Any]]) -> None:
+    results = spec8["demo"]
+    page = report_html(results)
+    for section in ("heat", "processes", "markets", "slices"):
+        assert f"<section id='{section}'>" in page
+    for process in results["processes"]:
+        assert html.escape(process["name"]) in page
+        assert f">{process['capex']:,.0f}<" in page
+        assert f">{process['input_total']:,.0f}<" in page
+    for sale in market_sales(results):
+        assert f">{sale['revenue']:,.0f}<" in page
+    assert f">{results['kpis']['market_revenue']:,.0f}<" in page  # the markets' total
+    assert "sales to markets" in page  # a KPI card
+    for link in results["links"]:
+        if link["type"] == "transport":
+            continue
+        assert f"{link['source_inlet_c']:g} → {link['source_outlet_c']:g}" in page
+        assert f"{link['sink_return_c']:g} → {link['sink_supply_c']:g}" in page
+        assert f">{link['full_load_hours']:,.0f}<" in page
+        if link["cop"]:
+            assert f">{link['cop']:.2f}<" in page
+    made = results["time_series"]
+    assert html.escape(made["file"]) in page
+    assert f">{made['columns']['city_heat']['relative_rmse']:.1%}<" in page
+    assert page.count("id=\"coverage-chart\"") == 1
+
+
+def test_report_of_a_park_without_spec8_keys_has_no_new_sections(tmp_path: pathlib.Path) -> None:
+    """Processes, markets and slices appear only when the park has them."""
+    park = circflow.load_park(DATA.parent.parent / "parks" / "tiny.yaml")
+    page = report_html(circflow.optimize(park).to_dict())
+    for section in ("processes", "markets", "slices"):
+        assert f"<section id='{section}'>" not in page
+    assert "sales to markets" not in page
+    assert "coverage-chart" not in page  # plain periods: tables only
