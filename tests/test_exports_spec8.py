@@ -8,18 +8,22 @@ against ``results.json``: Sankey, map, GeoJSON, workbook and report.
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import pathlib
 from typing import Any
 
+import openpyxl
 import pytest
 
 import circflow
 from circflow.geojson import network_geojson
 from circflow.netmap import _distance_km, network_map_figure_dict
+from circflow.outputs import write_outputs
 from circflow.report import heat_coverage, market_sales, report_html
 from circflow.sankey import sankey_figure_dict
+from circflow.workbook import write_workbook
 
 DATA = pathlib.Path(__file__).parent / "data"
 
@@ -285,3 +289,87 @@ def test_report_of_a_park_without_spec8_keys_has_no_new_sections(tmp_path: pathl
         assert f"<section id='{section}'>" not in page
     assert "sales to markets" not in page
     assert "coverage-chart" not in page  # plain periods: tables only
+
+
+# --- workbook ----------------------------------------------------------------------------
+
+
+def sheet(book: Any, name: str) -> list[dict[str, Any]]:
+    header = [cell.value for cell in book[name][1]]
+    return [dict(zip(header, row, strict=True)) for row in book[name].iter_rows(min_row=2, values_only=True)]
+
+
+@pytest.fixture(scope="module")
+def demo_book(spec8: dict[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return openpyxl.load_workbook(write_workbook(tmp_path_factory.mktemp("book") / "results.xlsx", spec8["demo"]))
+
+
+def test_workbook_processes_sheet_equals_results_json(spec8: dict[str, dict[str, Any]], demo_book: Any) -> None:
+    results = spec8["demo"]
+    rows = {row["id"]: row for row in sheet(demo_book, "processes")}
+    assert set(rows) == {p["id"] for p in results["processes"]}
+    for process in results["processes"]:
+        row = rows[process["id"]]
+        assert row["built"] is process["built"]
+        assert row["capacity (unit/h)"] == pytest.approx(process["capacity"])
+        assert row["input (unit/yr)"] == pytest.approx(process["input_total"])
+        assert row["capex (CNY)"] == pytest.approx(process["capex"])
+        assert row["annual cost (CNY/yr)"] == pytest.approx(process["annual_cost"])
+        for period in results["periods"]:
+            assert row[f"input {period} (unit)"] == pytest.approx(process["input"][period])
+        for k, output in enumerate(process["outputs"], start=1):
+            made, used = sum(output["amount"].values()), sum(output["taken"].values())
+            assert row[f"output {k} made (unit/yr)"] == pytest.approx(made)
+            assert row[f"output {k} disposed of (unit/yr)"] == pytest.approx(made - used, abs=1e-6)
+    classifier = rows["power#classifier"]  # two outputs: 0.55 and 0.45 of 300,000 t
+    assert classifier["output 1 made (unit/yr)"] == pytest.approx(165_000)
+    assert classifier["output 2 made (unit/yr)"] == pytest.approx(135_000)
+
+
+def test_workbook_markets_sheet_gives_sales_and_revenue(spec8: dict[str, dict[str, Any]], demo_book: Any) -> None:
+    results = spec8["demo"]
+    rows = {row["market"]: row for row in sheet(demo_book, "markets")}
+    assert set(rows) == {"zibo_cement", "city_concrete"}
+    for market, row in rows.items():
+        sales = [link for link in results["links"] if link["to"] == market]
+        assert row["sold (unit/yr)"] == pytest.approx(sum(link["delivered_total"] for link in sales))
+        assert row["revenue (CNY/yr)"] == pytest.approx(sum(link["market_revenue"] for link in sales))
+    assert rows["zibo_cement"]["price (CNY/unit)"] == pytest.approx(210)  # the park's price, by hand
+    assert sum(row["revenue (CNY/yr)"] for row in rows.values()) == pytest.approx(results["kpis"]["market_revenue"])
+
+
+def test_workbook_links_carry_technology_temperatures_cop_and_full_load_hours(spec8: dict[str, dict[str, Any]],
+                                                                            demo_book: Any) -> None:
+    results = spec8["demo"]
+    rows = {row["id"]: row for row in sheet(demo_book, "links")}
+    for link in results["links"]:
+        row = rows[link["id"]]
+        assert row["type"] == link["type"]
+        assert row["technology"] == link["technology"]
+        assert row["full-load hours (h)"] == pytest.approx(link["full_load_hours"])
+        if link["type"] != "transport":
+            assert row["source inlet (°C)"] == link["source_inlet_c"]
+            assert row["source outlet (°C)"] == link["source_outlet_c"]
+            assert row["sink supply (°C)"] == link["sink_supply_c"]
+            assert row["sink return (°C)"] == link["sink_return_c"]
+        assert (row["COP"] or None) == link["cop"]  # an empty cell without COP
+
+
+def test_workbook_balances_name_process_and_market_roles(spec8: dict[str, dict[str, Any]], demo_book: Any) -> None:
+    rows = sheet(demo_book, "balances")
+    roles = {(row["enterprise"], row["role"], row["resource"]) for row in rows}
+    assert {("power", "process input", "fly_ash"), ("power", "process output", "fly_ash"),
+            ("power", "supply", "fly_ash"), ("zibo_cement", "market", "slag")} <= roles
+    for row in rows:
+        assert row["amount (unit)"] == pytest.approx(row["linked (unit)"] + row["rest (unit)"])
+    disposed = sum(row["rest (unit)"] for row in rows
+                   if (row["enterprise"], row["role"], row["resource"]) == ("power", "process output", "fly_ash"))
+    assert disposed == pytest.approx(15_000)  # 135,000 t of coarse ash, 120,000 t to the brick plant
+
+
+def test_results_folder_has_markets_csv(spec8: dict[str, dict[str, Any]], tmp_path: pathlib.Path) -> None:
+    write_outputs(tmp_path, spec8["demo"])
+    with (tmp_path / "markets.csv").open(encoding="utf-8") as handle:
+        rows = {row["market"]: row for row in csv.DictReader(handle)}
+    assert float(rows["zibo_cement"]["revenue (CNY/yr)"]) == pytest.approx(
+        sum(link["market_revenue"] for link in spec8["demo"]["links"] if link["to"] == "zibo_cement"))

@@ -370,9 +370,9 @@ def test_workbook_balances_add_up(solved: dict[str, pathlib.Path], name: str) ->
     rows = sheet_rows(openpyxl.load_workbook(solved[name] / "results.xlsx")["balances"])
     for row in rows:
         assert row["amount (unit)"] == pytest.approx(row["linked (unit)"] + row["rest (unit)"])
-    disposed = sum(r["rest (unit)"] for r in rows if r["role"] == "supply")
+    disposed = sum(r["rest (unit)"] for r in rows if r["role"] in ("supply", "process output"))
     assert disposed == pytest.approx(sum(sum(d["amount"].values()) for d in results["disposal"]))
-    drawn = sum(r["linked (unit)"] for r in rows if r["role"] == "supply")
+    drawn = sum(r["linked (unit)"] for r in rows if r["role"] in ("supply", "process output"))
     assert drawn == pytest.approx(sum(sum(link["flow"].values()) for link in results["links"]))
 
 
