@@ -16,6 +16,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from helpers import run
 
 import circflow
 from circflow.geojson import network_geojson
@@ -373,3 +374,61 @@ def test_results_folder_has_markets_csv(spec8: dict[str, dict[str, Any]], tmp_pa
         rows = {row["market"]: row for row in csv.DictReader(handle)}
     assert float(rows["zibo_cement"]["revenue (CNY/yr)"]) == pytest.approx(
         sum(link["market_revenue"] for link in spec8["demo"]["links"] if link["to"] == "zibo_cement"))
+
+
+# --- terminal: optimize's summary and validate ---------------------------------------------
+
+
+def test_optimize_summary_shows_processes_markets_and_heat_technologies(tmp_path: pathlib.Path) -> None:
+    result = run("optimize", DATA / "spec8_demo.yaml", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    revenue = results["kpis"]["market_revenue"]
+    assert f"sales to markets: {revenue / 1e6:,.2f} M CNY/yr (status quo: none)" in lines
+    assert "processes built: 3 of 3" in lines
+    assert any(line.startswith("  Fly-ash classifier (Coal power plant)") and "300.0 k t/yr in" in line
+               for line in lines)
+    heat = {link["type"]: link for link in results["links"] if link["resource"] == "heat"}
+    for kind, name in (("direct", "direct exchange"), ("preheat", "preheat"), ("heat_pump", "electric heat pump"),
+                       ("absorption", "absorption heat pump")):
+        row = next(line for line in lines if f" {name} " in line)
+        assert f"{heat[kind]['full_load_hours']:,.0f}" in row
+        if heat[kind]["cop"]:
+            assert f"{heat[kind]['cop']:.2f}" in row
+    assert any(line.startswith("  Wastewater treatment plant (on site)") and " on site " in line for line in lines)
+
+
+def test_validate_counts_markets_processes_and_links_per_technology(tmp_path: pathlib.Path) -> None:
+    """The market wants S105, the station grinds S95: its output has no taker; and no enterprise
+    supplies gypsum, so the washing plant can never run. Both are warnings; the park stays valid."""
+    text = MARKET_PROCESS_YAML.replace("requires: {grade: [S95]}", "requires: {grade: [S105]}")
+    text = text.replace("markets:\n", """  - id: wallboard
+    name: Wallboard plant
+    location: {x: 4, y: 2}
+    processes:
+      - id: washing
+        input: {resource: gypsum}
+        outputs:
+          - {resource: gypsum, yield: 0.9, quality: {grade: washed}}
+markets:
+""")
+    path = tmp_path / "park.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = run("validate", path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{path} [base]: 3 enterprises, 1 market, 2 processes, 1 supplies, 0 demands, 2 candidate links"
+    assert lines[1] == "  candidate links by technology: transport 2"  # truck and rail to the station
+    warnings = [line for line in lines if line.startswith("  warning: ")]
+    assert any("process wallboard#washing: no link can bring it gypsum, so it can never run" in w for w in warnings)
+    assert any("process grinder#grinding: no link can take its output slag" in w for w in warnings)
+    assert lines[-1] == "valid"
+
+
+def test_validate_counts_heat_technologies_of_the_demo_park() -> None:
+    result = run("validate", DATA / "spec8_demo.yaml")
+    assert result.exit_code == 0, result.output
+    assert ("  candidate links by technology: transport 10, on site 2, direct exchange 1, preheat 1, "
+            "electric heat pump 1, absorption heat pump 1") in result.stdout.splitlines()
