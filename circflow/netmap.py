@@ -152,7 +152,8 @@ def network_map_figure_dict(results: dict[str, Any]) -> dict[str, Any]:
             "y": [positions[e["id"]][1] for e in members],
             "mode": "markers+text", "name": sector.replace("_", " "), "legendgroup": "sector",
             **({"legendgrouptitle": {"text": "sectors"}} if i == 0 else {}),
-            "text": [labels[e["id"]] for e in members], "textposition": "top center", "textfont": {"size": 11},
+            "text": [labels[e["id"]] for e in members], "textfont": {"size": 11},
+            "textposition": [_label_side("top", positions[e["id"]][0], view) for e in members],
             "customdata": [[names[e["id"]], e["id"], ", ".join(map(resource_label, e.get("supplies", []))) or "-",
                             ", ".join(map(resource_label, e.get("demands", []))) or "-"] for e in members],
             "hovertemplate": ("<b>%{customdata[0]}</b> (%{customdata[1]})<br>supplies: %{customdata[2]}"
@@ -162,7 +163,7 @@ def network_map_figure_dict(results: dict[str, Any]) -> dict[str, Any]:
         })
     traces += _process_traces(results, positions, names, currency)
     if markets:
-        traces.append(_market_trace(results, markets, positions, labels, currency))
+        traces.append(_market_trace(results, markets, positions, labels, currency, view))
     if far:
         traces.append(_point_to_far(results, far, positions, view, scale, names))
     layout = {
@@ -179,6 +180,12 @@ def network_map_figure_dict(results: dict[str, Any]) -> dict[str, Any]:
                   "zeroline": False, "constrain": "domain"},
     }
     return {"data": traces, "layout": layout}
+
+
+def _label_side(vertical: str, x: float, view: tuple[float, float, float, float]) -> str:
+    """A marker's label position: centred, or leaning inward near the view's left or right edge (not cut off)."""
+    share = (x - view[0]) / ((view[1] - view[0]) or 1.0)
+    return f"{vertical} {'left' if share > 0.8 else 'right' if share < 0.2 else 'center'}"
 
 
 def _fit_aspect(view: tuple[float, float, float, float], scale: float,
@@ -278,7 +285,7 @@ def heat_temperatures(link: dict[str, Any]) -> str:
 
 
 def _market_trace(results: dict[str, Any], markets: list[dict[str, Any]], positions: dict[str, tuple[float, float]],
-                  labels: dict[str, str], currency: str) -> dict[str, Any]:
+                  labels: dict[str, str], currency: str, view: tuple[float, float, float, float]) -> dict[str, Any]:
     """Markets as diamonds with their name; the hover gives what each buys, what it gets and the revenue."""
     sold: dict[str, dict[str, float]] = {}
     revenue: dict[str, float] = {}
@@ -299,7 +306,8 @@ def _market_trace(results: dict[str, Any], markets: list[dict[str, Any]], positi
     return {
         "type": "scatter", "x": [positions[m["id"]][0] for m in markets], "y": [positions[m["id"]][1] for m in markets],
         "mode": "markers+text", "name": "markets (outside buyers)", "legendgroup": "market",
-        "text": [labels[m["id"]] for m in markets], "textposition": "bottom center", "textfont": {"size": 11},
+        "text": [labels[m["id"]] for m in markets], "textfont": {"size": 11},
+        "textposition": [_label_side("bottom", positions[m["id"]][0], view) for m in markets],
         "hovertext": hover, "hovertemplate": "%{hovertext}<extra>market</extra>",
         "marker": {"symbol": "diamond", "size": 16, "color": MARKET_COLOUR, "line": {"width": 1.5, "color": "white"}},
     }

@@ -377,7 +377,7 @@ def heat_coverage(results: dict[str, Any]) -> list[dict[str, Any]]:
                            "links": linked, "conventional": conventional, "peak": False})
         rates = [s["demand"] / s["hours"] if s["hours"] else 0.0 for s in slices]
         top = max(rates, default=0.0)
-        if top > 0 and sum(rate > top / 1.001 for rate in rates) == 1:  # a flat demand has no peak
+        if len(rates) > 1 and top > 0 and sum(rate > top / 1.001 for rate in rates) == 1:  # flat: no peak
             slices[rates.index(top)]["peak"] = True
         out.append({"enterprise": enterprise, "stream": stream, "name": names.get(enterprise, enterprise),
                     "periods": slices})
@@ -442,8 +442,9 @@ def _heat_section(results: dict[str, Any]) -> str:
         total = sum(s["demand"] for s in demand["periods"])
         linked = sum(s["links"] for s in demand["periods"])
         year_hours = sum(s["hours"] or 0 for s in demand["periods"])
-        rows.append(["year", year_hours, total, total / year_hours if year_hours else None, linked,
-                     total - linked, linked / total if total else None])
+        if len(rows) > 1:
+            rows.append(["year", year_hours, total, total / year_hours if year_hours else None, linked,
+                         total - linked, linked / total if total else None])
         parts.append(table_html([what, "hours", "demand (MWh)", "mean demand (MW)", "delivered by links (MWh)",
                                  "met conventionally (MWh)", "share by links"], rows,
                                 digits={1: 0, 2: 0, 3: 1, 4: 0, 5: 0}, shares={6}))

@@ -432,3 +432,18 @@ def test_validate_counts_heat_technologies_of_the_demo_park() -> None:
     assert result.exit_code == 0, result.output
     assert ("  candidate links by technology: transport 10, on site 2, direct exchange 1, preheat 1, "
             "electric heat pump 1, absorption heat pump 1") in result.stdout.splitlines()
+
+
+def test_heat_coverage_marks_no_peak_without_one() -> None:
+    """One period, or a flat demand over two, has no peak slice to point at."""
+    def results(amounts: dict[str, float], hours: dict[str, float]) -> dict[str, Any]:
+        return {"resources": {"heat": {"kind": "heat", "unit": "MWh"}}, "periods": list(hours),
+                "period_hours": hours, "enterprises": [{"id": "town", "name": "Town"}], "links": [],
+                "baseline_supply": [{"enterprise": "town", "stream": 0, "resource": "heat", "amount": amounts}]}
+
+    (single,) = heat_coverage(results({"year": 8760.0}, {"year": 8760.0}))
+    assert not single["periods"][0]["peak"]
+    (flat,) = heat_coverage(results({"winter": 100.0, "summer": 300.0}, {"winter": 1.0, "summer": 3.0}))
+    assert not any(period["peak"] for period in flat["periods"])
+    (peaked,) = heat_coverage(results({"winter": 200.0, "summer": 300.0}, {"winter": 1.0, "summer": 3.0}))
+    assert [period["period"] for period in peaked["periods"] if period["peak"]] == ["winter"]
