@@ -201,13 +201,18 @@ def compare(
 
 
 def _print_comparison(console: Console, table: Any) -> None:
-    out = Table(show_edge=False, box=None, pad_edge=False)
-    for column in ("scenario", "status", "cost/yr", "tCO2/yr", "capex", "saving/yr", "links"):
-        out.add_column(column, justify="left" if column in {"scenario", "status"} else "right", no_wrap=True)
     rows = table.to_dict("records")
+    sales = any(row.get("market_revenue") for row in rows)  # sales to markets (SPEC 8.1) when a run has any
+    out = Table(show_edge=False, box=None, pad_edge=False, collapse_padding=sales)  # 8 columns in 80
+    for column in ("scenario", "status", "cost/yr", "tCO2/yr", "capex", "saving/yr", *(("sales/yr",) if sales else ()),
+                   "links"):
+        # Numbers keep their headers whole; a long scenario name is cut instead.
+        out.add_column(column, justify="left" if column in {"scenario", "status"} else "right", no_wrap=True,
+                       min_width=len(column), overflow="ellipsis", max_width=18 if column == "scenario" else None)
     for row in rows:
         out.add_row(row["scenario"], str(row["status"]), _short(row["total_cost"]), _short(row["emissions"]),
-                    _short(row["capex"]), _short(row["savings_cost"]), str(row["links_built"]))
+                    _short(row["capex"]), _short(row["savings_cost"]),
+                    *((_short(row.get("market_revenue")),) if sales else ()), str(row["links_built"]))
     console.print(out)
     for row in rows[1:]:
         added, removed = row["links_added"].split(), row["links_removed"].split()
@@ -223,6 +228,7 @@ def _short(value: float | None) -> str:
     """A number in few characters: 206.5 M, 69.5 k."""
     if value is None or not math.isfinite(value):
         return "-"
+    value += 0.0  # -0.0 reads as 0
     for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
         if abs(value) >= limit:
             return f"{value / limit:,.1f}{suffix}"
@@ -523,8 +529,8 @@ def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> No
     say(head)
     if result.status is Status.INFEASIBLE:
         console.print("no plan meets the park's targets and forced links together:")
-        for line in result.diagnosis:
-            say(f"  - {line}", "    ")
+        for line in result.diagnosis:  # whole, so that each can be searched for
+            console.print(f"  - {line}", markup=False)
         console.print(f"details: {folder / 'results.json'}")
         return
     if not result.is_ok:

@@ -19,6 +19,7 @@ import pytest
 from helpers import run
 
 import circflow
+from circflow.compare import compare_table
 from circflow.geojson import network_geojson
 from circflow.netmap import _distance_km, network_map_figure_dict
 from circflow.outputs import write_outputs
@@ -447,3 +448,21 @@ def test_heat_coverage_marks_no_peak_without_one() -> None:
     assert not any(period["peak"] for period in flat["periods"])
     (peaked,) = heat_coverage(results({"winter": 200.0, "summer": 300.0}, {"winter": 1.0, "summer": 3.0}))
     assert [period["period"] for period in peaked["periods"] if period["peak"]] == ["winter"]
+
+
+def test_compare_shows_sales_to_markets_and_processes_built(spec8: dict[str, dict[str, Any]],
+                                                             tmp_path: pathlib.Path) -> None:
+    table = compare_table(spec8)
+    assert list(table["market_revenue"]) == pytest.approx([run["kpis"]["market_revenue"] for run in spec8.values()])
+    assert list(table["processes_built"]) == [3, 1]
+    folders = []
+    for name, results in spec8.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
+        folders.append(folder)
+    result = run("compare", *folders, "-o", tmp_path / "compared")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "sales/yr" in lines[0]
+    assert max(len(line) for line in lines[:3]) <= 80  # the table: header and a row per run
