@@ -3,8 +3,12 @@
 An export stage: ``results -> exports``. One file that a consultant can mail to a client:
 plotly.js is embedded once, the map is drawn without web tiles, there are no fonts, images
 or scripts from elsewhere, so no request leaves the page. It holds the park and run facts,
-the KPIs against the status-quo baseline, a cost breakdown chart, the Sankey diagram, the
-network map, the table of links and the warnings of validation.
+the KPIs against the status-quo baseline (sales to markets among them), a cost breakdown
+chart, the Sankey diagram, the network map, the table of links, then for SPEC 8 parks: every
+heat link with its technology, temperatures, COP and full-load hours, each heat demand's
+coverage per period or time slice (the peak marked; a chart with time slices), the
+processes, the sales to markets, and how the time slices were made; last the warnings of
+validation. A part a park has nothing for is left out.
 
 Other commands add their own parts (a Pareto front, a comparison of scenarios) as `Section`
 objects passed to `report_html` / `write_report`; they come after the standard sections and
