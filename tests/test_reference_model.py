@@ -406,7 +406,13 @@ class Reference:
             link.existing = entry.existing
             if entry.existing and entry.capacity is not None:
                 link.cap = entry.capacity if link.cap is None else min(link.cap, entry.capacity)
-            self.keys[(si, di, mode_name, link.tech)] = link
+            key = (si, di, mode_name, link.tech)
+            if entry.expandable and not self.status_quo:  # a new link beside today's contract (4.5)
+                beside = self.keys.get(key) or self._make(si, di, mode_name, length, explicit_type=link.tech,
+                                                          explicit=True)[0]
+                beside.id += ":expansion"
+                self.keys[(si, di, mode_name, f"{link.tech}:expansion")] = beside
+            self.keys[key] = link
 
     def _matching(self, ref: Any) -> list[tuple]:
         return [key for key, link in self.keys.items() if not link.on_site
@@ -817,11 +823,11 @@ def park_data(seed: int) -> dict[str, Any]:
     ]
     links: list[dict[str, Any]] = [
         {"from": "power", "to": "ash_buyers", "resource": "x_ash", "mode": "x_truck", "existing": True,
-         "capacity": money(1, 4), "supply": 0},
+         "capacity": money(1, 4), "supply": 0, "expandable": rnd.random() < 0.5},
     ]
     if rnd.random() < 0.6:
         links.append({"from": "power", "to": "city", "resource": "x_heat", "mode": "x_heat_pipe", "existing": True,
-                      "capacity": money(2, 6)})
+                      "capacity": money(2, 6), "expandable": rnd.random() < 0.5})
     if rnd.random() < 0.5:  # the coarse ash, named as the classifier's third output
         links.append({"from": "power", "to": "ash_buyers", "resource": "x_ash", "mode": "x_rail",
                       "supply": "classifier.outputs[2]"})
