@@ -77,7 +77,7 @@ def _water_demand(amount: float, grades: list[str]) -> dict:
             "baseline": dict(WATER_BASELINE)}
 
 
-def _streams(sector: str, rng: np.random.Generator) -> dict:  # noqa: C901 (one branch per sector)
+def _streams(sector: str, rng: np.random.Generator) -> dict:
     u = rng.uniform
     if sector == "power":
         mwh = u(1.5e6, 7e6)  # 300-1,400 MW at ~5,000 h
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="number of enterprises")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    from ruamel.yaml import YAML  # noqa: PLC0415
+    from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe")
     yaml.default_flow_style = None

@@ -41,8 +41,8 @@ def _peak_rss_mib() -> float:
 
 def measure_circflow(park_path: str, out_dir: str, gap: float, time_limit: float, variant: str, mps: str | None) -> dict:
     """One circflow run in this process (called in a subprocess by `run_size`)."""
-    import circflow  # noqa: PLC0415
-    from circflow.network import build_network  # noqa: PLC0415
+    import circflow
+    from circflow.network import build_network
 
     knobs = {"tight": {}, "tight-monolith": {"decompose": False},
              "basic": {"decompose": False, "prune": False, "formulation": "basic"}}[variant]
@@ -61,8 +61,8 @@ def measure_circflow(park_path: str, out_dir: str, gap: float, time_limit: float
         **{key: value for key, value in result.timings.items() if key != "write_s"}, **facts,
     }
     if mps:  # the same model for HiGHS alone; written after the timed run
-        from circflow.model import Options, build_model, prune_dominated  # noqa: PLC0415
-        from circflow.solve import Solver, load_profile  # noqa: PLC0415
+        from circflow.model import Options, build_model, prune_dominated
+        from circflow.solve import Solver, load_profile
 
         net = build_network(park)
         kept = prune_dominated(net, "cost") if knobs.get("prune", True) else net
@@ -73,7 +73,7 @@ def measure_circflow(park_path: str, out_dir: str, gap: float, time_limit: float
 
 def measure_highs(mps: str, gap: float, time_limit: float) -> dict:
     """HiGHS alone on an MPS file, same options as circflow's default profile."""
-    import highspy  # noqa: PLC0415
+    import highspy
 
     started = time.perf_counter()
     highs = highspy.Highs()
@@ -99,9 +99,9 @@ def _subprocess(kind: str, *args: object) -> dict:
 
 def run_size(n: int, seed: int, gap: float, time_limit: float, variants: tuple[str, ...], folder: pathlib.Path) -> dict:
     """Generate a district of ``n`` enterprises and measure every variant on it."""
-    from ruamel.yaml import YAML  # noqa: PLC0415
+    from ruamel.yaml import YAML
 
-    from benchmarks.generate import generate_park  # noqa: PLC0415
+    from benchmarks.generate import generate_park
 
     park_path = folder / f"district-{n}.yaml"
     yaml = YAML(typ="safe")
@@ -129,8 +129,8 @@ def machine() -> str:
     except OSError:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    import highspy  # noqa: PLC0415
-    import pyomo  # noqa: PLC0415
+    import highspy
+    import pyomo
 
     return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; "
             f"Python {platform.python_version()}, Pyomo {pyomo.__version__}, highspy {highspy.Highs().version()}")

@@ -14,24 +14,25 @@ them, minimising annualised cost and CO2 against the status quo (SPEC.md).
 """
 
 from circflow._version import __version__
-from circflow.exceptions import CircflowError, InfeasibleError, ParkError, Problem, SolverError
+from circflow.exceptions import CircflowError, ClusterError, OutputError, ParkError, Problem, SolverError
 from circflow.exports.outputs import read_results, write_outputs
 from circflow.exports.sankey import sankey_figure
+from circflow.front import pareto
 from circflow.load import load_park, park_from_dict
 from circflow.optimizer import optimize
-from circflow.pareto import pareto
 from circflow.results import Result
 from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply
 from circflow.solve import SolverProfile, Status
-from circflow.sweep import sweep
+from circflow.sweeps import sweep
 
 __all__ = [
     "CircflowError",
+    "ClusterError",
     "Demand",
     "Enterprise",
-    "InfeasibleError",
     "Link",
     "Mode",
+    "OutputError",
     "Park",
     "ParkError",
     "Problem",

@@ -26,7 +26,8 @@ from rich.table import Table
 
 from circflow._version import __version__
 from circflow.catalog import data_dir
-from circflow.exceptions import CircflowError, InfeasibleError, ParkError, SolverError
+from circflow.exceptions import CircflowError, ClusterError, OutputError, ParkError, SolverError
+from circflow.folders import refuse_foreign_folder, writing
 from circflow.load import load_park
 from circflow.network import build_network
 from circflow.optimizer import optimize as run_optimize
@@ -102,17 +103,18 @@ def optimize(
         with _progress(console) as stage:
             stage("reading the park")
             park = load_park(park_file, scenarios=scenario or [])
-            _refuse_foreign_folder(folder)
+            refuse_foreign_folder(folder)
             result = run_optimize(
                 park, objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
                 carbon_price=carbon_price, write_model=write_model, on_stage=stage, on_progress=stage.progress,
             )
             stage("writing results")
-            result.save(folder)
+            with writing(folder):
+                result.save(folder)
         _print_summary(console, result, folder)
         return _exit_code(result)
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -128,7 +130,7 @@ def pareto(
     quiet: QuietOption = False,
 ) -> None:
     """Trace the cost-emissions Pareto front (epsilon-constraint) and write pareto.csv/html."""
-    from circflow.pareto import front_table, pareto_results, save_front  # noqa: PLC0415
+    from circflow.front import front_table, pareto_results, save_front
 
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-pareto")
@@ -136,11 +138,15 @@ def pareto(
     def work() -> int:
         with _progress(console) as stage:
             park = load_park(park_file, scenarios=scenario or [])
-            _refuse_foreign_folder(folder)
+            refuse_foreign_folder(folder)
             results = pareto_results(park, points, solver=solver, time_limit=time_limit, gap=gap,
                                      carbon_price=carbon_price, on_stage=stage)
-            stage("writing results")
-            save_front(folder, results)
+            if results[0].is_ok:
+                stage("writing results")
+                save_front(folder, results)
+        if not results[0].is_ok:  # nothing to draw: say why, write nothing
+            _print_no_plan(console, results[0])
+            return _exit_code(results[0])
         table = front_table(results)
         cur = results[0].currency
         out = Table(title=f"{park.park.name}: cost-emissions Pareto front", show_edge=False, box=None)
@@ -152,7 +158,7 @@ def pareto(
         console.print(f"results: {folder}/ (pareto.csv, pareto.html, point-K/)")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -167,7 +173,7 @@ def compare(
     quiet: QuietOption = False,
 ) -> None:
     """Compare retrofit plans: the base park and each --scenario, or results folders, side by side."""
-    from circflow.compare import compare_folders, compare_park, save_comparison  # noqa: PLC0415
+    from circflow.compare import compare_folders, compare_park, save_comparison
 
     console = _console(quiet)
 
@@ -184,20 +190,19 @@ def compare(
                 msg = "say which alternatives to compare with --scenario NAME (repeat it)"
                 raise ParkError(msg)
             folder = output or pathlib.Path(f"{inputs[0].stem}-compare")
-            _refuse_foreign_folder(folder)
+            refuse_foreign_folder(folder)
             with _progress(console) as stage:
                 table, results = compare_park(inputs[0], scenario, on_stage=stage, objective=objective.value,
                                               solver=solver, time_limit=time_limit, gap=gap)
         else:
             msg = "give one park file with --scenario alternatives, or several results folders"
             raise ParkError(msg)
-        _refuse_foreign_folder(folder)
         save_comparison(folder, table, results)
         _print_comparison(console, table)
         console.print(f"results: {folder}/ (compare.csv, compare.xlsx, compare.html)")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 def _print_comparison(console: Console, table: Any) -> None:
@@ -242,8 +247,8 @@ def sankey(
     period: Annotated[str | None, typer.Option(help="Period shown first [default: the whole year]; the page offers the others.")] = None,
 ) -> None:
     """Redraw the Sankey diagram of a results folder as one HTML file that works offline."""
-    from circflow.exports.outputs import read_results  # noqa: PLC0415
-    from circflow.exports.sankey import write_sankey  # noqa: PLC0415
+    from circflow.exports.outputs import read_results
+    from circflow.exports.sankey import write_sankey
 
     console = _console(False)
 
@@ -252,15 +257,16 @@ def sankey(
         target = output or results_dir / "sankey.html"
         if target.is_dir():
             msg = f"{target} is a folder; give -o a file name such as {target / 'sankey.html'}"
-            raise ParkError(msg)
+            raise OutputError(msg)
         if not target.parent.is_dir():
             msg = f"cannot write {target}: folder {target.parent} does not exist"
-            raise ParkError(msg)
-        write_sankey(target, results, period)
+            raise OutputError(msg)
+        with writing(target):
+            write_sankey(target, results, period)
         console.print(f"wrote {target}", markup=False)
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -284,12 +290,12 @@ def sweep(
     Each run is one task on a local Dask cluster, or on the cluster at --scheduler. A failed
     run is recorded with its reason; rerunning into the same folder skips the runs done.
     """
-    import time  # noqa: PLC0415
+    import time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from circflow.sweep import sweep as run_sweep  # noqa: PLC0415
-    from circflow.vary import parse_vary  # noqa: PLC0415
+    from circflow.sweeps import sweep as run_sweep
+    from circflow.vary import parse_vary
 
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-sweep")
@@ -322,7 +328,7 @@ def sweep(
         console.print(f"results: {folder}/ (sweep.csv, sweep.parquet, sweep.html)")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -354,7 +360,7 @@ def validate(
             console.print("valid")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 def _network_counts(park: Park, net: Any) -> str:
@@ -397,7 +403,7 @@ def init(
         console.print(f"wrote {path}; next: circflow optimize {path}")
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 @app.command()
@@ -406,7 +412,7 @@ def schema() -> None:
     typer.echo(json.dumps(Park.model_json_schema(by_alias=True), indent=1))
 
 
-def _guard(work: Callable[[], int], console: Console) -> int:
+def _guard(work: Callable[[], int]) -> int:
     """Run a command body and turn circflow's errors into messages and exit codes."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
@@ -415,12 +421,12 @@ def _guard(work: Callable[[], int], console: Console) -> int:
         for problem in error.problems:
             err.print(f"error: {problem}", markup=False)
         return EXIT_INPUT
-    except InfeasibleError as error:
+    except OutputError as error:
         err.print(f"error: {error}", markup=False)
-        return EXIT_INFEASIBLE
-    except SolverError as error:
+        return EXIT_INPUT
+    except (SolverError, ClusterError) as error:
         err.print(f"error: {error}", markup=False)
-        return EXIT_NO_SOLUTION if error.time_limit else EXIT_INTERNAL
+        return EXIT_INTERNAL
     except CircflowError as error:
         err.print(f"error: {error}", markup=False)
         return EXIT_INTERNAL
@@ -434,14 +440,6 @@ def _guard(work: Callable[[], int], console: Console) -> int:
             err.print(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback; "
                       "please report it)", markup=False)
         return EXIT_INTERNAL
-
-
-def _refuse_foreign_folder(folder: pathlib.Path) -> None:
-    from circflow.results import is_results_folder  # noqa: PLC0415
-
-    if folder.exists() and not is_results_folder(folder):
-        msg = f"{folder} exists and is not a circflow results folder; nothing was written (choose another -o)"
-        raise ParkError(msg)
 
 
 def _exit_code(result: Result) -> int:
@@ -515,6 +513,17 @@ _HEAT_SHORT = {"direct": "direct exchange", "preheat": "preheat", "heat_pump": "
 """Heat technologies as the summary names them (the report and workbook give the full label)."""
 
 
+def _print_no_plan(console: Console, result: Result) -> None:
+    """Why a run has no plan: the diagnosis of an infeasible park, or the limit that stopped it."""
+    if result.status is Status.INFEASIBLE:
+        console.print("no plan meets the park's targets and forced links together:")
+        for line in result.diagnosis:
+            console.print(f"  - {line}", markup=False)
+    else:
+        console.print("a solver limit (the time limit, or the solver profile's node or solution limit) stopped "
+                      "the search before any feasible plan was found; raise it")
+
+
 def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> None:
     if console.quiet:
         return
@@ -527,14 +536,9 @@ def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> No
     if result.scenarios:
         head += f" (scenarios: {', '.join(result.scenarios)})"
     say(head)
-    if result.status is Status.INFEASIBLE:
-        console.print("no plan meets the park's targets and forced links together:")
-        for line in result.diagnosis:  # whole, so that each can be searched for
-            console.print(f"  - {line}", markup=False)
-        console.print(f"details: {folder / 'results.json'}")
-        return
     if not result.is_ok:
-        console.print("the time limit ran out before any feasible plan was found; raise --time-limit")
+        _print_no_plan(console, result)
+        console.print(f"details: {folder / 'results.json'}")
         return
     k, cur = result.kpis, result.currency
     gap = "" if not math.isfinite(result.gap) else f", gap {result.gap:.2%}"

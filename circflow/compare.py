@@ -15,9 +15,10 @@ from typing import Any
 import pandas as pd
 
 from circflow.exceptions import ParkError
+from circflow.folders import save_folder
 from circflow.load import load_park
 from circflow.optimizer import optimize
-from circflow.results import RESULTS_FILE, Result, write_folder, write_marker
+from circflow.results import RESULTS_FILE, Result, write_marker
 
 COLUMNS = [
     "scenario", "status", "objective", "total_cost", "emissions", "capex", "annualized_capex",
@@ -121,6 +122,11 @@ def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: di
     """Write ``compare.csv``, ``compare.xlsx``, ``compare.html`` and each run's results folder.
 
     Written atomically like every circflow folder (see `circflow.results.write_folder`).
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is not circflow's or cannot be written (nothing is written).
     """
     def write(tmp: pathlib.Path) -> None:
         table.to_csv(tmp / "compare.csv", index=False)
@@ -130,13 +136,13 @@ def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: di
             result.save(tmp / name)
         write_marker(tmp, "compare")
 
-    return write_folder(pathlib.Path(folder), write)
+    return save_folder(folder, write)
 
 
 def comparison_figure(table: pd.DataFrame) -> Any:
     """Bars of total cost and emissions per alternative (plotly Figure)."""
-    import plotly.graph_objects as go  # noqa: PLC0415
-    from plotly.subplots import make_subplots  # noqa: PLC0415
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=("total cost per year", "emissions per year (tCO2)"))
     fig.add_trace(go.Bar(x=table["scenario"], y=table["total_cost"], name="total cost",

@@ -3,12 +3,17 @@
 ::
 
     CircflowError
-     ├── ParkError        the user's input is wrong (park file, catalog, CLI value): exit 2
-     ├── InfeasibleError  the park has no feasible plan; carries the diagnosis: exit 3
-     └── SolverError      the solver failed or found nothing in its time limit: exit 1 or 4
+     ├── ParkError     the input is wrong (park file, catalog, solver profile, CLI value,
+     │                 a results folder given to read): exit 2
+     ├── OutputError   a folder cannot be written where asked (not one of circflow's, not
+     │                 writable): exit 2, and nothing was written
+     ├── SolverError   HiGHS could not be run, or failed: exit 1
+     └── ClusterError  the Dask cluster of a sweep cannot be reached: exit 1
 
-`ParkError` collects every problem found in one pass (like a compiler) so the user fixes
-them all at once; each `Problem` knows its file, line, column and field path.
+A park without a plan is not an error: `circflow.optimize` and `circflow.pareto` return it
+as a status (``infeasible`` with the diagnosis: exit 3; ``time_limit_no_solution``: exit
+4). `ParkError` collects every problem found in one pass (like a compiler) so the user
+fixes them all at once; each `Problem` knows its file, line, column and field path.
 """
 
 from __future__ import annotations
@@ -64,23 +69,18 @@ class ParkError(CircflowError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-class InfeasibleError(CircflowError):
-    """No plan satisfies the targets, forced links and capacities together.
+class OutputError(CircflowError):
+    """A results folder (or another output) cannot be written where the user asked.
 
-    ``diagnosis`` lists the relaxations that would make the park feasible, each a plain
-    sentence such as ``target utilization.fly_ash = 0.95 cannot be met: at most 0.81 is
-    reachable``.
+    The folder exists and is not one of circflow's, or the file system refuses it (no
+    permission, a file in the way, a full disk). Nothing is written and an existing folder
+    is left as it was.
     """
-
-    def __init__(self, diagnosis: list[str]) -> None:
-        self.diagnosis = diagnosis
-        lines = ["the park has no feasible plan"] + [f"  - {d}" for d in diagnosis]
-        super().__init__("\n".join(lines))
 
 
 class SolverError(CircflowError):
-    """The solver could not be run, or stopped without any feasible plan."""
+    """The solver could not be run, or failed (a bug or a numerical breakdown, not the park)."""
 
-    def __init__(self, message: str, *, time_limit: bool = False) -> None:
-        self.time_limit = time_limit
-        super().__init__(message)
+
+class ClusterError(CircflowError):
+    """The Dask cluster a sweep runs on cannot be reached, or fails as a whole."""

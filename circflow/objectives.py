@@ -37,14 +37,26 @@ def solve_lexicographic(solver: Solver, first: str, time_limit: float | None = N
 
     Parameters
     ----------
+    solver
+        The model's solver; its `values` hold the plan found.
     first
         ``emission`` (then total_cost) or ``cost`` (the cost objective, then emissions).
+    time_limit
+        Seconds for both stages together (default: the profile's).
 
+    Returns
+    -------
+    Outcome
+        The first stage's objective, bound and gap. ``optimal`` only when both stages
+        are. When the second stage stops early or fails, the first stage's plan is kept
+        (optimal for the first objective, not proven best for the second) and the outcome
+        is ``feasible``, with the second stage's termination reason.
+
+    Notes
+    -----
     The first optimum is held within 1e-9 of its value; if HiGHS finds that hold
     infeasible (it meets rows only to its feasibility tolerance, and rates are multiplied
-    by up to 8,760 hours) the hold widens to `lock_tolerance`, then a hundredfold. Should
-    the second stage fail anyway, the first stage's plan is kept: it is optimal for the
-    first objective.
+    by up to 8,760 hours) the hold widens to `lock_tolerance`, then a hundredfold.
     """
     m = solver.model
     started = time.perf_counter()
@@ -57,7 +69,6 @@ def solve_lexicographic(solver: Solver, first: str, time_limit: float | None = N
     tolerances = [1e-9 * abs(outcome.objective) + 1e-12, lock_tolerance(m, first, outcome.objective)]
     tolerances.append(100 * tolerances[-1])
     limit = solver.profile.time_limit if time_limit is None else time_limit
-    second = None
     for tolerance in tolerances:
         row = solver.hold(held, outcome.objective + tolerance)
         remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.01)
@@ -66,15 +77,16 @@ def solve_lexicographic(solver: Solver, first: str, time_limit: float | None = N
             second = solver.solve(second_objective, time_limit=remaining)
         finally:
             solver.release(row)
-        if second.is_ok or second.status is not Status.INFEASIBLE:
+        if second.status is not Status.INFEASIBLE:
             break
-    if second is None or not second.is_ok:  # keep the first stage's optimal plan
+    seconds = outcome.seconds + second.seconds
+    if not second.is_ok:  # the first stage's plan: optimal for the first objective only
         solver.values = snapshot
-        second = Outcome(outcome.status)
-    status = Status.OPTIMAL if outcome.status is Status.OPTIMAL and second.status is Status.OPTIMAL else Status.FEASIBLE
-    if second.status is not Status.FEASIBLE and limit is None:
-        status = outcome.status  # without a time limit only the first stage decides optimality
-    return Outcome(status, outcome.objective, outcome.bound, outcome.gap, outcome.seconds + second.seconds)
+        return Outcome(Status.FEASIBLE, outcome.objective, outcome.bound, outcome.gap, seconds, second.reason)
+    if outcome.status is Status.OPTIMAL and second.status is Status.OPTIMAL:
+        return Outcome(Status.OPTIMAL, outcome.objective, outcome.bound, outcome.gap, seconds, second.reason)
+    reason = second.reason if outcome.status is Status.OPTIMAL else outcome.reason  # the stage that stopped early
+    return Outcome(Status.FEASIBLE, outcome.objective, outcome.bound, outcome.gap, seconds, reason)
 
 
 def lock_tolerance(m: ParkModel, first: str, value: float) -> float:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from circflow.decompose import independent_parts
 from circflow.diagnosis import diagnose, unreachable_targets
-from circflow.exceptions import ParkError, SolverError
+from circflow.exceptions import OutputError, ParkError, SolverError
 from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, Objective, solve_objective
@@ -96,7 +96,7 @@ def optimize(
         msg = f"unknown objective {objective!r}; use cost or emissions"
         raise ParkError(msg)
     park, profile = prepare(park, solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price)
-    timings: dict[str, float] = {} if park._load_seconds is None else {"load_s": park._load_seconds}  # noqa: SLF001
+    timings: dict[str, float] = {} if park._load_seconds is None else {"load_s": park._load_seconds}
 
     stage("building candidate network")
     net = build_network(park)
@@ -126,7 +126,7 @@ def optimize(
         diagnosis = diagnose(net, profile)
     timings["status_quo_s"] = time.perf_counter() - status_quo_started
     if status_quo is None or solution is None:
-        return _empty_result(park, net, objective, outcome, diagnosis, timings)
+        return no_plan_result(park, net, objective, outcome, diagnosis, timings)
     model_facts = {"candidate_links": len(net.links), "pruned_links": len(net.links) - len(kept.links),
                    "independent_parts": len(parts)}
     return make_result(net, coefficients(net), solution, objective, outcome, status_quo, timings, model_facts)
@@ -242,7 +242,7 @@ def _write_model(solver: Solver, path: pathlib.Path) -> None:
         raise ParkError(msg)
     if not path.parent.is_dir():
         msg = f"cannot write the model: folder {path.parent} does not exist"
-        raise ParkError(msg)
+        raise OutputError(msg)
     solver.write(path)
 
 
@@ -254,8 +254,9 @@ def _with_carbon_price(park: Park, price: float) -> Park:
     return updated
 
 
-def _empty_result(park: Park, net: Network, objective: str, outcome: Outcome, diagnosis: list[str],
-                  timings: dict[str, float]) -> Result:
+def no_plan_result(park: Park, net: Network, objective: str, outcome: Outcome, diagnosis: list[str],
+                   timings: dict[str, float]) -> Result:
+    """The `Result` of a run without a plan: its status, the diagnosis of an infeasible park."""
     return Result(
         park=park.park.name, objective_name=objective, status=outcome.status,
         objective=math.nan, bound=math.nan, gap=math.nan, kpis={},

@@ -121,12 +121,14 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     else:
         outcomes = [run(k) for k in range(len(parts))]
     if any(o.status is Status.INFEASIBLE for o in outcomes):
-        return Outcome(Status.INFEASIBLE, seconds=sum(o.seconds for o in outcomes)), Solution(flow, built, capacity)
+        seconds = sum(o.seconds for o in outcomes)
+        return Outcome(Status.INFEASIBLE, seconds=seconds, reason="infeasible"), Solution(flow, built, capacity)
 
     objective_sum, bound_sum, seconds = constant, constant, 0.0
     for k, outcome in enumerate(outcomes):
         if not outcome.is_ok:
-            return Outcome(outcome.status, seconds=seconds + outcome.seconds), Solution(flow, built, capacity)
+            failed = Outcome(outcome.status, seconds=seconds + outcome.seconds, reason=outcome.reason)
+            return failed, Solution(flow, built, capacity)
         part_solution = Solution.from_values(models[k], solvers[k].values)
         rows = [index[id(link)] for link in parts[k].links]
         flow[rows] = part_solution.flow
@@ -140,12 +142,20 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         seconds += outcome.seconds
     gap = relative_gap(objective_sum, bound_sum)
     if len(parts) == 1:
-        status = outcomes[0].status
+        status, reason = outcomes[0].status, outcomes[0].reason
     else:  # optimal means within the park's gap, whatever each part's own gap says
         target = profile.gap if profile.gap is not None else DEFAULT_GAP
         status = Status.OPTIMAL if gap <= max(target, 1e-9) else Status.FEASIBLE  # 1e-9: gap 0 asked, rounding left
+        reason = _combined_reason(outcomes, raced=race is not None)
     solution = Solution(flow, built, capacity, process_built, process_capacity)
-    return Outcome(status, objective_sum, bound_sum, gap, seconds), solution
+    return Outcome(status, objective_sum, bound_sum, gap, seconds, reason), solution
+
+
+def _combined_reason(outcomes: list[Outcome], *, raced: bool) -> str:
+    """Why the parts ended, as one reason: the first that is neither ``optimal`` nor (in a race)
+    ``interrupt``, which is the race stopping a part once the park's gap is reached."""
+    ignored = {"optimal", "interrupt"} if raced else {"optimal"}
+    return next((o.reason for o in outcomes if o.reason not in ignored), "optimal")
 
 
 class _Race:
@@ -216,4 +226,4 @@ def _status_quo_outcome(solver: Solver, objective: str, timed_out: Outcome) -> O
     expression, _ = model.objectives["emission" if objective == "emissions" else "cost"]
     value = expression.value(solver.values)
     bound = timed_out.bound if math.isfinite(timed_out.bound) else -math.inf
-    return Outcome(Status.FEASIBLE, value, bound, relative_gap(value, bound), timed_out.seconds)
+    return Outcome(Status.FEASIBLE, value, bound, relative_gap(value, bound), timed_out.seconds, timed_out.reason)

@@ -2,10 +2,10 @@
 
 Sixth stage: ``model -> solve -> results``. HiGHS runs embedded through highspy and gets
 the model's arrays in one call (no file round trip, no external binary, no per-row
-translation). Solver
-profiles are data (``solvers/*.yaml``): backend and options such as gap, time limit,
-threads. Outcomes are a `Status` enum and a frozen `Outcome`; raw solver strings never
-leave this module.
+translation). Solver profiles are data (``solvers/*.yaml``): backend and options such as
+gap, time limit, threads. Outcomes are a `Status` enum (what the end means for the plan)
+and a frozen `Outcome` that keeps HiGHS's termination reason as a plain name
+(`termination`); highspy's own objects never leave this module.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import enum
 import math
 import os
 import pathlib
+import re
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import highspy
@@ -33,13 +34,17 @@ from circflow.yamlfile import locate, read_yaml
 
 
 class Status(enum.StrEnum):
-    """How a solve ended (SPEC 5 ``status``)."""
+    """What a solve's end means for the plan (SPEC 5 ``status``); `Outcome.reason` says why it ended."""
 
     OPTIMAL = "optimal"
+    """A plan proven within the profile's gap (for ``emissions``, in both lexicographic stages)."""
     FEASIBLE = "feasible"
-    """Stopped by the time limit with a plan; the gap says how far from optimal it may be."""
+    """A plan not proven within the gap: a limit (time, nodes, solutions) stopped the search,
+    or the second lexicographic stage did not finish; the gap says how far from optimal it may be."""
     INFEASIBLE = "infeasible"
+    """No plan satisfies the targets, forced links and capacities together."""
     TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
+    """A limit (time, nodes, solutions) stopped the search before any plan was found."""
 
     @property
     def is_ok(self) -> bool:
@@ -105,7 +110,10 @@ class Outcome:
     gap: float = math.nan
     seconds: float = 0.0
     """Time HiGHS itself ran (modelling and transfer excluded)."""
-    log: list[str] = field(default_factory=list)
+    reason: str = ""
+    """Why the solve ended, as HiGHS says it (`termination`): ``optimal``, ``infeasible``,
+    ``time_limit``, ``interrupt`` (stopped by circflow's race of parts), ``solution_limit``
+    (HiGHS's node or solution limits), ...; `status` says what that means for the plan."""
 
     @property
     def is_ok(self) -> bool:
@@ -183,8 +191,8 @@ class Solver:
         if progress is not None and self.on_progress is not None:
             self.on_progress(progress)
 
-    def solve(self, objective: str = "cost", *, time_limit: float | None = None, abs_gap: float | None = None,
-              relaxation: bool = False, watch: Callable[[float, float], bool] | None = None) -> Outcome:
+    def solve(self, objective: str = "cost", *, time_limit: float | None = None,
+              watch: Callable[[float, float], bool] | None = None) -> Outcome:
         """Minimise one of the model's objectives; keep the plan in `values`.
 
         Parameters
@@ -193,13 +201,9 @@ class Solver:
             A name in ``model.objectives``.
         time_limit
             Seconds, overriding the profile's.
-        abs_gap
-            Also stop once incumbent and bound are this close (objective units).
         watch
             Called as branch and bound goes with the incumbent and the bound (objective
             units); returning True stops the solve with the plan found so far.
-        relaxation
-            Solve the LP relaxation only: its value is a bound, no plan is kept.
         """
         model = self.model
         expression, scale = model.objectives[objective]
@@ -218,10 +222,9 @@ class Solver:
             **profile.options,
             "output_flag": listening, "log_to_console": False,
             "mip_rel_gap": profile.gap if profile.gap is not None else 1e-4,
-            "mip_abs_gap": max(abs_gap / scale, 0.0) if abs_gap is not None else 1e-6,
+            "mip_abs_gap": 1e-6,
             "time_limit": max(limit, 0.01) if limit is not None else math.inf,
             **({"threads": profile.threads} if profile.threads is not None else {}),
-            "solve_relaxation": relaxation,
         }
         _share_scheduler(profile.threads)
         for name, value in options.items():
@@ -253,34 +256,34 @@ class Solver:
         if listening:
             self._stream.flush_line()
         seconds = highs.getRunTime() - before
-        return self._outcome(highs, scale, seconds, relaxation)
+        return self._outcome(highs, scale, seconds)
 
-    def _outcome(self, highs: highspy.Highs, scale: float, seconds: float, relaxation: bool) -> Outcome:
+    def _outcome(self, highs: highspy.Highs, scale: float, seconds: float) -> Outcome:
         term = highs.getModelStatus()
+        reason = termination(term)
         info = highs.getInfo()
         has_solution = info.primal_solution_status == _FEASIBLE_SOLUTION
         kinds = highspy.HighsModelStatus
         if term == kinds.kOptimal and has_solution:
             status = Status.OPTIMAL
         elif term in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
-            return Outcome(Status.INFEASIBLE, seconds=seconds)
+            return Outcome(Status.INFEASIBLE, seconds=seconds, reason=reason)
         elif has_solution:
             status = Status.FEASIBLE
         elif term in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt, kinds.kSolutionLimit):
             bound = float(info.mip_dual_bound) * scale
-            return Outcome(Status.TIME_LIMIT_NO_SOLUTION, bound=bound if math.isfinite(bound) else math.nan, seconds=seconds)
+            return Outcome(Status.TIME_LIMIT_NO_SOLUTION, bound=bound if math.isfinite(bound) else math.nan,
+                           seconds=seconds, reason=reason)
         else:
             msg = f"HiGHS stopped without a plan ({highs.modelStatusToString(term)})"
             raise SolverError(msg)
         value = float(info.objective_function_value) * scale
         bound = value
-        if not relaxation and self.model.integer.any():
+        if self.model.integer.any():
             dual = float(info.mip_dual_bound)
             bound = dual * scale if math.isfinite(dual) else value
-            self.values = np.asarray(highs.getSolution().col_value, dtype=float)
-        elif not relaxation:
-            self.values = np.asarray(highs.getSolution().col_value, dtype=float)
-        return Outcome(status, value, bound, relative_gap(value, bound), seconds)
+        self.values = np.asarray(highs.getSolution().col_value, dtype=float)
+        return Outcome(status, value, bound, relative_gap(value, bound), seconds, reason)
 
     def _use_objective(self, objective: str) -> None:
         """Give HiGHS one of the model's objectives, in the solver's units (divided by its scale)."""
@@ -325,9 +328,6 @@ class Solver:
         """
         if self.highs is not None:
             self.highs.clearSolver()
-
-    def model_has_integers(self) -> bool:
-        return bool(self.model.integer.any())
 
     def write(self, path: pathlib.Path, objective: str = "cost") -> None:
         """Write the model as HiGHS holds it to ``.mps`` or ``.lp``, with readable names.
@@ -401,8 +401,19 @@ def _constant_outcome(model: LinearProgram, objective: Linear) -> Outcome:
     """A model without columns: feasible when its (empty) rows admit 0."""
     lower, upper = model.row_lower, model.row_upper
     if np.any(lower > 1e-9) or np.any(upper < -1e-9):
-        return Outcome(Status.INFEASIBLE)
-    return Outcome(Status.OPTIMAL, objective.constant, objective.constant, 0.0)
+        return Outcome(Status.INFEASIBLE, reason="infeasible")
+    return Outcome(Status.OPTIMAL, objective.constant, objective.constant, 0.0, reason="optimal")
+
+
+def termination(model_status: highspy.HighsModelStatus) -> str:
+    """HiGHS's model status as a plain name, the `Outcome.reason` of a solve.
+
+    Examples
+    --------
+    >>> termination(highspy.HighsModelStatus.kTimeLimit), termination(highspy.HighsModelStatus.kOptimal)
+    ('time_limit', 'optimal')
+    """
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", model_status.name.removeprefix("k")).lower()
 
 
 def relative_gap(objective: float, bound: float) -> float:

@@ -1,6 +1,6 @@
 """What each run of a sweep changes in the park: varied KEYs, their values, the plan of runs.
 
-Used by `circflow.sweep`, before the model: ``park mapping -> assign (per run) ->
+Used by `circflow.sweeps`, before the model: ``park mapping -> assign (per run) ->
 park_from_dict``. A KEY is a dotted path into the park file (``economics.carbon_price``,
 ``technologies.heat_pump.capex_per_mw``, ``enterprises.power_1.supplies.0.amount``) or
 ``scenario`` (the retrofit plan). Its values are a list ``0,150,300`` or a range ``0:400:9``
@@ -283,7 +283,7 @@ def build_park(tree: Mapping[str, Any], scenarios: Iterable[str], values: Mappin
         if key != SCENARIO_KEY:
             assign(merged, key, value)
     park = park_from_dict(merged, base_dir=None if base_dir is None else pathlib.Path(base_dir))
-    park._scenarios = tuple(chosen)  # noqa: SLF001
+    park._scenarios = tuple(chosen)
     return park
 
 

@@ -209,6 +209,21 @@ def test_foreign_output_folder_is_refused_and_untouched(kind, write_park_yaml, t
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("command", ["optimize", "pareto"])
+def test_an_output_folder_that_cannot_be_written_exits_2(command, write_park_yaml, tmp_path, monkeypatch):
+    """-o under a file: the folder cannot be made. A usage problem (exit 2) that names the
+    folder, not an internal error (it was exit 1 with "internal error: FileExistsError")."""
+    monkeypatch.chdir(tmp_path)
+    path = write_park_yaml()
+    (tmp_path / "notes.txt").write_text("mine\n")
+    before = snapshot(tmp_path)
+    result = run(command, path, "-o", tmp_path / "notes.txt" / "out")
+    assert result.exit_code == 2, result.output
+    assert f"cannot write {tmp_path / 'notes.txt' / 'out'}" in result.stderr
+    assert "internal error" not in result.output
+    assert snapshot(tmp_path) == before
+
+
 def test_second_run_replaces_the_results_folder(write_park_yaml, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = write_park_yaml()
@@ -300,7 +315,7 @@ def test_validate_warns_of_a_target_on_a_resource_nobody_supplies(write_park_yam
 
 
 def _shipped_tiny_park() -> pathlib.Path | None:
-    import circflow  # noqa: PLC0415
+    import circflow
 
     package = pathlib.Path(circflow.__file__).resolve().parent
     for candidate in (package / "data" / "parks" / "tiny.yaml", package.parent / "parks" / "tiny.yaml"):
@@ -339,7 +354,7 @@ def test_schema_prints_json_schema():
 
 
 def test_version():
-    import circflow  # noqa: PLC0415
+    import circflow
 
     result = run("--version")
     assert result.exit_code == 0

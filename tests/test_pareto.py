@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import circflow
-from circflow.pareto import pareto, pareto_results
+from circflow import pareto
+from circflow.front import pareto_results
 
 GENERATED = pathlib.Path(__file__).resolve().parent / "data"  # generated parks with independently computed optima
 REL = 1e-6
@@ -466,18 +467,23 @@ def test_fewer_than_two_points_is_an_error(points: int) -> None:
         pareto(circflow.park_from_dict(linear_data()), points=points)
 
 
-def test_infeasible_park_raises_with_the_diagnosis() -> None:
+def test_infeasible_park_is_a_status_with_the_diagnosis() -> None:
     """Utilisation 0.95 of 1000 t of ash with 1000 t of demand is reachable; with the demand cut
-    to 600 t at most 0.6 is: the same diagnosis as ``optimize`` gives.
+    to 600 t at most 0.6 is. Like ``optimize``, ``pareto`` says so in its answer (no exception):
+    one point with status infeasible, and the same diagnosis as ``optimize`` gives.
     """
     data = linear_data()
     data["enterprises"][1]["demands"][0]["amount"] = 600
     data["targets"] = {"utilization": {"o_ash": 0.95}}
     park = circflow.park_from_dict(data)
-    with pytest.raises(circflow.InfeasibleError) as caught:
-        pareto(park, points=3)
-    assert caught.value.diagnosis == ["target utilization.o_ash = 0.95 cannot be met: at most 0.6 is reachable"]
-    assert caught.value.diagnosis == circflow.optimize(park).diagnosis
+    expected = ["target utilization.o_ash = 0.95 cannot be met: at most 0.6 is reachable"]
+    front = pareto(park, points=3)
+    assert list(front["status"]) == ["infeasible"]
+    assert math.isnan(front["total_cost"].iloc[0])
+    assert front.attrs["diagnosis"] == expected
+    [result] = pareto_results(park, points=3)
+    assert result.status == circflow.Status.INFEASIBLE
+    assert result.diagnosis == expected == circflow.optimize(park).diagnosis
 
 
 # -- the command ------------------------------------------------------------------------------------------

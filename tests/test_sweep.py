@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import circflow
 from circflow.cli import app
-from circflow.sweep import JOURNAL_FILE, QUIET_CLUSTER, sweep
+from circflow.sweeps import JOURNAL_FILE, QUIET_CLUSTER, sweep
 from circflow.vary import assign, parse_vary, plan_runs
 from circflow.yamlfile import copy_tree, read_yaml
 
@@ -202,7 +202,7 @@ def test_bad_sweep_options_stop_with_exit_2(tmp_path, extra):
 
 def test_a_folder_circflow_did_not_write_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(circflow.ParkError, match="not a circflow sweep folder"):
+    with pytest.raises(circflow.OutputError, match="not a circflow sweep folder"):
         sweep(TINY, {"economics.carbon_price": [0]}, output=tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 

@@ -1,6 +1,6 @@
 """The page of a sweep (``sweep.html``): main effects of each varied KEY, and robust links.
 
-Export of `circflow.sweep`. A main effect is how a result moves with one KEY, averaged
+Export of `circflow.sweeps`. A main effect is how a result moves with one KEY, averaged
 over the other KEYs: for a listed KEY the mean of the solved runs at each of its values
 (a line), for a sampled KEY the mean within each tenth of its draws; every run is drawn
 faintly behind. A second chart shows in what share of the solved runs each link is built,
@@ -29,8 +29,8 @@ MOST_FAILURES = 50
 
 def main_effects_figure(table: pd.DataFrame, keys: list[str], sampled: Collection[str] = ()) -> Any:
     """Objective, total cost, emissions and capex against each varied KEY (plotly Figure)."""
-    import plotly.graph_objects as go  # noqa: PLC0415
-    from plotly.subplots import make_subplots  # noqa: PLC0415
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     solved = table[table["status"].isin(SOLVED)]
     fig = make_subplots(rows=len(METRICS), cols=len(keys), shared_xaxes="columns", shared_yaxes="rows",
@@ -64,7 +64,7 @@ def _effect(runs: pd.DataFrame, key: str, metric: str, sampled: bool) -> pd.Data
 
 def link_share_figure(table: pd.DataFrame) -> Any:
     """In what share of the solved runs each link is built (plotly Figure), most often first."""
-    import plotly.graph_objects as go  # noqa: PLC0415
+    import plotly.graph_objects as go
 
     solved = table[table["status"].isin(SOLVED)]
     counts = solved["links"].str.split().explode().dropna().value_counts()

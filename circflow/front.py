@@ -1,6 +1,7 @@
 """The cost-emissions Pareto front of a park, by the epsilon-constraint method (SPEC 4).
 
-Beside ``optimize``: ``network -> model -> solve`` run several times on one model. The two
+Beside `circflow.optimizer`, at the same stage: ``network -> model -> objectives`` run several
+times on one model; its public function is `circflow.pareto`. The two
 ends are the cost optimum and the lexicographic emissions optimum; between them,
 emissions are capped at evenly spaced levels ``eps`` and each point is solved
 lexicographically (least cost objective with ``emissions <= eps``, then least emissions at
@@ -16,16 +17,19 @@ import math
 import pathlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from circflow.diagnosis import diagnose, unreachable_targets
-from circflow.exceptions import InfeasibleError, ParkError, SolverError
-from circflow.model import build_model
+from circflow.exceptions import ParkError, SolverError
+from circflow.folders import save_folder
+from circflow.model import ParkModel, build_model
 from circflow.network import build_network
 from circflow.objectives import solve_lexicographic, solve_objective
-from circflow.optimizer import make_result, prepare, solve_status_quo
-from circflow.results import Result, Solution, write_folder, write_marker
+from circflow.optimizer import make_result, no_plan_result, prepare, solve_status_quo
+from circflow.results import Result, Solution, write_marker
 from circflow.schema import Park
 from circflow.solve import Outcome, Solver, SolverProfile, Status
 
@@ -54,10 +58,17 @@ def pareto_results(
     solver, time_limit, gap, carbon_price
         As for `circflow.optimize`; the time limit applies to each solve.
 
+    Returns
+    -------
+    list of Result
+        The points of the front. A park without any plan gives one `Result` without a plan,
+        as `circflow.optimize` does: status ``infeasible`` with its ``diagnosis``, or
+        ``time_limit_no_solution``.
+
     Raises
     ------
-    InfeasibleError
-        When the park has no feasible plan at all.
+    ParkError
+        When the park or an argument is invalid.
     """
     if points < 2:
         msg = f"a Pareto front needs at least 2 points, got {points}"
@@ -71,53 +82,80 @@ def pareto_results(
     timings = {"build_s": time.perf_counter() - started}
 
     stage("solving the emissions end")
-    low = Outcome(Status.INFEASIBLE) if unreachable_targets(net) else solve_objective(m_solver, "emissions")
-    if low.status is Status.INFEASIBLE:
-        raise InfeasibleError(diagnose(net, profile))
+    if unreachable_targets(net):
+        low = Outcome(Status.INFEASIBLE, reason="infeasible")
+    else:
+        low = solve_objective(m_solver, "emissions")
     if not low.is_ok:
-        msg = "no feasible plan was found within the time limit"
-        raise SolverError(msg, time_limit=True)
+        diagnosis = diagnose(net, profile) if low.status is Status.INFEASIBLE else []
+        return [no_plan_result(park, net, "cost", low, diagnosis, timings)]
     emissions = model.expressions["emissions"]
     low_solution = Solution.from_values(model, m_solver.values)
-    low_emissions = emissions.value(m_solver.values)
+    low_emissions = emissions.value(_plan_values(m_solver))
     stage("solving the cost end")
     high = solve_lexicographic(m_solver, "cost")  # the cleanest of the cheapest plans
-    if not high.is_ok:
-        msg = "no feasible plan was found for the cost end within the time limit"
-        raise SolverError(msg, time_limit=True)
-    high_solution = Solution.from_values(model, m_solver.values)
-    high_emissions = emissions.value(m_solver.values)
     status_quo = solve_status_quo(park, "cost", profile)
-
-    solved: list[tuple[Outcome, Solution]] = [(high, high_solution)]
-    span = high_emissions - low_emissions
-    if span > SAME_POINT * max(1.0, abs(high_emissions)):
-        cap = m_solver.hold(emissions, high_emissions)  # the epsilon constraint
-        for k in range(1, points - 1):
-            stage(f"solving point {k + 1} of {points}")
-            m_solver.move(cap, emissions, high_emissions - k * span / (points - 1))
-            try:
-                outcome = solve_lexicographic(m_solver, "cost")
-            except SolverError:
-                continue  # a numerically failed level: the front simply has one point fewer
-            if outcome.is_ok:
-                solved.append((outcome, Solution.from_values(model, m_solver.values)))
-        m_solver.release(cap)
-    solved.append((Outcome(low.status, float("nan"), low.bound, low.gap), low_solution))
+    solved: list[tuple[Outcome, Solution]] = []
+    if high.is_ok:
+        solved.append((high, Solution.from_values(model, m_solver.values)))
+        ends = (emissions.value(_plan_values(m_solver)), low_emissions)
+        solved += _capped_points(m_solver, model, ends, points, stage)
+    solved.append((Outcome(low.status, float("nan"), low.bound, low.gap, low.seconds, low.reason), low_solution))
     timings["solve_s"] = time.perf_counter() - started - timings["build_s"]
 
     results = [make_result(net, model.coef, solution, "cost", outcome, status_quo, timings) for outcome, solution in solved]
     results[-1] = _as_cost_point(results[-1])
+    if not high.is_ok:  # the emissions end is all of the front that was found
+        note = f"the cost end of the front found no plan ({high.reason}); the front is its emissions end only"
+        results[-1] = replace(results[-1], warnings=[*results[-1].warnings, note])
     return _non_dominated(results)
+
+
+def _capped_points(m_solver: Solver, model: ParkModel, ends: tuple[float, float], points: int,
+                   stage: Callable[[str], None]) -> list[tuple[Outcome, Solution]]:
+    """The points between the ends: emissions capped at evenly spaced levels from the cost
+    end's emissions down to the emissions end's (``ends``), each solved lexicographically."""
+    emissions = model.expressions["emissions"]
+    high_emissions, low_emissions = ends
+    span = high_emissions - low_emissions
+    solved: list[tuple[Outcome, Solution]] = []
+    if span <= SAME_POINT * max(1.0, abs(high_emissions)):
+        return solved
+    cap = m_solver.hold(emissions, high_emissions)  # the epsilon constraint
+    for k in range(1, points - 1):
+        stage(f"solving point {k + 1} of {points}")
+        m_solver.move(cap, emissions, high_emissions - k * span / (points - 1))
+        try:
+            outcome = solve_lexicographic(m_solver, "cost")
+        except SolverError:
+            continue  # a numerically failed level: the front simply has one point fewer
+        if outcome.is_ok:
+            solved.append((outcome, Solution.from_values(model, m_solver.values)))
+    m_solver.release(cap)
+    return solved
+
+
+def _plan_values(solver: Solver) -> np.ndarray:
+    """The column values of the plan the last solve kept (every solve that found a plan keeps it)."""
+    if solver.values is None:
+        msg = "HiGHS reported a plan but kept none"
+        raise SolverError(msg)
+    return solver.values
 
 
 def pareto(park: Park, points: int = 8, **options: object) -> pd.DataFrame:
     """The Pareto front as a table (SPEC 6): one row per point, cheapest first.
 
     Columns: point, total_cost, emissions, objective, capex, annualized_capex,
-    links_built, links (ids of the links in the plan), status.
+    links_built, links (ids of the links in the plan), status. A park without any plan
+    gives one row without numbers whose status says why (``infeasible``,
+    ``time_limit_no_solution``); ``attrs["diagnosis"]`` names the culprits of an
+    infeasible park, as `circflow.optimize`'s ``Result.diagnosis`` does.
     """
-    return front_table(pareto_results(park, points, **options))  # type: ignore[arg-type]
+    results = pareto_results(park, points, **options)  # type: ignore[arg-type]
+    table = front_table(results)
+    table.attrs["diagnosis"] = [line for result in results for line in result.diagnosis]
+    return table
 
 
 def front_table(results: list[Result]) -> pd.DataFrame:
@@ -127,11 +165,11 @@ def front_table(results: list[Result]) -> pd.DataFrame:
         k = result.kpis
         rows.append({
             "point": index,
-            "total_cost": k["total_cost"],
-            "emissions": k["emissions"],
-            "objective": k["total_cost"] + k["carbon_cost"],
-            "capex": k["capex"],
-            "annualized_capex": k["annualized_capex"],
+            "total_cost": k.get("total_cost", math.nan),
+            "emissions": k.get("emissions", math.nan),
+            "objective": k.get("total_cost", math.nan) + k.get("carbon_cost", math.nan),
+            "capex": k.get("capex", math.nan),
+            "annualized_capex": k.get("annualized_capex", math.nan),
             "links_built": result.links_built,
             "links": " ".join(result.links["id"]) if not result.links.empty else "",
             "status": str(result.status),
@@ -141,8 +179,6 @@ def front_table(results: list[Result]) -> pd.DataFrame:
 
 def _as_cost_point(result: Result) -> Result:
     """The emissions end, reported on the front's cost axis like every other point."""
-    from dataclasses import replace  # noqa: PLC0415
-
     objective = result.kpis["total_cost"] + result.kpis["carbon_cost"]
     return replace(result, objective=objective, bound=math.nan, gap=math.nan)
 
@@ -169,7 +205,13 @@ def _leq(a: float, b: float) -> bool:
 
 
 def save_front(folder: str | pathlib.Path, results: list[Result]) -> pathlib.Path:
-    """Write ``pareto.csv``, ``pareto.html`` and each point's results in ``point-K/``."""
+    """Write ``pareto.csv``, ``pareto.html`` and each point's results in ``point-K/``.
+
+    Raises
+    ------
+    OutputError
+        When ``folder`` is not circflow's or cannot be written (nothing is written).
+    """
     table = front_table(results)
 
     def write(tmp: pathlib.Path) -> None:
@@ -180,12 +222,12 @@ def save_front(folder: str | pathlib.Path, results: list[Result]) -> pathlib.Pat
             result.save(tmp / f"point-{index}")
         write_marker(tmp, "pareto")
 
-    return write_folder(pathlib.Path(folder), write)
+    return save_folder(folder, write)
 
 
 def front_figure(table: pd.DataFrame, currency: str = "") -> object:
     """The front as a plotly Figure: cost against emissions, links of each plan on hover."""
-    import plotly.graph_objects as go  # noqa: PLC0415
+    import plotly.graph_objects as go
 
     hover = [
         f"point {row.point}<br>cost {row.objective:,.0f} {currency}/yr<br>emissions {row.emissions:,.0f} tCO2/yr"

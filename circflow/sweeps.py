@@ -1,6 +1,7 @@
 """Scenario sweeps: one park optimised for many parameter values, each run a task on Dask.
 
-Beside ``optimize`` and ``compare``. A feasibility study asks "what if": the carbon price
+After `circflow.optimizer`, beside `circflow.compare`; its public function is `circflow.sweep`.
+A feasibility study asks "what if": the carbon price
 from 0 to 400, the electricity price +-30 %, an uncertain heat-pump capex, for every
 retrofit plan: hundreds to thousands of MILPs, run on a dask.distributed cluster (a local
 cluster of worker processes by default, or any running cluster by its scheduler address).
@@ -33,7 +34,8 @@ from typing import Any
 
 import pandas as pd
 
-from circflow.exceptions import ParkError, Problem
+from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
+from circflow.folders import writing
 from circflow.load import apply_scenarios
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
@@ -68,7 +70,7 @@ def run_one(tree: Mapping[str, Any], base_dir: str | None, scenarios: list[str],
         row.update(result_row(optimize(park, **options)))
     except ParkError as error:
         row.update(status="error", reason="; ".join(str(problem) for problem in error.problems))
-    except Exception as error:  # noqa: BLE001  # a crash of one run is that run's result
+    except Exception as error:  # a crash of one run is that run's result
         row.update(status="error", reason=f"{type(error).__name__}: {error}")
     row.update(seconds=round(time.perf_counter() - started, 3), worker=_worker_address(), run_key=run["key"])
     return row
@@ -107,7 +109,7 @@ def _reason(result: Result) -> str:
 
 def _worker_address() -> str:
     try:
-        from distributed import get_worker  # noqa: PLC0415
+        from distributed import get_worker
 
         return str(get_worker().address)
     except (ImportError, ValueError):
@@ -189,7 +191,7 @@ def run_key(park_hash: str, scenarios: list[str], values: Mapping[str, Any], opt
 
 def _park_tree(park: str | os.PathLike[str] | Mapping[str, Any] | Park) -> tuple[Any, str | None]:
     if isinstance(park, Park):
-        tree = park._tree if park._tree is not None else park.model_dump(mode="json", by_alias=True, exclude_none=True)  # noqa: SLF001
+        tree = park._tree if park._tree is not None else park.model_dump(mode="json", by_alias=True, exclude_none=True)
         base_dir = str(pathlib.Path(park.source).resolve().parent) if park.source else None
         return tree, base_dir
     if isinstance(park, Mapping):
@@ -283,7 +285,11 @@ def sweep(
     Raises
     ------
     ParkError
-        On bad input, before any run; or when ``output`` is a folder circflow did not write.
+        On bad input, before any run.
+    OutputError
+        When ``output`` is a folder circflow did not write, or cannot be written.
+    ClusterError
+        When the scheduler at ``scheduler`` cannot be reached.
     """
     stage = on_stage or (lambda _: None)
     if sum(x is not None for x in (client, workers, scheduler)) > 1:
@@ -329,7 +335,7 @@ def sweep(
 
 def _run_on_dask(client: Any, plan: SweepPlan, todo: list[dict[str, Any]],
                  on_progress: Callable[[int, int], None] | None) -> Iterator[dict[str, Any]]:
-    from distributed import as_completed  # noqa: PLC0415
+    from distributed import as_completed
 
     progress = on_progress or (lambda done, total: None)
     tree = client.scatter(plan.tree, broadcast=True)
@@ -340,7 +346,7 @@ def _run_on_dask(client: Any, plan: SweepPlan, todo: list[dict[str, Any]],
         for done, future in enumerate(as_completed(futures), start=1):
             try:
                 row = future.result()
-            except Exception as error:  # noqa: BLE001  # the worker died or the task could not run
+            except Exception as error:  # the worker died or the task could not run
                 row = _failed_row(futures[future], f"{type(error).__name__}: {error}")
             future.release()
             progress(done, len(todo))
@@ -365,7 +371,7 @@ def _dask_client(client: Any, workers: int | None, scheduler: str | None,
     if client is not None:
         yield client
         return
-    from distributed import Client, LocalCluster  # noqa: PLC0415
+    from distributed import Client, LocalCluster
 
     if scheduler is not None:
         stage(f"connecting to the Dask scheduler at {scheduler}")
@@ -374,7 +380,7 @@ def _dask_client(client: Any, workers: int | None, scheduler: str | None,
         except (OSError, TimeoutError) as error:
             msg = (f"cannot reach the Dask scheduler at {scheduler} ({error}); start one with `dask scheduler` "
                    "and workers with `dask worker ADDRESS` (docs/sweep.md)")
-            raise ParkError(msg) from None
+            raise ClusterError(msg) from None
         with remote:
             yield remote
         return
@@ -428,7 +434,7 @@ def _missing(value: Any) -> bool:
 def _open_folder(folder: pathlib.Path) -> None:
     if folder.exists() and not folder.is_dir():
         msg = f"{folder} is a file; give -o a folder for the sweep"
-        raise ParkError(msg)
+        raise OutputError(msg)
     if folder.is_dir() and any(folder.iterdir()):
         try:
             kind = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("kind")
@@ -436,10 +442,11 @@ def _open_folder(folder: pathlib.Path) -> None:
             kind = None
         if kind != "sweep":
             msg = f"{folder} exists and is not a circflow sweep folder; nothing was written (choose another -o)"
-            raise ParkError(msg)
-    folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / MARKER_FILE).exists():
-        write_marker(folder, "sweep")
+            raise OutputError(msg)
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / MARKER_FILE).exists():
+            write_marker(folder, "sweep")
 
 
 def sweep_table(plan: SweepPlan, rows: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
@@ -459,12 +466,13 @@ def sweep_table(plan: SweepPlan, rows: Mapping[str, Mapping[str, Any]]) -> pd.Da
 
 def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan) -> None:
     """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html``, each replaced atomically."""
-    from circflow.exports.sweepchart import sweep_page  # noqa: PLC0415
+    from circflow.exports.sweepchart import sweep_page
 
-    _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
-    _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
     page = sweep_page(table, plan.keys, sampled={v.key for v in plan.varies if v.sampled}, runs=len(plan.runs))
-    _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
+    with writing(folder):
+        _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
+        _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
+        _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
 
 
 def _replace(path: pathlib.Path, write: Callable[[pathlib.Path], object]) -> None:
