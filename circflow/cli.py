@@ -14,6 +14,7 @@ import os
 import pathlib
 import shutil
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
@@ -21,7 +22,7 @@ from types import TracebackType
 from typing import Annotated, Any, TextIO
 
 import typer
-from rich.console import Console, JustifyMethod
+from rich.console import Console
 from rich.status import Status as RichStatus
 from rich.table import Table
 
@@ -207,13 +208,18 @@ def compare(
 
 
 def _print_comparison(console: Console, table: Any) -> None:
-    out = Table(show_edge=False, box=None, pad_edge=False)
-    for column in ("scenario", "status", "cost/yr", "tCO2/yr", "capex", "saving/yr", "links"):
-        out.add_column(column, justify="left" if column in {"scenario", "status"} else "right", no_wrap=True)
     rows = table.to_dict("records")
+    sales = any(row.get("market_revenue") for row in rows)  # sales to markets (SPEC 8.1) when a run has any
+    out = Table(show_edge=False, box=None, pad_edge=False, collapse_padding=sales)  # 8 columns in 80
+    for column in ("scenario", "status", "cost/yr", "tCO2/yr", "capex", "saving/yr", *(("sales/yr",) if sales else ()),
+                   "links"):
+        # Numbers keep their headers whole; a long scenario name is cut instead.
+        out.add_column(column, justify="left" if column in {"scenario", "status"} else "right", no_wrap=True,
+                       min_width=len(column), overflow="ellipsis", max_width=18 if column == "scenario" else None)
     for row in rows:
         out.add_row(row["scenario"], str(row["status"]), _short(row["total_cost"]), _short(row["emissions"]),
-                    _short(row["capex"]), _short(row["savings_cost"]), str(row["links_built"]))
+                    _short(row["capex"]), _short(row["savings_cost"]),
+                    *((_short(row.get("market_revenue")),) if sales else ()), str(row["links_built"]))
     console.print(out)
     for row in rows[1:]:
         added, removed = row["links_added"].split(), row["links_removed"].split()
@@ -229,6 +235,7 @@ def _short(value: float | None) -> str:
     """A number in few characters: 206.5 M, 69.5 k."""
     if value is None or not math.isfinite(value):
         return "-"
+    value += 0.0  # -0.0 reads as 0
     for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
         if abs(value) >= limit:
             return f"{value / limit:,.1f}{suffix}"
@@ -341,9 +348,9 @@ def validate(
         for label, variant in checks:
             net = build_network(variant)
             if not quiet or net.warnings:
-                console.print(f"{park_file} [{label}]: {len(variant.enterprises)} enterprises, "
-                              f"{len(net.supplies)} supplies, {len(net.demands)} demands, "
-                              f"{len(net.links)} candidate links", markup=False)
+                console.print(f"{park_file} [{label}]: {_network_counts(variant, net)}", markup=False)
+                if net.links:
+                    console.print(f"  candidate links by technology: {_links_by_technology(net)}", markup=False)
             for warning in net.warnings:
                 console.print(f"  warning: {warning}", markup=False, highlight=False)
         if not quiet:
@@ -351,6 +358,30 @@ def validate(
         return EXIT_OK
 
     raise typer.Exit(_guard(work))
+
+
+def _network_counts(park: Park, net: Any) -> str:
+    """Enterprises, markets, processes, streams and candidate links of a park, for validate."""
+    parts = [f"{len(park.enterprises)} enterprises"]
+    if park.markets:
+        parts.append(f"{len(park.markets)} market{'s' if len(park.markets) != 1 else ''}")
+    if net.processes:
+        parts.append(f"{len(net.processes)} process{'es' if len(net.processes) != 1 else ''}")
+    supplies = sum(1 for s in net.supplies if s.role == "supply")
+    demands = sum(1 for d in net.demands if d.role == "demand")
+    parts += [f"{supplies} supplies", f"{demands} demands", f"{len(net.links)} candidate links"]
+    return ", ".join(parts)
+
+
+def _links_by_technology(net: Any) -> str:
+    """Candidate links counted by technology: ``transport 12, on site 2, direct exchange 1, ...``."""
+    counts: dict[str, int] = {}
+    for link in net.links:
+        kind = "on site" if link.on_site else _HEAT_SHORT.get(link.type, link.type.replace("_", " "))
+        counts[kind] = counts.get(kind, 0) + 1
+    order = ["transport", "on site", *_HEAT_SHORT.values()]
+    return ", ".join(f"{kind} {counts[kind]}" for kind in sorted(counts, key=lambda k: (
+        order.index(k) if k in order else len(order), k)))
 
 
 @app.command()
@@ -471,6 +502,15 @@ def _money(value: float | None, currency: str) -> str:
     return f"{value:,.0f} {currency}"
 
 
+SUMMARY_WIDTH = 80
+"""The terminal summary fits 80 columns: names are cut, long lines wrapped."""
+SHOWN_LINKS = 15
+"""Links of one resource (and processes) listed; the rest are in links.csv."""
+_HEAT_SHORT = {"direct": "direct exchange", "preheat": "preheat", "heat_pump": "electric heat pump",
+               "absorption": "absorption heat pump"}
+"""Heat technologies as the summary names them (the report and workbook give the full label)."""
+
+
 def _print_no_plan(console: Console, result: Result) -> None:
     """Why a run has no plan: the diagnosis of an infeasible park, or the limit that stopped it."""
     if result.status is Status.INFEASIBLE:
@@ -485,10 +525,15 @@ def _print_no_plan(console: Console, result: Result) -> None:
 def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> None:
     if console.quiet:
         return
+
+    def say(text: str, indent: str = "  ") -> None:
+        for line in textwrap.wrap(text, SUMMARY_WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]:
+            console.print(line, markup=False, highlight=False)
+
     head = f"{result.park}: {result.status}"
     if result.scenarios:
         head += f" (scenarios: {', '.join(result.scenarios)})"
-    console.print(head, markup=False)
+    say(head)
     if not result.is_ok:
         _print_no_plan(console, result)
         console.print(f"details: {folder / 'results.json'}")
@@ -506,31 +551,102 @@ def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> No
     table.add_row("total cost", _money(k["total_cost"], cur), _money(status_quo["total_cost"], cur), _money(save["total_cost"], cur))
     table.add_row("emissions (tCO2)", f"{k['emissions']:,.0f}", f"{status_quo['emissions']:,.0f}", f"{save['emissions']:,.0f}")
     console.print(table)
-    console.print(f"capex of new links: {_money(k['capex'], cur)} (annualised with O&M: {_money(k['annualized_capex'], cur)})")
+    if k.get("market_revenue"):
+        before = status_quo.get("market_revenue") or 0.0
+        say(f"sales to markets: {_money(k['market_revenue'], cur)}/yr (status quo: "
+            f"{_money(before, cur) + '/yr' if before else 'none'})")
+    processes = result.processes
+    if processes.empty:
+        say(f"capex of new links: {_money(k['capex'], cur)} (annualised with O&M: {_money(k['annualized_capex'], cur)})")
+    else:
+        say(f"capex of new links and processes: {_money(k['capex'], cur)} "
+            f"({_money(k['annualized_capex'], cur)}/yr with O&M)")
     if k["utilization"]:
-        shares = ", ".join(f"{r} {v:.0%}" for r, v in k["utilization"].items())
-        console.print(f"utilisation: {shares}", markup=False)
-    links = result.links
-    console.print(f"links in the plan: {result.links_built}")
-    if not links.empty:
-        shown = links.sort_values("flow_total", ascending=False).head(15)
-        lt = Table(show_edge=False, box=None, pad_edge=False)
-        columns: tuple[tuple[str, JustifyMethod], ...] = (("link", "left"), ("type", "left"), ("km", "right"),
-                                                          ("flow/yr", "right"), ("COP", "right"))
-        for column, justify in columns:
-            lt.add_column(column, justify=justify)
-        for row in shown.to_dict("records"):
-            cop = "" if row["cop"] is None or (isinstance(row["cop"], float) and math.isnan(row["cop"])) else f"{row['cop']:.2f}"
-            tag = " (existing)" if row["existing"] else ""
-            lt.add_row(row["id"] + tag, row["type"], f"{row['length_km']:.1f}", f"{row['flow_total']:,.0f}", cop)
-        console.print(lt)
-        if len(links) > len(shown):
-            console.print(f"... and {len(links) - len(shown)} more in links.csv")
+        say("utilisation: " + ", ".join(f"{r.replace('_', ' ')} {v:.0%}" for r, v in k["utilization"].items()))
+    names = {e["id"]: e.get("name") or e["id"] for e in [*result.enterprises, *result.markets]}
+    if not processes.empty:
+        _print_processes(console, processes, names, result.resources)
+    _print_links(console, result.links, names, result.resources)
     for warning in result.warnings[:5]:
-        console.print(f"warning: {warning}", markup=False)
+        say(f"warning: {warning}")
     if len(result.warnings) > 5:
-        console.print(f"... {len(result.warnings) - 5} more warnings (circflow validate lists them)")
-    console.print(f"results: {folder}/")
+        say(f"... {len(result.warnings) - 5} more warnings (circflow validate lists them)")
+    say(f"results: {folder}/")
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` padded or cut to ``width`` characters (an ellipsis marks a cut)."""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_processes(console: Console, processes: Any, names: dict[str, str], resources: dict[str, Any]) -> None:
+    """Processes: built ones with capacity and input per year; candidates left out say so."""
+    built = processes[processes["built"]]
+    console.print(f"processes built: {len(built)} of {len(processes)}", markup=False)
+    for row in processes.to_dict("records")[:SHOWN_LINKS]:
+        unit = resources.get(row["resource"], {}).get("unit", "")
+        name = _cut(f"{row['name']}{' (existing)' if row['existing'] else ''} "
+                    f"({names.get(row['enterprise'], row['enterprise'])})", 44)
+        if row["built"]:
+            size = f"{_short(row['capacity'])} {unit}/h"
+            line = f"  {name} {size:>10} {_short(row['input_total']) + ' ' + unit + '/yr in':>18}"
+        else:
+            line = f"  {name} candidate, not built"
+        console.print(line, markup=False, highlight=False)
+    if len(processes) > SHOWN_LINKS:
+        console.print(f"... and {len(processes) - SHOWN_LINKS} more in processes.csv", markup=False)
+
+
+def _print_links(console: Console, links: Any, names: dict[str, str], resources: dict[str, Any]) -> None:
+    """Links in the plan by resource, at most 80 columns: heat links with their technology, COP, MW
+    delivered at full load and full-load hours; the others with mode, length and flow."""
+    console.print(f"links in the plan: {int(links['built'].sum()) if not links.empty else 0}", markup=False)
+    if links.empty:
+        return
+
+    def route(row: dict[str, Any], width: int) -> str:
+        """``from → to`` in ``width`` characters, each end cut to its share so both stay readable."""
+        start, end = names.get(row["from"], row["from"]), names.get(row["to"], row["to"])
+        tag = "*" if row["existing"] else ""
+        if row.get("on_site"):
+            return _cut(f"{start} (on site){tag}", width)
+        room = width - 3 - len(tag)
+        first = max(room - len(end), room // 2, min(len(start), room // 2))
+        return _cut(f"{_cut(start, first).rstrip()} → {_cut(end, room - min(len(start), first)).rstrip()}{tag}", width)
+
+    def number(value: Any, digits: int = 0) -> str:
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return "-"
+        return f"{value:,.{digits}f}"
+
+    hidden = 0
+    for resource, group in links.groupby("resource", sort=True):
+        rows = group.to_dict("records")
+        unit = resources.get(resource, {}).get("unit", "")
+        title = f"{resource.replace('_', ' ')} ({unit}/yr)"
+        heat = all(row["type"] in _HEAT_SHORT for row in rows)
+        if heat:
+            rows.sort(key=lambda row: -row["delivered_total"])
+            console.print(f"{_cut(title, 40)} {'technology':<20} {'COP':>4} {'MW':>6} {'h/yr':>6}", markup=False,
+                          highlight=False)
+            for row in rows[:SHOWN_LINKS]:
+                mw = row["capacity"] * row["gain"] if row["capacity"] is not None else None
+                console.print(f"  {route(row, 38)} {_HEAT_SHORT[row['type']]:<20} {number(row['cop'], 2):>4} "
+                              f"{number(mw, 1):>6} {number(row['full_load_hours']):>6}", markup=False,
+                              highlight=False)
+        else:
+            rows.sort(key=lambda row: -row["flow_total"])
+            console.print(f"{_cut(title, 46)} {'by':<14} {'km':>6} {'flow':>9}", markup=False, highlight=False)
+            for row in rows[:SHOWN_LINKS]:
+                how = row["type"] if row["type"] in _HEAT_SHORT else str(row["mode"]).replace("_", " ")
+                by = "on site" if row.get("on_site") else how
+                console.print(f"  {route(row, 44)} {_cut(by, 14)} {row['length_km']:>6.1f} "
+                              f"{_short(row['flow_total']):>9}", markup=False, highlight=False)
+        hidden += max(len(rows) - SHOWN_LINKS, 0)
+    if links["existing"].any():
+        console.print("* existing link", markup=False)
+    if hidden:
+        console.print(f"... and {hidden} more in links.csv", markup=False)
 
 
 def run() -> None:

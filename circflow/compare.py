@@ -22,7 +22,8 @@ from circflow.results import RESULTS_FILE, Result, write_marker
 
 COLUMNS = [
     "scenario", "status", "objective", "total_cost", "emissions", "capex", "annualized_capex",
-    "savings_cost", "savings_emissions", "links_built", "links_added", "links_removed",
+    "savings_cost", "savings_emissions", "market_revenue", "processes_built", "links_built", "links_added",
+    "links_removed",
 ]
 
 
@@ -108,6 +109,8 @@ def compare_table(runs: dict[str, dict[str, Any]]) -> pd.DataFrame:
             "annualized_capex": kpis.get("annualized_capex"),
             "savings_cost": (kpis.get("savings") or {}).get("total_cost"),
             "savings_emissions": (kpis.get("savings") or {}).get("emissions"),
+            "market_revenue": kpis.get("market_revenue", 0.0),  # sales to markets (SPEC 8.1), per year
+            "processes_built": kpis.get("processes_built", 0),
             "links_built": len(links),
             "links_added": " ".join(sorted(links - reference)) if has_plan else "",
             "links_removed": " ".join(sorted(reference - links)) if has_plan else "",

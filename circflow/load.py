@@ -98,6 +98,7 @@ def park_from_dict(
         raise ParkError(_unique(problems))
     assert park is not None
     park._source = source
+    park._base_dir = str(base_dir) if base_dir is not None else None
     park._scenarios = tuple(scenarios)
     park._tree = merged
     return park

@@ -636,7 +636,14 @@ class _Builder:
             if link.existing and link.capacity is not None:
                 limit = candidate.capacity_limit
                 candidate.capacity_limit = link.capacity if limit is None else min(limit, link.capacity)
-            self.keys[(supply.index, demand.index, mode_name, candidate.type)] = candidate
+            key = (supply.index, demand.index, mode_name, candidate.type)
+            if link.expandable and not existing_only:  # more than the contract carries: a new link beside it
+                expansion = self.keys.get(key) or self._make(supply, demand, mode_name, mode, length, explicit=True,
+                                                             kind=candidate.type)[0]
+                expansion.id += ":expansion"
+                expansion.explicit = True
+                self.keys[(*key[:3], f"{candidate.type}:expansion")] = expansion
+            self.keys[key] = candidate
 
     def _explicit_warnings(self, index: int, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float) -> None:
         where = f"links[{index}]"

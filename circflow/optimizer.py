@@ -248,7 +248,7 @@ def _write_model(solver: Solver, path: pathlib.Path) -> None:
 def _with_carbon_price(park: Park, price: float) -> Park:
     economics = park.economics.model_copy(update={"carbon_price": price})
     updated = park.model_copy(update={"economics": economics})
-    for name in ("_source", "_scenarios", "_tree", "_load_seconds"):
+    for name in ("_source", "_base_dir", "_scenarios", "_tree", "_load_seconds"):
         setattr(updated, name, getattr(park, name))
     return updated
 

@@ -278,7 +278,8 @@ class Series(Strict):
 
 
 def _profile_tag(value: Any) -> str:
-    return "series" if isinstance(value, dict) and "series" in value else "periods"
+    """Which profile a value is: ``{series: ...}`` (or a `Series`, when serialising) or periods."""
+    return "series" if isinstance(value, Series) or (isinstance(value, dict) and "series" in value) else "periods"
 
 
 Profile = Annotated[
@@ -487,6 +488,9 @@ class Link(Strict):
     """Already built: capex is sunk, capacity at most ``capacity``."""
     capacity: Annotated[NonNegative, Unit("{u}/hour")] | None = None
     """unit/h; existing links only (None: unlimited)."""
+    expandable: bool = False
+    """Existing links with a capacity: the route may carry more through a new link beside it
+    (id ending ``:expansion``), priced as any new link; a contract can be renegotiated."""
     distance_km: Annotated[NonNegative, Unit("km")] | None = None
     """Route length used as given."""
     description: str | None = None
@@ -583,6 +587,8 @@ class Park(Strict):
         return merged
 
     _source: str | None = PrivateAttr(None)
+    _base_dir: str | None = PrivateAttr(None)
+    """Folder that relative paths in the park (time_series.file) are taken from."""
     _scenarios: tuple[str, ...] = PrivateAttr(())
     _tree: Any = PrivateAttr(None)
     _load_seconds: float | None = PrivateAttr(None)
@@ -756,6 +762,8 @@ def _link_problems(park: Park, places: dict[str, Enterprise | Market], link: Lin
             problems.append(((*here, problem[0]), problem[1]))
     if link.capacity is not None and not link.existing:
         problems.append(((*here, "capacity"), "capacity applies to existing links; the model sizes new ones"))
+    if link.expandable and (not link.existing or link.capacity is None):
+        problems.append(((*here, "expandable"), "expandable applies to existing links with a capacity"))
     return problems
 
 

@@ -62,8 +62,9 @@ def periods_of(park: Park) -> Periods:
         return Periods(names, np.array([p.hours for p in park.periods], dtype=float), names)
     spec = park.time_series
     path = pathlib.Path(spec.file)
-    if not path.is_absolute() and park.source is not None:
-        path = pathlib.Path(park.source).parent / path
+    folder = park._base_dir or (str(pathlib.Path(park.source).parent) if park.source is not None else None)  # noqa: SLF001
+    if not path.is_absolute() and folder is not None:
+        path = pathlib.Path(folder) / path
     seasons = {p.name: p.hours for p in park.periods}
     try:
         return _slices(_read(park, path), tuple(seasons.items()), spec.slices, tuple(spec.keep_peak),
@@ -180,7 +181,8 @@ def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, 
     if unknown:
         msg = f"{where} names period(s) {', '.join(unknown)} that the park does not have"
         raise ValueError(msg)
-    shares = _shares(slices, [hours for _, hours in seasons])
+    varies = [len(np.unique(values[labels == name], axis=0)) > 1 for name, _ in seasons]
+    shares = _shares(slices, [hours if vary else 0.0 for (_, hours), vary in zip(seasons, varies, strict=True)])
     names: list[str] = []
     season_of: list[str] = []
     members: list[np.ndarray] = []
@@ -218,15 +220,29 @@ def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, 
 
 
 def _shares(slices: int, hours: list[float]) -> list[int]:
-    """Slices per season in proportion to its hours (largest remainder), at least one each."""
+    """Slices per season in proportion to its hours (largest remainder), at least one each.
+
+    A season whose columns do not vary counts 0 hours: one slice says all there is to say
+    of it, and the slices go where the profiles move.
+
+    Examples
+    --------
+    >>> _shares(12, [2880.0, 5880.0]), _shares(12, [2880.0, 0.0])
+    ([4, 8], [11, 1])
+    """
     total = sum(hours)
-    exact = [max(slices, len(hours)) * h / total for h in hours]
+    if total <= 0:
+        return [1] * len(hours)
+    fixed = sum(1 for h in hours if h <= 0)
+    left = max(slices - fixed, sum(1 for h in hours if h > 0))
+    exact = [left * h / total for h in hours]
     counts = [max(1, int(e)) for e in exact]
     order = sorted(range(len(hours)), key=lambda i: exact[i] - int(exact[i]), reverse=True)
     for i in order:
-        if sum(counts) >= max(slices, len(hours)):
+        if sum(counts) >= left + fixed:
             break
-        counts[i] += 1
+        if hours[i] > 0:
+            counts[i] += 1
     return counts
 
 

@@ -89,7 +89,8 @@ def status_quo_overrides(park: circflow.Park) -> dict[str, Any]:
     no targets or plan."""
     return {
         "modes": {name: {"max_distance_km": 0} for name in park.modes},
-        "links": [link.model_dump(by_alias=True, exclude_none=True) for link in park.links if link.existing],
+        "links": [{**link.model_dump(by_alias=True, exclude_none=True), "expandable": False}
+                  for link in park.links if link.existing],
         "targets": {"utilization": dict.fromkeys(park.targets.utilization, 0.0),
                     "max_emissions": None, "max_capex": None},
         "plan": {"force": [], "forbid": []},

@@ -1,14 +1,14 @@
 """Compare retrofit plans: the Jinan example park under each of its scenarios.
 
 A retrofit plan is a scenario of the park file (SPEC 3.9): `carbon_100` puts a carbon price
-of 100 CNY/tCO2 on the objective, `heat_pump_retrofit` forces a heat pump on the older power
+of 100 CNY/tCO2 on the objective, `no_absorption` forbids absorption heat pumps on the big
 units' condenser heat, `no_new_pipelines` allows no new water or heat pipelines.
 `circflow.compare.compare_park` solves the base park and each scenario on its own and
 tabulates them, with the links each plan adds or drops against the base.
 
 The same from the command line:
 
-    circflow compare parks/jinan_eco_park.yaml --scenario carbon_100 --scenario heat_pump_retrofit
+    circflow compare parks/jinan_eco_park.yaml --scenario carbon_100 --scenario no_absorption
 
 Run from the repository root:
 

@@ -120,7 +120,7 @@ def test_report_renders_offline(browser: Any, folders: dict[str, pathlib.Path], 
     console, requests = open_page(browser, folders[name] / "report.html")
     check_clean(console, requests)
     results = json.loads((folders[name] / "results.json").read_text(encoding="utf-8"))
-    assert count(browser, ".js-plotly-plot") == 3
+    assert count(browser, ".js-plotly-plot") == 3 + bool(results.get("time_series"))  # + slice coverage
     assert count(browser, "#cost-chart .barlayer .point path") >= 2
     assert count(browser, "#sankey-chart .sankey-node") >= 2 * len({link["from"] for link in results["links"]})
     markers = count(browser, "#map-chart .scatterlayer .trace .points path")

@@ -43,6 +43,8 @@ COLUMNS = [
     "annualized_capex",
     "savings_cost",
     "savings_emissions",
+    "market_revenue",
+    "processes_built",
     "links_built",
     "links_added",
     "links_removed",
@@ -116,6 +118,8 @@ def assert_row_is_the_run(row: pd.Series, result: circflow.Result, base: circflo
         ("annualized_capex", result.kpis["annualized_capex"]),
         ("savings_cost", result.kpis["savings"]["total_cost"]),
         ("savings_emissions", result.kpis["savings"]["emissions"]),
+        ("market_revenue", result.kpis["market_revenue"]),
+        ("processes_built", result.kpis["processes_built"]),
     ):
         assert row[column] == approx(value), column
     assert row["links_built"] == result.links_built

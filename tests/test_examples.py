@@ -42,10 +42,10 @@ def test_feasibility_study_sweeps_electricity_price_and_capex() -> None:
 
 def test_compare_retrofit_plans_tabulates_every_scenario() -> None:
     out = run_script("examples/compare_retrofit_plans.py").stdout
-    for plan in ("base", "carbon_100", "heat_pump_retrofit", "no_new_pipelines"):
+    for plan in ("base", "carbon_100", "no_absorption", "no_new_pipelines"):
         assert re.search(rf"^\s*{plan}\s+optimal", out, re.MULTILINE), f"no optimal row for {plan}"
     assert "CNY per tCO2 avoided" in out
-    assert "heat_pump_retrofit: adds coal_power>district_heat_city" in out
+    assert re.search(r"^no_absorption: adds .*; drops coal_power>district_heat_city:heat:heat_pipeline:absorption", out, re.MULTILINE)
 
 
 def test_pareto_front_prints_the_front() -> None:
@@ -94,7 +94,7 @@ def test_walkthrough_explains_plan_utilisation_co2_and_scenarios(walkthrough: tu
     for heading in ("## What is built, and why", "## Utilisation per resource", "## CO2 avoided",
                     "## What the scenarios change", "## Sanity checks"):
         assert heading in text
-    for scenario in ("carbon_100", "heat_pump_retrofit", "no_new_pipelines"):
+    for scenario in ("carbon_100", "no_absorption", "no_new_pipelines"):
         assert f"`{scenario}`" in text
     assert "clinker_emissions" in text
     assert "coal_boiler_heat_emissions" in text

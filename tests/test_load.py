@@ -655,3 +655,17 @@ def test_unit_strings_convert_to_canonical_units(replace, field_of, expected, wr
     park = circflow.load_park(write_park_yaml(replace=replace))
     value = field_of(park)
     assert math.isclose(value, expected, rel_tol=1e-9), value
+
+
+def test_a_park_built_from_a_mapping_finds_its_time_series_beside_the_park_file(tmp_path, monkeypatch) -> None:
+    """Sweeps rebuild a park from its mapping: the time-series file is found next to the park
+    file (``base_dir``), not in the working directory (``circflow sweep`` on Jinan failed)."""
+    from circflow.network import build_network  # noqa: PLC0415
+    from circflow.yamlfile import read_yaml  # noqa: PLC0415
+
+    parks = pathlib.Path(__file__).resolve().parent.parent / "parks"
+    monkeypatch.chdir(tmp_path)
+    park = circflow.park_from_dict(read_yaml(parks / "jinan_eco_park.yaml"), base_dir=parks)
+    assert park.source is None
+    net = build_network(park)
+    assert "heating-peak" in net.periods

@@ -28,10 +28,10 @@ SEASONS = [{"name": "heating", "hours": 2880.0}, {"name": "non_heating", "hours"
 
 def make_park(enterprises: list[dict], *, resources: dict, modes: dict, crs: str = "local_km",
               periods: list[dict] | None = None, heat_pump: dict | None = None,
-              min_approach_k: float = 10.0, **sections: object) -> circflow.Park:
+              min_approach_k: float = 10.0, economics: dict | None = None, **sections: object) -> circflow.Park:
     data = {
         "park": {"name": "network test", "crs": crs},
-        "economics": dict(ECONOMICS),
+        "economics": dict(economics or ECONOMICS),
         "periods": periods or YEAR,
         "resources": resources,
         "modes": modes,
@@ -567,3 +567,26 @@ def test_a_preheat_pipe_is_priced_on_the_water_it_carries() -> None:
     (link,) = net.links
     assert link.type == "preheat"
     assert coefficients(net).capex_per_rate[0] == pytest.approx(2000.0 / (1.163e-3 * 10) * 1.0)
+
+
+def expandable_park(*, expandable: bool) -> circflow.Park:
+    """a supplies 1,000 t/yr, b needs 1,000 t/yr (baseline 100 CNY/t); today's contract
+    carries 500 t/yr (capacity 500/8760 t/h)."""
+    link = {"from": "a", "to": "b", "resource": "n_ash", "mode": "n_truck", "existing": True,
+            "capacity": 500 / 8760, "expandable": expandable}
+    return make_park([site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1000}]),
+                      site("b", 1, 0, demands=[{"resource": "n_ash", "amount": 1000, "baseline": {"cost": 100}}])],
+                     resources=TRUCK_ONLY, modes={"n_truck": mode(capex_fixed=1000, opex_per_unit=1, lifetime_years=10)},
+                     economics={**ECONOMICS, "discount_rate": 0.0}, links=[link])
+
+
+def test_an_expandable_contract_grows_through_a_new_link_beside_it() -> None:
+    """Without ``expandable`` the 500 t the contract cannot carry are bought conventionally:
+    500 x 1 + 500 x 100 = 50,500 CNY/yr. With it, a new link beside it carries them:
+    capex 1,000 / 10 years = 100 + 500 x 1 opex, so 500 + 100 + 500 = 1,100 CNY/yr."""
+    net = build_network(expandable_park(expandable=True))
+    assert sorted(link.id for link in net.links) == ["a>b:n_ash:n_truck", "a>b:n_ash:n_truck:expansion"]
+    assert circflow.optimize(expandable_park(expandable=True)).kpis["total_cost"] == pytest.approx(1100.0)
+    assert circflow.optimize(expandable_park(expandable=False)).kpis["total_cost"] == pytest.approx(50500.0)
+    assert [link.id for link in build_network(expandable_park(expandable=True), existing_only=True).links] == [
+        "a>b:n_ash:n_truck"]

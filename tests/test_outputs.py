@@ -122,8 +122,9 @@ def test_sankey_heat_pump_electricity_losses_disposal_and_baseline() -> None:
     assert len(figure.data) == 1
     assert isinstance(figure.data[0], go.Sankey)
     assert sankey_links(figure) == {
-        ("Power plant · heat", "Town · heat"): pytest.approx(300.0),
-        ("Electricity for heat pumps", "Town · heat"): pytest.approx(100.0),
+        ("Power plant · heat", "Electric heat pump · Town"): pytest.approx(300.0),
+        ("Electricity for heat pumps", "Electric heat pump · Town"): pytest.approx(100.0),
+        ("Electric heat pump · Town", "Town · heat"): pytest.approx(400.0),
         ("Power plant · fly ash", "Town · fly ash"): pytest.approx(57.0),
         ("Power plant · fly ash", "Losses · fly ash"): pytest.approx(3.0),
         ("Power plant · fly ash", "Disposal · fly ash"): pytest.approx(20.0),
@@ -150,12 +151,19 @@ def test_sankey_units_in_hover_and_colours_by_resource() -> None:
 
 
 def test_sankey_widths_give_each_resource_the_same_height() -> None:
+    """The fullest column of each resource's band is 1 wide: heat leaves its sources (300 MWh
+    and the heat pump's 100 MWh of electricity) and its heat pump (400 MWh) at width 1; fly
+    ash leaves the plant (95 + 5 + 20 t) and the conventional supply (30 t) at width 1."""
     trace = sankey_figure(heat_pump_results()).data[0]
-    by_band: dict[str, float] = {}
-    for target, width in zip(trace.link.target, trace.link.value, strict=True):
-        band = trace.node.label[target].rsplit(" · ", 1)[-1]
-        by_band[band] = by_band.get(band, 0.0) + width
-    assert by_band == {"heat": pytest.approx(1.0), "fly ash": pytest.approx(1.0)}
+    labels = trace.node.label
+    widths = {(labels[s], labels[t]): v for s, t, v in zip(trace.link.source, trace.link.target, trace.link.value,
+                                                           strict=True)}
+    assert widths[("Power plant · heat", "Electric heat pump · Town")] == pytest.approx(0.75)
+    assert widths[("Electricity for heat pumps", "Electric heat pump · Town")] == pytest.approx(0.25)
+    assert widths[("Electric heat pump · Town", "Town · heat")] == pytest.approx(1.0)
+    ash = sum(v for (source, _), v in widths.items() if source in ("Power plant · fly ash",
+                                                                   "Conventional supply · fly ash"))
+    assert ash == pytest.approx(1.0)
 
 
 def test_sankey_period_selector_switches_amounts(solved: dict[str, pathlib.Path]) -> None:
@@ -177,9 +185,13 @@ def test_sankey_supply_nodes_carry_flows_and_disposal(solved: dict[str, pathlib.
     names = {e["id"]: e["name"] for e in results["enterprises"]}
     expected: dict[str, float] = {}
     for link in results["links"]:
+        if "#" in link["from_stream"]:
+            continue  # a process output: it leaves the process's node
         key = f"{names[link['from']]}<br>{link['resource'].replace('_', ' ')} supply"
         expected[key] = expected.get(key, 0.0) + sum(link["flow"].values())
     for row in results["disposal"]:
+        if isinstance(row["stream"], str):
+            continue
         key = f"{names[row['enterprise']]}<br>{row['resource'].replace('_', ' ')} supply"
         expected[key] = expected.get(key, 0.0) + sum(row["amount"].values())
     expected = {key: value for key, value in expected.items() if value > 1e-6}
@@ -288,14 +300,17 @@ def test_geojson_one_linestring_per_link(solved: dict[str, pathlib.Path], name: 
     results = results_of(solved[name])
     collection = json.loads((solved[name] / "network.geojson").read_text(encoding="utf-8"))
     check_geojson(collection, wgs84=results["crs"] == "wgs84")
-    lines = [f for f in collection["features"] if f["geometry"]["type"] == "LineString"]
-    points = [f for f in collection["features"] if f["geometry"]["type"] == "Point"]
+    lines = [f for f in collection["features"] if f["properties"]["feature"] == "link"]
+    points = [f for f in collection["features"] if f["properties"]["feature"] in ("enterprise", "market")]
     assert len(lines) == len(results["links"]) > 0
-    assert len(points) == len(results["enterprises"]) + len(results.get("markets") or [])
+    assert len(points) == len(results["enterprises"]) + len(results.get("markets", []))
     where = {f["properties"]["id"]: f["geometry"]["coordinates"] for f in points}
     for line, link in zip(lines, results["links"], strict=True):
         assert {k: v for k, v in line["properties"].items() if k != "feature"} == link
-        assert line["geometry"]["coordinates"] == [where[link["from"]], where[link["to"]]]
+        if link.get("on_site"):
+            assert line["geometry"] == {"type": "Point", "coordinates": where[link["from"]]}
+        else:
+            assert line["geometry"]["coordinates"] == [where[link["from"]], where[link["to"]]]
 
 
 def test_geojson_wgs84_is_lon_lat_and_local_states_its_crs(solved: dict[str, pathlib.Path]) -> None:
@@ -355,9 +370,9 @@ def test_workbook_balances_add_up(solved: dict[str, pathlib.Path], name: str) ->
     rows = sheet_rows(openpyxl.load_workbook(solved[name] / "results.xlsx")["balances"])
     for row in rows:
         assert row["amount (unit)"] == pytest.approx(row["linked (unit)"] + row["rest (unit)"])
-    disposed = sum(r["rest (unit)"] for r in rows if r["role"] == "supply")
+    disposed = sum(r["rest (unit)"] for r in rows if r["role"] in ("supply", "process output"))
     assert disposed == pytest.approx(sum(sum(d["amount"].values()) for d in results["disposal"]))
-    drawn = sum(r["linked (unit)"] for r in rows if r["role"] == "supply")
+    drawn = sum(r["linked (unit)"] for r in rows if r["role"] in ("supply", "process output"))
     assert drawn == pytest.approx(sum(sum(link["flow"].values()) for link in results["links"]))
 
 

@@ -16,7 +16,7 @@ from circflow.exceptions import ParkError
 from circflow.exports.geojson import write_geojson
 from circflow.exports.report import write_report
 from circflow.exports.sankey import sankey_figure_dict, write_sankey
-from circflow.exports.workbook import write_workbook
+from circflow.exports.workbook import workbook_tables, write_workbook
 
 OUTPUT_FILES = ("sankey.html", "network.geojson", "results.xlsx", "report.html")
 
@@ -52,6 +52,9 @@ def read_results(folder: str | pathlib.Path) -> dict[str, Any]:
 def write_outputs(folder: pathlib.Path, results: dict[str, Any]) -> None:
     """Write ``sankey.html``, ``network.geojson``, ``results.xlsx`` and ``report.html`` into ``folder``.
 
+    A park with markets also gets ``markets.csv`` (the workbook's ``markets`` sheet): what
+    the plan sells to each market and the revenue (SPEC 8.1).
+
     Parameters
     ----------
     folder
@@ -60,6 +63,8 @@ def write_outputs(folder: pathlib.Path, results: dict[str, Any]) -> None:
         The content of ``results.json`` (`circflow.Result.to_dict`).
     """
     folder = pathlib.Path(folder)
+    if results.get("markets"):
+        workbook_tables(results)["markets"].to_csv(folder / "markets.csv", index=False)
     flows = sankey_figure_dict(results)  # drawn once: sankey.html and the report each embed it
     write_sankey(folder / "sankey.html", results, figure=flows)
     write_geojson(folder / "network.geojson", results)

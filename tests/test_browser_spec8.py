@@ -1,0 +1,181 @@
+"""report.html and sankey.html of a SPEC 8 park in headless Chromium: the new parts render.
+
+The demo park ``tests/data/spec8_demo.yaml`` (markets, processes, four heat technologies,
+time slices with a peak) is optimised once; its pages must load with no console error and
+no network request, and the sections for processes, markets, heat links, heat coverage per
+slice and the time slices must be drawn with the figures of ``results.json``. Waits are
+WebDriverWait conditions, never sleeps. Screenshots go to the artifacts folder of
+``test_browser.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+from test_browser import ARTIFACTS, CHROMIUM, browser, check_clean, count  # noqa: F401 (browser: the fixture)
+
+import circflow
+from circflow.exports.report import compact, heat_coverage
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary found")
+
+DEMO = pathlib.Path(__file__).parent / "data" / "spec8_demo.yaml"
+DRAWN = ("const plots = document.querySelectorAll('.js-plotly-plot');"
+         "return plots.length > 0 && [...plots].every(p => p.querySelector('svg.main-svg'));")
+
+
+@pytest.fixture(scope="module")
+def chromium(browser: Any) -> Any:  # noqa: F811 (the headless Chromium driver of test_browser.py)
+    return browser
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, dict[str, Any]]:
+    """The demo park's results folder and its results.json."""
+    folder = circflow.optimize(circflow.load_park(DEMO)).save(tmp_path_factory.mktemp("spec8") / "results")
+    return folder, json.loads((folder / "results.json").read_text(encoding="utf-8"))
+
+
+def load(driver: Any, page: pathlib.Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Open a page and wait until plotly has drawn every figure; its console messages and requested URLs."""
+    driver.get("about:blank")
+    driver.get_log("browser")
+    driver.get_log("performance")
+    driver.get(page.resolve().as_uri())
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script(DRAWN), f"{page.name}: plotly drew nothing")
+    requests = [json.loads(entry["message"])["message"]["params"]["request"]["url"]
+                for entry in driver.get_log("performance")
+                if json.loads(entry["message"])["message"]["method"] == "Network.requestWillBeSent"]
+    return driver.get_log("browser"), requests
+
+
+def texts(driver: Any, selector: str) -> list[str]:
+    return driver.execute_script(
+        f"return [...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent.trim());")
+
+
+def table(driver: Any, section: str, index: int = 0) -> list[list[str]]:
+    """The body rows of the ``index``-th table of a report section, as cell texts."""
+    return driver.execute_script(
+        "const t = document.querySelectorAll(`#${arguments[0]} table`)[arguments[1]];"
+        "return [...t.querySelectorAll('tbody tr')].map(r => [...r.cells].map(c => c.textContent.trim()));",
+        section, index)
+
+
+SETTLED = ("const shapes = [...document.querySelectorAll('.sankey-node rect, .sankey-link')]"
+           "  .map(e => e.getAttribute('d') || e.getAttribute('height') || '').join('|');"
+           "const same = window.circflowShapes === shapes; window.circflowShapes = shapes; return same;")
+"""True once the Sankey's shapes are the same at two polls in a row: its transition has ended."""
+
+
+def settle(driver: Any) -> None:
+    driver.execute_script("window.circflowShapes = null;")
+    WebDriverWait(driver, 10, poll_frequency=0.25).until(lambda d: d.execute_script(SETTLED))
+
+
+def screenshot(driver: Any, name: str) -> pathlib.Path:
+    """A full-page PNG in the artifacts folder (the window grown to the page, then back)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    height = min(max(driver.execute_script("return document.documentElement.scrollHeight"), 800), 16000)
+    driver.set_window_size(1300, height + 200)  # the window's own bars take part of it
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return window.innerHeight") >= height)
+    path = ARTIFACTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1300, 1000)
+    return path
+
+
+def test_report_renders_the_spec8_sections(chromium: Any, demo: tuple[pathlib.Path, dict[str, Any]]) -> None:
+    folder, results = demo
+    console, requests = load(chromium, folder / "report.html")
+    check_clean(console, requests)
+    assert count(chromium, ".js-plotly-plot") == 4  # costs, Sankey, map, heat coverage per slice
+    for section in ("heat", "processes", "markets", "slices"):
+        assert count(chromium, f"section#{section}") == 1, section
+
+    cards = dict(zip(texts(chromium, ".card .label"), texts(chromium, ".card .value"), strict=True))
+    assert cards["sales to markets"] == f"{compact(results['kpis']['market_revenue'])} CNY/yr"
+
+    processes = {row[0]: row for row in table(chromium, "processes")}
+    for process in results["processes"]:
+        row = processes[process["name"]]
+        assert row[2] == "built"
+        assert row[4] == f"{process['capacity']:,.1f}"
+        assert row[5] == f"{process['input_total']:,.0f}"
+        assert row[7] == f"{process['capex']:,.0f}"
+        assert row[8] == f"{process['annual_cost']:,.0f}"
+
+    markets = {row[0]: row for row in table(chromium, "markets")}
+    zibo = [link for link in results["links"] if link["to"] == "zibo_cement"]
+    assert markets["Cement and concrete plants, Zibo"][3] == f"{sum(link['market_revenue'] for link in zibo):,.0f}"
+    assert markets["all markets"][3] == f"{results['kpis']['market_revenue']:,.0f}"
+
+    heat_rows = table(chromium, "heat", 0)
+    heat = [link for link in results["links"] if link["type"] != "transport"]
+    assert len(heat_rows) == len(heat) == 4
+    by_technology = {row[2]: row for row in heat_rows}
+    for link in heat:
+        row = by_technology[link["technology"]]
+        assert row[3] == f"{link['source_inlet_c']:g} → {link['source_outlet_c']:g}"
+        assert row[4] == f"{link['sink_return_c']:g} → {link['sink_supply_c']:g}"
+        assert row[5] == (f"{link['cop']:.2f}" if link["cop"] else "–")
+        assert row[8] == f"{link['full_load_hours']:,.0f}"
+
+    (city,) = heat_coverage(results)
+    coverage = {row[0]: row for row in table(chromium, "heat", 1)}
+    peak = next(p for p in city["periods"] if p["peak"])
+    assert coverage[peak["period"]][1] == f"{peak['hours']:,.0f}"
+    assert coverage[peak["period"]][5] == f"{peak['conventional']:,.0f}"
+    ticks = texts(chromium, "#coverage-chart .xtick text")
+    assert any(tick.startswith(peak["period"]) for tick in ticks)
+    assert count(chromium, "#coverage-chart .barlayer .point path") >= len(city["periods"]) * 4
+
+    errors = {row[0]: row for row in table(chromium, "slices", 2)}
+    assert errors["city_heat"][2] == f"{results['time_series']['columns']['city_heat']['peak_kept']:.3f}"
+    assert screenshot(chromium, "spec8-demo-report").stat().st_size > 10_000
+
+
+def test_report_figures_show_processes_markets_and_heat_drives(chromium: Any,
+                                                               demo: tuple[pathlib.Path, dict[str, Any]]) -> None:
+    folder, _ = demo
+    check_clean(*load(chromium, folder / "report.html"))
+    labels = texts(chromium, "#sankey-chart .sankey-node .node-label")
+    for label in ("Fly-ash classifier · Coal power plant", "Slag grinding to S95 · Slag grinding station (ca…",
+                  "Cement and concrete plants, Zibo (market) · slag", "Electric heat pump · City heating network",
+                  "Absorption heat pump · City heating network", "Electricity for heat pumps",
+                  "Steam for absorption heat pumps", "Preheating of return water · City heating network",
+                  "Direct heat exchange · City heating network"):
+        assert label in labels, label
+    assert len(labels) == len(set(labels))
+    map_text = texts(chromium, "#map-chart .scatterlayer text")
+    assert "Ready-mix concrete plants, city" in map_text  # a market in view: a diamond with its name
+    assert any(text.startswith("Cement and concrete plants, Zibo") and text.endswith("km · market")
+               for text in map_text)  # outside the view: an arrow at its edge
+    legend = texts(chromium, "#map-chart .legendtext")
+    assert {"markets (outside buyers)", "processes", "outside this view"} <= set(legend)
+
+
+def test_sankey_page_switches_to_the_peak_slice(chromium: Any, demo: tuple[pathlib.Path, dict[str, Any]]) -> None:
+    folder, results = demo
+    check_clean(*load(chromium, folder / "sankey.html"))
+    chromium.execute_script("document.querySelector('.updatemenu-header').dispatchEvent("
+                           "new MouseEvent('click', {bubbles: true}))")
+    clicked = chromium.execute_script(
+        "const item = [...document.querySelectorAll('.updatemenu-dropdown-button')]"
+        "  .find(b => b.textContent.trim() === arguments[0]);"
+        "if (!item) return false; item.dispatchEvent(new MouseEvent('click', {bubbles: true})); return true;",
+        "heating-peak")
+    assert clicked
+    WebDriverWait(chromium, 10).until(
+        lambda d: "flows, heating-peak" in d.execute_script("return document.querySelector('.gtitle').textContent"))
+    settle(chromium)
+    labels = texts(chromium, ".sankey-node .node-label")
+    assert "Conventional supply · heat" in labels  # the peak boilers run in the peak hour
+    assert "Absorption heat pump · City heating network" in labels
+    check_clean(chromium.get_log("browser"), [])
+    assert results["period_hours"]["heating-peak"] == 1
+    assert screenshot(chromium, "spec8-demo-sankey-peak").stat().st_size > 10_000
