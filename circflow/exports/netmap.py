@@ -21,7 +21,14 @@ from typing import Any
 import plotly.graph_objects as go
 
 from circflow.exports.geojson import enterprise_position
-from circflow.exports.sankey import enterprise_labels, resource_colours, resource_label, short_name, unit_of
+from circflow.exports.sankey import (
+    enterprise_labels,
+    heat_temperatures,
+    resource_colours,
+    resource_label,
+    short_name,
+    unit_of,
+)
 
 MARKET_COLOUR = "#0b5345"
 MAP_ASPECT = 1.6
@@ -270,18 +277,6 @@ def _link_hover(link: dict[str, Any], names: dict[str, str], unit: str, currency
     if link.get("market_revenue"):
         parts.append(f"sales {link['market_revenue']:,.0f} {currency}/yr")
     return "<br>".join(parts)
-
-
-def heat_temperatures(link: dict[str, Any]) -> str:
-    """A heat link's temperatures: ``source 50→35 °C, sink 45→75 °C`` (empty for other links)."""
-    inlet, outlet = link.get("source_inlet_c"), link.get("source_outlet_c")
-    supply, back = link.get("sink_supply_c"), link.get("sink_return_c")
-    parts = []
-    if inlet is not None:
-        parts.append(f"source {inlet:g}→{outlet if outlet is not None else inlet:g} °C")
-    if supply is not None:
-        parts.append(f"sink {back if back is not None else supply:g}→{supply:g} °C")
-    return ", ".join(parts)
 
 
 def _market_trace(results: dict[str, Any], markets: list[dict[str, Any]], positions: dict[str, tuple[float, float]],

@@ -443,7 +443,7 @@ def _collect(results: dict[str, Any]) -> _Diagram:
         if heat_type:
             unit = technology(link)
             name = diagram.node_label[unit].split(" · ", 1)[0]
-            temperatures = _temperatures(link)
+            temperatures = heat_temperatures(link)
             detail = f"{what}<br>{name}" + (f", COP {cop:.2f}" if cop else "") + (f"<br>{temperatures}" if temperatures else "")
             diagram.add(source, unit, resource, from_source, detail)
             diagram.add(unit, target, resource, delivered, detail)
@@ -490,8 +490,9 @@ def _collect(results: dict[str, Any]) -> _Diagram:
     return diagram.ordered()
 
 
-def _temperatures(link: dict[str, Any]) -> str:
-    """A heat link's temperatures as engineers write them: ``source 60→40 °C, sink 45→75 °C``."""
+def heat_temperatures(link: dict[str, Any]) -> str:
+    """A heat link's temperatures as engineers write them: ``source 60→40 °C, sink 45→75 °C``
+    (empty for other links)."""
     inlet, outlet = link.get("source_inlet_c"), link.get("source_outlet_c")
     supply, back = link.get("sink_supply_c"), link.get("sink_return_c")
     parts = []
