@@ -371,6 +371,21 @@ def test_capex_per_flow_and_per_capacity_km_together_are_refused() -> None:
                   pipe=mode(capex_per_flow_km=1.0, capex_per_capacity_km=1.0))
 
 
+def test_capex_per_flow_km_on_a_mode_that_carries_no_heat_is_refused() -> None:
+    """``capex_per_flow_km`` is converted with the water's dT of a heat link (SPEC 8.3); on a
+    mode carrying water or materials it has no dT and would price nothing: a ParkError at the
+    field, saying what to give instead."""
+    resources = {"m_water": {"kind": "water", "unit": "m3", "modes": ["m_wpipe"]}}
+    with pytest.raises(circflow.ParkError) as caught:
+        circflow.park_from_dict({
+            "park": {"name": "water"}, "economics": ECONOMICS, "resources": resources,
+            "modes": {"m_wpipe": mode(capex_per_flow_km=1_000.0)},
+            "enterprises": [{"id": "plant", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "m_water", "rate": 5}]},
+                            {"id": "tower", "location": {"x": 1, "y": 0}, "demands": [{"resource": "m_water", "rate": 5}]}]})
+    assert [p.path for p in caught.value.problems] == ["modes.m_wpipe.capex_per_flow_km"]
+    assert "give capex_per_capacity_km (money per m3/h per km)" in str(caught.value)
+
+
 # -- parks without the new keys ----------------------------------------------------------------
 
 def test_a_park_without_the_new_heat_keys_keeps_direct_and_heat_pump_links() -> None:
