@@ -211,6 +211,34 @@ def test_an_existing_sales_contract_is_the_status_quo() -> None:
                      variable_cost=4_380 * 5 + 5_620 * 10, market_revenue=4_380 * 50 + 5_620 * 40)
 
 
+def test_an_expandable_contract_grows_beside_itself() -> None:
+    """The contract of the previous test, ``expandable: true``: a new link beside it, priced
+    as new (1,000 over 10 years = 100 a year), carries what the old one cannot. Per t it earns
+    as the contract does (5 - 50 = -45), better than far_buyer (-30), so all 5,620 t go there:
+
+        total_cost = 4,380 x (-45) + 100 + 5,620 x (-45) = -450,000 + 100 = -449,900;
+
+    the status quo is the contract alone, -28,500, as before; the expansion's capacity is
+    5,620 / 8,760 = 0.64155 t/h and its capex 1,000.
+    """
+    park = make_park([STEEL], truck=CONTRACT_TRUCK,
+                     markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
+                     links=[{"from": "steel", "to": "buyer", "resource": "m_slag", "existing": True, "capacity": 0.5,
+                             "expandable": True}])
+    result = solve(park)
+    assert result.objective == pytest.approx(-449_900.0, rel=REL)
+    assert result.kpis["baseline"]["total_cost"] == pytest.approx(-28_500.0, rel=REL)
+    links = built_links(result)
+    assert set(links) == {"steel>buyer:m_slag:m_truck", "steel>buyer:m_slag:m_truck:expansion"}
+    expansion = links["steel>buyer:m_slag:m_truck:expansion"]
+    assert not expansion["existing"]
+    assert expansion["flow_total"] == pytest.approx(5_620.0, rel=REL)
+    assert expansion["capacity"] == pytest.approx(5_620 / 8_760, rel=REL)
+    assert expansion["capex"] == pytest.approx(1_000.0, rel=REL)
+    assert_breakdown(result.kpis, total_cost=-449_900.0, annualized_capex=100.0, capex=1_000.0,
+                     variable_cost=50_000.0, market_revenue=500_000.0)
+
+
 @pytest.mark.parametrize(("carbon_price", "sold"), [(50.0, True), (100.0, False)])
 def test_market_emissions_count_and_can_turn_a_sale_down(carbon_price: float, sold: bool) -> None:
     """The market adds ``emissions: 0.8`` tCO2 per t delivered (landfill emits nothing here).
