@@ -4,19 +4,28 @@ A generated district is a set of industrial parks (clusters of ~40 enterprises w
 km) scattered over a region, as in a Chinese prefecture: coal power, steel, chemical,
 carbon/graphite, wastewater plants, cement, wallboard, concrete stations, district heating,
 data centres and food/light industry, in proportions typical of a heavy-industry city. The
-streams' sizes follow the figures of shared REFERENCE-DATA.md (fly ash ~0.10 t per MWh of
-coal power, FGD gypsum ~0.03 t/MWh, steel slag ~0.12 t/t, condenser heat at 30-40 degC,
-steel waste heat at 60-90 degC). Resources and modes come from the shipped catalog.
+streams' sizes follow models/factors.yaml (fly ash ~0.08 t per MWh of coal power, FGD gypsum
+~0.022 t/MWh at 1 % sulphur, steel slag ~0.12 t/t, condenser water at 28-35 degC, slag water
+at ~80 degC). Resources and modes come from the shipped catalog.
+
+As a real district today (SPEC 8): the region's markets buy by-products (slag mills,
+concrete plants, gypsum board makers, road base) and today's sales to them are existing,
+expandable contracts; each steel works may build a slag grinding station and each
+wastewater plant a reuse stage (processes); heat sources have outlet temperatures and
+networks return temperatures (direct, preheat, heat-pump and absorption links); with
+``slices`` the heat networks follow an hourly load profile cut into time slices (SPEC 8.4).
 
 Usage::
 
     python -m benchmarks.generate 200 --seed 1 > park-200.yaml
+    python -m benchmarks.generate 200 --seed 1 --slices 12 --out district-200.yaml   # and its CSV
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import pathlib
 import sys
 
 import numpy as np
@@ -31,13 +40,21 @@ CLUSTER_SIZE = 40
 CLUSTER_RADIUS_KM = 4.0
 CLUSTER_SPACING_KM = 18.0
 
-WATER_BASELINE = {"cost": 4.5, "emissions": 0.0004}  # industrial tap water, Jinan (REFERENCE-DATA)
-SOLID_DISPOSAL = {"cost": 65.0, "emissions": 0.002}  # 25 CNY/t tax + ~40 CNY/t landfill
-HEAT_BASELINE = {"cost": 190.0, "emissions": 0.40}  # coal boiler heat
+WATER_BASELINE = {"cost": 3.0, "emissions": 0.0002}  # tap water less the sewage fee (factors.yaml)
+OWN_WATER_BASELINE = {"cost": 1.2, "emissions": 0.0002}  # a power plant's own river water
+SOLID_DISPOSAL = {"cost": 40.0, "emissions": 0.002}  # compliant landfill, no EP tax on top
+HEAT_BASELINE = {"cost": 190.0, "emissions": 0.41}  # coal boiler heat
+HEAT_SERIES = "heat_load"
+"""Column of the generated hourly profile that heat networks follow (per unit of design load)."""
+HEAT_FILE = "district-heat.csv"
 
 
-def generate_park(n: int, seed: int = 0) -> dict:
-    """A park mapping (the content of a park file) with ``n`` enterprises."""
+def generate_park(n: int, seed: int = 0, *, slices: int | None = None) -> dict:
+    """A park mapping (the content of a park file) with ``n`` enterprises.
+
+    With ``slices``, heat networks follow the column ``heat_load`` of the file
+    ``district-heat.csv`` (`heat_load_csv` writes it) cut into that many time slices.
+    """
     rng = np.random.default_rng(seed)
     names = list(SECTORS)
     shares = np.array([SECTORS[s] for s in names])
@@ -55,95 +72,217 @@ def generate_park(n: int, seed: int = 0) -> dict:
         radius, angle = CLUSTER_RADIUS_KM * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
         enterprise = {"id": f"{sector}_{index}", "name": f"{sector.replace('_', ' ')} {index}", "sector": sector,
                       "location": {"x": round(cx + radius * math.cos(angle), 3), "y": round(cy + radius * math.sin(angle), 3)}}
-        enterprise.update(_streams(sector, rng))
+        enterprise.update(_streams(sector, rng, series=slices is not None))
         enterprises.append(enterprise)
-    return {
+    markets = _markets(CLUSTER_SPACING_KM * side, rng)
+    park = {
         "park": {"name": f"generated district n={n} seed={seed}", "crs": "local_km"},
         "economics": {"carbon_price": 80},
         "periods": [{"name": "heating", "hours": 2880}, {"name": "non_heating", "hours": 5880}],
         "enterprises": enterprises,
+        "markets": markets,
+        "links": _contracts(enterprises, markets),
         "targets": {"utilization": {"fly_ash": 0.5}},
     }
+    if slices is not None:
+        park["time_series"] = {"file": HEAT_FILE, "slices": slices, "keep_peak": [HEAT_SERIES]}
+    return park
 
 
-def _heat(rate_mw: float, temperature: float, rng: np.random.Generator) -> dict:
+def heat_load_csv(seed: int = 0) -> str:
+    """An hourly heat-load profile for ``time_series``, per unit of design load.
+
+    A seasonal shape with weekly weather swings and a daily cycle, 0 outside the heating
+    season (15 November - 15 March, 2,880 h, as in Jinan; parks/jinan_heat_load.csv is a
+    documented degree-hour profile). Seeded: the same file for the same seed.
+    """
+    rng = np.random.default_rng(seed + 7)
+    hours = np.arange(8760)
+    day = hours // 24
+    heating = (day < 73) | (day >= 318)  # 1 January - 14 March and 15 November - 31 December
+    season = 0.55 + 0.35 * np.cos(2 * np.pi * ((day - 15) % 365) / 365)
+    weather = np.repeat(np.convolve(rng.normal(0, 0.12, 365 + 6), np.ones(7) / 7, mode="valid"), 24)[:8760]
+    daily = 0.08 * np.cos(2 * np.pi * (hours % 24 - 5) / 24)
+    load = np.where(heating, np.clip(season + weather + daily, 0.05, None), 0.0)
+    rows = ["hour,period,heat_load"]
+    rows += [f"{h},{'heating' if heating[h] else 'non_heating'},{load[h]:.4f}" for h in hours]
+    return "\n".join(rows) + "\n"
+
+
+def _markets(span: float, rng: np.random.Generator) -> list[dict]:
+    """The region's buyers at the district's four edges (SPEC 8.1); prices from models/factors.yaml."""
+    edges = [(-25.0, span / 2), (span + 25.0, span / 2), (span / 2, -25.0), (span / 2, span + 25.0)]
+    markets = []
+    for k, (x, y) in enumerate(edges):
+        place = {"x": round(x + rng.uniform(-5, 5), 3), "y": round(y + rng.uniform(-5, 5), 3)}
+        markets += [
+            {"id": f"market_slag_mills_{k}", "name": f"slag mills {k}", "location": place,
+             "buys": [{"resource": "slag", "price": 70, "requires": {"type": ["blast_furnace"], "form": ["granulated"]}},
+                      {"resource": "slag", "price": 210, "requires": {"form": ["ground"], "grade": ["S95", "S105"]}}]},
+            {"id": f"market_concrete_{k}", "name": f"concrete plants {k}", "location": place,
+             "buys": [{"resource": "fly_ash", "price": 90, "requires": {"grade": ["I", "II"]}}]},
+            {"id": f"market_board_{k}", "name": f"gypsum board makers {k}", "location": place,
+             "buys": [{"resource": "gypsum", "price": 20, "requires": {"purity": {"min": 90}}}]},
+            {"id": f"market_road_{k}", "name": f"road base {k}", "location": place,
+             "buys": [{"resource": "slag", "price": 20, "amount": 1.0e5, "requires": {"type": ["steel"]}},
+                      {"resource": "fly_ash", "price": 20, "amount": 5.0e4, "requires": {"grade": ["III"]}}]},
+        ]
+    return markets
+
+
+def _contracts(enterprises: list[dict], markets: list[dict]) -> list[dict]:
+    """Today's sales: each power plant sells 30 % of its grade I/II fly ash, each steel works
+    80 % of its granulated slag, to the nearest market that buys it, by rail (existing,
+    expandable links, SPEC 8.1)."""
+    def nearest(enterprise: dict, prefix: str) -> str:
+        here = enterprise["location"]
+        places = [m for m in markets if m["id"].startswith(prefix)]
+        return min(places, key=lambda m: math.hypot(m["location"]["x"] - here["x"], m["location"]["y"] - here["y"]))["id"]
+
+    links = []
+    for enterprise in enterprises:
+        supplies = enterprise.get("supplies", [])
+        if enterprise["sector"] == "power" and supplies[0]["quality"]["grade"] in ("I", "II"):
+            links.append({"from": enterprise["id"], "to": nearest(enterprise, "market_concrete_"), "resource": "fly_ash",
+                          "mode": "rail", "existing": True, "expandable": True,
+                          "capacity": round(0.3 * supplies[0]["amount"] / 8760, 2)})
+        if enterprise["sector"] == "steel":
+            links.append({"from": enterprise["id"], "to": nearest(enterprise, "market_slag_mills_"), "resource": "slag",
+                          "mode": "rail", "supply": 0, "demand": 0, "existing": True, "expandable": True,
+                          "capacity": round(0.8 * supplies[0]["amount"] / 8760, 2)})
+    return links
+
+
+def _heat(rate_mw: float, temperature: float, outlet: float, rng: np.random.Generator, **extra: object) -> dict:
     return {"resource": "heat", "rate": round(rate_mw, 1), "temperature": round(temperature, 1),
+            "outlet_temperature": round(outlet, 1),
             "profile": {"heating": 1.0, "non_heating": round(rng.uniform(0.7, 1.0), 2)},
-            "disposal": {"cost": 2.0, "emissions": 0.0}}
+            "disposal": {"cost": 2.0, "emissions": 0.0}, **extra}
 
 
-def _water_demand(amount: float, grades: list[str]) -> dict:
+def _water_demand(amount: float, grades: list[str], baseline: dict | None = None) -> dict:
     return {"resource": "reclaimed_water", "amount": round(amount, -3), "requires": {"grade": grades},
-            "baseline": dict(WATER_BASELINE)}
+            "baseline": dict(baseline or WATER_BASELINE)}
 
 
-def _streams(sector: str, rng: np.random.Generator) -> dict:
+def _heat_network(design_mw: float, supply_c: float, return_c: float, *, series: bool) -> dict:
+    """A heat network at ~0.65 of its design load over the heating season (a flat season
+    without the hourly profile)."""
+    network = {"resource": "heat", "temperature": round(supply_c, 1), "return_temperature": round(return_c, 1),
+               "baseline": dict(HEAT_BASELINE)}
+    if series:
+        return {**network, "rate": round(design_mw, 1), "profile": {"series": HEAT_SERIES}}
+    return {**network, "per_period": {"heating": round(0.65 * design_mw * 2880, -2), "non_heating": 0.0}}
+
+
+def _power(rng: np.random.Generator) -> dict:
     u = rng.uniform
-    if sector == "power":
-        mwh = u(1.5e6, 7e6)  # 300-1,400 MW at ~5,000 h
-        grade = str(rng.choice(["I", "II", "III"], p=[0.3, 0.5, 0.2]))
-        return {"supplies": [
-            {"resource": "fly_ash", "amount": round(0.10 * mwh, -2), "disposal": dict(SOLID_DISPOSAL),
-             "quality": {"grade": grade, "loss_on_ignition": round(u(3, 9), 1)}},
-            {"resource": "gypsum", "amount": round(0.03 * mwh, -2), "disposal": dict(SOLID_DISPOSAL),
-             "quality": {"origin": "fgd", "purity": round(u(85, 96), 1)}},
-            _heat(mwh / 5000 * u(0.8, 1.2), u(30, 40), rng)],
-            "demands": [_water_demand(u(2e6, 9e6), ["cooling", "process"])]}
-    if sector == "steel":
-        return {"supplies": [
-            {"resource": "slag", "amount": round(u(1e5, 6e5), -2), "disposal": dict(SOLID_DISPOSAL),
-             "quality": {"type": str(rng.choice(["steel", "blast_furnace"])), "grade": str(rng.choice(["S75", "S95"]))}},
-            _heat(u(20, 80), u(60, 90), rng)],
-            "demands": [_water_demand(u(1e6, 5e6), ["cooling", "process"])]}
+    mwh = u(1.5e6, 7e6)  # 300-1,400 MW at ~5,000 h
+    grade = str(rng.choice(["I", "II", "III"], p=[0.3, 0.5, 0.2]))
+    condenser = u(28, 35)
+    return {"supplies": [
+        {"resource": "fly_ash", "amount": round(0.08 * mwh, -2), "disposal": dict(SOLID_DISPOSAL),
+         "quality": {"grade": grade, "loss_on_ignition": round(u(3, 9), 1)}},
+        {"resource": "gypsum", "amount": round(0.022 * mwh, -2), "disposal": dict(SOLID_DISPOSAL),
+         "quality": {"origin": "fgd", "purity": round(u(85, 96), 1)}},
+        _heat(mwh / 5000 * u(0.8, 1.2), condenser, condenser - 7, rng, absorption=True)],
+        "demands": [_water_demand(u(2e6, 9e6), ["cooling", "process"], OWN_WATER_BASELINE)]}
+
+
+def _steel(rng: np.random.Generator) -> dict:
+    u = rng.uniform
+    slag = u(1e5, 6e5)
+    grinding = {"id": "grinding", "input": {"resource": "slag", "requires": {"form": ["granulated"]}},
+                "outputs": [{"resource": "slag", "yield": 0.88, "disposal": dict(SOLID_DISPOSAL),
+                             "quality": {"type": "blast_furnace", "form": "ground", "grade": "S95"}}],
+                "opex_per_unit": 39, "electricity_per_unit": 0.040, "emissions_per_unit": 0.062,
+                "capex_fixed": 3.0e7, "capex_per_capacity": 3.2e6, "om_fraction": 0.02}
+    return {"supplies": [
+        {"resource": "slag", "amount": round(slag, -2), "disposal": dict(SOLID_DISPOSAL),
+         "quality": {"type": "blast_furnace", "form": "granulated"}},
+        {"resource": "slag", "amount": round(slag * u(0.3, 0.5), -2), "disposal": dict(SOLID_DISPOSAL),
+         "quality": {"type": "steel", "form": "raw"}},
+        _heat(u(20, 80), u(75, 85), 50.0, rng)],
+        "demands": [_water_demand(u(1e6, 5e6), ["cooling", "process"])],
+        "processes": [grinding]}
+
+
+def _wwtp(rng: np.random.Generator) -> dict:
+    u = rng.uniform
+    reuse = {"id": "reuse", "input": {"resource": "reclaimed_water", "requires": {"grade": ["secondary"]}},
+             "outputs": [{"resource": "reclaimed_water", "yield": 0.95,
+                          "quality": {"grade": str(rng.choice(["cooling", "process"]))}}],
+             "opex_per_unit": 0.6, "capex_fixed": 5.0e6, "capex_per_capacity": 36000, "om_fraction": 0.02}
+    return {"supplies": [
+        {"resource": "reclaimed_water", "amount": round(u(5e6, 3e7), -3), "quality": {"grade": "secondary"}},
+        _heat(u(10, 40), u(14, 20), 10.0, rng)], "processes": [reuse]}
+
+
+def _streams(sector: str, rng: np.random.Generator, *, series: bool) -> dict:
+    u = rng.uniform
+    if sector in ("power", "steel", "wwtp"):
+        return {"power": _power, "steel": _steel, "wwtp": _wwtp}[sector](rng)
     if sector in {"chemical", "carbon"}:
         low, high = (80, 120) if sector == "chemical" else (90, 150)
-        return {"supplies": [_heat(u(5, 60), u(low, high), rng)],
+        inlet = u(low, high)
+        return {"supplies": [_heat(u(5, 60), inlet, inlet - u(20, 40), rng)],
                 "demands": [_water_demand(u(5e5, 4e6), ["process"])]}
-    if sector == "wwtp":
-        return {"supplies": [
-            {"resource": "reclaimed_water", "amount": round(u(5e6, 3e7), -3), "quality": {"grade": str(rng.choice(["cooling", "process"]))},
-             "disposal": {"cost": 0.5, "emissions": 0.0}},
-            _heat(u(10, 40), u(17, 23), rng)]}
     if sector == "cement":
         return {"demands": [
             {"resource": "fly_ash", "amount": round(u(5e4, 2e5), -2), "requires": {"loss_on_ignition": {"max": 8.0}},
-             "baseline": {"cost": 260.0, "emissions": 0.85}},
+             "baseline": {"cost": 220.0, "emissions": 0.85}},
             {"resource": "gypsum", "amount": round(u(3e4, 1e5), -2), "requires": {"purity": {"min": 85}},
-             "baseline": {"cost": 120.0, "emissions": 0.010}},
-            {"resource": "slag", "amount": round(u(1e5, 4e5), -2), "requires": {"type": ["steel", "blast_furnace"]},
-             "baseline": {"cost": 260.0, "emissions": 0.85}}]}
+             "baseline": {"cost": 100.0, "emissions": 0.010}},
+            {"resource": "slag", "amount": round(u(1e5, 4e5), -2), "requires": {"type": ["blast_furnace"]},
+             "baseline": {"cost": 95.0, "emissions": 0.003}}]}
     if sector == "wallboard":
         return {"demands": [{"resource": "gypsum", "amount": round(u(1e5, 3e5), -2), "requires": {"purity": {"min": 90}},
-                             "baseline": {"cost": 120.0, "emissions": 0.010}}]}
+                             "baseline": {"cost": 100.0, "emissions": 0.010}}]}
     if sector == "concrete":
         return {"demands": [
             {"resource": "fly_ash", "amount": round(u(1e4, 6e4), -2), "requires": {"grade": ["I", "II"]},
-             "baseline": {"cost": 380.0, "emissions": 0.65}},
-            {"resource": "slag", "amount": round(u(1e4, 6e4), -2), "requires": {"grade": ["S95", "S105"]},
-             "baseline": {"cost": 380.0, "emissions": 0.65}}]}
+             "baseline": {"cost": 115.0, "emissions": 0.003}},
+            {"resource": "slag", "amount": round(u(1e4, 6e4), -2), "requires": {"form": ["ground"], "grade": ["S95", "S105"]},
+             "baseline": {"cost": 235.0, "emissions": 0.093}}]}
     if sector == "district_heating":
-        heating = u(1e5, 6e5)
-        return {"demands": [{"resource": "heat", "per_period": {"heating": round(heating, -2), "non_heating": round(heating * u(0.05, 0.2), -2)},
-                             "temperature": round(u(70, 90), 1), "baseline": dict(HEAT_BASELINE)}]}
+        supply_c = u(70, 90)
+        return {"demands": [_heat_network(u(50, 300), supply_c, supply_c - u(25, 35), series=series)]}
     if sector == "datacenter":
-        return {"supplies": [_heat(u(5, 30), u(30, 35), rng)]}
+        inlet = u(30, 35)
+        return {"supplies": [_heat(u(5, 30), inlet, inlet - 10, rng)]}
     if sector == "food":
         return {"demands": [{"resource": "heat", "rate": round(u(2, 15), 1), "temperature": round(u(60, 80), 1),
-                             "baseline": {"cost": 230.0, "emissions": 0.22}},
+                             "return_temperature": 40.0, "baseline": {"cost": 230.0, "emissions": 0.22}},
                             _water_demand(u(1e5, 1e6), ["process"])]}
     return {"demands": [_water_demand(u(5e4, 5e5), ["cooling", "process"])]}
+
+
+def write_park(n: int, seed: int, path: pathlib.Path | None, *, slices: int | None = None) -> None:
+    """Write a generated district as YAML (to stdout when ``path`` is None) and, with
+    ``slices``, its hourly heat profile beside it."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe")
+    yaml.default_flow_style = None
+    park = generate_park(n, seed, slices=slices)
+    if path is None:
+        yaml.dump(park, sys.stdout)
+    else:
+        with path.open("w") as stream:
+            yaml.dump(park, stream)
+    if slices is not None:
+        folder = pathlib.Path.cwd() if path is None else path.parent
+        (folder / HEAT_FILE).write_text(heat_load_csv(seed), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("n", type=int, help="number of enterprises")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--slices", type=int, default=None, help="heat networks follow an hourly profile in this many slices")
+    parser.add_argument("--out", default=None, help="park file to write (with --slices, its CSV goes beside it)")
     args = parser.parse_args(argv)
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="safe")
-    yaml.default_flow_style = None
-    yaml.dump(generate_park(args.n, args.seed), sys.stdout)
+    write_park(args.n, args.seed, None if args.out is None else pathlib.Path(args.out), slices=args.slices)
     return 0
 
 

@@ -33,6 +33,8 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 DEFAULT_SIZES = (50, 200, 1000, 5000)
 FORMULATION_SIZES = (50, 200)
+SLICED_SIZES = (200,)
+"""Also measured with heat networks on an hourly profile cut into time slices (SPEC 8.4)."""
 
 
 def _peak_rss_mib() -> float:
@@ -97,17 +99,17 @@ def _subprocess(kind: str, *args: object) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_size(n: int, seed: int, gap: float, time_limit: float, variants: tuple[str, ...], folder: pathlib.Path) -> dict:
-    """Generate a district of ``n`` enterprises and measure every variant on it."""
-    from ruamel.yaml import YAML
+def run_size(n: int, seed: int, gap: float, time_limit: float, variants: tuple[str, ...], folder: pathlib.Path,
+             slices: int | None = None) -> dict:
+    """Generate a district of ``n`` enterprises (heat on ``slices`` time slices if given) and
+    measure every variant on it."""
+    from benchmarks.generate import write_park
 
-    from benchmarks.generate import generate_park
-
-    park_path = folder / f"district-{n}.yaml"
-    yaml = YAML(typ="safe")
-    yaml.default_flow_style = None
-    with park_path.open("w") as stream:
-        yaml.dump(generate_park(n, seed), stream)
+    name = f"district-{n}" + (f"-{slices}slices" if slices else "")
+    folder = folder / name
+    folder.mkdir()
+    park_path = folder / f"{name}.yaml"
+    write_park(n, seed, park_path, slices=slices)
     rows = {}
     for variant in variants:
         mps = folder / f"district-{n}-{variant}.mps"
@@ -160,12 +162,14 @@ def report(results: dict[int, dict], gap: float, time_limit: float, seconds: flo
         "| enterprises | candidate links | pruned | parts | load s | candidates s | build s | solve s | status quo s | write s | circflow wall s | circflow status (gap) | circflow peak RSS MiB | HiGHS alone wall s | HiGHS alone status (gap) | HiGHS peak RSS MiB | ratio circflow / HiGHS | ratio without writing |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for n, rows in results.items():
+    for key, rows in results.items():
         c, h = rows.get("tight", {}), rows.get("highs", {})
+        n, _, sliced = str(key).partition("@")
+        size = f"{int(n):,}" + (f", {sliced} slices" if sliced else "")
         ratio = c["wall_s"] / h["wall_s"] if c.get("wall_s") and h.get("wall_s") else float("nan")
         unwritten = (c["wall_s"] - c.get("write_s", 0.0)) / h["wall_s"] if c.get("wall_s") and h.get("wall_s") else float("nan")
         lines.append(
-            f"| {n:,} | {c.get('candidate_links', '-')} | {c.get('pruned_links', '-')} | {c.get('independent_parts', '-')} "
+            f"| {size} | {c.get('candidate_links', '-')} | {c.get('pruned_links', '-')} | {c.get('independent_parts', '-')} "
             f"| {_f(c.get('load_s'))} | {_f(c.get('candidates_s'))} | {_f(c.get('build_s'))} | {_f(c.get('solve_s'))} "
             f"| {_f(c.get('status_quo_s', c.get('baseline_s')))} | {_f(c.get('write_s'))} | {_f(c.get('wall_s'))} | {_status(c)} "
             f"| {_f(c.get('peak_rss_mib'), 0)} | {_f(h.get('wall_s'))} | {_status(h)} | {_f(h.get('peak_rss_mib'), 0)} "
@@ -183,9 +187,10 @@ def report(results: dict[int, dict], gap: float, time_limit: float, seconds: flo
         "| enterprises | variant | wall s | solve s | status (gap) | speed-up over basic |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for n, rows in results.items():
+    for key, rows in results.items():
         if "basic" not in rows:
             continue
+        n = int(str(key).partition("@")[0])
         base = rows["basic"].get("wall_s")
         for variant, label in (("basic", "basic"), ("tight-monolith", "tight, one model"), ("tight", "tight")):
             row = rows.get(variant, {})
@@ -214,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--smoke", action="store_true", help="measure only, print the table, write no RESULTS.md")
+    parser.add_argument("--slices", type=int, default=12, help="time slices of the sliced districts")
+    parser.add_argument("--sliced-sizes", type=int, nargs="*", default=list(SLICED_SIZES),
+                        help="sizes also measured with heat networks on an hourly profile in --slices slices")
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:  # a single measurement in this (sub)process
@@ -231,12 +239,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="circflow-bench-") as tmp:
         for n in args.sizes:
             variants = ("tight", "tight-monolith", "basic") if n in FORMULATION_SIZES and not args.smoke else ("tight",)
-            results[n] = run_size(n, args.seed, args.gap, args.time_limit, variants, pathlib.Path(tmp))
+            results[str(n)] = run_size(n, args.seed, args.gap, args.time_limit, variants, pathlib.Path(tmp))
+            (HERE / "results.json").write_text(json.dumps(results, indent=1)) if not args.smoke else None
+        for n in args.sliced_sizes:
+            results[f"{n}@{args.slices}"] = run_size(n, args.seed, args.gap, args.time_limit, ("tight",),
+                                                     pathlib.Path(tmp), slices=args.slices)
             (HERE / "results.json").write_text(json.dumps(results, indent=1)) if not args.smoke else None
     text = report(results, args.gap, args.time_limit, time.perf_counter() - started)
     if args.smoke:
         print(text)
-        failed = [n for n, rows in results.items() if rows["tight"].get("status") in (None, "error")]
+        failed = [key for key, rows in results.items() if rows["tight"].get("status") in (None, "error")]
         return 1 if failed else 0
     (HERE / "RESULTS.md").write_text(text)
     print(text)

@@ -588,7 +588,7 @@ def add_processes(m: ParkModel) -> None:
         _pairs(m, "process_capacity_on", m.process_size[sized], m.process_built[sized], limits, sized)
     if on:
         ii, pp, qq, bound = (np.array(v) for v in zip(*on, strict=True))
-        _pairs(m, "process_on", m.rate[ii, pp], m.process_built[qq], bound, np.column_stack([ii, pp]))
+        _pairs(m, "process_on", m.rate[ii, pp], m.process_built[qq], bound, np.column_stack([ii, pp, qq]))
 
 
 def _add_sparse_rows(m: ParkModel, name: str, items: list[tuple[np.ndarray, np.ndarray, float, tuple[int, ...]]]) -> None:
@@ -596,7 +596,8 @@ def _add_sparse_rows(m: ParkModel, name: str, items: list[tuple[np.ndarray, np.n
     rows = np.concatenate([np.full(len(cols), k) for k, (cols, _, _, _) in enumerate(items)] or [np.zeros(0, dtype=np.int64)])
     cols = np.concatenate([c for c, _, _, _ in items] or [np.zeros(0, dtype=np.int64)])
     values = np.concatenate([v for _, v, _, _ in items] or [np.zeros(0)])
-    labels = np.array([label for _, _, _, label in items], dtype=np.int64).reshape(len(items), 2)
+    labels = np.array([label for _, _, _, label in items], dtype=np.int64).reshape(len(items), -1) if items else \
+        np.zeros((0, 2), dtype=np.int64)
     upper = np.array([u for _, _, u, _ in items], dtype=float)
     m.add_rows(name, labels, (rows.astype(np.int64), cols.astype(np.int64), values), lower=-np.inf, upper=upper)
 
@@ -605,7 +606,8 @@ def add_preheat_bands(m: ParkModel) -> None:
     """SPEC 8.3 nested preheat bands: for each demand d, period p and each rho* among its
     preheat links' rho, ``sum_{l preheat into d, rho(l) <= rho*} g(l) r(l,p) <= rho* b(d,p) / h_p``.
 
-    A band with a single link is implied by that link's bound and left out.
+    A band with a single link is implied by that link's bound and left out. Rows are labelled
+    (demand, band, period), the band counted from the narrowest.
     """
     net = m.net
     periods = len(net.periods)
@@ -618,12 +620,12 @@ def add_preheat_bands(m: ParkModel) -> None:
     for d, links in bands.items():
         amounts = net.demands[d].amounts
         levels = sorted({net.links[i].band for i in links})
-        for level in levels:
+        for k, level in enumerate(levels):
             members = np.array([i for i in links if net.links[i].band <= level + 1e-12], dtype=np.int64)
             if len(members) < 2:
                 continue
             for p in range(periods):
-                items.append((m.rate[members, p], gain[members], float(level * amounts[p] / m.hours[p]), (d, p)))
+                items.append((m.rate[members, p], gain[members], float(level * amounts[p] / m.hours[p]), (d, k, p)))
     _add_sparse_rows(m, "preheat_band", items)
 
 

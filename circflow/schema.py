@@ -628,6 +628,10 @@ def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:
         for index, mode in enumerate(resource.modes):
             if mode not in park.modes:
                 problems.append((("resources", name, "modes", index), _unknown("mode", mode, park.modes)))
+            elif resource.kind != "heat" and park.modes[mode].capex_per_flow_km > 0:
+                msg = (f"capex_per_flow_km prices heat pipes by their water flow, but {mode} carries {name} "
+                       f"({resource.kind}); give capex_per_capacity_km (money per {resource.unit}/h per km) instead")
+                problems.append((("modes", mode, "capex_per_flow_km"), msg))
     problems += _duplicates([e.id for e in park.enterprises], ("enterprises",), "enterprise id", key="id")
     taken = {e.id for e in park.enterprises}
     for index, market in enumerate(park.markets):

@@ -330,6 +330,23 @@ def test_pyomo_form_solves_to_the_same_optimum(name: str) -> None:
     assert plan.built.sum() == Solution.from_values(model, solver.values).built.sum()
 
 
+def test_every_row_and_column_has_a_name_of_its_own() -> None:
+    """MPS and LP files need unique names: nested preheat bands of one demand (labelled by
+    band) and a link between two processes (labelled by process) once shared a name, and
+    HiGHS refused to write the model. A generated district has both."""
+    import collections
+    import sys
+
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import generate_park
+
+    model = build_model(build_network(circflow.park_from_dict(generate_park(50, 1))))
+    for names in (model.row_names(), model.column_names()):
+        assert [name for name, count in collections.Counter(names).items() if count > 1] == []
+    assert model.rows["preheat_band"].size > 0
+    assert model.rows["process_on"].size > 0
+
+
 # -- pruning never changes the optimum ------------------------------------------------------------
 
 GENERATED = pathlib.Path(__file__).resolve().parent / "data"
