@@ -91,6 +91,7 @@ def optimize(
     time_limit: Annotated[float | None, typer.Option(help="Seconds before stopping with the best plan found.", min=0)] = None,
     gap: GapOption = None,
     write_model: Annotated[pathlib.Path | None, typer.Option(help="Also write the model to FILE.mps or FILE.lp.")] = None,
+    marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Marginal values of the plan (money per unit of each supply, demand, market, target and cap) in results.json, marginals.csv and the report.")] = True,
     quiet: QuietOption = False,
 ) -> None:
     """Optimise a park and write its results folder."""
@@ -105,6 +106,7 @@ def optimize(
             result = run_optimize(
                 park, objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
                 carbon_price=carbon_price, write_model=write_model, on_stage=stage, on_progress=stage.progress,
+                marginals=marginals,
             )
             stage("writing results")
             result.save(folder)
