@@ -282,7 +282,10 @@ def build_park(tree: Mapping[str, Any], scenarios: Iterable[str], values: Mappin
     for key, value in values.items():
         if key != SCENARIO_KEY:
             assign(merged, key, value)
-    park = park_from_dict(merged, base_dir=None if base_dir is None else pathlib.Path(base_dir))
+    source = None  # the park file, so that files it names (time_series.file) are found beside it
+    if located.loc is not None:
+        source = str(pathlib.Path(base_dir) / pathlib.Path(located.loc.file).name) if base_dir else located.loc.file
+    park = park_from_dict(merged, base_dir=None if base_dir is None else pathlib.Path(base_dir), source=source)
     park._scenarios = tuple(chosen)  # noqa: SLF001
     return park
 
