@@ -37,12 +37,14 @@ import numpy as np
 import pandas as pd
 
 from circflow.model import Options, ParkModel, build_model
+from circflow.naming import place_names, stream_name
 from circflow.network import Network, StreamNode
 from circflow.solve import Solver, SolverProfile
 
 KINDS = ("supply", "output", "demand", "market", "utilization", "emission_cap", "capex_budget")
 COLUMNS = ["kind", "id", "name", "enterprise", "resource", "unit", "value", "value_unit", "per_point", "binding",
-           "meaning"]
+           "limit", "meaning"]
+"""``limit``: a target's share, the emission cap or the capex budget (None for streams)."""
 MEANING = {
     "supply": "what one more unit of this supply is worth",
     "output": "what one more unit of this process output is worth",
@@ -109,7 +111,7 @@ def _table(model: ParkModel, duals: np.ndarray, objective: str) -> pd.DataFrame:
     periods = len(net.periods)
     carbon = coef.carbon_price if objective == "cost" else 0.0
     money = park.economics.currency if objective == "cost" else "tCO2"
-    names = {e.id: e.name or e.id for e in park.enterprises} | {m.id: m.name or m.id for m in park.markets}
+    names = place_names(net)
     units = {r: resource.unit for r, resource in park.resources.items()}
 
     supply_rows = _row_duals(model, duals, "supply_balance")
@@ -120,13 +122,17 @@ def _table(model: ParkModel, duals: np.ndarray, objective: str) -> pd.DataFrame:
     bands = model.rows.get("preheat_band")
     if bands is not None:
         for k in range(bands.size):
-            d, p = bands.label(k)  # type: ignore[misc]
+            label = bands.label(k)
+            assert isinstance(label, tuple)
+            d, p = int(label[0]), int(label[1])
             amount = net.demands[d].amounts[p] / hours[p]
             if amount > 0:  # the row's bound is level x b / h: its derivative in b is level / h
                 level = model.row_upper[bands.start + k] / amount
                 band_by_demand[(d, p)] = band_by_demand.get((d, p), 0.0) + level * float(duals[bands.start + k])
     share_by_supply: dict[tuple[int, int], float] = {}
-    for (i, p), dual in share_rows.items():
+    for label, dual in share_rows.items():
+        assert isinstance(label, tuple)
+        i, p = int(label[0]), int(label[1])
         key = (net.links[i].supply, p)
         share_by_supply[key] = share_by_supply.get(key, 0.0) + net.links[i].share * dual
 
@@ -141,7 +147,7 @@ def _table(model: ParkModel, duals: np.ndarray, objective: str) -> pd.DataFrame:
             "resource": stream.resource, "unit": units.get(stream.resource, ""),
             "value": float(per_period @ (weights / weights.sum())),
             "value_unit": f"{money}/{units.get(stream.resource, 'unit')}", "per_point": None, "binding": binding,
-            "meaning": MEANING[kind], **dict(zip(net.periods, map(float, per_period), strict=True)),
+            "limit": None, "meaning": MEANING[kind], **dict(zip(net.periods, map(float, per_period), strict=True)),
         })
 
     supplies, demands = net.accounted_streams()
@@ -151,13 +157,12 @@ def _table(model: ParkModel, duals: np.ndarray, objective: str) -> pd.DataFrame:
                              for p in range(periods)])
             constant = stream.price_cost + carbon * stream.price_emissions if objective == "cost" else stream.price_emissions
             stream_record("supply", stream, -(constant + rows / hours), bool(np.any(rows != 0)),
-                          names.get(stream.enterprise, stream.enterprise))
+                          stream_name(net, stream, names))
         elif stream.role == "output" and stream.process is not None:
-            process = net.processes[stream.process]
             rows = np.array([output_rows.get((stream.index, p), 0.0) for p in range(periods)])
             constant = stream.price_cost + carbon * stream.price_emissions if objective == "cost" else stream.price_emissions
-            label = f"{names.get(stream.enterprise, stream.enterprise)}, {process.spec.name or process.id}"
-            stream_record("output", stream, -(constant + rows / hours), bool(np.any(rows != 0)), label)
+            stream_record("output", stream, -(constant + rows / hours), bool(np.any(rows != 0)),
+                          stream_name(net, stream, names))
     for stream in demands:
         if stream.role not in ("demand", "market"):
             continue
@@ -166,10 +171,9 @@ def _table(model: ParkModel, duals: np.ndarray, objective: str) -> pd.DataFrame:
         if stream.role == "demand":
             constant = stream.price_cost + carbon * stream.price_emissions if objective == "cost" else stream.price_emissions
             stream_record("demand", stream, constant + rows / hours, bool(np.any(rows != 0)),
-                          names.get(stream.enterprise, stream.enterprise))
+                          stream_name(net, stream, names))
         else:
-            stream_record("market", stream, -rows / hours, bool(np.any(rows != 0)),
-                          names.get(stream.enterprise, stream.enterprise))
+            stream_record("market", stream, -rows / hours, bool(np.any(rows != 0)), stream_name(net, stream, names))
     year = float(hours.sum())
     for resource, dual in _row_duals(model, duals, "utilization").items():
         total = model.utilization_total.get(str(resource), 0.0)
@@ -178,13 +182,16 @@ def _table(model: ParkModel, duals: np.ndarray, objective: str) -> pd.DataFrame:
                         "name": f"utilisation target, {resource}", "enterprise": None, "resource": resource,
                         "unit": units.get(str(resource), ""), "value": value,
                         "value_unit": f"{money}/{units.get(str(resource), 'unit')}", "per_point": value * total / 100,
-                        "binding": bool(dual != 0), "meaning": MEANING["utilization"]})
-    for block, target, unit in (("emission_cap", "targets.max_emissions", "tCO2"), ("capex_budget", "targets.max_capex", "")):
+                        "binding": bool(dual != 0), "limit": park.targets.utilization.get(str(resource)),
+                        "meaning": MEANING["utilization"]})
+    caps = (("emission_cap", "targets.max_emissions", "tCO2", park.targets.max_emissions),
+            ("capex_budget", "targets.max_capex", "", park.targets.max_capex))
+    for block, target, unit, limit in caps:
         found = _row_duals(model, duals, block)
         if found:
             dual = next(iter(found.values()))
             records.append({"kind": block, "id": target, "name": block.replace("_", " "), "enterprise": None,
                             "resource": None, "unit": unit or park.economics.currency, "value": -dual,
                             "value_unit": f"{money}/{unit or park.economics.currency}", "per_point": None,
-                            "binding": bool(dual != 0), "meaning": MEANING[block]})
+                            "binding": bool(dual != 0), "limit": limit, "meaning": MEANING[block]})
     return pd.DataFrame.from_records(records, columns=[*COLUMNS, *net.periods])
