@@ -309,6 +309,9 @@ def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = (),
                        "Dashed lines are existing links; arrows point downstream. Hover for details.</p>"))
     if has_plan:
         sections.append(("links", "Links in the plan", _link_table(results)))
+        from circflow.exports.robustness import robustness_section  # noqa: PLC0415  # it builds on this module
+
+        sections.append(robustness_section(results))
     sections.append(("warnings", "Warnings and diagnosis", _messages(results)))
     for number, extra in enumerate(extra_sections, start=1):
         body = extra.html + "".join(_figure_html(f, f"extra-{number}-chart-{i}") for i, f in enumerate(extra.figures))
