@@ -47,7 +47,8 @@ from circflow.results import Solution, kpis, write_folder, write_marker
 from circflow.schema import Park
 from circflow.solve import Solver, SolverProfile, Status, load_profile
 from circflow.sweep import _dask_client, _park_tree
-from circflow.vary import build_park
+from circflow.vary import assign, build_park
+from circflow.yamlfile import copy_tree
 
 TOLERANCE = 0.01
 """Change points are bracketed to this share of the range (SPEC 9: 1 %)."""
@@ -262,6 +263,7 @@ def sensitivity(
     time_limit: float | None = None,
     gap: float | None = None,
     tolerance: float = TOLERANCE,
+    carbon_price: float | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     on_stage: Callable[[str], None] | None = None,
@@ -277,7 +279,7 @@ def sensitivity(
         (low, high) pair; or ``KEY=LOW:HIGH`` strings as on the command line.
     scenarios
         Scenarios applied before the varied value.
-    objective, solver, time_limit, gap
+    objective, solver, time_limit, gap, carbon_price
         As for `circflow.optimize`; the time limit applies to each solve.
     tolerance
         Change points are bracketed to this share of each range.
@@ -307,6 +309,9 @@ def sensitivity(
         msg = f"tolerance is a share of the range between 0 and 1, got {tolerance}"
         raise ParkError(msg)
     tree, base_dir = _park_tree(park)
+    if carbon_price is not None:  # the park's own, before a varied value
+        tree = copy_tree(tree)
+        assign(tree, "economics.carbon_price", carbon_price)
     scenarios = list(scenarios)
     base = build_park(tree, scenarios, {}, base_dir)
     items = vary.items() if isinstance(vary, Mapping) else (parse_range(text) for text in vary)
@@ -507,18 +512,16 @@ def _rows(r: Range, points: list[Point], tolerance: float) -> list[dict[str, Any
                 "bracket_low": None if bracket is None else bracket[0],
                 "bracket_high": None if bracket is None else bracket[1]}
 
-    for a, b in zip(points, points[1:], strict=False):
+    for k, a in enumerate(points):
         if a.value == r.low:
             rows.append(row("low", a.value, [a], a.plan - base.plan, base.plan - a.plan))
         if a.value == r.base:
             rows.append(row("base", a.value, [a], (), ()))
-        if a.plan != b.plan:
+        if a.value == r.high:
+            rows.append(row("high", a.value, [a], a.plan - base.plan, base.plan - a.plan))
+        if k + 1 < len(points) and a.plan != points[k + 1].plan:
+            b = points[k + 1]
             rows.append(row("change", (a.value + b.value) / 2, [a, b], b.plan - a.plan, a.plan - b.plan, (a.value, b.value)))
-    last = points[-1]
-    if last.value == r.base:
-        rows.append(row("base", last.value, [last], (), ()))
-    if last.value == r.high:
-        rows.append(row("high", last.value, [last], last.plan - base.plan, base.plan - last.plan))
     return rows
 
 

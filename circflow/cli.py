@@ -112,7 +112,8 @@ def optimize(
             if robustness and result.is_ok:
                 from circflow.howsure import how_sure  # noqa: PLC0415
 
-                result = how_sure(park, result, solver=solver, time_limit=time_limit, gap=gap, on_stage=stage)
+                result = how_sure(park, result, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price,
+                                  on_stage=stage)
             stage("writing results")
             result.save(folder)
         _print_summary(console, result, folder)

@@ -99,6 +99,7 @@ def how_sure(
     solver: str | SolverProfile = "highs",
     time_limit: float | None = None,
     gap: float | None = None,
+    carbon_price: float | None = None,
     workers: int | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> Result:
@@ -114,8 +115,8 @@ def how_sure(
         As for `circflow.alternatives`.
     vary
         KEY -> ``LOW:HIGH`` as for `circflow.sensitivity`; `default_vary` when None.
-    solver, time_limit, gap
-        As for `circflow.optimize`.
+    solver, time_limit, gap, carbon_price
+        As for `circflow.optimize` (give the carbon price ``result`` was solved with).
     workers
         Run the alternatives' parts and the varied KEYs on a local Dask cluster of this many
         worker processes (default: threads of this process).
@@ -129,17 +130,19 @@ def how_sure(
     """
     stage = on_stage or (lambda _: None)
     if result is None:
-        result = optimize(park, solver=solver, time_limit=time_limit, gap=gap, on_stage=stage)
+        result = optimize(park, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price, on_stage=stage)
     if not result.is_ok:
         return result
     objective = result.objective_name
     stage("near-optimal alternatives")
     found = alternatives(park, slack, plans=plans, objective=objective, solver=solver,  # type: ignore[arg-type]
-                         time_limit=time_limit, gap=gap, workers=workers, on_stage=stage)
+                         time_limit=time_limit, gap=gap, carbon_price=carbon_price, workers=workers, on_stage=stage)
     stage("break-even prices")
-    ranges = dict(vary) if vary is not None else default_vary(park, result)
+    priced = park if carbon_price is None else park.model_copy(
+        update={"economics": park.economics.model_copy(update={"carbon_price": carbon_price})})
+    ranges = dict(vary) if vary is not None else default_vary(priced, result)
     moved = sensitivity(park, ranges, objective=objective, solver=solver, time_limit=time_limit, gap=gap,
-                        workers=workers, on_stage=stage)
+                        carbon_price=carbon_price, workers=workers, on_stage=stage)
     return with_findings(result, found, moved)
 
 

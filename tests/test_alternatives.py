@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import pathlib
 
 import pytest
 from helpers import run
@@ -175,3 +176,38 @@ def test_parts_classified_on_a_dask_cluster_agree(two_options) -> None:
     here = circflow.alternatives(two_options, 0.03, exact=True)
     there = circflow.alternatives(two_options, 0.03, exact=True, workers=1)
     assert there.table.drop(columns=["settled_by"]).equals(here.table.drop(columns=["settled_by"]))
+
+
+def test_values_match_independent_solves_with_plan_force_and_forbid(tmp_path) -> None:
+    """On a generated park of 20 enterprises, every other candidate that a ``plan`` entry can
+    name alone: its best objective without it equals `circflow.optimize` with it under
+    ``plan.forbid``, and with it, `circflow.optimize` with it under ``plan.force``."""
+    from circflow.network import build_network  # noqa: PLC0415
+    from circflow.yamlfile import copy_tree, read_yaml  # noqa: PLC0415
+
+    path = pathlib.Path(__file__).parent / "data" / "gen-n20-s104.yaml"
+    park = circflow.load_park(path)
+    found = circflow.alternatives(park, 0.05, exact=True).table
+    net = build_network(park)
+    ends = {}
+    for link in net.links:
+        if not link.prebuilt:
+            ends[link.id] = (net.supplies[link.supply].enterprise, net.demands[link.demand].enterprise, link.resource,
+                             link.mode, link.type)
+    alone = {ident for ident, key in ends.items() if list(ends.values()).count(key) == 1}
+    tree = read_yaml(path)
+    checked = 0
+    for row in found.to_dict("records")[::2]:
+        if row["id"] not in alone:
+            continue
+        source, target, resource, mode, kind = ends[row["id"]]
+        entry = {"from": source, "to": target, "resource": resource, "mode": mode}
+        if kind != "transport":
+            entry["type"] = kind
+        variant = copy_tree(tree)
+        variant.setdefault("plan", {}).setdefault("forbid" if row["in_optimum"] else "force", []).append(entry)
+        result = circflow.optimize(circflow.park_from_dict(variant, base_dir=path.parent), marginals=False)
+        expected = row["best_without"] if row["in_optimum"] else row["best_with"]
+        assert result.objective == pytest.approx(expected, rel=1e-6), row["link"]
+        checked += 1
+    assert checked >= 25

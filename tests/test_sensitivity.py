@@ -206,3 +206,38 @@ def test_parks_with_a_time_series_vary_from_any_folder(tmp_path, monkeypatch) ->
     park = build_park(read_yaml(path), [], {"economics.carbon_price": 50}, str(path.parent))
     assert park.economics.carbon_price == 50
     assert len(circflow.network.build_network(park).periods) > 2  # the time slices were made
+
+
+def test_the_base_value_may_lie_outside_the_range(heat_pump_park) -> None:
+    """The park's 600 CNY/MWh is below a 650:900 range: the table still has both ends and the
+    park's value, and the change at p* = 685.86 between them."""
+    table = circflow.sensitivity(heat_pump_park, {"economics.electricity_price": "650:900"}).table
+    assert list(table["point"]) == ["base", "low", "change", "high"]
+    assert table.iloc[2]["bracket_low"] <= BREAK_EVEN <= table.iloc[2]["bracket_high"]
+
+
+def test_how_sure_with_a_carbon_price_varies_it_around_that_price(heat_pump_park) -> None:
+    """With a carbon price given, the default range is -20 %:+20 % of it; without one (the
+    park has 0), it runs from 0 to the ETS allowance price of models/factors.yaml (80)."""
+    result = circflow.optimize(heat_pump_park, carbon_price=100)
+    found = circflow.how_sure(heat_pump_park, result, carbon_price=100)
+    ranges = {r["key"]: r for r in found.robustness["sensitivity"]["ranges"]}
+    assert (ranges["economics.carbon_price"]["low"], ranges["economics.carbon_price"]["high"]) == pytest.approx((80, 120))
+    assert found.robustness["alternatives"]["optimum"] == pytest.approx(result.objective)
+    plain = circflow.how_sure(heat_pump_park)
+    ranges = {r["key"]: r for r in plain.robustness["sensitivity"]["ranges"]}
+    assert (ranges["economics.carbon_price"]["low"], ranges["economics.carbon_price"]["high"]) == (0, 80)
+    assert "enterprises.city.demands.0.baseline.cost" in ranges  # the demand the plan saves most on
+
+
+def test_optimize_robustness_puts_both_in_results_and_report(write_park_yaml, tmp_path) -> None:
+    out = tmp_path / "out"
+    done = run("optimize", write_park_yaml(HEAT_PUMP_PARK), "--robustness", "-o", out)
+    assert done.exit_code == 0, done.output
+    assert "how sure: within 5% of the optimum, essential" in done.output
+    assert "break-even: 1 links or processes change within the ranges of electricity price" in done.output
+    content = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert set(content["robustness"]) == {"alternatives", "sensitivity"}
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Break-even prices" in report
+    assert "Which links are sure" in report

@@ -211,7 +211,7 @@ def _break_even(content: dict[str, Any], currency: str) -> str:
 def _marginal_tables(results: dict[str, Any], currency: str) -> str:
     marginals = results.get("marginals") or []
     if not marginals:
-        return ("<p class='muted'>Marginal values were not computed for this run (<code>--no-marginals</code>).</p>")
+        return "<p class='muted'>Marginal values were not computed for this run (see <code>--no-marginals</code>).</p>"
     names = {e["id"]: e.get("name") or e["id"] for e in results.get("enterprises") or []}
     supplies = [m for m in marginals if m["kind"] in ("supply", "output")]
     rows = []
