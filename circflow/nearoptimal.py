@@ -51,7 +51,7 @@ from circflow.decompose import independent_parts, unlinked_streams
 from circflow.diagnosis import diagnose
 from circflow.exceptions import InfeasibleError, ParkError
 from circflow.linear import Linear, constant
-from circflow.model import Options, ParkModel, _best_annual_value, build_model
+from circflow.model import Options, ParkModel, _best_annual_value, build_model, prune_dominated
 from circflow.naming import link_name, place_names, process_name
 from circflow.network import Network, build_network
 from circflow.objectives import Objective
@@ -297,11 +297,24 @@ class _PartStudy:
         self.offset = 0.0
 
     def solve_optimum(self) -> bool:
-        outcome = self.solver.solve(self.name)
-        if not outcome.is_ok or self.solver.values is None:
+        """The part's optimum, solved without the links that can never pay (as `circflow.optimize`
+        does: the same optimum, often much faster) and read into this part's full model."""
+        part = self.part
+        paying = {link.id for link in prune_dominated(part, "emissions" if self.name == "emission" else "cost").links}
+        kept = part.subset([i for i, link in enumerate(part.links) if link.id in paying], part.accounted,
+                           part.process_subset)  # the part's own streams and processes, as before
+        if len(kept.links) == len(part.links):
+            outcome = self.solver.solve(self.name)
+            values = self.solver.values
+        else:
+            pruned = build_model(kept)
+            solver = Solver(pruned, self.solver.profile)
+            outcome = solver.solve(self.name)
+            values = None if solver.values is None else _widened(pruned, solver.values, self.model)
+        if not outcome.is_ok or values is None:
             return False
         self.optimum = outcome.objective
-        self.best = self.solver.values.copy()
+        self.best = values.copy()
         self.solution = Solution.from_values(self.model, self.best)
         return True
 
@@ -453,6 +466,23 @@ class _PartStudy:
                     or part.supplies[link.supply].process is not None or part.demands[link.demand].process is not None):
                 values[i] = np.nan
         return values
+
+
+def _widened(pruned: ParkModel, values: np.ndarray, full: ParkModel) -> np.ndarray:
+    """Column values of a plan of ``pruned`` as a plan of ``full`` (the same part with every
+    candidate): the links left out carry nothing and are not built."""
+    out = np.zeros(full.shape[1])
+    position = {link.id: i for i, link in enumerate(full.net.links)}
+    for j, link in enumerate(pruned.net.links):
+        i = position[link.id]
+        out[full.rate[i]] = values[pruned.rate[j]]
+        for mine, theirs in ((full.built, pruned.built), (full.size, pruned.size)):
+            if mine[i] >= 0 and theirs[j] >= 0:
+                out[mine[i]] = values[theirs[j]]
+    for mine, theirs in ((full.process_built, pruned.process_built), (full.process_size, pruned.process_size)):
+        both = (mine >= 0) & (theirs >= 0)
+        out[mine[both]] = values[theirs[both]]
+    return out
 
 
 def _relaxation(model: ParkModel) -> ParkModel:
