@@ -7,8 +7,9 @@ two neighbouring values give different plans (a link or process entering or leav
 interval is bisected until it is at most ``tolerance`` (1 %) of the range, so each change
 point is known to that precision, with the links that enter and leave there.
 
-Each value rebuilds the park and its candidate network (cheap) and splits it into
-independent parts (`circflow.decompose`); a part whose model is the same as at a value
+Each value rebuilds the park and its candidate network (cheap), splits it into
+independent parts (`circflow.decompose`) and leaves out the links that can never pay there
+(`circflow.model.prune_dominated`, as `optimize` does); a part whose model is the same as at a value
 solved before is not solved again, so a disposal price of one supply re-solves only that
 supply's part. A part whose rows and columns are the same but whose costs differ (prices,
 emission factors, the carbon price) is re-solved on the same HiGHS instance with the new
@@ -39,7 +40,7 @@ from pydantic import BaseModel
 from circflow.decompose import independent_parts, unlinked_streams
 from circflow.diagnosis import diagnose
 from circflow.exceptions import InfeasibleError, ParkError, Problem
-from circflow.model import ParkModel, build_model, coefficients
+from circflow.model import Options, ParkModel, build_model, coefficients, prune_dominated
 from circflow.naming import link_name, place_names, process_name, short_name
 from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, solve_objective
@@ -88,6 +89,8 @@ class Point:
     emissions: float
     plan: frozenset[str]
     """Ids of the new links and candidate processes built."""
+    gap: float = 0.0
+    """How far the objective may be from the optimum: the parts' objectives less their bounds."""
 
 
 @dataclass(frozen=True)
@@ -381,19 +384,28 @@ def study_range(tree: Any, base_dir: str | None, scenarios: list[str], objective
         points[r.base] = study.evaluate(r.base)
     width = tolerance * (r.high - r.low)
 
+    def differ(a: float, b: float) -> bool:
+        """Whether the plan changes from a to b; a tie within the gap keeps a's plan at b."""
+        if points[a].plan == points[b].plan:
+            return False
+        if study.as_good(points[a].plan, points[b]):
+            points[b].plan = points[a].plan  # both optimal at b: no change, and one name for it
+            return False
+        return True
+
     def bisect(a: float, b: float) -> None:
         if b - a <= width:
             return
         middle = (a + b) / 2
         points[middle] = study.evaluate(middle)
-        if points[middle].plan != points[a].plan:
+        if differ(a, middle):
             bisect(a, middle)
-        if points[middle].plan != points[b].plan:
+        if differ(middle, b):
             bisect(middle, b)
 
     ordered = sorted(points)
     for a, b in zip(ordered, ordered[1:], strict=False):
-        if points[a].plan != points[b].plan:
+        if differ(a, b):
             bisect(a, b)
     return [points[v] for v in sorted(points)], study.names, dict(study.counts)
 
@@ -408,15 +420,35 @@ class _Study:
         self.profile = profile
         self.solvers: dict[str, Solver] = {}
         """Rows and columns of a part's model -> the HiGHS instance solving it."""
-        self.solved: dict[tuple[str, str], tuple[float, dict[str, float], frozenset[str]]] = {}
-        """(rows and columns, costs) -> the part's objective, KPIs and plan."""
+        self.solved: dict[tuple[str, str], tuple[float, dict[str, float], frozenset[str], float]] = {}
+        """(rows and columns, costs) -> the part's objective, KPIs, plan and absolute gap."""
         self.names: dict[str, str] = {}
-        self.counts = {"values": 0, "solved": 0, "repriced": 0, "reused": 0}
+        self.counts = {"values": 0, "solved": 0, "repriced": 0, "reused": 0, "ties": 0}
+        self.networks: dict[float, Network] = {}
+
+    def as_good(self, plan: frozenset[str], point: Point) -> bool:
+        """Whether ``plan`` is also optimal at ``point``'s value, within the solver's gap.
+
+        Near-optimal plans tie: a solver stopping at a gap may return either, and a change
+        of plan between two values is real only if the plan of the first is worse at the
+        second by more than the solves there proved. ``plan``'s own linear program at that
+        value (its build decisions fixed, `circflow.model.Options.fixed_plan`) says.
+        """
+        net = self.networks[point.value]
+        built = _built_mask(net, plan)
+        model = build_model(net.subset(list(np.flatnonzero(built))), Options(fixed_plan=True))
+        outcome = Solver(model, self.profile.model_copy(update={"time_limit": None})).solve(
+            "emission" if self.objective == "emissions" else "cost")
+        # within what the solves at that value proved (their gap), and the LP's rounding
+        tie = outcome.is_ok and outcome.objective <= point.objective + point.gap + 1e-7 * max(1.0, abs(point.objective))
+        self.counts["ties"] += int(tie)
+        return tie
 
     def evaluate(self, value: float) -> Point:
         self.counts["values"] += 1
         park = build_park(self.tree, self.scenarios, {self.key: value}, self.base_dir)
         net = build_network(park)
+        self.networks[value] = net
         self._name(net)
         parts = independent_parts(net) if net.links else []
         rest = unlinked_streams(net, parts)
@@ -424,15 +456,18 @@ class _Study:
         objective = figures["total_cost"] + figures["carbon_cost"] if self.objective == "cost" else figures["emissions"]
         total_cost, emissions = figures["total_cost"], figures["emissions"]
         plan: set[str] = set()
+        gap = 0.0
         for part in parts:
-            part_objective, part_figures, part_plan = self._solve(part, value)
+            part_objective, part_figures, part_plan, part_gap = self._solve(part, value)
+            gap += part_gap
             objective += part_objective
             total_cost += part_figures["total_cost"]
             emissions += part_figures["emissions"]
             plan |= part_plan
-        return Point(value, objective, total_cost, emissions, frozenset(plan))
+        return Point(value, objective, total_cost, emissions, frozenset(plan), gap)
 
-    def _solve(self, part: Network, value: float) -> tuple[float, dict[str, float], frozenset[str]]:
+    def _solve(self, part: Network, value: float) -> tuple[float, dict[str, float], frozenset[str], float]:
+        part = prune_dominated(part, self.objective)  # as optimize: the same optimum, often much faster
         model = build_model(part)
         shape, costs = _signature(model)
         known = self.solved.get((shape, costs))
@@ -451,6 +486,8 @@ class _Study:
                 solver.start(last)  # the last plan is feasible: the rows did not change
             self.counts["repriced"] += 1
         outcome = solve_objective(solver, self.objective)  # type: ignore[arg-type]
+        if outcome.is_ok and not model.shape[1]:
+            solver.values = np.zeros(0)  # no link pays here: the part's streams are a constant
         if not outcome.is_ok or solver.values is None:
             reasons = diagnose(part, self.profile) if outcome.status is Status.INFEASIBLE else [f"{outcome.status}"]
             raise InfeasibleError([f"with {self.key} = {value:g}: {reason}" for reason in reasons])
@@ -458,7 +495,9 @@ class _Study:
         figures = kpis(part, model.coef, solution)
         plan = {link.id for i, link in enumerate(part.links) if solution.built[i] and not link.prebuilt}
         plan |= {part.processes[q].path for q in np.flatnonzero(model.process_built >= 0) if solution.process_built[q]}
-        found = (outcome.objective, {"total_cost": figures["total_cost"], "emissions": figures["emissions"]}, frozenset(plan))
+        gap = outcome.objective - outcome.bound if math.isfinite(outcome.bound) else math.inf
+        found = (outcome.objective, {"total_cost": figures["total_cost"], "emissions": figures["emissions"]},
+                 frozenset(plan), max(gap, 0.0))
         self.solved[(shape, costs)] = found
         return found
 
@@ -470,6 +509,20 @@ class _Study:
         for process in net.processes:
             if process.path not in self.names:
                 self.names[process.path] = process_name(net, process, places)
+
+
+def _built_mask(net: Network, plan: frozenset[str]) -> np.ndarray:
+    """The links of ``net`` a plan has: its new links, and the existing and on-site ones that do
+    not serve a candidate process the plan leaves out."""
+    left_out = {p.index for p in net.processes if not p.existing and p.path not in plan}
+    mask = np.zeros(len(net.links), dtype=bool)
+    for i, link in enumerate(net.links):
+        if link.id in plan:
+            mask[i] = True
+        elif link.prebuilt:
+            ends = (net.supplies[link.supply].process, net.demands[link.demand].process)
+            mask[i] = not any(end is not None and end in left_out for end in ends)
+    return mask
 
 
 def _signature(model: ParkModel) -> tuple[str, str]:

@@ -870,7 +870,7 @@ def prune_dominated(net: Network, objective: str) -> Network:
     keep = [i for i, link in enumerate(net.links)
             if useful[i] or link.prebuilt or link.forced or link.resource in protected
             or net.supplies[link.supply].process is not None or net.demands[link.demand].process is not None]
-    return net.subset(keep) if len(keep) < len(net.links) else net
+    return net.subset(keep, net.accounted, net.process_subset) if len(keep) < len(net.links) else net  # a part stays one
 
 
 def _best_annual_value(net: Network, coef: Coefficients, margin: np.ndarray) -> np.ndarray:

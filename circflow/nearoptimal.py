@@ -300,9 +300,7 @@ class _PartStudy:
         """The part's optimum, solved without the links that can never pay (as `circflow.optimize`
         does: the same optimum, often much faster) and read into this part's full model."""
         part = self.part
-        paying = {link.id for link in prune_dominated(part, "emissions" if self.name == "emission" else "cost").links}
-        kept = part.subset([i for i, link in enumerate(part.links) if link.id in paying], part.accounted,
-                           part.process_subset)  # the part's own streams and processes, as before
+        kept = prune_dominated(part, "emissions" if self.name == "emission" else "cost")
         if len(kept.links) == len(part.links):
             outcome = self.solver.solve(self.name)
             values = self.solver.values
@@ -310,7 +308,8 @@ class _PartStudy:
             pruned = build_model(kept)
             solver = Solver(pruned, self.solver.profile)
             outcome = solver.solve(self.name)
-            values = None if solver.values is None else _widened(pruned, solver.values, self.model)
+            found = solver.values if pruned.shape[1] else np.zeros(0)  # no link pays: nothing is built
+            values = None if found is None else _widened(pruned, found, self.model)
         if not outcome.is_ok or values is None:
             return False
         self.optimum = outcome.objective
