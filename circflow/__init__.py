@@ -11,14 +11,29 @@ them, minimising annualised cost and CO2 against the status quo (SPEC.md).
 >>> result.save("tiny-results")                              # doctest: +SKIP
 >>> circflow.sankey_figure(circflow.read_results("tiny-results")).show()  # doctest: +SKIP
 >>> table = circflow.sweep("parks/tiny.yaml", vary={"economics.carbon_price": "0:400:9"})  # doctest: +SKIP
+>>> found = circflow.alternatives(park, slack=0.05)            # doctest: +SKIP
+>>> found.table[["link", "class", "best_without", "best_with"]]  # doctest: +SKIP
+>>> moved = circflow.sensitivity(park, {"economics.electricity_price": "-20%:+20%"})  # doctest: +SKIP
+>>> result.marginals[["kind", "name", "value", "value_unit"]]  # doctest: +SKIP
 """
 
 from circflow._version import __version__
-from circflow.exceptions import CircflowError, ClusterError, OutputError, ParkError, Problem, SolverError
+from circflow.breakeven import Sensitivity, sensitivity
+from circflow.exceptions import (
+    CircflowError,
+    ClusterError,
+    InfeasibleError,
+    OutputError,
+    ParkError,
+    Problem,
+    SolverError,
+)
 from circflow.exports.outputs import read_results, write_outputs
 from circflow.exports.sankey import sankey_figure
 from circflow.front import pareto
+from circflow.howsure import how_sure
 from circflow.load import load_park, park_from_dict
+from circflow.nearoptimal import Alternatives, alternatives
 from circflow.optimizer import optimize
 from circflow.results import Result
 from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply
@@ -26,10 +41,12 @@ from circflow.solve import SolverProfile, Status
 from circflow.sweeps import sweep
 
 __all__ = [
+    "Alternatives",
     "CircflowError",
     "ClusterError",
     "Demand",
     "Enterprise",
+    "InfeasibleError",
     "Link",
     "Mode",
     "OutputError",
@@ -38,17 +55,21 @@ __all__ = [
     "Problem",
     "Resource",
     "Result",
+    "Sensitivity",
     "SolverError",
     "SolverProfile",
     "Status",
     "Supply",
     "__version__",
+    "alternatives",
+    "how_sure",
     "load_park",
     "optimize",
     "pareto",
     "park_from_dict",
     "read_results",
     "sankey_figure",
+    "sensitivity",
     "sweep",
     "write_outputs",
 ]

@@ -28,7 +28,7 @@ from rich.table import Table
 
 from circflow._version import __version__
 from circflow.catalog import data_dir
-from circflow.exceptions import CircflowError, ClusterError, OutputError, ParkError, SolverError
+from circflow.exceptions import CircflowError, ClusterError, InfeasibleError, OutputError, ParkError, SolverError
 from circflow.folders import check_file_destination, refuse_foreign_folder, writing
 from circflow.load import load_park
 from circflow.network import build_network
@@ -95,6 +95,8 @@ def optimize(
     time_limit: Annotated[float | None, typer.Option(help="Seconds before stopping with the best plan found.", min=0)] = None,
     gap: GapOption = None,
     write_model: Annotated[pathlib.Path | None, typer.Option(help="Also write the model to FILE.mps or FILE.lp.")] = None,
+    marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Marginal values of the plan (money per unit of each supply, demand, market, target and cap) in results.json, marginals.csv and the report.")] = True,
+    robustness: Annotated[bool, typer.Option("--robustness", help="Also find how sure the plan is: essential and optional links within 5 % of the optimum, and the break-even values of the electricity, carbon, main baseline and market prices (the report's 'How sure is this plan').")] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Optimise a park and write its results folder."""
@@ -109,11 +111,18 @@ def optimize(
             result = run_optimize(
                 park, objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
                 carbon_price=carbon_price, write_model=write_model, on_stage=stage, on_progress=stage.progress,
+                marginals=marginals,
             )
+            if robustness and result.is_ok:
+                from circflow.howsure import how_sure
+
+                result = how_sure(park, result, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price,
+                                  on_stage=stage)
             stage("writing results")
             with writing(folder):
                 result.save(folder)
         _print_summary(console, result, folder)
+        _print_how_sure(console, result)
         return _exit_code(result)
 
     raise typer.Exit(_guard(work))
@@ -329,6 +338,149 @@ def sweep(
 
 
 @app.command()
+def sensitivity(
+    park_file: ParkPath,
+    vary: Annotated[list[str], typer.Option("--vary", help="KEY=LOW:HIGH: a dotted path into the park file (economics.electricity_price, enterprises.ID.demands.0.baseline.cost, markets.ID.buys.0.price) and its range, absolute (500:900) or relative to the park's value (-20%:+20%). Repeat for more parameters, each varied alone.", show_default=False)],
+    scenario: ScenarioOption = None,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-sensitivity/].")] = None,
+    results: Annotated[pathlib.Path | None, typer.Option("--results", help="Also add the break-even values to this results folder of the same park (its results.json and report).")] = None,
+    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
+    tolerance: Annotated[float, typer.Option(help="Find each value where the plan changes to this share of the range.", min=1e-6, max=0.5)] = 0.01,
+    solver: SolverOption = "highs",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
+    gap: GapOption = None,
+    workers: Annotated[int | None, typer.Option(help="Run the parameters on a local Dask cluster of N worker processes [default: threads of this process].", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Run the parameters on the Dask cluster at this address (tcp://HOST:8786).")] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Vary each --vary parameter alone over its range: the objective at both ends, and the values where the plan changes.
+
+    Writes sensitivity.csv, break_even.csv and sensitivity.html (a tornado chart).
+    """
+    import time
+
+    from circflow.breakeven import sensitivity as run_sensitivity
+
+    console = _console(quiet)
+    folder = output or pathlib.Path(f"{park_file.stem}-sensitivity")
+
+    def work() -> int:
+        started = time.perf_counter()
+        with _progress(console) as stage:
+            park = load_park(park_file, scenarios=scenario or [])
+            refuse_foreign_folder(folder)
+            if results is not None:
+                read_results_folder(results)
+            found = run_sensitivity(park, vary, objective=objective.value, solver=solver, time_limit=time_limit,
+                                    gap=gap, tolerance=tolerance, workers=workers, scheduler=scheduler, on_stage=stage)
+            stage("writing results")
+            found.save(folder)
+            if results is not None:
+                from circflow.howsure import add_to_results
+
+                add_to_results(results, moved=found)
+        unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
+        console.print(f"{park.park.name}: objective {_short(found.base_objective)} {unit} at the park's values", markup=False)
+        table = found.table
+        for r in found.ranges:
+            rows = table[table["key"] == r.key]
+            ends = {row["point"]: row for row in rows.to_dict("records")}
+            console.print(f"{r.label or r.key} from {r.low:,.4g} to {r.high:,.4g}: objective {_short(ends['low']['objective'])}"
+                          f" to {_short(ends['high']['objective'])}", markup=False)
+            for row in rows[rows["point"] == "change"].to_dict("records"):
+                console.print(f"  at {row['value']:,.4g} (between {row['bracket_low']:,.4g} and {row['bracket_high']:,.4g})"
+                              " the plan changes:", markup=False)
+                for link in filter(None, row["links_added"].split("; ")):
+                    console.print(f"    + {link}", markup=False)
+                for link in filter(None, row["links_removed"].split("; ")):
+                    console.print(f"    - {link}", markup=False)
+            if not (rows["point"] == "change").any():
+                console.print("  the plan stays the same over the whole range", markup=False)
+        console.print(f"{time.perf_counter() - started:.1f} s; results: {folder}/ (sensitivity.csv, break_even.csv, "
+                      "sensitivity.html)" + (f"; added to {results}/" if results is not None else ""))
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work))
+
+
+@app.command()
+def alternatives(
+    park_file: ParkPath,
+    slack: Annotated[float, typer.Option(help="Plans whose objective is within this share of the optimum count as near-optimal (0.05: 5 %).", min=0)] = 0.05,
+    plans: Annotated[int, typer.Option(help="Also find N near-optimal plans as different from each other as possible (MGA, Hop-Skip-Jump).", min=0)] = 0,
+    exact: Annotated[bool, typer.Option("--exact", help="Solve the best plan with and without every candidate to the gap, instead of stopping once its class is settled.")] = False,
+    scenario: ScenarioOption = None,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-alternatives/].")] = None,
+    results: Annotated[pathlib.Path | None, typer.Option("--results", help="Also add the classes to this results folder of the same park (its results.json and report).")] = None,
+    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions (the slack is then on emissions).")] = ObjectiveName.cost,
+    carbon_price: CarbonPriceOption = None,
+    solver: SolverOption = "highs",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
+    gap: GapOption = None,
+    workers: Annotated[int | None, typer.Option(help="Classify the independent parts on a local Dask cluster of N worker processes [default: threads of this process, one per CPU].", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Classify the parts on the Dask cluster at this address (tcp://HOST:8786).")] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Class every candidate link and process: essential, optional, possible or excluded within --slack of the optimum.
+
+    Writes alternatives.csv (with the best objective with and without each), alternatives.html
+    and, with --plans, plans.csv.
+    """
+    import time
+
+    from circflow.nearoptimal import alternatives as run_alternatives
+
+    console = _console(quiet)
+    folder = output or pathlib.Path(f"{park_file.stem}-alternatives")
+
+    def work() -> int:
+        started = time.perf_counter()
+        with _progress(console) as stage:
+            park = load_park(park_file, scenarios=scenario or [])
+            refuse_foreign_folder(folder)
+            if results is not None:
+                read_results_folder(results)
+            found = run_alternatives(park, slack, plans=plans, objective=objective.value, solver=solver,
+                                     time_limit=time_limit, gap=gap, carbon_price=carbon_price, exact=exact,
+                                     workers=workers, scheduler=scheduler, on_stage=stage)
+            stage("writing results")
+            found.save(folder)
+            if results is not None:
+                from circflow.howsure import add_to_results
+
+                add_to_results(results, found=found)
+        unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
+        counts = found.counts
+        console.print(f"{park.park.name}: optimum {_short(found.optimum)} {unit}; within {slack:.1%} "
+                      f"(up to {_short(found.threshold)}): " + ", ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
+        table = found.table
+        for klass in ("essential", "optional"):
+            rows = table[table["class"] == klass]
+            if len(rows):
+                console.print(f"{klass}:", markup=False)
+                for row in rows.to_dict("records"):
+                    sign = {"at most": "<= ", "at least": ">= "}.get(row["best_without_is"], "")
+                    console.print(f"  {row['link']} (without it: {sign}{_short(row['best_without'])})", markup=False)
+        for row in found.plans.to_dict("records")[1:]:
+            console.print(f"plan {row['plan']}: {_short(row['objective'])} {unit}, {row['built']} links, "
+                          f"{row['shared']} shared with the optimum", markup=False)
+        console.print(f"{time.perf_counter() - started:.1f} s (classifying {found.timings.get('classify_s', 0):.2f} s); "
+                      f"results: {folder}/ (alternatives.csv, alternatives.html"
+                      + (", plans.csv" if not found.plans.empty else "") + ")"
+                      + (f"; added to {results}/" if results is not None else ""))
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work))
+
+
+def read_results_folder(folder: pathlib.Path) -> None:
+    """Fail early (exit 2) when --results is not a circflow results folder."""
+    from circflow.exports.outputs import read_results
+
+    read_results(folder)
+
+
+@app.command()
 def validate(
     park_file: ParkPath,
     scenario: ScenarioOption = None,
@@ -421,6 +573,9 @@ def _guard(work: Callable[[], int]) -> int:
     except OutputError as error:
         err.print(f"error: {error}", markup=False)
         return EXIT_INPUT
+    except InfeasibleError as error:
+        err.print(f"error: {error}", markup=False)
+        return EXIT_INFEASIBLE
     except (SolverError, ClusterError) as error:
         err.print(f"error: {error}", markup=False)
         return EXIT_INTERNAL
@@ -647,6 +802,22 @@ def _print_links(console: Console, links: Any, names: dict[str, str], resources:
         console.print("* existing link", markup=False)
     if hidden:
         console.print(f"... and {hidden} more in links.csv", markup=False)
+
+
+def _print_how_sure(console: Console, result: Result) -> None:
+    """Two lines on how sure the plan is, when `optimize --robustness` found it."""
+    found = result.robustness.get("alternatives")
+    moved = result.robustness.get("sensitivity")
+    if console.quiet or not (found or moved):
+        return
+    if found:
+        counts = ", ".join(f"{name} {count}" for name, count in found["counts"].items())
+        console.print(f"how sure: within {found['slack']:.0%} of the optimum, {counts}", markup=False)
+    if moved:
+        flips = [f for f in moved["break_even"] if f["below"] is not None or f["above"] is not None]
+        prices = ", ".join(r["label"] for r in moved["ranges"])
+        console.print(f"break-even: {len({f['id'] for f in flips})} links or processes change within the ranges of "
+                      f"{prices} (report.html, 'How sure is this plan')", markup=False)
 
 
 def run() -> None:

@@ -8,11 +8,14 @@
      ├── OutputError   a folder cannot be written where asked (not one of circflow's, not
      │                 writable): exit 2, and nothing was written
      ├── SolverError   HiGHS could not be run, or failed: exit 1
-     └── ClusterError  the Dask cluster of a sweep cannot be reached: exit 1
+     ├── ClusterError  the Dask cluster of a sweep cannot be reached: exit 1
+     └── InfeasibleError  a study of the optimum (sensitivity, alternatives) has no optimum
+                          to study: the park, or the park at a varied value, has no plan: exit 3
 
-A park without a plan is not an error: `circflow.optimize` and `circflow.pareto` return it
-as a status (``infeasible`` with the diagnosis: exit 3; ``time_limit_no_solution``: exit
-4). `ParkError` collects every problem found in one pass (like a compiler) so the user
+A park without a plan is not an error for the runs that report plans: `circflow.optimize`,
+`circflow.pareto`, `compare` and `sweep` return it as a status (``infeasible`` with the
+diagnosis: exit 3; ``time_limit_no_solution``: exit 4). Only the studies built on an
+optimum raise `InfeasibleError`, which carries the same diagnosis. `ParkError` collects every problem found in one pass (like a compiler) so the user
 fixes them all at once; each `Problem` knows its file, line, column and field path.
 """
 
@@ -84,3 +87,15 @@ class SolverError(CircflowError):
 
 class ClusterError(CircflowError):
     """The Dask cluster a sweep runs on cannot be reached, or fails as a whole."""
+
+
+class InfeasibleError(CircflowError):
+    """A study of the optimum (`circflow.sensitivity`, `circflow.alternatives`) found no plan.
+
+    ``diagnosis`` lists the targets, forced links or capacities behind it, as
+    `circflow.Result.diagnosis` does for `circflow.optimize`.
+    """
+
+    def __init__(self, diagnosis: list[str]) -> None:
+        self.diagnosis = list(diagnosis)
+        super().__init__("\n".join(["the park has no feasible plan", *(f"  - {d}" for d in self.diagnosis)]))

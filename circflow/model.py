@@ -301,6 +301,13 @@ class Options:
     formulation: str = "tight"
     """``tight`` (circflow's) or ``basic``: the textbook form ``f <= k h``, ``k <= M y`` with M
     the link's largest useful rate, kept to measure what the tight form gains (benchmarks)."""
+    fixed_plan: bool = False
+    """The linear program of a plan whose build decisions are made: every link and process
+    of the network is built (no ``y`` or ``z``; their fixed capex is a constant), every
+    stream has its balance row, and every limit that follows from a stream's amount is a
+    row of its own (``supply_share``, every preheat band) while column bounds hold only
+    capacities. So no bound hides a row, and the rows' duals are the marginal values of
+    SPEC 9 (`circflow.marginals`)."""
 
 
 class ParkModel(LinearProgram):
@@ -397,7 +404,11 @@ def add_variables(m: ParkModel, options: Options) -> None:
     labels = np.indices((n, periods)).reshape(2, -1).T
     new = ~prebuilt
     sized = new & m.coef.has_capacity_cost
-    if options.formulation == "basic":
+    if options.fixed_plan:  # capacities only: the amounts are rows (add_supply_balance, add_capacity_links)
+        limits = np.array([np.inf if link.capacity_limit is None else link.capacity_limit for link in net.links])
+        upper = np.repeat(limits[:, None], periods, axis=1) if n else np.zeros((0, periods))
+        size_upper = limits[sized]
+    elif options.formulation == "basic":
         upper = np.full((n, periods), np.inf)
         limits = np.array([link.capacity_limit if link.capacity_limit is not None else np.inf for link in net.links])
         upper[capped] = limits[capped, None]
@@ -410,15 +421,20 @@ def add_variables(m: ParkModel, options: Options) -> None:
         upper = m.rate_bound
         size_upper = _link_array(net, "max_rate")[sized]
     m.rate = m.add_columns("r", labels, lower=0.0, upper=upper.ravel()).reshape(n, periods)
-    m.built[new] = m.add_columns("y", np.flatnonzero(new), lower=0.0, upper=1.0, integer=True)
+    if not options.fixed_plan:
+        m.built[new] = m.add_columns("y", np.flatnonzero(new), lower=0.0, upper=1.0, integer=True)
     m.size[sized] = m.add_columns("k", np.flatnonzero(sized), lower=0.0, upper=size_upper)
     demand_of = _link_array(net, "demand", dtype=np.int64)
     processes = net.active_processes()
     m.into = {p.index: np.flatnonzero(demand_of == p.input) for p in processes}
     decided = np.array([p.index for p in processes if not p.existing and len(m.into[p.index])], dtype=np.int64)
-    m.process_built[decided] = m.add_columns("z", decided, lower=0.0, upper=1.0, integer=True)
+    if not options.fixed_plan:
+        m.process_built[decided] = m.add_columns("z", decided, lower=0.0, upper=1.0, integer=True)
     sized_q = decided[m.coef.process_has_capacity_cost[decided]] if len(decided) else decided
-    limits_q = np.array([_process_limit(net, q) for q in sized_q], dtype=float)
+    if options.fixed_plan:
+        limits_q = np.array([net.processes[q].spec.capacity or np.inf for q in sized_q], dtype=float)
+    else:
+        limits_q = np.array([_process_limit(net, q) for q in sized_q], dtype=float)
     m.process_size[sized_q] = m.add_columns("c", sized_q, lower=0.0, upper=limits_q)
 
 
@@ -441,12 +457,12 @@ def _balance_rows(m: ParkModel, name: str, stream_of: np.ndarray, amounts: np.nd
                   options: Options, eligible: np.ndarray) -> None:
     """Rows ``sum_{l of stream} weight(l) r(l,p) <= amount(stream,p) / h_p``, one per stream and period.
 
-    Streams with one link are implied by its bound and left out (basic: kept, its rates
-    have no bound to imply the row); so are streams not ``eligible`` (process streams,
-    markets without a limit).
+    Streams with one link are implied by its bound and left out (basic and fixed plan:
+    kept, its rates have no bound to imply the row); so are streams not ``eligible``
+    (process streams, markets without a limit).
     """
     periods = len(m.hours)
-    fewest = 0 if options.formulation == "basic" else 1
+    fewest = 0 if options.formulation == "basic" or options.fixed_plan else 1
     counts = np.bincount(stream_of, minlength=len(amounts))
     streams = np.flatnonzero((counts > fewest) & eligible)
     position = np.full(len(amounts), -1)
@@ -510,6 +526,11 @@ def add_capacity_links(m: ParkModel, options: Options) -> None:
     net = m.net
     periods = len(net.periods)
     sized = np.flatnonzero(m.size >= 0)
+    if options.fixed_plan:  # every link is built: rates within capacity and within their share of the supply
+        ii, pp = np.nonzero((m.size >= 0)[:, None] & np.ones((1, periods), dtype=bool))
+        _pairs(m, "flow_capacity", m.rate[ii, pp], m.size[ii], np.ones(len(ii)), np.column_stack([ii, pp]))
+        add_supply_share(m)
+        return
     if options.formulation == "basic":
         ii = np.repeat(sized, periods)
         pp = np.tile(np.arange(periods), len(sized))
@@ -529,6 +550,26 @@ def add_capacity_links(m: ParkModel, options: Options) -> None:
         pp = np.tile(np.arange(periods), len(capped))
         limits = np.array([net.links[i].capacity_limit for i in ii], dtype=float)
         _pairs(m, "existing_capacity", m.rate[ii, pp], slack[ii], np.ones(len(ii)), np.column_stack([ii, pp]), upper=limits)
+
+
+def add_supply_share(m: ParkModel) -> None:
+    """SPEC 8.3 share of a heat supply a link may draw, as a row (fixed plan only):
+    ``r(l,p) <= sigma(l) a(s,p) / h_p`` for links with sigma < 1.
+
+    In the other forms it is part of the rate's bound; as a row it has a dual, which belongs
+    to the supply's marginal value.
+    """
+    net = m.net
+    periods = len(net.periods)
+    shares = np.array([link.share for link in net.links], dtype=float)
+    partial = np.flatnonzero(shares < 1.0)
+    ii = np.repeat(partial, periods)
+    pp = np.tile(np.arange(periods), len(partial))
+    supply_of = _link_array(net, "supply", dtype=np.int64)
+    amounts = _amounts(net.supplies, periods)
+    upper = shares[ii] * amounts[supply_of[ii], pp] / m.hours[pp] if len(ii) else np.zeros(0)
+    m.add_rows("supply_share", np.column_stack([ii, pp]), (np.arange(len(ii)), m.rate[ii, pp], np.ones(len(ii))),
+               lower=-np.inf, upper=upper)
 
 
 def add_processes(m: ParkModel) -> None:
@@ -570,7 +611,7 @@ def add_processes(m: ParkModel) -> None:
             elif m.process_built[q] >= 0:
                 limit = min(process.max_input[p] / m.hours[p], process.spec.capacity or math.inf)
                 cols, vals, upper = np.append(x_cols, m.process_built[q]), np.append(x_vals, -limit), 0.0
-            elif process.spec.capacity is not None and len(into) > 1:
+            elif process.spec.capacity is not None and (len(into) > 1 or m.options.fixed_plan):
                 cols, vals, upper = x_cols, x_vals, process.spec.capacity
             else:
                 continue
@@ -582,7 +623,7 @@ def add_processes(m: ParkModel) -> None:
                         on.append((int(i), p, q, float(m.rate_bound[i, p])))
     for name, items in rows.items():
         _add_sparse_rows(m, name, items)
-    sized = np.flatnonzero(m.process_size >= 0)
+    sized = np.flatnonzero((m.process_size >= 0) & (m.process_built >= 0))
     if len(sized):
         limits = np.array([_process_limit(net, int(q)) for q in sized])
         _pairs(m, "process_capacity_on", m.process_size[sized], m.process_built[sized], limits, sized)
@@ -606,8 +647,9 @@ def add_preheat_bands(m: ParkModel) -> None:
     """SPEC 8.3 nested preheat bands: for each demand d, period p and each rho* among its
     preheat links' rho, ``sum_{l preheat into d, rho(l) <= rho*} g(l) r(l,p) <= rho* b(d,p) / h_p``.
 
-    A band with a single link is implied by that link's bound and left out. Rows are labelled
-    (demand, band, period), the band counted from the narrowest.
+    A band with a single link is implied by that link's bound and left out (kept in the
+    fixed-plan form, whose bounds hold capacities only). Rows are labelled (demand, band,
+    period), the band counted from the narrowest.
     """
     net = m.net
     periods = len(net.periods)
@@ -622,7 +664,7 @@ def add_preheat_bands(m: ParkModel) -> None:
         levels = sorted({net.links[i].band for i in links})
         for k, level in enumerate(levels):
             members = np.array([i for i in links if net.links[i].band <= level + 1e-12], dtype=np.int64)
-            if len(members) < 2:
+            if len(members) < 2 and not m.options.fixed_plan:
                 continue
             for p in range(periods):
                 items.append((m.rate[members, p], gain[members], float(level * amounts[p] / m.hours[p]), (d, k, p)))
@@ -673,6 +715,11 @@ def add_accounting(m: ParkModel) -> None:
     m.expressions["capex"] = _per_link(m, c.capex_fixed, c.capex_per_rate, c.process_capex_fixed, c.process_capex_per_rate)
     m.expressions["annualised_capex"] = _per_link(m, c.annual_fixed, c.annual_per_rate, c.process_annual_fixed,
                                                   c.process_annual_per_rate)
+    if m.options.fixed_plan:  # every new link and process is built: their fixed capex is spent
+        new = ~c.prebuilt
+        fed = [q for q, into in m.into.items() if len(into) and not c.process_existing[q]]
+        m.expressions["capex"] += constant(float(c.capex_fixed[new].sum() + c.process_capex_fixed[fed].sum()))
+        m.expressions["annualised_capex"] += constant(float(c.annual_fixed[new].sum() + c.process_annual_fixed[fed].sum()))
     m.expressions["total_cost"] = (constant(sum(c.constant_cost.values())) + m.expressions["annualised_capex"]
                                    + _per_rate(m, c.cost_per_flow))
     m.expressions["emissions"] = constant(sum(c.constant_emissions.values())) + _per_rate(m, c.emissions_per_flow)
@@ -825,7 +872,7 @@ def prune_dominated(net: Network, objective: str) -> Network:
     keep = [i for i, link in enumerate(net.links)
             if useful[i] or link.prebuilt or link.forced or link.resource in protected
             or net.supplies[link.supply].process is not None or net.demands[link.demand].process is not None]
-    return net.subset(keep) if len(keep) < len(net.links) else net
+    return net.subset(keep, net.accounted, net.process_subset) if len(keep) < len(net.links) else net  # a part stays one
 
 
 def _best_annual_value(net: Network, coef: Coefficients, margin: np.ndarray) -> np.ndarray:

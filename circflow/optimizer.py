@@ -21,6 +21,7 @@ from circflow.decompose import independent_parts
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
 from circflow.folders import check_file_destination
+from circflow.marginals import marginal_values
 from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, Objective, solve_objective
@@ -50,6 +51,7 @@ def optimize(
     prune: bool = True,
     decompose: bool = True,
     formulation: str = "tight",
+    marginals: bool = True,
 ) -> Result:
     """Find the best symbiosis plan of a park.
 
@@ -77,6 +79,9 @@ def optimize(
         circflow's speed-ups, on by default; switched off only to measure what they gain
         (`circflow.model.prune_dominated`, `circflow.decompose`, `circflow.model.Options`).
         Independent parts are split off only from `SPLIT_FROM_LINKS` candidate links.
+    marginals
+        Also compute the plan's marginal values (`circflow.marginals`, SPEC 9): one more
+        linear program with the build decisions fixed. Off saves that solve.
 
     Returns
     -------
@@ -130,7 +135,13 @@ def optimize(
         return no_plan_result(park, net, objective, outcome, diagnosis, timings)
     model_facts = {"candidate_links": len(net.links), "pruned_links": len(net.links) - len(kept.links),
                    "independent_parts": len(parts)}
-    return make_result(net, coefficients(net), solution, objective, outcome, status_quo, timings, model_facts)
+    values = None
+    if marginals:
+        stage("marginal values")
+        marginals_started = time.perf_counter()
+        values = marginal_values(net, solution.built, profile, objective)
+        timings["marginals_s"] = time.perf_counter() - marginals_started
+    return make_result(net, coefficients(net), solution, objective, outcome, status_quo, timings, model_facts, values)
 
 
 def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: float | None = None,
@@ -158,11 +169,12 @@ def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: fl
 
 def make_result(net: Network, coef: Coefficients, solution: Solution, objective: str, outcome: Outcome,
                 status_quo: dict[str, Any], timings: dict[str, float],
-                model_facts: dict[str, int] | None = None) -> Result:
+                model_facts: dict[str, int] | None = None, marginals: pd.DataFrame | None = None) -> Result:
     """Assemble the `Result` of a solved model: KPIs against the status quo, tables, facts.
 
     The status quo's KPIs go to ``kpis["baseline"]`` (the key SPEC 5 fixes) and the
-    difference to ``kpis["savings"]``.
+    difference to ``kpis["savings"]``; ``marginals`` are the plan's marginal values
+    (`circflow.marginals.marginal_values`), if computed.
     """
     park = net.park
     values = kpis(net, coef, solution)
@@ -195,6 +207,7 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
         currency=park.economics.currency,
         source=park.source,
         model_facts=model_facts or {},
+        marginals=marginals if marginals is not None else pd.DataFrame(),
         **park_facts(net),
     )
 

@@ -214,6 +214,12 @@ class Result:
     """Hours of each period (a time slice stands for that many hours of the year)."""
     time_series: dict[str, Any] | None = None
     """How the periods were made from the hourly file (SPEC 8.4), None without one."""
+    marginals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Marginal values of the plan (SPEC 9, `circflow.marginals`): per supply, process output,
+    demand, market, target and cap, money per unit over the year and per period."""
+    robustness: dict[str, Any] = field(default_factory=dict)
+    """How sure the plan is (SPEC 9): ``alternatives`` and ``sensitivity`` findings, when
+    computed (`circflow.optimize(..., robustness=True)` or added to a results folder)."""
 
     @property
     def is_ok(self) -> bool:
@@ -253,6 +259,8 @@ class Result:
             "baseline_supply": _leftovers(self.balances, "demand", self.periods),
             "market_sales": _leftovers(self.balances, "market", self.periods, column="linked"),
             "model": dict(self.model_facts),
+            "marginals": marginal_records(self.marginals, self.periods),
+            "robustness": _record(self.robustness),
             "diagnosis": list(self.diagnosis),
             "warnings": list(self.warnings),
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
@@ -281,6 +289,8 @@ class Result:
             if not self.processes.empty:
                 self.processes.drop(columns=["input", "outputs"]).to_csv(tmp / "processes.csv", index=False)
             kpi_table(self.kpis).to_csv(tmp / "kpis.csv", index=False)
+            if not self.marginals.empty:
+                self.marginals.to_csv(tmp / "marginals.csv", index=False)
             content = self.to_dict()  # the exports only read it
             write_outputs(tmp, content)
             if extra is not None:
@@ -289,6 +299,19 @@ class Result:
             (tmp / RESULTS_FILE).write_text(json.dumps(content, indent=1, allow_nan=False) + "\n", encoding="utf-8")
 
         return write_folder(pathlib.Path(folder), write)
+
+
+def marginal_records(marginals: pd.DataFrame, periods: list[str]) -> list[dict[str, Any]]:
+    """Marginal values as ``results.json`` holds them: each row with its values per period
+    under ``per_period`` (SPEC 9)."""
+    if marginals.empty:
+        return []
+    records = []
+    for row in marginals.to_dict("records"):
+        per_period = {p: row.pop(p) for p in periods if p in row}
+        row["per_period"] = per_period if any(v is not None and not pd.isna(v) for v in per_period.values()) else None
+        records.append(_record(row))
+    return records
 
 
 def park_facts(net: Network) -> dict[str, Any]:

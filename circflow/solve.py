@@ -152,6 +152,7 @@ class Solver:
         self._scale = 1.0
         self._last_run: tuple[str, int] | None = None
         self._rows_changed = 0
+        self._start: np.ndarray | None = None
 
     def load(self) -> None:
         """Hand the model to HiGHS now rather than at the first solve (to time it apart)."""
@@ -237,10 +238,17 @@ class Solver:
             # it as a start
             highs.clearSolver()
         self._last_run, self._rows_changed = (objective, 0), 0
+        if self._start is not None:  # after the clearing above, which would drop it
+            start = highspy.HighsSolution()
+            start.col_value = self._start.tolist()
+            highs.setSolution(start)
+            self._start = None
+
         def interrupt(event: Any) -> None:
             assert watch is not None
-            if watch(event.data_out.mip_primal_bound * scale, event.data_out.mip_dual_bound * scale):
-                event.interrupt()
+            # set either way: HiGHS keeps the flag between runs, and a run after a stopped one
+            # would otherwise stop at its first callback
+            event.interrupt(bool(watch(event.data_out.mip_primal_bound * scale, event.data_out.mip_dual_bound * scale)))
 
         if watch is not None:
             highs.cbMipInterrupt.subscribe(interrupt)
@@ -319,6 +327,48 @@ class Solver:
         self._instance().deleteRows(1, np.array([row], dtype=np.int32))
         self._held.pop()
         self._rows_changed += 1
+
+    def set_bounds(self, columns: np.ndarray, lower: np.ndarray | float, upper: np.ndarray | float) -> None:
+        """Change the bounds of some columns in place, e.g. fix a build decision to 0 or 1.
+
+        HiGHS keeps its instance; like a changed row, the next solve starts afresh (or from
+        `start`).
+        """
+        columns = np.asarray(columns, dtype=np.int32)
+        lower = np.broadcast_to(np.asarray(lower, dtype=float), columns.shape)
+        upper = np.broadcast_to(np.asarray(upper, dtype=float), columns.shape)
+        self._instance().changeColsBounds(len(columns), columns, np.ascontiguousarray(lower), np.ascontiguousarray(upper))
+        self._rows_changed += 1
+
+    def start(self, values: np.ndarray) -> None:
+        """Give the next solve a plan to start from (every column's value; HiGHS's ``setSolution``).
+
+        A feasible start is an incumbent from the first node, so a solve that only has to
+        tell whether a plan within some objective exists can stop at once.
+        """
+        self._start = np.asarray(values, dtype=float).copy()
+
+    def reprice(self, model: LinearProgram) -> None:
+        """Solve another model with the same columns and rows but other objectives.
+
+        For a parameter that only changes prices or emission factors: HiGHS keeps its
+        instance and gets the new costs at the next solve, instead of a new model.
+
+        Raises
+        ------
+        ValueError
+            When ``model``'s columns or rows differ from the current one's.
+        """
+        old = self.model
+        same = (old.shape == model.shape and np.array_equal(old.col_lower, model.col_lower)
+                and np.array_equal(old.col_upper, model.col_upper) and np.array_equal(old.integer, model.integer)
+                and np.array_equal(old.row_lower, model.row_lower) and np.array_equal(old.row_upper, model.row_upper)
+                and (old.matrix != model.matrix).nnz == 0)
+        if not same:
+            msg = "reprice needs a model with the same columns and rows; build a new Solver instead"
+            raise ValueError(msg)
+        self.model = model
+        self._last_run = None  # new costs under the same objective name: start afresh
 
     def forget_solution(self) -> None:
         """Drop the last solution HiGHS holds, so the next solve does not start from it.

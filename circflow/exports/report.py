@@ -604,6 +604,10 @@ def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = (),
             sections.append(("markets", "Sales to markets", _market_table(results)))
     if results.get("time_series"):
         sections.append(("slices", "Time slices: how the periods were made", _time_slice_section(results)))
+    if has_plan:
+        from circflow.exports.robustness import robustness_section  # it builds on this module
+
+        sections.append(robustness_section(results))
     sections.append(("warnings", "Warnings and diagnosis", _messages(results)))
     for number, extra in enumerate(extra_sections, start=1):
         body = extra.html + "".join(_figure_html(f, f"extra-{number}-chart-{i}") for i, f in enumerate(extra.figures))
