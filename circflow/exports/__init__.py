@@ -10,5 +10,7 @@ later without solving again (``circflow sankey RESULTS_DIR``).
 - `circflow.exports.geojson`: the network as GeoJSON for GIS tools;
 - `circflow.exports.workbook`: the Excel workbook;
 - `circflow.exports.report`: the self-contained HTML report;
+- `circflow.exports.robustness`: how sure a plan is (SPEC 9): the report's section and the
+  pages of sensitivity and alternatives;
 - `circflow.exports.sweepchart`: the page of a sweep (``sweep.html``).
 """
