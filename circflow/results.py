@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import pathlib
 import shutil
 import tempfile
@@ -353,6 +354,9 @@ def write_folder(folder: pathlib.Path, write: Callable[[pathlib.Path], None]) ->
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
     try:
+        # mkdtemp makes the folder private (0700); the results are the user's to share, as
+        # any folder they make: their umask decides (0755 under the usual 022).
+        tmp.chmod(0o777 & ~_umask())
         write(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -365,6 +369,13 @@ def write_folder(folder: pathlib.Path, write: Callable[[pathlib.Path], None]) ->
     else:
         tmp.rename(folder)
     return folder
+
+
+def _umask() -> int:
+    """The process's file-creation mask (reading it means setting it: it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:

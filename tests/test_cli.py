@@ -12,9 +12,11 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import pathlib
 import re
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -545,3 +547,21 @@ def test_scenario_is_applied_and_recorded(write_park_yaml, tmp_path, monkeypatch
     assert content["scenarios"] == ["high_carbon"]
     assert content["kpis"]["carbon_cost"] == pytest.approx(100 * content["kpis"]["emissions"], rel=1e-9)
     assert not math.isclose(content["kpis"]["carbon_cost"], 0)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
+def test_folders_follow_the_users_umask(mask, write_park_yaml, tmp_path, monkeypatch):
+    """Results, compare and pareto folders open to whom the user's umask allows (not 0700 always),
+    so colleagues on a shared server can read them; their files and subfolders too."""
+    monkeypatch.chdir(tmp_path)
+    path = write_park_yaml(append="scenarios:\n  dear: {economics: {electricity_price: 900}}\n")
+    old = os.umask(mask)
+    try:
+        assert run("optimize", path, "-q").exit_code == 0
+        assert run("compare", path, "-s", "dear", "-q").exit_code == 0
+        assert run("pareto", path, "--points", "2", "-q").exit_code == 0
+    finally:
+        os.umask(old)
+    for folder in ("park-results", "park-compare", "park-pareto", "park-compare/dear", "park-pareto/point-1"):
+        assert stat.S_IMODE((tmp_path / folder).stat().st_mode) == 0o777 & ~mask, folder
+    assert stat.S_IMODE((tmp_path / "park-results" / "results.json").stat().st_mode) == 0o666 & ~mask
