@@ -371,6 +371,31 @@ def write_folder(folder: pathlib.Path, write: Callable[[pathlib.Path], None]) ->
     return folder
 
 
+def payback_years(capex: float, operating_saving: float) -> float | None:
+    """Simple payback: ``capex / operating_saving`` in years; None when nothing is invested or it never pays.
+
+    The operating saving is the annual saving before the capital charge (CRF x capex):
+    what the investment earns back each year.
+
+    >>> payback_years(100.0, 40.0)
+    2.5
+    >>> payback_years(100.0, -5.0) is None
+    True
+    """
+    if capex <= 0 or operating_saving <= 0:
+        return None
+    return capex / operating_saving
+
+
+def capital_charge(links: pd.DataFrame, processes: pd.DataFrame) -> float:
+    """The plan's annualised capital charge: CRF x capex of every new link and process (no O&M)."""
+    total = 0.0
+    for table in (links, processes):
+        if not table.empty and "capital_charge" in table:
+            total += float(table["capital_charge"].sum())
+    return total
+
+
 def _umask() -> int:
     """The process's file-creation mask (reading it means setting it: it is put back at once)."""
     mask = os.umask(0o022)
@@ -382,11 +407,18 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
     """Built and existing links with their technology, size, money and emissions per year.
 
     Per-link economics come from the objective's own per-flow terms (`Coefficients`):
-    ``avoided`` is what the link saves where it starts and ends (disposal at the source, the
-    conventional supply or the market revenue at the sink, less the disposal of a process's
-    outputs it causes); ``annual_cost`` is its own cost (annualised capex, transport and
-    technology opex, electricity, driving steam, the receiving process's opex);
-    ``net_saving = avoided - annual_cost``; ``co2_avoided`` the same for emissions.
+
+    - ``avoided`` is what the link saves where it starts and ends:
+      ``avoided_disposal`` at the source + ``avoided_supply`` (the conventional supply at the
+      sink) + ``market_revenue`` - ``caused_disposal`` (the disposal of a process's outputs
+      that the flow into it creates);
+    - ``annual_cost`` is its own cost: ``annualized_capex`` (``capital_charge``, CRF x capex,
+      plus ``om_cost``), transport and technology opex, electricity, driving steam, the
+      receiving process's opex;
+    - ``net_saving = avoided - annual_cost``; ``co2_avoided`` the same for emissions;
+    - ``operating_saving = net_saving + capital_charge`` (the saving before paying for the
+      capital; O&M stays a cost) and ``payback_years = capex / operating_saving`` for a new
+      link that costs something and pays (None otherwise).
     """
     rows = []
     unit_of = {name: resource.unit for name, resource in net.park.resources.items()}
@@ -400,8 +432,13 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
         annualised = (coef.annual_fixed[i] + coef.annual_per_rate[i] * solution.capacity[i]) if new else 0.0
         money = {term: float(coef.cost[term][i] * total) for term in coef.cost}
         tco2 = {term: float(coef.emissions[term][i] * total) for term in coef.emissions}
+        capital = (coef.capital_fixed[i] + coef.capital_per_rate[i] * solution.capacity[i]) if new else 0.0
+        technology_capex = ((coef.technology_capex_fixed[i] + coef.technology_capex_per_rate[i] * solution.capacity[i])
+                            if new else 0.0)
         own = annualised + money["variable"] + money["electricity"] + money["drive"] + money["process"]
         avoided = -(money["disposal"] + money["baseline"] + money["market"])
+        avoided_disposal = float(net.supplies[link.supply].price_cost * total)
+        operating = float(avoided - own + capital)
         own_emissions = tco2["transport"] + tco2["electricity"] + tco2["drive"] + tco2["process"] + tco2["market"]
         t = link.temperatures
         supply, demand = net.supplies[link.supply], net.demands[link.demand]
@@ -436,7 +473,10 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
             "delivered_total": delivered_total,
             "full_load_hours": total / capacity if capacity > 0 else None,
             "capex": float(capex),
+            "capex_technology": float(technology_capex),
             "annualized_capex": float(annualised),
+            "capital_charge": float(capital),
+            "om_cost": float(annualised - capital),
             "variable_cost": money["variable"],
             "electricity_mwh": float(coef.electricity[i] * total),
             "electricity_cost": money["electricity"],
@@ -444,18 +484,24 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
             "drive_cost": money["drive"],
             "process_cost": money["process"],
             "market_revenue": -money["market"],
+            "avoided_disposal": avoided_disposal,
+            "avoided_supply": -money["baseline"],
+            "caused_disposal": money["disposal"] + avoided_disposal,
             "annual_cost": float(own),
             "avoided": float(avoided),
             "net_saving": float(avoided - own),
+            "operating_saving": operating,
+            "payback_years": payback_years(capex, operating) if new else None,
             "emissions": float(own_emissions),
             "co2_avoided": float(-sum(tco2.values())),
         })
     columns = ["id", "from", "to", "from_stream", "to_stream", "resource", "unit", "mode", "type", "technology",
                "length_km", "existing", "on_site", "built", "forced", "capacity", "cop", "gain", "source_inlet_c",
                "source_outlet_c", "sink_supply_c", "sink_return_c", "flow", "delivered", "flow_total",
-               "delivered_total", "full_load_hours", "capex", "annualized_capex", "variable_cost", "electricity_mwh",
-               "electricity_cost", "drive_mwh", "drive_cost", "process_cost", "market_revenue", "annual_cost",
-               "avoided", "net_saving", "emissions", "co2_avoided"]
+               "delivered_total", "full_load_hours", "capex", "capex_technology", "annualized_capex", "capital_charge",
+               "om_cost", "variable_cost", "electricity_mwh", "electricity_cost", "drive_mwh", "drive_cost",
+               "process_cost", "avoided_disposal", "avoided_supply", "market_revenue", "caused_disposal", "annual_cost",
+               "avoided", "net_saving", "operating_saving", "payback_years", "emissions", "co2_avoided"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -483,6 +529,7 @@ def process_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
         opex = spec.opex_per_unit * total_in
         electricity = spec.electricity_per_unit * total_in
         annualised = float(coef.process_annual_fixed[q] + coef.process_annual_per_rate[q] * size) if new else 0.0
+        capital = float(coef.process_capital_fixed[q] + coef.process_capital_per_rate[q] * size) if new else 0.0
         rows.append({
             "id": process.path,
             "enterprise": process.enterprise,
@@ -497,13 +544,16 @@ def process_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
             "outputs": made,
             "capex": float(coef.process_capex_fixed[q] + coef.process_capex_per_rate[q] * size) if new else 0.0,
             "annualized_capex": annualised,
+            "capital_charge": capital,
+            "om_cost": annualised - capital,
             "opex": opex,
             "electricity_mwh": electricity,
             "annual_cost": annualised + opex + electricity * econ.electricity_price,
             "emissions": spec.emissions_per_unit * total_in + electricity * econ.grid_emission_factor,
         })
     columns = ["id", "enterprise", "process", "name", "resource", "existing", "built", "capacity", "input",
-               "input_total", "outputs", "capex", "annualized_capex", "opex", "electricity_mwh", "annual_cost", "emissions"]
+               "input_total", "outputs", "capex", "annualized_capex", "capital_charge", "om_cost", "opex", "electricity_mwh",
+               "annual_cost", "emissions"]
     return pd.DataFrame(rows, columns=columns)
 
 
