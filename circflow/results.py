@@ -28,7 +28,7 @@ from circflow._version import __version__
 from circflow.exceptions import ParkError
 from circflow.exports.outputs import write_outputs
 from circflow.linktypes import TECHNOLOGIES
-from circflow.model import Coefficients, ParkModel
+from circflow.model import Coefficients, ParkModel, crf
 from circflow.network import Network
 from circflow.solve import Status
 
@@ -215,6 +215,10 @@ class Result:
     """Hours of each period (a time slice stands for that many hours of the year)."""
     time_series: dict[str, Any] | None = None
     """How the periods were made from the hourly file (SPEC 8.4), None without one."""
+    lang: str = "en"
+    """Language of the pages, workbook headers and summary (``park.lang`` or ``--lang``)."""
+    assumptions: dict[str, Any] = field(default_factory=dict)
+    """Discount rate, prices, lifetimes and CRFs behind the money (`assumptions`)."""
 
     @property
     def is_ok(self) -> bool:
@@ -239,6 +243,7 @@ class Result:
             "bound": _number(self.bound),
             "gap": _number(self.gap),
             "currency": self.currency,
+            "lang": self.lang,
             "crs": self.crs,
             "resources": self.resources,
             "enterprises": self.enterprises,
@@ -247,6 +252,7 @@ class Result:
             "kpis": self.kpis,
             "period_hours": dict(self.period_hours),
             "time_series": self.time_series,
+            "assumptions": self.assumptions,
             "markets": list(self.markets),
             "links": [_record(row) for row in self.links.to_dict("records")],
             "processes": [_record(row) for row in self.processes.to_dict("records")],
@@ -307,9 +313,52 @@ def park_facts(net: Network) -> dict[str, Any]:
     used = {s.resource for s in net.supplies} | {d.resource for d in net.demands}
     resources = {name: {"kind": park.resources[name].kind, "unit": park.resources[name].unit} for name in sorted(used)}
     time_series = net.time.report if net.time is not None else None
-    return {"crs": park.park.crs, "enterprises": enterprises, "resources": resources, "markets": markets,
+    return {"crs": park.park.crs, "lang": park.park.lang, "assumptions": assumptions(net),
+            "enterprises": enterprises, "resources": resources, "markets": markets,
             "period_hours": {name: float(h) for name, h in zip(net.periods, net.hours, strict=True)},
             "time_series": time_series}
+
+
+def assumptions(net: Network) -> dict[str, Any]:
+    """The numbers behind the money of a run, so an annualised capex or a saving can be checked by hand.
+
+    Economics (discount rate, carbon and electricity prices, grid factor, the steam driving
+    absorption heat pumps); per mode, heat technology and process that the park can build: its
+    lifetime, O&M fraction and capital recovery factor (CRF); per stream: its disposal cost
+    (supplies), conventional supply cost (demands) or price (markets), with emissions.
+    """
+    park = net.park
+    econ = park.economics
+    rate = econ.discount_rate
+    lifetimes = []
+    modes = sorted({link.mode for link in net.links if link.mode in park.modes})
+    for name in modes:
+        mode = park.modes[name]
+        lifetimes.append({"kind": "mode", "name": name, "lifetime_years": mode.lifetime_years,
+                          "om_fraction": mode.om_fraction, "crf": crf(rate, mode.lifetime_years)})
+    technologies = {"heat_pump": park.technologies.heat_pump, "absorption": park.technologies.absorption_heat_pump}
+    for name in sorted({link.type for link in net.links if link.type in technologies}):
+        spec = technologies[name]
+        lifetimes.append({"kind": "technology", "name": name, "lifetime_years": spec.lifetime_years,
+                          "om_fraction": spec.om_fraction, "crf": crf(rate, spec.lifetime_years)})
+    for process in net.processes:
+        spec = process.spec
+        lifetimes.append({"kind": "process", "name": process.path, "lifetime_years": spec.lifetime_years,
+                          "om_fraction": spec.om_fraction, "crf": crf(rate, spec.lifetime_years)})
+    prices = []
+    for stream in [*net.supplies, *net.demands]:
+        if stream.role == "input":
+            continue  # a process input has no price of its own
+        sells = stream.role == "market"
+        prices.append({"enterprise": stream.enterprise, "stream": stream.path, "role": stream.role,
+                       "resource": stream.resource, "unit": park.resources[stream.resource].unit,
+                       "cost": stream.sale_price if sells else stream.price_cost,
+                       "emissions": stream.sale_emissions if sells else stream.price_emissions})
+    absorption = park.technologies.absorption_heat_pump
+    return {"currency": econ.currency, "discount_rate": rate, "carbon_price": econ.carbon_price,
+            "electricity_price": econ.electricity_price, "grid_emission_factor": econ.grid_emission_factor,
+            "steam_price": absorption.drive_cost_per_mwh, "steam_emission_factor": absorption.drive_emissions_per_mwh,
+            "lifetimes": lifetimes, "prices": prices}
 
 
 def kpi_table(values: dict[str, Any], prefix: str = "") -> pd.DataFrame:
