@@ -17,6 +17,7 @@ from typing import Any
 import openpyxl
 import plotly.graph_objects as go
 import pytest
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 import circflow
@@ -28,7 +29,7 @@ from circflow.exports.netmap import network_map_figure
 from circflow.exports.outputs import OUTPUT_FILES, read_results, write_outputs
 from circflow.exports.report import Section, report_html, table_html
 from circflow.exports.sankey import RESOURCE_COLOURS, resource_colours, sankey_figure, write_sankey
-from circflow.exports.workbook import SHEETS, link_column, workbook_tables
+from circflow.exports.workbook import SHEETS, link_column, workbook_tables, write_workbook
 
 PARKS = ("tiny", "kalundborg", "jinan_eco_park")
 
@@ -160,7 +161,8 @@ def test_sankey_labels_carry_amounts_with_units_and_colours_tell_new_from_existi
     trace = sankey_figure(heat_pump_results()).data[0]
     labels = dict(zip(node_names(trace), trace.node.label, strict=True))
     nbsp = "\u00a0"  # an amount is never broken from its resource
-    assert f"heat{nbsp}300{nbsp}MWh" in labels["Power plant"] and f"fly{nbsp}ash{nbsp}95{nbsp}t" in labels["Power plant"]
+    assert f"heat{nbsp}300{nbsp}MWh" in labels["Power plant"]
+    assert f"fly{nbsp}ash{nbsp}95{nbsp}t" in labels["Power plant"]
     assert f"heat{nbsp}400{nbsp}MWh" in labels["Town"]  # 300 from the plant and 100 of electricity
     shown = {data[3]: data[1] for data in trace.link.customdata}
     assert shown == {"heat": "300 MWh", "electricity": "100 MWh", "fly_ash": "95 t"}
@@ -354,8 +356,10 @@ def test_geojson_wgs84_is_lon_lat_and_local_states_its_crs(solved: dict[str, pat
 
 
 def sheet_rows(sheet: Any) -> list[dict[str, Any]]:
+    """A sheet's rows as dicts by header, its totals row left out."""
     header = [cell.value for cell in sheet[1]]
-    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+            if row[0] != "total"]
 
 
 def same(a: Any, b: Any) -> bool:
@@ -391,6 +395,67 @@ def test_workbook_numbers_equal_results_json(solved: dict[str, pathlib.Path], na
     summary = {r["item"]: r["value"] for r in sheet_rows(book["summary"])}
     assert same(summary["objective value"], results["objective"])
     assert summary["status"] == results["status"]
+    assert summary["total cost saved"].startswith("=B")  # a formula: status quo less plan
+    names = {e["id"]: e["name"] for e in [*results["enterprises"], *results["markets"]]}
+    assert [row["from name"] for row in links] == [names[link["from"]] for link in results["links"]]
+    assert [row["to name"] for row in links] == [names[link["to"]] for link in results["links"]]
+
+
+@pytest.mark.parametrize("name", PARKS)
+def test_workbook_totals_are_formulas_and_annualised_capex_can_be_audited(solved: dict[str, pathlib.Path],
+                                                                           name: str) -> None:
+    """The links' totals row sums every money column with =SUM; each link's annualised capex is
+    recomputed by a formula from the assumptions sheet, whose CRFs are formulas of the discount
+    rate; evaluated here by hand, they give circflow's own value."""
+    results = results_of(solved[name])
+    book = openpyxl.load_workbook(solved[name] / "results.xlsx")
+    links = book["links"]
+    header = [cell.value for cell in links[1]]
+    last = [cell.value for cell in links[links.max_row]]
+    assert last[0] == "total"
+    capex = header.index("capex (CNY)")
+    assert last[capex] == f"=SUM({get_column_letter(capex + 1)}2:{get_column_letter(capex + 1)}{links.max_row - 1})"
+    assert links.auto_filter.ref == f"A1:{get_column_letter(len(header))}{links.max_row - 1}"
+    check = header.index("annualized capex, recomputed (CNY/yr)")
+    formula = links.cell(row=2, column=check + 1).value
+    for column in ("capex (CNY)", "capex technology (CNY)", "mode", "type"):
+        assert f"{get_column_letter(header.index(column) + 1)}2" in formula, column
+    assumptions = list(book["assumptions"].iter_rows(values_only=True))
+    assert assumptions[2][:2] == ("discount rate", results["assumptions"]["discount_rate"])  # cell B3
+    rate = results["assumptions"]["discount_rate"]
+    factors = {}
+    for row in assumptions[11:]:
+        if not row[0]:
+            break
+        assert row[5].startswith("=IF($B$3=0,")
+        growth = (1 + rate) ** row[3]
+        factors[row[0]] = (rate * growth / (growth - 1) if rate else 1 / row[3]) + row[4]
+    for link in results["links"]:
+        recomputed = ((link["capex"] - link["capex_technology"]) * factors.get(f"mode:{link['mode']}", 0.0)
+                      + link["capex_technology"] * factors.get(f"technology:{link['type']}", 0.0))
+        assert recomputed == pytest.approx(link["annualized_capex"], rel=1e-9, abs=1e-6), link["id"]
+
+
+def test_workbook_writes_park_text_as_text(tmp_path: pathlib.Path) -> None:
+    """A name that starts like a formula stays text in every sheet: no cell computes it."""
+    results = heat_pump_results()
+    results["enterprises"][0]["name"] = "=HYPERLINK(\"http://x\",\"y\")"
+    results["enterprises"][1]["name"] = "+1-2@town"
+    book = openpyxl.load_workbook(write_workbook(tmp_path / "r.xlsx", results))
+    names = [cell for sheet in book for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value in (results["enterprises"][0]["name"], "+1-2@town")]
+    assert names
+    assert all(cell.data_type == "s" for cell in names)
+
+
+def test_workbook_counts_are_whole_and_shares_percent(solved: dict[str, pathlib.Path]) -> None:
+    book = openpyxl.load_workbook(solved["jinan_eco_park"] / "results.xlsx")
+    summary = {row[0].value: row[1] for row in book["summary"].iter_rows(min_row=2)}
+    assert summary["enterprises"].number_format == "#,##0"
+    assert summary["gap"].number_format == "0.0%"
+    kpis = {row[0].value: row[1] for row in book["kpis"].iter_rows(min_row=2)}
+    assert kpis["baseline.utilization.fly_ash"].number_format == "0.0%"  # the status quo's shares too
+    assert kpis["processes_built"].number_format == "#,##0"
 
 
 @pytest.mark.parametrize("name", PARKS)
