@@ -265,7 +265,8 @@ class Result:
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
         }
 
-    def save(self, folder: str | pathlib.Path, extra: Callable[[pathlib.Path, Result], None] | None = None) -> pathlib.Path:
+    def save(self, folder: str | pathlib.Path, extra: Callable[[pathlib.Path, Result], None] | None = None,
+             pages: bool = True) -> pathlib.Path:
         """Write the results folder (SPEC 5), replacing an older circflow results folder.
 
         Parameters
@@ -274,6 +275,9 @@ class Result:
             Destination; created, or replaced atomically when it is a results folder.
         extra
             Writes further files into the (temporary) folder, e.g. charts.
+        pages
+            Also write ``report.html`` and ``sankey.html`` (each embeds plotly.js, a few MB);
+            a folder of many runs (compare, pareto) leaves them out unless asked.
 
         Raises
         ------
@@ -289,7 +293,7 @@ class Result:
                 self.processes.drop(columns=["input", "outputs"]).to_csv(tmp / "processes.csv", index=False)
             kpi_table(self.kpis).to_csv(tmp / "kpis.csv", index=False)
             content = self.to_dict()  # the exports only read it
-            write_outputs(tmp, content)
+            write_outputs(tmp, content, pages=pages)
             if extra is not None:
                 extra(tmp, self)
             content["timings"]["write_s"] = round(time.perf_counter() - started, 4)
