@@ -565,3 +565,44 @@ def test_folders_follow_the_users_umask(mask, write_park_yaml, tmp_path, monkeyp
     for folder in ("park-results", "park-compare", "park-pareto", "park-compare/dear", "park-pareto/point-1"):
         assert stat.S_IMODE((tmp_path / folder).stat().st_mode) == 0o777 & ~mask, folder
     assert stat.S_IMODE((tmp_path / "park-results" / "results.json").stat().st_mode) == 0o666 & ~mask
+
+
+def test_optimize_help_names_its_values_and_gives_examples():
+    result = run("optimize", "--help")
+    assert result.exit_code == 0
+    assert "<list[str]>" not in result.output
+    assert "NAME" in result.output  # --scenario NAME
+    assert "Examples" in result.output
+    assert "circflow optimize parks/tiny.yaml" in result.output
+    assert "<park-stem>-results/" in result.output  # a default in brackets survives the help's markup
+
+
+def test_init_writes_a_starter_park_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run("init").exit_code == 0
+    text = (tmp_path / "park.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# My park: a starter park file written by `circflow init`.")
+    assert "tiny.yaml - a five-enterprise teaching park" not in text
+    assert "lang: en" in text
+    solved = run("optimize", "park.yaml", "-q")
+    assert solved.exit_code == 0, solved.output
+    content = json.loads((tmp_path / "park-results" / "results.json").read_text())
+    assert {link["resource"] for link in content["links"]} == {"fly_ash", "heat"}
+
+
+def test_lang_option_and_report_command(write_park_yaml, tmp_path, monkeypatch):
+    """--lang zh writes the results in Chinese (results.json says so); `circflow report` rewrites the
+    pages of a folder in another language; an unknown language is an input error."""
+    monkeypatch.chdir(tmp_path)
+    result = run("optimize", write_park_yaml(), "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert "每年" in result.stdout or "总成本" in result.stdout
+    folder = tmp_path / "park-results"
+    assert json.loads((folder / "results.json").read_text())["lang"] == "zh"
+    assert '<html lang="zh-CN">' in (folder / "report.html").read_text(encoding="utf-8")
+    again = run("report", folder, "--lang", "en")
+    assert again.exit_code == 0, again.output
+    assert '<html lang="en">' in (folder / "report.html").read_text(encoding="utf-8")
+    bad = run("optimize", write_park_yaml(), "--lang", "fr")
+    assert bad.exit_code == 2
+    assert "unknown language 'fr'; circflow writes en, zh" in bad.stderr

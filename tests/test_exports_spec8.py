@@ -406,7 +406,8 @@ def test_optimize_summary_shows_processes_markets_and_heat_technologies(tmp_path
         assert f"{heat[kind]['full_load_hours']:,.0f}" in row
         if heat[kind]["cop"]:
             assert f"{heat[kind]['cop']:.2f}" in row
-    assert any(line.startswith("  Wastewater treatment plant (on site)") and " on site " in line for line in lines)
+    on_site = lines.index("  Wastewater treatment plant · Water reuse to cooling grade (on site)")
+    assert lines[on_site + 1].startswith("    on site ")  # the link by name, then how it runs
 
 
 def test_validate_counts_markets_processes_and_links_per_technology(tmp_path: pathlib.Path) -> None:
