@@ -13,8 +13,8 @@ the command line; it travels in ``results.json`` (``lang``) so that a page redra
 keeps it. Exports call `language` with it; code below reads the current one.
 
     >>> with language("zh"):
-    ...     _("annual cost saved"), compact(1.66e8), compact(2.5e5)
-    ('每年节省成本', '1.66 亿', '25 万')
+    ...     _("annual saving"), compact(1.66e8), compact(2.5e5)
+    ('年节省', '1.66 亿', '25 万')
     >>> compact(1.66e8)
     '166 million'
 """
@@ -99,6 +99,11 @@ def join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return _(", ").join(items[:-1]) + _(" and ") + items[-1]
+
+
+def sentences(*parts: str) -> str:
+    """Sentences one after another: a space between them in English, none in Chinese."""
+    return ("" if current() == "zh" else " ").join(part for part in parts if part)
 
 
 def money_unit(currency: str) -> tuple[float, str]:
@@ -264,3 +269,43 @@ def compile_po(entries: dict[str | tuple[str, str], str | list[str]]) -> bytes:
     header = struct.pack("<7I", 0x950412DE, 0, count, 7 * 4, 7 * 4 + 8 * count, 0, start)
     table = b"".join(struct.pack("<2I", length, offset) for length, offset in offsets)
     return header + table + data
+
+
+def marked(root: pathlib.Path | None = None) -> dict[str | tuple[str, str], list[str]]:
+    """Every message the code marks for the catalogue, with where: ``_("...")``, ``N_("...")`` and
+    ``ngettext("...", "...", n)`` calls with literal strings in the package's modules."""
+    root = root or pathlib.Path(__file__).parent
+    found: dict[str | tuple[str, str], list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            args = node.args
+            literal = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            where = f"{path.relative_to(root.parent)}:{node.lineno}"
+            if node.func.id in ("_", "N_") and len(args) == 1 and len(literal) == 1:
+                found.setdefault(literal[0], []).append(where)
+            elif node.func.id == "ngettext" and len(literal) >= 2:
+                found.setdefault((literal[0], literal[1]), []).append(where)
+    return found
+
+
+def json_quote(text: str) -> str:
+    """A string as a ``.po`` file quotes it."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+if __name__ == "__main__":  # python -m circflow.i18n zh: the entries the catalogue lacks, as .po text
+    import sys
+
+    lang = sys.argv[1] if len(sys.argv) > 1 else "zh"
+    have = catalogue(lang)
+    for key, places in marked().items():
+        if key in have:
+            continue
+        print(f"#: {' '.join(places[:3])}")
+        if isinstance(key, tuple):
+            print(f"msgid {json_quote(key[0])}\nmsgid_plural {json_quote(key[1])}\nmsgstr[0] \"\"\n")
+        else:
+            print(f"msgid {json_quote(key)}\nmsgstr \"\"\n")

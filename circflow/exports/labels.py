@@ -75,6 +75,16 @@ def resource_colours(results: dict[str, Any]) -> dict[str, str]:
     return colours
 
 
+STATUS_NAMES = {"optimal": N_("optimal"), "feasible": N_("feasible"), "infeasible": N_("infeasible"),
+                "time_limit_no_solution": N_("no plan within the time limit")}
+OBJECTIVE_NAMES = {"cost": N_("cost"), "emissions": N_("emissions")}
+
+
+def status_label(status: str | None) -> str:
+    """A run's status in the reader's language (``optimal`` -> 最优)."""
+    return _known(STATUS_NAMES, str(status or ""))
+
+
 def _known(names: dict[str, str], key: str) -> str:
     return _(names[key]) if key in names else key.replace("_", " ")
 
@@ -141,17 +151,23 @@ class Namer:
 
     def link(self, link: dict[str, Any]) -> str:
         """A link as people read it: ``Coal power plant → Cement plant: fly ash by truck``."""
-        what = _("{resource} by {how}").format(resource=resource_label(link["resource"]), how=link_how(link))
         if link.get("on_site"):
-            return _("{place}: {what}").format(place=self.end(link, "to"), what=what)
-        return f"{self.end(link, 'from')} → {self.end(link, 'to')}: {what}"
+            return _("{place}: {what}").format(place=self.end(link, "to"), what=carried(link))
+        return f"{self.end(link, 'from')} → {self.end(link, 'to')}: {carried(link)}"
+
+
+def carried(link: dict[str, Any]) -> str:
+    """What a link carries and how: ``fly ash by truck``, ``reclaimed water, on site``."""
+    if link.get("on_site"):
+        return _("{resource}, on site").format(resource=resource_label(link["resource"]))
+    return _("{resource} by {how}").format(resource=resource_label(link["resource"]), how=link_how(link))
 
 
 def link_how(link: dict[str, Any]) -> str:
     """How a link carries its resource: ``truck``, ``heat pipeline, electric heat pump``, ``on site``."""
     how = _("on site") if link.get("on_site") else mode_label(link.get("mode"))
     if link.get("type") not in (None, "transport"):
-        how += ", " + technology_label(link["type"])
+        how += _(", ") + technology_label(link["type"])
     return how
 
 

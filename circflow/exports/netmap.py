@@ -27,8 +27,8 @@ import plotly.graph_objects as go
 from circflow.exports.geojson import enterprise_position
 from circflow.exports.labels import (
     SECTOR_COLOURS,
+    carried,
     heat_temperatures,
-    link_how,
     resource_colours,
     resource_label,
     sector_label,
@@ -460,7 +460,7 @@ def _marker_angle(radians: float) -> float:
 
 
 def _link_hover(link: dict[str, Any], names: dict[str, str], unit: str, currency: str) -> str:
-    how = _("{resource} by {how}").format(resource=resource_label(link["resource"]), how=link_how(link))
+    how = carried(link)
     per_year = f"/{_('yr')}"
     rate_unit = "MW" if unit == "MWh" else f"{unit}/h"
     parts = [f"<b>{names.get(link['from'], link['from'])} → {names.get(link['to'], link['to'])}</b>",

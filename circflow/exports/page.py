@@ -103,10 +103,17 @@ def table_html(columns: Sequence[str], rows: Iterable[Sequence[Any]], caption: s
     return f"<div class='table'><table>{title}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
-def facts_html(rows: Iterable[tuple[str, Any]]) -> str:
-    """Two columns of label and value, without a header (run facts, assumptions)."""
-    body = "".join(f"<tr><td>{html.escape(str(label))}</td><td>{html.escape(fmt(value))}</td></tr>"
-                   for label, value in rows)
+def facts_html(rows: Iterable[tuple[str, Any]], verbatim: Iterable[str] = ()) -> str:
+    """Two columns of label and value, without a header (run facts, assumptions).
+
+    Values of the labels in ``verbatim`` are text circflow's engine wrote in English (a method's
+    description): marked ``translate="no"``, ``lang="en"``.
+    """
+    verbatim = set(verbatim)
+    body = "".join(
+        f"<tr><td>{html.escape(str(label))}</td><td"
+        + (" translate='no' lang='en'" if label in verbatim else "") + f">{html.escape(fmt(value))}</td></tr>"
+        for label, value in rows)
     return f"<div class='table'><table class='facts'><tbody>{body}</tbody></table></div>"
 
 
@@ -260,7 +267,7 @@ def page_html(title: str, heading: str, body: str, *, kicker: str | None = None,
         `PLOTLY_FILE` beside the page (`write_plotly_js`), ``none`` has no charts.
     """
     today = datetime.date.today().isoformat()
-    kicker = kicker or f"circflow · {today}"
+    kicker = f"{kicker or 'circflow'} · {today}"
     if plotly_js == "inline":
         script = f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script>"
     elif plotly_js == "file":

@@ -27,7 +27,6 @@ results' language (``lang``, `circflow.i18n`).
 
 from __future__ import annotations
 
-import datetime
 import html
 import pathlib
 from collections.abc import Sequence
@@ -40,17 +39,19 @@ from plotly.subplots import make_subplots
 from circflow.exports.labels import (
     Namer,
     capacity_delivered,
+    carried,
     delivered,
     link_how,
     mode_label,
     resource_label,
+    status_label,
     technology_label,
     unit_of,
 )
 from circflow.exports.netmap import map_key_html, narrow_map_layout, network_map_figure_dict
 from circflow.exports.page import Column, chart_html, data_table, facts_html, fmt, page_html, share, table_html
 from circflow.exports.sankey import resource_colours, sankey_figure_dict
-from circflow.i18n import FONT_STACK, N_, _, compact, join, language, money_unit, ngettext, years
+from circflow.i18n import FONT_STACK, N_, _, compact, join, language, money_unit, ngettext, sentences, years
 
 __all__ = ["MAX_COVERAGE_CHARTS", "Section", "build_items", "compact", "cost_figure", "coverage_figure", "fmt",
            "heat_coverage", "market_sales", "report_html", "table_html", "write_report"]
@@ -65,6 +66,9 @@ _COST_PARTS = (
     ("baseline_cost", N_("conventional supply (virgin material, fresh water, boiler heat)"), "#e59866"),
 )
 _REVENUE = ("market_revenue", N_("sales to markets (negative cost)"), "#0b5345")
+_STAGES = {"load_s": N_("reading"), "candidates_s": N_("candidate links"), "build_s": N_("model"), "solve_s": N_("solving"),
+           "status_quo_s": N_("status quo"), "write_s": N_("writing"), "marginals_s": N_("marginal values")}
+"""The stages of a run whose seconds results.json keeps (``timings``)."""
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,7 @@ def build_items(results: dict[str, Any]) -> list[dict[str, Any]]:
         if link.get("existing") or link.get("on_site") or not (link.get("capex") or delivered(link)):
             continue
         items.append({"kind": "link", "name": f"{namer.end(link, 'from')} → {namer.end(link, 'to')}",
-                      "how": _("{resource} by {how}").format(resource=resource_label(link["resource"]),
-                                                               how=link_how(link)),
+                      "how": carried(link),
                       "capex": link.get("capex") or 0.0, "saving": link.get("net_saving"),
                       "operating_saving": link.get("operating_saving"), "co2": link.get("co2_avoided"),
                       "payback": link.get("payback_years"), "parts": []})
@@ -191,7 +194,8 @@ def _sentence(results: dict[str, Any], items: list[dict[str, Any]]) -> str:
     else:
         first = _("The plan builds {built}.").format(built=join(built))
     if resources:
-        first += " " + _("Its links carry {resources}.").format(resources=join([resource_label(r) for r in resources]))
+        first = sentences(first, _("Its links carry {resources}.").format(
+            resources=join([resource_label(r) for r in resources])))
     saved, cut = savings.get("total_cost"), savings.get("emissions")
     if saved is None or cut is None:
         return first
@@ -199,12 +203,12 @@ def _sentence(results: dict[str, Any], items: list[dict[str, Any]]) -> str:
              _("It costs {amount} a year more than the status quo")).format(amount=_money(abs(saved), currency))
     share_money = _share_of(abs(saved), status_quo.get("total_cost"))
     if share_money:
-        money += f" ({share_money})"
+        money += _(" ({share})").format(share=share_money)
     carbon = (_("avoids {amount} tCO2 a year") if cut >= 0 else _("emits {amount} tCO2 a year more")
               ).format(amount=compact(abs(cut)))
     share_carbon = _share_of(abs(cut), status_quo.get("emissions"))
     if share_carbon:
-        carbon += f" ({share_carbon})"
+        carbon += _(" ({share})").format(share=share_carbon)
     capex = kpis.get("capex") or 0.0
     if capex > 0:
         payback = kpis.get("payback_years")
@@ -214,7 +218,7 @@ def _sentence(results: dict[str, Any], items: list[dict[str, Any]]) -> str:
         second = _("{money}, {carbon}, {invest}.").format(money=money, carbon=carbon, invest=invest)
     else:
         second = _("{money} and {carbon}, with no investment.").format(money=money, carbon=carbon)
-    return f"{first} {second}"
+    return sentences(first, second)
 
 
 def _summary(results: dict[str, Any]) -> str:
@@ -692,7 +696,8 @@ def _time_slice_section(results: dict[str, Any]) -> str:
     slices = made.get("slices") or []
     columns = list(made.get("columns") or {})
     facts = facts_html([(_("hourly file"), made.get("file") or "–"), (_("method"), made.get("method") or "–"),
-                        (_("slices"), str(len(slices))), (_("hours"), fmt(sum(s.get("hours") or 0 for s in slices)))])
+                        (_("slices"), str(len(slices))), (_("hours"), fmt(sum(s.get("hours") or 0 for s in slices)))],
+                       verbatim=[_("method")])
     slice_rows = [[s["name"], s.get("period"), s.get("hours"), *[(s.get("mean") or {}).get(c) for c in columns]]
                   for s in slices]
     slice_table = table_html([_("slice"), _("period"), _("hours"), *[_("mean {column}").format(column=c) for c in columns]],
@@ -739,7 +744,7 @@ def _facts(results: dict[str, Any]) -> str:
         (_("park file"), results.get("source") or "–"),
         (_("scenarios"), ", ".join(results.get("scenarios") or []) or _("none")),
         (_("objective"), objectives.get(results.get("objective_name") or "", results.get("objective_name"))),
-        (_("status"), results.get("status")),
+        (_("status"), status_label(results.get("status"))),
         (_("objective value"), "–" if results.get("objective") is None else f"{fmt(results['objective'])} {objective_unit}"),
         (_("optimality gap"), share(results.get("gap"))),
         (_("periods"), ", ".join(results.get("periods") or [])),
@@ -747,7 +752,7 @@ def _facts(results: dict[str, Any]) -> str:
         (_("enterprises"), str(len(results.get("enterprises") or []))),
         (_("resources"), ", ".join(f"{resource_label(r)} ({v.get('unit', '')})"
                                    for r, v in (results.get("resources") or {}).items())),
-        (_("run time"), ", ".join(f"{k.removesuffix('_s')} {v:.2f} s" for k, v in timings.items()) or "–"),
+        (_("run time"), _(", ").join(f"{_(_STAGES.get(k, k))} {v:.2f} s" for k, v in timings.items()) or "–"),
         ("circflow", results.get("circflow_version")),
     ]
     return facts_html(rows)
@@ -852,12 +857,12 @@ def _report(results: dict[str, Any], extra_sections: Sequence[Section],
                      f"<h3>{html.escape(_('Assumptions behind the money'))}</h3>{_assumptions(results)}"))
     lede = "" if has_plan else (
         "<div class='alert'>" + html.escape(_("No plan: the run ended with status {status}. See the diagnosis below.")
-                                            .format(status=results.get("status"))) + "</div>")
+                                            .format(status=status_label(results.get("status")))) + "</div>")
     nav = " · ".join(f"<a href='#{key}'>{html.escape(title)}</a>" for key, title, _content in sections)
     body = "".join(f"<section id='{key}'{' class=print-break' if key == 'appendix' else ''}>"
                    f"<h2>{html.escape(title)}</h2>{content}</section>" for key, title, content in sections)
     scenarios = results.get("scenarios") or []
-    kicker = "circflow · " + _("industrial symbiosis plan") + f" · {datetime.date.today().isoformat()}"
+    kicker = "circflow · " + _("industrial symbiosis plan")
     if scenarios:
         kicker += " · " + _("scenarios: {names}").format(names=", ".join(scenarios))
     footer = html.escape(_(

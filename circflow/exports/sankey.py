@@ -34,10 +34,11 @@ from circflow.exports.labels import (
     RESOURCE_COLOURS,
     STEAM,
     Namer,
+    carried,
     heat_temperatures,
-    link_how,
     resource_colours,
     resource_label,
+    status_label,
     unit_of,
     wrap,
 )
@@ -269,7 +270,7 @@ def _collect(results: dict[str, Any], leftovers: bool) -> _Diagram:
         state = "existing" if link.get("existing") else "new"
         words = _("existing link") if link.get("existing") else (_("on site") if link.get("on_site") else _("new link"))
         hover = (f"{html.escape(namer.end(link, 'from'))} → {html.escape(namer.end(link, 'to'))}<br>"
-                 + html.escape(_("{resource} by {how}").format(resource=resource_label(resource), how=link_how(link)))
+                 + html.escape(carried(link))
                  + f" ({words})")
         if cop:
             hover += f", COP {cop:.2f}"
@@ -428,7 +429,7 @@ def _figure(results: dict[str, Any], period: str | None) -> dict[str, Any]:
         "margin": {"l": 10, "r": 10, "t": 150, "b": 20},
         "paper_bgcolor": "white",
         "annotations": [{"text": f"{legend}<br>{note}" if used else _("no flows to draw (status {status})").format(
-                             status=results.get("status")),
+                             status=status_label(results.get("status"))),
                          "x": 0.0, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "left",
                          "yanchor": "bottom", "yshift": 40, "showarrow": False, "align": "left"}],
     }
