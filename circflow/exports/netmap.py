@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from circflow.exports.geojson import enterprise_position
@@ -183,6 +184,7 @@ def _figure(results: dict[str, Any]) -> dict[str, Any]:
     labelled = sorted((e for e in places if e["id"] not in far), key=lambda e: (e["id"] not in linked, e["id"]))
     labelled = labelled[:MOST_NAMES]
     obstacles = [(x, y) for arrow in arrows.values() for x, y in zip(arrow["x"], arrow["y"], strict=True)]
+    obstacles += [positions[e["id"]] for e in places if e["id"] not in far]  # markers without a name, too
     for xline, yline in lines.values():
         for a in range(0, len(xline) - 1):
             if xline[a] is None or xline[a + 1] is None:
@@ -340,30 +342,38 @@ def place_labels(places: list[dict[str, Any]], positions: dict[str, tuple[float,
     def screen(point: tuple[float, float]) -> tuple[float, float]:
         return (point[0] - x0) * sx, (y1 - point[1]) * sy
 
-    marker_points = [screen(positions[p["id"]]) for p in places]
-    blocked: list[tuple[float, float, float, float]] = [(x - 9, y - 9, x + 9, y + 9) for x, y in marker_points]
-    blocked += [(x - 5, y - 5, x + 5, y + 5) for x, y in map(screen, obstacles)]
+    marker_points = np.array([screen(positions[p["id"]]) for p in places] or np.zeros((0, 2)))
+    obstacle_points = np.array([screen(point) for point in obstacles] or np.zeros((0, 2)))
+    # Everything to keep clear of, as boxes (left, top, right, bottom) in px: markers, then obstacles.
+    blocked = np.vstack([np.hstack([marker_points - 9, marker_points + 9]),
+                         np.hstack([obstacle_points - 5, obstacle_points + 5])]) if len(places) else np.zeros((0, 4))
 
     def size(text: str) -> tuple[float, float]:
         lines = text.split("<br>")
         width = max(sum(font_px if ord(ch) > 0x2E80 else 0.6 * font_px for ch in line) for line in lines)
         return width + 4, len(lines) * font_px * 1.2 + 2
 
-    def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    def overlap(box: tuple[float, float, float, float], others: np.ndarray) -> float:
+        if not len(others):
+            return 0.0
+        wide = np.clip(np.minimum(box[2], others[:, 2]) - np.maximum(box[0], others[:, 0]), 0.0, None)
+        high = np.clip(np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]), 0.0, None)
+        return float((wide * high).sum())
 
-    def crowding(place: dict[str, Any]) -> float:
-        x, y = screen(positions[place["id"]])
-        return -sum(1 for mx, my in marker_points if abs(mx - x) < 120 and abs(my - y) < 60)
-
+    crowd = [-int(((np.abs(marker_points[:, 0] - x) < 120) & (np.abs(marker_points[:, 1] - y) < 60)).sum())
+             for x, y in marker_points]
     placed: list[tuple[float, float, float, float]] = []
     annotations = []
-    for place in sorted(places, key=crowding):
+    reach = _DISTANCES[-1] + 250  # no candidate box reaches farther from its marker
+    for index in sorted(range(len(places)), key=lambda i: crowd[i]):
+        place = places[index]
         text = texts.get(place["id"], "")
         if not text:
             continue
-        x, y = screen(positions[place["id"]])
+        x, y = marker_points[index]
         w, h = size(text)
+        near = blocked[(np.abs(blocked[:, 0] - x) < reach + w) & (np.abs(blocked[:, 1] - y) < reach + h)]
+        near_placed = np.array(placed) if placed else np.zeros((0, 4))
         best: tuple[float, float, float, tuple[float, float, float, float]] | None = None
         for ring, distance in enumerate(_DISTANCES):
             for turn, (dx, dy) in enumerate(_DIRECTIONS):
@@ -371,8 +381,7 @@ def place_labels(places: list[dict[str, Any]], positions: dict[str, tuple[float,
                 left = cx - w / 2 if dx == 0 else (cx if dx > 0 else cx - w)
                 top = cy - h / 2 if dy == 0 else (cy if dy > 0 else cy - h)
                 candidate = (left, top, left + w, top + h)
-                cost = sum(overlap(candidate, other) for other in placed) * 3
-                cost += sum(overlap(candidate, other) for other in blocked)
+                cost = overlap(candidate, near_placed) * 3 + overlap(candidate, near)
                 cost += (max(0.0, -left) + max(0.0, left + w - plot_px[0]) + max(0.0, -top)
                          + max(0.0, top + h - plot_px[1])) * h * 6
                 cost += ring * 60 + turn * 2  # near and above first, other things equal

@@ -316,7 +316,7 @@ main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 48px; }
 h1 { margin: 0 0 12px; font-size: 28px; line-height: 1.2; }
 h2 { margin: 36px 0 12px; font-size: 20px; border-bottom: 2px solid var(--accent); padding-bottom: 4px; }
 h3 { margin: 20px 0 8px; font-size: 16px; }
-.kicker { margin: 0; color: var(--muted); text-transform: uppercase; letter-spacing: .06em; font-size: 12px; }
+.kicker { margin: 0; color: var(--muted); letter-spacing: .04em; font-size: 12px; }
 .lede { font-size: 17px; max-width: 60em; margin: 8px 0 0; }
 .muted { color: var(--muted); font-size: 13px; }
 nav { margin: 18px 0 0; padding: 8px 12px; background: var(--soft); border-radius: 6px; font-size: 14px; }

@@ -58,6 +58,8 @@ NEW_ALPHA, EXISTING_ALPHA = 0.62, 0.22
 """Link opacity: new links strong, existing ones pale."""
 ROW_PX = 64
 """Height per node of the fullest column: a two-line name and a line of amounts, with room between."""
+MAX_PLOT_PX = 4000
+"""The tallest diagram: a park of hundreds of enterprises gets thinner nodes, not a page of metres."""
 
 
 def short_name(name: str, width: int = 42) -> str:
@@ -409,7 +411,7 @@ def _figure(results: dict[str, Any], period: str | None) -> dict[str, Any]:
     colours = resource_colours(results)
     traces = [_trace(view, results, period, visible=index == 0) for index, view in enumerate(views)]
     rows = max(max(list(_counts(view).values()) or [1]) for view in views)
-    height = 220 + max(360, ROW_PX * rows)
+    height = 220 + min(max(360, ROW_PX * rows), MAX_PLOT_PX)
     park = results.get("park", _("park"))
     used = sorted({r for view in views for r, state in zip(view.resource, view.state, strict=True)
                    if state != "leftover"}, key=lambda r: (r in DRIVES, resource_label(r)))

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from circflow.exports.labels import status_label
 from circflow.exports.page import chart_html, page_html
 from circflow.i18n import FONT_STACK, N_, _, language
 
@@ -176,7 +177,7 @@ def sweep_page(table: pd.DataFrame, keys: list[str], sampled: Collection[str] = 
     with language(lang):
         counts = table["status"].value_counts()
         planned = len(table) if runs is None else runs
-        summary = ", ".join(f"{status} {count}" for status, count in counts.items())
+        summary = _(", ").join(f"{status_label(status)} {count}" for status, count in counts.items())
         missing = planned - len(table)
         if missing:
             summary += ", " + _("not run yet {n}").format(n=missing)
@@ -203,7 +204,7 @@ def _failures(table: pd.DataFrame, keys: list[str], currency: str) -> str:
                                                                    _("reason")))
     rows = []
     for record in failed.head(MOST_FAILURES).to_dict("records"):
-        cells = [record[key] for key in keys] + [record["status"], record["reason"]]
+        cells = [record[key] for key in keys] + [status_label(record["status"]), record["reason"]]
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in cells) + "</tr>")
     more = (f"<p>{html.escape(_('... and {n} more in sweep.csv').format(n=len(failed) - MOST_FAILURES))}</p>"
             if len(failed) > MOST_FAILURES else "")

@@ -221,19 +221,28 @@ _LINK_TOTALS = ("capex", "capex_technology", "annualized_capex", "capital_charge
 def _links(results: dict[str, Any]) -> Table:
     periods = results.get("periods") or []
     names = place_names(results)
+    headers: dict[tuple[str, str | None], str] = {}  # the same few dozen headers for every link
+
+    def header(key: str, period: str | None = None) -> str:
+        if (key, period) not in headers:
+            headers[key, period] = link_column(key, results, period)
+        return headers[key, period]
+
+    name_of = {side: _("{end} name").format(end=_(_LINK_NAMES[side])) for side in ("from", "to")}
+    unit_column = _("unit")
     rows = []
     for link in results.get("links", []):
         row: dict[str, Any] = {}
         for key, value in link.items():
             if isinstance(value, dict):
                 for period in periods:
-                    row[link_column(key, results, period)] = value.get(period)
+                    row[header(key, period)] = value.get(period)
             else:
-                row[link_column(key, results)] = value
+                row[header(key)] = value
             if key in ("from", "to"):
-                row[_("{end} name").format(end=_(_LINK_NAMES[key]))] = names.get(value, value)
+                row[name_of[key]] = names.get(value, value)
             if key == "resource":
-                row[_("unit")] = results.get("resources", {}).get(value, {}).get("unit", "")
+                row[unit_column] = results.get("resources", {}).get(value, {}).get("unit", "")
         rows.append(row)
     frame = pd.DataFrame(rows)
     totals = [link_column(key, results) for key in _LINK_TOTALS if link_column(key, results) in frame.columns]
@@ -330,9 +339,10 @@ def _balances(results: dict[str, Any]) -> Table:
     unit = _("unit")
     columns = [_("enterprise"), _("enterprise name"), _("role"), _("resource"), _("period"), f"{_('amount')} ({unit})",
                f"{_('linked')} ({unit})", f"{_('rest')} ({unit})", _("rest is"), unit]
-    rows = [[r["enterprise"], names.get(r["enterprise"], r["enterprise"]), _(_ROLE_NAMES[r["role"]]), r["resource"],
-             r["period"], r["amount"], r["linked"], r["rest"], _(_ROLE_NAMES[r["rest is"]]) if r["rest is"] else "",
-             r["unit"]] for r in balance_rows(results)]
+    roles = {role: _(name) if name else "" for role, name in _ROLE_NAMES.items()}
+    rows = [[r["enterprise"], names.get(r["enterprise"], r["enterprise"]), roles[r["role"]], r["resource"],
+             r["period"], r["amount"], r["linked"], r["rest"], roles[r["rest is"]], r["unit"]]
+            for r in balance_rows(results)]
     return Table(pd.DataFrame(rows, columns=columns))
 
 
@@ -583,9 +593,14 @@ def write_table(sheet: Any, table: Table, total_label: str | None = None) -> Non
         cells = []
         for values, column_format in zip(columns, formats, strict=True):
             fmt = column_format[row] if isinstance(column_format, list) else column_format
-            cells.append(_cell(sheet, _excel_value(values[row]), fmt))
+            value = _excel_value(values[row])
+            if fmt is None and not (isinstance(value, str) and value.startswith("=")):
+                cells.append(value)  # plain: openpyxl writes it as it is (a cell object costs time)
+            else:
+                cells.append(_cell(sheet, value, fmt))
         for index, text in (table.row_formulas.get(row) or {}).items():
-            fmt = formats[index][row] if isinstance(formats[index], list) else formats[index]
+            column_format = formats[index]
+            fmt = column_format[row] if isinstance(column_format, list) else column_format
             cells[index] = _cell(sheet, text, fmt, formula=True)
         for make in table.formulas.values():
             cells.append(_cell(sheet, make(row + 2), "#,##0", formula=True))
