@@ -606,3 +606,15 @@ def test_lang_option_and_report_command(write_park_yaml, tmp_path, monkeypatch):
     bad = run("optimize", write_park_yaml(), "--lang", "fr")
     assert bad.exit_code == 2
     assert "unknown language 'fr'; circflow writes en, zh" in bad.stderr
+
+
+def test_chinese_summary_fits_80_terminal_columns(tmp_path):
+    """Chinese characters take two cells of a terminal: the summary still fits 80 columns."""
+    from rich.cells import cell_len  # noqa: PLC0415
+
+    demo = pathlib.Path(__file__).parent / "data" / "spec8_demo.yaml"
+    result = run("optimize", demo, "-o", tmp_path / "out", "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "建成工艺：3 个，共 3 个" in lines
+    assert max(cell_len(line) for line in lines) <= 80, [line for line in lines if cell_len(line) > 80]
