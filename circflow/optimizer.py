@@ -26,7 +26,18 @@ from circflow.model import Coefficients, Options, build_model, coefficients, pru
 from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, Objective, solve_objective
 from circflow.race import solve_parts
-from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts, process_table
+from circflow.results import (
+    Result,
+    Solution,
+    balance_table,
+    capital_charge,
+    flow_table,
+    kpis,
+    link_table,
+    park_facts,
+    payback_years,
+    process_table,
+)
 from circflow.schema import Park, reference_problems
 from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
 
@@ -181,6 +192,11 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
     values["baseline"] = dict(status_quo)
     values["savings"] = {"total_cost": status_quo["total_cost"] - values["total_cost"],
                          "emissions": status_quo["emissions"] - values["emissions"]}
+    links, processes = link_table(net, coef, solution), process_table(net, coef, solution)
+    # Simple payback of the plan: its capex over the saving before the capital charge (O&M stays a cost).
+    values["capital_charge"] = capital_charge(links, processes)
+    values["operating_saving"] = values["savings"]["total_cost"] + values["capital_charge"]
+    values["payback_years"] = payback_years(values["capex"], values["operating_saving"])
     objective_value = values["emissions"] if objective == "emissions" else values["total_cost"] + values["carbon_cost"]
     bound = outcome.bound if math.isfinite(outcome.bound) else objective_value
     status, warnings = outcome.status, list(net.warnings)
@@ -196,8 +212,8 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
         bound=bound,
         gap=relative_gap(objective_value, bound) if status is Status.FEASIBLE else min(outcome.gap, relative_gap(objective_value, bound)),
         kpis=values,
-        links=link_table(net, coef, solution),
-        processes=process_table(net, coef, solution),
+        links=links,
+        processes=processes,
         flows=flow_table(net, coef, solution),
         balances=balance_table(net, coef, solution),
         periods=net.periods,

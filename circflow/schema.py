@@ -100,6 +100,9 @@ class ParkInfo(Strict):
     description: str | None = None
     crs: Literal["local_km", "wgs84"] = "local_km"
     """Coordinates: ``local_km`` (x, y in km) or ``wgs84`` (lat, lon in degrees)."""
+    lang: Literal["en", "zh"] = "en"
+    """Language of the report, pages, workbook headers and terminal summary: ``en`` or ``zh``
+    (Chinese); ``--lang`` on the command line overrides it."""
 
 
 class Economics(Documented):

@@ -37,6 +37,7 @@ import pandas as pd
 from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
 from circflow.folders import writing
 from circflow.load import apply_scenarios
+from circflow.network import build_network
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
 from circflow.results import MARKER_FILE, Result, write_marker
@@ -126,6 +127,8 @@ class SweepPlan:
     varies: list[Vary]
     runs: list[dict[str, Any]]
     options: dict[str, Any]
+    park: Park | None = None
+    """The base park (its name, currency, language and link names go on the page)."""
 
     @property
     def keys(self) -> list[str]:
@@ -179,7 +182,7 @@ def plan_sweep(park: str | os.PathLike[str] | Mapping[str, Any] | Park, vary: Ma
     park_hash = hashlib.sha256(json.dumps(base.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     for run in runs:
         run["key"] = run_key(park_hash, scenarios, run["values"], options)
-    return SweepPlan(tree, base_dir, scenarios, varies, runs, options)
+    return SweepPlan(tree, base_dir, scenarios, varies, runs, options, base)
 
 
 def run_key(park_hash: str, scenarios: list[str], values: Mapping[str, Any], options: Mapping[str, Any]) -> str:
@@ -242,6 +245,7 @@ def sweep(
     gap: float | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    lang: str | None = None,
 ) -> pd.DataFrame:
     """Optimise a park for every combination of varied values, each run a Dask task.
 
@@ -273,6 +277,8 @@ def sweep(
         As for `circflow.optimize`, for each run.
     on_stage, on_progress
         Called with a stage name, and with (runs finished, runs to do) as runs finish.
+    lang
+        Language of ``sweep.html`` (``en``, ``zh``; default: the park file's ``park.lang``).
 
     Returns
     -------
@@ -329,7 +335,7 @@ def sweep(
         table.attrs["reused"] = reused
         if folder is not None:
             stage("writing results")
-            save_sweep(folder, table, plan)
+            save_sweep(folder, table, plan, lang=lang)
     return table
 
 
@@ -464,15 +470,43 @@ def sweep_table(plan: SweepPlan, rows: Mapping[str, Mapping[str, Any]]) -> pd.Da
     return table
 
 
-def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan) -> None:
-    """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html``, each replaced atomically."""
+def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan, lang: str | None = None) -> None:
+    """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html`` (``plotly.min.js`` beside it), each replaced
+    atomically; the page in ``lang`` (default: the park file's)."""
+    import plotly.offline
+
+    from circflow.exports.page import PLOTLY_FILE
     from circflow.exports.sweepchart import sweep_page
 
-    page = sweep_page(table, plan.keys, sampled={v.key for v in plan.varies if v.sampled}, runs=len(plan.runs))
+    park = plan.park
+    page = sweep_page(table, plan.keys, sampled={v.key for v in plan.varies if v.sampled}, runs=len(plan.runs),
+                      park=park.park.name if park else None, currency=park.economics.currency if park else "CNY",
+                      lang=lang or (park.park.lang if park else None), link_names=_link_names(park, table),
+                      objective=str(plan.options.get("objective", "cost")))
     with writing(folder):
         _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
         _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
+        if not (folder / PLOTLY_FILE).exists():
+            _replace(folder / PLOTLY_FILE, lambda path: path.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8"))
         _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
+
+
+def _link_names(park: Park | None, table: pd.DataFrame) -> dict[str, str]:
+    """Names of the links the runs built, as the report writes them (``A → B: fly ash by truck``)."""
+    if park is None or table.empty:
+        return {}
+    from circflow.exports.labels import carried
+
+    wanted = set(table["links"].str.split().explode().dropna())
+    names = {e.id: e.name or e.id for e in [*park.enterprises, *park.markets]}
+    net = build_network(park)
+    out = {}
+    for link in net.links:
+        if link.id in wanted:
+            source, sink = net.supplies[link.supply].enterprise, net.demands[link.demand].enterprise
+            what = carried({"resource": link.resource, "mode": link.mode, "type": link.type, "on_site": link.on_site})
+            out[link.id] = f"{names.get(source, source)} → {names.get(sink, sink)}: {what}"
+    return out
 
 
 def _replace(path: pathlib.Path, write: Callable[[pathlib.Path], object]) -> None:

@@ -261,7 +261,7 @@ def _cluster(values: np.ndarray, count: int) -> list[np.ndarray]:
     if len(distinct) <= count:  # each distinct hour is a slice
         _, inverse = np.unique(values, axis=0, return_inverse=True)
         return [np.flatnonzero(inverse.ravel() == k) for k in range(len(distinct))]
-    from scipy.cluster.hierarchy import fcluster, linkage  # noqa: PLC0415
+    from scipy.cluster.hierarchy import fcluster, linkage
 
     spread = values.std(axis=0)
     varying = spread > 0
