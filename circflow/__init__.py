@@ -17,8 +17,9 @@ them, minimising annualised cost and CO2 against the status quo (SPEC.md).
 >>> result.marginals[["kind", "name", "value", "value_unit"]]  # doctest: +SKIP
 """
 
+import typing as _typing
+
 from circflow._version import __version__
-from circflow.breakeven import Sensitivity, sensitivity
 from circflow.exceptions import (
     CircflowError,
     ClusterError,
@@ -28,17 +29,54 @@ from circflow.exceptions import (
     Problem,
     SolverError,
 )
-from circflow.exports.outputs import read_results, write_outputs
-from circflow.exports.sankey import sankey_figure
-from circflow.front import pareto
-from circflow.howsure import how_sure
-from circflow.load import load_park, park_from_dict
-from circflow.nearoptimal import Alternatives, alternatives
-from circflow.optimizer import optimize
-from circflow.results import Result
-from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply
-from circflow.solve import SolverProfile, Status
-from circflow.sweeps import sweep
+
+if _typing.TYPE_CHECKING:
+    from circflow.breakeven import Sensitivity, sensitivity
+    from circflow.exports.outputs import read_results, write_outputs
+    from circflow.exports.sankey import sankey_figure
+    from circflow.front import pareto
+    from circflow.howsure import how_sure
+    from circflow.load import load_park, park_from_dict
+    from circflow.nearoptimal import Alternatives, alternatives
+    from circflow.optimizer import optimize
+    from circflow.results import Result
+    from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply
+    from circflow.solve import SolverProfile, Status
+    from circflow.sweeps import sweep
+
+_LAZY = {
+    "circflow.breakeven": ("Sensitivity", "sensitivity"),
+    "circflow.exports.outputs": ("read_results", "write_outputs"),
+    "circflow.exports.sankey": ("sankey_figure",),
+    "circflow.front": ("pareto",),
+    "circflow.howsure": ("how_sure",),
+    "circflow.load": ("load_park", "park_from_dict"),
+    "circflow.nearoptimal": ("Alternatives", "alternatives"),
+    "circflow.optimizer": ("optimize",),
+    "circflow.results": ("Result",),
+    "circflow.schema": ("Demand", "Enterprise", "Link", "Mode", "Park", "Resource", "Supply"),
+    "circflow.solve": ("SolverProfile", "Status"),
+    "circflow.sweeps": ("sweep",),
+}
+"""Where each public name lives. They load on first use (PEP 562), so ``import circflow``
+and ``circflow --help`` do not wait for plotly, openpyxl, pandas or the solver."""
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOME:
+        msg = f"module 'circflow' has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib  # noqa: PLC0415
+
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))
+
 
 __all__ = [
     "Alternatives",

@@ -4,7 +4,7 @@ Fourth stage: ``schema -> network -> model``. SPEC 3.6-3.8 and 8 in code: a cand
 is a (supply stream, demand stream, mode, technology) whose resource, quality, reach and
 temperatures fit; explicit ``links`` are always candidates; ``plan.forbid`` removes
 candidates and ``plan.force`` marks them. Neighbours within a mode's reach are found with a
-k-d tree (O(n log n)), never by comparing all pairs.
+k-d tree (O(n log n)); only a few hundred pairs are compared all at once.
 
 Streams are the enterprises' supplies and demands, the markets' buys (demands with a price
 and no baseline, SPEC 8.1) and the processes' inputs and outputs (SPEC 8.2): an input is a
@@ -22,11 +22,9 @@ import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import networkx as nx
 import numpy as np
-from scipy.spatial import cKDTree
 
 from circflow.exceptions import ParkError
 from circflow.linktypes import HEAT_TECHNOLOGIES, TECHNOLOGIES, Temperatures, heat_pump_cop
@@ -50,6 +48,9 @@ from circflow.schema import (
     stream_choices,
 )
 from circflow.timeslices import Periods, periods_of
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), SPEC 3.6
 ON_SITE = "on_site"
@@ -205,6 +206,8 @@ class Network:
         Built on first use: the model does not need it, and at 5,000 enterprises it holds
         over 700,000 edges.
         """
+        import networkx as nx  # noqa: PLC0415 (a fifth of a second to import; most runs never ask)
+
         graph = nx.MultiDiGraph()
         for enterprise in self.park.enterprises:
             graph.add_node(enterprise.id, name=enterprise.name, sector=enterprise.sector)
@@ -482,8 +485,8 @@ class _Builder:
             dems = by_resource_d.get(resource, [])
             if not dems:
                 continue
-            tree = cKDTree(self._points(dems))
-            sup_points = self._points(sups)
+            dem_points, sup_points = self._points(dems), self._points(sups)
+            tree = _NearDemands(dem_points)
             for mode_name in self.park.resources[resource].modes:
                 mode = self.park.modes[mode_name]
                 if mode.max_distance_km is None:
@@ -817,3 +820,29 @@ def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
+
+
+class _NearDemands:
+    """The demands within a radius of each supply: a k-d tree, or for few pairs all of them compared.
+
+    Comparing a few hundred pairs takes microseconds, importing scipy.spatial a tenth of a
+    second; a small park's first run should not wait for it. Both pad nothing: the caller
+    passes a padded radius and checks each candidate's length exactly (`Network._consider`).
+    """
+
+    ALL_PAIRS = 40_000
+    """Largest number of supply-demand pairs compared all at once."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        self.points = points
+        self.tree: Any = None
+
+    def query_ball_point(self, queries: np.ndarray, radius: float) -> list[list[int]]:
+        if len(queries) * len(self.points) <= self.ALL_PAIRS:
+            distances = np.sqrt(((queries[:, None, :] - self.points[None, :, :]) ** 2).sum(axis=2))
+            return [np.flatnonzero(row <= radius).tolist() for row in distances]
+        if self.tree is None:
+            from scipy.spatial import cKDTree  # noqa: PLC0415
+
+            self.tree = cKDTree(self.points)
+        return list(self.tree.query_ball_point(queries, radius))

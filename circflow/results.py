@@ -26,7 +26,6 @@ import pandas as pd
 
 from circflow._version import __version__
 from circflow.exceptions import ParkError
-from circflow.exports.outputs import write_outputs
 from circflow.linktypes import TECHNOLOGIES
 from circflow.model import Coefficients, ParkModel, crf
 from circflow.network import Network
@@ -303,6 +302,8 @@ class Result:
             if not self.marginals.empty:
                 self.marginals.to_csv(tmp / "marginals.csv", index=False)
             content = self.to_dict()  # the exports only read it
+            from circflow.exports.outputs import write_outputs  # noqa: PLC0415 (plotly and openpyxl load on writing)
+
             write_outputs(tmp, content, pages=pages)
             if extra is not None:
                 extra(tmp, self)

@@ -18,10 +18,12 @@ import math
 import re
 from dataclasses import dataclass
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
-import pint
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    import pint
 
 # Unit templates name canonical units; "{u}" is the resource unit (t, m3 or MWh) and "money"
 # the park currency.
@@ -38,7 +40,13 @@ m3 = meter ** 3
 
 @functools.cache
 def registry() -> pint.UnitRegistry:
-    """The shared unit registry with circflow's money, emission and year definitions."""
+    """The shared unit registry with circflow's money, emission and year definitions.
+
+    pint loads here, on the first unit string: a park of plain numbers never needs it (it
+    takes a good part of a second to import).
+    """
+    import pint  # noqa: PLC0415
+
     ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
     for line in _EXTRA_UNITS.strip().splitlines():
         ureg.define(line)
@@ -90,6 +98,8 @@ def to_canonical(value: object, unit: str, *, currency: str = "CNY", resource_un
     target = unit.replace("{u}", resource_unit)
     text = _currency_pattern(currency).sub("money", value.strip())
     ureg = registry()
+    import pint  # noqa: PLC0415 (loaded by registry())
+
     try:
         quantity = ureg.Quantity(text)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as err:

@@ -17,6 +17,7 @@ page).
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import json
 import math
@@ -269,7 +270,7 @@ def page_html(title: str, heading: str, body: str, *, kicker: str | None = None,
     today = datetime.date.today().isoformat()
     kicker = f"{kicker or 'circflow'} · {today}"
     if plotly_js == "inline":
-        script = f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script>"
+        script = f"<script type='text/javascript'>{plotly_js_text()}</script>"
     elif plotly_js == "file":
         script = f"<script type='text/javascript' src='{PLOTLY_FILE}'></script>"
     else:
@@ -300,10 +301,16 @@ def page_html(title: str, heading: str, body: str, *, kicker: str | None = None,
 """
 
 
+@functools.cache
+def plotly_js_text() -> str:
+    """plotly.js, read once per process (a report and a Sankey both inline its 4.6 MB)."""
+    return plotly.offline.get_plotlyjs()
+
+
 def write_plotly_js(folder: str | pathlib.Path) -> pathlib.Path:
     """Write plotly.js once into ``folder`` for its pages written with ``plotly_js="file"``."""
     path = pathlib.Path(folder) / PLOTLY_FILE
-    path.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
+    path.write_text(plotly_js_text(), encoding="utf-8")
     return path
 
 

@@ -15,10 +15,11 @@ import math
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.offline
 
-from circflow.exports.report import _CSS, compact, fmt, table_html
+from circflow.exports.page import CSS as _CSS
+from circflow.exports.page import fmt, plotly_js_text, table_html
 from circflow.exports.sankey import figure_html, resource_label
+from circflow.i18n import compact
 
 _UNIT_WORDS = {"t": "tonne", "m3": "m³", "MWh": "MWh"}
 TOP_POSSIBLE = 12
@@ -278,7 +279,7 @@ def _page(title: str, park: str, body: str) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(park)}: {html.escape(title)}</title>
 <style>{_CSS}{_EXTRA_CSS}</style>
-<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>
+<script type="text/javascript">{plotly_js_text()}</script>
 </head>
 <body><main><header><p class="kicker">circflow · {html.escape(title)}</p><h1>{html.escape(park)}</h1></header>
 {body}
