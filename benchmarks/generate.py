@@ -19,6 +19,7 @@ Usage::
 
     python -m benchmarks.generate 200 --seed 1 > park-200.yaml
     python -m benchmarks.generate 200 --seed 1 --slices 12 --out district-200.yaml   # and its CSV
+    python -m benchmarks.generate 1000 --seed 1 --shape spread --out spread-1000.yaml
 """
 
 from __future__ import annotations
@@ -44,17 +45,40 @@ WATER_BASELINE = {"cost": 3.0, "emissions": 0.0002}  # tap water less the sewage
 OWN_WATER_BASELINE = {"cost": 1.2, "emissions": 0.0002}  # a power plant's own river water
 SOLID_DISPOSAL = {"cost": 40.0, "emissions": 0.002}  # compliant landfill, no EP tax on top
 HEAT_BASELINE = {"cost": 190.0, "emissions": 0.41}  # coal boiler heat
+SHAPES = ("clustered", "spread")
+SPREAD = {
+    "side_km": 95.0,
+    "water_supply_over_demand": 0.91,
+    "modes": {
+        # mostly fixed: at its largest useful rate a candidate pipe's capex is on average
+        # 85 % independent of its size (the catalog's pipe: 80 %); reaching 35 km gives a
+        # water demand about 12 candidate pipes
+        "water_pipeline": {"max_distance_km": 35, "capex_per_capacity_km": 2000},
+        "rail": {"max_distance_km": 200},
+    },
+}
+"""The hard district of issue 17 for 1,000 enterprises: spread evenly over ``side_km`` square
+(the side grows with the square root of the count, so the density stays), wastewater plants
+that together supply ``water_supply_over_demand`` of the district's reclaimed-water demand,
+pipelines whose capex is mostly fixed (the park's ``modes`` override the catalog), and rail
+reaching 200 km. Scarce supply shared by many candidates with mostly fixed costs: the
+weakest LP relaxation a fixed-charge network has."""
 HEAT_SERIES = "heat_load"
 """Column of the generated hourly profile that heat networks follow (per unit of design load)."""
 HEAT_FILE = "district-heat.csv"
 
 
-def generate_park(n: int, seed: int = 0, *, slices: int | None = None) -> dict:
+def generate_park(n: int, seed: int = 0, *, slices: int | None = None, shape: str = "clustered") -> dict:
     """A park mapping (the content of a park file) with ``n`` enterprises.
 
     With ``slices``, heat networks follow the column ``heat_load`` of the file
     ``district-heat.csv`` (`heat_load_csv` writes it) cut into that many time slices.
+    ``shape`` is ``clustered`` (industrial parks of ~40 enterprises, 18 km apart) or
+    ``spread`` (the hard district of issue 17, `SPREAD`).
     """
+    if shape not in SHAPES:
+        msg = f"unknown district shape {shape!r} (shapes: {', '.join(SHAPES)})"
+        raise ValueError(msg)
     rng = np.random.default_rng(seed)
     names = list(SECTORS)
     shares = np.array([SECTORS[s] for s in names])
@@ -62,19 +86,29 @@ def generate_park(n: int, seed: int = 0, *, slices: int | None = None) -> dict:
     counts[names.index("light_industry")] += n - counts.sum()
     sectors = [s for s, c in zip(names, counts, strict=True) for _ in range(c)]
     rng.shuffle(sectors)
-    clusters = max(1, round(n / CLUSTER_SIZE))
-    side = math.ceil(math.sqrt(clusters))
-    centres = [(CLUSTER_SPACING_KM * (i % side) + rng.uniform(-4, 4), CLUSTER_SPACING_KM * (i // side) + rng.uniform(-4, 4))
-               for i in range(clusters)]
+    if shape == "spread":
+        span = SPREAD["side_km"] * math.sqrt(n / 1000)
+    else:
+        clusters = max(1, round(n / CLUSTER_SIZE))
+        side = math.ceil(math.sqrt(clusters))
+        span = CLUSTER_SPACING_KM * side
+        centres = [(CLUSTER_SPACING_KM * (i % side) + rng.uniform(-4, 4), CLUSTER_SPACING_KM * (i // side) + rng.uniform(-4, 4))
+                   for i in range(clusters)]
     enterprises = []
     for index, sector in enumerate(sectors):
-        cx, cy = centres[index % clusters]
-        radius, angle = CLUSTER_RADIUS_KM * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
+        if shape == "spread":
+            x, y = rng.uniform(0, span), rng.uniform(0, span)
+        else:
+            cx, cy = centres[index % clusters]
+            radius, angle = CLUSTER_RADIUS_KM * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
+            x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
         enterprise = {"id": f"{sector}_{index}", "name": f"{sector.replace('_', ' ')} {index}", "sector": sector,
-                      "location": {"x": round(cx + radius * math.cos(angle), 3), "y": round(cy + radius * math.sin(angle), 3)}}
+                      "location": {"x": round(x, 3), "y": round(y, 3)}}
         enterprise.update(_streams(sector, rng, series=slices is not None))
         enterprises.append(enterprise)
-    markets = _markets(CLUSTER_SPACING_KM * side, rng)
+    if shape == "spread":
+        _scarce_water(enterprises, SPREAD["water_supply_over_demand"])
+    markets = _markets(span, rng)
     park = {
         "park": {"name": f"generated district n={n} seed={seed}", "crs": "local_km"},
         "economics": {"carbon_price": 80},
@@ -84,9 +118,24 @@ def generate_park(n: int, seed: int = 0, *, slices: int | None = None) -> dict:
         "links": _contracts(enterprises, markets),
         "targets": {"utilization": {"fly_ash": 0.5}},
     }
+    if shape == "spread":
+        park["park"]["name"] = f"generated spread district n={n} seed={seed}"
+        park["modes"] = {mode: dict(values) for mode, values in SPREAD["modes"].items()}
     if slices is not None:
         park["time_series"] = {"file": HEAT_FILE, "slices": slices, "keep_peak": [HEAT_SERIES]}
     return park
+
+
+def _scarce_water(enterprises: list[dict], ratio: float) -> None:
+    """Scale the wastewater plants' reclaimed water to ``ratio`` times the district's demand for it."""
+    def water(streams: list[dict]) -> list[dict]:
+        return [s for s in streams if s["resource"] == "reclaimed_water"]
+
+    demand = sum(d["amount"] for e in enterprises for d in water(e.get("demands", [])))
+    supplies = [s for e in enterprises for s in water(e.get("supplies", []))]
+    factor = ratio * demand / sum(s["amount"] for s in supplies)
+    for supply in supplies:
+        supply["amount"] = round(supply["amount"] * factor, -3)
 
 
 def heat_load_csv(seed: int = 0) -> str:
@@ -257,14 +306,15 @@ def _streams(sector: str, rng: np.random.Generator, *, series: bool) -> dict:
     return {"demands": [_water_demand(u(5e4, 5e5), ["cooling", "process"])]}
 
 
-def write_park(n: int, seed: int, path: pathlib.Path | None, *, slices: int | None = None) -> None:
+def write_park(n: int, seed: int, path: pathlib.Path | None, *, slices: int | None = None,
+               shape: str = "clustered") -> None:
     """Write a generated district as YAML (to stdout when ``path`` is None) and, with
     ``slices``, its hourly heat profile beside it."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe")
     yaml.default_flow_style = None
-    park = generate_park(n, seed, slices=slices)
+    park = generate_park(n, seed, slices=slices, shape=shape)
     if path is None:
         yaml.dump(park, sys.stdout)
     else:
@@ -280,9 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="number of enterprises")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--slices", type=int, default=None, help="heat networks follow an hourly profile in this many slices")
+    parser.add_argument("--shape", choices=SHAPES, default="clustered",
+                        help="clustered industrial parks, or spread evenly with scarce water (the hard district)")
     parser.add_argument("--out", default=None, help="park file to write (with --slices, its CSV goes beside it)")
     args = parser.parse_args(argv)
-    write_park(args.n, args.seed, None if args.out is None else pathlib.Path(args.out), slices=args.slices)
+    write_park(args.n, args.seed, None if args.out is None else pathlib.Path(args.out), slices=args.slices,
+               shape=args.shape)
     return 0
 
 

@@ -2,6 +2,7 @@
 
     python -m benchmarks                      # sizes 50 200 1000 5000, writes benchmarks/RESULTS.md
     python -m benchmarks --sizes 50 --smoke   # the CI smoke test (no RESULTS.md)
+    python -m benchmarks --sizes --sliced-sizes --spread-sizes 1000   # the hard district only
 
 For each size a district is generated (`benchmarks.generate`, seeded) and written as YAML.
 Each measurement runs in its own subprocess so that its peak memory (RSS) is its own:
@@ -35,6 +36,9 @@ DEFAULT_SIZES = (50, 200, 1000, 5000)
 FORMULATION_SIZES = (50, 200)
 SLICED_SIZES = (200,)
 """Also measured with heat networks on an hourly profile cut into time slices (SPEC 8.4)."""
+SPREAD_SIZES = (1000,)
+"""Also measured as the hard district of issue 17 (`benchmarks.generate.SPREAD`): spread
+evenly, scarce reclaimed water, pipes of mostly fixed cost, long rail."""
 
 
 def _peak_rss_mib() -> float:
@@ -100,16 +104,16 @@ def _subprocess(kind: str, *args: object) -> dict:
 
 
 def run_size(n: int, seed: int, gap: float, time_limit: float, variants: tuple[str, ...], folder: pathlib.Path,
-             slices: int | None = None) -> dict:
-    """Generate a district of ``n`` enterprises (heat on ``slices`` time slices if given) and
-    measure every variant on it."""
+             slices: int | None = None, shape: str = "clustered") -> dict:
+    """Generate a district of ``n`` enterprises (heat on ``slices`` time slices if given, of
+    ``shape`` clustered or spread) and measure every variant on it."""
     from benchmarks.generate import write_park
 
-    name = f"district-{n}" + (f"-{slices}slices" if slices else "")
+    name = ("district" if shape == "clustered" else shape) + f"-{n}" + (f"-{slices}slices" if slices else "")
     folder = folder / name
     folder.mkdir()
     park_path = folder / f"{name}.yaml"
-    write_park(n, seed, park_path, slices=slices)
+    write_park(n, seed, park_path, slices=slices, shape=shape)
     rows = {}
     for variant in variants:
         mps = folder / f"district-{n}-{variant}.mps"
@@ -165,7 +169,8 @@ def report(results: dict[int, dict], gap: float, time_limit: float, seconds: flo
     for key, rows in results.items():
         c, h = rows.get("tight", {}), rows.get("highs", {})
         n, _, sliced = str(key).partition("@")
-        size = f"{int(n):,}" + (f", {sliced} slices" if sliced else "")
+        n, _, shape = n.partition("~")
+        size = f"{int(n):,}" + (f", {sliced} slices" if sliced else "") + (f", {shape}" if shape else "")
         ratio = c["wall_s"] / h["wall_s"] if c.get("wall_s") and h.get("wall_s") else float("nan")
         unwritten = (c["wall_s"] - c.get("write_s", 0.0)) / h["wall_s"] if c.get("wall_s") and h.get("wall_s") else float("nan")
         lines.append(
@@ -190,7 +195,7 @@ def report(results: dict[int, dict], gap: float, time_limit: float, seconds: flo
     for key, rows in results.items():
         if "basic" not in rows:
             continue
-        n = int(str(key).partition("@")[0])
+        n = int(str(key).partition("@")[0].partition("~")[0])
         base = rows["basic"].get("wall_s")
         for variant, label in (("basic", "basic"), ("tight-monolith", "tight, one model"), ("tight", "tight")):
             row = rows.get(variant, {})
@@ -222,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slices", type=int, default=12, help="time slices of the sliced districts")
     parser.add_argument("--sliced-sizes", type=int, nargs="*", default=list(SLICED_SIZES),
                         help="sizes also measured with heat networks on an hourly profile in --slices slices")
+    parser.add_argument("--spread-sizes", type=int, nargs="*", default=None,
+                        help="sizes also measured as the hard district: spread evenly, scarce water (issue 17; "
+                        f"default {' '.join(map(str, SPREAD_SIZES))}, none with --smoke)")
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:  # a single measurement in this (sub)process
@@ -244,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sliced_sizes:
             results[f"{n}@{args.slices}"] = run_size(n, args.seed, args.gap, args.time_limit, ("tight",),
                                                      pathlib.Path(tmp), slices=args.slices)
+            (HERE / "results.json").write_text(json.dumps(results, indent=1)) if not args.smoke else None
+        spread_sizes = args.spread_sizes if args.spread_sizes is not None else [] if args.smoke else SPREAD_SIZES
+        for n in spread_sizes:
+            results[f"{n}~spread"] = run_size(n, args.seed, args.gap, args.time_limit, ("tight",),
+                                              pathlib.Path(tmp), shape="spread")
             (HERE / "results.json").write_text(json.dumps(results, indent=1)) if not args.smoke else None
     text = report(results, args.gap, args.time_limit, time.perf_counter() - started)
     if args.smoke:
