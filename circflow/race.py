@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,9 +33,40 @@ from circflow.network import Network
 from circflow.objectives import Objective, solve_objective
 from circflow.results import Solution
 from circflow.solve import Outcome, Solver, SolverProfile, Status, relative_gap
+from circflow.warmstart import WarmStart
 
 DEFAULT_GAP = 1e-4
 """HiGHS's own relative gap, for a profile that gives none."""
+
+
+@dataclass(frozen=True)
+class RaceOptions:
+    """circflow's techniques for parts whose gap stays large (issue 17), each measured in
+    ``benchmarks/hard.py``; on by default only where it paid (benchmarks/RESULTS.md)."""
+
+    warm_start: bool = False
+    """Hand a hard part a plan found over the links its LP relaxation uses (`circflow.warmstart`).
+    Off: on the hard district's water part alone it gave a plan 1.6 % better than HiGHS's
+    own after 90 s, but inside the race on two cores the relaxations of the large parts,
+    solved beside them, took their CPU and the park ended worse (benchmarks/RESULTS.md)."""
+    share_gap: bool = True
+    """Share the park's gap among the parts by absolute gap (`_Race`)."""
+    warm_start_links: int = 2000
+    """Parts with at least this many candidate links may get a warm start."""
+    warm_after: float = 10.0
+    """Seconds into a part's solve when it is found hard or not: no plan yet, or its own gap
+    above `hard_gap`."""
+    hard_gap: float = 0.03
+    """A part whose own relative gap stays above this gets a warm start."""
+    warm_start_share: float = 0.5
+    """At most this share of a part's remaining time goes to finding its warm start."""
+    push: float = 0.25
+    """With ``share_gap``, each part's own gap target is the park's times this."""
+
+
+RACE_OPTIONS = RaceOptions()
+MIN_SHARE = 0.02
+"""With ``share_gap``, the least share of the time limit a part gets, however late it starts."""
 
 
 def solve_parts(net: Network, parts: list[Network], objective: Objective, profile: SolverProfile,
@@ -79,8 +111,13 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     parts = sorted(parts, key=lambda part: -len(part.links))
     models = [build_model(part, options or Options()) for part in parts]
     workers = part_workers(profile, len(parts))
+    choices = RACE_OPTIONS
+    racing = objective == "cost" and len(parts) > 1 and bool(profile.gap)
+    park_gap = profile.gap
     if len(parts) > 1:  # side by side, each part's HiGHS gets its share of the threads
         profile = profile.model_copy(update={"threads": part_threads(profile, workers)})
+    if racing and choices.share_gap:  # each part may go further than the park needs; the race stops it
+        profile = profile.model_copy(update={"gap": park_gap * choices.push})
     solvers = [Solver(model, profile, on_log, _labelled(on_progress, k, len(parts))) for k, model in enumerate(models)]
     for solver in solvers:
         solver.load()
@@ -88,37 +125,86 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         timings["build_s"] = time.perf_counter() - build_started
     limit = profile.time_limit
     started = time.perf_counter()
-    race = _Race(len(parts), constant, profile.gap) if objective == "cost" and len(parts) > 1 and profile.gap else None
-    waiting = {"links": sum(len(part.links) for part in parts)}  # links of the parts not started yet
+    waiting = {"links": sum(len(part.links) for part in parts), "parts": len(parts)}  # parts not started yet
+    race = _Race(len(parts), constant, park_gap, share=choices.share_gap, push=choices.push,
+                 waiting=lambda: waiting["parts"] > 0) if racing else None
     lock = threading.Lock()
+    floors = [-math.inf] * len(parts)
+
+    unfinished = {"links": waiting["links"]}  # links of the parts running or not started
 
     def time_share(k: int) -> float | None:
-        """The remaining time, or with fewer workers than parts a share in proportion to links."""
+        """The remaining time, or with fewer workers than parts a share in proportion to links:
+        of the parts not started yet, or with ``share_gap`` of all parts not finished (the
+        first parts do not take the time of those after them), and at least `MIN_SHARE` of
+        the limit, so that no part is left without time to find a plan."""
         with lock:
-            links_left = waiting["links"]
+            links_left = unfinished["links"] if choices.share_gap else waiting["links"]
             waiting["links"] -= len(parts[k].links)
+            waiting["parts"] -= 1
         if limit is None:
             return None
         remaining = max(limit - (time.perf_counter() - started), 0.0)
-        return remaining * min(1.0, workers * len(parts[k].links) / max(links_left, 1))
+        share = remaining * min(1.0, workers * len(parts[k].links) / max(links_left, 1))
+        return max(share, MIN_SHARE * limit) if choices.share_gap else share
+
+    warm = [WarmStart(models[k], profile) if choices.warm_start and objective == "cost"
+            and len(parts[k].links) >= choices.warm_start_links else None for k in range(len(parts))]
+    begun = [time.perf_counter()] * len(parts)
+    shares: list[float | None] = [None] * len(parts)
+
+    gaps = [math.nan] * len(parts)  # each part's own gap as it last reported it
+
+    def warm_if_hard(k: int) -> None:
+        """Start part k's warm start when it has no plan yet or its own gap is above `hard_gap`
+        (called `warm_after` seconds into its solve: HiGHS may say nothing for long in its root)."""
+        helper = warm[k]
+        if helper is not None and not helper.begun and not gaps[k] <= choices.hard_gap:
+            left = None if shares[k] is None else max(shares[k] - (time.perf_counter() - begun[k]), 0.0)
+            helper.begin(None if left is None else left * choices.warm_start_share)
+
+    def watch(k: int, plan: float, bound: float) -> bool:
+        """The race's verdict for part k (with its warm start's plan and bound once found)."""
+        gaps[k] = relative_gap(plan, bound)
+        helper = warm[k]
+        if helper is not None and helper.found is not None and race is not None:
+            race.update(k, helper.found[1], helper.found[2])
+        return race.update(k, plan, bound) if race is not None else False
 
     def run(k: int) -> Outcome:
         share = time_share(k)
+        begun[k], shares[k] = time.perf_counter(), share
         if len(parts) > 1 and workers == 1:
             stage(f"solving part {k + 1} of {len(parts)} ({len(parts[k].links)} links)")
+        if race is not None:
+            race.begin(k)
+        timer = None
+        if warm[k] is not None:
+            timer = threading.Timer(choices.warm_after, warm_if_hard, (k,))
+            timer.daemon = True
+            timer.start()
         try:
-            if race is None:
+            if objective != "cost" or not (race is not None or warm[k] is not None):
                 outcome = solve_objective(solvers[k], objective, time_limit=share)
             else:
-                outcome = solvers[k].solve("cost", time_limit=share, watch=lambda plan, bound: race.update(k, plan, bound))
+                outcome = solvers[k].solve("cost", time_limit=share, watch=lambda plan, bound: watch(k, plan, bound),
+                                           offer=None if warm[k] is None else warm[k].offer)
         except BaseException:
             if race is not None:
                 race.stop()  # the others need not finish: the run fails
             raise
+        if timer is not None:
+            timer.cancel()
+        if warm[k] is not None:
+            warm[k].wait()
+            floors[k] = warm[k].bound  # the relaxation's bound is proven too
+            outcome = _better_of(solvers[k], outcome, warm[k])
         if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
         if race is not None:
             race.finish(k, outcome)
+        with lock:
+            unfinished["links"] -= len(parts[k].links)
         return outcome
 
     if len(parts) > 1 and workers > 1:
@@ -146,13 +232,13 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         process_built[decided] = part_solution.process_built[decided]
         process_capacity[decided] = part_solution.process_capacity[decided]
         objective_sum += outcome.objective
-        bound_sum += outcome.bound
+        bound_sum += max(outcome.bound if math.isfinite(outcome.bound) else -math.inf, floors[k])
         seconds += outcome.seconds
     gap = relative_gap(objective_sum, bound_sum)
     if len(parts) == 1:
         status, reason = outcomes[0].status, outcomes[0].reason
     else:  # optimal means within the park's gap, whatever each part's own gap says
-        target = profile.gap if profile.gap is not None else DEFAULT_GAP
+        target = park_gap if park_gap is not None else DEFAULT_GAP
         status = Status.OPTIMAL if gap <= max(target, 1e-9) else Status.FEASIBLE  # 1e-9: gap 0 asked, rounding left
         reason = _combined_reason(outcomes, raced=race is not None)
     solution = Solution(flow, built, capacity, process_built, process_capacity)
@@ -173,24 +259,63 @@ class _Race:
     units); a finished part, its outcome. The combined gap is that of the reported totals,
     the constant of unlinked streams included, so it is the gap `solve_parts` reports.
     A part found infeasible stops the others too: the park is infeasible.
+
+    With ``share``, the park's gap is a budget in money shared by the parts (issue 17): what
+    counts is the sum of the parts' absolute gaps, not each part's own relative gap. Each
+    part's share is the park's gap times the park's objective so far, over the parts. A
+    part within its share goes on only while that is cheap (until it has spent as long again
+    as it took to get there, not while a part waits for its worker, and not past ``push``
+    times its share); then it stops and its core goes to the parts still running, so the
+    cheap parts leave the budget to the part that holds the park's gap.
     """
 
-    def __init__(self, parts: int, constant: float, gap: float) -> None:
+    def __init__(self, parts: int, constant: float, gap: float, *, share: bool = False, push: float = 1.0,
+                 waiting: Callable[[], bool] = lambda: False) -> None:
         self.plans = [math.inf] * parts
         self.bounds = [-math.inf] * parts
         self.constant = constant
         self.gap = gap
+        self.share = share
+        self.push = push
+        self.waiting = waiting
+        self.started = [time.perf_counter()] * parts
+        self.reached: list[float | None] = [None] * parts
         self.done = False
         self.lock = threading.Lock()
 
-    def update(self, k: int, plan: float, bound: float) -> bool:
-        """Record part k's incumbent and bound; True when every part may stop."""
+    def begin(self, k: int) -> None:
+        """Part k starts now (its time to reach the gap counts from here)."""
         with self.lock:
-            self.plans[k], self.bounds[k] = plan, bound
+            self.started[k] = time.perf_counter()
+
+    def update(self, k: int, plan: float, bound: float) -> bool:
+        """Record part k's incumbent and bound; True when part k may stop."""
+        with self.lock:
+            self.plans[k] = min(self.plans[k], plan)
+            self.bounds[k] = max(self.bounds[k], bound)
             if not self.done:
                 total = self.constant + sum(self.plans)
                 self.done = math.isfinite(total) and relative_gap(total, self.constant + sum(self.bounds)) <= self.gap
-            return self.done
+            return self.done or (self.share and self._pushed_enough(k))
+
+    def _pushed_enough(self, k: int) -> bool:
+        """Whether part k's absolute gap is within its share of the park's budget, pushed
+        `RaceOptions.push` further; or within the share itself and it has gone on long
+        enough (as long again as it took to get there) or a part waits for its worker."""
+        plan, bound = self.plans[k], self.bounds[k]
+        if not (math.isfinite(plan) and math.isfinite(bound)):
+            return False
+        plans = [p for p in self.plans if math.isfinite(p)]
+        allowance = self.gap * max(1.0, abs(self.constant + sum(plans))) / len(self.plans)  # the park's so far
+        held = plan - bound
+        if held <= allowance * self.push:
+            return True
+        if held > allowance:
+            return False
+        now = time.perf_counter()
+        if self.reached[k] is None:
+            self.reached[k] = now
+        return self.waiting() or now - self.reached[k] >= self.reached[k] - self.started[k]
 
     def stop(self) -> None:
         """Stop every part now (one is infeasible or failed)."""
@@ -201,6 +326,8 @@ class _Race:
         if outcome.status is Status.INFEASIBLE:
             self.stop()
         elif outcome.is_ok:  # a bound HiGHS did not prove stays -inf: the race cannot end on it
+            with self.lock:  # the plan the part ended with, whatever it reported before
+                self.plans[k] = outcome.objective
             self.update(k, outcome.objective, outcome.bound if math.isfinite(outcome.bound) else -math.inf)
 
 
@@ -251,6 +378,19 @@ def _status_quo_allowed(part: Network) -> bool:
     targets = part.park.targets
     has_targets = any(share > 0 for share in targets.utilization.values()) or targets.max_emissions is not None
     return not part.forced_groups and not has_targets
+
+
+def _better_of(solver: Solver, outcome: Outcome, warm: WarmStart) -> Outcome:
+    """The part's outcome, or its warm start's plan when that is better (HiGHS may have
+    stopped before taking it): a plan of the whole part all the same, from a solve over
+    fewer links. The relaxation's bound stands with the solver's."""
+    if warm.found is None or (outcome.is_ok and outcome.objective <= warm.found[1]):
+        return outcome
+    values, plan, relaxed = warm.found
+    solver.values = values.copy()
+    bound = max(outcome.bound if math.isfinite(outcome.bound) else -math.inf, relaxed)
+    status = outcome.status if outcome.is_ok else Status.FEASIBLE  # a better plan keeps a proven gap
+    return Outcome(status, plan, bound, relative_gap(plan, bound), outcome.seconds, outcome.reason)
 
 
 def _status_quo_outcome(solver: Solver, objective: str, timed_out: Outcome) -> Outcome:

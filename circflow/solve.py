@@ -193,7 +193,8 @@ class Solver:
             self.on_progress(progress)
 
     def solve(self, objective: str = "cost", *, time_limit: float | None = None,
-              watch: Callable[[float, float], bool] | None = None) -> Outcome:
+              watch: Callable[[float, float], bool] | None = None,
+              offer: Callable[[], np.ndarray | None] | None = None) -> Outcome:
         """Minimise one of the model's objectives; keep the plan in `values`.
 
         Parameters
@@ -205,6 +206,9 @@ class Solver:
         watch
             Called as branch and bound goes with the incumbent and the bound (objective
             units); returning True stops the solve with the plan found so far.
+        offer
+            Asked now and then during branch and bound for a plan (every column's value)
+            to hand HiGHS while it runs (its user-solution callback); None when it has none.
         """
         model = self.model
         expression, scale = model.objectives[objective]
@@ -250,8 +254,16 @@ class Solver:
             # would otherwise stop at its first callback
             event.interrupt(bool(watch(event.data_out.mip_primal_bound * scale, event.data_out.mip_dual_bound * scale)))
 
+        def give(event: Any) -> None:
+            assert offer is not None
+            values = offer()
+            if values is not None:
+                event.data_in.setSolution(np.ascontiguousarray(values, dtype=float))
+
         if watch is not None:
             highs.cbMipInterrupt.subscribe(interrupt)
+        if offer is not None:
+            highs.cbMipUserSolution.subscribe(give)
         before = highs.getRunTime()
         try:
             highs.run()
@@ -261,6 +273,8 @@ class Solver:
         finally:
             if watch is not None:
                 highs.cbMipInterrupt.unsubscribe(interrupt)
+            if offer is not None:
+                highs.cbMipUserSolution.unsubscribe(give)
         if listening:
             self._stream.flush_line()
         seconds = highs.getRunTime() - before
@@ -339,6 +353,14 @@ class Solver:
         upper = np.broadcast_to(np.asarray(upper, dtype=float), columns.shape)
         self._instance().changeColsBounds(len(columns), columns, np.ascontiguousarray(lower), np.ascontiguousarray(upper))
         self._rows_changed += 1
+
+    def relax(self, relaxed: bool = True) -> None:
+        """Solve the LP relaxation (every integer column continuous), or the MIP again."""
+        integer = np.flatnonzero(self.model.integer).astype(np.int32)
+        if len(integer):
+            kind = np.full(len(integer), 0 if relaxed else 1, dtype=np.uint8)  # HiGHS: 0 continuous, 1 integer
+            self._instance().changeColsIntegrality(len(integer), integer, kind)
+            self._rows_changed += 1
 
     def start(self, values: np.ndarray) -> None:
         """Give the next solve a plan to start from (every column's value; HiGHS's ``setSolution``).
