@@ -16,6 +16,7 @@ import pandas as pd
 
 from circflow.exceptions import ParkError
 from circflow.folders import save_folder
+from circflow.interrupts import stops_on_ctrl_c
 from circflow.load import load_park
 from circflow.optimizer import optimize
 from circflow.results import RESULTS_FILE, Result, write_marker
@@ -36,6 +37,7 @@ def split_alternative(text: str) -> list[str]:
     return names
 
 
+@stops_on_ctrl_c
 def compare_park(
     path: str | pathlib.Path,
     alternatives: Iterable[str],

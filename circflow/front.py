@@ -25,6 +25,7 @@ import pandas as pd
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
 from circflow.folders import save_folder
+from circflow.interrupts import stops_on_ctrl_c
 from circflow.model import ParkModel, build_model
 from circflow.network import build_network
 from circflow.objectives import solve_lexicographic, solve_objective
@@ -37,6 +38,7 @@ from circflow.solve import Outcome, Solver, SolverProfile, Status
 SAME_POINT = 1e-7
 
 
+@stops_on_ctrl_c
 def pareto_results(
     park: Park,
     points: int = 8,

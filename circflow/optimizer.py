@@ -20,6 +20,7 @@ import pandas as pd
 from circflow.decompose import independent_parts
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import OutputError, ParkError, SolverError
+from circflow.interrupts import stops_on_ctrl_c
 from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, Objective, solve_objective
@@ -34,6 +35,7 @@ instance has a fixed cost, and on generated districts one model was faster up to
 links (0.34 s against 0.41 s) and slower from ~1,400 (1.5 s against 0.55 s)."""
 
 
+@stops_on_ctrl_c
 def optimize(
     park: Park,
     objective: Objective = "cost",

@@ -116,8 +116,16 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     if len(parts) > 1 and workers > 1:
         stage(f"solving {len(parts)} independent parts")
     if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool, interrupted = ThreadPoolExecutor(max_workers=workers), False
+        try:
             outcomes = list(pool.map(run, range(len(parts))))
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        finally:
+            # On Ctrl-C (the stop event is set) each part stops at HiGHS's next check; the run
+            # does not wait for the slowest (HiGHS checks rarely in presolve and the root LP)
+            pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
     else:
         outcomes = [run(k) for k in range(len(parts))]
     if any(o.status is Status.INFEASIBLE for o in outcomes):

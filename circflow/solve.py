@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from circflow.catalog import data_dir
 from circflow.exceptions import ParkError, Problem, SolverError
+from circflow.interrupts import raise_if_stopped, run_solver, stop_event
 from circflow.linear import Linear, LinearProgram
 from circflow.schema import Strict
 from circflow.yamlfile import locate, read_yaml
@@ -152,6 +153,7 @@ class Solver:
         self._scale = 1.0
         self._last_run: tuple[str, int] | None = None
         self._rows_changed = 0
+        self._stop = stop_event()
 
     def load(self) -> None:
         """Hand the model to HiGHS now rather than at the first solve (to time it apart)."""
@@ -178,8 +180,15 @@ class Solver:
         if self.on_log is not None or self.on_progress is not None:
             highs.cbLogging.subscribe(self._log_event)
             self._stream = _LogStream(self._log_line)
+        for callback in (highs.cbMipInterrupt, highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
+            callback.subscribe(self._stop_when_asked)  # Ctrl-C reaches every solve, in any thread
         self.highs = highs
         return highs
+
+    def _stop_when_asked(self, event: Any) -> None:
+        """HiGHS's interrupt callbacks: stop the run once the user asked to stop (`circflow.interrupts`)."""
+        if self._stop.is_set():
+            event.interrupt()
 
     def _log_event(self, event: Any) -> None:
         self._stream.write(event.message)
@@ -226,7 +235,6 @@ class Solver:
             "time_limit": max(limit, 0.01) if limit is not None else math.inf,
             **({"threads": profile.threads} if profile.threads is not None else {}),
         }
-        _share_scheduler(profile.threads)
         for name, value in options.items():
             if highs.setOptionValue(name, value) == highspy.HighsStatus.kError:
                 msg = f"HiGHS does not accept option {name} = {value!r} (solver profile {profile.name})"
@@ -244,17 +252,21 @@ class Solver:
 
         if watch is not None:
             highs.cbMipInterrupt.subscribe(interrupt)
+        self._stop = stop_event()
+        raise_if_stopped()
         before = highs.getRunTime()
         try:
-            highs.run()
+            run_solver(lambda: _run(highs, profile.threads))  # the main thread's on a helper: Ctrl-C is taken at once
         except Exception as err:  # a solver crash is not the user's fault: report it plainly
             msg = f"HiGHS failed: {err}"
             raise SolverError(msg) from err
         finally:
-            if watch is not None:
+            if watch is not None and not self._stop.is_set():  # once stopped, HiGHS may still be on its way out
                 highs.cbMipInterrupt.unsubscribe(interrupt)
         if listening:
             self._stream.flush_line()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt and self._stop.is_set():
+            raise KeyboardInterrupt  # the user's Ctrl-C, not circflow's race of parts
         seconds = highs.getRunTime() - before
         return self._outcome(highs, scale, seconds)
 
@@ -356,6 +368,12 @@ _FEASIBLE_SOLUTION = 2  # HiGHS's kSolutionStatusFeasible
 
 _scheduler = threading.local()
 """Per calling thread: the thread count its HiGHS scheduler was last restarted with."""
+
+
+def _run(highs: highspy.Highs, threads: int | None) -> None:
+    """One HiGHS run, in the thread that calls it (`circflow.interrupts.run_solver` picks the thread)."""
+    _share_scheduler(threads)
+    highs.run()
 
 
 def _share_scheduler(threads: int | None) -> None:

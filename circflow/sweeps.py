@@ -36,6 +36,7 @@ import pandas as pd
 
 from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
 from circflow.folders import writing
+from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
 from circflow.load import apply_scenarios
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
@@ -65,9 +66,12 @@ def run_one(tree: Mapping[str, Any], base_dir: str | None, scenarios: list[str],
     row: dict[str, Any] = dict(run["values"])
     if run.get("sample") is not None:
         row["sample"] = run["sample"]
+    renew_when_idle()  # a worker that an earlier sweep stopped (`stop_worker_runs`) solves again
     try:
         park = build_park(tree, scenarios, run["values"], base_dir)
         row.update(result_row(optimize(park, **options)))
+    except KeyboardInterrupt:  # the sweep was interrupted and told its workers to stop
+        row.update(status="error", reason="stopped: the sweep was interrupted")
     except ParkError as error:
         row.update(status="error", reason="; ".join(str(problem) for problem in error.problems))
     except Exception as error:  # a crash of one run is that run's result
@@ -225,6 +229,7 @@ def _check_values(tree: Any, base_dir: str | None, scenarios: list[str], values:
         raise ParkError([Problem(f"{p.message} (with --vary {given})", path=p.path) for p in error.problems]) from None
 
 
+@stops_on_ctrl_c
 def sweep(
     park: str | os.PathLike[str] | Mapping[str, Any] | Park,
     vary: Mapping[str, Any] | Iterable[Vary],
@@ -351,10 +356,24 @@ def _run_on_dask(client: Any, plan: SweepPlan, todo: list[dict[str, Any]],
             future.release()
             progress(done, len(todo))
             yield row
+    except KeyboardInterrupt:
+        _stop_workers(client)
+        raise
     finally:
         unfinished = [future for future in futures if not future.done()]
         if unfinished:
             client.cancel(unfinished)
+
+
+def _stop_workers(client: Any) -> None:
+    """Ctrl-C reaches the workers: each stops its running solves at HiGHS's next check.
+
+    Workers ignore SIGINT themselves (a local cluster's share the terminal; a remote one's do
+    not get it at all); the client asks them instead, so a remote cluster stops working for
+    an interrupted sweep and a local one closes at once.
+    """
+    with contextlib.suppress(Exception):  # a worker gone already needs no stopping
+        client.run(request_stop)
 
 
 def _failed_row(run: Mapping[str, Any], reason: str) -> dict[str, Any]:

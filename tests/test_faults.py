@@ -1,0 +1,207 @@
+"""Faults a user meets: Ctrl-C mid-solve, limits that end a solve early, hostile files.
+
+Real signals, real files and real HiGHS. The installed ``circflow`` runs in a subprocess on
+a pseudo-terminal, as on a user's screen, so that it shows its progress; the test sends
+SIGINT to its process group (as a terminal's Ctrl-C does) once HiGHS reports progress, and
+then looks at the exit code, the message and what is left on disk. Nothing waits on the
+clock: the parks are fixed-charge networks HiGHS needs minutes to prove (`fixed_charge_data`)
+and solver profiles with node limits end a solve where a test wants it.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from helpers import fixed_charge_data, write_park, write_profile
+
+from circflow import load_park, optimize, park_from_dict
+from circflow.interrupts import request_stop, solves_running, wait_for_solves
+from circflow.solve import SolverProfile, Status
+
+CIRCFLOW = shutil.which("circflow") or str(pathlib.Path(sys.executable).with_name("circflow"))
+HANG = 120
+"""Seconds after which a run that should have ended counts as hung (a guard, never a measure)."""
+
+
+def district(clusters: int, n: int = 20) -> dict:
+    """``clusters`` fixed-charge clusters 1,000 km apart: one independent part each once the
+    park has 1,000 candidate links (3 x 20 x 20 = 1,200 before pruning)."""
+    data = fixed_charge_data(n)
+    enterprises = []
+    for c in range(clusters):
+        for enterprise in fixed_charge_data(n, seed=c + 1)["enterprises"]:
+            location = enterprise["location"]
+            enterprises.append({**enterprise, "id": f"c{c}{enterprise['id']}",
+                                "location": {"x": location["x"] + 1000 * c, "y": location["y"]}})
+    return {**data, "enterprises": enterprises}
+
+
+class Terminal:
+    """``circflow ARGS`` on a pseudo-terminal of its own, in a session of its own."""
+
+    def __init__(self, *args: object, cwd: pathlib.Path) -> None:
+        master, slave = pty.openpty()
+        env = {**os.environ, "COLUMNS": "200", "TERM": "xterm"}
+        self.process = subprocess.Popen([CIRCFLOW, *map(str, args)], stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
+                                        env=env, start_new_session=True)
+        os.close(slave)
+        self.master = master
+        self.output = ""
+
+    def read_until(self, *patterns: str) -> None:
+        """Read the screen until every pattern has shown (regular expressions)."""
+        while not all(re.search(pattern, self.output) for pattern in patterns):
+            if not self._read():
+                pytest.fail(f"circflow ended before showing {patterns}:\n{self.output[-3000:]}")
+
+    def ctrl_c(self) -> None:
+        os.killpg(self.process.pid, signal.SIGINT)
+
+    def finish(self) -> int:
+        """Read to the end; the exit code. A run still going `HANG` seconds on is killed and fails."""
+        deadline = time.monotonic() + HANG
+        while self._read(deadline):
+            pass
+        code = self.process.wait(timeout=HANG)
+        os.close(self.master)
+        return code
+
+    def _read(self, deadline: float | None = None) -> bool:
+        ready, _, _ = select.select([self.master], [], [], HANG)
+        if not ready or (deadline is not None and time.monotonic() > deadline):
+            os.killpg(self.process.pid, signal.SIGKILL)
+            pytest.fail(f"circflow went on for {HANG} s:\n{self.output[-3000:]}")
+        try:
+            chunk = os.read(self.master, 65536)
+        except OSError:  # the terminal closed: circflow ended
+            return False
+        self.output += chunk.decode("utf-8", errors="replace")
+        return bool(chunk)
+
+    def lines(self) -> list[str]:
+        """What is left on the screen's lines, spinner frames removed."""
+        plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.output)
+        return [line.strip() for line in re.split(r"[\r\n]+", plain) if line.strip()]
+
+    def session_left(self) -> list[str]:
+        """Processes of circflow's session (its workers, their helpers) that do not end now that it has.
+
+        A process may be on its way out when circflow exits; each is waited for (through a
+        pidfd, no polling), up to `HANG` seconds.
+        """
+        left = []
+        for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[3]) != self.process.pid:
+                    continue
+                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                handle = os.pidfd_open(int(stat.parent.name))
+            except (OSError, ProcessLookupError):  # ended meanwhile
+                continue
+            try:
+                ended, _, _ = select.select([handle], [], [], HANG)
+            finally:
+                os.close(handle)
+            if not ended:
+                left.append(command)
+        return left
+
+
+def snapshot(folder: pathlib.Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture
+def earlier_results(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A results folder from a first run, which HiGHS's solution limit ends at once."""
+    park = write_park(tmp_path / "park.yaml", district(1))
+    quick = write_profile(tmp_path / "quick.yaml", gap=1e-9, options={"mip_max_improving_sols": 1})
+    done = subprocess.run([CIRCFLOW, "optimize", park, "--solver", quick, "-o", tmp_path / "out", "-q"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return tmp_path / "out"
+
+
+@pytest.mark.parametrize(("clusters", "threads", "progress"), [
+    pytest.param(3, None, [r"part 1/3 incumbent", r"part 2/3 incumbent", r"part 3/3 incumbent"], id="parts-on-threads"),
+    pytest.param(3, 1, [r"incumbent"], id="parts-one-after-another"),
+    pytest.param(1, None, [r"incumbent"], id="one-model"),
+])
+def test_ctrl_c_stops_the_solve_and_keeps_the_earlier_results(clusters, threads, progress, earlier_results, tmp_path):
+    """Ctrl-C once HiGHS shows progress: exit 130 with one line, the earlier folder as it was, no debris.
+
+    The parks take HiGHS minutes at gap 1e-9; in parts, every part is solving (each has
+    shown an incumbent) when the signal comes. Before issue 19 a park in parts ignored
+    Ctrl-C: the parts solved on in their threads.
+    """
+    park = write_park(tmp_path / f"park-{clusters}.yaml", district(clusters))
+    profile = write_profile(tmp_path / "exact.yaml", gap=1e-9, threads=threads)
+    before = snapshot(earlier_results)
+    terminal = Terminal("optimize", park, "--solver", profile, "-o", earlier_results.name, cwd=tmp_path)
+    terminal.read_until(*progress)
+    terminal.ctrl_c()
+    code = terminal.finish()
+    assert code == 130, terminal.output[-3000:]
+    lines = terminal.lines()
+    assert lines[-1] == "interrupted; nothing was written", lines[-5:]
+    assert "Traceback" not in terminal.output
+    assert snapshot(earlier_results) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["park.yaml", f"park-{clusters}.yaml", "quick.yaml", "exact.yaml", "out"])
+    assert terminal.session_left() == []
+
+
+def test_ctrl_c_stops_a_sweep_and_its_workers(tmp_path):
+    """A sweep on a local Dask cluster: Ctrl-C ends it with 130, the workers gone, the folder readable.
+
+    The runs take HiGHS minutes (gap 1e-9). The journal holds whole lines only, so the same
+    command goes on from there.
+    """
+    park = write_park(tmp_path / "park.yaml", district(1))
+    profile = write_profile(tmp_path / "exact.yaml", gap=1e-9)
+    terminal = Terminal("sweep", park, "--vary", "economics.carbon_price=0,50,100", "--workers", "2",
+                        "--solver", profile, "-o", "sweep", cwd=tmp_path)
+    terminal.read_until(r"running")
+    terminal.ctrl_c()
+    code = terminal.finish()
+    assert code == 130, terminal.output[-3000:]
+    assert "Traceback" not in terminal.output
+    assert any(line.startswith("interrupted") for line in terminal.lines()[-3:])
+    assert terminal.session_left() == []
+    journal = (tmp_path / "sweep" / "runs.jsonl").read_text(encoding="utf-8")
+    assert journal == "" or journal.endswith("\n")
+    assert not [p.name for p in (tmp_path / "sweep").iterdir() if p.name.startswith(".")]
+
+
+def test_a_stop_reaches_every_part_and_the_next_run_solves(tmp_path):
+    """In process: a stop asked once every part has shown progress ends all three parts' solves.
+
+    Each part runs in a thread of its own; the stop (what Ctrl-C sets) reaches them through
+    HiGHS's interrupt callbacks, and the run raises KeyboardInterrupt. A later run in the
+    same process solves as usual.
+    """
+    parts_seen: set[str] = set()
+
+    def progress(text: str) -> None:
+        parts_seen.add(text.split()[1])  # "part 2/3 incumbent ..."
+        if len(parts_seen) == 3:
+            request_stop()
+
+    with pytest.raises(KeyboardInterrupt):
+        optimize(park_from_dict(district(3)), solver=SolverProfile(gap=1e-9), on_progress=progress)
+    assert parts_seen == {"1/3", "2/3", "3/3"}
+    assert wait_for_solves(HANG), f"{solves_running()} solves still running"
+    again = optimize(load_park(write_park(tmp_path / "park.yaml", district(1))),
+                     solver=SolverProfile(gap=1e-9, options={"mip_max_improving_sols": 1}))
+    assert again.status is Status.FEASIBLE
