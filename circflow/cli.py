@@ -545,7 +545,9 @@ def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> No
         console.print(f"details: {folder / 'results.json'}")
         return
     k, cur = result.kpis, result.currency
-    gap = "" if not math.isfinite(result.gap) else f", gap {result.gap:.2%}"
+    gap = f", gap {result.gap:.2%}" if math.isfinite(result.gap) else ""
+    if not gap and result.status is Status.FEASIBLE:  # a limit stopped HiGHS before it proved a bound
+        gap = ", gap unknown (no bound proven)"
     unit = "tCO2/yr" if result.objective_name == "emissions" else cur
     console.print(f"objective ({result.objective_name}): {result.objective:,.6g} {unit}{gap}", markup=False)
     table = Table(show_edge=False, box=None, pad_edge=False)

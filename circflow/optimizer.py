@@ -171,7 +171,7 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
     values["savings"] = {"total_cost": status_quo["total_cost"] - values["total_cost"],
                          "emissions": status_quo["emissions"] - values["emissions"]}
     objective_value = values["emissions"] if objective == "emissions" else values["total_cost"] + values["carbon_cost"]
-    bound = outcome.bound if math.isfinite(outcome.bound) else objective_value
+    bound = outcome.bound  # NaN when no bound was proven: the gap is then unknown, never claimed
     status, warnings = outcome.status, list(net.warnings)
     if math.isfinite(outcome.objective) and not objectives_agree(objective_value, outcome.objective):
         status = Status.FEASIBLE  # the plan as read back is not the one the solver proved

@@ -58,7 +58,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     -------
     outcome, solution
         The objective and bound are the sums of the parts' (plus the constant of streams
-        with no link), so the combined gap is honest.
+        with no link), so the combined gap is honest; one part without a proven bound makes
+        the park's bound and gap unknown (NaN) and its status ``feasible``.
     """
     stage = on_stage or (lambda _: None)
     build_started = time.perf_counter()
@@ -227,11 +228,12 @@ def _status_quo_outcome(solver: Solver, objective: str, timed_out: Outcome) -> O
     """The part's status quo as a feasible plan when the time limit left no solution.
 
     Nothing flows (existing links idle too: feasible, if not the best use of them); the
-    bound stays the solver's, so the reported gap says how far this may be from optimal.
+    bound stays the solver's, so the reported gap says how far this may be from optimal, and
+    without one (HiGHS stopped before it proved any) the gap is unknown: NaN, never 0.
     """
     model = solver.model
     solver.values = np.zeros(model.shape[1])
     expression, _ = model.objectives["emission" if objective == "emissions" else "cost"]
     value = expression.value(solver.values)
-    bound = timed_out.bound if math.isfinite(timed_out.bound) else -math.inf
+    bound = timed_out.bound if math.isfinite(timed_out.bound) else math.nan
     return Outcome(Status.FEASIBLE, value, bound, relative_gap(value, bound), timed_out.seconds, timed_out.reason)

@@ -108,6 +108,7 @@ class Outcome:
     status: Status
     objective: float = math.nan
     bound: float = math.nan
+    """The best bound HiGHS proved; NaN when it proved none (then the gap is unknown, NaN too)."""
     gap: float = math.nan
     seconds: float = 0.0
     """Time HiGHS itself ran (modelling and transfer excluded)."""
@@ -290,10 +291,14 @@ class Solver:
             msg = f"HiGHS stopped without a plan ({highs.modelStatusToString(term)})"
             raise SolverError(msg)
         value = float(info.objective_function_value) * scale
-        bound = value
+        # The bound is what HiGHS proved, never the plan's own value: a run stopped before
+        # it had a bound (a limit in presolve, or an LP cut short) has none, and its gap is unknown
+        proven = value if status is Status.OPTIMAL else math.nan
         if self.model.integer.any():
             dual = float(info.mip_dual_bound)
-            bound = dual * scale if math.isfinite(dual) else value
+            bound = dual * scale if math.isfinite(dual) else proven
+        else:
+            bound = proven
         self.values = np.asarray(highs.getSolution().col_value, dtype=float)
         return Outcome(status, value, bound, relative_gap(value, bound), seconds, reason)
 

@@ -106,8 +106,9 @@ def _reason(result: Result) -> str:
         return "infeasible: " + "; ".join(result.diagnosis)
     if result.status is Status.TIME_LIMIT_NO_SOLUTION:
         return "no feasible plan within the time limit"
-    if result.status is Status.FEASIBLE and math.isfinite(result.gap):
-        return f"stopped at the time limit with gap {result.gap:.2%}"
+    if result.status is Status.FEASIBLE:
+        gap = f"gap {result.gap:.2%}" if math.isfinite(result.gap) else "gap unknown (no bound proven)"
+        return f"stopped at a limit with {gap}"
     return ""
 
 

@@ -10,6 +10,7 @@ and solver profiles with node limits end a solve where a test wants it.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import pty
@@ -22,7 +23,7 @@ import sys
 import time
 
 import pytest
-from helpers import fixed_charge_data, write_park, write_profile
+from helpers import fixed_charge_data, run, write_park, write_profile
 
 from circflow import load_park, optimize, park_from_dict
 from circflow.interrupts import request_stop, solves_running, wait_for_solves
@@ -205,3 +206,24 @@ def test_a_stop_reaches_every_part_and_the_next_run_solves(tmp_path):
     again = optimize(load_park(write_park(tmp_path / "park.yaml", district(1))),
                      solver=SolverProfile(gap=1e-9, options={"mip_max_improving_sols": 1}))
     assert again.status is Status.FEASIBLE
+
+
+@pytest.mark.parametrize("clusters", [1, 3], ids=["one-model", "parts"])
+def test_a_plan_without_a_proven_bound_claims_no_gap(clusters, tmp_path, monkeypatch):
+    """HiGHS stopped by its node limit before any plan or bound: the status quo is the plan,
+    ``feasible`` with the gap unknown, in the terminal, results.json and the report.
+
+    Before issue 19 the missing bound became the plan's own objective: "feasible, gap 0.00%".
+    """
+    monkeypatch.chdir(tmp_path)
+    park = write_park(tmp_path / "park.yaml", district(clusters))
+    profile = write_profile(tmp_path / "nodes.yaml", gap=1e-9, options={"mip_max_nodes": 0})
+    result = run("optimize", park, "--solver", profile, "-o", "out")
+    assert result.exit_code == 0, result.output
+    assert "gap unknown (no bound proven)" in result.output
+    assert "gap 0.00%" not in result.output
+    content = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert (content["status"], content["bound"], content["gap"]) == ("feasible", None, None)
+    assert content["model"]["independent_parts"] == clusters
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "unknown: a limit stopped the solver before it proved a bound" in report

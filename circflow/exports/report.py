@@ -127,6 +127,13 @@ def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
 
+def _gap(results: dict[str, Any]) -> str:
+    """The gap, or why there is none: a feasible plan without a proven bound has an unknown gap."""
+    if results.get("gap") is None and results.get("status") == "feasible":
+        return "unknown: a limit stopped the solver before it proved a bound"
+    return _share(results.get("gap"))
+
+
 def _figure_html(figure: go.Figure | dict[str, Any], div_id: str) -> str:
     # The div gets the figure's own height: a percentage of an auto-height section collapses.
     height = (figure.get("layout", {}).get("height") if isinstance(figure, dict) else figure.layout.height) or 450
@@ -218,7 +225,7 @@ def _facts(results: dict[str, Any]) -> str:
                                                                results.get("objective_name"))),
         ("status", results.get("status")),
         ("objective value", "–" if results.get("objective") is None else f"{fmt(results['objective'])} {objective_unit}"),
-        ("optimality gap", _share(results.get("gap"))),
+        ("optimality gap", _gap(results)),
         ("periods", ", ".join(results.get("periods") or [])),
         ("coordinates", "longitude/latitude (WGS84)" if results.get("crs") == "wgs84" else "local grid, km"),
         ("enterprises", str(len(results.get("enterprises") or []))),
