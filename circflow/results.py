@@ -12,10 +12,7 @@ from __future__ import annotations
 import json
 import math
 import pathlib
-import shutil
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,16 +21,15 @@ import numpy as np
 import pandas as pd
 
 from circflow._version import __version__
-from circflow.exceptions import ParkError
 from circflow.exports.outputs import write_outputs
+from circflow.folders import MARKER_FILE as MARKER_FILE  # re-exported: the folder rules lived here once
+from circflow.folders import RESULTS_FILE, write_folder
+from circflow.folders import is_results_folder as is_results_folder
+from circflow.folders import write_marker as write_marker
 from circflow.linktypes import TECHNOLOGIES
 from circflow.model import Coefficients, ParkModel
 from circflow.network import Network
 from circflow.solve import Status
-
-RESULTS_FILE = "results.json"
-MARKER_FILE = "circflow.json"
-"""Marks folders of several runs (compare, pareto) as circflow's, so they may be replaced."""
 
 
 @dataclass(frozen=True)
@@ -270,8 +266,9 @@ class Result:
 
         Raises
         ------
-        ParkError
-            When ``folder`` exists and is not a circflow results folder (nothing is touched).
+        OutputError
+            When ``folder`` cannot take the results (`circflow.folders.check_destination`):
+            not circflow's, holding files circflow did not write, read-only; nothing is touched.
         """
         def write(tmp: pathlib.Path) -> None:
             started = time.perf_counter()
@@ -321,50 +318,6 @@ def kpi_table(values: dict[str, Any], prefix: str = "") -> pd.DataFrame:
         else:
             rows.append({"kpi": name, "value": value})
     return pd.DataFrame(rows, columns=["kpi", "value"])
-
-
-def is_results_folder(folder: pathlib.Path) -> bool:
-    """An empty folder, or one holding a ``results.json`` (or ``circflow.json``) written by circflow."""
-    if not folder.is_dir():
-        return False
-    if not any(folder.iterdir()):
-        return True
-    for name in (RESULTS_FILE, MARKER_FILE):
-        try:
-            content = json.loads((folder / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(content, dict) and "circflow_version" in content:
-            return True
-    return False
-
-
-def write_marker(folder: pathlib.Path, kind: str) -> None:
-    """Mark a folder of several runs as written by circflow."""
-    (folder / MARKER_FILE).write_text(json.dumps({"circflow_version": __version__, "kind": kind}) + "\n", encoding="utf-8")
-
-
-def write_folder(folder: pathlib.Path, write: Callable[[pathlib.Path], None]) -> pathlib.Path:
-    """Run ``write`` on a temporary sibling of ``folder``, then move it into place."""
-    if folder.exists() and not is_results_folder(folder):
-        msg = (f"{folder} exists and is not a circflow results folder; "
-               "nothing was written (choose another folder with -o, or remove it)")
-        raise ParkError(msg)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
-        write(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if folder.exists():
-        old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
-        folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(folder)
-    return folder
 
 
 def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:

@@ -10,6 +10,8 @@ and solver profiles with node limits end a solve where a test wants it.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import pathlib
@@ -18,14 +20,18 @@ import re
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 from helpers import fixed_charge_data, run, write_park, write_profile
 
 from circflow import load_park, optimize, park_from_dict
+from circflow.exceptions import OutputError
+from circflow.folders import write_folder
 from circflow.interrupts import request_stop, solves_running, wait_for_solves
 from circflow.solve import SolverProfile, Status
 
@@ -101,13 +107,13 @@ class Terminal:
         pidfd, no polling), up to `HANG` seconds.
         """
         left = []
-        for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        for status in pathlib.Path("/proc").glob("[0-9]*/stat"):
             try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
+                fields = status.read_text().rsplit(")", 1)[1].split()
                 if int(fields[3]) != self.process.pid:
                     continue
-                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                handle = os.pidfd_open(int(stat.parent.name))
+                command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                handle = os.pidfd_open(int(status.parent.name))
             except (OSError, ProcessLookupError):  # ended meanwhile
                 continue
             try:
@@ -227,3 +233,166 @@ def test_a_plan_without_a_proven_bound_claims_no_gap(clusters, tmp_path, monkeyp
     assert content["model"]["independent_parts"] == clusters
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "unknown: a limit stopped the solver before it proved a bound" in report
+
+
+# -- results folders -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> pathlib.Path:
+    """A park HiGHS solves at once, in the test's own folder (the working folder)."""
+    monkeypatch.chdir(tmp_path)
+    return write_park(tmp_path / "park.yaml", fixed_charge_data(4))
+
+
+@contextlib.contextmanager
+def read_only(path: pathlib.Path) -> Iterator[None]:
+    """``path`` cannot be written, even by root: its mode is 0555, or for root, it is immutable (chattr +i)."""
+    mode = path.stat().st_mode
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", path], capture_output=True, check=False).returncode:
+            pytest.skip("running as root on a file system without chattr +i: nothing is read-only")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", path], check=True)
+    else:
+        path.chmod(0o555)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+
+
+def test_files_circflow_did_not_write_are_kept(tiny, tmp_path):
+    """A results folder holding the user's notes and a folder of their own: exit 2 naming them, nothing touched.
+
+    Before issue 19 the folder was replaced and both were gone without a word.
+    """
+    assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+    (tmp_path / "out" / "MY_NOTES.txt").write_text("call the cement plant\n", encoding="utf-8")
+    (tmp_path / "out" / "my_subfolder").mkdir()
+    (tmp_path / "out" / "my_subfolder" / "map.png").write_bytes(b"\x89PNG")
+    before = snapshot(tmp_path)
+    result = run("optimize", tiny, "-o", "out", "--carbon-price", "100")
+    assert result.exit_code == 2, result.output
+    assert "out holds files circflow did not write: MY_NOTES.txt, my_subfolder/" in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_the_next_run_clears_what_killed_runs_left(tiny, tmp_path):
+    """Temporary folders of runs killed while writing (SIGKILL) go with the next run into the folder.
+
+    Before issue 19 each kill left a hidden ``.out.*.tmp`` for ever.
+    """
+    assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+    for leftover in (".out.3f2a9c1b.tmp", ".out.77aa01c2d3e4.tmp", ".out.77aa01c2d3e4.old", ".out.old-1234abcd"):
+        (tmp_path / leftover).mkdir()
+        (tmp_path / leftover / "links.csv").write_text("half written", encoding="utf-8")
+    result = run("optimize", tiny, "-o", "out", "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "park.yaml"]
+
+
+def test_a_run_in_progress_keeps_its_temporary_folder(tiny, tmp_path):
+    """Two runs into one folder: the second leaves the first's temporary folder (locked) alone."""
+    busy = tmp_path / ".out.0123456789ab.tmp"
+    busy.mkdir()
+    handle = os.open(busy, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # what a run writing there holds
+        assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+        assert busy.is_dir()
+    finally:
+        os.close(handle)
+
+
+def test_an_old_folder_left_between_the_two_moves_comes_back(tiny, tmp_path):
+    """A run killed after moving the old folder aside, before moving the new one in: the next
+    run puts the old one back first, so a failure then still leaves the user their results."""
+    assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+    before = snapshot(tmp_path / "out")
+    (tmp_path / "out").rename(tmp_path / ".out.5e5e5e5e5e5e.old")
+
+    def fail(tmp: pathlib.Path) -> None:
+        msg = "disk full"
+        raise OSError(28, msg)
+
+    with pytest.raises(OutputError, match="disk full"):
+        write_folder(tmp_path / "out", fail)
+    assert snapshot(tmp_path / "out") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "park.yaml"]
+
+
+@pytest.mark.parametrize("where", [".", ".."])
+def test_the_current_folder_is_refused(where, tiny, tmp_path):
+    """``-o .`` (or a folder holding it) would pull the folder from under the shell: exit 2, nothing written.
+
+    Before issue 19 ``-o .`` in an empty folder ended in "internal error: OSError: Device or
+    resource busy" and left a complete hidden folder.
+    """
+    work = tmp_path / "empty"
+    work.mkdir()
+    os.chdir(work)
+    result = run("optimize", tiny, "-o", where)
+    assert result.exit_code == 2, result.output
+    assert "current folder" in result.stderr
+    assert "internal error" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "park.yaml"]
+    assert list(work.iterdir()) == []
+
+
+def test_a_read_only_results_folder_is_refused(tiny, tmp_path):
+    """chmod 555 on a results folder says "keep it": exit 2, the folder and its parent untouched.
+
+    Before issue 19 it was replaced, and its old copy left as ``.out.old-*``.
+    """
+    assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+    (tmp_path / "out").chmod(0o555)
+    try:
+        before = snapshot(tmp_path)
+        result = run("optimize", tiny, "-o", "out", "--carbon-price", "100")
+        assert result.exit_code == 2, result.output
+        assert "out is read-only" in result.stderr
+        assert snapshot(tmp_path) == before
+    finally:
+        (tmp_path / "out").chmod(0o755)
+
+
+@pytest.mark.parametrize("target", ["locked/out", "locked"])
+def test_a_folder_that_cannot_be_written_exits_2(target, tiny, tmp_path):
+    """A read-only parent, or a read-only results folder itself: exit 2 naming it, no internal error, no debris."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    with read_only(locked):
+        before = snapshot(tmp_path)
+        result = run("optimize", tiny, "-o", target)
+        assert result.exit_code == 2, result.output
+        assert "internal error" not in result.output
+        assert target in result.stderr
+        assert snapshot(tmp_path) == before
+
+
+def test_a_link_to_a_results_folder_stays_a_link(tiny, tmp_path):
+    """``-o link`` where link points to a results folder: the folder it points to is written; the link stays.
+
+    Before issue 19 the link was replaced by a real folder, and a dangling ``.link.old-*``
+    link was left each time.
+    """
+    assert run("optimize", tiny, "-o", "real", "-q").exit_code == 0
+    (tmp_path / "link").symlink_to("real")
+    result = run("optimize", tiny, "-o", "link", "--carbon-price", "100", "-q")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "link").is_symlink()
+    assert json.loads((tmp_path / "real" / "results.json").read_text(encoding="utf-8"))["kpis"]["carbon_cost"] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "park.yaml", "real"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o755), (0o027, 0o750)])
+def test_folders_follow_the_users_umask(umask, mode, tiny, tmp_path):
+    """The results folder opens as any folder the user makes (before issue 19: 0700 whatever the umask)."""
+    done = subprocess.run([CIRCFLOW, "optimize", tiny, "-o", "out", "-q"], cwd=tmp_path, check=False,
+                          capture_output=True, text=True, preexec_fn=lambda: os.umask(umask))
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == mode
+
