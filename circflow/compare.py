@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from circflow.exceptions import ParkError
+from circflow.exports.csvtext import write_csv
 from circflow.folders import save_folder
 from circflow.interrupts import stops_on_ctrl_c
 from circflow.load import load_park
@@ -131,7 +132,7 @@ def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: di
         When ``folder`` is not circflow's or cannot be written (nothing is written).
     """
     def write(tmp: pathlib.Path) -> None:
-        table.to_csv(tmp / "compare.csv", index=False)
+        write_csv(table, tmp / "compare.csv")
         table.to_excel(tmp / "compare.xlsx", index=False, sheet_name="compare")
         comparison_figure(table).write_html(tmp / "compare.html", include_plotlyjs=True, full_html=True)
         for name, result in (results or {}).items():

@@ -24,6 +24,7 @@ import pandas as pd
 
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
+from circflow.exports.csvtext import write_csv
 from circflow.folders import save_folder
 from circflow.interrupts import stops_on_ctrl_c
 from circflow.model import ParkModel, build_model
@@ -217,7 +218,7 @@ def save_front(folder: str | pathlib.Path, results: list[Result]) -> pathlib.Pat
     table = front_table(results)
 
     def write(tmp: pathlib.Path) -> None:
-        table.to_csv(tmp / "pareto.csv", index=False)
+        write_csv(table, tmp / "pareto.csv")
         front_figure(table, results[0].currency if results else "").write_html(
             tmp / "pareto.html", include_plotlyjs=True, full_html=True)
         for index, result in enumerate(results, start=1):

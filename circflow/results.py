@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from circflow._version import __version__
+from circflow.exports.csvtext import write_csv
 from circflow.exports.outputs import write_outputs
 from circflow.folders import MARKER_FILE as MARKER_FILE  # re-exported: the folder rules lived here once
 from circflow.folders import RESULTS_FILE, write_folder
@@ -272,12 +273,12 @@ class Result:
         """
         def write(tmp: pathlib.Path) -> None:
             started = time.perf_counter()
-            self.links.drop(columns=["flow", "delivered"], errors="ignore").to_csv(tmp / "links.csv", index=False)
-            self.flows.to_csv(tmp / "flows.csv", index=False)
-            self.balances.to_csv(tmp / "balances.csv", index=False)
+            write_csv(self.links.drop(columns=["flow", "delivered"], errors="ignore"), tmp / "links.csv")
+            write_csv(self.flows, tmp / "flows.csv")
+            write_csv(self.balances, tmp / "balances.csv")
             if not self.processes.empty:
-                self.processes.drop(columns=["input", "outputs"]).to_csv(tmp / "processes.csv", index=False)
-            kpi_table(self.kpis).to_csv(tmp / "kpis.csv", index=False)
+                write_csv(self.processes.drop(columns=["input", "outputs"]), tmp / "processes.csv")
+            write_csv(kpi_table(self.kpis), tmp / "kpis.csv")
             content = self.to_dict()  # the exports only read it
             write_outputs(tmp, content)
             if extra is not None:

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
+from circflow.exports.csvtext import write_csv
 from circflow.folders import writing
 from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
 from circflow.load import apply_scenarios
@@ -490,7 +491,7 @@ def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan) -> No
 
     page = sweep_page(table, plan.keys, sampled={v.key for v in plan.varies if v.sampled}, runs=len(plan.runs))
     with writing(folder):
-        _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
+        _replace(folder / "sweep.csv", lambda path: write_csv(table, path))
         _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
         _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
 

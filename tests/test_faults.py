@@ -11,6 +11,7 @@ and solver profiles with node limits end a solve where a test wants it.
 from __future__ import annotations
 
 import contextlib
+import csv
 import fcntl
 import json
 import os
@@ -26,6 +27,7 @@ import sys
 import time
 from collections.abc import Iterator
 
+import openpyxl
 import pytest
 from helpers import fixed_charge_data, run, write_park, write_profile
 
@@ -396,3 +398,44 @@ def test_folders_follow_the_users_umask(umask, mode, tiny, tmp_path):
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == mode
 
+
+# -- park text in spreadsheets -------------------------------------------------------------------------------
+
+HOSTILE_NAME = '=HYPERLINK("http://example.invalid/","click")'
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_park_text_lands_in_spreadsheets_as_text(tmp_path, monkeypatch):
+    """Names and ids a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``) are text in every
+    CSV (a leading ``'``, as OWASP recommends) and in results.xlsx (string cells, never type ``f``).
+
+    Before issue 19 the park name above was a live formula in results.xlsx.
+    """
+    monkeypatch.chdir(tmp_path)
+    data = fixed_charge_data(4)
+    data["park"]["name"] = HOSTILE_NAME
+    data["enterprises"][0].update(id="-s0", name="@SUM(1+1)")
+    data["enterprises"][1].update(name="+cmd|' /C calc'!A0")
+    park = write_park(tmp_path / "park.yaml", data)
+    assert run("optimize", park, "-o", "out", "-q").exit_code == 0
+    cells = []
+    for path in sorted((tmp_path / "out").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            cells += [(path.name, cell) for row in csv.reader(handle) for cell in row]
+    live = [(name, cell) for name, cell in cells if cell.startswith(("=", "+", "-", "@")) and not _number(cell)]
+    assert live == []
+    assert ("balances.csv", "'-s0") in cells
+    workbook = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")
+    formulas = [(sheet.title, cell.coordinate, cell.value) for sheet in workbook for row in sheet.iter_rows()
+                for cell in row if cell.data_type == "f"]
+    assert formulas == []
+    texts = {cell.value for sheet in workbook for row in sheet.iter_rows() for cell in row}
+    assert HOSTILE_NAME in texts
+    assert json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["park"] == HOSTILE_NAME

@@ -332,7 +332,11 @@ def _write_sheet(sheet: Any, frame: pd.DataFrame) -> None:
         for values, column_formats in zip(columns, formats, strict=True):
             value = _excel_value(values[row])
             fmt = column_formats[row] if column_formats is not None else None
-            if fmt is None:
+            if isinstance(value, str) and value.startswith("="):  # park text is text, never a live formula
+                text = WriteOnlyCell(sheet, value)
+                text.data_type = "s"
+                cells.append(text)
+            elif fmt is None:
                 cells.append(value)
             else:
                 cell = WriteOnlyCell(sheet, value)
