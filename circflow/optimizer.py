@@ -26,7 +26,7 @@ from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, Objective, solve_objective
 from circflow.race import solve_parts
 from circflow.results import Result, Solution, balance_table, flow_table, kpis, link_table, park_facts, process_table
-from circflow.schema import Park, reference_problems
+from circflow.schema import MAX_PRICE, Park, reference_problems
 from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
 
 SPLIT_FROM_LINKS = 1000
@@ -147,8 +147,9 @@ def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: fl
     updates = {key: value for key, value in (("time_limit", time_limit), ("gap", gap)) if value is not None}
     profile = profile.model_copy(update=updates)
     if carbon_price is not None:
-        if not (math.isfinite(carbon_price) and carbon_price >= 0):
-            msg = f"carbon price must be a finite number >= 0, got {carbon_price}"
+        if not (math.isfinite(carbon_price) and 0 <= carbon_price <= MAX_PRICE):
+            msg = (f"carbon price must be a number from 0 to {MAX_PRICE:g} (beyond, circflow's model cannot "
+                   f"represent it), got {carbon_price:g}")
             raise ParkError(msg)
         park = _with_carbon_price(park, carbon_price)
     problems = reference_problems(park)

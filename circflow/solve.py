@@ -166,6 +166,7 @@ class Solver:
         if self.highs is not None:
             return self.highs
         model = self.model
+        check_representable(model)
         highs = _quiet_highs()
         matrix = sp.csc_array(model.matrix)
         n_rows, n_cols = model.shape
@@ -370,6 +371,59 @@ class Solver:
 
 
 _FEASIBLE_SOLUTION = 2  # HiGHS's kSolutionStatusFeasible
+
+LARGE_MATRIX_VALUE = 1e15
+"""HiGHS's ``large_matrix_value``: it refuses a model with a larger coefficient."""
+INFINITE = 1e20
+"""HiGHS's ``infinite_bound`` and ``infinite_cost``: from here on a number means infinity."""
+
+
+def check_representable(model: LinearProgram) -> None:
+    """Refuse a model HiGHS cannot represent, naming the row and column, before HiGHS sees it.
+
+    Each number of a park is checked against what the model can represent when the park
+    is read (`circflow.schema`); this catches what only their combination makes too large
+    (a heat pipe's capex per MW over a water temperature difference of a few mK, say).
+
+    Raises
+    ------
+    ParkError
+        With the value, where it is in the model and what to look for.
+    """
+    matrix = sp.coo_array(model.matrix)
+    if matrix.nnz and np.abs(matrix.data).max() >= LARGE_MATRIX_VALUE:
+        k = int(np.abs(matrix.data).argmax())
+        where = f"row {model.row_names()[matrix.row[k]]}, {_column(model, int(matrix.col[k]))}"
+        raise ParkError(_beyond(float(matrix.data[k]), where, LARGE_MATRIX_VALUE))
+    for name, (expression, scale) in model.objectives.items():
+        costs = expression.dense(model.shape[1]) / scale
+        if len(costs) and np.abs(costs).max() >= INFINITE:
+            j = int(np.abs(costs).argmax())
+            raise ParkError(_beyond(float(costs[j] * scale), f"objective {name}, {_column(model, j)}", INFINITE * scale))
+    for side, values in (("lower", model.row_lower), ("upper", model.row_upper)):
+        finite = np.where(np.isfinite(values), np.abs(values), 0.0)
+        if len(finite) and finite.max() >= INFINITE:
+            i = int(finite.argmax())
+            raise ParkError(_beyond(float(values[i]), f"the {side} side of row {model.row_names()[i]}", INFINITE))
+
+
+def _column(model: LinearProgram, j: int) -> str:
+    """A column as people read it: the link it belongs to, when the model is a park's."""
+    name = model.column_names()[j]
+    links = getattr(getattr(model, "net", None), "links", None)
+    for block in model.columns.values():
+        if links is not None and block.start <= j < block.start + block.size and block.labels is not None:
+            label = np.atleast_1d(block.labels[j - block.start])[0]
+            if isinstance(label, (int, np.integer)) and 0 <= label < len(links) and block.name in ("r", "y", "k"):
+                return f"column {name} (link {links[int(label)].id})"
+    return f"column {name}"
+
+
+def _beyond(value: float, where: str, limit: float) -> Problem:
+    msg = (f"the park's numbers combine into {value:.3g} ({where}), beyond what the solver can represent "
+           f"({limit:g}); look for a number written in a unit too small (a price per kg given per t, a "
+           "length in m) or a temperature difference of almost nothing")
+    return Problem(msg)
 
 _scheduler = threading.local()
 """Per calling thread: the thread count its HiGHS scheduler was last restarted with."""

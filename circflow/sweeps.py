@@ -38,14 +38,14 @@ from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
 from circflow.exports.csvtext import write_csv
 from circflow.folders import writing
 from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
-from circflow.load import apply_scenarios
+from circflow.load import apply_scenarios, read_park_tree
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
 from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
 from circflow.solve import SolverProfile, Status, load_profile
 from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, plan_runs, vary_spec
-from circflow.yamlfile import LocDict, copy_tree, read_yaml
+from circflow.yamlfile import LocDict, copy_tree
 
 JOURNAL_FILE = "runs.jsonl"
 RESULT_COLUMNS = ["status", "objective", "total_cost", "emissions", "capex", "savings_cost",
@@ -203,11 +203,7 @@ def _park_tree(park: str | os.PathLike[str] | Mapping[str, Any] | Park) -> tuple
     if isinstance(park, Mapping):
         return LocDict(park), str(pathlib.Path.cwd())
     path = pathlib.Path(park)
-    tree = read_yaml(path)
-    if not isinstance(tree, dict):
-        msg = f"{path}: a park file is a mapping with at least park: and enterprises:"
-        raise ParkError(msg)
-    return tree, str(path.resolve().parent)
+    return read_park_tree(path), str(path.resolve().parent)
 
 
 def _check_catalog_name(park: Park, key: str) -> None:

@@ -29,13 +29,15 @@ from collections.abc import Iterator
 
 import openpyxl
 import pytest
-from helpers import fixed_charge_data, run, write_park, write_profile
+from helpers import fixed_charge_data, mode, run, write_park, write_profile
 
 from circflow import load_park, optimize, park_from_dict
-from circflow.exceptions import OutputError
+from circflow.exceptions import OutputError, ParkError
 from circflow.folders import write_folder
 from circflow.interrupts import request_stop, solves_running, wait_for_solves
+from circflow.schema import MAX_AMOUNT, MAX_FACTOR, MAX_FACTOR_PER_KM, MAX_KM, MAX_MONEY, MAX_PRICE
 from circflow.solve import SolverProfile, Status
+from circflow.yamlfile import read_yaml
 
 CIRCFLOW = shutil.which("circflow") or str(pathlib.Path(sys.executable).with_name("circflow"))
 HANG = 120
@@ -439,3 +441,134 @@ def test_park_text_lands_in_spreadsheets_as_text(tmp_path, monkeypatch):
     texts = {cell.value for sheet in workbook for row in sheet.iter_rows() for cell in row}
     assert HOSTILE_NAME in texts
     assert json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["park"] == HOSTILE_NAME
+
+
+# -- hostile park files --------------------------------------------------------------------------------------
+
+BEYOND = "beyond what circflow's model can represent"
+
+
+@pytest.mark.parametrize("command", ["validate", "optimize"])
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ("        amount: 1000\n", "        amount: 1e308\n", "enterprises[0].supplies[0].amount: must be <= 1e+12"),
+    ("disposal: {cost: 50,", "disposal: {cost: 1e308,", "enterprises[0].supplies[0].disposal.cost: must be <= 1e+09"),
+    ("  carbon_price: 0\n", "  carbon_price: 1e30\n", "economics.carbon_price: must be <= 1e+09"),
+    ("location: {x: 3, y: 4}", "location: {x: 1e160, y: 4}", "enterprises[1].location.x: must be <= 10000"),
+    ("        rate: 2\n", "        rate: 1e300\n", "enterprises[0].supplies[1].rate: must be <= 1e+09"),
+    ("    hours: 2760\n", "    hours: 1e-300\n", "periods[0].hours: must be >= 1"),
+    ("    capex_per_capacity: 100\n    lifetime_years: 10\n", "    capex_per_capacity: 100\n    lifetime_years: 1e-300\n",
+     "modes.pipe_t.lifetime_years: must be >= 1"),
+], ids=["amount", "disposal-cost", "carbon-price", "coordinate", "rate", "hours", "lifetime"])
+def test_numbers_the_model_cannot_represent_exit_2_where_written(command, old, new, where, write_park_yaml,
+                                                                  yaml_position, tmp_path, monkeypatch):
+    """A number beyond what the model can represent is refused where it was written (file, line, column,
+    field), by validate as by optimize: exit 2. Before issue 19 these ended in exit 1 (HiGHS errors, an
+    OverflowError, a cKDTree error), and validate called the amount of 1e308 valid."""
+    monkeypatch.chdir(tmp_path)
+    path = write_park_yaml(replace={old: new})
+    line, column = yaml_position(path.read_text(encoding="utf-8"), new.strip().split(": ")[-1].split(",")[0].strip("{"))
+    result = run(command, path)
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert f"park.yaml:{line}:" in result.stderr
+    assert where in result.stderr
+
+
+def test_a_carbon_price_option_beyond_the_model_exits_2(write_park_yaml, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("optimize", write_park_yaml(), "--carbon-price", "1e30")
+    assert result.exit_code == 2, result.output
+    assert "carbon price must be a number from 0 to 1e+09" in result.stderr
+
+
+def test_a_time_series_value_beyond_the_model_names_its_line(write_park_yaml, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = ["period,shape"] + ["winter,1.0"] * 2760 + ["summer,0.5"] * 6000
+    rows[100] = "winter,1e308"
+    (tmp_path / "series.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = write_park_yaml(replace={"        rate: 2\n": "        rate: 2\n        profile: {series: shape}\n"},
+                           append="time_series: {file: series.csv, slices: 4}\n")
+    result = run("optimize", path)
+    assert result.exit_code == 2, result.output
+    assert "series.csv: line 101: shape is 1e+308, " + BEYOND in result.stderr
+
+
+@pytest.mark.parametrize("corner", ["largest", "largest-without-carbon", "smallest-hours"])
+def test_a_park_at_every_limit_optimizes(corner):
+    """Every number at its limit at once (amounts 1e12, prices 1e9 of both signs, capex 1e13, emission
+    factors 1e3, coordinates 1e4 km, detour 10): the model represents it, HiGHS solves it, no float
+    overflows (warnings are errors in these tests)."""
+    carbon = 0.0 if corner == "largest-without-carbon" else MAX_PRICE
+    hours = 1.0 if corner == "smallest-hours" else 4392.0
+    stream = {"resource": "ash", "amount": MAX_AMOUNT}
+    price = {"cost": MAX_PRICE, "emissions": MAX_FACTOR}
+    truck = mode(capex_fixed=MAX_MONEY, capex_per_capacity=MAX_PRICE, capex_per_km=MAX_PRICE, opex_per_unit_km=MAX_PRICE,
+                 emissions_per_unit_km=MAX_FACTOR_PER_KM, electricity_per_unit_km=MAX_FACTOR_PER_KM, detour=10.0,
+                 lifetime_years=1.0)
+    data = {
+        "park": {"name": "at the limits"},
+        "economics": {"currency": "CNY", "discount_rate": 1.0, "carbon_price": carbon, "electricity_price": MAX_PRICE,
+                      "grid_emission_factor": MAX_FACTOR},
+        "periods": [{"name": "short", "hours": hours}, {"name": "long", "hours": 8784 - hours}],
+        "resources": {"ash": {"kind": "material", "unit": "t", "modes": ["truck"]}},
+        "modes": {"truck": truck},
+        "enterprises": [
+            {"id": "s", "location": {"x": -MAX_KM, "y": -MAX_KM}, "supplies": [{**stream, "disposal": price}]},
+            {"id": "d", "location": {"x": MAX_KM, "y": MAX_KM}, "demands": [{**stream, "baseline": price}]},
+            {"id": "m", "location": {"x": 0, "y": 0},
+             "demands": [{**stream, "baseline": {"cost": -MAX_PRICE, "emissions": -MAX_FACTOR}}]},
+        ],
+        "targets": {"utilization": {"ash": 0.5}},
+    }
+    park = park_from_dict(data)
+    for objective in ("cost", "emissions"):
+        result = optimize(park, objective=objective)
+        assert result.status is Status.OPTIMAL, (objective, result.status, result.warnings)
+
+
+ALIAS_BOMBS = {
+    "text": "long: &long '{}'\nmore: [{}]\n".format("x" * 1_000_000, ", ".join(["*long"] * 10_000)),
+    "values": "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + b] * 10)}]\n" for b, c in zip("abcdefg", "bcdefgh", strict=True)),
+}
+
+
+@pytest.mark.parametrize("bomb", sorted(ALIAS_BOMBS))
+@pytest.mark.parametrize("command", [
+    ["validate"], ["optimize"], ["pareto"], ["compare", "--scenario", "a"],
+    ["sweep", "--vary", "economics.carbon_price=0,1", "--workers", "1"],
+])
+def test_an_alias_bomb_is_refused_by_every_command(command, bomb, tmp_path, monkeypatch):
+    """A 1 MB text aliased 10,000 times (10 GB once expanded), or 10^8 values from nine lines: every
+    command reads park files through the one guarded loader and refuses them at once, saying what the
+    aliases exceed. Before issue 19 ``sweep`` ran the text bomb to 9.8 GB and died with MemoryError."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "bomb.yaml"
+    path.write_text(ALIAS_BOMBS[bomb], encoding="utf-8")
+    result = run(command[0], path, *command[1:])
+    assert result.exit_code == 2, result.output
+    what = "characters of text" if bomb == "text" else "values"
+    assert re.search(rf"bomb.yaml: aliases \(\*name\) repeat [0-9,]+ {what} beyond the [0-9,]+ written", result.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.yaml"]
+
+
+def test_a_big_file_without_aliases_is_read(tmp_path):
+    """A million values written out are no alias bomb (before issue 19: "the file expands to more than
+    1,000,000 values through aliases", for a 50 MB park of 378,000 enterprises without any alias)."""
+    path = tmp_path / "big.yaml"
+    path.write_text("[" + ", ".join(["0"] * 1_000_001) + "]\n", encoding="utf-8")
+    assert len(read_yaml(path)) == 1_000_001
+
+
+def test_numbers_that_combine_beyond_the_solver_are_refused_naming_the_link(minimal_park_yaml, tmp_path):
+    """Each number within its limit, but a heat pipe priced per m3/h of water over a water temperature
+    difference of 0.1 mK costs 4e16 per MW in the capex budget: a ParkError naming the link, before
+    HiGHS (which refused the model: "HiGHS refused the model", an internal error, before issue 19).
+    Pruning would drop such a link (it can never pay); the model is built without it here."""
+    text = minimal_park_yaml.replace("    capex_per_capacity: 100\n    lifetime_years: 10\n",
+                                     "    capex_per_flow_km: 1.0e9\n    lifetime_years: 10\n")
+    text = text.replace("        temperature: 70\n", "        temperature: 70\n        return_temperature: 69.9999\n")
+    path = tmp_path / "park.yaml"
+    path.write_text(text + "targets: {max_capex: 1.0e12}\n", encoding="utf-8")
+    with pytest.raises(ParkError, match=r"combine into 4.3e\+16 \(row capex_budget, column k_1 \(link plant>town:heat_t:pipe_t\)\)"):
+        optimize(load_park(path), prune=False)
