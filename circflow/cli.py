@@ -30,6 +30,7 @@ from circflow.exceptions import CircflowError, ClusterError, InfeasibleError, Ou
 from circflow.exports.terminal import HEAT_SHORT, summary_lines
 from circflow.folders import check_file_destination, refuse_foreign_folder, writing
 from circflow.i18n import check_language
+from circflow.interrupts import solves_running, stop_on_ctrl_c
 from circflow.load import load_park
 from circflow.network import build_network
 from circflow.optimizer import optimize as run_optimize
@@ -38,6 +39,8 @@ from circflow.schema import Park
 from circflow.solve import Status
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT ended."""
 
 app = typer.Typer(
     name="circflow",
@@ -402,7 +405,7 @@ def sweep(
                                   on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         except KeyboardInterrupt:
             console.print(f"interrupted: the runs finished are kept in {folder}/; run the same command to go on")
-            return 130
+            return EXIT_INTERRUPTED
         reused, ran = table.attrs["reused"], len(table) - table.attrs["reused"]
         counts = ", ".join(f"{status} {count}" for status, count in table["status"].value_counts().items())
         console.print(f"{len(table)} runs: {counts}", markup=False)
@@ -644,7 +647,8 @@ def _guard(work: Callable[[], int]) -> int:
     """Run a command body and turn circflow's errors into messages and exit codes."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        return work()
+        with stop_on_ctrl_c():  # Ctrl-C stops every solve, in every thread
+            return work()
     except ParkError as error:
         for problem in error.problems:
             err.print(f"error: {problem}", markup=False)
@@ -663,7 +667,7 @@ def _guard(work: Callable[[], int]) -> int:
         return EXIT_INTERNAL
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:  # a bug: say so plainly, traceback on request
         if _state["debug"]:
             traceback.print_exc()
@@ -779,4 +783,13 @@ def _print_how_sure(console: Console, result: Result) -> None:
 
 def run() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except SystemExit as end:
+        if end.code == EXIT_INTERRUPTED and solves_running():
+            # Ctrl-C: the run has unwound (no results folder half written) and every HiGHS
+            # solve was told to stop; exit now rather than wait for them to reach their check
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
+        raise

@@ -64,7 +64,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     -------
     outcome, solution
         The objective and bound are the sums of the parts' (plus the constant of streams
-        with no link), so the combined gap is honest.
+        with no link), so the combined gap is honest; one part without a proven bound makes
+        the park's bound and gap unknown (NaN) and its status ``feasible``.
     """
     stage = on_stage or (lambda _: None)
     build_started = time.perf_counter()
@@ -124,8 +125,16 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     if len(parts) > 1 and workers > 1:
         stage(f"solving {len(parts)} independent parts")
     if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool, interrupted = ThreadPoolExecutor(max_workers=workers), False
+        try:
             outcomes = list(pool.map(run, range(len(parts))))
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        finally:
+            # On Ctrl-C (the stop event is set) each part stops at HiGHS's next check; the run
+            # does not wait for the slowest (HiGHS checks rarely in presolve and the root LP)
+            pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
     else:
         outcomes = [run(k) for k in range(len(parts))]
     if any(o.status is Status.INFEASIBLE for o in outcomes):
@@ -257,11 +266,12 @@ def _status_quo_outcome(solver: Solver, objective: str, timed_out: Outcome) -> O
     """The part's status quo as a feasible plan when the time limit left no solution.
 
     Nothing flows (existing links idle too: feasible, if not the best use of them); the
-    bound stays the solver's, so the reported gap says how far this may be from optimal.
+    bound stays the solver's, so the reported gap says how far this may be from optimal, and
+    without one (HiGHS stopped before it proved any) the gap is unknown: NaN, never 0.
     """
     model = solver.model
     solver.values = np.zeros(model.shape[1])
     expression, _ = model.objectives["emission" if objective == "emissions" else "cost"]
     value = expression.value(solver.values)
-    bound = timed_out.bound if math.isfinite(timed_out.bound) else -math.inf
+    bound = timed_out.bound if math.isfinite(timed_out.bound) else math.nan
     return Outcome(Status.FEASIBLE, value, bound, relative_gap(value, bound), timed_out.seconds, timed_out.reason)
