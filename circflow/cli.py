@@ -30,6 +30,7 @@ from circflow.exceptions import CircflowError, ClusterError, InfeasibleError, Ou
 from circflow.exports.terminal import HEAT_SHORT, summary_lines
 from circflow.folders import check_file_destination, refuse_foreign_folder, writing
 from circflow.i18n import check_language
+from circflow.interrupts import solves_running, stop_on_ctrl_c
 from circflow.load import load_park
 from circflow.network import build_network
 from circflow.optimizer import optimize as run_optimize
@@ -38,6 +39,8 @@ from circflow.schema import Park
 from circflow.solve import Status
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT ended."""
 
 app = typer.Typer(
     name="circflow",
@@ -343,7 +346,7 @@ def report(
             console.print(f"wrote {path}", markup=False)
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 def _in_language(results: dict[str, Any], lang: str | None) -> dict[str, Any]:
@@ -402,7 +405,7 @@ def sweep(
                                   on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         except KeyboardInterrupt:
             console.print(f"interrupted: the runs finished are kept in {folder}/; run the same command to go on")
-            return 130
+            return EXIT_INTERRUPTED
         reused, ran = table.attrs["reused"], len(table) - table.attrs["reused"]
         counts = ", ".join(f"{status} {count}" for status, count in table["status"].value_counts().items())
         console.print(f"{len(table)} runs: {counts}", markup=False)
@@ -430,6 +433,7 @@ def sensitivity(
     gap: GapOption = None,
     workers: Annotated[int | None, typer.Option(help="Run the parameters on a local Dask cluster of N worker processes [default: threads of this process].", min=1)] = None,
     scheduler: Annotated[str | None, typer.Option(help="Run the parameters on the Dask cluster at this address (tcp://HOST:8786).")] = None,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Vary each --vary parameter alone over its range: the objective at both ends, and the values where the plan changes.
@@ -446,7 +450,7 @@ def sensitivity(
     def work() -> int:
         started = time.perf_counter()
         with _progress(console) as stage:
-            park = load_park(park_file, scenarios=scenario or [])
+            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
             refuse_foreign_folder(folder)
             if results is not None:
                 read_results_folder(results)
@@ -498,6 +502,7 @@ def alternatives(
     gap: GapOption = None,
     workers: Annotated[int | None, typer.Option(help="Classify the independent parts on a local Dask cluster of N worker processes [default: threads of this process, one per CPU].", min=1)] = None,
     scheduler: Annotated[str | None, typer.Option(help="Classify the parts on the Dask cluster at this address (tcp://HOST:8786).")] = None,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Class every candidate link and process: essential, optional, possible or excluded within --slack of the optimum.
@@ -515,7 +520,7 @@ def alternatives(
     def work() -> int:
         started = time.perf_counter()
         with _progress(console) as stage:
-            park = load_park(park_file, scenarios=scenario or [])
+            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
             refuse_foreign_folder(folder)
             if results is not None:
                 read_results_folder(results)
@@ -644,7 +649,8 @@ def _guard(work: Callable[[], int]) -> int:
     """Run a command body and turn circflow's errors into messages and exit codes."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        return work()
+        with stop_on_ctrl_c():  # Ctrl-C stops every solve, in every thread
+            return work()
     except ParkError as error:
         for problem in error.problems:
             err.print(f"error: {problem}", markup=False)
@@ -663,7 +669,7 @@ def _guard(work: Callable[[], int]) -> int:
         return EXIT_INTERNAL
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:  # a bug: say so plainly, traceback on request
         if _state["debug"]:
             traceback.print_exc()
@@ -779,4 +785,13 @@ def _print_how_sure(console: Console, result: Result) -> None:
 
 def run() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except SystemExit as end:
+        if end.code == EXIT_INTERRUPTED and solves_running():
+            # Ctrl-C: the run has unwound (no results folder half written) and every HiGHS
+            # solve was told to stop; exit now rather than wait for them to reach their check
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
+        raise

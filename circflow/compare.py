@@ -15,7 +15,9 @@ from typing import Any
 import pandas as pd
 
 from circflow.exceptions import ParkError
+from circflow.exports.csvtext import write_csv
 from circflow.folders import save_folder
+from circflow.interrupts import stops_on_ctrl_c
 from circflow.load import load_park
 from circflow.optimizer import optimize
 from circflow.results import RESULTS_FILE, Result, write_marker
@@ -36,6 +38,7 @@ def split_alternative(text: str) -> list[str]:
     return names
 
 
+@stops_on_ctrl_c
 def compare_park(
     path: str | pathlib.Path,
     alternatives: Iterable[str],
@@ -151,7 +154,7 @@ def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: di
     contents = runs if runs is not None else {name: result.to_dict() for name, result in (results or {}).items()}
 
     def write(tmp: pathlib.Path) -> None:
-        table.to_csv(tmp / "compare.csv", index=False)
+        write_csv(table, tmp / "compare.csv")
         write_tables(tmp / "compare.xlsx", compare_workbook_tables(table, contents))
         write_plotly_js(tmp)
         (tmp / "compare.html").write_text(compare_page(contents, run_pages=pages and results is not None),

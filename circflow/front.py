@@ -24,7 +24,9 @@ import pandas as pd
 
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
+from circflow.exports.csvtext import write_csv
 from circflow.folders import save_folder
+from circflow.interrupts import stops_on_ctrl_c
 from circflow.model import ParkModel, build_model
 from circflow.network import build_network
 from circflow.objectives import solve_lexicographic, solve_objective
@@ -37,6 +39,7 @@ from circflow.solve import Outcome, Solver, SolverProfile, Status
 SAME_POINT = 1e-7
 
 
+@stops_on_ctrl_c
 def pareto_results(
     park: Park,
     points: int = 8,
@@ -221,7 +224,7 @@ def save_front(folder: str | pathlib.Path, results: list[Result], pages: bool = 
     table = front_table(results)
 
     def write(tmp: pathlib.Path) -> None:
-        table.to_csv(tmp / "pareto.csv", index=False)
+        write_csv(table, tmp / "pareto.csv")
         write_plotly_js(tmp)
         (tmp / "pareto.html").write_text(pareto_page([r.to_dict() for r in results], point_pages=pages),
                                          encoding="utf-8")

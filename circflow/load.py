@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from circflow.catalog import resolve
 from circflow.exceptions import ParkError, Problem
-from circflow.schema import Park, format_path, reference_problems
+from circflow.schema import LIMITS, Park, format_path, reference_problems
 from circflow.yamlfile import LocDict, collector_paused, locate, merge, read_yaml
 
 TOP_LEVEL = tuple(Park.model_fields)
@@ -55,16 +55,32 @@ def load_park(
     started = time.perf_counter()
     path = pathlib.Path(path)
     with collector_paused():  # a big park is hundreds of thousands of new objects, no cycles
-        tree = read_yaml(path)
-        if tree is None:
-            msg = "the file is empty; a park file is a mapping with at least park: and enterprises: (try `circflow init`)"
-            raise ParkError(Problem(msg, file=str(path), line=1, column=1))
-        if not isinstance(tree, dict):
-            msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {_kind(tree)}"
-            raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+        tree = read_park_tree(path)
         park = park_from_dict(tree, scenarios=scenarios, overrides=overrides, base_dir=path.parent, source=str(path))
     park._load_seconds = time.perf_counter() - started
     return park
+
+
+def read_park_tree(path: str | pathlib.Path) -> LocDict:
+    """Read a park file into its located mapping, unvalidated: the one way every command reads one.
+
+    `load_park` validates what this returns; `circflow.sweep` keeps it to vary. The file
+    passes `circflow.yamlfile.read_yaml`'s guards on the way (syntax, tags, alias bombs).
+
+    Raises
+    ------
+    ParkError
+        When the file cannot be read, is not YAML, is empty or is not a mapping.
+    """
+    path = pathlib.Path(path)
+    tree = read_yaml(path)
+    if tree is None:
+        msg = "the file is empty; a park file is a mapping with at least park: and enterprises: (try `circflow init`)"
+        raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+    if not isinstance(tree, LocDict):
+        msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {_kind(tree)}"
+        raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+    return tree
 
 
 def park_from_dict(
@@ -148,8 +164,11 @@ def _message(kind: str, error: Mapping[str, Any], given: Any) -> str:
     bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
     if kind in bounds:
         limit = next(iter(ctx.values()), "?")
+        upper = kind in ("less_than_equal", "less_than") or (isinstance(limit, (int, float)) and limit < 0)
+        beyond = upper and isinstance(limit, (int, float)) and abs(limit) in LIMITS
         limit = f"{limit:g}" if isinstance(limit, float) else limit
-        return f"must be {bounds[kind]} {limit}, got {shown}"
+        why = " (beyond what circflow's model can represent)" if beyond else ""
+        return f"must be {bounds[kind]} {limit}{why}, got {shown}"
     if kind == "finite_number":
         return f"must be a finite number, got {shown}"
     if kind in {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"}:

@@ -21,6 +21,7 @@ from circflow.decompose import independent_parts
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
 from circflow.folders import check_file_destination
+from circflow.interrupts import stops_on_ctrl_c
 from circflow.marginals import marginal_values
 from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
@@ -38,7 +39,7 @@ from circflow.results import (
     payback_years,
     process_table,
 )
-from circflow.schema import Park, reference_problems
+from circflow.schema import MAX_PRICE, Park, reference_problems
 from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
 
 SPLIT_FROM_LINKS = 1000
@@ -47,6 +48,7 @@ instance has a fixed cost, and on generated districts one model was faster up to
 links (0.34 s against 0.41 s) and slower from ~1,400 (1.5 s against 0.55 s)."""
 
 
+@stops_on_ctrl_c
 def optimize(
     park: Park,
     objective: Objective = "cost",
@@ -168,8 +170,9 @@ def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: fl
     updates = {key: value for key, value in (("time_limit", time_limit), ("gap", gap)) if value is not None}
     profile = profile.model_copy(update=updates)
     if carbon_price is not None:
-        if not (math.isfinite(carbon_price) and carbon_price >= 0):
-            msg = f"carbon price must be a finite number >= 0, got {carbon_price}"
+        if not (math.isfinite(carbon_price) and 0 <= carbon_price <= MAX_PRICE):
+            msg = (f"carbon price must be a number from 0 to {MAX_PRICE:g} (beyond, circflow's model cannot "
+                   f"represent it), got {carbon_price:g}")
             raise ParkError(msg)
         park = _with_carbon_price(park, carbon_price)
     problems = reference_problems(park)
@@ -198,7 +201,7 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
     values["operating_saving"] = values["savings"]["total_cost"] + values["capital_charge"]
     values["payback_years"] = payback_years(values["capex"], values["operating_saving"])
     objective_value = values["emissions"] if objective == "emissions" else values["total_cost"] + values["carbon_cost"]
-    bound = outcome.bound if math.isfinite(outcome.bound) else objective_value
+    bound = outcome.bound  # NaN when no bound was proven: the gap is then unknown, never claimed
     status, warnings = outcome.status, list(net.warnings)
     if math.isfinite(outcome.objective) and not no_worse_than_solver(objective_value, outcome.objective):
         status = Status.FEASIBLE  # the plan as read back is not the one the solver proved

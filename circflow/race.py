@@ -96,7 +96,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     -------
     outcome, solution
         The objective and bound are the sums of the parts' (plus the constant of streams
-        with no link), so the combined gap is honest.
+        with no link), so the combined gap is honest; one part without a proven bound makes
+        the park's bound and gap unknown (NaN) and its status ``feasible``.
     """
     stage = on_stage or (lambda _: None)
     build_started = time.perf_counter()
@@ -210,8 +211,16 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     if len(parts) > 1 and workers > 1:
         stage(f"solving {len(parts)} independent parts")
     if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool, interrupted = ThreadPoolExecutor(max_workers=workers), False
+        try:
             outcomes = list(pool.map(run, range(len(parts))))
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        finally:
+            # On Ctrl-C (the stop event is set) each part stops at HiGHS's next check; the run
+            # does not wait for the slowest (HiGHS checks rarely in presolve and the root LP)
+            pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
     else:
         outcomes = [run(k) for k in range(len(parts))]
     if any(o.status is Status.INFEASIBLE for o in outcomes):
@@ -232,7 +241,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         process_built[decided] = part_solution.process_built[decided]
         process_capacity[decided] = part_solution.process_capacity[decided]
         objective_sum += outcome.objective
-        bound_sum += max(outcome.bound if math.isfinite(outcome.bound) else -math.inf, floors[k])
+        bound_sum += _proven(outcome.bound, floors[k])
         seconds += outcome.seconds
     gap = relative_gap(objective_sum, bound_sum)
     if len(parts) == 1:
@@ -380,6 +389,12 @@ def _status_quo_allowed(part: Network) -> bool:
     return not part.forced_groups and not has_targets
 
 
+def _proven(bound: float, relaxed: float) -> float:
+    """A part's bound: the solver's or its relaxation's, the higher; NaN when neither was proven."""
+    known = [b for b in (bound, relaxed) if math.isfinite(b)]
+    return max(known) if known else math.nan
+
+
 def _better_of(solver: Solver, outcome: Outcome, warm: WarmStart) -> Outcome:
     """The part's outcome, or its warm start's plan when that is better (HiGHS may have
     stopped before taking it): a plan of the whole part all the same, from a solve over
@@ -397,11 +412,12 @@ def _status_quo_outcome(solver: Solver, objective: str, timed_out: Outcome) -> O
     """The part's status quo as a feasible plan when the time limit left no solution.
 
     Nothing flows (existing links idle too: feasible, if not the best use of them); the
-    bound stays the solver's, so the reported gap says how far this may be from optimal.
+    bound stays the solver's, so the reported gap says how far this may be from optimal, and
+    without one (HiGHS stopped before it proved any) the gap is unknown: NaN, never 0.
     """
     model = solver.model
     solver.values = np.zeros(model.shape[1])
     expression, _ = model.objectives["emission" if objective == "emissions" else "cost"]
     value = expression.value(solver.values)
-    bound = timed_out.bound if math.isfinite(timed_out.bound) else -math.inf
+    bound = timed_out.bound if math.isfinite(timed_out.bound) else math.nan
     return Outcome(Status.FEASIBLE, value, bound, relative_gap(value, bound), timed_out.seconds, timed_out.reason)

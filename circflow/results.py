@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import pathlib
-import shutil
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,15 +21,15 @@ import numpy as np
 import pandas as pd
 
 from circflow._version import __version__
-from circflow.exceptions import ParkError
+from circflow.exports.csvtext import write_csv
+from circflow.folders import MARKER_FILE as MARKER_FILE  # re-exported: the folder rules lived here once
+from circflow.folders import RESULTS_FILE, write_folder
+from circflow.folders import is_results_folder as is_results_folder
+from circflow.folders import write_marker as write_marker
 from circflow.linktypes import TECHNOLOGIES
 from circflow.model import Coefficients, ParkModel, crf
 from circflow.network import Network
 from circflow.solve import Status
-
-RESULTS_FILE = "results.json"
-MARKER_FILE = "circflow.json"
-"""Marks folders of several runs (compare, pareto) as circflow's, so they may be replaced."""
 
 
 @dataclass(frozen=True)
@@ -288,19 +284,20 @@ class Result:
 
         Raises
         ------
-        ParkError
-            When ``folder`` exists and is not a circflow results folder (nothing is touched).
+        OutputError
+            When ``folder`` cannot take the results (`circflow.folders.check_destination`):
+            not circflow's, holding files circflow did not write, read-only; nothing is touched.
         """
         def write(tmp: pathlib.Path) -> None:
             started = time.perf_counter()
-            self.links.drop(columns=["flow", "delivered"], errors="ignore").to_csv(tmp / "links.csv", index=False)
-            self.flows.to_csv(tmp / "flows.csv", index=False)
-            self.balances.to_csv(tmp / "balances.csv", index=False)
+            write_csv(self.links.drop(columns=["flow", "delivered"], errors="ignore"), tmp / "links.csv")
+            write_csv(self.flows, tmp / "flows.csv")
+            write_csv(self.balances, tmp / "balances.csv")
             if not self.processes.empty:
-                self.processes.drop(columns=["input", "outputs"]).to_csv(tmp / "processes.csv", index=False)
-            kpi_table(self.kpis).to_csv(tmp / "kpis.csv", index=False)
+                write_csv(self.processes.drop(columns=["input", "outputs"]), tmp / "processes.csv")
+            write_csv(kpi_table(self.kpis), tmp / "kpis.csv")
             if not self.marginals.empty:
-                self.marginals.to_csv(tmp / "marginals.csv", index=False)
+                write_csv(self.marginals, tmp / "marginals.csv")
             content = self.to_dict()  # the exports only read it
             from circflow.exports.outputs import write_outputs  # noqa: PLC0415 (plotly and openpyxl load on writing)
 
@@ -401,53 +398,6 @@ def kpi_table(values: dict[str, Any], prefix: str = "") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kpi", "value"])
 
 
-def is_results_folder(folder: pathlib.Path) -> bool:
-    """An empty folder, or one holding a ``results.json`` (or ``circflow.json``) written by circflow."""
-    if not folder.is_dir():
-        return False
-    if not any(folder.iterdir()):
-        return True
-    for name in (RESULTS_FILE, MARKER_FILE):
-        try:
-            content = json.loads((folder / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(content, dict) and "circflow_version" in content:
-            return True
-    return False
-
-
-def write_marker(folder: pathlib.Path, kind: str) -> None:
-    """Mark a folder of several runs as written by circflow."""
-    (folder / MARKER_FILE).write_text(json.dumps({"circflow_version": __version__, "kind": kind}) + "\n", encoding="utf-8")
-
-
-def write_folder(folder: pathlib.Path, write: Callable[[pathlib.Path], None]) -> pathlib.Path:
-    """Run ``write`` on a temporary sibling of ``folder``, then move it into place."""
-    if folder.exists() and not is_results_folder(folder):
-        msg = (f"{folder} exists and is not a circflow results folder; "
-               "nothing was written (choose another folder with -o, or remove it)")
-        raise ParkError(msg)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
-        # mkdtemp makes the folder private (0700); the results are the user's to share, as
-        # any folder they make: their umask decides (0755 under the usual 022).
-        tmp.chmod(0o777 & ~_umask())
-        write(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if folder.exists():
-        old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
-        folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(folder)
-    return folder
-
-
 def payback_years(capex: float, operating_saving: float) -> float | None:
     """Simple payback: ``capex / operating_saving`` in years; None when nothing is invested or it never pays.
 
@@ -471,13 +421,6 @@ def capital_charge(links: pd.DataFrame, processes: pd.DataFrame) -> float:
         if not table.empty and "capital_charge" in table:
             total += float(table["capital_charge"].sum())
     return total
-
-
-def _umask() -> int:
-    """The process's file-creation mask (reading it means setting it: it is put back at once)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:

@@ -35,8 +35,10 @@ from typing import Any
 import pandas as pd
 
 from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
+from circflow.exports.csvtext import write_csv
 from circflow.folders import writing
-from circflow.load import apply_scenarios
+from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
+from circflow.load import apply_scenarios, read_park_tree
 from circflow.network import build_network
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
@@ -44,7 +46,7 @@ from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
 from circflow.solve import SolverProfile, Status, load_profile
 from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, plan_runs, vary_spec
-from circflow.yamlfile import LocDict, copy_tree, read_yaml
+from circflow.yamlfile import LocDict, copy_tree
 
 JOURNAL_FILE = "runs.jsonl"
 RESULT_COLUMNS = ["status", "objective", "total_cost", "emissions", "capex", "savings_cost",
@@ -66,9 +68,12 @@ def run_one(tree: Mapping[str, Any], base_dir: str | None, scenarios: list[str],
     row: dict[str, Any] = dict(run["values"])
     if run.get("sample") is not None:
         row["sample"] = run["sample"]
+    renew_when_idle()  # a worker that an earlier sweep stopped (`stop_worker_runs`) solves again
     try:
         park = build_park(tree, scenarios, run["values"], base_dir)
         row.update(result_row(optimize(park, **options)))
+    except KeyboardInterrupt:  # the sweep was interrupted and told its workers to stop
+        row.update(status="error", reason="stopped: the sweep was interrupted")
     except ParkError as error:
         row.update(status="error", reason="; ".join(str(problem) for problem in error.problems))
     except Exception as error:  # a crash of one run is that run's result
@@ -103,8 +108,9 @@ def _reason(result: Result) -> str:
         return "infeasible: " + "; ".join(result.diagnosis)
     if result.status is Status.TIME_LIMIT_NO_SOLUTION:
         return "no feasible plan within the time limit"
-    if result.status is Status.FEASIBLE and math.isfinite(result.gap):
-        return f"stopped at the time limit with gap {result.gap:.2%}"
+    if result.status is Status.FEASIBLE:
+        gap = f"gap {result.gap:.2%}" if math.isfinite(result.gap) else "gap unknown (no bound proven)"
+        return f"stopped at a limit with {gap}"
     return ""
 
 
@@ -200,11 +206,7 @@ def _park_tree(park: str | os.PathLike[str] | Mapping[str, Any] | Park) -> tuple
     if isinstance(park, Mapping):
         return LocDict(park), str(pathlib.Path.cwd())
     path = pathlib.Path(park)
-    tree = read_yaml(path)
-    if not isinstance(tree, dict):
-        msg = f"{path}: a park file is a mapping with at least park: and enterprises:"
-        raise ParkError(msg)
-    return tree, str(path.resolve().parent)
+    return read_park_tree(path), str(path.resolve().parent)
 
 
 def _check_catalog_name(park: Park, key: str) -> None:
@@ -228,6 +230,7 @@ def _check_values(tree: Any, base_dir: str | None, scenarios: list[str], values:
         raise ParkError([Problem(f"{p.message} (with --vary {given})", path=p.path) for p in error.problems]) from None
 
 
+@stops_on_ctrl_c
 def sweep(
     park: str | os.PathLike[str] | Mapping[str, Any] | Park,
     vary: Mapping[str, Any] | Iterable[Vary],
@@ -357,10 +360,24 @@ def _run_on_dask(client: Any, plan: SweepPlan, todo: list[dict[str, Any]],
             future.release()
             progress(done, len(todo))
             yield row
+    except KeyboardInterrupt:
+        _stop_workers(client)
+        raise
     finally:
         unfinished = [future for future in futures if not future.done()]
         if unfinished:
             client.cancel(unfinished)
+
+
+def _stop_workers(client: Any) -> None:
+    """Ctrl-C reaches the workers: each stops its running solves at HiGHS's next check.
+
+    Workers ignore SIGINT themselves (a local cluster's share the terminal; a remote one's do
+    not get it at all); the client asks them instead, so a remote cluster stops working for
+    an interrupted sweep and a local one closes at once.
+    """
+    with contextlib.suppress(Exception):  # a worker gone already needs no stopping
+        client.run(request_stop)
 
 
 def _failed_row(run: Mapping[str, Any], reason: str) -> dict[str, Any]:
@@ -484,7 +501,7 @@ def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan, lang:
                       lang=lang or (park.park.lang if park else None), link_names=_link_names(park, table),
                       objective=str(plan.options.get("objective", "cost")))
     with writing(folder):
-        _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
+        _replace(folder / "sweep.csv", lambda path: write_csv(table, path))
         _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
         if not (folder / PLOTLY_FILE).exists():
             _replace(folder / PLOTLY_FILE, lambda path: path.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8"))

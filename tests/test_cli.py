@@ -232,7 +232,9 @@ def test_second_run_replaces_the_results_folder(write_park_yaml, tmp_path, monke
     assert run("optimize", path, "-q").exit_code == 0
     folder = tmp_path / "park-results"
     first = json.loads((folder / "results.json").read_text())
-    (folder / "stale.txt").write_text("from an older run\n")
+    (folder / "stale.txt").write_text("from an older run\n")  # a file an older run wrote and listed
+    marker = json.loads((folder / "circflow.json").read_text())
+    (folder / "circflow.json").write_text(json.dumps({**marker, "files": [*marker["files"], "stale.txt"]}))
 
     result = run("optimize", path, "-q", "--carbon-price", "100")
 

@@ -13,6 +13,7 @@ import pathlib
 from typing import Any
 
 from circflow.exceptions import ParkError
+from circflow.exports.csvtext import write_csv
 from circflow.exports.geojson import write_geojson
 from circflow.exports.report import write_report
 from circflow.exports.sankey import sankey_figure_dict, write_sankey
@@ -66,7 +67,7 @@ def write_outputs(folder: pathlib.Path, results: dict[str, Any], pages: bool = T
     """
     folder = pathlib.Path(folder)
     if results.get("markets"):
-        workbook_tables(results)["markets"].to_csv(folder / "markets.csv", index=False)
+        write_csv(workbook_tables(results)["markets"], folder / "markets.csv")
     write_geojson(folder / "network.geojson", results)
     write_workbook(folder / "results.xlsx", results)
     if pages:

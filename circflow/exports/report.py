@@ -330,6 +330,13 @@ def _build_table(results: dict[str, Any], items: list[dict[str, Any]]) -> str:
     return table + parts_note + rest
 
 
+def _gap(results: dict[str, Any]) -> str:
+    """The gap, or why there is none: a feasible plan without a proven bound has an unknown gap."""
+    if results.get("gap") is None and results.get("status") == "feasible":
+        return _("unknown: a limit stopped the solver before it proved a bound")
+    return share(results.get("gap"))
+
+
 # --- key figures, cost chart --------------------------------------------------------------------
 
 
@@ -746,7 +753,7 @@ def _facts(results: dict[str, Any]) -> str:
         (_("objective"), objectives.get(results.get("objective_name") or "", results.get("objective_name"))),
         (_("status"), status_label(results.get("status"))),
         (_("objective value"), "–" if results.get("objective") is None else f"{fmt(results['objective'])} {objective_unit}"),
-        (_("optimality gap"), share(results.get("gap"))),
+        (_("optimality gap"), _gap(results)),
         (_("periods"), ", ".join(results.get("periods") or [])),
         (_("coordinates"), _("longitude/latitude (WGS84)") if results.get("crs") == "wgs84" else _("local grid, km")),
         (_("enterprises"), str(len(results.get("enterprises") or []))),

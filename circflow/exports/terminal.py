@@ -117,6 +117,8 @@ def _lines(results: dict[str, Any], folder: str) -> list[str]:
     per_year = f"/{_('yr')}"
     gap = results.get("gap")
     gap_text = "" if gap is None or not math.isfinite(gap) else _(", gap {gap}").format(gap=f"{gap:.2%}")
+    if not gap_text and status == "feasible":  # a limit stopped HiGHS before it proved a bound
+        gap_text = _(", gap unknown (no bound proven)")
     name = results.get("objective_name")
     if name == "emissions":
         objective = f"{results['objective']:,.0f} tCO2{per_year}"
