@@ -346,7 +346,7 @@ def report(
             console.print(f"wrote {path}", markup=False)
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 def _in_language(results: dict[str, Any], lang: str | None) -> dict[str, Any]:

@@ -77,6 +77,14 @@ class Costs:
     """MWh of driving heat (steam) per unit drawn."""
 
 
+@dataclass(frozen=True)
+class Equipment:
+    """A technology's own equipment (a heat pump) as the economics table lists it."""
+
+    lifetime_years: float
+    om_fraction: float
+
+
 class Technology:
     """One kind of link. Subclasses override what differs from plain transport."""
 
@@ -116,6 +124,10 @@ class Technology:
     def costs(self, park: Park, cop: float | None, gain: float, delivered_share: float) -> Costs:
         """The technology's own figures; ``delivered_share`` = 1 - loss x length."""
         return Costs()
+
+    def equipment(self, park: Park) -> Equipment | None:
+        """Its own equipment's lifetime and O&M share, None when the mode's pipe or truck is all."""
+        return None
 
 
 class Transport(Technology):
@@ -180,6 +192,10 @@ class HeatPump(Technology):
                      lifetime_years=pump.lifetime_years, om_fraction=pump.om_fraction,
                      variable=pump.opex_per_mwh * gain, electricity=delivered_share / (cop - 1))
 
+    def equipment(self, park: Park) -> Equipment | None:
+        pump = park.technologies.heat_pump
+        return Equipment(pump.lifetime_years, pump.om_fraction)
+
 
 class Absorption(HeatPump):
     """Steam-driven: it stands where the steam is, at the source, so its pipe carries the
@@ -211,6 +227,10 @@ class Absorption(HeatPump):
         return Costs(capex_fixed=unit.capex_fixed, capex_per_rate=unit.capex_per_mw * gain,
                      lifetime_years=unit.lifetime_years, om_fraction=unit.om_fraction,
                      variable=unit.opex_per_mwh * gain, drive_heat=delivered_share / (cop - 1))
+
+    def equipment(self, park: Park) -> Equipment | None:
+        unit = park.technologies.absorption_heat_pump
+        return Equipment(unit.lifetime_years, unit.om_fraction)
 
 
 TECHNOLOGIES: dict[str, Technology] = {tech.name: tech for tech in (Transport(), Direct(), Preheat(), HeatPump(), Absorption())}

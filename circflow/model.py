@@ -426,6 +426,7 @@ def add_variables(m: ParkModel, options: Options) -> None:
     labels = np.indices((n, periods)).reshape(2, -1).T
     new = ~prebuilt
     sized = new & m.coef.has_capacity_cost
+    size_upper: np.ndarray | float
     if options.fixed_plan:  # capacities only: the amounts are rows (add_supply_balance, add_capacity_links)
         limits = np.array([np.inf if link.capacity_limit is None else link.capacity_limit for link in net.links])
         upper = np.repeat(limits[:, None], periods, axis=1) if n else np.zeros((0, periods))
@@ -438,7 +439,7 @@ def add_variables(m: ParkModel, options: Options) -> None:
         upper[shares] = m.rate_bound[shares]  # a physical limit of heat exchange, not a big M
         upper[prebuilt & ~capped] = m.rate_bound[prebuilt & ~capped]
         sized = new
-        size_upper: Any = np.inf
+        size_upper = np.inf
     else:
         upper = m.rate_bound
         size_upper = _link_array(net, "max_rate")[sized]
@@ -675,17 +676,17 @@ def add_preheat_bands(m: ParkModel) -> None:
     """
     net = m.net
     periods = len(net.periods)
-    bands: dict[int, list[int]] = {}
+    bands: dict[int, list[tuple[int, float]]] = {}  # demand -> (link, its band)
     for i, link in enumerate(net.links):
         if link.band is not None:
-            bands.setdefault(link.demand, []).append(i)
-    items = []
+            bands.setdefault(link.demand, []).append((i, link.band))
+    items: list[tuple[np.ndarray, np.ndarray, float, tuple[int, ...]]] = []
     gain = m.coef.gain
     for d, links in bands.items():
         amounts = net.demands[d].amounts
-        levels = sorted({net.links[i].band for i in links})
+        levels = sorted({band for _, band in links})
         for k, level in enumerate(levels):
-            members = np.array([i for i in links if net.links[i].band <= level + 1e-12], dtype=np.int64)
+            members = np.array([i for i, band in links if band <= level + 1e-12], dtype=np.int64)
             if len(members) < 2 and not m.options.fixed_plan:
                 continue
             for p in range(periods):
@@ -844,7 +845,7 @@ def relaxation_size(m: ParkModel) -> Linear:
         "emissions_slack": lambda _: 1.0 / max(targets.max_emissions or 0.0, 1.0),
         "capex_slack": lambda _: 1.0 / max(targets.max_capex or 0.0, 1.0),
         "force_slack": lambda _: 1.0,
-        "capacity_slack": lambda i: 1.0 / max(net.links[i].capacity_limit, 1e-9),
+        "capacity_slack": lambda i: 1.0 / max(net.links[i].capacity_limit or 0.0, 1e-9),  # capped links only
     }
     for name, weight in weights.items():
         block = m.columns.get(name)

@@ -360,11 +360,11 @@ def assumptions(net: Network) -> dict[str, Any]:
         mode = park.modes[name]
         lifetimes.append({"kind": "mode", "name": name, "lifetime_years": mode.lifetime_years,
                           "om_fraction": mode.om_fraction, "crf": crf(rate, mode.lifetime_years)})
-    technologies = {"heat_pump": park.technologies.heat_pump, "absorption": park.technologies.absorption_heat_pump}
-    for name in sorted({link.type for link in net.links if link.type in technologies}):
-        spec = technologies[name]
-        lifetimes.append({"kind": "technology", "name": name, "lifetime_years": spec.lifetime_years,
-                          "om_fraction": spec.om_fraction, "crf": crf(rate, spec.lifetime_years)})
+    for name in sorted({link.type for link in net.links}):
+        equipment = TECHNOLOGIES[name].equipment(park)
+        if equipment is not None:
+            lifetimes.append({"kind": "technology", "name": name, "lifetime_years": equipment.lifetime_years,
+                              "om_fraction": equipment.om_fraction, "crf": crf(rate, equipment.lifetime_years)})
     for process in net.processes:
         spec = process.spec
         lifetimes.append({"kind": "process", "name": process.path, "lifetime_years": spec.lifetime_years,

@@ -669,10 +669,11 @@ def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:
             problems.append((("markets", index, "id"), f"market id {market.id!r} is taken (by an enterprise or "
                              "another market); ids are unique among enterprises and markets"))
         taken.add(market.id)
-    places = {**{e.id: e for e in park.enterprises}, **{m.id: m for m in park.markets}}
-    for role, items in (("enterprises", park.enterprises), ("markets", park.markets)):
-        for index, place in enumerate(items):
-            problems += _location_problems(park, place, (role, index))
+    places: dict[str, Enterprise | Market] = {**{e.id: e for e in park.enterprises}, **{m.id: m for m in park.markets}}
+    for index, enterprise in enumerate(park.enterprises):
+        problems += _location_problems(park, enterprise, ("enterprises", index))
+    for index, market in enumerate(park.markets):
+        problems += _location_problems(park, market, ("markets", index))
     for e_index, enterprise in enumerate(park.enterprises):
         here = ("enterprises", e_index)
         for role in ("supplies", "demands"):
@@ -694,9 +695,9 @@ def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:
                 problems.append(((*here, key), _unknown(what, ident, places)))
         if distance.mode is not None and distance.mode not in park.modes:
             problems.append(((*here, "mode"), _unknown("mode", distance.mode, park.modes)))
-    for resource in park.targets.utilization:
-        if resource not in park.resources:
-            problems.append((("targets", "utilization", resource), _unknown("resource", resource, park.resources)))
+    for name in park.targets.utilization:
+        if name not in park.resources:
+            problems.append((("targets", "utilization", name), _unknown("resource", name, park.resources)))
     for kind in ("force", "forbid"):
         for index, ref in enumerate(getattr(park.plan, kind)):
             problems += _ref_problems(park, places, ref, ("plan", kind, index))

@@ -39,6 +39,7 @@ from circflow.exports.csvtext import write_csv
 from circflow.folders import writing
 from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
 from circflow.load import apply_scenarios, read_park_tree
+from circflow.naming import full_names
 from circflow.network import build_network
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
@@ -515,7 +516,7 @@ def _link_names(park: Park | None, table: pd.DataFrame) -> dict[str, str]:
     from circflow.exports.labels import carried
 
     wanted = set(table["links"].str.split().explode().dropna())
-    names = {e.id: e.name or e.id for e in [*park.enterprises, *park.markets]}
+    names = full_names(park)
     net = build_network(park)
     out = {}
     for link in net.links:

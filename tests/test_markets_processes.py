@@ -285,14 +285,16 @@ def test_maps_and_diagrams_place_a_market_and_its_sales(tmp_path: pathlib.Path) 
     assert sale["geometry"] == {"type": "LineString", "coordinates": [[0.0, 0.0], [10.0, 0.0]]}
     saved = json.loads((tmp_path / "out" / "network.geojson").read_text(encoding="utf-8"))
     assert all(f["geometry"] is not None for f in saved["features"])
-    data = network_map_figure_dict(content)["data"]
+    figure = network_map_figure_dict(content)
+    data = figure["data"]
     (markets,) = [trace for trace in data if trace["name"] == "markets (outside buyers)"]
     assert markets["x"] == [10.0]
-    assert markets["text"] == ["Cement plants up north"]
+    assert markets["hovertext"][0].startswith("<b>Cement plants up north</b>")
+    assert "Cement plants up north" in [note.get("text") for note in figure["layout"]["annotations"]]
     (line,) = [trace for trace in data if trace["name"] == "m slag" and trace["mode"] == "lines"]
     assert (line["x"][0], line["x"][2]) == (0.0, 10.0)
     labels = circflow.sankey_figure(content).data[0].node.label
-    assert "Cement plants up north (market) · m slag" in labels
+    assert any(label.startswith("Cement plants up north<br>(market)") for label in labels)
 
 
 # -- processes (SPEC 8.2) --------------------------------------------------------------------
@@ -397,19 +399,22 @@ def test_a_forced_link_into_a_process_left_unbuilt_stays_in_the_plan() -> None:
 def test_the_summary_says_the_capex_pays_for_a_process(write_park_yaml, tmp_path: pathlib.Path) -> None:
     """At 600 t the grinding station is built: the plan's 942,000 of capex is the station's
     (its trucks cost nothing to build), so the summary, the report and the workbook call it the
-    capex of new links and processes; a park that builds no process says new links."""
+    capex of new links and processes (the summary: an investment in new links and a process); a
+    park that builds no process says new links."""
     path = write_park_yaml(PROCESS_YAML.replace("input: {resource: m_slag}", GRINDING_ECONOMICS)
                            .replace("quality: {type: blast_furnace}}", "quality: {type: blast_furnace}, disposal: {cost: 30}}")
                            + "markets:\n  - {id: cement_market, location: {x: 8, y: 0}, buys: [{resource: m_slag, "
                              "price: 120, requires: {grade: [S95]}}]}\n")
     result = run("optimize", path, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    assert "capex of new links and processes: 942" in result.output
+    assert "investment 942.00 k CNY in 2 new links and 1 new process" in result.output
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "investment in new links and processes" in report
     assert "capex of new links and processes" in report
     plain = run("optimize", write_park_yaml(), "-o", tmp_path / "plain")
-    assert "capex of new links: " in plain.output
+    assert "in 2 new links; payback" in plain.output
+    plain_report = (tmp_path / "plain" / "report.html").read_text(encoding="utf-8")
+    assert "capex of new links<" in plain_report
+    assert "capex of new links and processes" not in plain_report
 
 
 @pytest.mark.parametrize(("max_capex", "total_cost"), [(942_000.0, 8_580.0), (941_999.0, 18_000.0)])

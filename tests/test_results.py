@@ -16,6 +16,7 @@ import pytest
 from helpers import mode
 
 import circflow
+from circflow.exceptions import OutputError
 from circflow.model import ParkModel, build_model
 from circflow.network import build_network
 from circflow.results import Solution, is_results_folder, write_folder, write_marker
@@ -116,7 +117,7 @@ def files(folder: pathlib.Path) -> dict[str, str]:
 def test_a_writer_failing_mid_write_leaves_the_old_folder_intact(tmp_path: pathlib.Path) -> None:
     """SPEC 7: a failed run leaves no half-written folder. The writer has written one file of
     two when it fails: the old folder keeps its files and content, no temporary sibling
-    remains, and the writer's error reaches the caller."""
+    remains, and the writer's error reaches the caller as an OutputError naming the folder."""
     folder = tmp_path / "results"
     write_folder(folder, lambda tmp: (tmp / "results.json").write_text(json.dumps({"circflow_version": "old"})))
     before = files(folder)
@@ -126,7 +127,7 @@ def test_a_writer_failing_mid_write_leaves_the_old_folder_intact(tmp_path: pathl
         msg = "disk full"
         raise OSError(28, msg)
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"cannot write .*results: disk full"):
         write_folder(folder, half_then_fail)
     assert files(folder) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
@@ -143,9 +144,16 @@ def test_a_writer_failing_on_a_new_folder_leaves_nothing(tmp_path: pathlib.Path)
 
 
 def test_a_finished_write_replaces_the_folder_whole(tmp_path: pathlib.Path) -> None:
+    """A file the older run wrote and the new one does not is gone (the user's files are kept:
+    test_faults)."""
     folder = tmp_path / "results"
-    write_folder(folder, lambda tmp: write_marker(tmp, "pareto"))
-    (folder / "stale.txt").write_text("from an older run")
+
+    def older_run(tmp: pathlib.Path) -> None:
+        write_marker(tmp, "pareto")
+        (tmp / "links.csv").write_text("id\nold\n")
+
+    write_folder(folder, older_run)
+    assert sorted(files(folder)) == ["circflow.json", "links.csv"]
     write_folder(folder, lambda tmp: write_marker(tmp, "pareto"))
     assert sorted(files(folder)) == ["circflow.json"]
     assert is_results_folder(folder)
