@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from circflow.schema import Park
+from circflow.schema import HeatMachine, Park
 
 KELVIN = 273.15
 WATER_MWH_PER_M3_K = 1.163e-3
@@ -129,6 +129,10 @@ class Technology:
         """Its own equipment's lifetime and O&M share, None when the mode's pipe or truck is all."""
         return None
 
+    def max_lift_k(self, park: Park) -> float | None:
+        """The largest lift Ts - To it is a candidate for (K), None where lift does not apply."""
+        return None
+
 
 class Transport(Technology):
     """A material or water link: what is drawn is delivered, less the mode's losses."""
@@ -169,11 +173,15 @@ class HeatPump(Technology):
     label = "electric heat pump"
     converts_with = "electricity"
 
+    def unit(self, park: Park) -> HeatMachine:
+        """The machine's catalog entry (``technologies.heat_pump``)."""
+        return park.technologies.heat_pump
+
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         if Direct().applies(t, park, absorption_drive=absorption_drive):
             return False
         cop = self.cop(t, park)
-        return t.lift() <= park.technologies.heat_pump.max_lift_k and cop is not None and cop > 1
+        return t.lift() <= self.unit(park).max_lift_k and cop is not None and cop > 1
 
     def cop(self, t: Temperatures, park: Park) -> float | None:
         return heat_pump_cop(t.outlet, t.supply, park)
@@ -187,14 +195,20 @@ class HeatPump(Technology):
 
     def costs(self, park: Park, cop: float | None, gain: float, delivered_share: float) -> Costs:
         assert cop is not None
-        pump = park.technologies.heat_pump
-        return Costs(capex_fixed=pump.capex_fixed, capex_per_rate=pump.capex_per_mw * gain,
-                     lifetime_years=pump.lifetime_years, om_fraction=pump.om_fraction,
-                     variable=pump.opex_per_mwh * gain, electricity=delivered_share / (cop - 1))
+        unit = self.unit(park)
+        drive = delivered_share / (cop - 1)  # electricity, or driving steam, per unit drawn
+        return Costs(capex_fixed=unit.capex_fixed, capex_per_rate=unit.capex_per_mw * gain,
+                     lifetime_years=unit.lifetime_years, om_fraction=unit.om_fraction,
+                     variable=unit.opex_per_mwh * gain,
+                     electricity=drive if self.converts_with == "electricity" else 0.0,
+                     drive_heat=drive if self.converts_with == "steam" else 0.0)
 
     def equipment(self, park: Park) -> Equipment | None:
-        pump = park.technologies.heat_pump
-        return Equipment(pump.lifetime_years, pump.om_fraction)
+        unit = self.unit(park)
+        return Equipment(unit.lifetime_years, unit.om_fraction)
+
+    def max_lift_k(self, park: Park) -> float | None:
+        return self.unit(park).max_lift_k
 
 
 class Absorption(HeatPump):
@@ -213,24 +227,17 @@ class Absorption(HeatPump):
     def pipe_heat(self, cop: float | None) -> float:
         return self.gain_factor(cop)
 
+    def unit(self, park: Park) -> HeatMachine:
+        """The machine's catalog entry (``technologies.absorption_heat_pump``)."""
+        return park.technologies.absorption_heat_pump
+
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         if not absorption_drive or Direct().applies(t, park, absorption_drive=absorption_drive):
             return False
-        return t.lift() <= park.technologies.absorption_heat_pump.max_lift_k
+        return t.lift() <= self.unit(park).max_lift_k
 
     def cop(self, t: Temperatures, park: Park) -> float | None:
         return park.technologies.absorption_heat_pump.cop
-
-    def costs(self, park: Park, cop: float | None, gain: float, delivered_share: float) -> Costs:
-        assert cop is not None
-        unit = park.technologies.absorption_heat_pump
-        return Costs(capex_fixed=unit.capex_fixed, capex_per_rate=unit.capex_per_mw * gain,
-                     lifetime_years=unit.lifetime_years, om_fraction=unit.om_fraction,
-                     variable=unit.opex_per_mwh * gain, drive_heat=delivered_share / (cop - 1))
-
-    def equipment(self, park: Park) -> Equipment | None:
-        unit = park.technologies.absorption_heat_pump
-        return Equipment(unit.lifetime_years, unit.om_fraction)
 
 
 TECHNOLOGIES: dict[str, Technology] = {tech.name: tech for tech in (Transport(), Direct(), Preheat(), HeatPump(), Absorption())}

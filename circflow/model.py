@@ -255,24 +255,27 @@ def coefficients(net: Network) -> Coefficients:
     d_em = at([d.price_emissions for d in net.demands], demand_of)
     sale = at([d.sale_price for d in net.demands], demand_of)
     sale_em = at([d.sale_emissions for d in net.demands], demand_of)
-    cost = {
-        "variable": arrays["variable"],
-        "electricity": arrays["electricity"] * econ.electricity_price,
-        "drive": arrays["drive_heat"] * absorption.drive_cost_per_mwh,
-        "process": gain * sink_opex[demand_of] if n else np.zeros(0),
-        "disposal": -s_cost + (gain * created_cost[demand_of] if n else 0.0),
-        "baseline": -gain * d_cost,
-        "market": -gain * sale,
-    }
-    emissions = {
-        "transport": arrays["transport_emissions"],
-        "electricity": arrays["electricity"] * econ.grid_emission_factor,
-        "drive": arrays["drive_heat"] * absorption.drive_emissions_per_mwh,
-        "process": gain * sink_emissions[demand_of] if n else np.zeros(0),
-        "disposal": -s_em + (gain * created_emissions[demand_of] if n else 0.0),
-        "baseline": -gain * d_em,
-        "market": gain * sale_em,
-    }
+
+    def margin(own: tuple[str, np.ndarray], per_electricity: float, per_drive: float, per_process_input: np.ndarray,
+               created: np.ndarray, supply_price: np.ndarray, demand_price: np.ndarray,
+               per_sale: np.ndarray) -> dict[str, np.ndarray]:
+        """One account (money or tCO2) per unit drawn, term by term: the link's own, its electricity
+        and driving steam, the process it feeds, the disposal it avoids less what the process's
+        outputs create, the conventional supply it replaces, the sale."""
+        return {
+            own[0]: own[1],
+            "electricity": arrays["electricity"] * per_electricity,
+            "drive": arrays["drive_heat"] * per_drive,
+            "process": gain * per_process_input[demand_of] if n else np.zeros(0),
+            "disposal": -supply_price + (gain * created[demand_of] if n else 0.0),
+            "baseline": -gain * demand_price,
+            "market": gain * per_sale,
+        }
+
+    cost = margin(("variable", arrays["variable"]), econ.electricity_price, absorption.drive_cost_per_mwh,
+                  sink_opex, created_cost, s_cost, d_cost, -sale)  # a sale earns: negative cost
+    emissions = margin(("transport", arrays["transport_emissions"]), econ.grid_emission_factor,
+                       absorption.drive_emissions_per_mwh, sink_emissions, created_emissions, s_em, d_em, sale_em)
     supplies, demands = net.accounted_streams()
     fixed_supplies = [s for s in supplies if s.role == "supply"]
     fixed_demands = [d for d in demands if d.role == "demand"]

@@ -655,13 +655,13 @@ class _Builder:
             self.warnings.append(f"{where}: quality does not meet the demand's requires ({why}); kept as explicit link")
         if mode.max_distance_km is not None and length > mode.max_distance_km:
             self.warnings.append(f"{where}: {length:.3g} km is beyond {mode_name}'s reach of {mode.max_distance_km:g} km; kept as explicit link")
+
     def _lift_warning(self, index: int, link: CandidateLink) -> None:
         t = link.temperatures
-        limits = {"heat_pump": self.park.technologies.heat_pump.max_lift_k,
-                  "absorption": self.park.technologies.absorption_heat_pump.max_lift_k}
-        if t is not None and link.type in limits and t.lift() > limits[link.type]:
+        limit = TECHNOLOGIES[link.type].max_lift_k(self.park)
+        if t is not None and limit is not None and t.lift() > limit:
             self.warnings.append(f"links[{index}]: {TECHNOLOGIES[link.type].label} lift {t.lift():g} K exceeds "
-                                 f"max_lift_k {limits[link.type]:g}; kept as explicit link")
+                                 f"max_lift_k {limit:g}; kept as explicit link")
 
     def apply_forbid(self) -> None:
         for index, ref in enumerate(self.park.plan.forbid):

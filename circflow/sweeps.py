@@ -46,7 +46,7 @@ from circflow.optimizer import optimize
 from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
 from circflow.solve import SolverProfile, Status, load_profile
-from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, plan_runs, vary_spec
+from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, check_keys, plan_runs, vary_spec
 from circflow.yamlfile import LocDict, copy_tree
 
 JOURNAL_FILE = "runs.jsonl"
@@ -167,13 +167,7 @@ def plan_sweep(park: str | os.PathLike[str] | Mapping[str, Any] | Park, vary: Ma
         varies = [vary_spec(key, spec) for key, spec in vary.items()]
     else:
         varies = [vary_spec(item.key, item) for item in vary]
-    if not varies:
-        msg = "give at least one --vary KEY=VALUES"
-        raise ParkError(msg)
-    keys = [item.key for item in varies]
-    if len(set(keys)) < len(keys):
-        msg = f"--vary {next(k for k in keys if keys.count(k) > 1)} is given twice; give each KEY once with all its values"
-        raise ParkError(msg)
+    check_keys([item.key for item in varies], "KEY=VALUES", "; give each KEY once with all its values")
     with_scenarios = apply_scenarios(LocDict(tree), scenarios)
     for item in varies:
         if item.key != SCENARIO_KEY:
