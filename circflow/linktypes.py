@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from circflow.i18n import N_
 from circflow.schema import HeatMachine, Park
 
 KELVIN = 273.15
@@ -89,10 +90,17 @@ class Technology:
     """One kind of link. Subclasses override what differs from plain transport."""
 
     name: ClassVar[str] = "transport"
-    label: ClassVar[str] = "transport"
-    """How people name it in tables and diagrams."""
+    label: ClassVar[str] = N_("transport")
+    """How people name it in tables and diagrams (translated where shown)."""
+    short_label: ClassVar[str] = N_("transport")
+    """Its name in the terminal's narrow columns."""
+    colour: ClassVar[str] = "#7f7f7f"
+    """Its colour in the report's chart of how heat is met."""
     converts_with: ClassVar[str | None] = None
     """What drives the conversion, for diagrams: ``electricity``, ``steam`` or None."""
+    named_in_id: ClassVar[bool] = False
+    """Whether link ids end in ``:name``: a technology that can stand beside another on the
+    same route (preheat beside a heat pump) must, to keep ids unique."""
 
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         """Whether the technology can serve this supply and demand (candidate generation)."""
@@ -140,7 +148,9 @@ class Transport(Technology):
 
 class Direct(Technology):
     name = "direct"
-    label = "direct heat exchange"
+    label = N_("direct heat exchange")
+    short_label = N_("direct exchange")
+    colour = "#922b21"
 
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         return t.inlet >= t.supply + t.approach and t.share > 0
@@ -151,7 +161,10 @@ class Direct(Technology):
 
 class Preheat(Technology):
     name = "preheat"
-    label = "preheating of return water"
+    label = N_("preheating of return water")
+    short_label = N_("preheat")
+    colour = "#d98880"
+    named_in_id = True
 
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         return t.return_ + t.approach < t.inlet < t.supply + t.approach and t.share > 0 and t.band > 0
@@ -170,7 +183,9 @@ class Preheat(Technology):
 
 class HeatPump(Technology):
     name = "heat_pump"
-    label = "electric heat pump"
+    label = N_("electric heat pump")
+    short_label = N_("electric heat pump")
+    colour = "#7d3c98"
     converts_with = "electricity"
 
     def unit(self, park: Park) -> HeatMachine:
@@ -218,8 +233,11 @@ class Absorption(HeatPump):
     cannot take its driving steam kilometres away, so circflow prices the pipe it needs.)"""
 
     name = "absorption"
-    label = "absorption heat pump"
+    label = N_("absorption heat pump")
+    short_label = N_("absorption heat pump")
+    colour = "#e67e22"
     converts_with = "steam"
+    named_in_id = True
 
     def pipe_delta_t(self, t: Temperatures) -> float:
         return t.supply - t.return_

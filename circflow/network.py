@@ -592,7 +592,7 @@ class _Builder:
     def _link_id(self, supply: StreamNode, demand: StreamNode, mode_name: str, kind: str) -> str:
         """``from[#stream]>to[#stream]:resource:mode[:technology]`` (see docs/model.md, link ids)."""
         return f"{self._end(supply, self.multi_supply)}>{self._end(demand, self.multi_demand)}:{supply.resource}:{mode_name}" + (
-            f":{kind}" if kind in ("preheat", "absorption") else "")
+            f":{kind}" if TECHNOLOGIES[kind].named_in_id else "")
 
     def _end(self, stream: StreamNode, multi: set[tuple[str, str]]) -> str:
         if stream.process is not None:

@@ -16,14 +16,14 @@ from typing import Any
 from rich.cells import cell_len
 
 from circflow.exports.labels import OBJECTIVE_NAMES, Namer, mode_label, resource_label, status_label, unit_of
-from circflow.i18n import N_, _, amount, current, join, language, ngettext, scaled, short, years
+from circflow.i18n import _, amount, current, join, language, ngettext, scaled, short, years
+from circflow.linktypes import HEAT_TECHNOLOGIES, TECHNOLOGIES
 
 WIDTH = 80
 """The summary fits 80 columns: names are cut, long lines wrapped."""
 SHOWN = 15
 """Links of one resource (and processes) listed; the rest are in links.csv."""
-HEAT_SHORT = {"direct": N_("direct exchange"), "preheat": N_("preheat"), "heat_pump": N_("electric heat pump"),
-              "absorption": N_("absorption heat pump")}
+HEAT_SHORT = {name: TECHNOLOGIES[name].short_label for name in HEAT_TECHNOLOGIES}
 """Heat technologies as the summary names them (the report and workbook give the full label)."""
 
 
