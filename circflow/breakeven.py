@@ -45,11 +45,11 @@ from circflow.model import Options, ParkModel, build_model, coefficients, prune_
 from circflow.naming import link_name, place_names, process_name, short_name
 from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, solve_objective
-from circflow.results import Solution, kpis, write_marker
+from circflow.results import Solution, finite_or_none, json_value, kpis, write_marker
 from circflow.schema import Park
 from circflow.solve import Solver, SolverProfile, Status, load_profile
 from circflow.sweeps import _dask_client, _park_tree
-from circflow.vary import assign, build_park
+from circflow.vary import assign, build_park, check_keys
 from circflow.yamlfile import copy_tree
 
 TOLERANCE = 0.01
@@ -119,11 +119,11 @@ class Sensitivity:
     def to_dict(self) -> dict[str, Any]:
         """The findings as ``results.json`` keeps them under ``robustness.sensitivity``."""
         return {
-            "objective_name": self.objective_name, "base_objective": _number(self.base_objective),
+            "objective_name": self.objective_name, "base_objective": finite_or_none(self.base_objective),
             "ranges": [{"key": r.key, "label": r.label or r.key, "low": r.low, "high": r.high, "base": r.base,
                         "given": r.text} for r in self.ranges],
-            "points": [_plain(row) for row in self.table.to_dict("records")],
-            "break_even": [_plain(row) for row in self.break_even.to_dict("records")],
+            "points": [json_value(row) for row in self.table.to_dict("records")],
+            "break_even": [json_value(row) for row in self.break_even.to_dict("records")],
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
             "solves": dict(self.solves),
         }
@@ -322,13 +322,7 @@ def sensitivity(
     base = build_park(tree, scenarios, {}, base_dir)
     items = vary.items() if isinstance(vary, Mapping) else (parse_range(text) for text in vary)
     ranges = [resolve_range(base, key, spec) for key, spec in items]
-    if not ranges:
-        msg = "give at least one --vary KEY=LOW:HIGH"
-        raise ParkError(msg)
-    keys = [r.key for r in ranges]
-    if len(set(keys)) < len(keys):
-        msg = f"--vary {next(k for k in keys if keys.count(k) > 1)} is given twice"
-        raise ParkError(msg)
+    check_keys([r.key for r in ranges], "KEY=LOW:HIGH")
     for r in ranges:  # a typo or a value the schema refuses fails here, before any solve
         for value in (r.low, r.high):
             _checked_park(tree, scenarios, r.key, value, base_dir)
@@ -614,21 +608,3 @@ def _on_dask(task: tuple[Any, ...], ranges: list[Range], workers: int | None, sc
         futures = [client.submit(study_range, *task, r, key=f"circflow-sensitivity-{r.key}-{r.low}-{r.high}", pure=False)
                    for r in ranges]
         return client.gather(futures)
-
-
-def _number(value: float) -> float | None:
-    return float(value) if value is not None and math.isfinite(value) else None
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if isinstance(value, (np.floating, float)):
-        return _number(float(value))
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value

@@ -14,9 +14,11 @@ no problem: their disposal and baseline are a constant.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from typing import TypeVar
 
 from circflow.network import Network
 
+H = TypeVar("H", bound=Hashable)
 Node = tuple[str, int]
 """A stream in the part graph: (``s`` or ``d``, its index)."""
 
@@ -56,15 +58,15 @@ def independent_parts(net: Network) -> list[Network]:
     return parts
 
 
-def connected_components(edges: Iterable[tuple[Hashable, Hashable]]) -> list[set[Hashable]]:
+def connected_components(edges: Iterable[tuple[H, H]]) -> list[set[H]]:
     """The node sets of a graph's connected components, given its edges (union-find).
 
     Components come in the order their first node appeared, as networkx lists them; no
     graph library is loaded for it (networkx alone takes a fifth of a second to import).
     """
-    parent: dict[Hashable, Hashable] = {}
+    parent: dict[H, H] = {}
 
-    def root(node: Hashable) -> Hashable:
+    def root(node: H) -> H:
         while parent[node] != node:
             parent[node] = parent[parent[node]]
             node = parent[node]
@@ -76,7 +78,7 @@ def connected_components(edges: Iterable[tuple[Hashable, Hashable]]) -> list[set
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[rb] = ra
-    components: dict[Hashable, set[Hashable]] = {}
+    components: dict[H, set[H]] = {}
     for node in parent:  # insertion order: first appearance
         components.setdefault(root(node), set()).add(node)
     return list(components.values())

@@ -146,6 +146,25 @@ def compact(value: float | None, digits: int = 3) -> str:
     return f"{value:,.0f}"
 
 
+def scaled(value: float) -> tuple[float, str]:
+    """``value`` in the reader's step for a narrow column and its word: ``(206.5, "M")``,
+    ``(2.07, "亿")``; ``(value, "")`` below a thousand (Chinese: ten thousand). -0.0 comes back 0.0.
+
+    Examples
+    --------
+    >>> scaled(206_500_000.0)
+    (206.5, 'M')
+    >>> scaled(-0.0)
+    (0.0, '')
+    """
+    value += 0.0  # -0.0 reads as 0
+    steps = ((1e8, "亿"), (1e4, "万")) if current() == "zh" else ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
+    for limit, suffix in steps:
+        if abs(value) >= limit:
+            return value / limit, suffix
+    return value, ""
+
+
 def short(value: float | None) -> str:
     """A number in few characters for a narrow column: ``206.5 M``, ``69.5 k``, ``0.068``; ``2.07 亿``, ``6.95 万``.
 
@@ -154,14 +173,12 @@ def short(value: float | None) -> str:
     """
     if value is None or not math.isfinite(value):
         return "-"
-    value += 0.0  # -0.0 reads as 0
-    steps = ((1e8, " 亿"), (1e4, " 万")) if current() == "zh" else ((1e9, " bn"), (1e6, " M"), (1e3, " k"))
-    for limit, suffix in steps:
-        if abs(value) >= limit:
-            return f"{value / limit:,.1f}{suffix}"
-    if value and abs(value) < 10:  # a small rate (0.07 t/h) keeps two significant digits, never reads 0
-        return _significant(value, 2)
-    return f"{value:,.0f}"
+    number, suffix = scaled(value)
+    if suffix:
+        return f"{number:,.1f} {suffix}"
+    if number and abs(number) < 10:  # a small rate (0.07 t/h) keeps two significant digits, never reads 0
+        return _significant(number, 2)
+    return f"{number:,.0f}"
 
 
 def _significant(value: float, digits: int) -> str:

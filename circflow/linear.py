@@ -273,7 +273,8 @@ def _bounds(lower: float, upper: float) -> tuple[float | None, float | None]:
     return (float(lower) if math.isfinite(lower) else None, float(upper) if math.isfinite(upper) else None)
 
 
-def _relation(body: Any, lower: float, upper: float) -> object:
+def _relation(body: Any, lower: float, upper: float) -> Any:
+    """A Pyomo relation (Pyomo ships no types, hence Any) ``lower <= body <= upper``."""
     import pyomo.environ as pyo
 
     if math.isfinite(lower) and math.isfinite(upper):
@@ -281,5 +282,6 @@ def _relation(body: Any, lower: float, upper: float) -> object:
     return body <= upper if math.isfinite(upper) else body >= lower
 
 
-def _pyomo_sum(expression: Linear, columns: list[Any]) -> object:
+def _pyomo_sum(expression: Linear, columns: list[Any]) -> Any:
+    """``expression`` as a Pyomo expression over ``columns`` (Any: Pyomo ships no types)."""
     return expression.constant + sum(float(v) * columns[j] for j, v in zip(expression.columns, expression.values, strict=True))

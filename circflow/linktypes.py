@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from circflow.schema import Park
+from circflow.i18n import N_
+from circflow.schema import HeatMachine, Park
 
 KELVIN = 273.15
 WATER_MWH_PER_M3_K = 1.163e-3
@@ -77,14 +78,29 @@ class Costs:
     """MWh of driving heat (steam) per unit drawn."""
 
 
+@dataclass(frozen=True)
+class Equipment:
+    """A technology's own equipment (a heat pump) as the economics table lists it."""
+
+    lifetime_years: float
+    om_fraction: float
+
+
 class Technology:
     """One kind of link. Subclasses override what differs from plain transport."""
 
     name: ClassVar[str] = "transport"
-    label: ClassVar[str] = "transport"
-    """How people name it in tables and diagrams."""
+    label: ClassVar[str] = N_("transport")
+    """How people name it in tables and diagrams (translated where shown)."""
+    short_label: ClassVar[str] = N_("transport")
+    """Its name in the terminal's narrow columns."""
+    colour: ClassVar[str] = "#7f7f7f"
+    """Its colour in the report's chart of how heat is met."""
     converts_with: ClassVar[str | None] = None
     """What drives the conversion, for diagrams: ``electricity``, ``steam`` or None."""
+    named_in_id: ClassVar[bool] = False
+    """Whether link ids end in ``:name``: a technology that can stand beside another on the
+    same route (preheat beside a heat pump) must, to keep ids unique."""
 
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         """Whether the technology can serve this supply and demand (candidate generation)."""
@@ -117,6 +133,14 @@ class Technology:
         """The technology's own figures; ``delivered_share`` = 1 - loss x length."""
         return Costs()
 
+    def equipment(self, park: Park) -> Equipment | None:
+        """Its own equipment's lifetime and O&M share, None when the mode's pipe or truck is all."""
+        return None
+
+    def max_lift_k(self, park: Park) -> float | None:
+        """The largest lift Ts - To it is a candidate for (K), None where lift does not apply."""
+        return None
+
 
 class Transport(Technology):
     """A material or water link: what is drawn is delivered, less the mode's losses."""
@@ -124,7 +148,9 @@ class Transport(Technology):
 
 class Direct(Technology):
     name = "direct"
-    label = "direct heat exchange"
+    label = N_("direct heat exchange")
+    short_label = N_("direct exchange")
+    colour = "#922b21"
 
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         return t.inlet >= t.supply + t.approach and t.share > 0
@@ -135,7 +161,10 @@ class Direct(Technology):
 
 class Preheat(Technology):
     name = "preheat"
-    label = "preheating of return water"
+    label = N_("preheating of return water")
+    short_label = N_("preheat")
+    colour = "#d98880"
+    named_in_id = True
 
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         return t.return_ + t.approach < t.inlet < t.supply + t.approach and t.share > 0 and t.band > 0
@@ -154,14 +183,20 @@ class Preheat(Technology):
 
 class HeatPump(Technology):
     name = "heat_pump"
-    label = "electric heat pump"
+    label = N_("electric heat pump")
+    short_label = N_("electric heat pump")
+    colour = "#7d3c98"
     converts_with = "electricity"
+
+    def unit(self, park: Park) -> HeatMachine:
+        """The machine's catalog entry (``technologies.heat_pump``)."""
+        return park.technologies.heat_pump
 
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         if Direct().applies(t, park, absorption_drive=absorption_drive):
             return False
         cop = self.cop(t, park)
-        return t.lift() <= park.technologies.heat_pump.max_lift_k and cop is not None and cop > 1
+        return t.lift() <= self.unit(park).max_lift_k and cop is not None and cop > 1
 
     def cop(self, t: Temperatures, park: Park) -> float | None:
         return heat_pump_cop(t.outlet, t.supply, park)
@@ -175,10 +210,20 @@ class HeatPump(Technology):
 
     def costs(self, park: Park, cop: float | None, gain: float, delivered_share: float) -> Costs:
         assert cop is not None
-        pump = park.technologies.heat_pump
-        return Costs(capex_fixed=pump.capex_fixed, capex_per_rate=pump.capex_per_mw * gain,
-                     lifetime_years=pump.lifetime_years, om_fraction=pump.om_fraction,
-                     variable=pump.opex_per_mwh * gain, electricity=delivered_share / (cop - 1))
+        unit = self.unit(park)
+        drive = delivered_share / (cop - 1)  # electricity, or driving steam, per unit drawn
+        return Costs(capex_fixed=unit.capex_fixed, capex_per_rate=unit.capex_per_mw * gain,
+                     lifetime_years=unit.lifetime_years, om_fraction=unit.om_fraction,
+                     variable=unit.opex_per_mwh * gain,
+                     electricity=drive if self.converts_with == "electricity" else 0.0,
+                     drive_heat=drive if self.converts_with == "steam" else 0.0)
+
+    def equipment(self, park: Park) -> Equipment | None:
+        unit = self.unit(park)
+        return Equipment(unit.lifetime_years, unit.om_fraction)
+
+    def max_lift_k(self, park: Park) -> float | None:
+        return self.unit(park).max_lift_k
 
 
 class Absorption(HeatPump):
@@ -188,8 +233,11 @@ class Absorption(HeatPump):
     cannot take its driving steam kilometres away, so circflow prices the pipe it needs.)"""
 
     name = "absorption"
-    label = "absorption heat pump"
+    label = N_("absorption heat pump")
+    short_label = N_("absorption heat pump")
+    colour = "#e67e22"
     converts_with = "steam"
+    named_in_id = True
 
     def pipe_delta_t(self, t: Temperatures) -> float:
         return t.supply - t.return_
@@ -197,20 +245,17 @@ class Absorption(HeatPump):
     def pipe_heat(self, cop: float | None) -> float:
         return self.gain_factor(cop)
 
+    def unit(self, park: Park) -> HeatMachine:
+        """The machine's catalog entry (``technologies.absorption_heat_pump``)."""
+        return park.technologies.absorption_heat_pump
+
     def applies(self, t: Temperatures, park: Park, *, absorption_drive: bool) -> bool:
         if not absorption_drive or Direct().applies(t, park, absorption_drive=absorption_drive):
             return False
-        return t.lift() <= park.technologies.absorption_heat_pump.max_lift_k
+        return t.lift() <= self.unit(park).max_lift_k
 
     def cop(self, t: Temperatures, park: Park) -> float | None:
         return park.technologies.absorption_heat_pump.cop
-
-    def costs(self, park: Park, cop: float | None, gain: float, delivered_share: float) -> Costs:
-        assert cop is not None
-        unit = park.technologies.absorption_heat_pump
-        return Costs(capex_fixed=unit.capex_fixed, capex_per_rate=unit.capex_per_mw * gain,
-                     lifetime_years=unit.lifetime_years, om_fraction=unit.om_fraction,
-                     variable=unit.opex_per_mwh * gain, drive_heat=delivered_share / (cop - 1))
 
 
 TECHNOLOGIES: dict[str, Technology] = {tech.name: tech for tech in (Transport(), Direct(), Preheat(), HeatPump(), Absorption())}

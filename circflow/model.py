@@ -255,24 +255,27 @@ def coefficients(net: Network) -> Coefficients:
     d_em = at([d.price_emissions for d in net.demands], demand_of)
     sale = at([d.sale_price for d in net.demands], demand_of)
     sale_em = at([d.sale_emissions for d in net.demands], demand_of)
-    cost = {
-        "variable": arrays["variable"],
-        "electricity": arrays["electricity"] * econ.electricity_price,
-        "drive": arrays["drive_heat"] * absorption.drive_cost_per_mwh,
-        "process": gain * sink_opex[demand_of] if n else np.zeros(0),
-        "disposal": -s_cost + (gain * created_cost[demand_of] if n else 0.0),
-        "baseline": -gain * d_cost,
-        "market": -gain * sale,
-    }
-    emissions = {
-        "transport": arrays["transport_emissions"],
-        "electricity": arrays["electricity"] * econ.grid_emission_factor,
-        "drive": arrays["drive_heat"] * absorption.drive_emissions_per_mwh,
-        "process": gain * sink_emissions[demand_of] if n else np.zeros(0),
-        "disposal": -s_em + (gain * created_emissions[demand_of] if n else 0.0),
-        "baseline": -gain * d_em,
-        "market": gain * sale_em,
-    }
+
+    def margin(own: tuple[str, np.ndarray], per_electricity: float, per_drive: float, per_process_input: np.ndarray,
+               created: np.ndarray, supply_price: np.ndarray, demand_price: np.ndarray,
+               per_sale: np.ndarray) -> dict[str, np.ndarray]:
+        """One account (money or tCO2) per unit drawn, term by term: the link's own, its electricity
+        and driving steam, the process it feeds, the disposal it avoids less what the process's
+        outputs create, the conventional supply it replaces, the sale."""
+        return {
+            own[0]: own[1],
+            "electricity": arrays["electricity"] * per_electricity,
+            "drive": arrays["drive_heat"] * per_drive,
+            "process": gain * per_process_input[demand_of] if n else np.zeros(0),
+            "disposal": -supply_price + (gain * created[demand_of] if n else 0.0),
+            "baseline": -gain * demand_price,
+            "market": gain * per_sale,
+        }
+
+    cost = margin(("variable", arrays["variable"]), econ.electricity_price, absorption.drive_cost_per_mwh,
+                  sink_opex, created_cost, s_cost, d_cost, -sale)  # a sale earns: negative cost
+    emissions = margin(("transport", arrays["transport_emissions"]), econ.grid_emission_factor,
+                       absorption.drive_emissions_per_mwh, sink_emissions, created_emissions, s_em, d_em, sale_em)
     supplies, demands = net.accounted_streams()
     fixed_supplies = [s for s in supplies if s.role == "supply"]
     fixed_demands = [d for d in demands if d.role == "demand"]
@@ -426,6 +429,7 @@ def add_variables(m: ParkModel, options: Options) -> None:
     labels = np.indices((n, periods)).reshape(2, -1).T
     new = ~prebuilt
     sized = new & m.coef.has_capacity_cost
+    size_upper: np.ndarray | float
     if options.fixed_plan:  # capacities only: the amounts are rows (add_supply_balance, add_capacity_links)
         limits = np.array([np.inf if link.capacity_limit is None else link.capacity_limit for link in net.links])
         upper = np.repeat(limits[:, None], periods, axis=1) if n else np.zeros((0, periods))
@@ -438,7 +442,7 @@ def add_variables(m: ParkModel, options: Options) -> None:
         upper[shares] = m.rate_bound[shares]  # a physical limit of heat exchange, not a big M
         upper[prebuilt & ~capped] = m.rate_bound[prebuilt & ~capped]
         sized = new
-        size_upper: Any = np.inf
+        size_upper = np.inf
     else:
         upper = m.rate_bound
         size_upper = _link_array(net, "max_rate")[sized]
@@ -675,17 +679,17 @@ def add_preheat_bands(m: ParkModel) -> None:
     """
     net = m.net
     periods = len(net.periods)
-    bands: dict[int, list[int]] = {}
+    bands: dict[int, list[tuple[int, float]]] = {}  # demand -> (link, its band)
     for i, link in enumerate(net.links):
         if link.band is not None:
-            bands.setdefault(link.demand, []).append(i)
-    items = []
+            bands.setdefault(link.demand, []).append((i, link.band))
+    items: list[tuple[np.ndarray, np.ndarray, float, tuple[int, ...]]] = []
     gain = m.coef.gain
     for d, links in bands.items():
         amounts = net.demands[d].amounts
-        levels = sorted({net.links[i].band for i in links})
+        levels = sorted({band for _, band in links})
         for k, level in enumerate(levels):
-            members = np.array([i for i in links if net.links[i].band <= level + 1e-12], dtype=np.int64)
+            members = np.array([i for i, band in links if band <= level + 1e-12], dtype=np.int64)
             if len(members) < 2 and not m.options.fixed_plan:
                 continue
             for p in range(periods):
@@ -844,7 +848,7 @@ def relaxation_size(m: ParkModel) -> Linear:
         "emissions_slack": lambda _: 1.0 / max(targets.max_emissions or 0.0, 1.0),
         "capex_slack": lambda _: 1.0 / max(targets.max_capex or 0.0, 1.0),
         "force_slack": lambda _: 1.0,
-        "capacity_slack": lambda i: 1.0 / max(net.links[i].capacity_limit, 1e-9),
+        "capacity_slack": lambda i: 1.0 / max(net.links[i].capacity_limit or 0.0, 1e-9),  # capped links only
     }
     for name, weight in weights.items():
         block = m.columns.get(name)

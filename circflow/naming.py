@@ -12,6 +12,7 @@ import re
 
 from circflow.linktypes import TECHNOLOGIES
 from circflow.network import CandidateLink, Network, ProcessNode, StreamNode
+from circflow.schema import Park
 
 
 def short_name(name: str) -> str:
@@ -26,10 +27,14 @@ def short_name(name: str) -> str:
     return shorter or name
 
 
+def full_names(park: Park) -> dict[str, str]:
+    """Enterprise and market id -> its name as the park file gives it; the id where it has none."""
+    return {e.id: e.name or e.id for e in park.enterprises} | {m.id: m.name or m.id for m in park.markets}
+
+
 def place_names(net: Network) -> dict[str, str]:
     """Enterprise and market id -> its name, short (`short_name`) where that stays unique; the id where it has none."""
-    park = net.park
-    full = {e.id: e.name or e.id for e in park.enterprises} | {m.id: m.name or m.id for m in park.markets}
+    full = full_names(net.park)
     short = {key: short_name(name) for key, name in full.items()}
     taken = list(short.values())
     return {key: short[key] if taken.count(short[key]) == 1 else full[key] for key in full}

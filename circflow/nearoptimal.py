@@ -57,7 +57,7 @@ from circflow.naming import link_name, place_names, process_name
 from circflow.network import Network, build_network
 from circflow.objectives import Objective
 from circflow.optimizer import prepare
-from circflow.results import Solution, kpis, write_marker
+from circflow.results import Solution, json_value, kpis, write_marker
 from circflow.schema import Park
 from circflow.solve import Solver, SolverProfile, Status
 from circflow.sweeps import _dask_client, _park_tree
@@ -101,8 +101,8 @@ class Alternatives:
         return {
             "slack": self.slack, "objective_name": self.objective_name, "optimum": self.optimum,
             "threshold": self.threshold, "counts": self.counts,
-            "candidates": [_plain(row) for row in self.table.to_dict("records")],
-            "plans": [_plain(row) for row in self.plans.to_dict("records")],
+            "candidates": [json_value(row) for row in self.table.to_dict("records")],
+            "plans": [json_value(row) for row in self.plans.to_dict("records")],
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
         }
 
@@ -573,15 +573,3 @@ def _plan_row(k: int, net: Network, model: ParkModel, values: np.ndarray | None,
                added="; ".join(sorted(labels[i] for i in built - first)),
                left_out="; ".join(sorted(labels[i] for i in first - built)))
     return row
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value

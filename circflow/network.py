@@ -35,6 +35,7 @@ from circflow.schema import (
     Enterprise,
     LinkRef,
     LinkType,
+    Location,
     Market,
     Mode,
     Park,
@@ -338,8 +339,8 @@ def quality_gaps(supply: Supply | ProcessOutput, demand: Demand | Buy | ProcessI
             continue
         value = supply.quality[attribute]
         if isinstance(allowed, Range):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            ok = ok and (allowed.min is None or value >= allowed.min) and (allowed.max is None or value <= allowed.max)
+            ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
+                  and (allowed.min is None or value >= allowed.min) and (allowed.max is None or value <= allowed.max))
         else:
             ok = any(value == choice or str(value) == str(choice) for choice in allowed)
         if not ok:
@@ -426,7 +427,9 @@ class _Builder:
         self.keys: dict[tuple[int, int, str, str], CandidateLink] = {}
         self.warnings: list[str] = []
         self.force_keys: list[tuple[str, list[tuple[int, int, str, str]]]] = []
-        self.location = {e.id: e.location for e in park.enterprises} | {m.id: m.location for m in park.markets}
+        crs = park.park.crs
+        self.point = {e.id: _point(e.location, crs) for e in park.enterprises} | {
+            m.id: _point(m.location, crs) for m in park.markets}
         self.places: dict[str, Enterprise | Market] = {e.id: e for e in park.enterprises} | {m.id: m for m in park.markets}
         self.measured: dict[tuple[str, str, str | None], float] = {}
         for distance in park.distances:
@@ -449,10 +452,10 @@ class _Builder:
 
     # -- geometry ---------------------------------------------------------------------
     def straight_km(self, a: str, b: str) -> float:
-        la, lb = self.location[a], self.location[b]
+        (a1, a2), (b1, b2) = self.point[a], self.point[b]
         if self.park.park.crs == "wgs84":
-            return _haversine(la.lat, la.lon, lb.lat, lb.lon)
-        return math.hypot(la.x - lb.x, la.y - lb.y)
+            return _haversine(a1, a2, b1, b2)
+        return math.hypot(a1 - b1, a2 - b2)
 
     def length_km(self, a: str, b: str, mode_name: str, mode: Mode) -> float:
         for key in ((a, b, mode_name), (a, b, None)):
@@ -462,10 +465,9 @@ class _Builder:
 
     def _points(self, streams: list[StreamNode]) -> np.ndarray:
         if self.park.park.crs == "wgs84":
-            lat = np.radians([self.location[s.enterprise].lat for s in streams])
-            lon = np.radians([self.location[s.enterprise].lon for s in streams])
+            lat, lon = np.radians([self.point[s.enterprise] for s in streams]).reshape(-1, 2).T
             return EARTH_RADIUS_KM * np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-        return np.array([[self.location[s.enterprise].x, self.location[s.enterprise].y] for s in streams], dtype=float)
+        return np.array([self.point[s.enterprise] for s in streams], dtype=float).reshape(-1, 2)
 
     def _query_radius(self, straight_km: float) -> float:
         if self.park.park.crs == "wgs84":  # chord length of a great-circle arc, slightly padded
@@ -490,7 +492,7 @@ class _Builder:
             for mode_name in self.park.resources[resource].modes:
                 mode = self.park.modes[mode_name]
                 if mode.max_distance_km is None:
-                    near = [range(len(dems))] * len(sups)
+                    near: list[list[int]] | list[range] = [range(len(dems))] * len(sups)
                 else:
                     radius = self._query_radius(mode.max_distance_km / mode.detour)
                     near = tree.query_ball_point(sup_points, radius)
@@ -593,7 +595,7 @@ class _Builder:
     def _link_id(self, supply: StreamNode, demand: StreamNode, mode_name: str, kind: str) -> str:
         """``from[#stream]>to[#stream]:resource:mode[:technology]`` (see docs/model.md, link ids)."""
         return f"{self._end(supply, self.multi_supply)}>{self._end(demand, self.multi_demand)}:{supply.resource}:{mode_name}" + (
-            f":{kind}" if kind in ("preheat", "absorption") else "")
+            f":{kind}" if TECHNOLOGIES[kind].named_in_id else "")
 
     def _end(self, stream: StreamNode, multi: set[tuple[str, str]]) -> str:
         if stream.process is not None:
@@ -656,13 +658,13 @@ class _Builder:
             self.warnings.append(f"{where}: quality does not meet the demand's requires ({why}); kept as explicit link")
         if mode.max_distance_km is not None and length > mode.max_distance_km:
             self.warnings.append(f"{where}: {length:.3g} km is beyond {mode_name}'s reach of {mode.max_distance_km:g} km; kept as explicit link")
+
     def _lift_warning(self, index: int, link: CandidateLink) -> None:
         t = link.temperatures
-        limits = {"heat_pump": self.park.technologies.heat_pump.max_lift_k,
-                  "absorption": self.park.technologies.absorption_heat_pump.max_lift_k}
-        if t is not None and link.type in limits and t.lift() > limits[link.type]:
+        limit = TECHNOLOGIES[link.type].max_lift_k(self.park)
+        if t is not None and limit is not None and t.lift() > limit:
             self.warnings.append(f"links[{index}]: {TECHNOLOGIES[link.type].label} lift {t.lift():g} K exceeds "
-                                 f"max_lift_k {limits[link.type]:g}; kept as explicit link")
+                                 f"max_lift_k {limit:g}; kept as explicit link")
 
     def apply_forbid(self) -> None:
         for index, ref in enumerate(self.park.plan.forbid):
@@ -812,6 +814,15 @@ def _lonely_streams(net: Network) -> list[str]:
                  "holds with nothing used" for resource, share in net.park.targets.utilization.items()
                  if share > 0 and resource not in supplied]
     return warnings
+
+
+def _point(location: Location, crs: str) -> tuple[float, float]:
+    """A place's coordinates in the park's crs: (lat, lon) in degrees for wgs84, else (x, y) in km."""
+    first, second = (location.lat, location.lon) if crs == "wgs84" else (location.x, location.y)
+    if first is None or second is None:  # the schema refuses a location without the crs's pair
+        msg = f"location {location.model_dump(exclude_none=True)} has no coordinates for crs {crs}"
+        raise ValueError(msg)
+    return first, second
 
 
 def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

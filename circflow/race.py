@@ -117,7 +117,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     park_gap = profile.gap
     if len(parts) > 1:  # side by side, each part's HiGHS gets its share of the threads
         profile = profile.model_copy(update={"threads": part_threads(profile, workers)})
-    if racing and choices.share_gap:  # each part may go further than the park needs; the race stops it
+    if racing and choices.share_gap and park_gap is not None:  # parts may go further than the park needs
         profile = profile.model_copy(update={"gap": park_gap * choices.push})
     solvers = [Solver(model, profile, on_log, _labelled(on_progress, k, len(parts))) for k, model in enumerate(models)]
     for solver in solvers:
@@ -127,7 +127,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     limit = profile.time_limit
     started = time.perf_counter()
     waiting = {"links": sum(len(part.links) for part in parts), "parts": len(parts)}  # parts not started yet
-    race = _Race(len(parts), constant, park_gap, share=choices.share_gap, push=choices.push,
+    race = _Race(len(parts), constant, park_gap or 0.0, share=choices.share_gap, push=choices.push,
                  waiting=lambda: waiting["parts"] > 0) if racing else None
     lock = threading.Lock()
     floors = [-math.inf] * len(parts)
@@ -159,9 +159,9 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     def warm_if_hard(k: int) -> None:
         """Start part k's warm start when it has no plan yet or its own gap is above `hard_gap`
         (called `warm_after` seconds into its solve: HiGHS may say nothing for long in its root)."""
-        helper = warm[k]
+        helper, share = warm[k], shares[k]
         if helper is not None and not helper.begun and not gaps[k] <= choices.hard_gap:
-            left = None if shares[k] is None else max(shares[k] - (time.perf_counter() - begun[k]), 0.0)
+            left = None if share is None else max(share - (time.perf_counter() - begun[k]), 0.0)
             helper.begin(None if left is None else left * choices.warm_start_share)
 
     def watch(k: int, plan: float, bound: float) -> bool:
@@ -179,27 +179,27 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             stage(f"solving part {k + 1} of {len(parts)} ({len(parts[k].links)} links)")
         if race is not None:
             race.begin(k)
-        timer = None
-        if warm[k] is not None:
+        timer, helper = None, warm[k]
+        if helper is not None:
             timer = threading.Timer(choices.warm_after, warm_if_hard, (k,))
             timer.daemon = True
             timer.start()
         try:
-            if objective != "cost" or not (race is not None or warm[k] is not None):
+            if objective != "cost" or not (race is not None or helper is not None):
                 outcome = solve_objective(solvers[k], objective, time_limit=share)
             else:
                 outcome = solvers[k].solve("cost", time_limit=share, watch=lambda plan, bound: watch(k, plan, bound),
-                                           offer=None if warm[k] is None else warm[k].offer)
+                                           offer=None if helper is None else helper.offer)
         except BaseException:
             if race is not None:
                 race.stop()  # the others need not finish: the run fails
             raise
         if timer is not None:
             timer.cancel()
-        if warm[k] is not None:
-            warm[k].wait()
-            floors[k] = warm[k].bound  # the relaxation's bound is proven too
-            outcome = _better_of(solvers[k], outcome, warm[k])
+        if helper is not None:
+            helper.wait()
+            floors[k] = helper.bound  # the relaxation's bound is proven too
+            outcome = _better_of(solvers[k], outcome, helper)
         if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
         if race is not None:
@@ -322,9 +322,10 @@ class _Race:
         if held > allowance:
             return False
         now = time.perf_counter()
-        if self.reached[k] is None:
-            self.reached[k] = now
-        return self.waiting() or now - self.reached[k] >= self.reached[k] - self.started[k]
+        reached = self.reached[k]
+        if reached is None:
+            reached = self.reached[k] = now
+        return self.waiting() or now - reached >= reached - self.started[k]
 
     def stop(self) -> None:
         """Stop every part now (one is infeasible or failed)."""

@@ -240,9 +240,9 @@ class Result:
             "scenarios": list(self.scenarios),
             "objective_name": self.objective_name,
             "status": str(self.status),
-            "objective": _number(self.objective),
-            "bound": _number(self.bound),
-            "gap": _number(self.gap),
+            "objective": finite_or_none(self.objective),
+            "bound": finite_or_none(self.bound),
+            "gap": finite_or_none(self.gap),
             "currency": self.currency,
             "lang": self.lang,
             "crs": self.crs,
@@ -255,14 +255,14 @@ class Result:
             "time_series": self.time_series,
             "assumptions": self.assumptions,
             "markets": list(self.markets),
-            "links": [_record(row) for row in self.links.to_dict("records")],
-            "processes": [_record(row) for row in self.processes.to_dict("records")],
+            "links": [json_value(row) for row in self.links.to_dict("records")],
+            "processes": [json_value(row) for row in self.processes.to_dict("records")],
             "disposal": _leftovers(self.balances, "supply", self.periods),
             "baseline_supply": _leftovers(self.balances, "demand", self.periods),
             "market_sales": _leftovers(self.balances, "market", self.periods, column="linked"),
             "model": dict(self.model_facts),
             "marginals": marginal_records(self.marginals, self.periods),
-            "robustness": _record(self.robustness),
+            "robustness": json_value(self.robustness),
             "diagnosis": list(self.diagnosis),
             "warnings": list(self.warnings),
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
@@ -319,7 +319,7 @@ def marginal_records(marginals: pd.DataFrame, periods: list[str]) -> list[dict[s
     for row in marginals.to_dict("records"):
         per_period = {p: row.pop(p) for p in periods if p in row}
         row["per_period"] = per_period if any(v is not None and not pd.isna(v) for v in per_period.values()) else None
-        records.append(_record(row))
+        records.append(json_value(row))
     return records
 
 
@@ -361,11 +361,11 @@ def assumptions(net: Network) -> dict[str, Any]:
         mode = park.modes[name]
         lifetimes.append({"kind": "mode", "name": name, "lifetime_years": mode.lifetime_years,
                           "om_fraction": mode.om_fraction, "crf": crf(rate, mode.lifetime_years)})
-    technologies = {"heat_pump": park.technologies.heat_pump, "absorption": park.technologies.absorption_heat_pump}
-    for name in sorted({link.type for link in net.links if link.type in technologies}):
-        spec = technologies[name]
-        lifetimes.append({"kind": "technology", "name": name, "lifetime_years": spec.lifetime_years,
-                          "om_fraction": spec.om_fraction, "crf": crf(rate, spec.lifetime_years)})
+    for name in sorted({link.type for link in net.links}):
+        equipment = TECHNOLOGIES[name].equipment(park)
+        if equipment is not None:
+            lifetimes.append({"kind": "technology", "name": name, "lifetime_years": equipment.lifetime_years,
+                              "om_fraction": equipment.om_fraction, "crf": crf(rate, equipment.lifetime_years)})
     for process in net.processes:
         spec = process.spec
         lifetimes.append({"kind": "process", "name": process.path, "lifetime_years": spec.lifetime_years,
@@ -644,18 +644,24 @@ def _leftovers(balances: pd.DataFrame, role: str, periods: list[str], column: st
         rests.setdefault((enterprise, key, resource), {})[period] = rest
     for (enterprise, stream, resource), amounts in rests.items():
         out.append({"enterprise": enterprise, "stream": stream, "resource": resource,
-                    "amount": {p: _number(float(amounts.get(p, 0.0))) for p in periods}})
+                    "amount": {p: finite_or_none(float(amounts.get(p, 0.0))) for p in periods}})
     return out
 
 
-def _record(value: Any) -> Any:
-    """A table row (or any value in it) as plain JSON: numpy scalars to Python, non-finite to None."""
+def json_value(value: Any) -> Any:
+    """A table row (or any value in it) as plain JSON: numpy scalars to Python, non-finite to None.
+
+    Examples
+    --------
+    >>> json_value({"gap": np.float64("nan"), "built": np.bool_(True), "links": (np.int64(3),)})
+    {'gap': None, 'built': True, 'links': [3]}
+    """
     if isinstance(value, dict):
-        return {key: _record(item) for key, item in value.items()}
+        return {key: json_value(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_record(item) for item in value]
+        return [json_value(item) for item in value]
     if isinstance(value, (np.floating, float)):
-        return _number(float(value))
+        return finite_or_none(float(value))
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, np.integer):
@@ -663,7 +669,8 @@ def _record(value: Any) -> Any:
     return value
 
 
-def _number(value: float | None) -> float | None:
+def finite_or_none(value: float | None) -> float | None:
+    """``value`` as a float, None where it is None, infinite or NaN (JSON has no such numbers)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return float(value)

@@ -218,12 +218,9 @@ class HeatExchange(Documented):
     """A source at Ti serves a demand at Ts directly when Ti >= Ts + min_approach_k."""
 
 
-class HeatPump(Documented):
-    """Electric heat pump lifting waste heat that is too cold for direct use (SPEC 3.4, 8.3)."""
+class HeatMachine(Documented):
+    """What a heat link's own machine costs (a heat pump): the figures every such technology shares."""
 
-    carnot_efficiency: Annotated[Number, Field(gt=0, le=1)] = 0.5
-    approach_k: Annotated[NonNegative, Field(le=MAX_CELSIUS), Unit("delta_degC")] = 5.0
-    cop_max: Annotated[Number, Field(gt=1, le=MAX_MULTIPLE)] = 8.0
     max_lift_k: Annotated[NonNegative, Field(le=MAX_CELSIUS), Unit("delta_degC")] = 60.0
     """A link needs Ts - To <= max_lift_k (demand supply temperature less source outlet)."""
     capex_fixed: Annotated[NonNegative, Field(le=MAX_MONEY), Unit("money")] = 0.0
@@ -235,25 +232,26 @@ class HeatPump(Documented):
     """Money per MWh of heat output."""
 
 
-class AbsorptionHeatPump(Documented):
+class HeatPump(HeatMachine):
+    """Electric heat pump lifting waste heat that is too cold for direct use (SPEC 3.4, 8.3)."""
+
+    carnot_efficiency: Annotated[Number, Field(gt=0, le=1)] = 0.5
+    approach_k: Annotated[NonNegative, Field(le=MAX_CELSIUS), Unit("delta_degC")] = 5.0
+    cop_max: Annotated[Number, Field(gt=1, le=MAX_MULTIPLE)] = 8.0
+
+
+class AbsorptionHeatPump(HeatMachine):
     """Heat-driven (steam) absorption heat pump (SPEC 8.3), a candidate beside the electric one
     on heat supplies that say ``absorption: true`` (driving steam is at hand there)."""
 
-    cop: Annotated[Number, Field(gt=1, le=MAX_MULTIPLE)] = 1.7
-    """Heating COP: heat delivered per unit of driving heat."""
     max_lift_k: Annotated[NonNegative, Field(le=MAX_CELSIUS), Unit("delta_degC")] = 45.0
     """A link needs Ts - To <= max_lift_k."""
+    cop: Annotated[Number, Field(gt=1, le=MAX_MULTIPLE)] = 1.7
+    """Heating COP: heat delivered per unit of driving heat."""
     drive_cost_per_mwh: Annotated[Number, Field(ge=-MAX_PRICE, le=MAX_PRICE), Unit("money/MWh")] = 0.0
     """Money per MWh of driving heat (the value of the steam: the power it no longer makes)."""
     drive_emissions_per_mwh: Annotated[Number, Field(ge=-MAX_FACTOR, le=MAX_FACTOR), Unit("tCO2/MWh")] = 0.0
     """tCO2 per MWh of driving heat."""
-    capex_fixed: Annotated[NonNegative, Field(le=MAX_MONEY), Unit("money")] = 0.0
-    capex_per_mw: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/MW")] = 0.0
-    """Money per MW of heat output."""
-    lifetime_years: Annotated[Number, Field(ge=1, le=1000), Unit("year")] = 20.0
-    om_fraction: Annotated[NonNegative, Field(le=1)] = 0.0
-    opex_per_mwh: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/MWh")] = 0.0
-    """Money per MWh of heat output."""
 
 
 class Technologies(Strict):
@@ -497,12 +495,20 @@ LinkType = Literal["transport", "direct", "preheat", "heat_pump", "absorption"]
 OutputRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+(\.outputs\[[0-9]+\])?$")]
 
 
-class Link(Strict):
-    """An explicit candidate or existing link (SPEC 3.7)."""
+class LinkRef(Strict):
+    """Names links in a plan: every candidate matching from, to, resource (mode and type)."""
 
     from_: str = Field(alias="from")
     to: str
     resource: str
+    mode: str | None = None
+    type: LinkType | None = None
+    """Heat: only links of this technology."""
+
+
+class Link(LinkRef):
+    """An explicit candidate or existing link (SPEC 3.7): a `LinkRef` with what the link is."""
+
     mode: str | None = None
     """Needed when several modes carry the resource."""
     type: LinkType | None = None
@@ -546,17 +552,6 @@ class Targets(Strict):
     """tCO2 per year."""
     max_capex: Annotated[NonNegative, Field(le=MAX_MONEY), Unit("money")] | None = None
     """Total capex of new links and processes (not annualised)."""
-
-
-class LinkRef(Strict):
-    """Names links in a plan: every candidate matching from, to, resource (mode and type)."""
-
-    from_: str = Field(alias="from")
-    to: str
-    resource: str
-    mode: str | None = None
-    type: LinkType | None = None
-    """Heat: only links of this technology."""
 
 
 class Plan(Strict):
@@ -669,10 +664,11 @@ def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:
             problems.append((("markets", index, "id"), f"market id {market.id!r} is taken (by an enterprise or "
                              "another market); ids are unique among enterprises and markets"))
         taken.add(market.id)
-    places = {**{e.id: e for e in park.enterprises}, **{m.id: m for m in park.markets}}
-    for role, items in (("enterprises", park.enterprises), ("markets", park.markets)):
-        for index, place in enumerate(items):
-            problems += _location_problems(park, place, (role, index))
+    places: dict[str, Enterprise | Market] = {**{e.id: e for e in park.enterprises}, **{m.id: m for m in park.markets}}
+    for index, enterprise in enumerate(park.enterprises):
+        problems += _location_problems(park, enterprise, ("enterprises", index))
+    for index, market in enumerate(park.markets):
+        problems += _location_problems(park, market, ("markets", index))
     for e_index, enterprise in enumerate(park.enterprises):
         here = ("enterprises", e_index)
         for role in ("supplies", "demands"):
@@ -694,9 +690,9 @@ def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:
                 problems.append(((*here, key), _unknown(what, ident, places)))
         if distance.mode is not None and distance.mode not in park.modes:
             problems.append(((*here, "mode"), _unknown("mode", distance.mode, park.modes)))
-    for resource in park.targets.utilization:
-        if resource not in park.resources:
-            problems.append((("targets", "utilization", resource), _unknown("resource", resource, park.resources)))
+    for name in park.targets.utilization:
+        if name not in park.resources:
+            problems.append((("targets", "utilization", name), _unknown("resource", name, park.resources)))
     for kind in ("force", "forbid"):
         for index, ref in enumerate(getattr(park.plan, kind)):
             problems += _ref_problems(park, places, ref, ("plan", kind, index))
@@ -847,7 +843,7 @@ def _stream_choice(place: Enterprise | Market, role: str, key: str, resource: st
     return None
 
 
-def _ref_problems(park: Park, places: dict[str, Enterprise | Market], ref: Link | LinkRef, here: tuple) -> list:
+def _ref_problems(park: Park, places: dict[str, Enterprise | Market], ref: LinkRef, here: tuple) -> list:
     problems = []
     for key, ident in (("from", ref.from_), ("to", ref.to)):
         if ident not in places:

@@ -39,13 +39,14 @@ from circflow.exports.csvtext import write_csv
 from circflow.folders import writing
 from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
 from circflow.load import apply_scenarios, read_park_tree
+from circflow.naming import full_names
 from circflow.network import build_network
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
 from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
 from circflow.solve import SolverProfile, Status, load_profile
-from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, plan_runs, vary_spec
+from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, check_keys, plan_runs, vary_spec
 from circflow.yamlfile import LocDict, copy_tree
 
 JOURNAL_FILE = "runs.jsonl"
@@ -166,13 +167,7 @@ def plan_sweep(park: str | os.PathLike[str] | Mapping[str, Any] | Park, vary: Ma
         varies = [vary_spec(key, spec) for key, spec in vary.items()]
     else:
         varies = [vary_spec(item.key, item) for item in vary]
-    if not varies:
-        msg = "give at least one --vary KEY=VALUES"
-        raise ParkError(msg)
-    keys = [item.key for item in varies]
-    if len(set(keys)) < len(keys):
-        msg = f"--vary {next(k for k in keys if keys.count(k) > 1)} is given twice; give each KEY once with all its values"
-        raise ParkError(msg)
+    check_keys([item.key for item in varies], "KEY=VALUES", "; give each KEY once with all its values")
     with_scenarios = apply_scenarios(LocDict(tree), scenarios)
     for item in varies:
         if item.key != SCENARIO_KEY:
@@ -515,7 +510,7 @@ def _link_names(park: Park | None, table: pd.DataFrame) -> dict[str, str]:
     from circflow.exports.labels import carried
 
     wanted = set(table["links"].str.split().explode().dropna())
-    names = {e.id: e.name or e.id for e in [*park.enterprises, *park.markets]}
+    names = full_names(park)
     net = build_network(park)
     out = {}
     for link in net.links:

@@ -176,8 +176,8 @@ def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, 
         raise ValueError(msg)
     if hour_period is None:
         if len(seasons) > 1:
-            names = ", ".join(name for name, _ in seasons)
-            msg = f"{where} needs a 'period' column saying for each hour which period ({names}) it belongs to"
+            listed = ", ".join(name for name, _ in seasons)
+            msg = f"{where} needs a 'period' column saying for each hour which period ({listed}) it belongs to"
             raise ValueError(msg)
         hour_period = (seasons[0][0],) * hours_total
     labels = np.array(hour_period)
@@ -209,7 +209,7 @@ def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, 
             names.append(f"{season}-peak" + (f"{j + 1}" if len(peaks) > 1 else ""))
             season_of.append(season)
             members.append(np.array([peak]))
-    hours = np.array([len(m) for m in members], dtype=float)
+    slice_hours = np.array([len(m) for m in members], dtype=float)
     sums = {c: np.array([values[m, j].sum() for m in members]) for j, c in enumerate(columns)}
     representation = np.empty_like(values)
     for m in members:
@@ -223,9 +223,9 @@ def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, 
     report = {"file": where, "method": "Ward hierarchical clustering of hours (tsam's default method), slice means exact",
               "slices": [{"name": n, "period": s, "hours": float(h),
                           "mean": {c: float(sums[c][k] / h) for c in columns}}
-                         for k, (n, s, h) in enumerate(zip(names, season_of, hours, strict=True))],
+                         for k, (n, s, h) in enumerate(zip(names, season_of, slice_hours, strict=True))],
               "columns": errors}
-    return Periods(names, hours, season_of, sums, report, table.columns)
+    return Periods(names, slice_hours, season_of, sums, report, table.columns)
 
 
 def _shares(slices: int, hours: list[float]) -> list[int]:

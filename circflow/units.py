@@ -47,7 +47,7 @@ def registry() -> pint.UnitRegistry:
     """
     import pint  # noqa: PLC0415
 
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
+    ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
     for line in _EXTRA_UNITS.strip().splitlines():
         ureg.define(line)
     ureg.define("year = 8760 * hour = yr = a")
@@ -101,15 +101,15 @@ def to_canonical(value: object, unit: str, *, currency: str = "CNY", resource_un
     import pint  # noqa: PLC0415 (loaded by registry())
 
     try:
-        quantity = ureg.Quantity(text)
+        quantity: pint.Quantity = ureg.Quantity(text)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as err:
         msg = f"unknown unit in {value!r} ({err}); write it in {_pretty(target, currency)}"
         raise ValueError(msg) from None
     except Exception:  # pint raises several parser errors for garbage text
         msg = f"cannot read {value!r} as a quantity; write e.g. '12 {_pretty(target, currency)}'"
         raise ValueError(msg) from None
-    if not isinstance(quantity, pint.Quantity) or quantity.dimensionless and quantity.units == ureg.dimensionless:
-        return float(quantity.magnitude if isinstance(quantity, pint.Quantity) else quantity)  # "12": a number
+    if quantity.dimensionless and quantity.units == ureg.dimensionless:
+        return float(quantity.magnitude)  # "12": a number
     try:
         converted = quantity.to(target).magnitude
     except pint.errors.DimensionalityError:

@@ -171,6 +171,32 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def check_keys(keys: list[str], form: str, advice: str = "") -> None:
+    """Refuse a study with no ``--vary`` and one that varies a KEY twice.
+
+    Parameters
+    ----------
+    keys
+        The KEYs in the order given.
+    form
+        How a ``--vary`` is written for this study, e.g. ``KEY=VALUES``.
+    advice
+        Said after "is given twice".
+
+    Raises
+    ------
+    ParkError
+        When ``keys`` is empty or names a KEY more than once.
+    """
+    if not keys:
+        msg = f"give at least one --vary {form}"
+        raise ParkError(msg)
+    repeated = next((key for key in keys if keys.count(key) > 1), None)
+    if repeated is not None:
+        msg = f"--vary {repeated} is given twice{advice}"
+        raise ParkError(msg)
+
+
 def plan_runs(varies: list[Vary], samples: int | None = None, seed: int = 0) -> list[dict[str, Any]]:
     """Every run's values: the grid of listed values, crossed with the Monte Carlo draws.
 

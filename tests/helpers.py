@@ -38,6 +38,24 @@ def mode(*, lifetime_years: float = 20.0, **fields: object) -> dict:
     return spec
 
 
+ECONOMICS = {"currency": "CNY", "discount_rate": 0.0, "carbon_price": 0.0, "electricity_price": 400.0,
+             "grid_emission_factor": 0.6}
+"""No discounting and no carbon price: a hand-derived optimum is sums of products."""
+
+
+def park_data(name: str, enterprises: list[dict], *, resources: dict, modes: dict, **sections: object) -> dict:
+    """A park file's content: `ECONOMICS` (a copy), one period of a whole year, and ``sections``."""
+    return {
+        "park": {"name": name},
+        "economics": dict(ECONOMICS),
+        "periods": [{"name": "year", "hours": 8760.0}],
+        "resources": resources,
+        "modes": modes,
+        "enterprises": enterprises,
+        **sections,
+    }
+
+
 def fixed_charge_data(n: int = 20, seed: int = 1, **sections: object) -> dict:
     """n ash supplies and n demands scattered over 10 x 10 km, every pair a candidate truck link
     with a large fixed and capacity cost: a fixed-charge network HiGHS takes minutes to prove
@@ -55,16 +73,8 @@ def fixed_charge_data(n: int = 20, seed: int = 1, **sections: object) -> dict:
             enterprises.append({"id": f"{role}{i}", "location": location, key: [stream]})
     truck = mode(lifetime_years=10.0, capex_fixed=300_000, capex_per_capacity=200_000, opex_per_unit_km=3,
                  emissions_per_unit_km=0.001)
-    return {
-        "park": {"name": "fixed charge"},
-        "economics": {"currency": "CNY", "discount_rate": 0.0, "carbon_price": 0.0, "electricity_price": 400.0,
-                      "grid_emission_factor": 0.6},
-        "periods": [{"name": "year", "hours": 8760.0}],
-        "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-        "modes": {"o_truck": truck},
-        "enterprises": enterprises,
-        **sections,
-    }
+    return park_data("fixed charge", enterprises, resources={"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+                     modes={"o_truck": truck}, **sections)
 
 
 def write_park(path: pathlib.Path, data: dict) -> pathlib.Path:

@@ -23,6 +23,7 @@ import math
 import pathlib
 from collections.abc import Callable
 
+import helpers
 import pytest
 from helpers import fixed_charge_data, run, write_park, write_profile
 from helpers import mode as spec_mode
@@ -34,13 +35,6 @@ from circflow.solve import SolverProfile
 mode = functools.partial(spec_mode, lifetime_years=10.0)  # every SPEC 3.4 field; lifetime 10 years
 
 
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.0,
-    "carbon_price": 0.0,
-    "electricity_price": 400.0,
-    "grid_emission_factor": 0.6,
-}
 ASH = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
 ROOMY = {"max_capex": 1.0e9, "max_emissions": 1.0e9}  # satisfiable targets that must not be named
 
@@ -62,15 +56,7 @@ def demand(ident: str, x: float, amount: float, emissions: float = 0.0, resource
 
 
 def park_data(enterprises: list[dict], *, modes: dict, resources: dict = ASH, **sections: object) -> dict:
-    return {
-        "park": {"name": "diagnosis test"},
-        "economics": dict(ECONOMICS),
-        "periods": [{"name": "year", "hours": 8760.0}],
-        "resources": resources,
-        "modes": modes,
-        "enterprises": enterprises,
-        **sections,
-    }
+    return helpers.park_data("diagnosis test", enterprises, resources=resources, modes=modes, **sections)
 
 
 def read_csv(path: pathlib.Path) -> list[dict[str, str]]:

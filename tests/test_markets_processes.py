@@ -286,7 +286,8 @@ def test_maps_and_diagrams_place_a_market_and_its_sales(tmp_path: pathlib.Path) 
     assert sale["geometry"] == {"type": "LineString", "coordinates": [[0.0, 0.0], [10.0, 0.0]]}
     saved = json.loads((tmp_path / "out" / "network.geojson").read_text(encoding="utf-8"))
     assert all(f["geometry"] is not None for f in saved["features"])
-    data = network_map_figure_dict(content)["data"]
+    figure = network_map_figure_dict(content)
+    data = figure["data"]
     (markets,) = [trace for trace in data if trace["name"] == "markets (outside buyers)"]
     assert markets["x"] == [10.0]
     assert markets["hovertext"][0].startswith("<b>Cement plants up north</b> (buyer)")
@@ -400,7 +401,8 @@ def test_a_forced_link_into_a_process_left_unbuilt_stays_in_the_plan() -> None:
 def test_the_summary_says_the_capex_pays_for_a_process(write_park_yaml, tmp_path: pathlib.Path) -> None:
     """At 600 t the grinding station is built: the plan's 942,000 of capex is the station's
     (its trucks cost nothing to build), so the summary, the report and the workbook call it the
-    capex of new links and processes; a park that builds no process says new links."""
+    capex of new links and processes (the summary: an investment in new links and a process); a
+    park that builds no process says new links."""
     path = write_park_yaml(PROCESS_YAML.replace("input: {resource: m_slag}", GRINDING_ECONOMICS)
                            .replace("quality: {type: blast_furnace}}", "quality: {type: blast_furnace}, disposal: {cost: 30}}")
                            + "markets:\n  - {id: cement_market, location: {x: 8, y: 0}, buys: [{resource: m_slag, "

@@ -53,6 +53,21 @@ def make_park(enterprises: list[dict], **kwargs: object) -> circflow.Park:
     return circflow.park_from_dict(park_data(enterprises, **kwargs))
 
 
+def two_mode_park(modes: list[str], capex_fixed: dict[str, float], **sections: object) -> circflow.Park:
+    """a (0, 0) with 1,000 t of ash (disposal 30, 0.01 t CO2/t) and b (3, 4) wanting 800 t
+    (baseline 20, 0.05 t CO2/t), 5 km apart; two modes alike but for their fixed capex
+    (lifetime 10 years, O&M 2 %, 2 per t, 0.4 per t km, 0.001 t CO2 per t km)."""
+    ash = {"o_ash": {"kind": "material", "unit": "t", "modes": modes}}
+    common = {"lifetime_years": 10, "om_fraction": 0.02, "opex_per_unit": 2.0, "opex_per_unit_km": 0.4,
+              "emissions_per_unit_km": 0.001}
+    return make_park(
+        [{"id": "a", "location": {"x": 0, "y": 0}, "supplies": [
+            {"resource": "o_ash", "amount": 1000, "disposal": {"cost": 30, "emissions": 0.01}}]},
+         {"id": "b", "location": {"x": 3, "y": 4}, "demands": [
+             {"resource": "o_ash", "amount": 800, "baseline": {"cost": 20, "emissions": 0.05}}]}],
+        resources=ash, modes={name: mode(capex_fixed=capex, **common) for name, capex in capex_fixed.items()}, **sections)
+
+
 def solve(park: circflow.Park, **kwargs: object) -> circflow.Result:
     return circflow.optimize(park, gap=0.0, **kwargs)
 
@@ -376,16 +391,7 @@ def test_forced_entry_without_mode_builds_the_cheapest_matching_link() -> None:
     (SPEC 3.8 says the mode is optional), and the cheaper one is chosen:
     total = 0.1495045750 x 300000 + 3200 + 6000 = 54051.37.
     """
-    ash = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck", "o_rail"]}}
-    common = {"lifetime_years": 10, "om_fraction": 0.02, "opex_per_unit": 2.0, "opex_per_unit_km": 0.4,
-              "emissions_per_unit_km": 0.001}
-    park = make_park(
-        [{"id": "a", "location": {"x": 0, "y": 0}, "supplies": [
-            {"resource": "o_ash", "amount": 1000, "disposal": {"cost": 30, "emissions": 0.01}}]},
-         {"id": "b", "location": {"x": 3, "y": 4}, "demands": [
-             {"resource": "o_ash", "amount": 800, "baseline": {"cost": 20, "emissions": 0.05}}]}],
-        resources=ash, modes={"o_truck": mode(capex_fixed=300_000, **common), "o_rail": mode(capex_fixed=400_000, **common)},
-        plan={"force": [{"from": "a", "to": "b", "resource": "o_ash"}]})
+    park = two_mode_park(["o_truck", "o_rail"], {"o_truck": 300_000, "o_rail": 400_000}, plan={"force": [{"from": "a", "to": "b", "resource": "o_ash"}]})
     result = solve(park)
     assert built(result) == [("a", "b", "o_truck")]
     assert_kpis(result, total_cost=FACTOR_10Y * 300_000 + 9200, capex=300_000)
@@ -579,15 +585,7 @@ def test_emissions_objective_breaks_ties_by_cost(cheap: str, dear: str) -> None:
     the cheaper is chosen: total = 0.1495045750 x 500000 + 3200 + 6000 = 83952.29. The
     objective is the emissions, 6.
     """
-    ash = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck", "o_lorry"]}}
-    common = {"lifetime_years": 10, "om_fraction": 0.02, "opex_per_unit": 2.0, "opex_per_unit_km": 0.4,
-              "emissions_per_unit_km": 0.001}
-    park = make_park(
-        [{"id": "a", "location": {"x": 0, "y": 0}, "supplies": [
-            {"resource": "o_ash", "amount": 1000, "disposal": {"cost": 30, "emissions": 0.01}}]},
-         {"id": "b", "location": {"x": 3, "y": 4}, "demands": [
-             {"resource": "o_ash", "amount": 800, "baseline": {"cost": 20, "emissions": 0.05}}]}],
-        resources=ash, modes={cheap: mode(capex_fixed=500_000, **common), dear: mode(capex_fixed=800_000, **common)})
+    park = two_mode_park(["o_truck", "o_lorry"], {cheap: 500_000, dear: 800_000})
     by_cost = solve(park)
     assert built(by_cost) == []
     assert_kpis(by_cost, total_cost=46_000, emissions=50)

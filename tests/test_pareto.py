@@ -16,10 +16,11 @@ import json
 import math
 import pathlib
 
+import helpers
 import pandas as pd
 import pytest
 from helpers import mode as spec_mode
-from helpers import run
+from helpers import run, write_park
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -29,14 +30,6 @@ from circflow.front import pareto_results
 
 GENERATED = pathlib.Path(__file__).resolve().parent / "data"  # generated parks with independently computed optima
 REL = 1e-6
-
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.0,
-    "carbon_price": 0.0,
-    "electricity_price": 400.0,
-    "grid_emission_factor": 0.6,
-}
 
 mode = functools.partial(spec_mode, lifetime_years=10.0)  # every SPEC 3.4 field; lifetime 10 years
 
@@ -60,21 +53,7 @@ def demand(
 
 
 def park_data(enterprises: list[dict], resources: dict, modes: dict, **sections: object) -> dict:
-    return {
-        "park": {"name": "pareto test"},
-        "economics": dict(ECONOMICS),
-        "periods": [{"name": "year", "hours": 8760.0}],
-        "resources": resources,
-        "modes": modes,
-        "enterprises": enterprises,
-        **sections,
-    }
-
-
-def write_park(path: pathlib.Path, data: dict) -> pathlib.Path:
-    """A park file; JSON is YAML, so the data is written as it is."""
-    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    return path
+    return helpers.park_data("pareto test", enterprises, resources=resources, modes=modes, **sections)
 
 
 def two_lumpy_links_data(ash_opex: float = 15.0, ash_capex: float = 60_000.0) -> dict:

@@ -2,7 +2,8 @@
 
 ``results -> exports``: every module here reads the content of ``results.json`` (or a
 sweep's table) and never the model or the solver, so a results folder can be redrawn
-later without solving again (``circflow sankey RESULTS_DIR``).
+later without solving again (``circflow sankey RESULTS_DIR``). How a link technology is
+named, coloured and driven comes from its entry in `circflow.linktypes.TECHNOLOGIES`.
 
 - `circflow.exports.outputs`: reads a results folder; writes every export into it;
 - `circflow.exports.sankey`: the Sankey diagram of the flows;

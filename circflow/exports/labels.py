@@ -14,6 +14,7 @@ import textwrap
 from typing import Any
 
 from circflow.i18n import N_, _, current
+from circflow.linktypes import TECHNOLOGIES
 
 RESOURCE_NAMES = {
     "fly_ash": N_("fly ash"), "gypsum": N_("gypsum"), "slag": N_("slag"), "reclaimed_water": N_("reclaimed water"),
@@ -23,10 +24,7 @@ MODE_NAMES = {
     "truck": N_("truck"), "rail": N_("rail"), "ship": N_("ship"), "water_pipeline": N_("water pipeline"),
     "heat_pipeline": N_("heat pipeline"), "on_site": N_("on site"), "conveyor": N_("conveyor"),
 }
-TECHNOLOGY_NAMES = {
-    "transport": N_("transport"), "direct": N_("direct heat exchange"), "preheat": N_("preheating of return water"),
-    "heat_pump": N_("electric heat pump"), "absorption": N_("absorption heat pump"),
-}
+TECHNOLOGY_NAMES = {name: tech.label for name, tech in TECHNOLOGIES.items()}
 SECTOR_NAMES = {
     "power": N_("power"), "cement": N_("cement"), "steel": N_("steel"), "chemical": N_("chemical"),
     "building_materials": N_("building materials"), "concrete": N_("concrete"), "district_heating": N_("district heating"),

@@ -186,11 +186,10 @@ def _figure(results: dict[str, Any]) -> dict[str, Any]:
     obstacles = [(x, y) for arrow in arrows.values() for x, y in zip(arrow["x"], arrow["y"], strict=True)]
     obstacles += [positions[e["id"]] for e in places if e["id"] not in far]  # markers without a name, too
     for xline, yline in lines.values():
-        for a in range(0, len(xline) - 1):
-            if xline[a] is None or xline[a + 1] is None:
+        for xa, xb, ya, yb in zip(xline, xline[1:], yline, yline[1:], strict=False):
+            if xa is None or xb is None or ya is None or yb is None:  # None breaks the line between links
                 continue
-            obstacles += [(xline[a] + (xline[a + 1] - xline[a]) * t / 6, yline[a] + (yline[a + 1] - yline[a]) * t / 6)
-                          for t in range(1, 6)]
+            obstacles += [(xa + (xb - xa) * t / 6, ya + (yb - ya) * t / 6) for t in range(1, 6)]
     narrow_view = _fit_aspect(view, scale, NARROW_ASPECT)  # taller: the arrows to far places stay at its edges
     bar, narrow_bar = scale_bar(results, view, scale), scale_bar(results, narrow_view, scale)
     names_wide = place_labels(labelled, positions, {e["id"]: wrap(names[e["id"]], 24) for e in labelled}, view,

@@ -52,6 +52,7 @@ from circflow.exports.netmap import map_key_html, narrow_map_layout, network_map
 from circflow.exports.page import Column, chart_html, data_table, facts_html, fmt, page_html, share, table_html
 from circflow.exports.sankey import resource_colours, sankey_figure_dict
 from circflow.i18n import FONT_STACK, N_, _, compact, join, language, money_unit, ngettext, sentences, years
+from circflow.linktypes import HEAT_TECHNOLOGIES, TECHNOLOGIES
 
 __all__ = ["MAX_COVERAGE_CHARTS", "Section", "build_items", "compact", "cost_figure", "coverage_figure", "fmt",
            "heat_coverage", "market_sales", "report_html", "table_html", "write_report"]
@@ -482,8 +483,7 @@ def _link_table(results: dict[str, Any]) -> str:
 
 MAX_COVERAGE_CHARTS = 8
 """Heat demands drawn in the coverage chart (one row each); every demand gets its table."""
-_HEAT_COLOURS = {"direct": "#922b21", "preheat": "#d98880", "heat_pump": "#7d3c98", "absorption": "#e67e22",
-                 "conventional": "#abb2b9"}
+_HEAT_COLOURS = {**{name: TECHNOLOGIES[name].colour for name in HEAT_TECHNOLOGIES}, "conventional": "#abb2b9"}
 _CONVENTIONAL = N_("met conventionally (boilers)")
 
 

@@ -44,13 +44,14 @@ from circflow.exports.labels import (
 )
 from circflow.exports.page import PLOTLY_CONFIG, figure_html, page_html
 from circflow.i18n import FONT_STACK, N_, _, amount, language
+from circflow.linktypes import TECHNOLOGIES
 
 __all__ = ["DRIVES", "PLOTLY_CONFIG", "RESOURCE_COLOURS", "enterprise_labels", "figure_html", "resource_colours",
            "resource_label", "sankey_figure", "sankey_figure_dict", "short_name", "unit_of", "write_sankey"]
 
 DRIVES = {ELECTRICITY: N_("Electricity for heat pumps"), STEAM: N_("Steam for absorption heat pumps")}
 """What drives a heat technology (`circflow.linktypes.Technology.converts_with`), drawn as its own inflow."""
-_CONVERTS_WITH = {"heat_pump": ELECTRICITY, "absorption": STEAM}
+_CONVERTS_WITH = {name: tech.converts_with for name, tech in TECHNOLOGIES.items() if tech.converts_with}
 _LEFTOVERS = {"disposal": N_("Disposal"), "baseline": N_("Conventional supply"), "losses": N_("Losses")}
 NODE_COLOURS = {"place": "#34495e", "market": "#0b5345", "process": "#7b7d7d", "leftover": "#b0b0b0"}
 _LEFTOVER_LINK = "rgba(150,150,150,0.35)"

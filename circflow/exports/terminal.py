@@ -16,14 +16,14 @@ from typing import Any
 from rich.cells import cell_len
 
 from circflow.exports.labels import OBJECTIVE_NAMES, Namer, mode_label, resource_label, status_label, unit_of
-from circflow.i18n import N_, _, amount, current, join, language, ngettext, short, years
+from circflow.i18n import _, amount, current, join, language, ngettext, scaled, short, years
+from circflow.linktypes import HEAT_TECHNOLOGIES, TECHNOLOGIES
 
 WIDTH = 80
 """The summary fits 80 columns: names are cut, long lines wrapped."""
 SHOWN = 15
 """Links of one resource (and processes) listed; the rest are in links.csv."""
-HEAT_SHORT = {"direct": N_("direct exchange"), "preheat": N_("preheat"), "heat_pump": N_("electric heat pump"),
-              "absorption": N_("absorption heat pump")}
+HEAT_SHORT = {name: TECHNOLOGIES[name].short_label for name in HEAT_TECHNOLOGIES}
 """Heat technologies as the summary names them (the report and workbook give the full label)."""
 
 
@@ -31,14 +31,11 @@ def money(value: float | None, currency: str) -> str:
     """Money in few characters: ``203.86 M CNY``; in Chinese ``2.04 亿 CNY``."""
     if value is None or not math.isfinite(value):
         return "-"
-    value += 0.0  # -0.0 reads as 0
-    steps = ((1e8, "亿"), (1e4, "万")) if current() == "zh" else ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
-    for limit, suffix in steps:
-        if abs(value) >= limit:
-            scaled = value / limit
-            digits = 0 if abs(scaled) >= 1000 else 2  # 4,433 万, not 4,432.56 万
-            return f"{scaled:,.{digits}f} {suffix} {currency}"
-    return f"{value:,.0f} {currency}"
+    number, suffix = scaled(value)
+    if not suffix:
+        return f"{number:,.0f} {currency}"
+    digits = 0 if abs(number) >= 1000 else 2  # 4,433 万, not 4,432.56 万
+    return f"{number:,.{digits}f} {suffix} {currency}"
 
 
 def fit(text: str, width: int) -> str:
