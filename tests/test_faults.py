@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
+import gc
 import json
 import os
 import pathlib
@@ -30,9 +31,12 @@ from collections.abc import Iterator
 import openpyxl
 import pytest
 from helpers import fixed_charge_data, mode, run, write_park, write_profile
+from openpyxl.cell import WriteOnlyCell
 
-from circflow import load_park, optimize, park_from_dict
+from benchmarks.generate import generate_park
+from circflow import load_park, optimize, optimizer, park_from_dict
 from circflow.exceptions import OutputError, ParkError
+from circflow.exports import workbook
 from circflow.folders import write_folder
 from circflow.interrupts import request_stop, solves_running, wait_for_solves
 from circflow.schema import MAX_AMOUNT, MAX_FACTOR, MAX_FACTOR_PER_KM, MAX_KM, MAX_MONEY, MAX_PRICE
@@ -572,3 +576,109 @@ def test_numbers_that_combine_beyond_the_solver_are_refused_naming_the_link(mini
     path.write_text(text + "targets: {max_capex: 1.0e12}\n", encoding="utf-8")
     with pytest.raises(ParkError, match=r"combine into 4.3e\+16 \(row capex_budget, column k_1 \(link plant>town:heat_t:pipe_t\)\)"):
         optimize(load_park(path), prune=False)
+
+
+# -- small things --------------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_while_the_workbook_is_written_prints_no_tracebacks(tmp_path, monkeypatch):
+    """A real SIGINT at the 40th cell of results.xlsx: the run stops with KeyboardInterrupt, the folder is
+    not written, and nothing complains afterwards (before issue 19 openpyxl's half-closed sheets printed
+    1-3 "Exception ignored ... I/O operation on closed file" tracebacks as they were collected)."""
+    result = optimize(park_from_dict(fixed_charge_data(4)), solver=SolverProfile(gap=1e-9))
+    cells = 0
+
+    def cell(*args: object, **kwargs: object) -> object:
+        nonlocal cells
+        cells += 1
+        if cells == 40:
+            os.kill(os.getpid(), signal.SIGINT)
+        return WriteOnlyCell(*args, **kwargs)
+
+    complaints: list[object] = []
+    monkeypatch.setattr(workbook, "WriteOnlyCell", cell)
+    monkeypatch.setattr(sys, "unraisablehook", complaints.append)
+    with pytest.raises(KeyboardInterrupt):
+        result.save(tmp_path / "out")
+    gc.collect()
+    assert cells >= 40
+    assert complaints == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_link_both_forced_and_forbidden_gets_advice_that_helps(write_park_yaml, tmp_path, monkeypatch):
+    """The advice names the contradiction; "add it under links:" cannot help, as forbid removes explicit
+    links too (issue 19; circflow says so since the SPEC 8 model)."""
+    monkeypatch.chdir(tmp_path)
+    link = "{from: plant, to: cement, resource: ash_t}"
+    path = write_park_yaml(append=f"plan:\n  force: [{link}]\n  forbid: [{link}]\n")
+    result = run("optimize", path)
+    assert result.exit_code == 2, result.output
+    assert "plan.force[0]: no candidate link matches" in result.stderr
+    assert "it is also under plan.forbid, which removes it; keep it in one of the two" in result.stderr
+    assert "add it under links" not in result.stderr
+
+
+KILL_AT_CELL = """
+import os, signal, sys
+from openpyxl.cell import WriteOnlyCell
+from circflow.cli import run
+from circflow.exports import workbook
+cells = 0
+def cell(*args, **kwargs):
+    global cells
+    cells += 1
+    if cells == 40:  # results.xlsx half written: the other files are in the temporary folder
+        os.kill(os.getpid(), signal.SIGKILL)
+    return WriteOnlyCell(*args, **kwargs)
+workbook.WriteOnlyCell = cell
+sys.argv = ["circflow", *sys.argv[1:]]
+run()
+"""
+"""circflow, killed (a real SIGKILL, which nothing can catch) at the 40th cell of results.xlsx."""
+
+
+def test_a_run_killed_while_writing_leaves_the_earlier_folder_and_the_next_run_clears_its_debris(tiny, tmp_path):
+    """SIGKILL mid-write: the earlier folder as it was, a half-written ``.out.*.tmp`` beside it; the next
+    run into ``out`` removes it and writes.
+
+    Before issue 19 each such kill left its ``.out.*.tmp`` (up to 6 MB) for ever.
+    """
+    assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+    before = snapshot(tmp_path / "out")
+    killed = subprocess.run([sys.executable, "-c", KILL_AT_CELL, "optimize", tiny, "-o", "out", "--carbon-price", "100"],
+                            cwd=tmp_path, capture_output=True, text=True, check=False, timeout=HANG)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert snapshot(tmp_path / "out") == before
+    debris = [p for p in tmp_path.iterdir() if p.name not in ("out", "park.yaml")]
+    assert [re.fullmatch(r"\.out\.[0-9a-f]+\.tmp", p.name) is not None for p in debris] == [True]
+    assert (debris[0] / "links.csv").is_file()
+    assert not (debris[0] / "results.xlsx").exists()
+    again = subprocess.run([CIRCFLOW, "optimize", tiny, "-o", "out", "--carbon-price", "100", "-q"], cwd=tmp_path,
+                           capture_output=True, text=True, check=False, timeout=HANG)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "park.yaml"]
+    assert json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["kpis"]["carbon_cost"] > 0
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "open (issue 19): a part's MIP plan uses flow on a link whose build decision is within HiGHS's integrality "
+    "tolerance of 0 (here 9e-8 x 16.5 t/h of fly ash); the plan read back drops it, adding 0.0115 tCO2/yr"))
+def test_a_park_in_parts_is_not_worse_on_both_objectives_than_one_model(monkeypatch):
+    """Under the emissions objective, the generated 80-enterprise district (seed 1) in six parts and as one
+    model: the plans may differ at rounding level, never with the split worse on both cost and emissions.
+
+    The held tolerance is the same either way (1e-9 of each part's least emissions adds up to the
+    park's), and every part meets its hold: the split's plan as HiGHS left it emits what the one
+    model's does. The plan read back does not (see the mark).
+    """
+    monkeypatch.setattr(optimizer, "SPLIT_FROM_LINKS", 0)
+    park = park_from_dict(generate_park(80, seed=1))
+    profile = SolverProfile(threads=2)
+    whole = optimize(park, objective="emissions", decompose=False, solver=profile)
+    apart = optimize(park, objective="emissions", decompose=True, solver=profile)
+    assert (whole.model_facts["independent_parts"], apart.model_facts["independent_parts"]) == (1, 6)
+    worse_cost = apart.kpis["total_cost"] > whole.kpis["total_cost"]
+    worse_emissions = apart.kpis["emissions"] > whole.kpis["emissions"]
+    assert not (worse_cost and worse_emissions), (apart.kpis["total_cost"] - whole.kpis["total_cost"],
+                                                  apart.kpis["emissions"] - whole.kpis["emissions"])
