@@ -39,6 +39,8 @@ from circflow.exceptions import OutputError, ParkError
 from circflow.exports import workbook
 from circflow.folders import write_folder
 from circflow.interrupts import request_stop, solves_running, wait_for_solves
+from circflow.objectives import hold_tolerance
+from circflow.race import DEFAULT_GAP
 from circflow.schema import MAX_AMOUNT, MAX_FACTOR, MAX_FACTOR_PER_KM, MAX_KM, MAX_MONEY, MAX_PRICE
 from circflow.solve import SolverProfile, Status
 from circflow.yamlfile import read_yaml
@@ -149,7 +151,7 @@ def earlier_results(tmp_path: pathlib.Path) -> pathlib.Path:
 
 
 @pytest.mark.parametrize(("clusters", "threads", "progress"), [
-    pytest.param(3, None, [r"part 1/3 incumbent", r"part 2/3 incumbent", r"part 3/3 incumbent"], id="parts-on-threads"),
+    pytest.param(3, 3, [r"part 1/3 incumbent", r"part 2/3 incumbent", r"part 3/3 incumbent"], id="parts-on-threads"),
     pytest.param(3, 1, [r"incumbent"], id="parts-one-after-another"),
     pytest.param(1, None, [r"incumbent"], id="one-model"),
 ])
@@ -157,7 +159,8 @@ def test_ctrl_c_stops_the_solve_and_keeps_the_earlier_results(clusters, threads,
     """Ctrl-C once HiGHS shows progress: exit 130 with one line, the earlier folder as it was, no debris.
 
     The parks take HiGHS minutes at gap 1e-9; in parts, every part is solving (each has
-    shown an incumbent) when the signal comes. Before issue 19 a park in parts ignored
+    shown an incumbent) when the signal comes: three threads, so that all three solve at once
+    on any machine (with fewer, the third starts only once another has proved its gap). Before issue 19 a park in parts ignored
     Ctrl-C: the parts solved on in their threads.
     """
     park = write_park(tmp_path / f"park-{clusters}.yaml", district(clusters))
@@ -661,23 +664,28 @@ def test_a_run_killed_while_writing_leaves_the_earlier_folder_and_the_next_run_c
     assert json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["kpis"]["carbon_cost"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "open (issue 19): a part's MIP plan uses flow on a link whose build decision is within HiGHS's integrality "
-    "tolerance of 0 (here 9e-8 x 16.5 t/h of fly ash); the plan read back drops it, adding 0.0115 tCO2/yr"))
 def test_a_park_in_parts_is_not_worse_on_both_objectives_than_one_model(monkeypatch):
     """Under the emissions objective, the generated 80-enterprise district (seed 1) in six parts and as one
-    model: the plans may differ at rounding level, never with the split worse on both cost and emissions.
+    model. Each part's second stage holds its emissions within the park's tolerance (1e-9 of the park's
+    least emissions), as the one model does, so the one model's plan is open to every part: the split's
+    cost is at most the one model's (to the MIP gap), and its emissions at most six tolerances above
+    the least.
 
-    The held tolerance is the same either way (1e-9 of each part's least emissions adds up to the
-    park's), and every part meets its hold: the split's plan as HiGHS left it emits what the one
-    model's does. The plan read back does not (see the mark).
+    Before issue 19 each part was held within 1e-9 of its own least emissions: a part of 386 tCO2/yr
+    had 4e-7 to move, its second stage met that only by flow on a link built to HiGHS's integrality
+    tolerance (9e-8), which the plan read back drops, and the split's plan cost 5 CNY/yr and emitted
+    0.0115 tCO2/yr more than the one model's.
     """
     monkeypatch.setattr(optimizer, "SPLIT_FROM_LINKS", 0)
     park = park_from_dict(generate_park(80, seed=1))
     profile = SolverProfile(threads=2)
     whole = optimize(park, objective="emissions", decompose=False, solver=profile)
     apart = optimize(park, objective="emissions", decompose=True, solver=profile)
-    assert (whole.model_facts["independent_parts"], apart.model_facts["independent_parts"]) == (1, 6)
+    parts = apart.model_facts["independent_parts"]
+    assert (whole.model_facts["independent_parts"], parts) == (1, 6)
+    least = whole.kpis["emissions"]  # within one tolerance of the least
+    assert apart.kpis["emissions"] <= least + parts * hold_tolerance(least)
+    assert apart.kpis["total_cost"] <= whole.kpis["total_cost"] * (1 + DEFAULT_GAP)
     worse_cost = apart.kpis["total_cost"] > whole.kpis["total_cost"]
     worse_emissions = apart.kpis["emissions"] > whole.kpis["emissions"]
     assert not (worse_cost and worse_emissions), (apart.kpis["total_cost"] - whole.kpis["total_cost"],
