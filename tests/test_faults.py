@@ -442,11 +442,11 @@ def test_park_text_lands_in_spreadsheets_as_text(tmp_path, monkeypatch):
     assert live == []
     assert ("balances.csv", "'-s0") in cells
     workbook = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")
-    formulas = [(sheet.title, cell.coordinate, cell.value) for sheet in workbook for row in sheet.iter_rows()
-                for cell in row if cell.data_type == "f"]
-    assert formulas == []
-    texts = {cell.value for sheet in workbook for row in sheet.iter_rows() for cell in row}
-    assert HOSTILE_NAME in texts
+    park_texts = {HOSTILE_NAME, "-s0", "@SUM(1+1)", "+cmd|' /C calc'!A0"}
+    cells_of_park_text = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row
+                          if cell.value in park_texts]
+    assert [(cell.coordinate, cell.value) for cell in cells_of_park_text if cell.data_type != "s"] == []
+    assert {cell.value for cell in cells_of_park_text} == park_texts  # circflow's own totals stay formulas
     assert json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["park"] == HOSTILE_NAME
 
 
