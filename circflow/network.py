@@ -793,7 +793,7 @@ class _Builder:
 
 def _same_link(a: LinkRef, b: LinkRef) -> bool:
     return (a.from_, a.to, a.resource) == (b.from_, b.to, b.resource) and (
-        a.mode is None or b.mode is None or a.mode == b.mode)
+        a.mode is None or b.mode is None or a.mode == b.mode) and (a.type is None or b.type is None or a.type == b.type)
 
 
 def _lonely_streams(net: Network) -> list[str]:

@@ -54,23 +54,45 @@ def solve_lexicographic(solver: Solver, first: str, time_limit: float | None = N
 
     Notes
     -----
-    The first optimum is held within 1e-9 of its value; if HiGHS finds that hold
+    The first optimum is held within `hold_tolerance` of its value; if HiGHS finds that hold
     infeasible (it meets rows only to its feasibility tolerance, and rates are multiplied
     by up to 8,760 hours) the hold widens to `lock_tolerance`, then a hundredfold.
     """
-    m = solver.model
     started = time.perf_counter()
     outcome = solver.solve(first, time_limit=time_limit)
     if not outcome.is_ok:
         return outcome
+    return solve_second_stage(solver, first, outcome, hold_tolerance(outcome.objective), time_limit, started)
+
+
+def hold_tolerance(least: float) -> float:
+    """How far the second stage may move the first objective from its optimum ``least``: 1e-9 relative.
+
+    A park solved in independent parts holds each part within the tolerance of the park's
+    own optimum, not of the part's (`circflow.race`), so that the split does not narrow the
+    plans the second stage may choose from (issue 19).
+    """
+    return 1e-9 * abs(least) + 1e-12
+
+
+def solve_second_stage(solver: Solver, first: str, outcome: Outcome, tolerance: float,
+                       time_limit: float | None = None, started: float | None = None) -> Outcome:
+    """The second stage of `solve_lexicographic`, after a first stage that ended with ``outcome``.
+
+    Holds the first objective within ``tolerance`` of ``outcome.objective`` and minimises
+    the other; ``solver.values`` must still hold the first stage's plan. ``time_limit``
+    counts from ``started`` (default: now), the start of the first stage.
+    """
+    m = solver.model
+    started = time.perf_counter() if started is None else started
     held, _ = m.objectives[first]  # in the park's units, not the solver's
     second_objective = "cheapest" if first == "emission" else "emission"
     snapshot = None if solver.values is None else solver.values.copy()
-    tolerances = [1e-9 * abs(outcome.objective) + 1e-12, lock_tolerance(held, outcome.objective)]
-    tolerances.append(100 * tolerances[-1])
+    widened = max(tolerance, lock_tolerance(held, outcome.objective))
+    tolerances = [tolerance, widened, 100 * widened]
     limit = solver.profile.time_limit if time_limit is None else time_limit
-    for tolerance in tolerances:
-        row = solver.hold(held, outcome.objective + tolerance)
+    for allowed in tolerances:
+        row = solver.hold(held, outcome.objective + allowed)
         remaining = None if limit is None else max(limit - (time.perf_counter() - started), 0.01)
         solver.forget_solution()
         try:

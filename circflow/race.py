@@ -7,7 +7,10 @@ into the park's. Each part stops at the profile's gap on its own objective; once
 has a plan, all stop together as soon as the park's combined gap is within the profile's
 (`_Race`), so a part slow to close its own gap is not solved tighter than the park needs.
 A part that finds nothing within the time limit falls back to its status quo (build
-nothing new) when that is a plan: no target and no forced link.
+nothing new) when that is a plan: no target and no forced link. Under the ``emissions``
+objective every part first finds its least emissions; then each part's second stage holds
+them within the tolerance of the park's least (`circflow.objectives.hold_tolerance`), as the
+park's one model would.
 
 Threads: the parts share the profile's ``threads``, or the machine's cores when it gives
 none (`thread_budget`): as many parts run at once as there are threads to give, and each
@@ -30,7 +33,7 @@ import numpy as np
 from circflow.decompose import unlinked_streams
 from circflow.model import Options, build_model
 from circflow.network import Network
-from circflow.objectives import Objective, solve_objective
+from circflow.objectives import Objective, hold_tolerance, solve_objective, solve_second_stage
 from circflow.results import Solution
 from circflow.solve import Outcome, Solver, SolverProfile, Status, relative_gap
 from circflow.warmstart import WarmStart
@@ -129,6 +132,9 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     waiting = {"links": sum(len(part.links) for part in parts), "parts": len(parts)}  # parts not started yet
     race = _Race(len(parts), constant, park_gap or 0.0, share=choices.share_gap, push=choices.push,
                  waiting=lambda: waiting["parts"] > 0) if racing else None
+    # Emissions in parts: every part's least emissions first, then each part's second stage (its
+    # cost) holds its emissions within the park's tolerance, below
+    in_two_passes = objective == "emissions" and len(parts) > 1
     lock = threading.Lock()
     floors = [-math.inf] * len(parts)
 
@@ -185,7 +191,9 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             timer.daemon = True
             timer.start()
         try:
-            if objective != "cost" or not (race is not None or helper is not None):
+            if in_two_passes:
+                outcome = solvers[k].solve("emission", time_limit=share)
+            elif objective != "cost" or not (race is not None or helper is not None):
                 outcome = solve_objective(solvers[k], objective, time_limit=share)
             else:
                 outcome = solvers[k].solve("cost", time_limit=share, watch=lambda plan, bound: watch(k, plan, bound),
@@ -202,18 +210,19 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             outcome = _better_of(solvers[k], outcome, helper)
         if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
+            fallen_back.add(k)
         if race is not None:
             race.finish(k, outcome)
         with lock:
             unfinished["links"] -= len(parts[k].links)
         return outcome
 
-    if len(parts) > 1 and workers > 1:
-        stage(f"solving {len(parts)} independent parts")
-    if workers > 1:
+    def each_part(job: Callable[[int], Outcome]) -> list[Outcome]:
+        if workers == 1:
+            return [job(k) for k in range(len(parts))]
         pool, interrupted = ThreadPoolExecutor(max_workers=workers), False
         try:
-            outcomes = list(pool.map(run, range(len(parts))))
+            return list(pool.map(job, range(len(parts))))
         except KeyboardInterrupt:
             interrupted = True
             raise
@@ -221,8 +230,33 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             # On Ctrl-C (the stop event is set) each part stops at HiGHS's next check; the run
             # does not wait for the slowest (HiGHS checks rarely in presolve and the root LP)
             pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
-    else:
-        outcomes = [run(k) for k in range(len(parts))]
+
+    fallen_back: set[int] = set()
+    if len(parts) > 1 and workers > 1:
+        stage(f"solving {len(parts)} independent parts")
+    outcomes = each_part(run)
+    if in_two_passes and all(o.is_ok for o in outcomes):
+        # The park's least emissions are the sum of the parts'; each part's second stage may move
+        # its own by the park's tolerance, as the park's one model may move the sum, so the one
+        # model's plan is open to every part and the split's plan costs no more (issue 19: held
+        # within 1e-9 of its own least, a small part was left rounding-level plans only). A part
+        # on its status quo has no second stage.
+        tolerance = hold_tolerance(constant + sum(o.objective for o in outcomes))
+        waiting["links"] = unfinished["links"] = sum(len(part.links) for part in parts)
+        waiting["parts"] = len(parts)
+        firsts = outcomes
+
+        def second(k: int) -> Outcome:
+            share = time_share(k)
+            try:
+                if k in fallen_back:
+                    return firsts[k]
+                return solve_second_stage(solvers[k], "emission", firsts[k], tolerance, share)
+            finally:
+                with lock:
+                    unfinished["links"] -= len(parts[k].links)
+
+        outcomes = each_part(second)
     if any(o.status is Status.INFEASIBLE for o in outcomes):
         seconds = sum(o.seconds for o in outcomes)
         return Outcome(Status.INFEASIBLE, seconds=seconds, reason="infeasible"), Solution(flow, built, capacity)

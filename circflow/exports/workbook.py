@@ -26,9 +26,10 @@ process input and a market have no rest. ``processes`` has a row per process (SP
 
 from __future__ import annotations
 
+import contextlib
 import math
 import pathlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -671,9 +672,10 @@ def write_tables(path: str | pathlib.Path, tables: dict[str, Table | pd.DataFram
     """Write sheets (name -> `Table` or DataFrame) to an ``.xlsx`` file, formatted as the results workbook."""
     path = pathlib.Path(path)
     workbook = Workbook(write_only=True)
-    for name, table in tables.items():
-        write_table(workbook.create_sheet(name), table if isinstance(table, Table) else Table(table))
-    workbook.save(path)
+    with _discarded_if_cut(workbook):
+        for name, table in tables.items():
+            write_table(workbook.create_sheet(name), table if isinstance(table, Table) else Table(table))
+        workbook.save(path)
     return path
 
 
@@ -695,8 +697,33 @@ def write_workbook(path: str | pathlib.Path, results: dict[str, Any]) -> pathlib
     path = pathlib.Path(path)
     with language(results.get("lang")):
         workbook = Workbook(write_only=True)
-        for name, table in _tables(results).items():
-            write_table(workbook.create_sheet(name), table)
-        _write_assumptions(workbook.create_sheet("assumptions"), results)
-        workbook.save(path)
+        with _discarded_if_cut(workbook):
+            for name, table in _tables(results).items():
+                write_table(workbook.create_sheet(name), table)
+            _write_assumptions(workbook.create_sheet("assumptions"), results)
+            workbook.save(path)
     return path
+
+
+@contextlib.contextmanager
+def _discarded_if_cut(workbook: Workbook) -> Iterator[None]:
+    """Close a write-only workbook's sheets when its writing is cut short (Ctrl-C, a full disk).
+
+    Each write-only sheet streams its rows through a generator into a temporary file of its
+    own. Left to the garbage collector, a generator may be finalised after its file was
+    closed, and Python prints "Exception ignored ... I/O operation on closed file" for each
+    (issue 19). Closed here, in order, they end quietly and their temporary files go.
+    """
+    try:
+        yield
+    except BaseException:
+        for sheet in workbook.worksheets:
+            rows, writer = getattr(sheet, "_rows", None), getattr(sheet, "_writer", None)
+            with contextlib.suppress(Exception):
+                if rows is not None:
+                    rows.close()
+            if writer is not None:
+                for step in (writer.xf.close, writer.close, writer.cleanup):
+                    with contextlib.suppress(Exception):
+                        step()
+        raise
