@@ -1,6 +1,6 @@
 """Scenario sweeps: one park optimised for many parameter values, each run a task on Dask.
 
-After `circflow.optimizer`, beside `circflow.compare`; its public function is `circflow.sweep`.
+After `circflow.optimizer`, beside `circflow.comparison`; its public function is `circflow.sweep`.
 A feasibility study asks "what if": the carbon price
 from 0 to 400, the electricity price +-30 %, an uncertain heat-pump capex, for every
 retrofit plan: hundreds to thousands of MILPs, run on a dask.distributed cluster (a local
@@ -39,6 +39,7 @@ from circflow.folders import writing
 from circflow.load import apply_scenarios
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
+from circflow.parkfile import park_tree
 from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
 from circflow.solve import SolverProfile, Status, load_profile
@@ -190,10 +191,10 @@ def run_key(park_hash: str, scenarios: list[str], values: Mapping[str, Any], opt
 
 
 def _park_tree(park: str | os.PathLike[str] | Mapping[str, Any] | Park) -> tuple[Any, str | None]:
-    if isinstance(park, Park):
-        tree = park._tree if park._tree is not None else park.model_dump(mode="json", by_alias=True, exclude_none=True)
-        base_dir = str(pathlib.Path(park.source).resolve().parent) if park.source else None
-        return tree, base_dir
+    if isinstance(park, Park):  # the park as it is now, edits in code included (not the file it came from)
+        folder = park._base_dir or (str(pathlib.Path(park.source).parent) if park.source else None)
+        base_dir = str(pathlib.Path(folder).resolve()) if folder else None
+        return LocDict(park_tree(park)), base_dir
     if isinstance(park, Mapping):
         return LocDict(park), str(pathlib.Path.cwd())
     path = pathlib.Path(park)
