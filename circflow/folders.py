@@ -1,7 +1,7 @@
 """Output folders on disk: refuse a folder that is not circflow's, and say why a write failed.
 
 After ``results``, for everything that writes a folder (`circflow.front`,
-`circflow.compare`, `circflow.sweeps`, the CLI). `circflow.results.write_folder` writes a
+`circflow.comparison`, `circflow.sweeps`, the CLI). `circflow.results.write_folder` writes a
 folder atomically; these helpers check the destination before any work is done and turn
 the file system's refusals (no permission, a file in the way, a full disk) into an
 `OutputError` that names the folder: a usage problem (exit 2), not a bug.

@@ -5,7 +5,7 @@
 
 Regenerate the document with this script, never edit its numbers by hand. The script solves
 ``parks/jinan_eco_park.yaml`` and each of its scenarios with circflow (through
-`circflow.compare.compare_park`), solves the status quo of each on its own (today's contracts
+`circflow.comparison.compare_park`), solves the status quo of each on its own (today's contracts
 and existing processes only), varies the catalog's estimates marked *(verify)* that the park
 uses, and runs sanity checks on every result: balances and money add up, the split by resource
 adds up to the saving, the status quo uses what today's contracts and the published
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 import circflow
-from circflow.compare import compare_park
+from circflow.comparison import compare_park
 from circflow.network import Network, StreamNode, build_network
 from circflow.yamlfile import read_yaml
 
@@ -1554,7 +1554,7 @@ def add_scenarios(add: Callable[[str], None], runs: dict[str, Run], compare: pd.
     park = base.park
     add("## What the scenarios change\n")
     add("`circflow compare parks/jinan_eco_park.yaml " + " ".join(f"--scenario {n}" for n in runs if n != "base")
-        + "` solves each scenario on its own (`circflow.compare.compare_park`), each against its own status quo"
+        + "` solves each scenario on its own (`circflow.comparison.compare_park`), each against its own status quo"
         + (" (the same today's practice for all: "
            f"{fm(base.status_quo.kpis['total_cost'])} M CNY and {fk(base.status_quo.kpis['emissions'])} ktCO2 a year)"
            if all(close(r.status_quo.kpis["total_cost"], base.status_quo.kpis["total_cost"]) for r in runs.values())

@@ -29,7 +29,7 @@ import pytest
 from helpers import run
 
 import circflow
-from circflow.compare import compare_folders, compare_park, split_alternative
+from circflow.comparison import compare_folders, compare_park, split_alternative
 
 REL = 1e-6
 
