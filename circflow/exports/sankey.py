@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from circflow.exceptions import ParkError
+from circflow.exports.content import Results, content_of
 from circflow.linktypes import TECHNOLOGIES
 
 ELECTRICITY = "electricity"
@@ -526,7 +527,7 @@ def _period_data(diagram: _Diagram, period: str | None, node_units: list[str],
     }
 
 
-def sankey_figure(results: dict[str, Any], period: str | None = None) -> go.Figure:
+def sankey_figure(results: Results, period: str | None = None) -> go.Figure:
     """The plan's flows as a plotly Sankey diagram.
 
     Each resource gets the same share of the height (t, m3 and MWh do not add up); within a
@@ -535,7 +536,7 @@ def sankey_figure(results: dict[str, Any], period: str | None = None) -> go.Figu
     Parameters
     ----------
     results
-        The content of ``results.json`` (`circflow.Result.to_dict`).
+        A `circflow.Result`, or the content of its ``results.json`` (`circflow.read_results`).
     period
         The period shown first (None: the whole year). A dropdown offers the others.
 
@@ -550,6 +551,7 @@ def sankey_figure(results: dict[str, Any], period: str | None = None) -> go.Figu
     ParkError
         When ``period`` is not one of the results' periods.
     """
+    results = content_of(results)
     return go.Figure(sankey_figure_dict(results, period))
 
 
@@ -660,7 +662,7 @@ def figure_html(figure: go.Figure | dict[str, Any], div_id: str, *, full_html: b
     return pio.to_html(figure, config=PLOTLY_CONFIG, div_id=div_id, full_html=full_html, validate=False, **options)
 
 
-def write_sankey(path: str | pathlib.Path, results: dict[str, Any], period: str | None = None, *,
+def write_sankey(path: str | pathlib.Path, results: Results, period: str | None = None, *,
                  figure: go.Figure | dict[str, Any] | None = None) -> pathlib.Path:
     """Write the Sankey diagram as one HTML file that works offline (plotly.js embedded).
 
@@ -679,6 +681,7 @@ def write_sankey(path: str | pathlib.Path, results: dict[str, Any], period: str 
     pathlib.Path
         The file written.
     """
+    results = content_of(results)
     path = pathlib.Path(path)
     if figure is None:
         figure = sankey_figure_dict(results, period)
