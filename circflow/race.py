@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from circflow.decompose import unlinked_streams
+from circflow.extend import Rules
 from circflow.model import Options, build_model
 from circflow.network import Network
 from circflow.objectives import Objective, solve_objective
@@ -36,7 +37,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
                 on_stage: Callable[[str], None] | None = None,
                 options: Options | None = None,
                 on_progress: Callable[[str], None] | None = None,
-                timings: dict[str, float] | None = None) -> tuple[Outcome, Solution]:
+                timings: dict[str, float] | None = None, *, rules: Rules | None = None) -> tuple[Outcome, Solution]:
     """Solve independent parts together and combine them into one outcome and solution.
 
     Parameters
@@ -53,6 +54,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         What to build into each part's model.
     timings
         Receives ``build_s``, the time to build the parts' models and hand them to HiGHS.
+    rules
+        Rules added from Python (`circflow.extend`): each part gets the rows of its links.
 
     Returns
     -------
@@ -64,6 +67,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     build_started = time.perf_counter()
     rest = unlinked_streams(net, parts)
     constant = solve_objective(Solver(build_model(rest, Options(targets=False)), profile), objective).objective
+    if rules is not None and objective == "cost":
+        constant += rules.constant  # the rules' fixed money, counted once for the park
     index = {id(link): i for i, link in enumerate(net.links)}
     flow = np.zeros((len(net.links), len(net.periods)))
     built = np.array([link.prebuilt for link in net.links], dtype=bool)
@@ -71,7 +76,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     process_built = np.array([p.existing for p in net.processes], dtype=bool)
     process_capacity = np.zeros(len(net.processes))
     parts = sorted(parts, key=lambda part: -len(part.links))
-    models = [build_model(part, options or Options()) for part in parts]
+    models = [build_model(part, options or Options(), rules) for part in parts]
     solvers = [Solver(model, profile, on_log, _labelled(on_progress, k, len(parts))) for k, model in enumerate(models)]
     for solver in solvers:
         solver.load()
@@ -107,7 +112,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             if race is not None:
                 race.stop()  # the others need not finish: the run fails
             raise
-        if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
+        if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]) and "extra" not in models[k].rows:
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
         if race is not None:
             race.finish(k, outcome)

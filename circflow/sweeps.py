@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
+from circflow.extend import Extra, describe, resolve
 from circflow.folders import writing
 from circflow.load import apply_scenarios
 from circflow.objectives import OBJECTIVES
@@ -185,7 +186,8 @@ def plan_sweep(park: str | os.PathLike[str] | Mapping[str, Any] | Park, vary: Ma
 
 def run_key(park_hash: str, scenarios: list[str], values: Mapping[str, Any], options: Mapping[str, Any]) -> str:
     """A stable name of a run: the same park, scenarios, values and options give the same key."""
-    text = json.dumps({"park": park_hash, "scenarios": scenarios, "values": dict(values), "options": dict(options)},
+    named = {**options, **({"extra": describe(options["extra"])} if "extra" in options else {})}
+    text = json.dumps({"park": park_hash, "scenarios": scenarios, "values": dict(values), "options": named},
                       sort_keys=True, default=lambda v: v.model_dump(mode="json") if isinstance(v, SolverProfile) else str(v))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -243,6 +245,7 @@ def sweep(
     gap: float | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    extra: Extra = None,
 ) -> pd.DataFrame:
     """Optimise a park for every combination of varied values, each run a Dask task.
 
@@ -274,6 +277,11 @@ def sweep(
         As for `circflow.optimize`, for each run.
     on_stage, on_progress
         Called with a stage name, and with (runs finished, runs to do) as runs finish.
+    extra
+        Rules added from Python (SPEC 10), as for `circflow.optimize`, in every run. They
+        travel to the workers: a function is pickled (cloudpickle: a function defined in a
+        notebook travels by value), or give ``"package.module:function"`` for a function
+        the workers import. Run keys name them by ``module:function``.
 
     Returns
     -------
@@ -304,6 +312,9 @@ def sweep(
     if profile.threads is None:  # the sweep is parallel across runs: each run keeps to one core
         profile = profile.model_copy(update={"threads": 1})
     options = {"objective": objective, "solver": profile, "time_limit": time_limit, "gap": gap}
+    if extra is not None:
+        resolve(extra)  # a bad import path fails here, before any run
+        options["extra"] = extra
     plan = plan_sweep(park, vary, scenarios, samples, seed, options)
     folder = None if output is None else pathlib.Path(output)
     rows: dict[str, dict[str, Any]] = {}
