@@ -129,7 +129,7 @@ class Sensitivity:
 
     def save(self, folder: str | pathlib.Path) -> pathlib.Path:
         """Write ``sensitivity.csv``, ``break_even.csv`` and ``sensitivity.html`` (tornado chart)."""
-        from circflow.exports.robustness import sensitivity_page  # noqa: PLC0415
+        from circflow.exports.robustness import sensitivity_page
 
         def write(tmp: pathlib.Path) -> None:
             self.table.to_csv(tmp / "sensitivity.csv", index=False)

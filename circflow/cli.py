@@ -14,20 +14,23 @@ import os
 import pathlib
 import shutil
 import sys
-import textwrap
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any
+from types import TracebackType
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
+from rich.status import Status as RichStatus
 from rich.table import Table
 
 from circflow._version import __version__
-from circflow.catalog import data_dir
 from circflow.exceptions import CircflowError, ClusterError, InfeasibleError, OutputError, ParkError, SolverError
-from circflow.folders import refuse_foreign_folder, writing
+from circflow.exports.terminal import HEAT_SHORT, summary_lines
+from circflow.folders import check_file_destination, refuse_foreign_folder, writing
+from circflow.i18n import check_language
+from circflow.interrupts import solves_running, stop_on_ctrl_c
 from circflow.load import load_park
 from circflow.network import build_network
 from circflow.optimizer import optimize as run_optimize
@@ -36,6 +39,8 @@ from circflow.schema import Park
 from circflow.solve import Status
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: 128 + SIGINT, as shells report a process that SIGINT ended."""
 
 app = typer.Typer(
     name="circflow",
@@ -44,7 +49,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
 )
 
 
@@ -78,14 +83,51 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing 
 CarbonPriceOption = Annotated[float | None, typer.Option(help="Carbon price, money per tCO2 (overrides the park).")]
 ScenarioOption = Annotated[
     list[str] | None,
-    typer.Option("--scenario", "-s", help="Scenario of the park file to apply; repeat to stack them in order."),
+    typer.Option("--scenario", "-s", metavar="NAME",
+                 help="Scenario of the park file to apply; repeat to stack them in order."),
 ]
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", metavar="en|zh", help="Language of the pages, workbook headers and summary "
+                 "\\[default: the park file's park.lang, else en]."),
+]
+PagesOption = Annotated[bool, typer.Option("--pages", help="Also write each run's report.html and sankey.html "
+                                           "(self-contained, a few MB each).")]
+
+_EXAMPLES = {
+    "optimize": """[bold]Examples[/bold]
+
+  [dim]# the teaching park; writes tiny-results/ (open report.html first)[/dim]
+  circflow optimize parks/tiny.yaml
+  [dim]# a scenario of the park file, into a folder of your choice[/dim]
+  circflow optimize parks/jinan_eco_park.yaml -s carbon_100 -o carbon
+  [dim]# least CO2 (then least cost), stopping at 120 s or a 0.5 % gap[/dim]
+  circflow optimize park.yaml --objective emissions --time-limit 120 --gap 0.005
+  [dim]# the report, workbook headers and summary in Chinese[/dim]
+  circflow optimize park.yaml --lang zh""",
+    "pareto": """[bold]Examples[/bold]
+
+  circflow pareto parks/tiny.yaml --points 6
+  [dim]# with each point's report.html and sankey.html[/dim]
+  circflow pareto park.yaml --points 8 --pages""",
+    "compare": """[bold]Examples[/bold]
+
+  circflow compare parks/jinan_eco_park.yaml -s carbon_100 -s no_absorption
+  circflow compare park.yaml -s plan_a -s plan_a+high_carbon --pages
+  [dim]# results folders written earlier; the first is the reference[/dim]
+  circflow compare before-results after-results""",
+    "sweep": """[bold]Examples[/bold]
+
+  circflow sweep parks/tiny.yaml --vary economics.carbon_price=0:400:9
+  circflow sweep park.yaml --vary economics.electricity_price=490,700,910 \\
+      --vary scenario=base,plan_a""",
+}
 
 
-@app.command()
+@app.command(epilog=_EXAMPLES["optimize"])
 def optimize(
     park_file: ParkPath,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Results folder [default: <park-stem>-results/].")] = None,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Results folder \\[default: <park-stem>-results/].")] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions (then cost among the emission-optimal).")] = ObjectiveName.cost,
     scenario: ScenarioOption = None,
     carbon_price: CarbonPriceOption = None,
@@ -95,16 +137,20 @@ def optimize(
     write_model: Annotated[pathlib.Path | None, typer.Option(help="Also write the model to FILE.mps or FILE.lp.")] = None,
     marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Marginal values of the plan (money per unit of each supply, demand, market, target and cap) in results.json, marginals.csv and the report.")] = True,
     robustness: Annotated[bool, typer.Option("--robustness", help="Also find how sure the plan is: essential and optional links within 5 % of the optimum, and the break-even values of the electricity, carbon, main baseline and market prices (the report's 'How sure is this plan').")] = False,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Optimise a park and write its results folder."""
+    """Optimise a park and write its results folder.
+
+    report.html is the page to hand over: summary, what to build, payback.
+    """
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-results")
 
     def work() -> int:
         with _progress(console) as stage:
             stage("reading the park")
-            park = load_park(park_file, scenarios=scenario or [])
+            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
             refuse_foreign_folder(folder)
             result = run_optimize(
                 park, objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
@@ -112,7 +158,7 @@ def optimize(
                 marginals=marginals,
             )
             if robustness and result.is_ok:
-                from circflow.howsure import how_sure  # noqa: PLC0415
+                from circflow.howsure import how_sure
 
                 result = how_sure(park, result, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price,
                                   on_stage=stage)
@@ -126,16 +172,18 @@ def optimize(
     raise typer.Exit(_guard(work))
 
 
-@app.command()
+@app.command(epilog=_EXAMPLES["pareto"])
 def pareto(
     park_file: ParkPath,
     points: Annotated[int, typer.Option(help="Emission levels from the cost optimum to the emissions optimum, ends included.", min=2)] = 8,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-pareto/].")] = None,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-pareto/].")] = None,
     scenario: ScenarioOption = None,
     carbon_price: CarbonPriceOption = None,
     solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
     gap: GapOption = None,
+    pages: PagesOption = False,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Trace the cost-emissions Pareto front (epsilon-constraint) and write pareto.csv/html."""
@@ -146,13 +194,13 @@ def pareto(
 
     def work() -> int:
         with _progress(console) as stage:
-            park = load_park(park_file, scenarios=scenario or [])
+            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
             refuse_foreign_folder(folder)
             results = pareto_results(park, points, solver=solver, time_limit=time_limit, gap=gap,
                                      carbon_price=carbon_price, on_stage=stage)
             if results[0].is_ok:
                 stage("writing results")
-                save_front(folder, results)
+                save_front(folder, results, pages=pages)
         if not results[0].is_ok:  # nothing to draw: say why, write nothing
             _print_no_plan(console, results[0])
             return _exit_code(results[0])
@@ -170,19 +218,21 @@ def pareto(
     raise typer.Exit(_guard(work))
 
 
-@app.command()
+@app.command(epilog=_EXAMPLES["compare"])
 def compare(
     inputs: Annotated[list[pathlib.Path], typer.Argument(help="A park file, or results folders to compare.", metavar="PARK.yaml|DIR...")],
     scenario: Annotated[list[str] | None, typer.Option("--scenario", "-s", help="An alternative: a scenario, or several joined by '+' (plan_a+high_carbon). Repeat for more.")] = None,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-compare/].")] = None,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-compare/].")] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
     solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
     gap: GapOption = None,
+    pages: PagesOption = False,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Compare retrofit plans: the base park and each --scenario, or results folders, side by side."""
-    from circflow.comparison import compare_folders, compare_park, save_comparison
+    from circflow.comparison import compare_park, compare_table, read_runs, save_comparison
 
     console = _console(quiet)
 
@@ -192,7 +242,10 @@ def compare(
             if scenario:
                 msg = "--scenario applies to a park file, not to results folders"
                 raise ParkError(msg)
-            table, results = compare_folders(folders), None
+            runs = read_runs(folders)
+            if lang is not None:
+                runs = {name: {**run, "lang": _checked_language(lang)} for name, run in runs.items()}
+            table, results = compare_table(runs), None
             folder = output or pathlib.Path("compare")
         elif len(inputs) == 1:
             if not scenario:
@@ -202,11 +255,14 @@ def compare(
             refuse_foreign_folder(folder)
             with _progress(console) as stage:
                 table, results = compare_park(inputs[0], scenario, on_stage=stage, objective=objective.value,
-                                              solver=solver, time_limit=time_limit, gap=gap)
+                                              solver=solver, time_limit=time_limit, gap=gap,
+                                              lang=_checked_language(lang))
+            runs = None
         else:
             msg = "give one park file with --scenario alternatives, or several results folders"
             raise ParkError(msg)
-        save_comparison(folder, table, results)
+        refuse_foreign_folder(folder)
+        save_comparison(folder, table, results, runs=runs, pages=pages)
         _print_comparison(console, table)
         console.print(f"results: {folder}/ (compare.csv, compare.xlsx, compare.html)")
         return EXIT_OK
@@ -252,8 +308,9 @@ def _short(value: float | None) -> str:
 @app.command()
 def sankey(
     results_dir: Annotated[pathlib.Path, typer.Argument(help="A results folder written by circflow optimize.", show_default=False, metavar="RESULTS_DIR")],
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="HTML file to write [default: RESULTS_DIR/sankey.html].")] = None,
-    period: Annotated[str | None, typer.Option(help="Period shown first [default: the whole year]; the page offers the others.")] = None,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="HTML file to write \\[default: RESULTS_DIR/sankey.html].")] = None,
+    period: Annotated[str | None, typer.Option(help="Period shown first \\[default: the whole year]; the page offers the others.")] = None,
+    lang: LangOption = None,
 ) -> None:
     """Redraw the Sankey diagram of a results folder as one HTML file that works offline."""
     from circflow.exports.outputs import read_results
@@ -262,14 +319,9 @@ def sankey(
     console = _console(False)
 
     def work() -> int:
-        results = read_results(results_dir)
+        results = _in_language(read_results(results_dir), lang)
         target = output or results_dir / "sankey.html"
-        if target.is_dir():
-            msg = f"{target} is a folder; give -o a file name such as {target / 'sankey.html'}"
-            raise OutputError(msg)
-        if not target.parent.is_dir():
-            msg = f"cannot write {target}: folder {target.parent} does not exist"
-            raise OutputError(msg)
+        check_file_destination(target)
         with writing(target):
             write_sankey(target, results, period)
         console.print(f"wrote {target}", markup=False)
@@ -279,19 +331,45 @@ def sankey(
 
 
 @app.command()
+def report(
+    results_dir: Annotated[pathlib.Path, typer.Argument(help="A results folder written by circflow (optimize, a compare's or a Pareto point's).", show_default=False, metavar="RESULTS_DIR")],
+    lang: LangOption = None,
+) -> None:
+    """Write report.html and sankey.html of a results folder (a compare's or Pareto point's, or in another language)."""
+    from circflow.exports.outputs import read_results, write_pages
+
+    console = _console(False)
+
+    def work() -> int:
+        results = _in_language(read_results(results_dir), lang)
+        for path in write_pages(results_dir, results):
+            console.print(f"wrote {path}", markup=False)
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work, console))
+
+
+def _in_language(results: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """``results`` to be drawn in ``lang`` (None: the language they were written in)."""
+    code = _checked_language(lang)
+    return results if code is None else {**results, "lang": code}
+
+
+@app.command(epilog=_EXAMPLES["sweep"])
 def sweep(
     park_file: ParkPath,
     vary: Annotated[list[str], typer.Option("--vary", help="KEY=VALUES: a dotted path into the park file (economics.carbon_price, enterprises.ID.supplies.0.amount) or scenario, and a list 0,150,300, a range 0:400:9 (start:stop:count), or with --samples uniform(a,b) / normal(mu,sigma). Repeat for a full grid.", show_default=False)],
     scenario: ScenarioOption = None,
     samples: Annotated[int | None, typer.Option(help="Monte Carlo: draw N values of each distribution KEY.", min=1)] = None,
     seed: Annotated[int, typer.Option(help="Random seed of --samples; the same seed draws the same values.")] = 0,
-    workers: Annotated[int | None, typer.Option(help="Worker processes of the local Dask cluster [default: one per CPU].", min=1)] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes of the local Dask cluster \\[default: one per CPU].", min=1)] = None,
     scheduler: Annotated[str | None, typer.Option(help="Run on the Dask cluster at this address (tcp://HOST:8786) instead.")] = None,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-sweep/]; runs already in it are skipped.")] = None,
+    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-sweep/]; runs already in it are skipped.")] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
     solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
     gap: GapOption = None,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Optimise the park for every combination of --vary values on Dask; write sweep.csv/.parquet/.html.
@@ -322,11 +400,12 @@ def sweep(
                 table = run_sweep(park_file, [parse_vary(text) for text in vary], scenarios=scenario or [],
                                   samples=samples, seed=seed, workers=workers, scheduler=scheduler, output=folder,
                                   objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
+                                  lang=_checked_language(lang),
                                   on_stage=lambda text: bar.update(task, description=text),
                                   on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         except KeyboardInterrupt:
             console.print(f"interrupted: the runs finished are kept in {folder}/; run the same command to go on")
-            return 130
+            return EXIT_INTERRUPTED
         reused, ran = table.attrs["reused"], len(table) - table.attrs["reused"]
         counts = ", ".join(f"{status} {count}" for status, count in table["status"].value_counts().items())
         console.print(f"{len(table)} runs: {counts}", markup=False)
@@ -360,9 +439,9 @@ def sensitivity(
 
     Writes sensitivity.csv, break_even.csv and sensitivity.html (a tornado chart).
     """
-    import time  # noqa: PLC0415
+    import time
 
-    from circflow.breakeven import sensitivity as run_sensitivity  # noqa: PLC0415
+    from circflow.breakeven import sensitivity as run_sensitivity
 
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-sensitivity")
@@ -379,7 +458,7 @@ def sensitivity(
             stage("writing results")
             found.save(folder)
             if results is not None:
-                from circflow.howsure import add_to_results  # noqa: PLC0415
+                from circflow.howsure import add_to_results
 
                 add_to_results(results, moved=found)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
@@ -429,9 +508,9 @@ def alternatives(
     Writes alternatives.csv (with the best objective with and without each), alternatives.html
     and, with --plans, plans.csv.
     """
-    import time  # noqa: PLC0415
+    import time
 
-    from circflow.nearoptimal import alternatives as run_alternatives  # noqa: PLC0415
+    from circflow.nearoptimal import alternatives as run_alternatives
 
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-alternatives")
@@ -449,7 +528,7 @@ def alternatives(
             stage("writing results")
             found.save(folder)
             if results is not None:
-                from circflow.howsure import add_to_results  # noqa: PLC0415
+                from circflow.howsure import add_to_results
 
                 add_to_results(results, found=found)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
@@ -478,7 +557,7 @@ def alternatives(
 
 def read_results_folder(folder: pathlib.Path) -> None:
     """Fail early (exit 2) when --results is not a circflow results folder."""
-    from circflow.exports.outputs import read_results  # noqa: PLC0415
+    from circflow.exports.outputs import read_results
 
     read_results(folder)
 
@@ -532,9 +611,9 @@ def _links_by_technology(net: Any) -> str:
     """Candidate links counted by technology: ``transport 12, on site 2, direct exchange 1, ...``."""
     counts: dict[str, int] = {}
     for link in net.links:
-        kind = "on site" if link.on_site else _HEAT_SHORT.get(link.type, link.type.replace("_", " "))
+        kind = "on site" if link.on_site else HEAT_SHORT.get(link.type, link.type.replace("_", " "))
         counts[kind] = counts.get(kind, 0) + 1
-    order = ["transport", "on site", *_HEAT_SHORT.values()]
+    order = ["transport", "on site", *HEAT_SHORT.values()]
     return ", ".join(f"{kind} {counts[kind]}" for kind in sorted(counts, key=lambda k: (
         order.index(k) if k in order else len(order), k)))
 
@@ -543,16 +622,16 @@ def _links_by_technology(net: Any) -> str:
 def init(
     path: Annotated[pathlib.Path, typer.Argument(help="Where to write the starter park.")] = pathlib.Path("park.yaml"),
 ) -> None:
-    """Write a commented starter park that optimises as written."""
+    """Write a commented starter park of three enterprises that optimises as written."""
     console = _console(False)
 
     def work() -> int:
         if path.exists():
             msg = f"{path} exists already; nothing was written (give another path)"
             raise ParkError(msg)
-        template = data_dir("parks") / "tiny.yaml"
+        template = pathlib.Path(__file__).parent / "templates" / "park.yaml"
         shutil.copyfile(template, path)
-        console.print(f"wrote {path}; next: circflow optimize {path}")
+        console.print(f"wrote {path}; next: circflow validate {path} && circflow optimize {path}", markup=False)
         return EXIT_OK
 
     raise typer.Exit(_guard(work))
@@ -568,7 +647,8 @@ def _guard(work: Callable[[], int]) -> int:
     """Run a command body and turn circflow's errors into messages and exit codes."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        return work()
+        with stop_on_ctrl_c():  # Ctrl-C stops every solve, in every thread
+            return work()
     except ParkError as error:
         for problem in error.problems:
             err.print(f"error: {problem}", markup=False)
@@ -587,7 +667,7 @@ def _guard(work: Callable[[], int]) -> int:
         return EXIT_INTERNAL
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as error:  # a bug: say so plainly, traceback on request
         if _state["debug"]:
             traceback.print_exc()
@@ -619,10 +699,10 @@ class _progress:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.status = None
+        self.status: RichStatus | None = None
         self.stage = ""
         self.progress: Callable[[str], None] | None = None
-        self.terminal = None
+        self.terminal: TextIO | None = None
 
     def __enter__(self) -> _progress:
         if not self.console.quiet and sys.stderr.isatty():
@@ -643,29 +723,12 @@ class _progress:
         if self.status is not None:
             self.status.update(f"{self.stage}: {text}")
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         if self.status is not None:
-            self.status.__exit__(*exc)
+            self.status.__exit__(kind, error, trace)
         if self.terminal is not None:
             self.terminal.close()
-
-
-def _money(value: float | None, currency: str) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    for limit, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit:
-            return f"{value / limit:,.2f} {suffix} {currency}"
-    return f"{value:,.0f} {currency}"
-
-
-SUMMARY_WIDTH = 80
-"""The terminal summary fits 80 columns: names are cut, long lines wrapped."""
-SHOWN_LINKS = 15
-"""Links of one resource (and processes) listed; the rest are in links.csv."""
-_HEAT_SHORT = {"direct": "direct exchange", "preheat": "preheat", "heat_pump": "electric heat pump",
-               "absorption": "absorption heat pump"}
-"""Heat technologies as the summary names them (the report and workbook give the full label)."""
 
 
 def _print_no_plan(console: Console, result: Result) -> None:
@@ -680,130 +743,26 @@ def _print_no_plan(console: Console, result: Result) -> None:
 
 
 def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> None:
+    """The run in 80 columns (`circflow.exports.terminal`), in the results' language."""
     if console.quiet:
         return
-
-    def say(text: str, indent: str = "  ") -> None:
-        for line in textwrap.wrap(text, SUMMARY_WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]:
-            console.print(line, markup=False, highlight=False)
-
-    head = f"{result.park}: {result.status}"
-    if result.scenarios:
-        head += f" (scenarios: {', '.join(result.scenarios)})"
-    say(head)
-    if not result.is_ok:
-        _print_no_plan(console, result)
-        console.print(f"details: {folder / 'results.json'}")
-        return
-    k, cur = result.kpis, result.currency
-    gap = "" if not math.isfinite(result.gap) else f", gap {result.gap:.2%}"
-    unit = "tCO2/yr" if result.objective_name == "emissions" else cur
-    console.print(f"objective ({result.objective_name}): {result.objective:,.6g} {unit}{gap}", markup=False)
-    table = Table(show_edge=False, box=None, pad_edge=False)
-    table.add_column("per year")
-    table.add_column("plan", justify="right")
-    table.add_column("status quo", justify="right")
-    table.add_column("saving", justify="right")
-    status_quo, save = k["baseline"], k["savings"]
-    table.add_row("total cost", _money(k["total_cost"], cur), _money(status_quo["total_cost"], cur), _money(save["total_cost"], cur))
-    table.add_row("emissions (tCO2)", f"{k['emissions']:,.0f}", f"{status_quo['emissions']:,.0f}", f"{save['emissions']:,.0f}")
-    console.print(table)
-    if k.get("market_revenue"):
-        before = status_quo.get("market_revenue") or 0.0
-        say(f"sales to markets: {_money(k['market_revenue'], cur)}/yr (status quo: "
-            f"{_money(before, cur) + '/yr' if before else 'none'})")
-    processes = result.processes
-    if processes.empty:
-        say(f"capex of new links: {_money(k['capex'], cur)} (annualised with O&M: {_money(k['annualized_capex'], cur)})")
-    else:
-        say(f"capex of new links and processes: {_money(k['capex'], cur)} "
-            f"({_money(k['annualized_capex'], cur)}/yr with O&M)")
-    if k["utilization"]:
-        say("utilisation: " + ", ".join(f"{r.replace('_', ' ')} {v:.0%}" for r, v in k["utilization"].items()))
-    names = {e["id"]: e.get("name") or e["id"] for e in [*result.enterprises, *result.markets]}
-    if not processes.empty:
-        _print_processes(console, processes, names, result.resources)
-    _print_links(console, result.links, names, result.resources)
-    for warning in result.warnings[:5]:
-        say(f"warning: {warning}")
-    if len(result.warnings) > 5:
-        say(f"... {len(result.warnings) - 5} more warnings (circflow validate lists them)")
-    say(f"results: {folder}/")
+    for line in summary_lines(result.to_dict(), str(folder)):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def _cut(text: str, width: int) -> str:
-    """``text`` padded or cut to ``width`` characters (an ellipsis marks a cut)."""
-    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+def _checked_language(lang: str | None) -> str | None:
+    try:
+        return None if lang is None else check_language(lang)
+    except ValueError as error:
+        raise ParkError(str(error)) from None
 
 
-def _print_processes(console: Console, processes: Any, names: dict[str, str], resources: dict[str, Any]) -> None:
-    """Processes: built ones with capacity and input per year; candidates left out say so."""
-    built = processes[processes["built"]]
-    console.print(f"processes built: {len(built)} of {len(processes)}", markup=False)
-    for row in processes.to_dict("records")[:SHOWN_LINKS]:
-        unit = resources.get(row["resource"], {}).get("unit", "")
-        name = _cut(f"{row['name']}{' (existing)' if row['existing'] else ''} "
-                    f"({names.get(row['enterprise'], row['enterprise'])})", 44)
-        if row["built"]:
-            size = f"{_short(row['capacity'])} {unit}/h"
-            line = f"  {name} {size:>10} {_short(row['input_total']) + ' ' + unit + '/yr in':>18}"
-        else:
-            line = f"  {name} candidate, not built"
-        console.print(line, markup=False, highlight=False)
-    if len(processes) > SHOWN_LINKS:
-        console.print(f"... and {len(processes) - SHOWN_LINKS} more in processes.csv", markup=False)
-
-
-def _print_links(console: Console, links: Any, names: dict[str, str], resources: dict[str, Any]) -> None:
-    """Links in the plan by resource, at most 80 columns: heat links with their technology, COP, MW
-    delivered at full load and full-load hours; the others with mode, length and flow."""
-    console.print(f"links in the plan: {int(links['built'].sum()) if not links.empty else 0}", markup=False)
-    if links.empty:
-        return
-
-    def route(row: dict[str, Any], width: int) -> str:
-        """``from → to`` in ``width`` characters, each end cut to its share so both stay readable."""
-        start, end = names.get(row["from"], row["from"]), names.get(row["to"], row["to"])
-        tag = "*" if row["existing"] else ""
-        if row.get("on_site"):
-            return _cut(f"{start} (on site){tag}", width)
-        room = width - 3 - len(tag)
-        first = max(room - len(end), room // 2, min(len(start), room // 2))
-        return _cut(f"{_cut(start, first).rstrip()} → {_cut(end, room - min(len(start), first)).rstrip()}{tag}", width)
-
-    def number(value: Any, digits: int = 0) -> str:
-        if value is None or (isinstance(value, float) and not math.isfinite(value)):
-            return "-"
-        return f"{value:,.{digits}f}"
-
-    hidden = 0
-    for resource, group in links.groupby("resource", sort=True):
-        rows = group.to_dict("records")
-        unit = resources.get(resource, {}).get("unit", "")
-        title = f"{resource.replace('_', ' ')} ({unit}/yr)"
-        heat = all(row["type"] in _HEAT_SHORT for row in rows)
-        if heat:
-            rows.sort(key=lambda row: -row["delivered_total"])
-            console.print(f"{_cut(title, 40)} {'technology':<20} {'COP':>4} {'MW':>6} {'h/yr':>6}", markup=False,
-                          highlight=False)
-            for row in rows[:SHOWN_LINKS]:
-                mw = row["capacity"] * row["gain"] if row["capacity"] is not None else None
-                console.print(f"  {route(row, 38)} {_HEAT_SHORT[row['type']]:<20} {number(row['cop'], 2):>4} "
-                              f"{number(mw, 1):>6} {number(row['full_load_hours']):>6}", markup=False,
-                              highlight=False)
-        else:
-            rows.sort(key=lambda row: -row["flow_total"])
-            console.print(f"{_cut(title, 46)} {'by':<14} {'km':>6} {'flow':>9}", markup=False, highlight=False)
-            for row in rows[:SHOWN_LINKS]:
-                how = row["type"] if row["type"] in _HEAT_SHORT else str(row["mode"]).replace("_", " ")
-                by = "on site" if row.get("on_site") else how
-                console.print(f"  {route(row, 44)} {_cut(by, 14)} {row['length_km']:>6.1f} "
-                              f"{_short(row['flow_total']):>9}", markup=False, highlight=False)
-        hidden += max(len(rows) - SHOWN_LINKS, 0)
-    if links["existing"].any():
-        console.print("* existing link", markup=False)
-    if hidden:
-        console.print(f"... and {hidden} more in links.csv", markup=False)
+def set_language(park: Park, lang: str | None) -> Park:
+    """``park`` written in ``lang`` (None: as its park file says)."""
+    code = _checked_language(lang)
+    if code is None:
+        return park
+    return park.model_copy(update={"park": park.park.model_copy(update={"lang": code})})
 
 
 def _print_how_sure(console: Console, result: Result) -> None:
@@ -824,4 +783,13 @@ def _print_how_sure(console: Console, result: Result) -> None:
 
 def run() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    except SystemExit as end:
+        if end.code == EXIT_INTERRUPTED and solves_running():
+            # Ctrl-C: the run has unwound (no results folder half written) and every HiGHS
+            # solve was told to stop; exit now rather than wait for them to reach their check
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
+        raise

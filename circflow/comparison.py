@@ -16,7 +16,9 @@ from typing import Any
 import pandas as pd
 
 from circflow.exceptions import ParkError
+from circflow.exports.csvtext import write_csv
 from circflow.folders import save_folder
+from circflow.interrupts import stops_on_ctrl_c
 from circflow.load import load_park, park_from_dict
 from circflow.optimizer import optimize
 from circflow.parkfile import park_tree
@@ -39,10 +41,12 @@ def split_alternative(text: str) -> list[str]:
     return names
 
 
+@stops_on_ctrl_c
 def compare_park(
     path: str | pathlib.Path,
     alternatives: Iterable[str],
     on_stage: Callable[[str], None] | None = None,
+    lang: str | None = None,
     **options: Any,
 ) -> tuple[pd.DataFrame, dict[str, Result]]:
     """Solve the base park and each alternative; tabulate them against the base.
@@ -53,6 +57,8 @@ def compare_park(
         The park file.
     alternatives
         Each an alternative: a scenario name, or names joined by ``+``.
+    lang
+        Language of the pages (``en``, ``zh``; default: the park file's ``park.lang``).
     options
         Passed to `circflow.optimize` (objective, solver, time_limit, gap, carbon_price).
 
@@ -68,6 +74,9 @@ def compare_park(
     for name in wanted:  # load every alternative first: a typo fails before any solve
         label = name if name != "base" else "base (scenario)"  # a plan may be called base
         parks[label] = load_park(path, scenarios=split_alternative(name))
+    if lang is not None:
+        parks = {name: park.model_copy(update={"park": park.park.model_copy(update={"lang": lang})})
+                 for name, park in parks.items()}
     results = {}
     for name, park in parks.items():
         stage(f"solving {name}")
@@ -75,6 +84,7 @@ def compare_park(
     return compare_table({name: r.to_dict() for name, r in results.items()}), results
 
 
+@stops_on_ctrl_c
 def compare(
     park: Park | str | os.PathLike[str] | Mapping[str, Park],
     alternatives: Iterable[str] = (),
@@ -157,6 +167,11 @@ def _alternative_parks(park: Park | str | os.PathLike[str], alternatives: list[s
 
 def compare_folders(folders: Iterable[str | pathlib.Path]) -> pd.DataFrame:
     """Tabulate results folders written earlier; the first one is the reference."""
+    return compare_table(read_runs(folders))
+
+
+def read_runs(folders: Iterable[str | pathlib.Path]) -> dict[str, dict[str, Any]]:
+    """The ``results.json`` of each folder, by the folder's name (its path when two share a name)."""
     runs: dict[str, dict[str, Any]] = {}
     for folder in map(pathlib.Path, folders):
         try:
@@ -169,7 +184,7 @@ def compare_folders(folders: Iterable[str | pathlib.Path]) -> pd.DataFrame:
     if not runs:
         msg = "give at least one results folder"
         raise ParkError(msg)
-    return compare_table(runs)
+    return runs
 
 
 def compare_table(runs: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -201,36 +216,35 @@ def compare_table(runs: dict[str, dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: dict[str, Result] | None = None) -> pathlib.Path:
-    """Write ``compare.csv``, ``compare.xlsx``, ``compare.html`` and each run's results folder.
+def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: dict[str, Result] | None = None,
+                    runs: dict[str, dict[str, Any]] | None = None, pages: bool = False) -> pathlib.Path:
+    """Write ``compare.csv``, ``compare.xlsx``, ``compare.html`` (with ``plotly.min.js`` beside it) and each
+    run's results folder.
 
-    Written atomically like every circflow folder (see `circflow.results.write_folder`).
+    ``runs`` are the runs' ``results.json`` contents when there are no `Result` objects (results
+    folders compared). Each run's folder holds its data files; with ``pages`` also its own
+    ``report.html`` and ``sankey.html`` (each self-contained, a few MB). Written atomically like
+    every circflow folder (see `circflow.results.write_folder`).
 
     Raises
     ------
     OutputError
         When ``folder`` is not circflow's or cannot be written (nothing is written).
     """
+    from circflow.exports.comparechart import compare_page, compare_workbook_tables
+    from circflow.exports.page import write_plotly_js
+    from circflow.exports.workbook import write_tables
+
+    contents = runs if runs is not None else {name: result.to_dict() for name, result in (results or {}).items()}
+
     def write(tmp: pathlib.Path) -> None:
-        table.to_csv(tmp / "compare.csv", index=False)
-        table.to_excel(tmp / "compare.xlsx", index=False, sheet_name="compare")
-        comparison_figure(table).write_html(tmp / "compare.html", include_plotlyjs=True, full_html=True)
+        write_csv(table, tmp / "compare.csv")
+        write_tables(tmp / "compare.xlsx", compare_workbook_tables(table, contents))
+        write_plotly_js(tmp)
+        (tmp / "compare.html").write_text(compare_page(contents, run_pages=pages and results is not None),
+                                          encoding="utf-8")
         for name, result in (results or {}).items():
-            result.save(tmp / name)
+            result.save(tmp / name, pages=pages)
         write_marker(tmp, "compare")
 
     return save_folder(folder, write)
-
-
-def comparison_figure(table: pd.DataFrame) -> Any:
-    """Bars of total cost and emissions per alternative (plotly Figure)."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("total cost per year", "emissions per year (tCO2)"))
-    fig.add_trace(go.Bar(x=table["scenario"], y=table["total_cost"], name="total cost",
-                         hovertemplate="%{x}: %{y:,.0f}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(x=table["scenario"], y=table["emissions"], name="emissions",
-                         hovertemplate="%{x}: %{y:,.0f} tCO2<extra></extra>"), row=1, col=2)
-    fig.update_layout(title="Retrofit plans compared", showlegend=False, template="plotly_white")
-    return fig

@@ -10,9 +10,12 @@ cheapest fix uses.
 
 from __future__ import annotations
 
+import math
+
 import highspy
 
 from circflow.extend import Rules
+from circflow.linear import Label
 from circflow.model import Options, build_model
 from circflow.network import Network
 from circflow.solve import Solver, SolverProfile
@@ -78,12 +81,12 @@ def diagnose(net: Network, profile: SolverProfile, rules: Rules | None = None) -
             found.append(f"target max_capex = {cap:.6g} cannot be met: the plan needs at least {cap + slack:.6g}")
     for g, slack in model.values_of("force_slack", solver.values).items():
         if slack > tolerance:
-            found.append(f"forced link {net.forced_groups[int(g)][0]} cannot be built together with the targets")
+            found.append(f"forced link {net.forced_groups[_position(g)][0]} cannot be built together with the targets")
     for i, slack in model.values_of("capacity_slack", solver.values).items():
-        link = net.links[int(i)]
-        if slack > tolerance * max(link.capacity_limit, 1.0):
-            found.append(f"existing link {link.id} capacity {link.capacity_limit:g} is too small: "
-                         f"at least {link.capacity_limit + slack:.6g} is needed")
+        link = net.links[_position(i)]
+        limit = link.capacity_limit if link.capacity_limit is not None else math.inf  # only capped links have a slack
+        if slack > tolerance * max(limit, 1.0):
+            found.append(f"existing link {link.id} capacity {limit:g} is too small: at least {limit + slack:.6g} is needed")
     if rules:
         down = model.values_of("extra_slack_down", solver.values)
         up = model.values_of("extra_slack_up", solver.values)
@@ -130,3 +133,11 @@ def iis_rows(net: Network, profile: SolverProfile, rules: Rules | None = None) -
         else:
             names.append(f"{block.name_of(row - block.start)} is part of an infeasible set of rows (HiGHS IIS)")
     return names
+
+
+def _position(label: Label) -> int:
+    """The index a slack column is labelled with (forced groups and links are labelled by position)."""
+    if not isinstance(label, int):
+        msg = f"a slack column labelled {label!r}, not by a position"
+        raise TypeError(msg)
+    return label

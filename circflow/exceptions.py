@@ -1,4 +1,4 @@
-"""Errors circflow raises, one small tree.
+"""Errors circflow raises, one small tree, for every stage from reading a park to writing its results.
 
 ::
 

@@ -33,9 +33,14 @@ def message_of(kind: str, error: Mapping[str, Any], given: Any) -> str:
     shown = repr(given) if not isinstance(given, (dict, list)) else kind_of(given)
     bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
     if kind in bounds:
+        from circflow.schema import LIMITS  # noqa: PLC0415 (schema imports this module)
+
         limit = next(iter(ctx.values()), "?")
+        upper = kind in ("less_than_equal", "less_than") or (isinstance(limit, (int, float)) and limit < 0)
+        beyond = upper and isinstance(limit, (int, float)) and abs(limit) in LIMITS
         limit = f"{limit:g}" if isinstance(limit, float) else limit
-        return f"must be {bounds[kind]} {limit}, got {shown}"
+        why = " (beyond what circflow's model can represent)" if beyond else ""
+        return f"must be {bounds[kind]} {limit}{why}, got {shown}"
     if kind == "finite_number":
         return f"must be a finite number, got {shown}"
     if kind in {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"}:

@@ -24,8 +24,10 @@ import pandas as pd
 
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
+from circflow.exports.csvtext import write_csv
 from circflow.extend import Extra, record
 from circflow.folders import save_folder
+from circflow.interrupts import stops_on_ctrl_c
 from circflow.model import ParkModel, build_model
 from circflow.network import build_network
 from circflow.objectives import solve_lexicographic, solve_objective
@@ -38,6 +40,7 @@ from circflow.solve import Outcome, Solver, SolverProfile, Status
 SAME_POINT = 1e-7
 
 
+@stops_on_ctrl_c
 def pareto_results(
     park: Park,
     points: int = 8,
@@ -217,39 +220,29 @@ def _leq(a: float, b: float) -> bool:
     return a <= b + SAME_POINT * max(1.0, abs(b))
 
 
-def save_front(folder: str | pathlib.Path, results: list[Result]) -> pathlib.Path:
-    """Write ``pareto.csv``, ``pareto.html`` and each point's results in ``point-K/``.
+def save_front(folder: str | pathlib.Path, results: list[Result], pages: bool = False) -> pathlib.Path:
+    """Write ``pareto.csv``, ``pareto.html`` (with ``plotly.min.js`` beside it) and each point in ``point-K/``.
+
+    A point's folder holds its data files; with ``pages`` also its ``report.html`` and
+    ``sankey.html`` (each self-contained, a few MB).
 
     Raises
     ------
     OutputError
         When ``folder`` is not circflow's or cannot be written (nothing is written).
     """
+    from circflow.exports.page import write_plotly_js
+    from circflow.exports.paretochart import pareto_page
+
     table = front_table(results)
 
     def write(tmp: pathlib.Path) -> None:
-        table.to_csv(tmp / "pareto.csv", index=False)
-        front_figure(table, results[0].currency if results else "").write_html(
-            tmp / "pareto.html", include_plotlyjs=True, full_html=True)
+        write_csv(table, tmp / "pareto.csv")
+        write_plotly_js(tmp)
+        (tmp / "pareto.html").write_text(pareto_page([r.to_dict() for r in results], point_pages=pages),
+                                         encoding="utf-8")
         for index, result in enumerate(results, start=1):
-            result.save(tmp / f"point-{index}")
+            result.save(tmp / f"point-{index}", pages=pages)
         write_marker(tmp, "pareto")
 
     return save_folder(folder, write)
-
-
-def front_figure(table: pd.DataFrame, currency: str = "") -> object:
-    """The front as a plotly Figure: cost against emissions, links of each plan on hover."""
-    import plotly.graph_objects as go
-
-    hover = [
-        f"point {row.point}<br>cost {row.objective:,.0f} {currency}/yr<br>emissions {row.emissions:,.0f} tCO2/yr"
-        f"<br>capex {row.capex:,.0f} {currency}<br>{row.links_built} links:<br>" + "<br>".join(str(row.links).split())
-        for row in table.itertuples()
-    ]
-    fig = go.Figure(go.Scatter(x=table["emissions"], y=table["objective"], mode="lines+markers+text",
-                               text=[str(p) for p in table["point"]], textposition="top right",
-                               hovertext=hover, hoverinfo="text"))
-    fig.update_layout(title="Cost-emissions Pareto front", template="plotly_white",
-                      xaxis_title="emissions (tCO2 per year)", yaxis_title=f"cost objective ({currency} per year)")
-    return fig

@@ -219,7 +219,7 @@ class LinearProgram:
         ``model.columns`` lists the Pyomo variables in column order. (Pyomo is imported
         here, on first use: the solving path does not need it.)
         """
-        import pyomo.environ as pyo  # noqa: PLC0415
+        import pyomo.environ as pyo
 
         m = pyo.ConcreteModel(name="circflow")
         columns: list[Any] = [None] * self._n_cols
@@ -276,7 +276,7 @@ def _bounds(lower: float, upper: float) -> tuple[float | None, float | None]:
 
 
 def _relation(body: Any, lower: float, upper: float) -> object:
-    import pyomo.environ as pyo  # noqa: PLC0415
+    import pyomo.environ as pyo
 
     if math.isfinite(lower) and math.isfinite(upper):
         return body == upper if lower == upper else pyo.inequality(lower, body, upper)

@@ -62,16 +62,32 @@ def load_park(
     started = time.perf_counter()
     path = pathlib.Path(path)
     with collector_paused():  # a big park is hundreds of thousands of new objects, no cycles
-        tree = read_yaml(path)
-        if tree is None:
-            msg = "the file is empty; a park file is a mapping with at least park: and enterprises: (try `circflow init`)"
-            raise ParkError(Problem(msg, file=str(path), line=1, column=1))
-        if not isinstance(tree, dict):
-            msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {kind_of(tree)}"
-            raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+        tree = read_park_tree(path)
         park = park_from_dict(tree, scenarios=scenarios, overrides=overrides, base_dir=path.parent, source=str(path))
     park._load_seconds = time.perf_counter() - started
     return park
+
+
+def read_park_tree(path: str | pathlib.Path) -> LocDict:
+    """Read a park file into its located mapping, unvalidated: the one way every command reads one.
+
+    `load_park` validates what this returns; `circflow.sweep` keeps it to vary. The file
+    passes `circflow.yamlfile.read_yaml`'s guards on the way (syntax, tags, alias bombs).
+
+    Raises
+    ------
+    ParkError
+        When the file cannot be read, is not YAML, is empty or is not a mapping.
+    """
+    path = pathlib.Path(path)
+    tree = read_yaml(path)
+    if tree is None:
+        msg = "the file is empty; a park file is a mapping with at least park: and enterprises: (try `circflow init`)"
+        raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+    if not isinstance(tree, LocDict):
+        msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {kind_of(tree)}"
+        raise ParkError(Problem(msg, file=str(path), line=1, column=1))
+    return tree
 
 
 def park_from_dict(

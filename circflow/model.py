@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -109,6 +109,18 @@ class Coefficients:
     carbon_price: float
     drive_price: float
     drive_emission_factor: float
+    capital_fixed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The capital charge alone (CRF, no O&M) of ``annual_fixed``: what a payback is measured against."""
+    capital_per_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The capital charge alone of ``annual_per_rate``."""
+    technology_capex_fixed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The heat technology's share of ``capex_fixed`` (a heat pump beside its pipe)."""
+    technology_capex_per_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The heat technology's share of ``capex_per_rate``."""
+    process_capital_fixed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The capital charge alone of ``process_annual_fixed``."""
+    process_capital_per_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The capital charge alone of ``process_annual_per_rate``."""
 
     @property
     def cost_per_flow(self) -> np.ndarray:
@@ -185,7 +197,8 @@ def coefficients(net: Network) -> Coefficients:
     n = len(net.links)
     arrays = {name: np.zeros(n) for name in (
         "capex_fixed", "capex_per_rate", "annual_fixed", "annual_per_rate",
-        "variable", "electricity", "drive_heat", "transport_emissions", "gain")}
+        "variable", "electricity", "drive_heat", "transport_emissions", "gain", "capital_fixed", "capital_per_rate",
+        "technology_capex_fixed", "technology_capex_per_rate")}
     prebuilt = np.zeros(n, dtype=bool)
     for i, link in enumerate(net.links):
         mode = ON_SITE_MODE if link.mode == ON_SITE else park.modes[link.mode]
@@ -214,6 +227,11 @@ def coefficients(net: Network) -> Coefficients:
         arrays["capex_per_rate"][i] = per_rate + own.capex_per_rate
         arrays["annual_fixed"][i] = mode_factor * fixed + tech_factor * own.capex_fixed
         arrays["annual_per_rate"][i] = mode_factor * per_rate + tech_factor * own.capex_per_rate
+        mode_crf, tech_crf = crf(econ.discount_rate, mode.lifetime_years), crf(econ.discount_rate, own.lifetime_years)
+        arrays["capital_fixed"][i] = mode_crf * fixed + tech_crf * own.capex_fixed
+        arrays["capital_per_rate"][i] = mode_crf * per_rate + tech_crf * own.capex_per_rate
+        arrays["technology_capex_fixed"][i] = own.capex_fixed
+        arrays["technology_capex_per_rate"][i] = own.capex_per_rate
     gain = arrays["gain"]
     supply_of = np.array([link.supply for link in net.links], dtype=np.int64)
     demand_of = np.array([link.demand for link in net.links], dtype=np.int64)
@@ -265,7 +283,8 @@ def coefficients(net: Network) -> Coefficients:
     constant_emissions = {"disposal": sum(s.price_emissions * float(s.amounts.sum()) for s in fixed_supplies),
                           "baseline": sum(d.price_emissions * float(d.amounts.sum()) for d in fixed_demands)}
     q = len(net.processes)
-    process_arrays = {name: np.zeros(q) for name in ("capex_fixed", "capex_per_rate", "annual_fixed", "annual_per_rate")}
+    process_arrays = {name: np.zeros(q) for name in ("capex_fixed", "capex_per_rate", "annual_fixed", "annual_per_rate",
+                                                     "capital_fixed", "capital_per_rate")}
     for process in net.processes:
         spec = process.spec
         if spec.existing:
@@ -275,6 +294,9 @@ def coefficients(net: Network) -> Coefficients:
         process_arrays["capex_per_rate"][process.index] = spec.capex_per_capacity
         process_arrays["annual_fixed"][process.index] = factor * spec.capex_fixed
         process_arrays["annual_per_rate"][process.index] = factor * spec.capex_per_capacity
+        process_arrays["capital_fixed"][process.index] = crf(econ.discount_rate, spec.lifetime_years) * spec.capex_fixed
+        process_arrays["capital_per_rate"][process.index] = (crf(econ.discount_rate, spec.lifetime_years)
+                                                             * spec.capex_per_capacity)
     return Coefficients(
         **arrays,
         prebuilt=prebuilt,

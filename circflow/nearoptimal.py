@@ -107,7 +107,7 @@ class Alternatives:
 
     def save(self, folder: str | pathlib.Path) -> pathlib.Path:
         """Write ``alternatives.csv``, ``plans.csv`` (with MGA plans) and ``alternatives.html``."""
-        from circflow.exports.robustness import alternatives_page  # noqa: PLC0415
+        from circflow.exports.robustness import alternatives_page
 
         def write(tmp: pathlib.Path) -> None:
             self.table.to_csv(tmp / "alternatives.csv", index=False)

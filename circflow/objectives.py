@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from circflow.model import ParkModel
+from circflow.linear import Linear
 from circflow.solve import Outcome, Solver, Status
 
 Objective = Literal["cost", "emissions"]
@@ -66,7 +66,7 @@ def solve_lexicographic(solver: Solver, first: str, time_limit: float | None = N
     held, _ = m.objectives[first]  # in the park's units, not the solver's
     second_objective = "cheapest" if first == "emission" else "emission"
     snapshot = None if solver.values is None else solver.values.copy()
-    tolerances = [1e-9 * abs(outcome.objective) + 1e-12, lock_tolerance(m, first, outcome.objective)]
+    tolerances = [1e-9 * abs(outcome.objective) + 1e-12, lock_tolerance(held, outcome.objective)]
     tolerances.append(100 * tolerances[-1])
     limit = solver.profile.time_limit if time_limit is None else time_limit
     for tolerance in tolerances:
@@ -89,18 +89,22 @@ def solve_lexicographic(solver: Solver, first: str, time_limit: float | None = N
     return Outcome(Status.FEASIBLE, outcome.objective, outcome.bound, outcome.gap, seconds, reason)
 
 
-def lock_tolerance(m: ParkModel, first: str, value: float) -> float:
+def lock_tolerance(held: Linear, value: float) -> float:
     """How far a held first-stage optimum may move: relative 1e-9 plus the row's rounding.
 
-    The rounding term is 1e-9 per unit of the held row's coefficients (per unit of rate,
-    hours included): small enough not to trade the first objective for the second, and
-    widened by `solve_lexicographic` when HiGHS cannot meet it.
+    The rounding term is 1e-9 per unit of the held row's coefficients (money or tCO2 per
+    unit of rate, hours included, and per build decision and unit of capacity of links and
+    processes): small enough not to trade the first objective for the second, and widened
+    by `solve_lexicographic` when HiGHS cannot meet it. Read off the row itself, it covers
+    whatever terms the model's objective has.
+
+    Examples
+    --------
+    A row ``2 x0 - 3 x1 + x0`` (``|3| + |-3|`` once each column is summed) held at 1000:
+
+    >>> tolerance = lock_tolerance(Linear(np.array([0, 1, 0]), np.array([2.0, -3.0, 1.0])), 1000.0)
+    >>> round(tolerance * 1e9, 6)  # 1e-9 x (1000 + 6 + 1)
+    1007.0
     """
-    c = m.coef
-    per_flow = c.emissions_per_flow if first == "emission" else c.objective_per_flow
-    hours = sum(m.hours) if len(m.hours) else 1.0
-    rounding = 1e-9 * hours * float(np.abs(per_flow).sum())
-    if first != "emission":
-        rounding += 1e-9 * float(sum(np.abs(a).sum() for a in (c.annual_fixed, c.annual_per_rate, c.process_annual_fixed,
-                                                                c.process_annual_per_rate)))
+    rounding = 1e-9 * float(np.abs(held.compact().values).sum())
     return 1e-9 * abs(value) + rounding + 1e-9

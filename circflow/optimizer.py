@@ -19,8 +19,10 @@ import pandas as pd
 
 from circflow.decompose import independent_parts
 from circflow.diagnosis import diagnose, unreachable_targets
-from circflow.exceptions import OutputError, ParkError, SolverError
+from circflow.exceptions import ParkError, SolverError
 from circflow.extend import Extra, Rules, record
+from circflow.folders import check_file_destination
+from circflow.interrupts import stops_on_ctrl_c
 from circflow.marginals import COLUMNS as MARGINAL_COLUMNS
 from circflow.marginals import marginal_values
 from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
@@ -34,13 +36,15 @@ from circflow.results import (
     Result,
     Solution,
     balance_table,
+    capital_charge,
     flow_table,
     kpis,
     link_table,
     park_facts,
+    payback_years,
     process_table,
 )
-from circflow.schema import Park, reference_problems
+from circflow.schema import MAX_PRICE, Park, reference_problems
 from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
 
 SPLIT_FROM_LINKS = 1000
@@ -49,6 +53,7 @@ instance has a fixed cost, and on generated districts one model was faster up to
 links (0.34 s against 0.41 s) and slower from ~1,400 (1.5 s against 0.55 s)."""
 
 
+@stops_on_ctrl_c
 def optimize(
     park: Park,
     objective: Objective = "cost",
@@ -180,8 +185,9 @@ def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: fl
     updates = {key: value for key, value in (("time_limit", time_limit), ("gap", gap)) if value is not None}
     profile = profile.model_copy(update=updates)
     if carbon_price is not None:
-        if not (math.isfinite(carbon_price) and carbon_price >= 0):
-            msg = f"carbon price must be a finite number >= 0, got {carbon_price}"
+        if not (math.isfinite(carbon_price) and 0 <= carbon_price <= MAX_PRICE):
+            msg = (f"carbon price must be a number from 0 to {MAX_PRICE:g} (beyond, circflow's model cannot "
+                   f"represent it), got {carbon_price:g}")
             raise ParkError(msg)
         park = _with_carbon_price(park, carbon_price)
     problems = reference_problems(park)
@@ -213,8 +219,13 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
     values["baseline"] = dict(status_quo)
     values["savings"] = {"total_cost": status_quo["total_cost"] - values["total_cost"],
                          "emissions": status_quo["emissions"] - values["emissions"]}
+    links, processes = link_table(net, coef, solution), process_table(net, coef, solution)
+    # Simple payback of the plan: its capex over the saving before the capital charge (O&M stays a cost).
+    values["capital_charge"] = capital_charge(links, processes)
+    values["operating_saving"] = values["savings"]["total_cost"] + values["capital_charge"]
+    values["payback_years"] = payback_years(values["capex"], values["operating_saving"])
     objective_value = values["emissions"] if objective == "emissions" else values["total_cost"] + values["carbon_cost"]
-    bound = outcome.bound if math.isfinite(outcome.bound) else objective_value
+    bound = outcome.bound  # NaN when no bound was proven: the gap is then unknown, never claimed
     status, warnings = outcome.status, list(net.warnings)
     if math.isfinite(outcome.objective) and not no_worse_than_solver(objective_value, outcome.objective):
         status = Status.FEASIBLE  # the plan as read back is not the one the solver proved
@@ -228,8 +239,8 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
         bound=bound,
         gap=relative_gap(objective_value, bound) if status is Status.FEASIBLE else min(outcome.gap, relative_gap(objective_value, bound)),
         kpis=values,
-        links=link_table(net, coef, solution),
-        processes=process_table(net, coef, solution),
+        links=links,
+        processes=processes,
         flows=flow_table(net, coef, solution),
         balances=balance_table(net, coef, solution),
         periods=net.periods,
@@ -297,9 +308,7 @@ def _write_model(solver: Solver, path: pathlib.Path) -> None:
     if path.suffix.lower() not in {".mps", ".lp"}:
         msg = f"--write-model needs a .mps or .lp file name, got {path.name!r}"
         raise ParkError(msg)
-    if not path.parent.is_dir():
-        msg = f"cannot write the model: folder {path.parent} does not exist"
-        raise OutputError(msg)
+    check_file_destination(path)
     solver.write(path)
 
 

@@ -8,11 +8,17 @@ has a plan, all stop together as soon as the park's combined gap is within the p
 (`_Race`), so a part slow to close its own gap is not solved tighter than the park needs.
 A part that finds nothing within the time limit falls back to its status quo (build
 nothing new) when that is a plan: no target and no forced link.
+
+Threads: the parts share the profile's ``threads``, or the machine's cores when it gives
+none (`thread_budget`): as many parts run at once as there are threads to give, and each
+part's HiGHS gets its share (`part_workers`, `part_threads`), so a park of many parts
+never runs more solver threads than cores.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -61,7 +67,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     -------
     outcome, solution
         The objective and bound are the sums of the parts' (plus the constant of streams
-        with no link), so the combined gap is honest.
+        with no link), so the combined gap is honest; one part without a proven bound makes
+        the park's bound and gap unknown (NaN) and its status ``feasible``.
     """
     stage = on_stage or (lambda _: None)
     build_started = time.perf_counter()
@@ -77,6 +84,9 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     process_capacity = np.zeros(len(net.processes))
     parts = sorted(parts, key=lambda part: -len(part.links))
     models = [build_model(part, options or Options(), rules) for part in parts]
+    workers = part_workers(profile, len(parts))
+    if len(parts) > 1:  # side by side, each part's HiGHS gets its share of the threads
+        profile = profile.model_copy(update={"threads": part_threads(profile, workers)})
     solvers = [Solver(model, profile, on_log, _labelled(on_progress, k, len(parts))) for k, model in enumerate(models)]
     for solver in solvers:
         solver.load()
@@ -84,7 +94,6 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         timings["build_s"] = time.perf_counter() - build_started
     limit = profile.time_limit
     started = time.perf_counter()
-    workers = part_workers(profile, len(parts))
     race = _Race(len(parts), constant, profile.gap) if objective == "cost" and len(parts) > 1 and profile.gap else None
     waiting = {"links": sum(len(part.links) for part in parts)}  # links of the parts not started yet
     lock = threading.Lock()
@@ -121,8 +130,16 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     if len(parts) > 1 and workers > 1:
         stage(f"solving {len(parts)} independent parts")
     if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool, interrupted = ThreadPoolExecutor(max_workers=workers), False
+        try:
             outcomes = list(pool.map(run, range(len(parts))))
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
+        finally:
+            # On Ctrl-C (the stop event is set) each part stops at HiGHS's next check; the run
+            # does not wait for the slowest (HiGHS checks rarely in presolve and the root LP)
+            pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
     else:
         outcomes = [run(k) for k in range(len(parts))]
     if any(o.status is Status.INFEASIBLE for o in outcomes):
@@ -208,9 +225,39 @@ def _labelled(on_progress: Callable[[str], None] | None, k: int, parts: int) -> 
     return lambda text: on_progress(f"part {k + 1}/{parts} {text}")
 
 
+def available_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system says, else all."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return os.cpu_count() or 1
+
+
+def thread_budget(profile: SolverProfile) -> int:
+    """Solver threads a run may use in all: the profile's ``threads``, or the available cores."""
+    return profile.threads or available_cores()
+
+
 def part_workers(profile: SolverProfile, parts: int) -> int:
-    """How many parts run at once: all of them, or at most the profile's ``threads``."""
-    return max(1, min(parts, profile.threads or parts))
+    """How many parts run at once: one per thread of the budget, at most all of them.
+
+    Examples
+    --------
+    >>> part_workers(SolverProfile(threads=2), 12), part_workers(SolverProfile(threads=8), 3)
+    (2, 3)
+    """
+    return max(1, min(parts, thread_budget(profile)))
+
+
+def part_threads(profile: SolverProfile, workers: int) -> int:
+    """HiGHS threads of each part when ``workers`` parts run at once: the budget shared out.
+
+    Examples
+    --------
+    >>> part_threads(SolverProfile(threads=2), 2), part_threads(SolverProfile(threads=8), 3)
+    (1, 2)
+    """
+    return max(1, thread_budget(profile) // workers)
 
 
 def _status_quo_allowed(part: Network) -> bool:
@@ -224,11 +271,12 @@ def _status_quo_outcome(solver: Solver, objective: str, timed_out: Outcome) -> O
     """The part's status quo as a feasible plan when the time limit left no solution.
 
     Nothing flows (existing links idle too: feasible, if not the best use of them); the
-    bound stays the solver's, so the reported gap says how far this may be from optimal.
+    bound stays the solver's, so the reported gap says how far this may be from optimal, and
+    without one (HiGHS stopped before it proved any) the gap is unknown: NaN, never 0.
     """
     model = solver.model
     solver.values = np.zeros(model.shape[1])
     expression, _ = model.objectives["emission" if objective == "emissions" else "cost"]
     value = expression.value(solver.values)
-    bound = timed_out.bound if math.isfinite(timed_out.bound) else -math.inf
+    bound = timed_out.bound if math.isfinite(timed_out.bound) else math.nan
     return Outcome(Status.FEASIBLE, value, bound, relative_gap(value, bound), timed_out.seconds, timed_out.reason)

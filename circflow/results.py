@@ -12,10 +12,7 @@ from __future__ import annotations
 import json
 import math
 import pathlib
-import shutil
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,33 +21,34 @@ import numpy as np
 import pandas as pd
 
 from circflow._version import __version__
-from circflow.exceptions import ParkError
+from circflow.exports.csvtext import write_csv
 from circflow.exports.outputs import write_outputs
+from circflow.folders import MARKER_FILE as MARKER_FILE  # re-exported: the folder rules lived here once
+from circflow.folders import RESULTS_FILE, write_folder
+from circflow.folders import is_results_folder as is_results_folder
+from circflow.folders import write_marker as write_marker
 from circflow.linktypes import TECHNOLOGIES
-from circflow.model import Coefficients, ParkModel
+from circflow.model import Coefficients, ParkModel, crf
 from circflow.network import Network
 from circflow.solve import Status
 
 LINK_COLUMNS = ["id", "from", "to", "from_stream", "to_stream", "resource", "unit", "mode", "type", "technology",
                 "length_km", "existing", "on_site", "built", "forced", "capacity", "cop", "gain", "source_inlet_c",
                 "source_outlet_c", "sink_supply_c", "sink_return_c", "flow", "delivered", "flow_total",
-                "delivered_total", "full_load_hours", "capex", "annualized_capex", "variable_cost", "electricity_mwh",
-                "electricity_cost", "drive_mwh", "drive_cost", "process_cost", "market_revenue", "annual_cost",
-                "avoided", "net_saving", "emissions", "co2_avoided"]
+                "delivered_total", "full_load_hours", "capex", "capex_technology", "annualized_capex", "capital_charge",
+                "om_cost", "variable_cost", "electricity_mwh", "electricity_cost", "drive_mwh", "drive_cost",
+                "process_cost", "avoided_disposal", "avoided_supply", "market_revenue", "caused_disposal", "annual_cost",
+                "avoided", "net_saving", "operating_saving", "payback_years", "emissions", "co2_avoided"]
 """Columns of `Result.links` (`link_table`), also when the run has no plan."""
 PROCESS_COLUMNS = ["id", "enterprise", "process", "name", "resource", "existing", "built", "capacity", "input",
-                   "input_total", "outputs", "capex", "annualized_capex", "opex", "electricity_mwh", "annual_cost",
-                   "emissions"]
+                   "input_total", "outputs", "capex", "annualized_capex", "capital_charge", "om_cost", "opex",
+                   "electricity_mwh", "annual_cost", "emissions"]
 """Columns of `Result.processes` (`process_table`)."""
 FLOW_COLUMNS = ["link", "from", "to", "resource", "mode", "period", "flow", "delivered", "unit"]
 """Columns of `Result.flows` (`flow_table`)."""
 BALANCE_COLUMNS = ["enterprise", "role", "stream", "path", "resource", "period", "amount", "linked", "rest",
                    "rest_kind", "unit"]
 """Columns of `Result.balances` (`balance_table`)."""
-
-RESULTS_FILE = "results.json"
-MARKER_FILE = "circflow.json"
-"""Marks folders of several runs (compare, pareto) as circflow's, so they may be replaced."""
 
 
 @dataclass(frozen=True)
@@ -240,6 +238,10 @@ class Result:
     robustness: dict[str, Any] = field(default_factory=dict)
     """How sure the plan is (SPEC 9): ``alternatives`` and ``sensitivity`` findings, when
     computed (`circflow.optimize(..., robustness=True)` or added to a results folder)."""
+    lang: str = "en"
+    """Language of the pages, workbook headers and summary (``park.lang`` or ``--lang``)."""
+    assumptions: dict[str, Any] = field(default_factory=dict)
+    """Discount rate, prices, lifetimes and CRFs behind the money (`assumptions`)."""
 
     extra: list[dict[str, Any]] = field(default_factory=list)
     """The rules added from Python (SPEC 10, `circflow.extend`): each row's name, kind
@@ -309,6 +311,7 @@ class Result:
             "bound": _number(self.bound),
             "gap": _number(self.gap),
             "currency": self.currency,
+            "lang": self.lang,
             "crs": self.crs,
             "resources": self.resources,
             "enterprises": self.enterprises,
@@ -317,6 +320,7 @@ class Result:
             "kpis": self.kpis,
             "period_hours": dict(self.period_hours),
             "time_series": self.time_series,
+            "assumptions": self.assumptions,
             "markets": list(self.markets),
             "links": [_record(row) for row in self.links.to_dict("records")],
             "processes": [_record(row) for row in self.processes.to_dict("records")],
@@ -331,7 +335,8 @@ class Result:
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
         }
 
-    def save(self, folder: str | pathlib.Path, extra: Callable[[pathlib.Path, Result], None] | None = None) -> pathlib.Path:
+    def save(self, folder: str | pathlib.Path, extra: Callable[[pathlib.Path, Result], None] | None = None,
+             pages: bool = True) -> pathlib.Path:
         """Write the results folder (SPEC 5), replacing an older circflow results folder.
 
         Parameters
@@ -340,24 +345,28 @@ class Result:
             Destination; created, or replaced atomically when it is a results folder.
         extra
             Writes further files into the (temporary) folder, e.g. charts.
+        pages
+            Also write ``report.html`` and ``sankey.html`` (each embeds plotly.js, a few MB);
+            a folder of many runs (compare, pareto) leaves them out unless asked.
 
         Raises
         ------
-        ParkError
-            When ``folder`` exists and is not a circflow results folder (nothing is touched).
+        OutputError
+            When ``folder`` cannot take the results (`circflow.folders.check_destination`):
+            not circflow's, holding files circflow did not write, read-only; nothing is touched.
         """
         def write(tmp: pathlib.Path) -> None:
             started = time.perf_counter()
-            self.links.drop(columns=["flow", "delivered"], errors="ignore").to_csv(tmp / "links.csv", index=False)
-            self.flows.to_csv(tmp / "flows.csv", index=False)
-            self.balances.to_csv(tmp / "balances.csv", index=False)
+            write_csv(self.links.drop(columns=["flow", "delivered"], errors="ignore"), tmp / "links.csv")
+            write_csv(self.flows, tmp / "flows.csv")
+            write_csv(self.balances, tmp / "balances.csv")
             if not self.processes.empty:
-                self.processes.drop(columns=["input", "outputs"]).to_csv(tmp / "processes.csv", index=False)
-            kpi_table(self.kpis).to_csv(tmp / "kpis.csv", index=False)
+                write_csv(self.processes.drop(columns=["input", "outputs"]), tmp / "processes.csv")
+            write_csv(kpi_table(self.kpis), tmp / "kpis.csv")
             if not self.marginals.empty:
-                self.marginals.to_csv(tmp / "marginals.csv", index=False)
+                write_csv(self.marginals, tmp / "marginals.csv")
             content = self.to_dict()  # the exports only read it
-            write_outputs(tmp, content)
+            write_outputs(tmp, content, pages=pages)
             if extra is not None:
                 extra(tmp, self)
             content["timings"]["write_s"] = round(time.perf_counter() - started, 4)
@@ -394,9 +403,52 @@ def park_facts(net: Network) -> dict[str, Any]:
     used = {s.resource for s in net.supplies} | {d.resource for d in net.demands}
     resources = {name: {"kind": park.resources[name].kind, "unit": park.resources[name].unit} for name in sorted(used)}
     time_series = net.time.report if net.time is not None else None
-    return {"crs": park.park.crs, "enterprises": enterprises, "resources": resources, "markets": markets,
+    return {"crs": park.park.crs, "lang": park.park.lang, "assumptions": assumptions(net),
+            "enterprises": enterprises, "resources": resources, "markets": markets,
             "period_hours": {name: float(h) for name, h in zip(net.periods, net.hours, strict=True)},
             "time_series": time_series}
+
+
+def assumptions(net: Network) -> dict[str, Any]:
+    """The numbers behind the money of a run, so an annualised capex or a saving can be checked by hand.
+
+    Economics (discount rate, carbon and electricity prices, grid factor, the steam driving
+    absorption heat pumps); per mode, heat technology and process that the park can build: its
+    lifetime, O&M fraction and capital recovery factor (CRF); per stream: its disposal cost
+    (supplies), conventional supply cost (demands) or price (markets), with emissions.
+    """
+    park = net.park
+    econ = park.economics
+    rate = econ.discount_rate
+    lifetimes = []
+    modes = sorted({link.mode for link in net.links if link.mode in park.modes})
+    for name in modes:
+        mode = park.modes[name]
+        lifetimes.append({"kind": "mode", "name": name, "lifetime_years": mode.lifetime_years,
+                          "om_fraction": mode.om_fraction, "crf": crf(rate, mode.lifetime_years)})
+    technologies = {"heat_pump": park.technologies.heat_pump, "absorption": park.technologies.absorption_heat_pump}
+    for name in sorted({link.type for link in net.links if link.type in technologies}):
+        spec = technologies[name]
+        lifetimes.append({"kind": "technology", "name": name, "lifetime_years": spec.lifetime_years,
+                          "om_fraction": spec.om_fraction, "crf": crf(rate, spec.lifetime_years)})
+    for process in net.processes:
+        spec = process.spec
+        lifetimes.append({"kind": "process", "name": process.path, "lifetime_years": spec.lifetime_years,
+                          "om_fraction": spec.om_fraction, "crf": crf(rate, spec.lifetime_years)})
+    prices = []
+    for stream in [*net.supplies, *net.demands]:
+        if stream.role == "input":
+            continue  # a process input has no price of its own
+        sells = stream.role == "market"
+        prices.append({"enterprise": stream.enterprise, "stream": stream.path, "role": stream.role,
+                       "resource": stream.resource, "unit": park.resources[stream.resource].unit,
+                       "cost": stream.sale_price if sells else stream.price_cost,
+                       "emissions": stream.sale_emissions if sells else stream.price_emissions})
+    absorption = park.technologies.absorption_heat_pump
+    return {"currency": econ.currency, "discount_rate": rate, "carbon_price": econ.carbon_price,
+            "electricity_price": econ.electricity_price, "grid_emission_factor": econ.grid_emission_factor,
+            "steam_price": absorption.drive_cost_per_mwh, "steam_emission_factor": absorption.drive_emissions_per_mwh,
+            "lifetimes": lifetimes, "prices": prices}
 
 
 def kpi_table(values: dict[str, Any], prefix: str = "") -> pd.DataFrame:
@@ -411,59 +463,47 @@ def kpi_table(values: dict[str, Any], prefix: str = "") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kpi", "value"])
 
 
-def is_results_folder(folder: pathlib.Path) -> bool:
-    """An empty folder, or one holding a ``results.json`` (or ``circflow.json``) written by circflow."""
-    if not folder.is_dir():
-        return False
-    if not any(folder.iterdir()):
-        return True
-    for name in (RESULTS_FILE, MARKER_FILE):
-        try:
-            content = json.loads((folder / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(content, dict) and "circflow_version" in content:
-            return True
-    return False
+def payback_years(capex: float, operating_saving: float) -> float | None:
+    """Simple payback: ``capex / operating_saving`` in years; None when nothing is invested or it never pays.
+
+    The operating saving is the annual saving before the capital charge (CRF x capex):
+    what the investment earns back each year.
+
+    >>> payback_years(100.0, 40.0)
+    2.5
+    >>> payback_years(100.0, -5.0) is None
+    True
+    """
+    if capex <= 0 or operating_saving <= 0:
+        return None
+    return capex / operating_saving
 
 
-def write_marker(folder: pathlib.Path, kind: str) -> None:
-    """Mark a folder of several runs as written by circflow."""
-    (folder / MARKER_FILE).write_text(json.dumps({"circflow_version": __version__, "kind": kind}) + "\n", encoding="utf-8")
-
-
-def write_folder(folder: pathlib.Path, write: Callable[[pathlib.Path], None]) -> pathlib.Path:
-    """Run ``write`` on a temporary sibling of ``folder``, then move it into place."""
-    if folder.exists() and not is_results_folder(folder):
-        msg = (f"{folder} exists and is not a circflow results folder; "
-               "nothing was written (choose another folder with -o, or remove it)")
-        raise ParkError(msg)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
-        write(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if folder.exists():
-        old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
-        folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(folder)
-    return folder
+def capital_charge(links: pd.DataFrame, processes: pd.DataFrame) -> float:
+    """The plan's annualised capital charge: CRF x capex of every new link and process (no O&M)."""
+    total = 0.0
+    for table in (links, processes):
+        if not table.empty and "capital_charge" in table:
+            total += float(table["capital_charge"].sum())
+    return total
 
 
 def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:
     """Built and existing links with their technology, size, money and emissions per year.
 
     Per-link economics come from the objective's own per-flow terms (`Coefficients`):
-    ``avoided`` is what the link saves where it starts and ends (disposal at the source, the
-    conventional supply or the market revenue at the sink, less the disposal of a process's
-    outputs it causes); ``annual_cost`` is its own cost (annualised capex, transport and
-    technology opex, electricity, driving steam, the receiving process's opex);
-    ``net_saving = avoided - annual_cost``; ``co2_avoided`` the same for emissions.
+
+    - ``avoided`` is what the link saves where it starts and ends:
+      ``avoided_disposal`` at the source + ``avoided_supply`` (the conventional supply at the
+      sink) + ``market_revenue`` - ``caused_disposal`` (the disposal of a process's outputs
+      that the flow into it creates);
+    - ``annual_cost`` is its own cost: ``annualized_capex`` (``capital_charge``, CRF x capex,
+      plus ``om_cost``), transport and technology opex, electricity, driving steam, the
+      receiving process's opex;
+    - ``net_saving = avoided - annual_cost``; ``co2_avoided`` the same for emissions;
+    - ``operating_saving = net_saving + capital_charge`` (the saving before paying for the
+      capital; O&M stays a cost) and ``payback_years = capex / operating_saving`` for a new
+      link that costs something and pays (None otherwise).
     """
     rows = []
     unit_of = {name: resource.unit for name, resource in net.park.resources.items()}
@@ -477,8 +517,13 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
         annualised = (coef.annual_fixed[i] + coef.annual_per_rate[i] * solution.capacity[i]) if new else 0.0
         money = {term: float(coef.cost[term][i] * total) for term in coef.cost}
         tco2 = {term: float(coef.emissions[term][i] * total) for term in coef.emissions}
+        capital = (coef.capital_fixed[i] + coef.capital_per_rate[i] * solution.capacity[i]) if new else 0.0
+        technology_capex = ((coef.technology_capex_fixed[i] + coef.technology_capex_per_rate[i] * solution.capacity[i])
+                            if new else 0.0)
         own = annualised + money["variable"] + money["electricity"] + money["drive"] + money["process"]
         avoided = -(money["disposal"] + money["baseline"] + money["market"])
+        avoided_disposal = float(net.supplies[link.supply].price_cost * total)
+        operating = float(avoided - own + capital)
         own_emissions = tco2["transport"] + tco2["electricity"] + tco2["drive"] + tco2["process"] + tco2["market"]
         t = link.temperatures
         supply, demand = net.supplies[link.supply], net.demands[link.demand]
@@ -513,7 +558,10 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
             "delivered_total": delivered_total,
             "full_load_hours": total / capacity if capacity > 0 else None,
             "capex": float(capex),
+            "capex_technology": float(technology_capex),
             "annualized_capex": float(annualised),
+            "capital_charge": float(capital),
+            "om_cost": float(annualised - capital),
             "variable_cost": money["variable"],
             "electricity_mwh": float(coef.electricity[i] * total),
             "electricity_cost": money["electricity"],
@@ -521,9 +569,14 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
             "drive_cost": money["drive"],
             "process_cost": money["process"],
             "market_revenue": -money["market"],
+            "avoided_disposal": avoided_disposal,
+            "avoided_supply": -money["baseline"],
+            "caused_disposal": money["disposal"] + avoided_disposal,
             "annual_cost": float(own),
             "avoided": float(avoided),
             "net_saving": float(avoided - own),
+            "operating_saving": operating,
+            "payback_years": payback_years(capex, operating) if new else None,
             "emissions": float(own_emissions),
             "co2_avoided": float(-sum(tco2.values())),
         })
@@ -554,6 +607,7 @@ def process_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
         opex = spec.opex_per_unit * total_in
         electricity = spec.electricity_per_unit * total_in
         annualised = float(coef.process_annual_fixed[q] + coef.process_annual_per_rate[q] * size) if new else 0.0
+        capital = float(coef.process_capital_fixed[q] + coef.process_capital_per_rate[q] * size) if new else 0.0
         rows.append({
             "id": process.path,
             "enterprise": process.enterprise,
@@ -568,6 +622,8 @@ def process_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
             "outputs": made,
             "capex": float(coef.process_capex_fixed[q] + coef.process_capex_per_rate[q] * size) if new else 0.0,
             "annualized_capex": annualised,
+            "capital_charge": capital,
+            "om_cost": annualised - capital,
             "opex": opex,
             "electricity_mwh": electricity,
             "annual_cost": annualised + opex + electricity * econ.electricity_price,

@@ -49,6 +49,33 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
+# What circflow's model can represent (issue 19). Every number of a park is checked against
+# these limits at the edge, with its file, line and field, so that no product the model forms
+# (an amount times a price and the hours, a length times a cost per km) overflows or reaches
+# HiGHS's infinity (1e20). They lie far beyond any industrial park.
+MAX_AMOUNT = 1e12
+"""Units (t, m3, MWh) per year or per period, and tCO2 per year: 10,000 times the largest industrial streams."""
+MAX_RATE = 1e9
+"""Units per hour (t/h, m3/h, MW), capacities included."""
+MAX_PRICE = 1e9
+"""Money per unit of anything: per t, m3, MWh or tCO2, per km, per unit/h of capacity."""
+MAX_MONEY = 1e13
+"""Money: the capex of one link, process or plan."""
+MAX_FACTOR = 1e3
+"""tCO2 or MWh per unit (of a resource, of electricity, of driving heat)."""
+MAX_FACTOR_PER_KM = 10.0
+"""tCO2 or MWh per unit and km: trucks emit 1e-4 tCO2 per t and km."""
+MAX_KM = 1e4
+"""Kilometres: coordinates on the local grid, lengths and reaches (a quarter around the Earth)."""
+MAX_CELSIUS = 1e4
+"""Temperatures (degC) and temperature differences (K)."""
+MAX_MULTIPLE = 1e3
+"""Multipliers: a profile's share of a rate, a COP, a detour."""
+LIMITS = frozenset({MAX_AMOUNT, MAX_RATE, MAX_PRICE, MAX_MONEY, MAX_FACTOR, MAX_FACTOR_PER_KM, MAX_KM, MAX_CELSIUS,
+                    MAX_MULTIPLE})
+"""The limits above, which error messages explain."""
+
+
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$")]
 Number = Annotated[float, BeforeValidator(_not_bool)]
 NonNegative = Annotated[Number, Field(ge=0)]
@@ -152,6 +179,9 @@ class ParkInfo(Strict):
     description: str | None = None
     crs: Literal["local_km", "wgs84"] = "local_km"
     """Coordinates: ``local_km`` (x, y in km) or ``wgs84`` (lat, lon in degrees)."""
+    lang: Literal["en", "zh"] = "en"
+    """Language of the report, pages, workbook headers and terminal summary: ``en`` or ``zh``
+    (Chinese); ``--lang`` on the command line overrides it."""
 
 
 class Economics(Documented):
@@ -161,11 +191,11 @@ class Economics(Documented):
     """Label for money; unit strings use this code."""
     discount_rate: Annotated[Number, Field(ge=0, le=1)] = 0.06
     """Real discount rate for annualising capex."""
-    carbon_price: Annotated[NonNegative, Unit("money/tCO2")] = 0.0
+    carbon_price: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/tCO2")] = 0.0
     """Money per tCO2, added to the cost objective."""
-    electricity_price: Annotated[NonNegative, Unit("money/MWh")]
+    electricity_price: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/MWh")]
     """Money per MWh of electricity (catalog default)."""
-    grid_emission_factor: Annotated[NonNegative, Unit("tCO2/MWh")]
+    grid_emission_factor: Annotated[NonNegative, Field(le=MAX_FACTOR), Unit("tCO2/MWh")]
     """tCO2 per MWh of electricity (catalog default)."""
 
 
@@ -173,7 +203,7 @@ class Period(Strict):
     """A part of the year with its own amounts (SPEC 3.3)."""
 
     name: Id
-    hours: Annotated[Number, Field(gt=0), Unit("hour")]
+    hours: Annotated[Number, Field(ge=1, le=8784), Unit("hour")]
     """Hours of the year in this period."""
 
 
@@ -195,34 +225,34 @@ class Resource(Documented):
 class Mode(Documented):
     """A way to carry resources between enterprises (SPEC 3.4). Money in park currency."""
 
-    max_distance_km: Annotated[NonNegative, Unit("km")] | None = None
+    max_distance_km: Annotated[NonNegative, Field(le=MAX_KM), Unit("km")] | None = None
     """Longest candidate link; None means no limit."""
-    detour: Annotated[Number, Field(ge=1)] = 1.0
+    detour: Annotated[Number, Field(ge=1, le=10)] = 1.0
     """Route length / straight distance."""
-    capex_fixed: Annotated[NonNegative, Unit("money")] = 0.0
-    capex_per_km: Annotated[NonNegative, Unit("money/km")] = 0.0
-    capex_per_capacity: Annotated[NonNegative, Unit("money/({u}/hour)")] = 0.0
+    capex_fixed: Annotated[NonNegative, Field(le=MAX_MONEY), Unit("money")] = 0.0
+    capex_per_km: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/km")] = 0.0
+    capex_per_capacity: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/({u}/hour)")] = 0.0
     """Money per unit/h of capacity."""
-    capex_per_capacity_km: Annotated[NonNegative, Unit("money/({u}/hour)/km")] = 0.0
+    capex_per_capacity_km: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/({u}/hour)/km")] = 0.0
     """Money per unit/h of capacity per km."""
-    capex_per_flow_km: Annotated[NonNegative, Unit("money/(m3/hour)/km")] = 0.0
+    capex_per_flow_km: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/(m3/hour)/km")] = 0.0
     """Heat pipes (SPEC 8.3): money per m3/h of water per km, instead of ``capex_per_capacity_km``.
     A link's capex per MW per km is then ``capex_per_flow_km / (1.163e-3 x dT)`` with dT the
     temperature difference of the water the pipe carries."""
-    design_delta_t_k: Annotated[Number, Field(gt=0), Unit("delta_degC")] = 40.0
+    design_delta_t_k: Annotated[Number, Field(ge=0.1, le=MAX_CELSIUS), Unit("delta_degC")] = 40.0
     """Heat pipes: the water's temperature difference (K) used where a link's own is 0."""
-    lifetime_years: Annotated[Number, Field(gt=0), Unit("year")] = 20.0
-    om_fraction: NonNegative = 0.0
+    lifetime_years: Annotated[Number, Field(ge=1, le=1000), Unit("year")] = 20.0
+    om_fraction: Annotated[NonNegative, Field(le=1)] = 0.0
     """Fixed O&M per year as a fraction of capex."""
-    opex_per_unit: Annotated[NonNegative, Unit("money/{u}")] = 0.0
-    opex_per_unit_km: Annotated[NonNegative, Unit("money/{u}/km")] = 0.0
-    electricity_per_unit_km: Annotated[NonNegative, Unit("MWh/{u}/km")] = 0.0
+    opex_per_unit: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/{u}")] = 0.0
+    opex_per_unit_km: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/{u}/km")] = 0.0
+    electricity_per_unit_km: Annotated[NonNegative, Field(le=MAX_FACTOR_PER_KM), Unit("MWh/{u}/km")] = 0.0
     """MWh of electricity per unit per km (pumping)."""
-    emissions_per_unit_km: Annotated[NonNegative, Unit("tCO2/{u}/km")] = 0.0
+    emissions_per_unit_km: Annotated[NonNegative, Field(le=MAX_FACTOR_PER_KM), Unit("tCO2/{u}/km")] = 0.0
     """tCO2 per unit per km (fuel)."""
     loss_per_km: Annotated[Number, Field(ge=0, lt=1), Unit("1/km")] = 0.0
     """Fraction of the flow lost per km."""
-    max_capacity: Annotated[NonNegative, Unit("{u}/hour")] | None = None
+    max_capacity: Annotated[NonNegative, Field(le=MAX_RATE), Unit("{u}/hour")] | None = None
     """Largest capacity of one link, unit/h; None means no limit."""
 
     @model_validator(mode="after")
@@ -236,7 +266,7 @@ class Mode(Documented):
 class HeatExchange(Documented):
     """Direct heat use and preheating (SPEC 3.4, 8.3)."""
 
-    min_approach_k: Annotated[NonNegative, Unit("delta_degC")] = 10.0
+    min_approach_k: Annotated[NonNegative, Field(le=MAX_CELSIUS), Unit("delta_degC")] = 10.0
     """A source at Ti serves a demand at Ts directly when Ti >= Ts + min_approach_k."""
 
 
@@ -244,16 +274,16 @@ class HeatPump(Documented):
     """Electric heat pump lifting waste heat that is too cold for direct use (SPEC 3.4, 8.3)."""
 
     carnot_efficiency: Annotated[Number, Field(gt=0, le=1)] = 0.5
-    approach_k: Annotated[NonNegative, Unit("delta_degC")] = 5.0
-    cop_max: Annotated[Number, Field(gt=1)] = 8.0
-    max_lift_k: Annotated[NonNegative, Unit("delta_degC")] = 60.0
+    approach_k: Annotated[NonNegative, Field(le=MAX_CELSIUS), Unit("delta_degC")] = 5.0
+    cop_max: Annotated[Number, Field(gt=1, le=MAX_MULTIPLE)] = 8.0
+    max_lift_k: Annotated[NonNegative, Field(le=MAX_CELSIUS), Unit("delta_degC")] = 60.0
     """A link needs Ts - To <= max_lift_k (demand supply temperature less source outlet)."""
-    capex_fixed: Annotated[NonNegative, Unit("money")] = 0.0
-    capex_per_mw: Annotated[NonNegative, Unit("money/MW")] = 0.0
+    capex_fixed: Annotated[NonNegative, Field(le=MAX_MONEY), Unit("money")] = 0.0
+    capex_per_mw: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/MW")] = 0.0
     """Money per MW of heat output."""
-    lifetime_years: Annotated[Number, Field(gt=0), Unit("year")] = 20.0
-    om_fraction: NonNegative = 0.0
-    opex_per_mwh: Annotated[NonNegative, Unit("money/MWh")] = 0.0
+    lifetime_years: Annotated[Number, Field(ge=1, le=1000), Unit("year")] = 20.0
+    om_fraction: Annotated[NonNegative, Field(le=1)] = 0.0
+    opex_per_mwh: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/MWh")] = 0.0
     """Money per MWh of heat output."""
 
 
@@ -261,20 +291,20 @@ class AbsorptionHeatPump(Documented):
     """Heat-driven (steam) absorption heat pump (SPEC 8.3), a candidate beside the electric one
     on heat supplies that say ``absorption: true`` (driving steam is at hand there)."""
 
-    cop: Annotated[Number, Field(gt=1)] = 1.7
+    cop: Annotated[Number, Field(gt=1, le=MAX_MULTIPLE)] = 1.7
     """Heating COP: heat delivered per unit of driving heat."""
-    max_lift_k: Annotated[NonNegative, Unit("delta_degC")] = 45.0
+    max_lift_k: Annotated[NonNegative, Field(le=MAX_CELSIUS), Unit("delta_degC")] = 45.0
     """A link needs Ts - To <= max_lift_k."""
-    drive_cost_per_mwh: Annotated[Number, Unit("money/MWh")] = 0.0
+    drive_cost_per_mwh: Annotated[Number, Field(ge=-MAX_PRICE, le=MAX_PRICE), Unit("money/MWh")] = 0.0
     """Money per MWh of driving heat (the value of the steam: the power it no longer makes)."""
-    drive_emissions_per_mwh: Annotated[Number, Unit("tCO2/MWh")] = 0.0
+    drive_emissions_per_mwh: Annotated[Number, Field(ge=-MAX_FACTOR, le=MAX_FACTOR), Unit("tCO2/MWh")] = 0.0
     """tCO2 per MWh of driving heat."""
-    capex_fixed: Annotated[NonNegative, Unit("money")] = 0.0
-    capex_per_mw: Annotated[NonNegative, Unit("money/MW")] = 0.0
+    capex_fixed: Annotated[NonNegative, Field(le=MAX_MONEY), Unit("money")] = 0.0
+    capex_per_mw: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/MW")] = 0.0
     """Money per MW of heat output."""
-    lifetime_years: Annotated[Number, Field(gt=0), Unit("year")] = 20.0
-    om_fraction: NonNegative = 0.0
-    opex_per_mwh: Annotated[NonNegative, Unit("money/MWh")] = 0.0
+    lifetime_years: Annotated[Number, Field(ge=1, le=1000), Unit("year")] = 20.0
+    om_fraction: Annotated[NonNegative, Field(le=1)] = 0.0
+    opex_per_mwh: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/MWh")] = 0.0
     """Money per MWh of heat output."""
 
 
@@ -287,8 +317,8 @@ class Technologies(Strict):
 class Location(Strict):
     """Where an enterprise is: ``{x, y}`` in km or ``{lat, lon}`` in degrees."""
 
-    x: Annotated[Number, Unit("km")] | None = None
-    y: Annotated[Number, Unit("km")] | None = None
+    x: Annotated[Number, Field(ge=-MAX_KM, le=MAX_KM), Unit("km")] | None = None
+    y: Annotated[Number, Field(ge=-MAX_KM, le=MAX_KM), Unit("km")] | None = None
     lat: Annotated[Number, Field(ge=-90, le=90)] | None = None
     lon: Annotated[Number, Field(ge=-180, le=180)] | None = None
 
@@ -307,11 +337,11 @@ class Location(Strict):
 class Price(Strict):
     """Cost and emissions per unit of a stream handled without symbiosis."""
 
-    cost: Annotated[Number, Unit("money/{u}")] = 0.0
+    cost: Annotated[Number, Field(ge=-MAX_PRICE, le=MAX_PRICE), Unit("money/{u}")] = 0.0
     """Money per unit (landfill fee, or the price of what a by-product replaces). Negative when
     the unused stream still has a value: steam that would otherwise make power, a by-product
     that earns something even unused."""
-    emissions: Annotated[Number, Unit("tCO2/{u}")] = 0.0
+    emissions: Annotated[Number, Field(ge=-MAX_FACTOR, le=MAX_FACTOR), Unit("tCO2/{u}")] = 0.0
     """tCO2 per unit."""
 
 
@@ -335,14 +365,14 @@ def _profile_tag(value: Any) -> str:
 
 
 Profile = Annotated[
-    Annotated[Series, Tag("series")] | Annotated[dict[str, NonNegative], Tag("periods")],
+    Annotated[Series, Tag("series")] | Annotated[dict[str, Annotated[NonNegative, Field(le=MAX_MULTIPLE)]], Tag("periods")],
     Discriminator(_profile_tag),
 ]
 
-Amount = Annotated[NonNegative, Unit("{u}/year")]
-PerPeriod = dict[str, Annotated[NonNegative, Unit("{u}")]]
-Rate = Annotated[NonNegative, Unit("{u}/hour")]
-Celsius = Annotated[Number, Unit("degC")]
+Amount = Annotated[NonNegative, Field(le=MAX_AMOUNT), Unit("{u}/year")]
+PerPeriod = dict[str, Annotated[NonNegative, Field(le=MAX_AMOUNT), Unit("{u}")]]
+Rate = Annotated[NonNegative, Field(le=MAX_RATE), Unit("{u}/hour")]
+Celsius = Annotated[Number, Field(ge=-273.15, le=MAX_CELSIUS), Unit("degC")]
 Requires = dict[str, list[Scalar] | Range]
 
 
@@ -439,21 +469,21 @@ class Process(Documented):
     name: str | None = None
     input: ProcessInput
     outputs: list[ProcessOutput] = []
-    capacity: Annotated[NonNegative, Unit("{u}/hour")] | None = None
+    capacity: Annotated[NonNegative, Field(le=MAX_RATE), Unit("{u}/hour")] | None = None
     """Most input per hour, unit/h; None means no limit."""
-    opex_per_unit: Annotated[NonNegative, Unit("money/{u}")] = 0.0
+    opex_per_unit: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/{u}")] = 0.0
     """Money per unit of input."""
-    electricity_per_unit: Annotated[NonNegative, Unit("MWh/{u}")] = 0.0
+    electricity_per_unit: Annotated[NonNegative, Field(le=MAX_FACTOR), Unit("MWh/{u}")] = 0.0
     """MWh of electricity per unit of input."""
-    emissions_per_unit: Annotated[NonNegative, Unit("tCO2/{u}")] = 0.0
+    emissions_per_unit: Annotated[NonNegative, Field(le=MAX_FACTOR), Unit("tCO2/{u}")] = 0.0
     """tCO2 per unit of input, besides electricity."""
     existing: bool = False
     """Already built (capex sunk); false: a candidate, built only if it pays."""
-    capex_fixed: Annotated[NonNegative, Unit("money")] = 0.0
-    capex_per_capacity: Annotated[NonNegative, Unit("money/({u}/hour)")] = 0.0
+    capex_fixed: Annotated[NonNegative, Field(le=MAX_MONEY), Unit("money")] = 0.0
+    capex_per_capacity: Annotated[NonNegative, Field(le=MAX_PRICE), Unit("money/({u}/hour)")] = 0.0
     """Money per unit/h of input capacity."""
-    lifetime_years: Annotated[Number, Field(gt=0), Unit("year")] = 20.0
-    om_fraction: NonNegative = 0.0
+    lifetime_years: Annotated[Number, Field(ge=1, le=1000), Unit("year")] = 20.0
+    om_fraction: Annotated[NonNegative, Field(le=1)] = 0.0
 
     @model_validator(mode="after")
     def _yields(self) -> Process:
@@ -482,11 +512,11 @@ class Enterprise(Strict):
 class Buy(Amounts):
     """What a market buys of one resource (SPEC 8.1): a demand without baseline."""
 
-    price: Annotated[Number, Unit("money/{u}")]
+    price: Annotated[Number, Field(ge=-MAX_PRICE, le=MAX_PRICE), Unit("money/{u}")]
     """Money per unit delivered, received by the park; negative: a gate fee paid."""
     requires: Requires = {}
     """Attribute -> allowed values, or {min, max}."""
-    emissions: Annotated[Number, Unit("tCO2/{u}")] = 0.0
+    emissions: Annotated[Number, Field(ge=-MAX_FACTOR, le=MAX_FACTOR), Unit("tCO2/{u}")] = 0.0
     """tCO2 per unit delivered."""
 
     @model_validator(mode="after")
@@ -538,12 +568,12 @@ class Link(Strict):
     """Which demand: its index in ``demands`` (a market's ``buys``), or a process's id (its input)."""
     existing: bool = False
     """Already built: capex is sunk, capacity at most ``capacity``."""
-    capacity: Annotated[NonNegative, Unit("{u}/hour")] | None = None
+    capacity: Annotated[NonNegative, Field(le=MAX_RATE), Unit("{u}/hour")] | None = None
     """unit/h; existing links only (None: unlimited)."""
     expandable: bool = False
     """Existing links with a capacity: the route may carry more through a new link beside it
     (id ending ``:expansion``), priced as any new link; a contract can be renegotiated."""
-    distance_km: Annotated[NonNegative, Unit("km")] | None = None
+    distance_km: Annotated[NonNegative, Field(le=MAX_KM), Unit("km")] | None = None
     """Route length used as given."""
     description: str | None = None
 
@@ -553,7 +583,7 @@ class Distance(Strict):
 
     from_: str = Field(alias="from")
     to: str
-    km: Annotated[NonNegative, Unit("km")]
+    km: Annotated[NonNegative, Field(le=MAX_KM), Unit("km")]
     mode: str | None = None
     """Only for this mode; all modes when omitted."""
     description: str | None = None
@@ -564,9 +594,9 @@ class Targets(Strict):
 
     utilization: dict[str, Fraction] = {}
     """Share of each resource's supply that must be used, over the year."""
-    max_emissions: Annotated[NonNegative, Unit("tCO2/year")] | None = None
+    max_emissions: Annotated[NonNegative, Field(le=MAX_AMOUNT), Unit("tCO2/year")] | None = None
     """tCO2 per year."""
-    max_capex: Annotated[NonNegative, Unit("money")] | None = None
+    max_capex: Annotated[NonNegative, Field(le=MAX_MONEY), Unit("money")] | None = None
     """Total capex of new links and processes (not annualised)."""
 
 

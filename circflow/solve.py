@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from circflow.catalog import data_dir
 from circflow.exceptions import ParkError, Problem, SolverError
+from circflow.interrupts import raise_if_stopped, run_solver, stop_event
 from circflow.linear import Linear, LinearProgram
 from circflow.schema import Strict
 from circflow.yamlfile import locate, read_yaml
@@ -107,6 +108,7 @@ class Outcome:
     status: Status
     objective: float = math.nan
     bound: float = math.nan
+    """The best bound HiGHS proved; NaN when it proved none (then the gap is unknown, NaN too)."""
     gap: float = math.nan
     seconds: float = 0.0
     """Time HiGHS itself ran (modelling and transfer excluded)."""
@@ -153,6 +155,7 @@ class Solver:
         self._last_run: tuple[str, int] | None = None
         self._rows_changed = 0
         self._start: np.ndarray | None = None
+        self._stop = stop_event()
 
     def load(self) -> None:
         """Hand the model to HiGHS now rather than at the first solve (to time it apart)."""
@@ -164,6 +167,7 @@ class Solver:
         if self.highs is not None:
             return self.highs
         model = self.model
+        check_representable(model)
         highs = _quiet_highs()
         matrix = sp.csc_array(model.matrix)
         n_rows, n_cols = model.shape
@@ -179,8 +183,15 @@ class Solver:
         if self.on_log is not None or self.on_progress is not None:
             highs.cbLogging.subscribe(self._log_event)
             self._stream = _LogStream(self._log_line)
+        for callback in (highs.cbMipInterrupt, highs.cbSimplexInterrupt, highs.cbIpmInterrupt):
+            callback.subscribe(self._stop_when_asked)  # Ctrl-C reaches every solve, in any thread
         self.highs = highs
         return highs
+
+    def _stop_when_asked(self, event: Any) -> None:
+        """HiGHS's interrupt callbacks: stop the run once the user asked to stop (`circflow.interrupts`)."""
+        if self._stop.is_set():
+            event.interrupt()
 
     def _log_event(self, event: Any) -> None:
         self._stream.write(event.message)
@@ -227,7 +238,6 @@ class Solver:
             "time_limit": max(limit, 0.01) if limit is not None else math.inf,
             **({"threads": profile.threads} if profile.threads is not None else {}),
         }
-        _share_scheduler(profile.threads)
         for name, value in options.items():
             if highs.setOptionValue(name, value) == highspy.HighsStatus.kError:
                 msg = f"HiGHS does not accept option {name} = {value!r} (solver profile {profile.name})"
@@ -252,17 +262,21 @@ class Solver:
 
         if watch is not None:
             highs.cbMipInterrupt.subscribe(interrupt)
+        self._stop = stop_event()
+        raise_if_stopped()
         before = highs.getRunTime()
         try:
-            highs.run()
+            run_solver(lambda: _run(highs, profile.threads))  # the main thread's on a helper: Ctrl-C is taken at once
         except Exception as err:  # a solver crash is not the user's fault: report it plainly
             msg = f"HiGHS failed: {err}"
             raise SolverError(msg) from err
         finally:
-            if watch is not None:
+            if watch is not None and not self._stop.is_set():  # once stopped, HiGHS may still be on its way out
                 highs.cbMipInterrupt.unsubscribe(interrupt)
         if listening:
             self._stream.flush_line()
+        if highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt and self._stop.is_set():
+            raise KeyboardInterrupt  # the user's Ctrl-C, not circflow's race of parts
         seconds = highs.getRunTime() - before
         return self._outcome(highs, scale, seconds)
 
@@ -286,10 +300,14 @@ class Solver:
             msg = f"HiGHS stopped without a plan ({highs.modelStatusToString(term)})"
             raise SolverError(msg)
         value = float(info.objective_function_value) * scale
-        bound = value
+        # The bound is what HiGHS proved, never the plan's own value: a run stopped before
+        # it had a bound (a limit in presolve, or an LP cut short) has none, and its gap is unknown
+        proven = value if status is Status.OPTIMAL else math.nan
         if self.model.integer.any():
             dual = float(info.mip_dual_bound)
-            bound = dual * scale if math.isfinite(dual) else value
+            bound = dual * scale if math.isfinite(dual) else proven
+        else:
+            bound = proven
         self.values = np.asarray(highs.getSolution().col_value, dtype=float)
         return Outcome(status, value, bound, relative_gap(value, bound), seconds, reason)
 
@@ -404,8 +422,67 @@ class Solver:
 
 _FEASIBLE_SOLUTION = 2  # HiGHS's kSolutionStatusFeasible
 
+LARGE_MATRIX_VALUE = 1e15
+"""HiGHS's ``large_matrix_value``: it refuses a model with a larger coefficient."""
+INFINITE = 1e20
+"""HiGHS's ``infinite_bound`` and ``infinite_cost``: from here on a number means infinity."""
+
+
+def check_representable(model: LinearProgram) -> None:
+    """Refuse a model HiGHS cannot represent, naming the row and column, before HiGHS sees it.
+
+    Each number of a park is checked against what the model can represent when the park
+    is read (`circflow.schema`); this catches what only their combination makes too large
+    (a heat pipe's capex per MW over a water temperature difference of a few mK, say).
+
+    Raises
+    ------
+    ParkError
+        With the value, where it is in the model and what to look for.
+    """
+    matrix = sp.coo_array(model.matrix)
+    if matrix.nnz and np.abs(matrix.data).max() >= LARGE_MATRIX_VALUE:
+        k = int(np.abs(matrix.data).argmax())
+        where = f"row {model.row_names()[matrix.row[k]]}, {_column(model, int(matrix.col[k]))}"
+        raise ParkError(_beyond(float(matrix.data[k]), where, LARGE_MATRIX_VALUE))
+    for name, (expression, scale) in model.objectives.items():
+        costs = expression.dense(model.shape[1]) / scale
+        if len(costs) and np.abs(costs).max() >= INFINITE:
+            j = int(np.abs(costs).argmax())
+            raise ParkError(_beyond(float(costs[j] * scale), f"objective {name}, {_column(model, j)}", INFINITE * scale))
+    for side, values in (("lower", model.row_lower), ("upper", model.row_upper)):
+        finite = np.where(np.isfinite(values), np.abs(values), 0.0)
+        if len(finite) and finite.max() >= INFINITE:
+            i = int(finite.argmax())
+            raise ParkError(_beyond(float(values[i]), f"the {side} side of row {model.row_names()[i]}", INFINITE))
+
+
+def _column(model: LinearProgram, j: int) -> str:
+    """A column as people read it: the link it belongs to, when the model is a park's."""
+    name = model.column_names()[j]
+    links = getattr(getattr(model, "net", None), "links", None)
+    for block in model.columns.values():
+        if links is not None and block.start <= j < block.start + block.size and block.labels is not None:
+            label = np.atleast_1d(block.labels[j - block.start])[0]
+            if isinstance(label, (int, np.integer)) and 0 <= label < len(links) and block.name in ("r", "y", "k"):
+                return f"column {name} (link {links[int(label)].id})"
+    return f"column {name}"
+
+
+def _beyond(value: float, where: str, limit: float) -> Problem:
+    msg = (f"the park's numbers combine into {value:.3g} ({where}), beyond what the solver can represent "
+           f"({limit:g}); look for a number written in a unit too small (a price per kg given per t, a "
+           "length in m) or a temperature difference of almost nothing")
+    return Problem(msg)
+
 _scheduler = threading.local()
 """Per calling thread: the thread count its HiGHS scheduler was last restarted with."""
+
+
+def _run(highs: highspy.Highs, threads: int | None) -> None:
+    """One HiGHS run, in the thread that calls it (`circflow.interrupts.run_solver` picks the thread)."""
+    _share_scheduler(threads)
+    highs.run()
 
 
 def _share_scheduler(threads: int | None) -> None:

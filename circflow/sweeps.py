@@ -35,9 +35,12 @@ from typing import Any
 import pandas as pd
 
 from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
+from circflow.exports.csvtext import write_csv
 from circflow.extend import Extra, describe, resolve
 from circflow.folders import writing
-from circflow.load import apply_scenarios
+from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
+from circflow.load import apply_scenarios, read_park_tree
+from circflow.network import build_network
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
 from circflow.parkfile import park_tree
@@ -45,7 +48,7 @@ from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
 from circflow.solve import SolverProfile, Status, load_profile
 from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, plan_runs, vary_spec
-from circflow.yamlfile import LocDict, copy_tree, read_yaml
+from circflow.yamlfile import LocDict, copy_tree
 
 JOURNAL_FILE = "runs.jsonl"
 RESULT_COLUMNS = ["status", "objective", "total_cost", "emissions", "capex", "savings_cost",
@@ -67,9 +70,12 @@ def run_one(tree: Mapping[str, Any], base_dir: str | None, scenarios: list[str],
     row: dict[str, Any] = dict(run["values"])
     if run.get("sample") is not None:
         row["sample"] = run["sample"]
+    renew_when_idle()  # a worker that an earlier sweep stopped (`stop_worker_runs`) solves again
     try:
         park = build_park(tree, scenarios, run["values"], base_dir)
         row.update(result_row(optimize(park, **options)))
+    except KeyboardInterrupt:  # the sweep was interrupted and told its workers to stop
+        row.update(status="error", reason="stopped: the sweep was interrupted")
     except ParkError as error:
         row.update(status="error", reason="; ".join(str(problem) for problem in error.problems))
     except Exception as error:  # a crash of one run is that run's result
@@ -104,8 +110,9 @@ def _reason(result: Result) -> str:
         return "infeasible: " + "; ".join(result.diagnosis)
     if result.status is Status.TIME_LIMIT_NO_SOLUTION:
         return "no feasible plan within the time limit"
-    if result.status is Status.FEASIBLE and math.isfinite(result.gap):
-        return f"stopped at the time limit with gap {result.gap:.2%}"
+    if result.status is Status.FEASIBLE:
+        gap = f"gap {result.gap:.2%}" if math.isfinite(result.gap) else "gap unknown (no bound proven)"
+        return f"stopped at a limit with {gap}"
     return ""
 
 
@@ -128,6 +135,8 @@ class SweepPlan:
     varies: list[Vary]
     runs: list[dict[str, Any]]
     options: dict[str, Any]
+    park: Park | None = None
+    """The base park (its name, currency, language and link names go on the page)."""
 
     @property
     def keys(self) -> list[str]:
@@ -181,7 +190,7 @@ def plan_sweep(park: str | os.PathLike[str] | Mapping[str, Any] | Park, vary: Ma
     park_hash = hashlib.sha256(json.dumps(base.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     for run in runs:
         run["key"] = run_key(park_hash, scenarios, run["values"], options)
-    return SweepPlan(tree, base_dir, scenarios, varies, runs, options)
+    return SweepPlan(tree, base_dir, scenarios, varies, runs, options, base)
 
 
 def run_key(park_hash: str, scenarios: list[str], values: Mapping[str, Any], options: Mapping[str, Any]) -> str:
@@ -200,11 +209,7 @@ def _park_tree(park: str | os.PathLike[str] | Mapping[str, Any] | Park) -> tuple
     if isinstance(park, Mapping):
         return LocDict(park), str(pathlib.Path.cwd())
     path = pathlib.Path(park)
-    tree = read_yaml(path)
-    if not isinstance(tree, dict):
-        msg = f"{path}: a park file is a mapping with at least park: and enterprises:"
-        raise ParkError(msg)
-    return tree, str(path.resolve().parent)
+    return read_park_tree(path), str(path.resolve().parent)
 
 
 def _check_catalog_name(park: Park, key: str) -> None:
@@ -228,6 +233,7 @@ def _check_values(tree: Any, base_dir: str | None, scenarios: list[str], values:
         raise ParkError([Problem(f"{p.message} (with --vary {given})", path=p.path) for p in error.problems]) from None
 
 
+@stops_on_ctrl_c
 def sweep(
     park: str | os.PathLike[str] | Mapping[str, Any] | Park,
     vary: Mapping[str, Any] | Iterable[Vary],
@@ -245,6 +251,7 @@ def sweep(
     gap: float | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    lang: str | None = None,
     extra: Extra = None,
 ) -> pd.DataFrame:
     """Optimise a park for every combination of varied values, each run a Dask task.
@@ -277,6 +284,8 @@ def sweep(
         As for `circflow.optimize`, for each run.
     on_stage, on_progress
         Called with a stage name, and with (runs finished, runs to do) as runs finish.
+    lang
+        Language of ``sweep.html`` (``en``, ``zh``; default: the park file's ``park.lang``).
     extra
         Rules added from Python (SPEC 10), as for `circflow.optimize`, in every run. They
         travel to the workers: a function is pickled (cloudpickle: a function defined in a
@@ -341,7 +350,7 @@ def sweep(
         table.attrs["reused"] = reused
         if folder is not None:
             stage("writing results")
-            save_sweep(folder, table, plan)
+            save_sweep(folder, table, plan, lang=lang)
     return table
 
 
@@ -363,10 +372,24 @@ def _run_on_dask(client: Any, plan: SweepPlan, todo: list[dict[str, Any]],
             future.release()
             progress(done, len(todo))
             yield row
+    except KeyboardInterrupt:
+        _stop_workers(client)
+        raise
     finally:
         unfinished = [future for future in futures if not future.done()]
         if unfinished:
             client.cancel(unfinished)
+
+
+def _stop_workers(client: Any) -> None:
+    """Ctrl-C reaches the workers: each stops its running solves at HiGHS's next check.
+
+    Workers ignore SIGINT themselves (a local cluster's share the terminal; a remote one's do
+    not get it at all); the client asks them instead, so a remote cluster stops working for
+    an interrupted sweep and a local one closes at once.
+    """
+    with contextlib.suppress(Exception):  # a worker gone already needs no stopping
+        client.run(request_stop)
 
 
 def _failed_row(run: Mapping[str, Any], reason: str) -> dict[str, Any]:
@@ -476,15 +499,43 @@ def sweep_table(plan: SweepPlan, rows: Mapping[str, Mapping[str, Any]]) -> pd.Da
     return table
 
 
-def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan) -> None:
-    """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html``, each replaced atomically."""
+def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan, lang: str | None = None) -> None:
+    """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html`` (``plotly.min.js`` beside it), each replaced
+    atomically; the page in ``lang`` (default: the park file's)."""
+    import plotly.offline
+
+    from circflow.exports.page import PLOTLY_FILE
     from circflow.exports.sweepchart import sweep_page
 
-    page = sweep_page(table, plan.keys, sampled={v.key for v in plan.varies if v.sampled}, runs=len(plan.runs))
+    park = plan.park
+    page = sweep_page(table, plan.keys, sampled={v.key for v in plan.varies if v.sampled}, runs=len(plan.runs),
+                      park=park.park.name if park else None, currency=park.economics.currency if park else "CNY",
+                      lang=lang or (park.park.lang if park else None), link_names=_link_names(park, table),
+                      objective=str(plan.options.get("objective", "cost")))
     with writing(folder):
-        _replace(folder / "sweep.csv", lambda path: table.to_csv(path, index=False))
+        _replace(folder / "sweep.csv", lambda path: write_csv(table, path))
         _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
+        if not (folder / PLOTLY_FILE).exists():
+            _replace(folder / PLOTLY_FILE, lambda path: path.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8"))
         _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
+
+
+def _link_names(park: Park | None, table: pd.DataFrame) -> dict[str, str]:
+    """Names of the links the runs built, as the report writes them (``A → B: fly ash by truck``)."""
+    if park is None or table.empty:
+        return {}
+    from circflow.exports.labels import carried
+
+    wanted = set(table["links"].str.split().explode().dropna())
+    names = {e.id: e.name or e.id for e in [*park.enterprises, *park.markets]}
+    net = build_network(park)
+    out = {}
+    for link in net.links:
+        if link.id in wanted:
+            source, sink = net.supplies[link.supply].enterprise, net.demands[link.demand].enterprise
+            what = carried({"resource": link.resource, "mode": link.mode, "type": link.type, "on_site": link.on_site})
+            out[link.id] = f"{names.get(source, source)} → {names.get(sink, sink)}: {what}"
+    return out
 
 
 def _replace(path: pathlib.Path, write: Callable[[pathlib.Path], object]) -> None:

@@ -28,6 +28,9 @@ from circflow.exceptions import ParkError
 from circflow.schema import Park, Series
 
 INDEX_COLUMNS = ("hour", "time")
+MAX_SERIES = 1e9
+"""Largest value of a time series (a per-unit profile, or a shape in any unit): beyond it, products
+with a stream's rate leave what circflow's model can represent (`circflow.schema.MAX_AMOUNT`)."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,12 @@ def _parse(digest: str, text: str) -> _Table:
     if not np.isfinite(values).all():
         msg = "values must be finite numbers"
         raise ValueError(msg)
+    huge = np.argwhere(np.abs(values) > MAX_SERIES)
+    if len(huge):
+        row, column = huge[0]
+        msg = (f"line {lines[1 + row][0]}: {header[kept[column]]} is {values[row, column]:g}, beyond what circflow's "
+               f"model can represent (at most {MAX_SERIES:g})")
+        raise ValueError(msg)
     return _Table(digest, tuple(header[i] for i in kept), values, tuple(periods) if period_at is not None else None)
 
 
@@ -261,7 +270,7 @@ def _cluster(values: np.ndarray, count: int) -> list[np.ndarray]:
     if len(distinct) <= count:  # each distinct hour is a slice
         _, inverse = np.unique(values, axis=0, return_inverse=True)
         return [np.flatnonzero(inverse.ravel() == k) for k in range(len(distinct))]
-    from scipy.cluster.hierarchy import fcluster, linkage  # noqa: PLC0415
+    from scipy.cluster.hierarchy import fcluster, linkage
 
     spread = values.std(axis=0)
     varying = spread > 0

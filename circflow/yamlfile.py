@@ -33,9 +33,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from circflow.exceptions import ParkError, Problem
 
-#: Upper bound on values after alias expansion ("billion laughs" protection); a park of
-#: 5,000 enterprises has about 500,000.
-MAX_NODES = 1_000_000
+#: Aliases (``*name``) may repeat at most this many values beyond those written ("billion
+#: laughs" protection). A park written out in full is never refused for its size: a
+#: 1,000-enterprise park has 25,000 values and a 50 MB one millions.
+MAX_ALIASED_VALUES = 1_000_000
+#: Aliases may repeat at most this many characters of text beyond those written: one long
+#: text repeated ten thousand times makes gigabytes of a one-megabyte file.
+MAX_ALIASED_TEXT = 10_000_000
 
 _CORE = "tag:yaml.org,2002:"
 
@@ -141,9 +145,7 @@ def _build(text: str, name: str) -> Any:
     if root is None:
         return None
     try:
-        if _expanded_size(root, {}) > MAX_NODES:
-            msg = f"the file expands to more than {MAX_NODES:,} values through aliases; write the values out"
-            raise ParkError(Problem(msg, file=name))
+        _check_aliases(root, name)
         return _TreeBuilder(name, _yaml_version(text)).value(root, Loc(name, 1, 1), ())
     except RecursionError:
         msg = "values are nested too deeply; flatten the file"
@@ -239,16 +241,59 @@ def _yaml_version(text: str) -> tuple[int, int]:
     return (1, 2)
 
 
-def _expanded_size(node: Node, memo: dict[int, int]) -> int:
-    """Number of values once aliases are expanded, in time linear in the file's size."""
-    if isinstance(node, ScalarNode):
-        return 1
+def _check_aliases(root: Node, name: str) -> None:
+    """Refuse a file whose aliases repeat more than `MAX_ALIASED_VALUES` values or
+    `MAX_ALIASED_TEXT` characters beyond what it writes (an alias bomb).
+
+    Raises
+    ------
+    ParkError
+        Saying which of the two the aliases exceed, and by how much.
+    """
+    written = _Size()
+    expanded = _expanded_size(root, {}, written)
+    values, text = expanded.values - written.values, expanded.text - written.text
+    if values > MAX_ALIASED_VALUES:
+        msg = (f"aliases (*name) repeat {values:,} values beyond the {written.values:,} written, more than "
+               f"the {MAX_ALIASED_VALUES:,} allowed (an alias bomb?); write the values out")
+        raise ParkError(Problem(msg, file=name))
+    if text > MAX_ALIASED_TEXT:
+        msg = (f"aliases (*name) repeat {text:,} characters of text beyond the {written.text:,} written, more "
+               f"than the {MAX_ALIASED_TEXT:,} allowed (an alias bomb?); write the text out")
+        raise ParkError(Problem(msg, file=name))
+
+
+class _Size:
+    """Values and characters of text, of a node once its aliases are expanded or as written."""
+
+    def __init__(self, values: int = 0, text: int = 0) -> None:
+        self.values, self.text = values, text
+
+    def add(self, other: _Size) -> None:
+        self.values += other.values
+        self.text += other.text
+
+
+def _expanded_size(node: Node, memo: dict[int, _Size], written: _Size) -> _Size:
+    """Size of ``node`` once aliases are expanded, in time linear in the file's size.
+
+    Each node met the first time is also added to ``written`` (an alias is a node met again).
+    """
     key = id(node)
-    if key not in memo:
-        memo[key] = 0  # a recursive alias counts once (and is refused when built)
-        children = [value for _, value in node.value] if isinstance(node, MappingNode) else node.value
-        memo[key] = 1 + sum(_expanded_size(child, memo) for child in children)
-    return memo[key]
+    if key in memo:
+        return memo[key]
+    if isinstance(node, ScalarNode):
+        size = memo[key] = _Size(1, len(node.value))
+        written.add(size)
+        return size
+    memo[key] = _Size()  # a recursive alias counts once (and is refused when built)
+    written.add(_Size(1))
+    size = _Size(1)
+    children = [child for pair in node.value for child in pair] if isinstance(node, MappingNode) else node.value
+    for child in children:
+        size.add(_expanded_size(child, memo, written))
+    memo[key] = size
+    return size
 
 
 def _implicit_rules(version: tuple[int, int]) -> dict[str, list[tuple[str, re.Pattern[str]]]]:

@@ -182,8 +182,8 @@ def test_values_match_independent_solves_with_plan_force_and_forbid(tmp_path) ->
     """On a generated park of 20 enterprises, every other candidate that a ``plan`` entry can
     name alone: its best objective without it equals `circflow.optimize` with it under
     ``plan.forbid``, and with it, `circflow.optimize` with it under ``plan.force``."""
-    from circflow.network import build_network  # noqa: PLC0415
-    from circflow.yamlfile import copy_tree, read_yaml  # noqa: PLC0415
+    from circflow.network import build_network
+    from circflow.yamlfile import copy_tree, read_yaml
 
     path = pathlib.Path(__file__).parent / "data" / "gen-n20-s104.yaml"
     park = circflow.load_park(path)

@@ -66,7 +66,7 @@ def test_how_sure_section_shows_results_json(browser: Any, jinan_sure: pathlib.P
 
 def section_screenshot(driver: Any, name: str) -> pathlib.Path:
     """A PNG of the "How sure is this plan" section alone, in the artifacts folder."""
-    from selenium.webdriver.common.by import By  # noqa: PLC0415
+    from selenium.webdriver.common.by import By
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     height = driver.execute_script("return document.documentElement.scrollHeight")

@@ -12,9 +12,11 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import pathlib
 import re
 import shutil
+import stat
 import subprocess
 import sys
 
@@ -230,7 +232,9 @@ def test_second_run_replaces_the_results_folder(write_park_yaml, tmp_path, monke
     assert run("optimize", path, "-q").exit_code == 0
     folder = tmp_path / "park-results"
     first = json.loads((folder / "results.json").read_text())
-    (folder / "stale.txt").write_text("from an older run\n")
+    (folder / "stale.txt").write_text("from an older run\n")  # a file an older run wrote and listed
+    marker = json.loads((folder / "circflow.json").read_text())
+    (folder / "circflow.json").write_text(json.dumps({**marker, "files": [*marker["files"], "stale.txt"]}))
 
     result = run("optimize", path, "-q", "--carbon-price", "100")
 
@@ -560,3 +564,74 @@ def test_scenario_is_applied_and_recorded(write_park_yaml, tmp_path, monkeypatch
     assert content["scenarios"] == ["high_carbon"]
     assert content["kpis"]["carbon_cost"] == pytest.approx(100 * content["kpis"]["emissions"], rel=1e-9)
     assert not math.isclose(content["kpis"]["carbon_cost"], 0)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
+def test_folders_follow_the_users_umask(mask, write_park_yaml, tmp_path, monkeypatch):
+    """Results, compare and pareto folders open to whom the user's umask allows (not 0700 always),
+    so colleagues on a shared server can read them; their files and subfolders too."""
+    monkeypatch.chdir(tmp_path)
+    path = write_park_yaml(append="scenarios:\n  dear: {economics: {electricity_price: 900}}\n")
+    old = os.umask(mask)
+    try:
+        assert run("optimize", path, "-q").exit_code == 0
+        assert run("compare", path, "-s", "dear", "-q").exit_code == 0
+        assert run("pareto", path, "--points", "2", "-q").exit_code == 0
+    finally:
+        os.umask(old)
+    for folder in ("park-results", "park-compare", "park-pareto", "park-compare/dear", "park-pareto/point-1"):
+        assert stat.S_IMODE((tmp_path / folder).stat().st_mode) == 0o777 & ~mask, folder
+    assert stat.S_IMODE((tmp_path / "park-results" / "results.json").stat().st_mode) == 0o666 & ~mask
+
+
+def test_optimize_help_names_its_values_and_gives_examples():
+    result = run("optimize", "--help")
+    assert result.exit_code == 0
+    assert "<list[str]>" not in result.output
+    assert "NAME" in result.output  # --scenario NAME
+    assert "Examples" in result.output
+    assert "circflow optimize parks/tiny.yaml" in result.output
+    assert "<park-stem>-results/" in result.output  # a default in brackets survives the help's markup
+
+
+def test_init_writes_a_starter_park_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run("init").exit_code == 0
+    text = (tmp_path / "park.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# My park: a starter park file written by `circflow init`.")
+    assert "tiny.yaml - a five-enterprise teaching park" not in text
+    assert "lang: en" in text
+    solved = run("optimize", "park.yaml", "-q")
+    assert solved.exit_code == 0, solved.output
+    content = json.loads((tmp_path / "park-results" / "results.json").read_text())
+    assert {link["resource"] for link in content["links"]} == {"fly_ash", "heat"}
+
+
+def test_lang_option_and_report_command(write_park_yaml, tmp_path, monkeypatch):
+    """--lang zh writes the results in Chinese (results.json says so); `circflow report` rewrites the
+    pages of a folder in another language; an unknown language is an input error."""
+    monkeypatch.chdir(tmp_path)
+    result = run("optimize", write_park_yaml(), "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert "每年" in result.stdout or "总成本" in result.stdout
+    folder = tmp_path / "park-results"
+    assert json.loads((folder / "results.json").read_text())["lang"] == "zh"
+    assert '<html lang="zh-CN">' in (folder / "report.html").read_text(encoding="utf-8")
+    again = run("report", folder, "--lang", "en")
+    assert again.exit_code == 0, again.output
+    assert '<html lang="en">' in (folder / "report.html").read_text(encoding="utf-8")
+    bad = run("optimize", write_park_yaml(), "--lang", "fr")
+    assert bad.exit_code == 2
+    assert "unknown language 'fr'; circflow writes en, zh" in bad.stderr
+
+
+def test_chinese_summary_fits_80_terminal_columns(tmp_path):
+    """Chinese characters take two cells of a terminal: the summary still fits 80 columns."""
+    from rich.cells import cell_len
+
+    demo = pathlib.Path(__file__).parent / "data" / "spec8_demo.yaml"
+    result = run("optimize", demo, "-o", tmp_path / "out", "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "建成工艺：3 个，共 3 个" in lines
+    assert max(cell_len(line) for line in lines) <= 80, [line for line in lines if cell_len(line) > 80]

@@ -369,3 +369,28 @@ def test_cli_compare_bad_use_exits_2(
     assert says in result.output
     assert "error" in result.output
     assert snapshot(tmp_path) == before
+
+
+def test_compare_page_names_the_park_the_status_quo_and_the_differences(park_path: pathlib.Path,
+                                                                          tmp_path: pathlib.Path) -> None:
+    """compare.html: the park's name, the status quo as the first row, each plan's added and dropped
+    links by name; plotly.js beside it once; compare.xlsx without exponents."""
+    import openpyxl
+
+    from circflow.comparison import save_comparison
+
+    table, results = compare_park(park_path, ["no_heat"], gap=0.0)
+    folder = save_comparison(tmp_path / "cmp", table, results)
+    page = (folder / "compare.html").read_text(encoding="utf-8")
+    base = results["base"].to_dict()
+    assert f"<h1>{base['park']}</h1>" in page
+    assert "<td>status quo</td>" in page
+    assert "drops" in page
+    assert "<li>Power plant → town: heat t by pipe t, direct heat exchange</li>" in page  # no_heat drops it
+    assert "<script type='text/javascript' src='plotly.min.js'></script>" in page
+    assert (folder / "plotly.min.js").is_file()
+    assert not (folder / "base" / "report.html").exists()  # pages on request (--pages)
+    sheet = openpyxl.load_workbook(folder / "compare.xlsx")["compare"]
+    header = [cell.value for cell in sheet[1]]
+    cost = sheet.cell(row=2, column=header.index("total_cost") + 1)
+    assert cost.number_format == "#,##0"

@@ -1,10 +1,14 @@
-"""Independent parts: solving a park piece by piece (and side by side) gives the monolith's plan.
+"""Independent parts (`circflow.decompose`): solving a park piece by piece gives the monolith's plan.
 
-The parks are generated districts (`benchmarks.generate`: clusters of enterprises far apart,
-so their candidate graph falls into several components) and the shipped Jinan park.
+The invariants are shown on a hand-made park of ten candidate links in three clusters 100 km
+apart (`ten_link_park`), small enough to read; one small generated district
+(`benchmarks.generate`, 40 enterprises in five parts) checks the same optimum on a
+realistic mix of resources, heat pumps and targets.
 """
 
 from __future__ import annotations
+
+import functools
 
 import pytest
 from helpers import mode
@@ -15,7 +19,7 @@ from circflow import optimizer
 from circflow.decompose import independent_parts, unlinked_streams
 from circflow.model import prune_dominated
 from circflow.network import build_network
-from circflow.race import part_workers, solve_parts
+from circflow.race import solve_parts
 from circflow.solve import SolverProfile
 
 EXACT = SolverProfile(gap=1e-9)
@@ -23,18 +27,72 @@ EXACT = SolverProfile(gap=1e-9)
 
 @pytest.fixture(autouse=True)
 def split_every_park(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These districts are small enough to be solved as one model by default; split them."""
+    """These parks are small enough to be solved as one model by default; split them."""
     monkeypatch.setattr(optimizer, "SPLIT_FROM_LINKS", 0)
 
 
-@pytest.fixture(scope="module", params=[(60, 3), (90, 5)], ids=["district-60", "district-90"])
-def district(request: pytest.FixtureRequest) -> circflow.Park:
-    n, seed = request.param
-    return circflow.park_from_dict(generate_park(n, seed))
+def site(ident: str, x: float, supplies: list[dict] = (), demands: list[dict] = ()) -> dict:
+    return {"id": ident, "location": {"x": x, "y": 0.0}, "supplies": list(supplies), "demands": list(demands)}
 
 
-def test_parts_cover_every_link_once_and_share_no_stream(district: circflow.Park) -> None:
-    net = prune_dominated(build_network(district), "cost")
+def ash(amount: float, cost: float, emissions: float, role: str) -> dict:
+    price = {"cost": cost, "emissions": emissions}
+    return {"resource": "o_ash", "amount": amount, "disposal" if role == "supply" else "baseline": price}
+
+
+@functools.cache
+def ten_link_park(**targets: float) -> circflow.Park:
+    """Three clusters 100 km apart (trucks reach 5 km), so each is a part of its own:
+
+    - x = 0: supplies s1, s2 and demands d1, d2 within 2 km of each other: 4 links;
+    - x = 100: supply s3 and demands d3, d4: 2 links;
+    - x = 200: supplies s4, s5 and demands d5, d6: 4 links;
+    - x = 300: supply s6 alone, no link (its disposal is the constant of unlinked streams).
+
+    A truck costs 20,000 (2,000 a year over 10 years at discount rate 0), 2 CNY/t and
+    0.001 tCO2/t per km. Disposal and baseline prices differ stream by stream, so some links
+    pay, some do not, and the fixed cost makes the choices depend on each other.
+    """
+    truck = {**mode(lifetime_years=10.0, capex_fixed=20_000, opex_per_unit=2, emissions_per_unit_km=0.001),
+             "max_distance_km": 5}
+    enterprises = [
+        site("s1", 0, supplies=[ash(1000, 5, 0.02, "supply")]),
+        site("s2", 1, supplies=[ash(600, 3, 0.01, "supply")]),
+        site("d1", 2, demands=[ash(800, 6, 0.05, "demand")]),
+        site("d2", 1.5, demands=[ash(500, 4, 0.0, "demand")]),
+        site("s3", 100, supplies=[ash(2000, 4, 0.03, "supply")]),
+        site("d3", 101, demands=[ash(700, 5, 0.02, "demand")]),
+        site("d4", 102, demands=[ash(900, 2, 0.04, "demand")]),
+        site("s4", 200, supplies=[ash(400, 9, 0.0, "supply")]),
+        site("s5", 201, supplies=[ash(1500, 1, 0.05, "supply")]),
+        site("d5", 202, demands=[ash(1200, 7, 0.01, "demand")]),
+        site("d6", 203, demands=[ash(300, 12, 0.1, "demand")]),
+        site("s6", 300, supplies=[ash(250, 8, 0.02, "supply")]),
+    ]
+    return circflow.park_from_dict({
+        "park": {"name": "ten links"},
+        "economics": {"discount_rate": 0.0, "carbon_price": 50.0},
+        "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+        "modes": {"o_truck": truck},
+        "enterprises": enterprises,
+        **({"targets": {"utilization": {"o_ash": targets["utilization"]}}} if targets else {}),
+    })
+
+
+@functools.cache
+def district() -> circflow.Park:
+    return circflow.park_from_dict(generate_park(40, 3))
+
+
+def test_the_hand_park_has_ten_links_in_three_parts() -> None:
+    net = build_network(ten_link_park())
+    assert len(net.links) == 10
+    assert sorted(len(part.links) for part in independent_parts(net)) == [2, 4, 4]
+
+
+@pytest.mark.parametrize("park", [ten_link_park, district], ids=["ten-links", "district-40"])
+def test_parts_cover_every_link_once_and_share_no_stream(park: object) -> None:
+    net = prune_dominated(build_network(park()), "cost")
     parts = independent_parts(net)
     assert len(parts) > 1
     seen = [id(link) for part in parts for link in part.links]
@@ -50,24 +108,26 @@ def test_parts_cover_every_link_once_and_share_no_stream(district: circflow.Park
     assert set().union(*demands, rest_d) == set(range(len(net.demands)))
 
 
-@pytest.mark.parametrize("objective", ["cost", "emissions"])
-def test_parts_give_the_monoliths_optimum(district: circflow.Park, objective: str) -> None:
+@pytest.mark.parametrize(("park", "objective"), [(ten_link_park, "cost"), (ten_link_park, "emissions"),
+                                                 (district, "cost"), (district, "emissions")],
+                         ids=["ten-links-cost", "ten-links-emissions", "district-40-cost", "district-40-emissions"])
+def test_parts_give_the_monoliths_optimum(park: object, objective: str) -> None:
     """Same objective as one model of the whole park, to the exact profile's gap; the combined
     bound is a true lower bound."""
-    apart = circflow.optimize(district, objective=objective, solver=EXACT)
-    whole = circflow.optimize(district, objective=objective, solver=EXACT, decompose=False)
+    apart = circflow.optimize(park(), objective=objective, solver=EXACT)
+    whole = circflow.optimize(park(), objective=objective, solver=EXACT, decompose=False)
     assert apart.status == whole.status == circflow.Status.OPTIMAL
     assert apart.model_facts["independent_parts"] > 1
+    assert whole.model_facts["independent_parts"] == 1
     assert apart.objective == pytest.approx(whole.objective, rel=1e-7)
     assert apart.kpis["total_cost"] == pytest.approx(whole.kpis["total_cost"], rel=1e-7)
     assert apart.bound <= apart.objective + 1e-6 * abs(apart.objective)
 
 
-def test_side_by_side_equals_one_at_a_time(district: circflow.Park) -> None:
-    """Parts solved on one thread or on several give the same plan value and the same bound
-    convention (the gap budget is shared the same way)."""
-    one = circflow.optimize(district, solver=SolverProfile(gap=1e-3, threads=1))
-    many = circflow.optimize(district, solver=SolverProfile(gap=1e-3))
+def test_side_by_side_equals_one_at_a_time() -> None:
+    """Parts solved on one thread or on several give the same plan value within the gap."""
+    one = circflow.optimize(ten_link_park(), solver=SolverProfile(gap=1e-3, threads=1))
+    many = circflow.optimize(ten_link_park(), solver=SolverProfile(gap=1e-3, threads=3))
     assert one.status.is_ok
     assert many.status.is_ok
     assert one.gap <= 1e-3
@@ -75,70 +135,34 @@ def test_side_by_side_equals_one_at_a_time(district: circflow.Park) -> None:
     assert many.objective == pytest.approx(one.objective, rel=2e-3)
 
 
-def test_a_park_gap_shared_by_parts_is_kept(district: circflow.Park) -> None:
+def test_a_park_gap_shared_by_parts_is_kept() -> None:
     """At a 1 % park gap the combined plan is within 1 % of the exact optimum."""
-    exact = circflow.optimize(district, solver=EXACT, decompose=False)
-    loose = circflow.optimize(district, gap=0.01)
+    exact = circflow.optimize(ten_link_park(), solver=EXACT, decompose=False)
+    loose = circflow.optimize(ten_link_park(), gap=0.01)
     assert loose.objective <= exact.objective * (1 + 0.01) + 1e-6
     assert loose.bound <= exact.objective + 1e-6 * abs(exact.objective)
 
 
-def test_small_parks_are_solved_as_one_model(district: circflow.Park, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gap_zero_on_parts_is_optimal() -> None:
+    """Asked for gap 0, parts solved to optimality are reported optimal (rounding aside)."""
+    result = circflow.optimize(ten_link_park(), gap=0.0)
+    assert result.model_facts["independent_parts"] == 3
+    assert result.status == circflow.Status.OPTIMAL
+
+
+def test_small_parks_are_solved_as_one_model(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(optimizer, "SPLIT_FROM_LINKS", 1000)
-    assert circflow.optimize(district, gap=0.01).model_facts["independent_parts"] == 1
+    assert circflow.optimize(ten_link_park(), gap=0.01).model_facts["independent_parts"] == 1
+
+
+def test_a_utilisation_target_ties_its_resources_links() -> None:
+    assert len(independent_parts(build_network(ten_link_park(utilization=0.5)))) == 1
 
 
 def test_coupling_targets_keep_one_model() -> None:
-    park = circflow.park_from_dict(generate_park(60, 3))
+    park = ten_link_park()
     capped = park.model_copy(update={"targets": park.targets.model_copy(update={"max_capex": 1e12})})
     assert len(independent_parts(build_network(capped))) == 1
-
-
-@pytest.mark.parametrize(("threads", "parts", "expected_at_most"), [(1, 5, 1), (None, 1, 1), (2, 5, 2)])
-def test_part_workers(threads: int | None, parts: int, expected_at_most: int) -> None:
-    workers = part_workers(SolverProfile(threads=threads), parts)
-    assert 1 <= workers <= expected_at_most
-
-
-def test_a_watch_stops_the_solve_with_the_plan_so_far(district: circflow.Park) -> None:
-    """The race of parts stops HiGHS through the MIP callback: the first plan is kept."""
-    from circflow.model import build_model
-    from circflow.solve import Solver, Status
-
-    net = prune_dominated(build_network(district), "cost")
-    largest = max(independent_parts(net), key=lambda part: len(part.links))
-    seen: list[tuple[float, float]] = []
-
-    def first_plan(plan: float, bound: float) -> bool:
-        seen.append((plan, bound))
-        return plan < float("inf")
-
-    outcome = Solver(build_model(largest), EXACT).solve("cost", watch=first_plan)
-    assert outcome.status in (Status.FEASIBLE, Status.OPTIMAL)
-    assert seen
-    assert outcome.bound <= outcome.objective + 1e-6 * abs(outcome.objective)
-
-
-def test_profiles_with_other_thread_counts_run_in_one_session(district: circflow.Park) -> None:
-    """HiGHS keeps a thread scheduler per calling thread and refuses a run asking for another
-    count; circflow restarts the caller's. Default, then 3 threads on a pool thread (where the
-    parts run), then 3 threads on this one."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    three = SolverProfile(gap=1e-2, threads=3)
-    here = {"decompose": False}  # one model, solved on the calling thread
-    assert circflow.optimize(district, gap=1e-2, **here).status.is_ok
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        assert pool.submit(circflow.optimize, district, solver=three, **here).result().status.is_ok
-    assert circflow.optimize(district, solver=three, **here).status.is_ok
-    assert circflow.optimize(district, solver=SolverProfile(gap=1e-2, threads=1), **here).status.is_ok
-
-
-def test_gap_zero_on_parts_is_optimal(district: circflow.Park) -> None:
-    """Asked for gap 0, parts solved to optimality are reported optimal (rounding aside)."""
-    result = circflow.optimize(district, gap=0.0)
-    assert result.model_facts["independent_parts"] > 1
-    assert result.status == circflow.Status.OPTIMAL
 
 
 def forced_choice_park() -> circflow.Park:

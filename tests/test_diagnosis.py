@@ -5,11 +5,11 @@ derives what is reachable by hand. ``optimize`` must return status ``infeasible`
 diagnosis naming exactly that culprit (and not the other, satisfiable targets each park
 also sets), and the CLI must exit 3 and print it.
 
-Time limits: a run stopped by its time limit with a plan in hand is ``feasible`` with its
-gap (exit 0); without one it is ``time_limit_no_solution`` (exit 4). The parks are sized so
-HiGHS cannot finish: a fixed-charge network of 400 candidate links whose optimum HiGHS does
-not prove within minutes (a first plan comes within milliseconds), and a generated
-400-enterprise district for which HiGHS has nothing after 0.5 s, given 0.01 s.
+Limits: a run stopped by a limit with a plan in hand is ``feasible`` with its gap (exit 0);
+without one it is ``time_limit_no_solution`` (exit 4). The park is a fixed-charge network
+of 400 candidate links whose optimum HiGHS does not prove within minutes, though a first
+plan comes within milliseconds (`helpers.fixed_charge_data`); HiGHS's solution and node
+limits stop it at the same point on every machine, where a wall-clock limit would not.
 
 Unknown ids in ``targets`` and ``plan`` are input errors (exit 2) naming what exists.
 """
@@ -21,20 +21,15 @@ import functools
 import json
 import math
 import pathlib
-import sys
 from collections.abc import Callable
 
-import numpy as np
-import pandas as pd
 import pytest
+from helpers import fixed_charge_data, run, write_park, write_profile
 from helpers import mode as spec_mode
-from helpers import run
 
 import circflow
 from circflow import pareto
-
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-from benchmarks.generate import generate_park
+from circflow.solve import SolverProfile
 
 mode = functools.partial(spec_mode, lifetime_years=10.0)  # every SPEC 3.4 field; lifetime 10 years
 
@@ -76,12 +71,6 @@ def park_data(enterprises: list[dict], *, modes: dict, resources: dict = ASH, **
         "enterprises": enterprises,
         **sections,
     }
-
-
-def write_park(path: pathlib.Path, data: dict) -> pathlib.Path:
-    """A park file; JSON is YAML, so the data is written as it is."""
-    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    return path
 
 
 def read_csv(path: pathlib.Path) -> list[dict[str, str]]:
@@ -266,52 +255,24 @@ def test_two_culprits_are_both_named() -> None:
 # -- time limits ------------------------------------------------------------------------------------------
 
 
-def fixed_charge_data(n: int = 20, seed: int = 1) -> dict:
-    """n ash supplies and n demands scattered over 10 x 10 km, every pair a candidate truck link
-    with a large fixed and capacity cost: a fixed-charge network HiGHS takes minutes to prove
-    (gap 0), though a first plan (build nothing) is at hand at once.
-    """
-    rng = np.random.default_rng(seed)
-    enterprises = []
-    for i in range(n):
-        enterprises.append(
-            {
-                "id": f"s{i}",
-                "location": {"x": float(rng.uniform(0, 10)), "y": float(rng.uniform(0, 10))},
-                "supplies": [
-                    {
-                        "resource": "o_ash",
-                        "amount": float(rng.integers(500, 5000)),
-                        "disposal": {"cost": 40.0, "emissions": 0.01},
-                    }
-                ],
-            }
-        )
-        enterprises.append(
-            {
-                "id": f"d{i}",
-                "location": {"x": float(rng.uniform(0, 10)), "y": float(rng.uniform(0, 10))},
-                "demands": [
-                    {
-                        "resource": "o_ash",
-                        "amount": float(rng.integers(500, 5000)),
-                        "baseline": {"cost": 40.0, "emissions": 0.05},
-                    }
-                ],
-            }
-        )
-    truck = mode(capex_fixed=300_000, capex_per_capacity=200_000, opex_per_unit_km=3, emissions_per_unit_km=0.001)
-    return park_data(enterprises, modes={"o_truck": truck})
+STOP_AT_FIRST_PLAN = {"mip_max_improving_sols": 1}
+"""HiGHS stops at its first improving plan: a plan, not proven optimal."""
+STOP_BEFORE_ANY_PLAN = {"mip_max_nodes": 0}
+"""HiGHS stops before its first node: no plan (presolve alone finds none for these parks)."""
 
 
-def district_data() -> dict:
-    """A generated 400-enterprise district (targets included). HiGHS has no plan for it after
-    0.5 s on the machine these tests were written on; they give it 0.01 s (50 times less)."""
-    return generate_park(400, 3)
+def limited(options: dict) -> SolverProfile:
+    return SolverProfile(gap=0.0, options=options)
 
 
-def test_time_limit_with_a_plan_is_feasible_with_its_gap() -> None:
-    result = circflow.optimize(circflow.park_from_dict(fixed_charge_data()), time_limit=0.5, gap=0.0)
+def run_limited(folder: pathlib.Path, command: str, data: dict, options: dict, *args: object) -> object:
+    """``circflow COMMAND`` on ``data`` written as a park file, with a gap-0 profile of HiGHS ``options``."""
+    path = write_park(folder / "park.yaml", data)
+    return run(command, path, "--solver", write_profile(folder / "limited.yaml", gap=0.0, options=options), *args)
+
+
+def test_a_limit_with_a_plan_is_feasible_with_its_gap() -> None:
+    result = circflow.optimize(circflow.park_from_dict(fixed_charge_data()), solver=limited(STOP_AT_FIRST_PLAN))
     assert result.status == "feasible"
     assert result.is_ok
     assert math.isfinite(result.objective)
@@ -323,12 +284,9 @@ def test_time_limit_with_a_plan_is_feasible_with_its_gap() -> None:
     assert result.kpis["baseline"]["total_cost"] >= result.kpis["total_cost"] * (1 - 1e-9)
 
 
-def test_cli_time_limit_with_a_plan_exits_0_and_prints_the_gap(
-    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_limit_with_a_plan_exits_0_and_prints_the_gap(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    path = write_park(tmp_path / "park.yaml", fixed_charge_data())
-    result = run("optimize", path, "--time-limit", "0.5", "--gap", "0", "-o", "out")
+    result = run_limited(tmp_path, "optimize", fixed_charge_data(), STOP_AT_FIRST_PLAN, "-o", "out")
     assert result.exit_code == 0, result.output
     assert "feasible" in result.output
     content = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
@@ -337,51 +295,43 @@ def test_cli_time_limit_with_a_plan_exits_0_and_prints_the_gap(
     assert f"gap {content['gap']:.2%}" in result.output
 
 
-def test_time_limit_without_a_plan() -> None:
-    result = circflow.optimize(circflow.park_from_dict(district_data()), time_limit=0.01)
+def test_a_limit_without_a_plan() -> None:
+    """A utilisation target rules out the status quo (building nothing), which is otherwise
+    the plan of a part the limit stopped early."""
+    park = circflow.park_from_dict(fixed_charge_data(targets={"utilization": {"o_ash": 0.3}}))
+    result = circflow.optimize(park, solver=limited(STOP_BEFORE_ANY_PLAN))
     assert result.status == "time_limit_no_solution"
     assert not result.is_ok
     assert math.isnan(result.objective)
     assert result.diagnosis == []
 
 
-def test_cli_time_limit_without_a_plan_exits_4(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_limit_without_a_plan_exits_4(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    path = write_park(tmp_path / "district.yaml", district_data())
-    result = run("optimize", path, "--time-limit", "0.01", "-o", "out")
+    data = fixed_charge_data(targets={"utilization": {"o_ash": 0.3}})
+    result = run_limited(tmp_path, "optimize", data, STOP_BEFORE_ANY_PLAN, "-o", "out")
     assert result.exit_code == 4, result.output
-    assert "time limit" in result.output
+    assert "limit" in result.output
     content = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert content["status"] == "time_limit_no_solution"
 
 
-def test_cli_pareto_time_limit_exits_4_or_reports_feasible_points(
+def test_cli_pareto_without_a_plan_exits_4_and_writes_nothing(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SPEC 5 for ``pareto`` (its time limit applies to each solve). Whether HiGHS has a plan for
-    the whole district (``pareto`` does not split it into parts) after 0.01 s may vary from run
-    to run: without one the exit is 4 and nothing is written; with one the exit is 0 and every
-    point of the front is a plan (status feasible or optimal, never time_limit_no_solution).
-    """
+    """SPEC 5 for ``pareto``: no plan at the emissions end within the limit is exit 4."""
     monkeypatch.chdir(tmp_path)
-    path = write_park(tmp_path / "district.yaml", district_data())
-    result = run("pareto", path, "--time-limit", "0.01", "--points", "3", "-o", "front")
-    assert result.exit_code in (0, 4), result.output
-    if result.exit_code == 4:
-        assert "time limit" in result.output
-        assert not (tmp_path / "front").exists()
-    else:
-        statuses = list(pd.read_csv(tmp_path / "front" / "pareto.csv")["status"])  # long link lists: not csv
-        assert statuses
-        assert set(statuses) <= {"feasible", "optimal"}, statuses
+    result = run_limited(tmp_path, "pareto", fixed_charge_data(), STOP_BEFORE_ANY_PLAN, "--points", "3", "-o", "front")
+    assert result.exit_code == 4, result.output
+    assert "limit" in result.output
+    assert not (tmp_path / "front").exists()
 
 
-def test_cli_pareto_time_limit_with_plans_exits_0(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_pareto_limit_with_plans_exits_0(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On the fixed-charge park every solve has a plan at once but none is proven: exit 0, and
     every point is ``feasible`` with a positive gap in its results."""
     monkeypatch.chdir(tmp_path)
-    path = write_park(tmp_path / "park.yaml", fixed_charge_data())
-    result = run("pareto", path, "--time-limit", "0.3", "--points", "3", "--gap", "0", "-o", "front")
+    result = run_limited(tmp_path, "pareto", fixed_charge_data(), STOP_AT_FIRST_PLAN, "--points", "3", "-o", "front")
     assert result.exit_code == 0, result.output
     rows = read_csv(tmp_path / "front" / "pareto.csv")
     assert rows

@@ -12,6 +12,7 @@ import csv
 import html
 import json
 import pathlib
+import re
 from typing import Any
 
 import openpyxl
@@ -24,7 +25,7 @@ from circflow.exports.geojson import network_geojson
 from circflow.exports.netmap import _distance_km, network_map_figure_dict
 from circflow.exports.outputs import write_outputs
 from circflow.exports.report import heat_coverage, market_sales, report_html
-from circflow.exports.sankey import sankey_figure_dict
+from circflow.exports.sankey import _collect, sankey_figure_dict
 from circflow.exports.workbook import write_workbook
 
 DATA = pathlib.Path(__file__).parent / "data"
@@ -76,13 +77,22 @@ def spec8(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]
     return out
 
 
-def sankey_links(results: dict[str, Any], period: str | None = None) -> dict[tuple[str, str], float]:
-    """(source label, target label) -> amount in its unit, for links with a positive amount."""
-    trace = sankey_figure_dict(results, period)["data"][0]
-    labels = trace["node"]["label"]
-    return {(labels[s], labels[t]): data[1] for s, t, data in zip(trace["link"]["source"], trace["link"]["target"],
-                                                                 trace["link"]["customdata"], strict=True)
-            if data[1] > 0}
+def sankey_links(results: dict[str, Any], period: str | None = None, view: int = 0) -> dict[tuple[str, str, str], float]:
+    """(source name, target name, resource) -> amount in its unit, for links with a positive amount.
+
+    View 0 is the plan's links; view 1 adds disposal, losses and conventional supply.
+    """
+    trace = sankey_figure_dict(results, period)["data"][view]
+    names = [html.unescape(re.match(r"<b>(.*?)</b>", data).group(1)) for data in trace["node"]["customdata"]]
+    links: dict[tuple[str, str, str], float] = {}
+    for s, t, data in zip(trace["link"]["source"], trace["link"]["target"], trace["link"]["customdata"], strict=True):
+        if data[2] > 0:
+            links[names[s], names[t], data[3]] = links.get((names[s], names[t], data[3]), 0.0) + data[2]
+    return links
+
+
+def hovers(results: dict[str, Any]) -> list[str]:
+    return [data[0] for data in sankey_figure_dict(results)["data"][0]["link"]["customdata"]]
 
 
 # --- Sankey --------------------------------------------------------------------------------
@@ -90,71 +100,65 @@ def sankey_links(results: dict[str, Any], period: str | None = None) -> dict[tup
 
 def test_sankey_process_is_a_middle_node_and_market_its_own(spec8: dict[str, dict[str, Any]]) -> None:
     """Slag goes steel works -> grinding station's process -> market, 2,500 t lost in grinding."""
-    assert sankey_links(spec8["market"]) == {
-        ("Steel works · slag", "grinding · Slag grinding station"): pytest.approx(50_000),
-        ("grinding · Slag grinding station", "Cement plants outside the park (market) · slag"): pytest.approx(47_500),
-        ("grinding · Slag grinding station", "Lost in processing · slag"): pytest.approx(2_500),
-    }
-    trace = sankey_figure_dict(spec8["market"])["data"][0]
-    drawn = sorted({i for s, t, v in zip(trace["link"]["source"], trace["link"]["target"], trace["link"]["value"],
-                                         strict=True) if v > 0 for i in (s, t)})  # plotly places these, in order
-    x = dict(zip([trace["node"]["label"][i] for i in drawn], trace["node"]["x"], strict=True))
-    assert x["Steel works · slag"] < x["grinding · Slag grinding station"] < x["Cement plants outside the park (market) · slag"]
+    process, market = "grinding at Slag grinding station", "Cement plants outside the park (market)"
+    assert sankey_links(spec8["market"]) == {("Steel works", process, "slag"): pytest.approx(50_000),
+                                             (process, market, "slag"): pytest.approx(47_500)}
+    assert sankey_links(spec8["market"], view=1)[process, "Losses", "slag"] == pytest.approx(2_500)
+    diagram = _collect(spec8["market"], leftovers=False)
+    column = {diagram.names[node]: place for node, place in diagram.columns().items()}
+    assert column["Steel works"] < column[process] < column[market]
 
 
-def test_sankey_draws_each_node_once(spec8: dict[str, dict[str, Any]]) -> None:
+def test_sankey_draws_each_enterprise_once(spec8: dict[str, dict[str, Any]]) -> None:
     for results in spec8.values():
-        labels = sankey_figure_dict(results)["data"][0]["node"]["label"]
-        assert len(labels) == len(set(labels))
-    labels = sankey_figure_dict(spec8["demo"])["data"][0]["node"]["label"]
-    # The grinding station and the classifier are process nodes, not a demand and a supply each.
-    assert not any(label.startswith("Slag grinding station (candidate) · ") for label in labels)
-    assert "Coal power plant · fly ash" in labels
-    assert "Fly-ash classifier · Coal power plant" in labels
+        for trace in sankey_figure_dict(results)["data"]:
+            names = [data for data in trace["node"]["customdata"]]
+            assert len(names) == len(set(names))
+    links = sankey_links(spec8["demo"])
+    names = {name for key in links for name in key[:2]}
+    assert "Coal power plant" in names
+    assert "Fly-ash classifier at Coal power plant" in names  # a process: its own node, in the middle
+    assert not any(name.startswith("Slag grinding station (candidate) · ") for name in names)
 
 
-def test_sankey_tells_heat_technologies_apart(spec8: dict[str, dict[str, Any]]) -> None:
-    """Each heat link passes its technology's node at the city; heat pumps get their drive as an inflow:
-    electricity = delivered / COP for the electric one, steam = the link's drive_mwh for absorption."""
+def test_sankey_heat_links_bring_their_drive(spec8: dict[str, dict[str, Any]]) -> None:
+    """Each heat link runs from its source to the city; a heat pump's drive comes in at the city:
+    electricity = delivered / COP for the electric one, steam = the link's drive_mwh for absorption,
+    so the city takes every link's heat delivered."""
     results = spec8["demo"]
     links = sankey_links(results)
     heat = {link["type"]: link for link in results["links"] if link["resource"] == "heat"}
     assert set(heat) == {"direct", "preheat", "heat_pump", "absorption"}
-    node = {"direct": "Direct heat exchange · City heating network",
-            "preheat": "Preheating of return water · City heating network",
-            "heat_pump": "Electric heat pump · City heating network",
-            "absorption": "Absorption heat pump · City heating network"}
-    for kind, link in heat.items():
-        assert links[(node[kind], "City heating network · heat")] == pytest.approx(link["delivered_total"])
-    electric = heat["heat_pump"]
-    assert links[("Electricity for heat pumps", node["heat_pump"])] == pytest.approx(
+    electric, absorption = heat["heat_pump"], heat["absorption"]
+    assert links[("Electricity for heat pumps", "City heating network", "electricity")] == pytest.approx(
         electric["delivered_total"] / electric["cop"])
-    assert links[("Steam for absorption heat pumps", node["absorption"])] == pytest.approx(heat["absorption"]["drive_mwh"])
-    assert not any(source.startswith(("Electricity", "Steam")) and target in (node["direct"], node["preheat"])
-                   for source, target in links)
+    assert links[("Steam for absorption heat pumps", "City heating network", "steam")] == pytest.approx(
+        absorption["drive_mwh"])
+    into_city = sum(amount for (_s, target, _r), amount in links.items() if target == "City heating network")
+    assert into_city == pytest.approx(sum(link["delivered_total"] for link in heat.values()))
+    texts = hovers(results)
+    for label in ("direct heat exchange", "preheating of return water", "electric heat pump", "absorption heat pump"):
+        assert any(label in text for text in texts), label
 
 
 def test_sankey_hover_names_temperatures_cop_and_on_site(spec8: dict[str, dict[str, Any]]) -> None:
-    trace = sankey_figure_dict(spec8["demo"])["data"][0]
-    labels = trace["node"]["label"]
-    hover = {(labels[s], labels[t]): data[0] for s, t, data in zip(trace["link"]["source"], trace["link"]["target"],
-                                                                  trace["link"]["customdata"], strict=True)}
-    pump = hover[("Steel works · heat", "Electric heat pump · City heating network")]
+    texts = hovers(spec8["demo"])
+    pump = next(text for text in texts if "electric heat pump" in text)
     assert "COP 3.53" in pump
     assert "source 50→35 °C, sink 45→75 °C" in pump
-    assert "within Wastewater treatment plant, no transport" in hover[
-        ("Wastewater treatment plant · reclaimed water", "Water reuse to cooling grade · Wastewater treatment plant")]
+    assert any(text.startswith("Wastewater treatment plant → Wastewater treatment plant · Water reuse to cooling grade")
+               and "(on site)" in text for text in texts)
 
 
 def test_sankey_process_node_balances(spec8: dict[str, dict[str, Any]]) -> None:
     """What enters a process leaves it: to users, to disposal or lost in processing (year and each slice)."""
     results = spec8["demo"]
     for period in (None, *results["periods"]):
-        links = sankey_links(results, period)
+        links = sankey_links(results, period, view=1)
         for process in results["processes"]:
-            name = f"{process['name']} · "
-            into = sum(v for (s, t), v in links.items() if t.startswith(name))
-            out = sum(v for (s, t), v in links.items() if s.startswith(name))
+            name = f"{process['name']} at "
+            into = sum(v for (s, t, _r), v in links.items() if t.startswith(name))
+            out = sum(v for (s, t, _r), v in links.items() if s.startswith(name))
             received = process["input_total"] if period is None else process["input"][period]
             assert into == pytest.approx(received, rel=1e-9, abs=1e-6)
             assert out == pytest.approx(received, rel=1e-9, abs=1e-6)
@@ -175,13 +179,15 @@ def test_map_draws_markets_and_points_to_the_far_one(spec8: dict[str, dict[str, 
     figure = network_map_figure_dict(results)
     markets = trace_named(figure, "markets (outside buyers)")
     assert markets["marker"]["symbol"] == "diamond"
-    assert markets["text"] == ["Cement and concrete plants, Zibo", "Ready-mix concrete plants, city"]
+    named = {a["name"]: a["text"] for a in figure["layout"]["annotations"] if a.get("name", "").startswith("name:")}
+    assert named["name:city_concrete"] == "Ready-mix concrete<br>plants, city"  # on two lines, not cut
+    assert "name:zibo_cement" not in named  # outside the view: named by its arrow
     assert "revenue 14,850,000 CNY/yr" in markets["hovertext"][1]
     far = trace_named(figure, "outside this view")
     grinder = next(e for e in results["enterprises"] if e["id"] == "grinder")["location"]
     zibo = next(m for m in results["markets"] if m["id"] == "zibo_cement")["location"]
     km = _distance_km(results, (grinder["lon"], grinder["lat"]), (zibo["lon"], zibo["lat"]))
-    assert far["text"] == [f"Cement and concrete plants, Zibo<br>{km:,.0f} km · market"]
+    assert far["text"] == [f"Cement and concrete plants,<br>Zibo<br>{km:,.0f} km · market"]
     x0, x1 = figure["layout"]["xaxis"]["range"]
     y0, y1 = figure["layout"]["yaxis"]["range"]
     assert not x0 <= zibo["lon"] <= x1
@@ -297,8 +303,10 @@ def test_report_of_a_park_without_spec8_keys_has_no_new_sections(tmp_path: pathl
 
 
 def sheet(book: Any, name: str) -> list[dict[str, Any]]:
+    """A sheet's rows as dicts by header, its totals row left out."""
     header = [cell.value for cell in book[name][1]]
-    return [dict(zip(header, row, strict=True)) for row in book[name].iter_rows(min_row=2, values_only=True)]
+    return [dict(zip(header, row, strict=True)) for row in book[name].iter_rows(min_row=2, values_only=True)
+            if row[0] != "total"]
 
 
 @pytest.fixture(scope="module")
@@ -398,7 +406,8 @@ def test_optimize_summary_shows_processes_markets_and_heat_technologies(tmp_path
         assert f"{heat[kind]['full_load_hours']:,.0f}" in row
         if heat[kind]["cop"]:
             assert f"{heat[kind]['cop']:.2f}" in row
-    assert any(line.startswith("  Wastewater treatment plant (on site)") and " on site " in line for line in lines)
+    on_site = lines.index("  Wastewater treatment plant · Water reuse to cooling grade (on site)")
+    assert lines[on_site + 1].startswith("    on site ")  # the link by name, then how it runs
 
 
 def test_validate_counts_markets_processes_and_links_per_technology(tmp_path: pathlib.Path) -> None:
@@ -466,3 +475,39 @@ def test_compare_shows_sales_to_markets_and_processes_built(spec8: dict[str, dic
     lines = result.stdout.splitlines()
     assert "sales/yr" in lines[0]
     assert max(len(line) for line in lines[:3]) <= 80  # the table: header and a row per run
+
+
+@pytest.mark.parametrize("name", ["tiny", "kalundborg", "jinan_eco_park"])
+def test_map_names_do_not_collide_and_lines_widen_with_flow(name: str) -> None:
+    """On the report's plot area the names' boxes (as placed, in px) overlap no other name; a
+    link's line is wider the more it delivers within its resource; a km scale bar is drawn."""
+    from circflow.exports.netmap import PLOT_PX, line_width
+
+    results = circflow.optimize(circflow.load_park(DATA.parent.parent / "parks" / f"{name}.yaml")).to_dict()
+    figure = network_map_figure_dict(results)
+    layout = figure["layout"]
+    x0, x1 = layout["xaxis"]["range"]
+    y0, y1 = layout["yaxis"]["range"]
+    boxes = []
+    for note in layout["annotations"]:
+        if not note.get("name", "").startswith("name:"):
+            continue
+        lines = note["text"].split("<br>")
+        width, height = max(len(line) for line in lines) * 0.6 * 11 + 4, len(lines) * 11 * 1.2 + 2
+        x = (note["x"] - x0) / (x1 - x0) * PLOT_PX[0] + note["ax"]
+        y = (y1 - note["y"]) / (y1 - y0) * PLOT_PX[1] + note["ay"]
+        left = {"center": x - width / 2, "left": x, "right": x - width}[note["xanchor"]]
+        top = {"middle": y - height / 2, "top": y, "bottom": y - height}[note["yanchor"]]
+        boxes.append((left, top, left + width, top + height, note["text"]))
+    assert len(boxes) == len([e for e in results["enterprises"]]) + len(results["markets"]) - sum(
+        1 for t in figure["data"] if t.get("name") == "outside this view" for _ in t["x"])
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            overlap = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+            assert overlap < 0.1 * min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])), (a[4], b[4])
+    bar = [note["text"] for note in layout["annotations"] if note["text"].endswith(" km")]
+    assert len(bar) == 1
+    assert float(bar[0].split()[0]) > 0
+    widths = {trace["line"]["width"] for trace in figure["data"] if trace.get("mode") == "lines"}
+    assert len(widths) > 1 or name == "tiny"  # tiny: one link per resource, or two of like size
+    assert line_width(1.0, 1.0) > line_width(0.1, 1.0) > line_width(0.0, 1.0)

@@ -8,6 +8,7 @@ docstring and computed here independently of ``circflow.model``.
 from __future__ import annotations
 
 import math
+import pathlib
 
 import pyomo.environ as pyo
 import pytest
@@ -16,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import circflow
-from circflow.model import Options, build_model, coefficients, crf
+from circflow.model import Options, build_model, coefficients, crf, prune_dominated
 from circflow.network import build_network
+from circflow.solve import SolverProfile
 
 ECONOMICS = {"currency": "CNY", "discount_rate": 0.05, "carbon_price": 0.0,
              "electricity_price": 400.0, "grid_emission_factor": 0.6}
@@ -332,15 +334,42 @@ def test_every_row_and_column_has_a_name_of_its_own() -> None:
     """MPS and LP files need unique names: nested preheat bands of one demand (labelled by
     band) and a link between two processes (labelled by process) once shared a name, and
     HiGHS refused to write the model. A generated district has both."""
-    import collections  # noqa: PLC0415
-    import pathlib  # noqa: PLC0415
-    import sys  # noqa: PLC0415
+    import collections
+    import sys
 
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-    from benchmarks.generate import generate_park  # noqa: PLC0415
+    from benchmarks.generate import generate_park
 
     model = build_model(build_network(circflow.park_from_dict(generate_park(50, 1))))
     for names in (model.row_names(), model.column_names()):
         assert [name for name, count in collections.Counter(names).items() if count > 1] == []
     assert model.rows["preheat_band"].size > 0
     assert model.rows["process_on"].size > 0
+
+
+# -- pruning never changes the optimum ------------------------------------------------------------
+
+GENERATED = pathlib.Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.parametrize("objective", ["cost", "emissions"])
+@pytest.mark.parametrize("name", ["gen-n6-s100", "gen-n20-s104", "emissions-n15-s150", "plan-n14-s160"])
+def test_pruning_keeps_the_optimum(name: str, objective: str) -> None:
+    """`prune_dominated` drops only links no optimal plan needs: the optimum with and without
+    pruning is the same (to the exact gap), on generated parks with carbon prices, heat pumps,
+    forced links and both objectives."""
+    park = circflow.load_park(GENERATED / f"{name}.yaml")
+    exact = SolverProfile(gap=1e-9)
+    pruned = circflow.optimize(park, objective=objective, solver=exact)
+    whole = circflow.optimize(park, objective=objective, solver=exact, prune=False)
+    assert pruned.status.is_ok
+    assert whole.status.is_ok
+    assert pruned.objective == pytest.approx(whole.objective, rel=1e-7, abs=1e-6)
+    assert whole.model_facts["pruned_links"] == 0
+
+
+@pytest.mark.parametrize("name", ["gen-n20-s104", "plan-n14-s160"])
+def test_pruning_drops_links_on_generated_parks(name: str) -> None:
+    """Guard for the test above: pruning does remove candidates there, so it is not vacuous."""
+    net = build_network(circflow.load_park(GENERATED / f"{name}.yaml"))
+    assert len(prune_dominated(net, "cost").links) < len(net.links)

@@ -555,7 +555,7 @@ def test_processes_feeding_each_other_in_a_loop_are_refused() -> None:
 def test_a_preheat_pipe_is_priced_on_the_water_it_carries() -> None:
     """Return 50, supply 80 degC; a 70 degC source preheats to 70 - 10 = 60 degC, so its pipe
     carries water warmed by 10 K, not 30 K: capex per MW per km = 2,000 / (1.163e-3 x 10)."""
-    from circflow.model import coefficients  # noqa: PLC0415
+    from circflow.model import coefficients
 
     heat = {"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_pipe"]}}
     park = make_park([site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 5, "temperature": 70}]),

@@ -20,7 +20,7 @@ from helpers import mode
 import circflow
 from circflow.model import build_model
 from circflow.network import build_network
-from circflow.objectives import solve_lexicographic, solve_objective
+from circflow.objectives import lock_tolerance, solve_lexicographic, solve_objective
 from circflow.solve import Solver, SolverProfile, Status
 
 
@@ -88,3 +88,11 @@ def test_the_cost_objective_is_one_stage() -> None:
     outcome = solve_objective(Solver(model, SolverProfile(gap=0.0)), "cost")
     assert outcome.status is Status.OPTIMAL
     assert outcome.objective == pytest.approx(20_000.0)
+
+
+def test_the_hold_widens_by_the_rows_rounding() -> None:
+    """The emissions row is one rate column: (0.02 - 0.1) tCO2/t x 8760 h = -700.8 per t/h.
+    Held at 20 tCO2: 1e-9 x (20 + 700.8 + 1)."""
+    model = build_model(build_network(one_link_park()))
+    held, _ = model.objectives["emission"]
+    assert lock_tolerance(held, 20.0) == pytest.approx(1e-9 * (20 + 700.8 + 1), rel=1e-9)

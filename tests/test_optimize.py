@@ -129,6 +129,16 @@ def test_truck_link_built_when_saving_beats_annualised_capex() -> None:
     status_quo = {key: result.kpis["baseline"][key] for key in ("total_cost", "emissions")}
     assert status_quo == {"total_cost": approx(46_000), "emissions": approx(50)}
     assert result.kpis["savings"] == {"total_cost": approx(46_000 - total), "emissions": approx(44)}
+    # Payback: capex over the saving before the capital charge, 800 x (30 + 20 - 4) less O&M
+    # 0.02 x 200000 = 32800 CNY/yr; 200000 / 32800 = 6.10 years (the link alone is the plan).
+    assert result.kpis["operating_saving"] == approx(32_800)
+    assert result.kpis["payback_years"] == approx(200_000 / 32_800)
+    link = result.links.iloc[0]
+    assert (link["avoided_disposal"], link["avoided_supply"], link["market_revenue"]) == approx((800 * 30, 800 * 20, 0))
+    assert link["capital_charge"] + link["om_cost"] == approx(FACTOR_10Y * 200_000)
+    assert link["om_cost"] == approx(0.02 * 200_000)
+    assert link["net_saving"] == approx(800 * (30 + 20 - 4) - FACTOR_10Y * 200_000)
+    assert link["payback_years"] == approx(200_000 / 32_800)
     (link,) = result.links.to_dict("records")
     assert link["flow_total"] == approx(800)
     assert link["length_km"] == approx(5)
@@ -902,3 +912,30 @@ def test_enterprise_order_does_not_matter(spec: dict) -> None:
     backward = solve(circflow.park_from_dict(data))
     assert backward.objective == pytest.approx(forward.objective, rel=REL, abs=1e-6)
     assert backward.kpis["baseline"]["total_cost"] == pytest.approx(forward.kpis["baseline"]["total_cost"], rel=REL)
+
+
+@pytest.mark.parametrize("name", ["tiny", "jinan_eco_park"])
+def test_link_economics_add_up(name: str) -> None:
+    """Each link's avoided money is its parts; a park whose status quo links nothing (tiny) saves
+    exactly what its links save less its processes' annualised capex; with existing links and
+    processes (Jinan) that holds against the plan's cost with no flows at all."""
+    from circflow.catalog import data_dir
+
+    result = circflow.optimize(circflow.load_park(data_dir("parks") / f"{name}.yaml"))
+    links = result.links
+    parts = links["avoided_disposal"] + links["avoided_supply"] + links["market_revenue"] - links["caused_disposal"]
+    assert list(links["avoided"]) == pytest.approx(list(parts), abs=1e-6)
+    assert list(links["net_saving"]) == pytest.approx(list(links["avoided"] - links["annual_cost"]), abs=1e-6)
+    assert list(links["annualized_capex"]) == pytest.approx(list(links["capital_charge"] + links["om_cost"]), abs=1e-6)
+    assert list(links["operating_saving"]) == pytest.approx(list(links["net_saving"] + links["capital_charge"]))
+    new = links[~links["existing"] & (links["capex"] > 0) & (links["operating_saving"] > 0)]
+    assert list(new["payback_years"]) == pytest.approx(list(new["capex"] / new["operating_saving"]))
+    assert links[links["existing"]]["payback_years"].isna().all()
+    process_capex = float(result.processes["annualized_capex"].sum()) if not result.processes.empty else 0.0
+    saved_by_links = float(links["net_saving"].sum()) - process_capex
+    if name == "tiny":
+        assert saved_by_links == pytest.approx(result.kpis["savings"]["total_cost"], rel=1e-9)
+    k = result.kpis
+    assert k["operating_saving"] == pytest.approx(k["savings"]["total_cost"] + k["capital_charge"])
+    assert k["payback_years"] == pytest.approx(k["capex"] / k["operating_saving"])
+    assert k["capital_charge"] < k["annualized_capex"]  # O&M is not a capital charge

@@ -7,6 +7,7 @@ arithmetic exactly. The browser checks of the HTML pages are in ``test_browser.p
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import pathlib
@@ -16,6 +17,7 @@ from typing import Any
 import openpyxl
 import plotly.graph_objects as go
 import pytest
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 import circflow
@@ -27,7 +29,7 @@ from circflow.exports.netmap import network_map_figure
 from circflow.exports.outputs import OUTPUT_FILES, read_results, write_outputs
 from circflow.exports.report import Section, report_html, table_html
 from circflow.exports.sankey import RESOURCE_COLOURS, resource_colours, sankey_figure, write_sankey
-from circflow.exports.workbook import SHEETS, link_column, workbook_tables
+from circflow.exports.workbook import SHEETS, link_column, workbook_tables, write_workbook
 
 PARKS = ("tiny", "kalundborg", "jinan_eco_park")
 
@@ -84,12 +86,23 @@ def heat_pump_results() -> dict[str, Any]:
     }
 
 
-def sankey_links(figure: go.Figure) -> dict[tuple[str, str], float]:
-    """(source label, target label) -> amount in its unit, for the period the figure shows."""
-    trace = figure.data[0]
-    labels = trace.node.label
-    return {(labels[s], labels[t]): data[1]
-            for s, t, data in zip(trace.link.source, trace.link.target, trace.link.customdata, strict=True)}
+def node_names(trace: Any) -> list[str]:
+    """Each node's full name: the bold start of its hover text."""
+    return [html.unescape(re.match(r"<b>(.*?)</b>", data).group(1)) for data in trace.node.customdata]
+
+
+def sankey_links(figure: go.Figure, view: int = 0) -> dict[tuple[str, str, str], float]:
+    """(source name, target name, resource) -> amount in its unit, for the period the figure shows.
+
+    View 0 is the plan's links, view 1 adds disposal, losses and conventional supply.
+    """
+    trace = figure.data[view]
+    names = node_names(trace)
+    links: dict[tuple[str, str, str], float] = {}
+    for s, t, data in zip(trace.link.source, trace.link.target, trace.link.customdata, strict=True):
+        key = (names[s], names[t], data[3])  # an existing link and its expansion add up
+        links[key] = links.get(key, 0.0) + data[2]
+    return links
 
 
 # --- every optimize run writes the four files ---------------------------------------------
@@ -117,86 +130,104 @@ def test_outputs_of_a_run_without_plan(tmp_path: pathlib.Path) -> None:
 # --- Sankey ------------------------------------------------------------------------------
 
 
-def test_sankey_heat_pump_electricity_losses_disposal_and_baseline() -> None:
+def test_sankey_one_node_per_enterprise_with_drives_losses_disposal_and_baseline() -> None:
+    """The plan's view joins the two enterprises by their resources, the heat pump's electricity
+    coming in at the town; the second view adds the ash lost on the road (3 t in winter), the
+    ash disposed of (20 t) and the ash still bought conventionally (30 t, in summer)."""
     figure = sankey_figure(heat_pump_results(), period="winter")
-    assert len(figure.data) == 1
-    assert isinstance(figure.data[0], go.Sankey)
+    assert [trace.type for trace in figure.data] == ["sankey", "sankey"]
+    assert [trace.visible for trace in figure.data] == [True, False]
     assert sankey_links(figure) == {
-        ("Power plant · heat", "Electric heat pump · Town"): pytest.approx(300.0),
-        ("Electricity for heat pumps", "Electric heat pump · Town"): pytest.approx(100.0),
-        ("Electric heat pump · Town", "Town · heat"): pytest.approx(400.0),
-        ("Power plant · fly ash", "Town · fly ash"): pytest.approx(57.0),
-        ("Power plant · fly ash", "Losses · fly ash"): pytest.approx(3.0),
-        ("Power plant · fly ash", "Disposal · fly ash"): pytest.approx(20.0),
-        ("Conventional supply · fly ash", "Town · fly ash"): 0.0,
+        ("Power plant", "Town", "heat"): pytest.approx(300.0),
+        ("Electricity for heat pumps", "Town", "electricity"): pytest.approx(100.0),
+        ("Power plant", "Town", "fly_ash"): pytest.approx(57.0),
     }
-    summer = sankey_links(sankey_figure(heat_pump_results(), period="summer"))
-    assert summer[("Conventional supply · fly ash", "Town · fly ash")] == pytest.approx(30.0)
+    assert sankey_links(figure, view=1) == {
+        ("Power plant", "Town", "heat"): pytest.approx(300.0),
+        ("Electricity for heat pumps", "Town", "electricity"): pytest.approx(100.0),
+        ("Power plant", "Town", "fly_ash"): pytest.approx(57.0),
+        ("Power plant", "Losses", "fly_ash"): pytest.approx(3.0),
+        ("Power plant", "Disposal", "fly_ash"): pytest.approx(20.0),
+        ("Conventional supply", "Town", "fly_ash"): 0.0,
+    }
+    assert sorted(node_names(figure.data[0])) == ["Electricity for heat pumps", "Power plant", "Town"]
+    summer = sankey_links(sankey_figure(heat_pump_results(), period="summer"), view=1)
+    assert summer[("Conventional supply", "Town", "fly_ash")] == pytest.approx(30.0)
     year = sankey_links(sankey_figure(heat_pump_results()))
-    assert year[("Power plant · fly ash", "Town · fly ash")] == pytest.approx(95.0)
+    assert year[("Power plant", "Town", "fly_ash")] == pytest.approx(95.0)
 
 
-def test_sankey_units_in_hover_and_colours_by_resource() -> None:
+def test_sankey_labels_carry_amounts_with_units_and_colours_tell_new_from_existing() -> None:
     trace = sankey_figure(heat_pump_results()).data[0]
-    units = {trace.node.label[s]: data[2] for s, data in zip(trace.link.source, trace.link.customdata, strict=True)}
-    assert units["Power plant · heat"] == "MWh"
-    assert units["Power plant · fly ash"] == "t"
-    assert units["Electricity for heat pumps"] == "MWh"
-    assert "%{customdata[2]}" in trace.link.hovertemplate
-    assert "%{customdata[2]}" in trace.node.hovertemplate
-    heat = [colour for colour, s in zip(trace.link.color, trace.link.source, strict=True)
-            if trace.node.label[s] == "Power plant · heat"]
+    labels = dict(zip(node_names(trace), trace.node.label, strict=True))
+    nbsp = "\u00a0"  # an amount is never broken from its resource
+    assert f"heat{nbsp}300{nbsp}MWh" in labels["Power plant"]
+    assert f"fly{nbsp}ash{nbsp}95{nbsp}t" in labels["Power plant"]
+    assert f"heat{nbsp}400{nbsp}MWh" in labels["Town"]  # 300 from the plant and 100 of electricity
+    shown = {data[3]: data[1] for data in trace.link.customdata}
+    assert shown == {"heat": "300 MWh", "electricity": "100 MWh", "fly_ash": "95 t"}
+    colours = {data[3]: colour for data, colour in zip(trace.link.customdata, trace.link.color, strict=True)}
     red, green, blue = (int(RESOURCE_COLOURS["heat"][i:i + 2], 16) for i in (1, 3, 5))
-    assert heat[0].startswith(f"rgba({red},{green},{blue},")
+    assert colours["heat"] == f"rgba({red},{green},{blue},0.62)"  # a new link: strong
+    assert colours["fly_ash"].endswith(",0.22)")  # an existing one: pale
+    hover = {data[3]: data[0] for data in trace.link.customdata}
+    assert "(new link), COP 4.00" in hover["heat"]
+    assert "(existing link)" in hover["fly_ash"]
 
 
 def test_sankey_widths_give_each_resource_the_same_height() -> None:
-    """The fullest column of each resource's band is 1 wide: heat leaves its sources (300 MWh
-    and the heat pump's 100 MWh of electricity) and its heat pump (400 MWh) at width 1; fly
-    ash leaves the plant (95 + 5 + 20 t) and the conventional supply (30 t) at width 1."""
+    """Heat that leaves the plant (300 MWh) and the heat pump's electricity (100 MWh) add up to
+    width 1; so does the year's fly ash (95 t)."""
     trace = sankey_figure(heat_pump_results()).data[0]
-    labels = trace.node.label
-    widths = {(labels[s], labels[t]): v for s, t, v in zip(trace.link.source, trace.link.target, trace.link.value,
-                                                           strict=True)}
-    assert widths[("Power plant · heat", "Electric heat pump · Town")] == pytest.approx(0.75)
-    assert widths[("Electricity for heat pumps", "Electric heat pump · Town")] == pytest.approx(0.25)
-    assert widths[("Electric heat pump · Town", "Town · heat")] == pytest.approx(1.0)
-    ash = sum(v for (source, _), v in widths.items() if source in ("Power plant · fly ash",
-                                                                   "Conventional supply · fly ash"))
-    assert ash == pytest.approx(1.0)
+    widths = {data[3]: value for data, value in zip(trace.link.customdata, trace.link.value, strict=True)}
+    assert widths == {"heat": pytest.approx(0.75), "electricity": pytest.approx(0.25), "fly_ash": pytest.approx(1.0)}
 
 
 def test_sankey_period_selector_switches_amounts(solved: dict[str, pathlib.Path]) -> None:
     results = results_of(solved["tiny"])
-    menu = sankey_figure(results).layout.updatemenus[0]
-    assert [b.label for b in menu.buttons] == ["whole year", "heating", "non heating"]
-    amounts = {b.label: [row[1] for row in b.args[0]["link.customdata"][0]] for b in menu.buttons}
-    shown = [row[1] for row in sankey_figure(results, period="heating").data[0].link.customdata]
+    views, periods = sankey_figure(results).layout.updatemenus
+    assert [b.label for b in views.buttons] == ["links of the plan", "with disposal and conventional supply"]
+    assert [b.args[0]["visible"] for b in views.buttons] == [[True, False], [False, True]]
+    assert [b.label for b in periods.buttons] == ["whole year", "heating", "non heating"]
+    amounts = {b.label: [row[2] for row in b.args[0]["link.customdata"][0]] for b in periods.buttons}
+    shown = [row[2] for row in sankey_figure(results, period="heating").data[0].link.customdata]
     assert amounts["heating"] == pytest.approx(shown)
     assert amounts["whole year"] == pytest.approx([a + b for a, b in zip(amounts["heating"], amounts["non heating"],
                                                                           strict=True)])
-    assert menu.buttons[1].args[1] == {"title.text": "Tiny teaching park: flows, heating"}
+    assert periods.buttons[1].args[1] == {"title.text": "Tiny teaching park: flows, heating"}
 
 
 @pytest.mark.parametrize("name", PARKS)
-def test_sankey_supply_nodes_carry_flows_and_disposal(solved: dict[str, pathlib.Path], name: str) -> None:
-    """What leaves a supply node (drawn on links, lost, disposed of) is all of its supply."""
+def test_sankey_enterprise_nodes_carry_flows_and_disposal(solved: dict[str, pathlib.Path], name: str) -> None:
+    """What leaves an enterprise's node in the second view, per resource (links, losses, disposal),
+    is all of its supply: the links' flows plus its disposal."""
     results = results_of(solved[name])
     names = {e["id"]: e["name"] for e in results["enterprises"]}
-    expected: dict[str, float] = {}
+    expected: dict[tuple[str, str], float] = {}
     for link in results["links"]:
         if "#" in link["from_stream"]:
             continue  # a process output: it leaves the process's node
-        key = f"{names[link['from']]}<br>{link['resource'].replace('_', ' ')} supply"
+        key = (names[link["from"]], link["resource"])
         expected[key] = expected.get(key, 0.0) + sum(link["flow"].values())
     for row in results["disposal"]:
         if isinstance(row["stream"], str):
             continue
-        key = f"{names[row['enterprise']]}<br>{row['resource'].replace('_', ' ')} supply"
+        key = (names[row["enterprise"]], row["resource"])
         expected[key] = expected.get(key, 0.0) + sum(row["amount"].values())
+    drawn: dict[tuple[str, str], float] = {}
+    for (source, _target, resource), amount in sankey_links(sankey_figure(results), view=1).items():
+        if source in names.values():
+            drawn[source, resource] = drawn.get((source, resource), 0.0) + amount
     expected = {key: value for key, value in expected.items() if value > 1e-6}
-    nodes = {data[0]: data[1] for data in sankey_figure(results).data[0].node.customdata}
-    assert {key: nodes[key] for key in expected} == pytest.approx(expected, rel=1e-9)
+    assert {key: drawn.get(key, 0.0) for key in expected} == pytest.approx(expected, rel=1e-9)
+
+
+def test_sankey_page_has_a_title_and_a_viewport(solved: dict[str, pathlib.Path]) -> None:
+    page = (solved["jinan_eco_park"] / "sankey.html").read_text(encoding="utf-8")
+    assert "<title>Jinan eco-industrial park (illustrative): flows</title>" in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    names = node_names(sankey_figure(results_of(solved["jinan_eco_park"])).data[0])
+    assert names.count("Coal power 2x350 MW (CHP)") == 1  # once, not once per resource
 
 
 def test_sankey_unknown_period_is_an_input_error() -> None:
@@ -325,8 +356,10 @@ def test_geojson_wgs84_is_lon_lat_and_local_states_its_crs(solved: dict[str, pat
 
 
 def sheet_rows(sheet: Any) -> list[dict[str, Any]]:
+    """A sheet's rows as dicts by header, its totals row left out."""
     header = [cell.value for cell in sheet[1]]
-    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+            if row[0] != "total"]
 
 
 def same(a: Any, b: Any) -> bool:
@@ -362,6 +395,67 @@ def test_workbook_numbers_equal_results_json(solved: dict[str, pathlib.Path], na
     summary = {r["item"]: r["value"] for r in sheet_rows(book["summary"])}
     assert same(summary["objective value"], results["objective"])
     assert summary["status"] == results["status"]
+    assert summary["total cost saved"].startswith("=B")  # a formula: status quo less plan
+    names = {e["id"]: e["name"] for e in [*results["enterprises"], *results["markets"]]}
+    assert [row["from name"] for row in links] == [names[link["from"]] for link in results["links"]]
+    assert [row["to name"] for row in links] == [names[link["to"]] for link in results["links"]]
+
+
+@pytest.mark.parametrize("name", PARKS)
+def test_workbook_totals_are_formulas_and_annualised_capex_can_be_audited(solved: dict[str, pathlib.Path],
+                                                                           name: str) -> None:
+    """The links' totals row sums every money column with =SUM; each link's annualised capex is
+    recomputed by a formula from the assumptions sheet, whose CRFs are formulas of the discount
+    rate; evaluated here by hand, they give circflow's own value."""
+    results = results_of(solved[name])
+    book = openpyxl.load_workbook(solved[name] / "results.xlsx")
+    links = book["links"]
+    header = [cell.value for cell in links[1]]
+    last = [cell.value for cell in links[links.max_row]]
+    assert last[0] == "total"
+    capex = header.index("capex (CNY)")
+    assert last[capex] == f"=SUM({get_column_letter(capex + 1)}2:{get_column_letter(capex + 1)}{links.max_row - 1})"
+    assert links.auto_filter.ref == f"A1:{get_column_letter(len(header))}{links.max_row - 1}"
+    check = header.index("annualized capex, recomputed (CNY/yr)")
+    formula = links.cell(row=2, column=check + 1).value
+    for column in ("capex (CNY)", "capex technology (CNY)", "mode", "type"):
+        assert f"{get_column_letter(header.index(column) + 1)}2" in formula, column
+    assumptions = list(book["assumptions"].iter_rows(values_only=True))
+    assert assumptions[2][:2] == ("discount rate", results["assumptions"]["discount_rate"])  # cell B3
+    rate = results["assumptions"]["discount_rate"]
+    factors = {}
+    for row in assumptions[11:]:
+        if not row[0]:
+            break
+        assert row[5].startswith("=IF($B$3=0,")
+        growth = (1 + rate) ** row[3]
+        factors[row[0]] = (rate * growth / (growth - 1) if rate else 1 / row[3]) + row[4]
+    for link in results["links"]:
+        recomputed = ((link["capex"] - link["capex_technology"]) * factors.get(f"mode:{link['mode']}", 0.0)
+                      + link["capex_technology"] * factors.get(f"technology:{link['type']}", 0.0))
+        assert recomputed == pytest.approx(link["annualized_capex"], rel=1e-9, abs=1e-6), link["id"]
+
+
+def test_workbook_writes_park_text_as_text(tmp_path: pathlib.Path) -> None:
+    """A name that starts like a formula stays text in every sheet: no cell computes it."""
+    results = heat_pump_results()
+    results["enterprises"][0]["name"] = "=HYPERLINK(\"http://x\",\"y\")"
+    results["enterprises"][1]["name"] = "+1-2@town"
+    book = openpyxl.load_workbook(write_workbook(tmp_path / "r.xlsx", results))
+    names = [cell for sheet in book for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value in (results["enterprises"][0]["name"], "+1-2@town")]
+    assert names
+    assert all(cell.data_type == "s" for cell in names)
+
+
+def test_workbook_counts_are_whole_and_shares_percent(solved: dict[str, pathlib.Path]) -> None:
+    book = openpyxl.load_workbook(solved["jinan_eco_park"] / "results.xlsx")
+    summary = {row[0].value: row[1] for row in book["summary"].iter_rows(min_row=2)}
+    assert summary["enterprises"].number_format == "#,##0"
+    assert summary["gap"].number_format == "0.0%"
+    kpis = {row[0].value: row[1] for row in book["kpis"].iter_rows(min_row=2)}
+    assert kpis["baseline.utilization.fly_ash"].number_format == "0.0%"  # the status quo's shares too
+    assert kpis["processes_built"].number_format == "#,##0"
 
 
 @pytest.mark.parametrize("name", PARKS)
@@ -408,7 +502,7 @@ def test_report_is_self_contained_and_has_every_section(solved: dict[str, pathli
     for section in ("kpis", "costs", "sankey", "map", "links", "warnings"):
         assert f"<section id='{section}'>" in page
     for link in results_of(solved["kalundborg"])["links"]:
-        assert f"{link['length_km']:,.2f}" in page
+        assert f">{link['length_km']:,.1f}<" in page
 
 
 def test_report_escapes_text_and_takes_extra_sections() -> None:

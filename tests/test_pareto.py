@@ -574,3 +574,30 @@ def test_cli_pareto_of_infeasible_park_exits_3(tmp_path: pathlib.Path, monkeypat
     assert result.exit_code == 3, result.output
     assert "utilization.o_ash = 0.95 cannot be met: at most 0.6 is reachable" in result.output
     assert not (tmp_path / "front").exists()
+
+
+def test_pareto_folder_holds_plotly_once_and_pages_on_request(tmp_path: pathlib.Path) -> None:
+    """pareto.html reads plotly.min.js beside it; the points' folders hold their data only, unless
+    --pages asks for each point's self-contained report and Sankey."""
+    from circflow.catalog import data_dir
+
+    tiny = data_dir("parks") / "tiny.yaml"
+    assert run("pareto", tiny, "--points", "3", "-o", tmp_path / "lean", "-q").exit_code == 0
+    lean = tmp_path / "lean"
+    page = (lean / "pareto.html").read_text(encoding="utf-8")
+    assert "<script type='text/javascript' src='plotly.min.js'></script>" in page
+    assert "Tiny teaching park" in page
+    assert "marginal abatement cost (CNY/tCO2)" in page
+    assert sorted(p.name for p in lean.rglob("*.html")) == ["pareto.html"]
+    assert sum(p.stat().st_size for p in lean.rglob("*")) < 8_000_000  # plotly.js (4.6 MB) once
+    assert run("pareto", tiny, "--points", "3", "-o", tmp_path / "full", "--pages", "-q").exit_code == 0
+    assert (tmp_path / "full" / "point-1" / "report.html").is_file()
+
+
+def test_marginal_abatement_cost_between_neighbours() -> None:
+    """Point 2 costs 60 more than point 1 and emits 10 t less: 6 per tCO2; point 3 saves nothing more."""
+    from circflow.exports.paretochart import abatement
+
+    points = [{"kpis": {"total_cost": 100.0, "emissions": 50.0}}, {"kpis": {"total_cost": 160.0, "emissions": 40.0}},
+              {"kpis": {"total_cost": 170.0, "emissions": 40.0}}]
+    assert abatement(points) == [None, 6.0, None]

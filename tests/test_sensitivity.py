@@ -199,9 +199,9 @@ def test_keys_run_on_a_dask_cluster(heat_pump_park) -> None:
 def test_parks_with_a_time_series_vary_from_any_folder(tmp_path, monkeypatch) -> None:
     """A varied park finds the files it names (Jinan's hourly heat load) beside the park file,
     whatever the working folder: the sweep and sensitivity rebuild it from its mapping."""
-    from circflow.catalog import data_dir  # noqa: PLC0415
-    from circflow.vary import build_park  # noqa: PLC0415
-    from circflow.yamlfile import read_yaml  # noqa: PLC0415
+    from circflow.catalog import data_dir
+    from circflow.vary import build_park
+    from circflow.yamlfile import read_yaml
 
     path = data_dir("parks") / "jinan_eco_park.yaml"
     monkeypatch.chdir(tmp_path)

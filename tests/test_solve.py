@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -164,3 +165,18 @@ def test_an_unknown_profile_names_the_profiles() -> None:
 def test_an_outcome_is_ok_only_with_a_plan() -> None:
     assert Outcome(Status.FEASIBLE).is_ok
     assert not Outcome(Status.TIME_LIMIT_NO_SOLUTION).is_ok
+
+
+def test_profiles_with_other_thread_counts_run_in_one_session() -> None:
+    """HiGHS keeps a thread scheduler per calling thread and refuses a run that asks for
+    another count; circflow restarts the caller's. Default, then 3 threads on a pool thread
+    (where parts run), then 3, 1 and the default again on this one."""
+    lp = two_columns(integer=True)
+
+    def solve(threads: int | None) -> Status:
+        return Solver(lp, SolverProfile(gap=0.0, threads=threads)).solve("gain").status
+
+    assert solve(None) is Status.OPTIMAL
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(solve, 3).result() is Status.OPTIMAL
+    assert [solve(3), solve(1), solve(None)] == [Status.OPTIMAL] * 3

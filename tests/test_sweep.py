@@ -149,8 +149,10 @@ def test_cli_sweep_on_a_running_cluster_writes_csv_parquet_and_html(client, tmp_
                                   check_dtype=False)
     page = (folder / "sweep.html").read_text(encoding="utf-8")
     assert "Main effects" in page
-    assert "economics.electricity_price" in page
-    assert "<script src=" not in page  # plotly.js inlined: the page works offline
+    assert "electricity price (CNY/MWh)" in page  # the KEY as people read it, with its unit
+    assert "<title>Tiny teaching park: sweep of carbon price (CNY/tCO2), electricity price (CNY/MWh)</title>" in page
+    assert "<script type='text/javascript' src='plotly.min.js'></script>" in page  # beside it, once per folder
+    assert (folder / "plotly.min.js").stat().st_size > 1_000_000
     assert json.loads((folder / "circflow.json").read_text(encoding="utf-8"))["kind"] == "sweep"
 
 

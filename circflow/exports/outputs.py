@@ -13,6 +13,7 @@ import pathlib
 from typing import Any
 
 from circflow.exceptions import ParkError
+from circflow.exports.csvtext import write_csv
 from circflow.exports.geojson import write_geojson
 from circflow.exports.report import write_report
 from circflow.exports.sankey import sankey_figure_dict, write_sankey
@@ -49,8 +50,8 @@ def read_results(folder: str | pathlib.Path) -> dict[str, Any]:
     return content
 
 
-def write_outputs(folder: pathlib.Path, results: dict[str, Any]) -> None:
-    """Write ``sankey.html``, ``network.geojson``, ``results.xlsx`` and ``report.html`` into ``folder``.
+def write_outputs(folder: pathlib.Path, results: dict[str, Any], pages: bool = True) -> None:
+    """Write ``network.geojson``, ``results.xlsx`` and, with ``pages``, ``sankey.html`` and ``report.html``.
 
     A park with markets also gets ``markets.csv`` (the workbook's ``markets`` sheet): what
     the plan sells to each market and the revenue (SPEC 8.1).
@@ -61,12 +62,21 @@ def write_outputs(folder: pathlib.Path, results: dict[str, Any]) -> None:
         An existing folder (the results folder being written).
     results
         The content of ``results.json`` (`circflow.Result.to_dict`).
+    pages
+        Write the two HTML pages (each embeds plotly.js); `write_pages` writes them later.
     """
     folder = pathlib.Path(folder)
     if results.get("markets"):
-        workbook_tables(results)["markets"].to_csv(folder / "markets.csv", index=False)
-    flows = sankey_figure_dict(results)  # drawn once: sankey.html and the report each embed it
-    write_sankey(folder / "sankey.html", results, figure=flows)
+        write_csv(workbook_tables(results)["markets"], folder / "markets.csv")
     write_geojson(folder / "network.geojson", results)
     write_workbook(folder / "results.xlsx", results)
-    write_report(folder / "report.html", results, sankey=flows)
+    if pages:
+        write_pages(folder, results)
+
+
+def write_pages(folder: str | pathlib.Path, results: dict[str, Any]) -> list[pathlib.Path]:
+    """Write ``sankey.html`` and ``report.html`` of ``results`` into ``folder``; the diagram is drawn once."""
+    folder = pathlib.Path(folder)
+    flows = sankey_figure_dict(results)  # sankey.html and the report each embed it
+    return [write_sankey(folder / "sankey.html", results, figure=flows),
+            write_report(folder / "report.html", results, sankey=flows)]

@@ -15,10 +15,10 @@ import math
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.offline
 
-from circflow.exports.report import _CSS, compact, fmt, table_html
-from circflow.exports.sankey import figure_html, resource_label
+from circflow.exports.labels import resource_label
+from circflow.exports.page import figure_html, fmt, page_html, table_html
+from circflow.i18n import compact
 
 _UNIT_WORDS = {"t": "tonne", "m3": "m³", "MWh": "MWh"}
 TOP_POSSIBLE = 12
@@ -68,7 +68,7 @@ def tornado_figure(content: dict[str, Any], currency: str = "CNY") -> go.Figure:
 
 def ranges_figure(content: dict[str, Any], currency: str = "CNY") -> go.Figure:
     """The objective over each KEY's range, with the values where the plan changes marked."""
-    from plotly.subplots import make_subplots  # noqa: PLC0415
+    from plotly.subplots import make_subplots
 
     ranges = content.get("ranges") or []
     figure = make_subplots(rows=max(len(ranges), 1), cols=1, vertical_spacing=0.12 / max(len(ranges), 1) * 2,
@@ -271,19 +271,8 @@ _EXTRA_CSS = "ul.names { margin: 0; padding-left: 1.1em; font-size: 12px; } ul.n
 
 
 def _page(title: str, park: str, body: str) -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(park)}: {html.escape(title)}</title>
-<style>{_CSS}{_EXTRA_CSS}</style>
-<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>
-</head>
-<body><main><header><p class="kicker">circflow · {html.escape(title)}</p><h1>{html.escape(park)}</h1></header>
-{body}
-<footer>Written by circflow. Costs are per year unless named capex.</footer></main></body></html>
-"""
+    return page_html(f"{park}: {title}", park, f"<style>{_EXTRA_CSS}</style>" + body, kicker=f"circflow · {title}",
+                     footer="Written by circflow. Costs are per year unless named capex.")
 
 
 def sensitivity_page(content: dict[str, Any], park: str, currency: str = "CNY") -> str:

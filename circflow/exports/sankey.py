@@ -3,93 +3,68 @@
 An export stage: ``results -> exports``. It reads only the results dict (so
 ``circflow sankey RESULTS_DIR`` redraws a folder) and never imports the optimiser.
 
-Nodes are streams and what converts them, in columns from left to right:
+One node per enterprise, market and process, as a park manager names them; flows run from
+the enterprises that give to those that take, processes in the middle (``Steel works →
+Slag grinding station → Ready-mix concrete``). Each node's label carries what passes it, in
+the resource's unit (``fly ash 280 kt · gypsum 77 kt``), so the amounts read without
+hovering. Links are coloured by resource: strong for new links, pale for today's. A heat
+pump's electricity or an absorption heat pump's steam comes in from its own node at the
+demand it serves (the heat delivered is what the source gives plus that drive). An
+enterprise that both gives to and takes from another keeps one node where it can; only
+where that would close a loop does it get a second node (``... (receives)``).
 
-- each enterprise's supply of a resource (``Steel works · slag``);
-- in the middle, processes (``Coal power plant · Fly-ash classifier``: its input comes in,
-  its outputs leave it) and heat technologies at the demand they serve (``City heating
-  network · electric heat pump``), with the electricity or steam that drives heat pumps as
-  its own inflow (SPEC 8.2, 8.3);
-- each enterprise's demand, and markets outside the park (``Cement plants (market) · slag``).
-
-Beside them stands what the plan does not link: ``disposal`` of a resource, ``losses`` on
-the way or in processing, and ``conventional supply`` (the baseline that still meets a
-demand). A link between a process and its own enterprise is on site: its hover says so. A
-link's width is its amount in the resource's own unit (t, m3, MWh), so the hover label
-always names the unit. A dropdown selects the whole year or one period.
+What the plan does not link, disposal, losses and conventional supply, is on a second view
+that a button shows (it dwarfs the links in most parks). A dropdown picks the whole year
+or one period. Each resource gets the same total height (t, m3 and MWh do not add up);
+within a resource, widths are proportional to amounts.
 """
 
 from __future__ import annotations
 
+import html
 import pathlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from circflow.exceptions import ParkError
 from circflow.exports.content import Results, content_of
-from circflow.linktypes import TECHNOLOGIES
+from circflow.exports.labels import (
+    ELECTRICITY,
+    RESOURCE_COLOURS,
+    STEAM,
+    Namer,
+    carried,
+    heat_temperatures,
+    resource_colours,
+    resource_label,
+    status_label,
+    unit_of,
+    wrap,
+)
+from circflow.exports.page import PLOTLY_CONFIG, figure_html, page_html
+from circflow.i18n import FONT_STACK, N_, _, amount, language
 
-ELECTRICITY = "electricity"
-STEAM = "steam"
-DRIVES = {ELECTRICITY: "Electricity for heat pumps", STEAM: "Steam for absorption heat pumps"}
+__all__ = ["DRIVES", "PLOTLY_CONFIG", "RESOURCE_COLOURS", "enterprise_labels", "figure_html", "resource_colours",
+           "resource_label", "sankey_figure", "sankey_figure_dict", "short_name", "unit_of", "write_sankey"]
+
+DRIVES = {ELECTRICITY: N_("Electricity for heat pumps"), STEAM: N_("Steam for absorption heat pumps")}
 """What drives a heat technology (`circflow.linktypes.Technology.converts_with`), drawn as its own inflow."""
-
-RESOURCE_COLOURS = {
-    "fly_ash": "#6e6e6e",
-    "gypsum": "#c9a227",
-    "slag": "#8c564b",
-    "reclaimed_water": "#1f77b4",
-    "heat": "#d62728",
-    ELECTRICITY: "#9467bd",
-    STEAM: "#e67e22",
-}
-"""One colour per resource, shared by every chart and map of circflow."""
-
-_SPARE_COLOURS = ("#2ca02c", "#ff7f0e", "#17becf", "#e377c2", "#bcbd22", "#7f7f7f", "#393b79", "#637939")
-_KIND_COLOURS = {"heat": "#d62728", "water": "#1f77b4"}
-_LEFTOVER_COLOUR = "#b0b0b0"
-BAND_GAP = 3  # resource bands of the Sankey stand three node gaps apart
-LABEL_PX = 15  # the least distance between two nodes' centres, so that their labels do not overlap
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
-"""Plotly options of every circflow figure: no logo, and the chart follows its box."""
-
-
-def resource_colours(results: dict[str, Any]) -> dict[str, str]:
-    """Colour of every resource of a results dict: fixed for the catalog's, distinct spare ones for others.
-
-    A resource outside the catalog takes its kind's colour (heat red, water blue) when no other
-    resource of the results has it, otherwise the next unused spare colour.
-    """
-    resources = results.get("resources", {})
-    colours = dict(RESOURCE_COLOURS)
-    taken = {colours[name] for name in resources if name in colours}
-    for name in sorted(resources):
-        if name in colours:
-            continue
-        preferred = _KIND_COLOURS.get(resources[name].get("kind", ""))
-        free = [c for c in ((preferred,) if preferred else ()) + _SPARE_COLOURS if c not in taken]
-        colours[name] = free[0] if free else "#7f7f7f"
-        taken.add(colours[name])
-    return colours
-
-
-def resource_label(name: str) -> str:
-    """A resource name as people write it (``fly_ash`` -> ``fly ash``)."""
-    return name.replace("_", " ")
-
-
-def unit_of(results: dict[str, Any], resource: str) -> str:
-    """The unit of a resource in a results dict (MWh for what drives heat pumps)."""
-    if resource in DRIVES:
-        return "MWh"
-    return results.get("resources", {}).get(resource, {}).get("unit", "")
+_CONVERTS_WITH = {"heat_pump": ELECTRICITY, "absorption": STEAM}
+_LEFTOVERS = {"disposal": N_("Disposal"), "baseline": N_("Conventional supply"), "losses": N_("Losses")}
+NODE_COLOURS = {"place": "#34495e", "market": "#0b5345", "process": "#7b7d7d", "leftover": "#b0b0b0"}
+_LEFTOVER_LINK = "rgba(150,150,150,0.35)"
+NEW_ALPHA, EXISTING_ALPHA = 0.62, 0.22
+"""Link opacity: new links strong, existing ones pale."""
+ROW_PX = 64
+"""Height per node of the fullest column: a two-line name and a line of amounts, with room between."""
+MAX_PLOT_PX = 4000
+"""The tallest diagram: a park of hundreds of enterprises gets thinner nodes, not a page of metres."""
 
 
 def short_name(name: str, width: int = 42) -> str:
-    """A name cut to ``width`` characters with an ellipsis, for labels on charts."""
+    """A name cut to ``width`` characters with an ellipsis (prefer `circflow.exports.labels.wrap`)."""
     return name if len(name) <= width else name[: width - 1].rstrip() + "…"
 
 
@@ -103,100 +78,41 @@ def enterprise_labels(results: dict[str, Any], width: int = 42) -> dict[str, str
     return {key: label if seen[label] == 1 else f"{label} [{key}]" for key, label in cut.items()}
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """Where the drawn nodes of one period go: d3-sankey's columns, node sizes and bands.
-
-    ``column`` follows d3-sankey's "justify" alignment, which plotly uses to size nodes: a
-    node's depth is the longest chain of links ending at it; nodes with no outgoing link go
-    to the last column. ``bands`` maps each band to its columns' node lists (index order).
-    """
-
-    sizes: list[float]
-    column: dict[int, int]
-    columns: int
-    bands: dict[str, list[list[int]]]
-
-    def column_totals(self) -> list[tuple[int, float]]:
-        """(node count, total size) of each column, over all bands."""
-        counts, totals = [0] * self.columns, [0.0] * self.columns
-        for node, column in self.column.items():
-            counts[column] += 1
-            totals[column] += self.sizes[node]
-        return list(zip(counts, totals, strict=True))
-
-    def gaps(self) -> int:
-        """Node gaps the aligned layout needs: per band the longest column's, plus the gaps between bands."""
-        inner = sum(max(len(c) for c in columns) - 1 for columns in self.bands.values())
-        return max(inner + BAND_GAP * (len(self.bands) - 1), 0)
-
-    def band_sizes(self) -> list[float]:
-        """Per band, the largest total size of one of its columns."""
-        return [max(sum(self.sizes[i] for i in c) for c in columns) for columns in self.bands.values()]
-
-
 @dataclass
 class _Diagram:
-    """Nodes and links of the diagram, with each link's amount per period in its own unit.
-
-    Node kinds: ``supply``, ``demand``, ``market``, ``process``, ``technology`` (a heat
-    technology at a demand), ``drive`` (electricity or steam driving heat pumps) and
-    ``leftover`` (disposal, losses, conventional supply).
-    """
+    """Nodes and links of one view, with each link's amount per period in its resource's unit."""
 
     periods: list[str]
-    keys: list[tuple[str, ...]] = field(default_factory=list)
-    node_label: list[str] = field(default_factory=list)
-    node_hover: list[str] = field(default_factory=list)
-    node_resource: list[str] = field(default_factory=list)
-    node_kind: list[str] = field(default_factory=list)
-    link_keys: list[tuple[int, int, str]] = field(default_factory=list)
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    source: list[int] = field(default_factory=list)
+    target: list[int] = field(default_factory=list)
+    resource: list[str] = field(default_factory=list)
+    state: list[str] = field(default_factory=list)
+    """``new``, ``existing``, ``drive`` or ``leftover``."""
     hover: list[str] = field(default_factory=list)
-    leftover: list[bool] = field(default_factory=list)
     amounts: list[dict[str, float]] = field(default_factory=list)
-    node_index: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False)
-    link_index: dict[tuple[int, int, str], int] = field(default_factory=dict, repr=False)
+    index: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
 
-    @property
-    def source(self) -> list[int]:
-        return [key[0] for key in self.link_keys]
-
-    @property
-    def target(self) -> list[int]:
-        return [key[1] for key in self.link_keys]
-
-    @property
-    def resource(self) -> list[str]:
-        return [key[2] for key in self.link_keys]
-
-    def is_leftover(self, node: int) -> bool:
-        """Disposal, losses, conventional supply and drives: drawn after the plan's own nodes."""
-        return self.node_kind[node] in ("leftover", "drive")
-
-    def node(self, key: tuple[str, ...], label: str, hover: str, resource: str, kind: str) -> int:
-        index = self.node_index.get(key)
-        if index is None:
-            index = self.node_index[key] = len(self.keys)
+    def node(self, key: tuple[str, str], name: str, kind: str) -> int:
+        if key not in self.index:
+            self.index[key] = len(self.keys)
             self.keys.append(key)
-            self.node_label.append(label)
-            self.node_hover.append(hover)
-            self.node_resource.append(resource)
-            self.node_kind.append(kind)
-        return index
+            self.names.append(name)
+            self.kinds.append(kind)
+        return self.index[key]
 
-    def add(self, source: int, target: int, resource: str, amounts: dict[str, float], hover: str,
-            leftover: bool = False) -> None:
-        key = (source, target, resource)
-        index = self.link_index.get(key)
-        if index is None:
-            index = self.link_index[key] = len(self.link_keys)
-            self.link_keys.append(key)
-            self.hover.append(hover)
-            self.leftover.append(leftover)
-            self.amounts.append(dict.fromkeys(self.periods, 0.0))
-        values = self.amounts[index]
-        for period in self.periods:
-            values[period] += max(float(amounts.get(period) or 0.0), 0.0)
+    def add(self, source: int, target: int, resource: str, amounts: dict[str, float], hover: str, state: str) -> None:
+        values = {p: max(float(amounts.get(p) or 0.0), 0.0) for p in self.periods}
+        if not any(values.values()):
+            return
+        self.source.append(source)
+        self.target.append(target)
+        self.resource.append(resource)
+        self.state.append(state)
+        self.hover.append(hover)
+        self.amounts.append(values)
 
     def amount_list(self, period: str | None) -> list[float]:
         """Link amounts of one period, or of the year when ``period`` is None; solver specks cleared."""
@@ -204,161 +120,107 @@ class _Diagram:
         largest = max(raw, default=0.0)
         return [v if v > 1e-9 * largest else 0.0 for v in raw]
 
-    def node_amounts(self, period: str | None) -> list[float]:
-        """What passes each node (the larger of what comes in and goes out) in its own unit."""
-        incoming, outgoing = [0.0] * len(self.keys), [0.0] * len(self.keys)
-        for (source, target, _), amount in zip(self.link_keys, self.amount_list(period), strict=True):
-            outgoing[source] += amount
-            incoming[target] += amount
-        return [max(a, b) for a, b in zip(incoming, outgoing, strict=True)]
+    def band(self, link: int) -> str:
+        """Electricity and steam that drive heat pumps are scaled with the heat they help deliver."""
+        return "heat" if self.resource[link] in DRIVES else self.resource[link]
 
-    def columns(self, positive: list[bool]) -> tuple[dict[int, int], int]:
-        """Column of each node with a positive link (d3-sankey, justified), and the number of columns."""
-        links = [(s, t) for (s, t, _), keep in zip(self.link_keys, positive, strict=True) if keep]
-        depth = {i: 0 for pair in links for i in pair}
-        for _ in range(len(depth)):  # longest chain ending at each node; a cycle stops after n rounds
+    def scales(self) -> dict[str, float]:
+        """Per resource, the year's amount that comes out of enterprises, drives and conventional supply:
+        its band's total height."""
+        totals: dict[str, float] = {}
+        for i, value in enumerate(self.amount_list(None)):
+            if self.kinds[self.source[i]] != "process":
+                totals[self.band(i)] = totals.get(self.band(i), 0.0) + value
+        return totals
+
+    def widths(self, period: str | None) -> list[float]:
+        """Link widths: amounts over their band's total, so that every resource is equally tall."""
+        scales = self.scales()
+        return [value / scales[self.band(i)] if scales.get(self.band(i)) else 0.0
+                for i, value in enumerate(self.amount_list(period))]
+
+    def untangle(self) -> None:
+        """Give a second node to an enterprise where one node would close a loop (it gives to and takes
+        from the same partner): the links that do not fit the order of the largest flows go to it."""
+        widths = self.widths(None)
+        order = sorted(range(len(self.source)), key=lambda i: -widths[i])
+        after: dict[int, set[int]] = {}
+
+        def reaches(start: int, goal: int) -> bool:
+            seen, todo = {start}, [start]
+            while todo:
+                node = todo.pop()
+                if node == goal:
+                    return True
+                for following in after.get(node, ()):
+                    if following not in seen:
+                        seen.add(following)
+                        todo.append(following)
+            return False
+
+        for i in order:
+            source, target = self.source[i], self.target[i]
+            if reaches(target, source):
+                kind, key = self.keys[target]
+                target = self.node(("receives", key), _("{name} (receives)").format(name=self.names[target]),
+                                   self.kinds[target])
+                self.target[i] = target
+            after.setdefault(source, set()).add(target)
+
+    def columns(self) -> dict[int, int]:
+        """Column of each node (d3-sankey's justified layout: longest chain in; sinks last)."""
+        drawn = {i for pair in zip(self.source, self.target, strict=True) for i in pair}
+        depth = dict.fromkeys(drawn, 0)
+        for _round in range(len(depth)):
             changed = False
-            for s, t in links:
+            for s, t in zip(self.source, self.target, strict=True):
                 if depth[t] < depth[s] + 1:
                     depth[t], changed = depth[s] + 1, True
             if not changed:
                 break
-        count = max(depth.values(), default=0) + 1
-        has_out = {s for s, _ in links}
-        return {i: (d if i in has_out else count - 1) for i, d in depth.items()}, count
+        last = max(depth.values(), default=0)
+        senders = set(self.source)
+        return {i: (d if i in senders else last) for i, d in depth.items()}
 
-    def widths(self, period: str | None) -> list[float]:
-        """Link widths: amounts scaled so that every resource's band is equally tall.
+    def labels(self, period: str | None, results: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Per node, its label (name and what passes it) and its hover text, for one period or the year."""
+        sent: list[dict[str, float]] = [{} for _ in self.keys]
+        got: list[dict[str, float]] = [{} for _ in self.keys]
+        for s, t, resource, value in zip(self.source, self.target, self.resource, self.amount_list(period),
+                                         strict=True):
+            if value > 0:
+                sent[s][resource] = sent[s].get(resource, 0.0) + value
+                # What drives a heat pump arrives as heat: the enterprise takes the heat delivered.
+                taken = "heat" if resource in DRIVES else resource
+                got[t][taken] = got[t].get(taken, 0.0) + value
 
-        t, m3 and MWh do not add up, and reclaimed water in m3 would dwarf fly ash in t; so
-        each resource gets an equal share of the height, proportions within it kept: the
-        year's amounts leaving the band's fullest column add up to 1. A link belongs to the
-        band of the node it enters, so heat-pump electricity and driving steam are scaled with
-        the heat they help deliver.
-        """
-        year = self.amount_list(None)
-        column, _ = self.columns([amount > 0 for amount in year])
-        bands = [self.band_of(target) for _, target, _ in self.link_keys]
-        leaving: dict[tuple[str, int], float] = {}
-        for band, (source, _, _), amount in zip(bands, self.link_keys, year, strict=True):
-            if amount > 0:
-                leaving[band, column[source]] = leaving.get((band, column[source]), 0.0) + amount
-        totals: dict[str, float] = {}
-        for (band, _), amount in leaving.items():
-            totals[band] = max(totals.get(band, 0.0), amount)
-        return [amount / totals[band] if totals.get(band, 0.0) > 0 else 0.0
-                for band, amount in zip(bands, self.amount_list(period), strict=True)]
+        def listing(values: dict[str, float]) -> str:
+            # No break inside one item: "fly ash 95 t" stays on one line.
+            return " · ".join(f"{resource_label(r)} {amount(v, unit_of(results, r))}".replace(" ", "\u00a0")
+                              for r, v in sorted(values.items(), key=lambda item: -item[1]))
 
-    def band_of(self, node: int) -> str:
-        """The band a node is drawn in: its resource; what drives heat pumps goes with heat."""
-        resource = self.node_resource[node]
-        return "heat" if resource in DRIVES else resource
-
-    def layout(self, period: str | None) -> _Layout:
-        """Columns, sizes (in width units, d3's max of in and out) and bands of the nodes drawn in ``period``."""
-        widths = self.widths(period)
-        column, count = self.columns([width > 0 for width in widths])
-        incoming, outgoing = [0.0] * len(self.keys), [0.0] * len(self.keys)
-        for (source, target, _), width in zip(self.link_keys, widths, strict=True):
-            if width > 0:
-                outgoing[source] += width
-                incoming[target] += width
-        sizes = [max(a, b) for a, b in zip(incoming, outgoing, strict=True)]
-        bands: dict[str, list[list[int]]] = {}
-        for i in sorted(column):
-            bands.setdefault(self.band_of(i), [[] for _ in range(count)])[column[i]].append(i)
-        return _Layout(sizes, column, count, bands)
-
-    def positions(self, period: str | None, plot_px: float, pad_px: float) -> tuple[list[float], list[float]]:
-        """Node centres (x, y in 0-1) of the nodes drawn in ``period``, in index order.
-
-        Columns left to right: supplies, then processes and heat technologies, then demands,
-        markets and what is left over. Each resource is a horizontal band that starts at the
-        same height in every column, so its links run straight across; bands keep the
-        catalog order. Node heights are plotly's own (d3-sankey): ``ky = min over columns of
-        (plot height - (n - 1) pad) / total size`` with ``n`` the column's node count and the
-        padding capped at 2/3 of the height over the gaps of the longest column; the space
-        left is spread between the nodes and bands. plotly applies positions to the nodes that
-        have a link of positive value, in index order, so only those are listed.
-        """
-        layout = self.layout(period)
-        drawn = sorted(layout.column)
-        if not drawn:
-            return [], []
-        columns = layout.column_totals()
-        longest = max(count for count, _ in columns)
-        if longest > 1:
-            pad_px = min(pad_px, 2 / 3 * plot_px / (longest - 1))
-        ky = min((plot_px - (count - 1) * pad_px) / total for count, total in columns if total > 0)
-        gaps = layout.gaps()
-        gap = max((plot_px - ky * sum(layout.band_sizes())) / gaps, 0.0) if gaps else 0.0
-        y: dict[int, float] = {}
-        top = 0.0
-        for band_columns in layout.bands.values():
-            bottom = top
-            for nodes in band_columns:
-                position = top
-                for i in nodes:
-                    y[i] = (position + layout.sizes[i] * ky / 2) / plot_px
-                    position += layout.sizes[i] * ky + gap
-                if nodes:
-                    bottom = max(bottom, position - gap)
-            top = bottom + BAND_GAP * gap
-        last = max(layout.columns - 1, 1)
-        # Middle columns lean left: their labels, right of the node, need room before the last column's.
-        x = [min(max(layout.column[i] / last * (0.85 if 0 < layout.column[i] < last else 1.0), 0.001), 0.999)
-             for i in drawn]
-        return x, [min(max(y[i], 0.001), 0.999) for i in drawn]
-
-    def ordered(self) -> _Diagram:
-        """The same diagram with nodes grouped by resource and column, so each resource forms one band.
-
-        Within a band, the first column keeps its label order, and each node of a later column
-        sits at the weighted mean rank of the nodes feeding it (the barycentre heuristic: fewer
-        crossing links); disposal, losses, conventional supply and drives come last.
-        """
-        catalog = list(RESOURCE_COLOURS)
-
-        def band(i: int) -> tuple[int, str]:
-            resource = self.band_of(i)
-            return (catalog.index(resource) if resource in catalog else len(catalog), resource)
-
-        year = self.amount_list(None)
-        column, count = self.columns([amount > 0 for amount in year])
-        feeders: dict[int, list[tuple[int, float]]] = {}
-        for (source, target, _), amount in zip(self.link_keys, year, strict=True):
-            if amount > 0:
-                feeders.setdefault(target, []).append((source, amount))
-        rank: dict[int, float] = {}
-        for c in range(count):
-            members = [i for i in column if column[i] == c]
-
-            def pull(i: int) -> float:
-                weighted = [(rank[s], a) for s, a in feeders.get(i, []) if s in rank]
-                total = sum(a for _, a in weighted)
-                return sum(r * a for r, a in weighted) / total if total else 0.0
-
-            order = sorted(members, key=lambda i: (band(i), self.is_leftover(i), pull(i) if c else 0.0,
-                                                   self.node_label[i]))
-            rank.update({i: r / max(len(order), 1) for r, i in enumerate(order)})
-
-        def position(i: int) -> tuple[Any, ...]:
-            if i not in column:
-                return (1, band(i), 0, False, 0.0, self.node_label[i])
-            return (0, band(i), column[i], self.is_leftover(i), rank[i], self.node_label[i])
-
-        order = sorted(range(len(self.keys)), key=position)
-        new_index = {old: new for new, old in enumerate(order)}
-        out = _Diagram(self.periods)
-        for old in order:
-            out.node(self.keys[old], self.node_label[old], self.node_hover[old], self.node_resource[old],
-                     self.node_kind[old])
-        links = sorted(range(len(self.link_keys)),
-                       key=lambda i: (new_index[self.link_keys[i][0]], new_index[self.link_keys[i][1]]))
-        for i in links:
-            source, target, resource = self.link_keys[i]
-            out.add(new_index[source], new_index[target], resource, self.amounts[i], self.hover[i], self.leftover[i])
-        return out
+        labels, hovers = [], []
+        for i, name in enumerate(self.names):
+            kind = self.kinds[i]
+            gives, takes = listing(sent[i]), listing(got[i])
+            if kind in ("leftover", "drive"):
+                lines = [takes or gives]
+            elif kind == "process":
+                lines = [takes]
+            elif gives and takes:
+                lines = [_("gives {what}").format(what=gives), _("takes {what}").format(what=takes)]
+            else:
+                lines = [gives or takes]
+            amounts = "<br>".join(wrap(line, 46, 2) for line in lines if line)
+            labels.append(f"{wrap(name, 30)}<br><span style='font-size:10px'>{amounts}</span>"
+                          if amounts else wrap(name, 30))
+            hover = [f"<b>{html.escape(name)}</b>"]
+            if gives:
+                hover.append(_("gives {what}").format(what=gives))
+            if takes:
+                hover.append(_("takes {what}").format(what=takes))
+            hovers.append("<br>".join(hover))
+        return labels, hovers
 
 
 def _process_of(stream: str | None, processes: dict[str, dict[str, Any]]) -> str | None:
@@ -369,138 +231,96 @@ def _process_of(stream: str | None, processes: dict[str, dict[str, Any]]) -> str
     return owner if owner in processes else None
 
 
-def _collect(results: dict[str, Any]) -> _Diagram:
+def _collect(results: dict[str, Any], leftovers: bool) -> _Diagram:
     periods = list(results.get("periods") or [])
-    names = {e["id"]: e.get("name") or e["id"] for e in results.get("enterprises", [])}
-    labels = enterprise_labels(results)
-    markets = {m["id"]: m.get("name") or m["id"] for m in results.get("markets") or []}
+    namer = Namer(results)
+    markets = {m["id"] for m in results.get("markets") or []}
     processes = {p["id"]: p for p in results.get("processes") or []}
     currency = results.get("currency") or "CNY"
     diagram = _Diagram(periods)
 
-    def place(key: str) -> str:
-        return names.get(key) or markets.get(key) or key
-
-    def stream(role: str, enterprise: str, resource: str) -> int:
-        return diagram.node((role, enterprise, resource), f"{labels.get(enterprise, enterprise)} · {resource_label(resource)}",
-                            f"{place(enterprise)}<br>{resource_label(resource)} {role}", resource, role)
-
-    def market(key: str, resource: str) -> int:
-        return diagram.node(("market", key, resource), f"{labels[key]} (market) · {resource_label(resource)}",
-                            f"{markets[key]}<br>market outside the park, buys {resource_label(resource)}", resource, "market")
+    def place(key: str) -> int:
+        name = namer.place(key)
+        if key in markets:
+            name = _("{name} (market)").format(name=name)
+        return diagram.node(("place", key), name, "market" if key in markets else "place")
 
     def process(key: str) -> int:
         spec = processes[key]
-        name = spec.get("name") or spec.get("process") or key
-        made = ", ".join(dict.fromkeys(resource_label(o["resource"]) for o in spec.get("outputs") or [])) or "nothing"
-        return diagram.node(("process", key), f"{short_name(name, 30)} · {short_name(place(spec['enterprise']), 26)}",
-                            f"{name} at {place(spec['enterprise'])}<br>process: {resource_label(spec['resource'])} in, "
-                            f"{made} out", spec["resource"], "process")
+        name = _("{process} at {place}").format(process=spec.get("name") or key, place=namer.place(spec["enterprise"]))
+        return diagram.node(("process", key), name, "process")
 
-    def technology(link: dict[str, Any]) -> int:
-        label = link.get("technology") or (TECHNOLOGIES[link["type"]].label if link["type"] in TECHNOLOGIES
-                                           else resource_label(link["type"]))
-        to = link["to"]
-        return diagram.node(("technology", link["type"], to, link["resource"]),
-                            f"{label[:1].upper()}{label[1:]} · {short_name(place(to), 30)}",
-                            f"{label} at {place(to)}", link["resource"], "technology")
-
-    def leftover(kind: str, resource: str, label: str) -> int:
-        return diagram.node((kind, resource), f"{label} · {resource_label(resource)}",
-                            f"{label} of {resource_label(resource)}", resource, "leftover")
+    def leftover(kind: str) -> int:
+        return diagram.node(("leftover", kind), _(_LEFTOVERS[kind]), "leftover")
 
     def drive(resource: str) -> int:
-        label = DRIVES[resource]
-        return diagram.node(("drive", resource), label, label, resource, "drive")
+        return diagram.node(("drive", resource), _(DRIVES[resource]), "drive")
 
     for link in results.get("links", []):
         resource = link["resource"]
         source_process = _process_of(link.get("from_stream"), processes)
         target_process = _process_of(link.get("to_stream"), processes)
-        source = process(source_process) if source_process else stream("supply", link["from"], resource)
-        if target_process:
-            target = process(target_process)
-        elif link["to"] in markets:
-            target = market(link["to"], resource)
-        else:
-            target = stream("demand", link["to"], resource)
+        source = process(source_process) if source_process else place(link["from"])
+        target = process(target_process) if target_process else place(link["to"])
         flow, delivered = link.get("flow") or {}, link.get("delivered") or {}
         cop = link.get("cop")
         # Heat delivered by a heat pump = lifted source heat + drive (electricity or steam);
         # drive = heat / COP (SPEC 4, 8.3).
-        work = {p: (delivered.get(p) or 0.0) / cop for p in periods} if cop else {}
+        drives = _CONVERTS_WITH.get(link.get("type") or "")
+        work = {p: (delivered.get(p) or 0.0) / cop for p in periods} if cop and drives else {}
         from_source = {p: (delivered.get(p) or 0.0) - work.get(p, 0.0) for p in periods}
         lost = {p: (flow.get(p) or 0.0) - from_source[p] for p in periods}
-        route = f"{place(link['from'])} → {place(link['to'])}"
-        if link.get("on_site"):
-            what = f"within {place(link['from'])}, no transport<br>{resource_label(resource)}"
-        else:
-            what = f"{route}<br>{resource_label(resource)} by {resource_label(link.get('mode') or '')}"
-        if link.get("existing"):
-            what += " (existing)"
-        if link.get("market_revenue"):
-            what += f"<br>sold for {link['market_revenue']:,.0f} {currency}/yr"
-        heat_type = link.get("type") not in (None, "transport")
-        if heat_type:
-            unit = technology(link)
-            name = diagram.node_label[unit].split(" · ", 1)[0]
-            temperatures = _temperatures(link)
-            detail = f"{what}<br>{name}" + (f", COP {cop:.2f}" if cop else "") + (f"<br>{temperatures}" if temperatures else "")
-            diagram.add(source, unit, resource, from_source, detail)
-            diagram.add(unit, target, resource, delivered, detail)
-            converts_with = TECHNOLOGIES[link["type"]].converts_with if link["type"] in TECHNOLOGIES else None
-            if work and converts_with in DRIVES:
-                diagram.add(drive(converts_with), unit, converts_with, work,
-                            f"{DRIVES[converts_with].lower()} → {place(link['to'])}")
-        else:
-            diagram.add(source, target, resource, from_source, what)
-        if any(v > 0 for v in lost.values()):
-            diagram.add(source, leftover("losses", resource, "Losses"), resource, lost, f"{what}<br>lost on the way",
-                        leftover=True)
-    for key, spec in processes.items():
-        if not spec.get("built"):
-            continue
-        node = process(key)
-        received = spec.get("input") or {}
-        made = {p: 0.0 for p in periods}
-        for output in spec.get("outputs") or []:
-            amount, taken = output.get("amount") or {}, output.get("taken") or {}
-            for p in periods:
-                made[p] += amount.get(p) or 0.0
-            rest = {p: (amount.get(p) or 0.0) - (taken.get(p) or 0.0) for p in periods}
-            diagram.add(node, leftover("disposal", output["resource"], "Disposal"), output["resource"], rest,
-                        f"{spec.get('name') or key}<br>{resource_label(output['resource'])} made, not used: disposal",
-                        leftover=True)
-        kept = {p: (received.get(p) or 0.0) - made[p] for p in periods} if all(
-            o["resource"] == spec["resource"] for o in spec.get("outputs") or []) else {}
-        if any(v > 1e-9 * max(received.values(), default=0.0) for v in kept.values()):
-            diagram.add(node, leftover("processing", spec["resource"], "Lost in processing"), spec["resource"], kept,
-                        f"{spec.get('name') or key}<br>lost in processing (the yields add up to less than 1)",
-                        leftover=True)
-    for row in results.get("disposal", []):
-        if isinstance(row.get("stream"), str) and f"{row['enterprise']}#{row['stream']}" in processes:
-            continue  # drawn from the process above, output by output
-        resource, name = row["resource"], place(row["enterprise"])
-        diagram.add(stream("supply", row["enterprise"], resource), leftover("disposal", resource, "Disposal"),
-                    resource, row["amount"], f"{name}<br>{resource_label(resource)} not used: disposal", leftover=True)
-    for row in results.get("baseline_supply", []):
-        resource, name = row["resource"], place(row["enterprise"])
-        diagram.add(leftover("baseline", resource, "Conventional supply"), stream("demand", row["enterprise"], resource),
-                    resource, row["amount"], f"{name}<br>{resource_label(resource)} still met the conventional way",
-                    leftover=True)
-    return diagram.ordered()
-
-
-def _temperatures(link: dict[str, Any]) -> str:
-    """A heat link's temperatures as engineers write them: ``source 60→40 °C, sink 45→75 °C``."""
-    inlet, outlet = link.get("source_inlet_c"), link.get("source_outlet_c")
-    supply, back = link.get("sink_supply_c"), link.get("sink_return_c")
-    parts = []
-    if inlet is not None:
-        parts.append(f"source {inlet:g}→{outlet if outlet is not None else inlet:g} °C")
-    if supply is not None:
-        parts.append(f"sink {back if back is not None else supply:g}→{supply:g} °C")
-    return ", ".join(parts)
+        state = "existing" if link.get("existing") else "new"
+        words = _("existing link") if link.get("existing") else (_("on site") if link.get("on_site") else _("new link"))
+        hover = (f"{html.escape(namer.end(link, 'from'))} → {html.escape(namer.end(link, 'to'))}<br>"
+                 + html.escape(carried(link))
+                 + f" ({words})")
+        if cop:
+            hover += f", COP {cop:.2f}"
+        if heat_temperatures(link):
+            hover += "<br>" + html.escape(heat_temperatures(link))
+        if link.get("net_saving") is not None:
+            hover += "<br>" + html.escape(_("net saving {amount}").format(
+                amount=f"{link['net_saving']:,.0f} {currency}/{_('yr')}"))
+        diagram.add(source, target, resource, from_source, hover, state)
+        if work and drives in DRIVES:
+            diagram.add(drive(drives), target, drives, work,
+                        html.escape(f"{_(DRIVES[drives])} → {namer.end(link, 'to')}"), "drive")
+        if leftovers and any(v > 1e-9 * max(flow.values(), default=1.0) for v in lost.values()):
+            diagram.add(source, leftover("losses"), resource, lost, hover + "<br>" + html.escape(_("lost on the way")),
+                        "leftover")
+    if leftovers:
+        for key, spec in processes.items():
+            if not spec.get("built"):
+                continue
+            made_total = dict.fromkeys(periods, 0.0)
+            for output in spec.get("outputs") or []:
+                made, taken = output.get("amount") or {}, output.get("taken") or {}
+                rest = {p: (made.get(p) or 0.0) - (taken.get(p) or 0.0) for p in periods}
+                for p in periods:
+                    made_total[p] += made.get(p) or 0.0
+                diagram.add(process(key), leftover("disposal"), output["resource"], rest,
+                            html.escape(_("{name}: {resource} made, not used").format(
+                                name=spec.get("name") or key, resource=resource_label(output["resource"]))), "leftover")
+            received = spec.get("input") or {}
+            if all(o["resource"] == spec["resource"] for o in spec.get("outputs") or []):  # yields under 1
+                kept = {p: (received.get(p) or 0.0) - made_total[p] for p in periods}
+                if any(v > 1e-9 * max(received.values(), default=0.0) for v in kept.values()):
+                    diagram.add(process(key), leftover("losses"), spec["resource"], kept,
+                                html.escape(_("{name}: lost in processing").format(name=spec.get("name") or key)),
+                                "leftover")
+        for row in results.get("disposal", []):
+            if isinstance(row.get("stream"), str) and f"{row['enterprise']}#{row['stream']}" in processes:
+                continue  # drawn from the process above, output by output
+            diagram.add(place(row["enterprise"]), leftover("disposal"), row["resource"], row["amount"],
+                        html.escape(_("{name}: {resource} not used").format(
+                            name=namer.place(row["enterprise"]), resource=resource_label(row["resource"]))), "leftover")
+        for row in results.get("baseline_supply", []):
+            diagram.add(leftover("baseline"), place(row["enterprise"]), row["resource"], row["amount"],
+                        html.escape(_("{name}: {resource} still met the conventional way").format(
+                            name=namer.place(row["enterprise"]), resource=resource_label(row["resource"]))), "leftover")
+    diagram.untangle()
+    return diagram
 
 
 def _rgba(colour: str, alpha: float) -> str:
@@ -509,29 +329,46 @@ def _rgba(colour: str, alpha: float) -> str:
 
 
 def _period_label(period: str | None) -> str:
-    return "whole year" if period is None else resource_label(period)
+    return _("whole year") if period is None else period.replace("_", " ")
 
 
-def _period_data(diagram: _Diagram, period: str | None, node_units: list[str],
-                 link_units: list[str], plot_px: float, pad_px: float) -> dict[str, list[Any]]:
-    """The trace attributes that change with the period: widths, node positions, amounts for the hover."""
-    x, y = diagram.positions(period, plot_px, pad_px)
+def _trace(diagram: _Diagram, results: dict[str, Any], period: str | None, visible: bool) -> dict[str, Any]:
+    colours = resource_colours(results)
+    link_colours = []
+    for resource, state in zip(diagram.resource, diagram.state, strict=True):
+        if state == "leftover":
+            link_colours.append(_LEFTOVER_LINK)
+        else:
+            alpha = EXISTING_ALPHA if state == "existing" else NEW_ALPHA
+            link_colours.append(_rgba(colours.get(resource, "#7f7f7f"), alpha))
+    node_colours = [colours.get(key[1], "#7f7f7f") if kind == "drive" else NODE_COLOURS.get(kind, "#34495e")
+                    for key, kind in zip(diagram.keys, diagram.kinds, strict=True)]
+    hover = "%{customdata[0]}<br><b>%{customdata[1]}</b><extra></extra>"
+    data = _period_data(diagram, results, period)
     return {
-        "node.x": [x],
-        "node.y": [y],
-        "link.value": [diagram.widths(period)],
-        "link.customdata": [list(zip(diagram.hover, diagram.amount_list(period), link_units,
-                                     strict=True))],
-        "node.customdata": [list(zip(diagram.node_hover, diagram.node_amounts(period), node_units,
-                                     strict=True))],
+        "type": "sankey", "arrangement": "snap", "visible": visible, "valueformat": ".3f",
+        "node": {"label": data["label"], "color": node_colours, "pad": 22, "thickness": 14,
+                 "line": {"width": 0.5, "color": "#1c2833"}, "customdata": data["node"],
+                 "hovertemplate": "%{customdata}<extra></extra>"},
+        "link": {"source": diagram.source, "target": diagram.target, "value": data["value"], "color": link_colours,
+                 "customdata": data["link"], "hovertemplate": hover},
     }
+
+
+def _period_data(diagram: _Diagram, results: dict[str, Any], period: str | None) -> dict[str, Any]:
+    labels, hovers = diagram.labels(period, results)
+    amounts = diagram.amount_list(period)
+    return {"label": labels, "node": hovers, "value": diagram.widths(period),
+            "link": [[text, amount(value, unit_of(results, resource)), value, resource]
+                     for text, value, resource in zip(diagram.hover, amounts, diagram.resource, strict=True)]}
 
 
 def sankey_figure(results: Results, period: str | None = None) -> go.Figure:
     """The plan's flows as a plotly Sankey diagram.
 
-    Each resource gets the same share of the height (t, m3 and MWh do not add up); within a
-    resource, widths are proportional to amounts. Hover labels give amounts in their units.
+    Each resource gets the same total height (t, m3 and MWh do not add up); within a
+    resource, widths are proportional to amounts. Node labels and hover labels give amounts
+    in their units.
 
     Parameters
     ----------
@@ -543,8 +380,10 @@ def sankey_figure(results: Results, period: str | None = None) -> go.Figure:
     Returns
     -------
     plotly.graph_objects.Figure
-        One Sankey trace. ``customdata`` of nodes and links holds (description, amount, unit):
-        the amount in the resource's unit, for the period shown; ``value`` is the drawn width.
+        Two Sankey traces: the plan's links (shown), and the same with disposal, losses and
+        conventional supply (a button shows it). ``link.customdata`` holds (description,
+        amount with its unit, amount, resource) for the period shown; ``value`` is the drawn
+        width. A node's ``customdata`` starts with its full name in ``<b>``.
 
     Raises
     ------
@@ -561,110 +400,79 @@ def sankey_figure_dict(results: dict[str, Any], period: str | None = None) -> di
     Files are written from the dict (see `figure_html`): plotly's validation of a figure copies
     every list of a large diagram several times, for the same JSON.
     """
+    with language(results.get("lang")):
+        return _figure(results, period)
+
+
+def _figure(results: dict[str, Any], period: str | None) -> dict[str, Any]:
     periods = list(results.get("periods") or [])
     if period is not None and period not in periods:
         msg = f"unknown period {period!r}; the results have {', '.join(periods) or 'none'}"
         raise ParkError(msg)
-    diagram = _collect(results)
+    views = [_collect(results, leftovers=False), _collect(results, leftovers=True)]
     colours = resource_colours(results)
-    node_colours = [_LEFTOVER_COLOUR if kind == "leftover" else colours.get(resource, "#7f7f7f")
-                    for resource, kind in zip(diagram.node_resource, diagram.node_kind, strict=True)]
-    # Markets and what converts (processes, heat technologies) stand out by their outline.
-    # (plotly draws no labels when node.line.width is a list, so only the colour varies)
-    node_lines = ["#1c2833" if kind in ("market", "process", "technology") else "#888" for kind in diagram.node_kind]
-    link_colours = [_rgba(colours.get(resource, "#7f7f7f"), 0.22 if leftover else 0.5)
-                    for resource, leftover in zip(diagram.resource, diagram.leftover, strict=True)]
-    node_units = [unit_of(results, r) for r in diagram.node_resource]
-    link_units = [unit_of(results, r) for r in diagram.resource]
-    height, pad = _size(diagram)
-    plot_px = height - 130  # the plot area: the height less the margins below
-    varying = _period_data(diagram, period, node_units, link_units, plot_px, pad)
-    hover = "%{customdata[0]}<br><b>%{customdata[1]:,.0f} %{customdata[2]}</b><extra></extra>"
-    trace = {
-        "type": "sankey",
-        "arrangement": "fixed",  # our positions as given: "snap" would push nodes out of their bands
-        "node": {"label": diagram.node_label, "x": varying["node.x"][0], "y": varying["node.y"][0],
-                 "color": node_colours, "pad": pad, "thickness": 16,
-                 "line": {"width": 1, "color": node_lines},
-                 "customdata": varying["node.customdata"][0],
-                 "hovertemplate": hover},
-        "link": {"source": diagram.source, "target": diagram.target, "value": varying["link.value"][0],
-                 "color": link_colours, "customdata": varying["link.customdata"][0], "hovertemplate": hover},
-    }
-    used = sorted(set(diagram.resource), key=lambda r: (r in DRIVES, r))
+    traces = [_trace(view, results, period, visible=index == 0) for index, view in enumerate(views)]
+    rows = max(max(list(_counts(view).values()) or [1]) for view in views)
+    height = 220 + min(max(360, ROW_PX * rows), MAX_PLOT_PX)
+    park = results.get("park", _("park"))
+    used = sorted({r for view in views for r, state in zip(view.resource, view.state, strict=True)
+                   if state != "leftover"}, key=lambda r: (r in DRIVES, resource_label(r)))
     legend = "   ".join(f"<span style='color:{colours.get(r, '#7f7f7f')}'>■</span> {resource_label(r)} "
                        f"({unit_of(results, r)})" for r in used)
-    note = ("<span style='color:#666'>each resource gets the same height, widths proportional within it; "
-            "grey: disposal, losses, conventional supply; outlined: processes, heat technologies "
-            "and markets; hover for amounts</span>")
-    park = results.get("park", "park")
+    note = ("<span style='color:#555'>" + html.escape(_(
+        "strong: new links · pale: existing links · each resource gets the same total height; node labels give "
+        "what passes them")) + "</span>")
+
+    def title(choice: str | None) -> str:
+        return _("{park}: flows, {period}").format(park=park, period=_period_label(choice))
+
     layout: dict[str, Any] = {
-        "title": {"text": f"{park}: flows, {_period_label(period)}", "x": 0.01, "xanchor": "left"},
-        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
+        "title": {"text": title(period), "x": 0.01, "xanchor": "left"},
+        "font": {"family": FONT_STACK, "size": 11},
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 110, "b": 20},
+        "margin": {"l": 10, "r": 10, "t": 150, "b": 20},
         "paper_bgcolor": "white",
-        "annotations": [{"text": f"{legend}<br>{note}" if used else f"no flows to draw (status {results.get('status')})",
+        "annotations": [{"text": f"{legend}<br>{note}" if used else _("no flows to draw (status {status})").format(
+                             status=status_label(results.get("status"))),
                          "x": 0.0, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "left",
-                         "yanchor": "bottom", "yshift": 8, "showarrow": False, "align": "left"}],
+                         "yanchor": "bottom", "yshift": 40, "showarrow": False, "align": "left"}],
     }
+    menus = [{
+        "type": "buttons", "direction": "right", "x": 1.0, "y": 1.0, "xanchor": "right", "yanchor": "bottom",
+        "pad": {"b": 72 if len(periods) > 1 else 36}, "showactive": True, "active": 0,
+        "font": {"size": 11},
+        "buttons": [{"label": _("links of the plan"), "method": "restyle", "args": [{"visible": [True, False]}]},
+                    {"label": _("with disposal and conventional supply"), "method": "restyle",
+                     "args": [{"visible": [False, True]}]}],
+    }]
     if len(periods) > 1:
         choices = [None, *periods]
-        layout["updatemenus"] = [{
-            "type": "dropdown", "x": 1.0, "y": 1.0, "xanchor": "right", "yanchor": "bottom", "pad": {"b": 8},
-            "active": choices.index(period), "showactive": True,
-            "buttons": [{"label": _period_label(choice), "method": "update",
-                         "args": [_period_data(diagram, choice, node_units, link_units, plot_px, pad),
-                                  {"title.text": f"{park}: flows, {_period_label(choice)}"}]}
-                        for choice in choices],
-        }]
-    return {"data": [trace], "layout": layout}
+        buttons = []
+        for choice in choices:
+            data = [_period_data(view, results, choice) for view in views]
+            buttons.append({"label": _period_label(choice), "method": "update",
+                            "args": [{"node.label": [d["label"] for d in data],
+                                      "node.customdata": [d["node"] for d in data],
+                                      "link.value": [d["value"] for d in data],
+                                      "link.customdata": [d["link"] for d in data]},
+                                     {"title.text": title(choice)}]})
+        menus.append({"type": "dropdown", "x": 1.0, "y": 1.0, "xanchor": "right", "yanchor": "bottom",
+                      "pad": {"b": 34}, "active": choices.index(period), "showactive": True, "buttons": buttons})
+    layout["updatemenus"] = menus
+    return {"data": traces, "layout": layout}
 
 
-def _size(diagram: _Diagram) -> tuple[int, float]:
-    """Figure height (px) and plotly's node padding, so that node labels stand ``LABEL_PX`` apart.
-
-    The widths get ``widths_px`` in the fullest column; each band is as tall as its tallest
-    column with ``LABEL_PX`` between nodes. plotly (d3-sankey) sizes nodes with
-    ``ky = min over columns of (plot height - (n - 1) pad) / total``: the padding returned is
-    the largest one that gives every column at least our ``ky``, so the binding column
-    gives exactly it.
-    """
-    layout = diagram.layout(None)
-    gaps = layout.gaps()
-    rows = gaps + len(layout.bands) * 2
-    gaps_px = LABEL_PX * gaps
-    widths_px = max(320.0, 12.0 * rows, 0.6 * gaps_px)  # room for the widths: over 1/3 of the height (d3's cap)
-    columns = [(count, total) for count, total in layout.column_totals() if total > 0]
-    if not columns:
-        return round(widths_px + 130), 10.0
-    ky = widths_px / max(total for _, total in columns)
-    plot_px = sum(max(ky * sum(layout.sizes[i] for i in nodes) + LABEL_PX * max(len(nodes) - 1, 0)
-                      for nodes in band) for band in layout.bands.values())
-    plot_px += BAND_GAP * LABEL_PX * (len(layout.bands) - 1)
-    pads = [(plot_px - ky * total) / (count - 1) for count, total in columns if count > 1]
-    return round(plot_px + 130), min(pads) if pads else 10.0
-
-
-def figure_html(figure: go.Figure | dict[str, Any], div_id: str, *, full_html: bool = False,
-                **options: Any) -> str:
-    """A figure as HTML: a ``<div>`` drawn by the page's plotly.js, or with ``full_html`` a page embedding it.
-
-    A figure dict (`sankey_figure_dict`) is written as ``go.Figure`` would write it: with the
-    default plotly template (``plotly.io.templates.default``) unless it names a template.
-    ``options`` go to `plotly.io.to_html`.
-    """
-    if isinstance(figure, dict) and "template" not in figure.get("layout", {}) and pio.templates.default is not None:
-        template = pio.templates.default
-        if isinstance(template, str):
-            template = pio.templates[template]
-        figure = {**figure, "layout": {"template": template.to_plotly_json(), **figure.get("layout", {})}}
-    return pio.to_html(figure, config=PLOTLY_CONFIG, div_id=div_id, full_html=full_html, validate=False, **options)
+def _counts(diagram: _Diagram) -> dict[int, int]:
+    """Nodes per column of a view."""
+    counts: dict[int, int] = {}
+    for column in diagram.columns().values():
+        counts[column] = counts.get(column, 0) + 1
+    return counts
 
 
 def write_sankey(path: str | pathlib.Path, results: Results, period: str | None = None, *,
                  figure: go.Figure | dict[str, Any] | None = None) -> pathlib.Path:
-    """Write the Sankey diagram as one HTML file that works offline (plotly.js embedded).
+    """Write the Sankey diagram as one HTML page that works offline (plotly.js embedded).
 
     Parameters
     ----------
@@ -685,5 +493,16 @@ def write_sankey(path: str | pathlib.Path, results: Results, period: str | None 
     path = pathlib.Path(path)
     if figure is None:
         figure = sankey_figure_dict(results, period)
-    path.write_text(figure_html(figure, "sankey", full_html=True, include_plotlyjs=True), encoding="utf-8")
+    with language(results.get("lang")):
+        park = str(results.get("park") or _("park"))
+        chart = figure_html(figure, "sankey", include_plotlyjs=False, default_width="100%",
+                            default_height=f"{(figure.get('layout', {}) if isinstance(figure, dict) else figure.layout.to_plotly_json()).get('height') or 600}px")
+        body = (f"<div class='scroll-x keep-wide' style='--min-width:760px'><div class='chart'>{chart}</div></div>"
+                "<p class='muted'>" + html.escape(_(
+                    "Hover over a link or node for its amounts; the buttons above the diagram add disposal, losses "
+                    "and conventional supply, or pick a period.")) + "</p>")
+        page = page_html(_("{park}: flows").format(park=park), park, body,
+                         kicker="circflow · " + _("Sankey diagram of the plan's flows"), plotly_js="inline",
+                         generator=f"circflow {results.get('circflow_version') or ''}")
+    path.write_text(page, encoding="utf-8")
     return path

@@ -1,0 +1,574 @@
+"""Faults a user meets: Ctrl-C mid-solve, limits that end a solve early, hostile files.
+
+Real signals, real files and real HiGHS. The installed ``circflow`` runs in a subprocess on
+a pseudo-terminal, as on a user's screen, so that it shows its progress; the test sends
+SIGINT to its process group (as a terminal's Ctrl-C does) once HiGHS reports progress, and
+then looks at the exit code, the message and what is left on disk. Nothing waits on the
+clock: the parks are fixed-charge networks HiGHS needs minutes to prove (`fixed_charge_data`)
+and solver profiles with node limits end a solve where a test wants it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import json
+import os
+import pathlib
+import pty
+import re
+import select
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import openpyxl
+import pytest
+from helpers import fixed_charge_data, mode, run, write_park, write_profile
+
+from circflow import load_park, optimize, park_from_dict
+from circflow.exceptions import OutputError, ParkError
+from circflow.folders import write_folder
+from circflow.interrupts import request_stop, solves_running, wait_for_solves
+from circflow.schema import MAX_AMOUNT, MAX_FACTOR, MAX_FACTOR_PER_KM, MAX_KM, MAX_MONEY, MAX_PRICE
+from circflow.solve import SolverProfile, Status
+from circflow.yamlfile import read_yaml
+
+CIRCFLOW = shutil.which("circflow") or str(pathlib.Path(sys.executable).with_name("circflow"))
+HANG = 120
+"""Seconds after which a run that should have ended counts as hung (a guard, never a measure)."""
+
+
+def district(clusters: int, n: int = 20) -> dict:
+    """``clusters`` fixed-charge clusters 1,000 km apart: one independent part each once the
+    park has 1,000 candidate links (3 x 20 x 20 = 1,200 before pruning)."""
+    data = fixed_charge_data(n)
+    enterprises = []
+    for c in range(clusters):
+        for enterprise in fixed_charge_data(n, seed=c + 1)["enterprises"]:
+            location = enterprise["location"]
+            enterprises.append({**enterprise, "id": f"c{c}{enterprise['id']}",
+                                "location": {"x": location["x"] + 1000 * c, "y": location["y"]}})
+    return {**data, "enterprises": enterprises}
+
+
+class Terminal:
+    """``circflow ARGS`` on a pseudo-terminal of its own, in a session of its own."""
+
+    def __init__(self, *args: object, cwd: pathlib.Path) -> None:
+        master, slave = pty.openpty()
+        env = {**os.environ, "COLUMNS": "200", "TERM": "xterm"}
+        self.process = subprocess.Popen([CIRCFLOW, *map(str, args)], stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
+                                        env=env, start_new_session=True)
+        os.close(slave)
+        self.master = master
+        self.output = ""
+
+    def read_until(self, *patterns: str) -> None:
+        """Read the screen until every pattern has shown (regular expressions)."""
+        while not all(re.search(pattern, self.output) for pattern in patterns):
+            if not self._read():
+                pytest.fail(f"circflow ended before showing {patterns}:\n{self.output[-3000:]}")
+
+    def ctrl_c(self) -> None:
+        os.killpg(self.process.pid, signal.SIGINT)
+
+    def finish(self) -> int:
+        """Read to the end; the exit code. A run still going `HANG` seconds on is killed and fails."""
+        deadline = time.monotonic() + HANG
+        while self._read(deadline):
+            pass
+        code = self.process.wait(timeout=HANG)
+        os.close(self.master)
+        return code
+
+    def _read(self, deadline: float | None = None) -> bool:
+        ready, _, _ = select.select([self.master], [], [], HANG)
+        if not ready or (deadline is not None and time.monotonic() > deadline):
+            os.killpg(self.process.pid, signal.SIGKILL)
+            pytest.fail(f"circflow went on for {HANG} s:\n{self.output[-3000:]}")
+        try:
+            chunk = os.read(self.master, 65536)
+        except OSError:  # the terminal closed: circflow ended
+            return False
+        self.output += chunk.decode("utf-8", errors="replace")
+        return bool(chunk)
+
+    def lines(self) -> list[str]:
+        """What is left on the screen's lines, spinner frames removed."""
+        plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.output)
+        return [line.strip() for line in re.split(r"[\r\n]+", plain) if line.strip()]
+
+    def session_left(self) -> list[str]:
+        """Processes of circflow's session (its workers, their helpers) that do not end now that it has.
+
+        A process may be on its way out when circflow exits; each is waited for (through a
+        pidfd, no polling), up to `HANG` seconds.
+        """
+        left = []
+        for status in pathlib.Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = status.read_text().rsplit(")", 1)[1].split()
+                if int(fields[3]) != self.process.pid:
+                    continue
+                command = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                handle = os.pidfd_open(int(status.parent.name))
+            except (OSError, ProcessLookupError):  # ended meanwhile
+                continue
+            try:
+                ended, _, _ = select.select([handle], [], [], HANG)
+            finally:
+                os.close(handle)
+            if not ended:
+                left.append(command)
+        return left
+
+
+def snapshot(folder: pathlib.Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None) for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture
+def earlier_results(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A results folder from a first run, which HiGHS's solution limit ends at once."""
+    park = write_park(tmp_path / "park.yaml", district(1))
+    quick = write_profile(tmp_path / "quick.yaml", gap=1e-9, options={"mip_max_improving_sols": 1})
+    done = subprocess.run([CIRCFLOW, "optimize", park, "--solver", quick, "-o", tmp_path / "out", "-q"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return tmp_path / "out"
+
+
+@pytest.mark.parametrize(("clusters", "threads", "progress"), [
+    pytest.param(3, None, [r"part 1/3 incumbent", r"part 2/3 incumbent", r"part 3/3 incumbent"], id="parts-on-threads"),
+    pytest.param(3, 1, [r"incumbent"], id="parts-one-after-another"),
+    pytest.param(1, None, [r"incumbent"], id="one-model"),
+])
+def test_ctrl_c_stops_the_solve_and_keeps_the_earlier_results(clusters, threads, progress, earlier_results, tmp_path):
+    """Ctrl-C once HiGHS shows progress: exit 130 with one line, the earlier folder as it was, no debris.
+
+    The parks take HiGHS minutes at gap 1e-9; in parts, every part is solving (each has
+    shown an incumbent) when the signal comes. Before issue 19 a park in parts ignored
+    Ctrl-C: the parts solved on in their threads.
+    """
+    park = write_park(tmp_path / f"park-{clusters}.yaml", district(clusters))
+    profile = write_profile(tmp_path / "exact.yaml", gap=1e-9, threads=threads)
+    before = snapshot(earlier_results)
+    terminal = Terminal("optimize", park, "--solver", profile, "-o", earlier_results.name, cwd=tmp_path)
+    terminal.read_until(*progress)
+    terminal.ctrl_c()
+    code = terminal.finish()
+    assert code == 130, terminal.output[-3000:]
+    lines = terminal.lines()
+    assert lines[-1] == "interrupted; nothing was written", lines[-5:]
+    assert "Traceback" not in terminal.output
+    assert snapshot(earlier_results) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["park.yaml", f"park-{clusters}.yaml", "quick.yaml", "exact.yaml", "out"])
+    assert terminal.session_left() == []
+
+
+def test_ctrl_c_stops_a_sweep_and_its_workers(tmp_path):
+    """A sweep on a local Dask cluster: Ctrl-C ends it with 130, the workers gone, the folder readable.
+
+    The runs take HiGHS minutes (gap 1e-9). The journal holds whole lines only, so the same
+    command goes on from there.
+    """
+    park = write_park(tmp_path / "park.yaml", district(1))
+    profile = write_profile(tmp_path / "exact.yaml", gap=1e-9)
+    terminal = Terminal("sweep", park, "--vary", "economics.carbon_price=0,50,100", "--workers", "2",
+                        "--solver", profile, "-o", "sweep", cwd=tmp_path)
+    terminal.read_until(r"running")
+    terminal.ctrl_c()
+    code = terminal.finish()
+    assert code == 130, terminal.output[-3000:]
+    assert "Traceback" not in terminal.output
+    assert any(line.startswith("interrupted") for line in terminal.lines()[-3:])
+    assert terminal.session_left() == []
+    journal = (tmp_path / "sweep" / "runs.jsonl").read_text(encoding="utf-8")
+    assert journal == "" or journal.endswith("\n")
+    assert not [p.name for p in (tmp_path / "sweep").iterdir() if p.name.startswith(".")]
+
+
+def test_a_stop_reaches_every_part_and_the_next_run_solves(tmp_path):
+    """In process: a stop asked once every part has shown progress ends all three parts' solves.
+
+    Each part runs in a thread of its own; the stop (what Ctrl-C sets) reaches them through
+    HiGHS's interrupt callbacks, and the run raises KeyboardInterrupt. A later run in the
+    same process solves as usual.
+    """
+    parts_seen: set[str] = set()
+
+    def progress(text: str) -> None:
+        parts_seen.add(text.split()[1])  # "part 2/3 incumbent ..."
+        if len(parts_seen) == 3:
+            request_stop()
+
+    with pytest.raises(KeyboardInterrupt):
+        optimize(park_from_dict(district(3)), solver=SolverProfile(gap=1e-9), on_progress=progress)
+    assert parts_seen == {"1/3", "2/3", "3/3"}
+    assert wait_for_solves(HANG), f"{solves_running()} solves still running"
+    again = optimize(load_park(write_park(tmp_path / "park.yaml", district(1))),
+                     solver=SolverProfile(gap=1e-9, options={"mip_max_improving_sols": 1}))
+    assert again.status is Status.FEASIBLE
+
+
+@pytest.mark.parametrize("clusters", [1, 3], ids=["one-model", "parts"])
+def test_a_plan_without_a_proven_bound_claims_no_gap(clusters, tmp_path, monkeypatch):
+    """HiGHS stopped by its node limit before any plan or bound: the status quo is the plan,
+    ``feasible`` with the gap unknown, in the terminal, results.json and the report.
+
+    Before issue 19 the missing bound became the plan's own objective: "feasible, gap 0.00%".
+    """
+    monkeypatch.chdir(tmp_path)
+    park = write_park(tmp_path / "park.yaml", district(clusters))
+    profile = write_profile(tmp_path / "nodes.yaml", gap=1e-9, options={"mip_max_nodes": 0})
+    result = run("optimize", park, "--solver", profile, "-o", "out")
+    assert result.exit_code == 0, result.output
+    assert "gap unknown (no bound proven)" in result.output
+    assert "gap 0.00%" not in result.output
+    content = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert (content["status"], content["bound"], content["gap"]) == ("feasible", None, None)
+    assert content["model"]["independent_parts"] == clusters
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "unknown: a limit stopped the solver before it proved a bound" in report
+
+
+# -- results folders -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> pathlib.Path:
+    """A park HiGHS solves at once, in the test's own folder (the working folder)."""
+    monkeypatch.chdir(tmp_path)
+    return write_park(tmp_path / "park.yaml", fixed_charge_data(4))
+
+
+@contextlib.contextmanager
+def read_only(path: pathlib.Path) -> Iterator[None]:
+    """``path`` cannot be written, even by root: its mode is 0555, or for root, it is immutable (chattr +i)."""
+    mode = path.stat().st_mode
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", path], capture_output=True, check=False).returncode:
+            pytest.skip("running as root on a file system without chattr +i: nothing is read-only")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", path], check=True)
+    else:
+        path.chmod(0o555)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+
+
+def test_files_circflow_did_not_write_are_kept(tiny, tmp_path):
+    """A results folder holding the user's notes and a folder of their own: exit 2 naming them, nothing touched.
+
+    Before issue 19 the folder was replaced and both were gone without a word.
+    """
+    assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+    (tmp_path / "out" / "MY_NOTES.txt").write_text("call the cement plant\n", encoding="utf-8")
+    (tmp_path / "out" / "my_subfolder").mkdir()
+    (tmp_path / "out" / "my_subfolder" / "map.png").write_bytes(b"\x89PNG")
+    before = snapshot(tmp_path)
+    result = run("optimize", tiny, "-o", "out", "--carbon-price", "100")
+    assert result.exit_code == 2, result.output
+    assert "out holds files circflow did not write: MY_NOTES.txt, my_subfolder/" in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_the_next_run_clears_what_killed_runs_left(tiny, tmp_path):
+    """Temporary folders of runs killed while writing (SIGKILL) go with the next run into the folder.
+
+    Before issue 19 each kill left a hidden ``.out.*.tmp`` for ever.
+    """
+    assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+    for leftover in (".out.3f2a9c1b.tmp", ".out.77aa01c2d3e4.tmp", ".out.77aa01c2d3e4.old", ".out.old-1234abcd"):
+        (tmp_path / leftover).mkdir()
+        (tmp_path / leftover / "links.csv").write_text("half written", encoding="utf-8")
+    result = run("optimize", tiny, "-o", "out", "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "park.yaml"]
+
+
+def test_a_run_in_progress_keeps_its_temporary_folder(tiny, tmp_path):
+    """Two runs into one folder: the second leaves the first's temporary folder (locked) alone."""
+    busy = tmp_path / ".out.0123456789ab.tmp"
+    busy.mkdir()
+    handle = os.open(busy, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # what a run writing there holds
+        assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+        assert busy.is_dir()
+    finally:
+        os.close(handle)
+
+
+def test_an_old_folder_left_between_the_two_moves_comes_back(tiny, tmp_path):
+    """A run killed after moving the old folder aside, before moving the new one in: the next
+    run puts the old one back first, so a failure then still leaves the user their results."""
+    assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+    before = snapshot(tmp_path / "out")
+    (tmp_path / "out").rename(tmp_path / ".out.5e5e5e5e5e5e.old")
+
+    def fail(tmp: pathlib.Path) -> None:
+        msg = "disk full"
+        raise OSError(28, msg)
+
+    with pytest.raises(OutputError, match="disk full"):
+        write_folder(tmp_path / "out", fail)
+    assert snapshot(tmp_path / "out") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "park.yaml"]
+
+
+@pytest.mark.parametrize("where", [".", ".."])
+def test_the_current_folder_is_refused(where, tiny, tmp_path):
+    """``-o .`` (or a folder holding it) would pull the folder from under the shell: exit 2, nothing written.
+
+    Before issue 19 ``-o .`` in an empty folder ended in "internal error: OSError: Device or
+    resource busy" and left a complete hidden folder.
+    """
+    work = tmp_path / "empty"
+    work.mkdir()
+    os.chdir(work)
+    result = run("optimize", tiny, "-o", where)
+    assert result.exit_code == 2, result.output
+    assert "current folder" in result.stderr
+    assert "internal error" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "park.yaml"]
+    assert list(work.iterdir()) == []
+
+
+def test_a_read_only_results_folder_is_refused(tiny, tmp_path):
+    """chmod 555 on a results folder says "keep it": exit 2, the folder and its parent untouched.
+
+    Before issue 19 it was replaced, and its old copy left as ``.out.old-*``.
+    """
+    assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
+    (tmp_path / "out").chmod(0o555)
+    try:
+        before = snapshot(tmp_path)
+        result = run("optimize", tiny, "-o", "out", "--carbon-price", "100")
+        assert result.exit_code == 2, result.output
+        assert "out is read-only" in result.stderr
+        assert snapshot(tmp_path) == before
+    finally:
+        (tmp_path / "out").chmod(0o755)
+
+
+@pytest.mark.parametrize("target", ["locked/out", "locked"])
+def test_a_folder_that_cannot_be_written_exits_2(target, tiny, tmp_path):
+    """A read-only parent, or a read-only results folder itself: exit 2 naming it, no internal error, no debris."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    with read_only(locked):
+        before = snapshot(tmp_path)
+        result = run("optimize", tiny, "-o", target)
+        assert result.exit_code == 2, result.output
+        assert "internal error" not in result.output
+        assert target in result.stderr
+        assert snapshot(tmp_path) == before
+
+
+def test_a_link_to_a_results_folder_stays_a_link(tiny, tmp_path):
+    """``-o link`` where link points to a results folder: the folder it points to is written; the link stays.
+
+    Before issue 19 the link was replaced by a real folder, and a dangling ``.link.old-*``
+    link was left each time.
+    """
+    assert run("optimize", tiny, "-o", "real", "-q").exit_code == 0
+    (tmp_path / "link").symlink_to("real")
+    result = run("optimize", tiny, "-o", "link", "--carbon-price", "100", "-q")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "link").is_symlink()
+    assert json.loads((tmp_path / "real" / "results.json").read_text(encoding="utf-8"))["kpis"]["carbon_cost"] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "park.yaml", "real"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o755), (0o027, 0o750)])
+def test_folders_follow_the_users_umask(umask, mode, tiny, tmp_path):
+    """The results folder opens as any folder the user makes (before issue 19: 0700 whatever the umask)."""
+    done = subprocess.run([CIRCFLOW, "optimize", tiny, "-o", "out", "-q"], cwd=tmp_path, check=False,
+                          capture_output=True, text=True, preexec_fn=lambda: os.umask(umask))
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == mode
+
+
+# -- park text in spreadsheets -------------------------------------------------------------------------------
+
+HOSTILE_NAME = '=HYPERLINK("http://example.invalid/","click")'
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_park_text_lands_in_spreadsheets_as_text(tmp_path, monkeypatch):
+    """Names and ids a spreadsheet would run as formulas (``=``, ``+``, ``-``, ``@``) are text in every
+    CSV (a leading ``'``, as OWASP recommends) and in results.xlsx (string cells, never type ``f``).
+
+    Before issue 19 the park name above was a live formula in results.xlsx.
+    """
+    monkeypatch.chdir(tmp_path)
+    data = fixed_charge_data(4)
+    data["park"]["name"] = HOSTILE_NAME
+    data["enterprises"][0].update(id="-s0", name="@SUM(1+1)")
+    data["enterprises"][1].update(name="+cmd|' /C calc'!A0")
+    park = write_park(tmp_path / "park.yaml", data)
+    assert run("optimize", park, "-o", "out", "-q").exit_code == 0
+    cells = []
+    for path in sorted((tmp_path / "out").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            cells += [(path.name, cell) for row in csv.reader(handle) for cell in row]
+    live = [(name, cell) for name, cell in cells if cell.startswith(("=", "+", "-", "@")) and not _number(cell)]
+    assert live == []
+    assert ("balances.csv", "'-s0") in cells
+    workbook = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")
+    formulas = [(sheet.title, cell.coordinate, cell.value) for sheet in workbook for row in sheet.iter_rows()
+                for cell in row if cell.data_type == "f"]
+    assert formulas == []
+    texts = {cell.value for sheet in workbook for row in sheet.iter_rows() for cell in row}
+    assert HOSTILE_NAME in texts
+    assert json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["park"] == HOSTILE_NAME
+
+
+# -- hostile park files --------------------------------------------------------------------------------------
+
+BEYOND = "beyond what circflow's model can represent"
+
+
+@pytest.mark.parametrize("command", ["validate", "optimize"])
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ("        amount: 1000\n", "        amount: 1e308\n", "enterprises[0].supplies[0].amount: must be <= 1e+12"),
+    ("disposal: {cost: 50,", "disposal: {cost: 1e308,", "enterprises[0].supplies[0].disposal.cost: must be <= 1e+09"),
+    ("  carbon_price: 0\n", "  carbon_price: 1e30\n", "economics.carbon_price: must be <= 1e+09"),
+    ("location: {x: 3, y: 4}", "location: {x: 1e160, y: 4}", "enterprises[1].location.x: must be <= 10000"),
+    ("        rate: 2\n", "        rate: 1e300\n", "enterprises[0].supplies[1].rate: must be <= 1e+09"),
+    ("    hours: 2760\n", "    hours: 1e-300\n", "periods[0].hours: must be >= 1"),
+    ("    capex_per_capacity: 100\n    lifetime_years: 10\n", "    capex_per_capacity: 100\n    lifetime_years: 1e-300\n",
+     "modes.pipe_t.lifetime_years: must be >= 1"),
+], ids=["amount", "disposal-cost", "carbon-price", "coordinate", "rate", "hours", "lifetime"])
+def test_numbers_the_model_cannot_represent_exit_2_where_written(command, old, new, where, write_park_yaml,
+                                                                  yaml_position, tmp_path, monkeypatch):
+    """A number beyond what the model can represent is refused where it was written (file, line, column,
+    field), by validate as by optimize: exit 2. Before issue 19 these ended in exit 1 (HiGHS errors, an
+    OverflowError, a cKDTree error), and validate called the amount of 1e308 valid."""
+    monkeypatch.chdir(tmp_path)
+    path = write_park_yaml(replace={old: new})
+    line, column = yaml_position(path.read_text(encoding="utf-8"), new.strip().split(": ")[-1].split(",")[0].strip("{"))
+    result = run(command, path)
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert f"park.yaml:{line}:" in result.stderr
+    assert where in result.stderr
+
+
+def test_a_carbon_price_option_beyond_the_model_exits_2(write_park_yaml, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("optimize", write_park_yaml(), "--carbon-price", "1e30")
+    assert result.exit_code == 2, result.output
+    assert "carbon price must be a number from 0 to 1e+09" in result.stderr
+
+
+def test_a_time_series_value_beyond_the_model_names_its_line(write_park_yaml, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = ["period,shape"] + ["winter,1.0"] * 2760 + ["summer,0.5"] * 6000
+    rows[100] = "winter,1e308"
+    (tmp_path / "series.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path = write_park_yaml(replace={"        rate: 2\n": "        rate: 2\n        profile: {series: shape}\n"},
+                           append="time_series: {file: series.csv, slices: 4}\n")
+    result = run("optimize", path)
+    assert result.exit_code == 2, result.output
+    assert "series.csv: line 101: shape is 1e+308, " + BEYOND in result.stderr
+
+
+@pytest.mark.parametrize("corner", ["largest", "largest-without-carbon", "smallest-hours"])
+def test_a_park_at_every_limit_optimizes(corner):
+    """Every number at its limit at once (amounts 1e12, prices 1e9 of both signs, capex 1e13, emission
+    factors 1e3, coordinates 1e4 km, detour 10): the model represents it, HiGHS solves it, no float
+    overflows (warnings are errors in these tests)."""
+    carbon = 0.0 if corner == "largest-without-carbon" else MAX_PRICE
+    hours = 1.0 if corner == "smallest-hours" else 4392.0
+    stream = {"resource": "ash", "amount": MAX_AMOUNT}
+    price = {"cost": MAX_PRICE, "emissions": MAX_FACTOR}
+    truck = mode(capex_fixed=MAX_MONEY, capex_per_capacity=MAX_PRICE, capex_per_km=MAX_PRICE, opex_per_unit_km=MAX_PRICE,
+                 emissions_per_unit_km=MAX_FACTOR_PER_KM, electricity_per_unit_km=MAX_FACTOR_PER_KM, detour=10.0,
+                 lifetime_years=1.0)
+    data = {
+        "park": {"name": "at the limits"},
+        "economics": {"currency": "CNY", "discount_rate": 1.0, "carbon_price": carbon, "electricity_price": MAX_PRICE,
+                      "grid_emission_factor": MAX_FACTOR},
+        "periods": [{"name": "short", "hours": hours}, {"name": "long", "hours": 8784 - hours}],
+        "resources": {"ash": {"kind": "material", "unit": "t", "modes": ["truck"]}},
+        "modes": {"truck": truck},
+        "enterprises": [
+            {"id": "s", "location": {"x": -MAX_KM, "y": -MAX_KM}, "supplies": [{**stream, "disposal": price}]},
+            {"id": "d", "location": {"x": MAX_KM, "y": MAX_KM}, "demands": [{**stream, "baseline": price}]},
+            {"id": "m", "location": {"x": 0, "y": 0},
+             "demands": [{**stream, "baseline": {"cost": -MAX_PRICE, "emissions": -MAX_FACTOR}}]},
+        ],
+        "targets": {"utilization": {"ash": 0.5}},
+    }
+    park = park_from_dict(data)
+    for objective in ("cost", "emissions"):
+        result = optimize(park, objective=objective)
+        assert result.status is Status.OPTIMAL, (objective, result.status, result.warnings)
+
+
+ALIAS_BOMBS = {
+    "text": "long: &long '{}'\nmore: [{}]\n".format("x" * 1_000_000, ", ".join(["*long"] * 10_000)),
+    "values": "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + b] * 10)}]\n" for b, c in zip("abcdefg", "bcdefgh", strict=True)),
+}
+
+
+@pytest.mark.parametrize("bomb", sorted(ALIAS_BOMBS))
+@pytest.mark.parametrize("command", [
+    ["validate"], ["optimize"], ["pareto"], ["compare", "--scenario", "a"],
+    ["sweep", "--vary", "economics.carbon_price=0,1", "--workers", "1"],
+])
+def test_an_alias_bomb_is_refused_by_every_command(command, bomb, tmp_path, monkeypatch):
+    """A 1 MB text aliased 10,000 times (10 GB once expanded), or 10^8 values from nine lines: every
+    command reads park files through the one guarded loader and refuses them at once, saying what the
+    aliases exceed. Before issue 19 ``sweep`` ran the text bomb to 9.8 GB and died with MemoryError."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "bomb.yaml"
+    path.write_text(ALIAS_BOMBS[bomb], encoding="utf-8")
+    result = run(command[0], path, *command[1:])
+    assert result.exit_code == 2, result.output
+    what = "characters of text" if bomb == "text" else "values"
+    assert re.search(rf"bomb.yaml: aliases \(\*name\) repeat [0-9,]+ {what} beyond the [0-9,]+ written", result.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.yaml"]
+
+
+def test_a_big_file_without_aliases_is_read(tmp_path):
+    """A million values written out are no alias bomb (before issue 19: "the file expands to more than
+    1,000,000 values through aliases", for a 50 MB park of 378,000 enterprises without any alias)."""
+    path = tmp_path / "big.yaml"
+    path.write_text("[" + ", ".join(["0"] * 1_000_001) + "]\n", encoding="utf-8")
+    assert len(read_yaml(path)) == 1_000_001
+
+
+def test_numbers_that_combine_beyond_the_solver_are_refused_naming_the_link(minimal_park_yaml, tmp_path):
+    """Each number within its limit, but a heat pipe priced per m3/h of water over a water temperature
+    difference of 0.1 mK costs 4e16 per MW in the capex budget: a ParkError naming the link, before
+    HiGHS (which refused the model: "HiGHS refused the model", an internal error, before issue 19).
+    Pruning would drop such a link (it can never pay); the model is built without it here."""
+    text = minimal_park_yaml.replace("    capex_per_capacity: 100\n    lifetime_years: 10\n",
+                                     "    capex_per_flow_km: 1.0e9\n    lifetime_years: 10\n")
+    text = text.replace("        temperature: 70\n", "        temperature: 70\n        return_temperature: 69.9999\n")
+    path = tmp_path / "park.yaml"
+    path.write_text(text + "targets: {max_capex: 1.0e12}\n", encoding="utf-8")
+    with pytest.raises(ParkError, match=r"combine into 4.3e\+16 \(row capex_budget, column k_1 \(link plant>town:heat_t:pipe_t\)\)"):
+        optimize(load_park(path), prune=False)
