@@ -19,6 +19,8 @@ them, minimising annualised cost and CO2 against the status quo (SPEC.md).
 
 from circflow._version import __version__
 from circflow.breakeven import Sensitivity, sensitivity
+from circflow.checks import Validation, validate
+from circflow.comparison import compare
 from circflow.exceptions import (
     CircflowError,
     ClusterError,
@@ -30,6 +32,7 @@ from circflow.exceptions import (
 )
 from circflow.exports.outputs import read_results, write_outputs
 from circflow.exports.sankey import sankey_figure
+from circflow.extend import Expression, ModelView
 from circflow.front import pareto
 from circflow.howsure import how_sure
 from circflow.load import load_park, park_from_dict
@@ -46,9 +49,11 @@ __all__ = [
     "ClusterError",
     "Demand",
     "Enterprise",
+    "Expression",
     "InfeasibleError",
     "Link",
     "Mode",
+    "ModelView",
     "OutputError",
     "Park",
     "ParkError",
@@ -60,8 +65,10 @@ __all__ = [
     "SolverProfile",
     "Status",
     "Supply",
+    "Validation",
     "__version__",
     "alternatives",
+    "compare",
     "how_sure",
     "load_park",
     "optimize",
@@ -71,5 +78,6 @@ __all__ = [
     "sankey_figure",
     "sensitivity",
     "sweep",
+    "validate",
     "write_outputs",
 ]

@@ -368,6 +368,11 @@ class ParkModel(LinearProgram):
         """Process -> the links delivering into its input."""
         self.extra_rhs: dict[str, float] = {}
         """Right-hand side of each rule row added from Python (`circflow.extend`), by name."""
+        self.rule_links: frozenset[str] = frozenset()
+        """Links whose build decision a rule added from Python names: built as the solver says,
+        even without flow (`circflow.results.Solution.from_values`)."""
+        self.rule_processes: frozenset[str] = frozenset()
+        """Processes whose build decision a rule names, likewise."""
 
     def to_pyomo(self) -> pyo.ConcreteModel:
         """The model in Pyomo (see `LinearProgram.to_pyomo`), with ``net``, ``coef`` and ``hours``."""
@@ -409,6 +414,9 @@ def build_model(net: Network, options: Options = Options(), extra: Rules | None 
     if "extra_cost" in m.expressions:  # the rules' objective terms are money per year of the plan
         m.expressions["total_cost"] = m.expressions["total_cost"] + m.expressions["extra_cost"]
     m.extra_rhs = {row.name: row.rhs for row in extra.rows} if extra else {}
+    named = extra.symbols() if extra else set()
+    m.rule_links = frozenset(s[1] for s in named if s[0] == "y")
+    m.rule_processes = frozenset(s[1] for s in named if s[0] == "z")
     add_objectives(m, options)
     return m
 

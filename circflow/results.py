@@ -83,7 +83,9 @@ class Solution:
         new = model.built >= 0
         built[new] = x[model.built[new]] > 0.5
         negligible = flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
-        removable = np.array([not (link.prebuilt or link.forced) for link in net.links], dtype=bool)
+        # a rule added from Python may ask for a link built without flow (circflow.extend)
+        removable = np.array([not (link.prebuilt or link.forced or link.id in model.rule_links) for link in net.links],
+                             dtype=bool)
         built &= ~(negligible & removable)
         q = len(net.processes)
         process_built = model.coef.process_existing.copy()
@@ -103,7 +105,8 @@ class Solution:
             into = demand_of == process.input
             process_input[process.index] = (gain[into, None] * flow[into]).sum(axis=0)
             possible = max(float(process.max_input.sum()), 1e-12) if len(process.max_input) else 1e-12
-            if process_built[process.index] and not process.existing and process_input[process.index].sum() <= 1e-9 * possible:
+            if (process_built[process.index] and not process.existing and process.path not in model.rule_processes
+                    and process_input[process.index].sum() <= 1e-9 * possible):
                 process_built[process.index] = False
         capacity = np.where(built, (flow / net.hours).max(axis=1, initial=0.0), 0.0) if n else np.zeros(0)
         sized = built & (model.size >= 0)
