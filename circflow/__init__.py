@@ -30,6 +30,7 @@ from circflow.exceptions import (
     Problem,
     SolverError,
 )
+from circflow.exports.netmap import network_map_figure
 from circflow.exports.outputs import read_results, write_outputs
 from circflow.exports.sankey import sankey_figure
 from circflow.extend import Expression, ModelView
@@ -71,6 +72,7 @@ __all__ = [
     "compare",
     "how_sure",
     "load_park",
+    "network_map_figure",
     "optimize",
     "pareto",
     "park_from_dict",
