@@ -279,6 +279,11 @@ def test_rules_in_every_study(park: circflow.Park) -> None:
     assert classes[SLAG] == "essential"
     assert classes[ASH["a"]] == "excluded"
 
+    sure = circflow.how_sure(park, slack=0.001, vary={"economics.electricity_price": "300:500"}, extra=both, gap=0.0)
+    assert plan(sure) == {HEAT_PUMP, SLAG}
+    found = sure.robustness["alternatives"]
+    assert found["optimum"] == pytest.approx(SQ - S_HP + 10_000, rel=REL)
+
 
 def test_rules_in_a_sweep(park: circflow.Park) -> None:
     """A sweep of the carbon price (0, 100) with rules by function and by import path: every
