@@ -114,6 +114,8 @@ class Sensitivity:
     timings: dict[str, float] = field(default_factory=dict)
     solves: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per KEY: values evaluated, parts solved, and parts re-solved with new costs only."""
+    lang: str = "en"
+    """The language of ``sensitivity.html`` (the park's ``park.lang``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The findings as ``results.json`` keeps them under ``robustness.sensitivity``."""
@@ -134,8 +136,8 @@ class Sensitivity:
         def write(tmp: pathlib.Path) -> None:
             self.table.to_csv(tmp / "sensitivity.csv", index=False)
             self.break_even.to_csv(tmp / "break_even.csv", index=False)
-            (tmp / "sensitivity.html").write_text(sensitivity_page(self.to_dict(), self.park, self.currency),
-                                                  encoding="utf-8")
+            (tmp / "sensitivity.html").write_text(sensitivity_page(self.to_dict(), self.park, self.currency,
+                                                                   self.lang), encoding="utf-8")
             write_marker(tmp, "sensitivity")
 
         return save_folder(pathlib.Path(folder), write)
@@ -361,7 +363,8 @@ def sensitivity(
     solves = {r.key: count for r, (_, _, count) in zip(ranges, studies, strict=True)}
     return Sensitivity(park=base.park.name, objective_name=objective, currency=base.economics.currency,
                        base_objective=base_point.objective, table=table, ranges=ranges, break_even=break_even,
-                       names=names, timings={"total_s": time.perf_counter() - started}, solves=solves)
+                       names=names, timings={"total_s": time.perf_counter() - started}, solves=solves,
+                       lang=park.park.lang if isinstance(park, Park) else base.park.lang)
 
 
 def _checked_park(tree: Any, scenarios: list[str], key: str, value: float, base_dir: str | None) -> Park:

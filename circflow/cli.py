@@ -346,7 +346,7 @@ def report(
             console.print(f"wrote {path}", markup=False)
         return EXIT_OK
 
-    raise typer.Exit(_guard(work, console))
+    raise typer.Exit(_guard(work))
 
 
 def _in_language(results: dict[str, Any], lang: str | None) -> dict[str, Any]:
@@ -433,6 +433,7 @@ def sensitivity(
     gap: GapOption = None,
     workers: Annotated[int | None, typer.Option(help="Run the parameters on a local Dask cluster of N worker processes [default: threads of this process].", min=1)] = None,
     scheduler: Annotated[str | None, typer.Option(help="Run the parameters on the Dask cluster at this address (tcp://HOST:8786).")] = None,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Vary each --vary parameter alone over its range: the objective at both ends, and the values where the plan changes.
@@ -449,7 +450,7 @@ def sensitivity(
     def work() -> int:
         started = time.perf_counter()
         with _progress(console) as stage:
-            park = load_park(park_file, scenarios=scenario or [])
+            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
             refuse_foreign_folder(folder)
             if results is not None:
                 read_results_folder(results)
@@ -501,6 +502,7 @@ def alternatives(
     gap: GapOption = None,
     workers: Annotated[int | None, typer.Option(help="Classify the independent parts on a local Dask cluster of N worker processes [default: threads of this process, one per CPU].", min=1)] = None,
     scheduler: Annotated[str | None, typer.Option(help="Classify the parts on the Dask cluster at this address (tcp://HOST:8786).")] = None,
+    lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Class every candidate link and process: essential, optional, possible or excluded within --slack of the optimum.
@@ -518,7 +520,7 @@ def alternatives(
     def work() -> int:
         started = time.perf_counter()
         with _progress(console) as stage:
-            park = load_park(park_file, scenarios=scenario or [])
+            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
             refuse_foreign_folder(folder)
             if results is not None:
                 read_results_folder(results)

@@ -3,10 +3,11 @@
 Used by the exports and the CLI (``results -> exports / cli``); it imports nothing of
 circflow's. English is the default and the source language: code marks each string a
 reader sees with ``_()`` (``N_()`` for module-level constants translated later,
-``ngettext`` for counts), and ``circflow/locale/<lang>/LC_MESSAGES/circflow.po`` holds the
-translations. The catalogue is Python's standard `gettext` (GNU ``.po`` files, read by
-`gettext.GNUTranslations`); the ``.po`` text is compiled into the ``.mo`` format in memory
-on first use, so the repository holds no binary and a translator edits one text file.
+``ngettext`` for counts, ``pgettext`` for a word with two meanings), and
+``circflow/locale/<lang>/LC_MESSAGES/circflow.po`` holds the translations. The catalogue is
+Python's standard `gettext` (GNU ``.po`` files, read by `gettext.GNUTranslations`); the
+``.po`` text is compiled into the ``.mo`` format in memory on first use, so the repository
+holds no binary and a translator edits one text file.
 
 A language is chosen per run: ``park: {lang: zh}`` in the park file, or ``--lang zh`` on
 the command line; it travels in ``results.json`` (``lang``) so that a page redrawn later
@@ -36,6 +37,8 @@ LANGUAGES = ("en", "zh")
 """Languages circflow writes; ``en`` is the source language."""
 DEFAULT = "en"
 DOMAIN = "circflow"
+CONTEXT = "\x04"
+"""Between a message's context and its msgid in the catalogue's keys (gettext's convention)."""
 LOCALE_DIR = pathlib.Path(__file__).parent / "locale"
 
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
@@ -91,6 +94,12 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The form of a message for ``count`` things (Chinese has one form)."""
     return _translations(current()).ngettext(singular, plural, count)
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language as meant in ``context`` (the ``.po`` entry's ``msgctxt``):
+    the same English word with two meanings, e.g. ``reading`` a file and a value's ``reading``."""
+    return _translations(current()).pgettext(context, message)
 
 
 def join(items: list[str]) -> str:
@@ -213,7 +222,9 @@ def catalogue(lang: str) -> dict[str | tuple[str, str], str | list[str]]:
 
 
 def read_po(text: str) -> dict[str | tuple[str, str], str | list[str]]:
-    """Parse GNU ``.po`` text: ``msgid``, ``msgid_plural``, ``msgstr`` and ``msgstr[n]``, continued lines.
+    """Parse GNU ``.po`` text: ``msgctxt``, ``msgid``, ``msgid_plural``, ``msgstr`` and ``msgstr[n]``, continued lines.
+
+    An entry with a context is keyed ``context + "\\x04" + msgid``, as gettext looks it up.
 
     Comments and fuzzy flags are skipped (a fuzzy entry counts as translated; keep none).
     """
@@ -227,6 +238,8 @@ def read_po(text: str) -> dict[str | tuple[str, str], str | list[str]]:
                 forms = [fields[k] for k in sorted((k for k in fields if k.startswith("msgstr[")),
                                                    key=lambda k: int(k[7:-1]))]
                 entries[fields["msgid"], fields["msgid_plural"]] = forms
+            elif "msgctxt" in fields:
+                entries[f"{fields['msgctxt']}{CONTEXT}{fields['msgid']}"] = fields.get("msgstr", "")
             else:
                 entries[fields["msgid"]] = fields.get("msgstr", "")
         fields.clear()
@@ -239,7 +252,7 @@ def read_po(text: str) -> dict[str | tuple[str, str], str | list[str]]:
             fields[last] += ast.literal_eval(line)
             continue
         keyword, _, value = line.partition(" ")
-        if keyword == "msgid" and any(k.startswith("msgstr") for k in fields):
+        if keyword in ("msgctxt", "msgid") and any(k.startswith("msgstr") for k in fields):
             flush()
         last = keyword
         fields[keyword] = ast.literal_eval(value.strip())
@@ -273,7 +286,8 @@ def compile_po(entries: dict[str | tuple[str, str], str | list[str]]) -> bytes:
 
 def marked(root: pathlib.Path | None = None) -> dict[str | tuple[str, str], list[str]]:
     """Every message the code marks for the catalogue, with where: ``_("...")``, ``N_("...")`` and
-    ``ngettext("...", "...", n)`` calls with literal strings in the package's modules."""
+    ``ngettext("...", "...", n)`` calls with literal strings in the package's modules, and
+    ``pgettext("context", "...")`` ones keyed as `read_po` keys them."""
     root = root or pathlib.Path(__file__).parent
     found: dict[str | tuple[str, str], list[str]] = {}
     for path in sorted(root.rglob("*.py")):
@@ -286,6 +300,8 @@ def marked(root: pathlib.Path | None = None) -> dict[str | tuple[str, str], list
             where = f"{path.relative_to(root.parent)}:{node.lineno}"
             if node.func.id in ("_", "N_") and len(args) == 1 and len(literal) == 1:
                 found.setdefault(literal[0], []).append(where)
+            elif node.func.id == "pgettext" and len(args) == 2 and len(literal) == 2:
+                found.setdefault(f"{literal[0]}{CONTEXT}{literal[1]}", []).append(where)
             elif node.func.id == "ngettext" and len(literal) >= 2:
                 found.setdefault((literal[0], literal[1]), []).append(where)
     return found
@@ -308,4 +324,7 @@ if __name__ == "__main__":  # python -m circflow.i18n zh: the entries the catalo
         if isinstance(key, tuple):
             print(f"msgid {json_quote(key[0])}\nmsgid_plural {json_quote(key[1])}\nmsgstr[0] \"\"\n")
         else:
-            print(f"msgid {json_quote(key)}\nmsgstr \"\"\n")
+            context, _sep, message = key.rpartition(CONTEXT)
+            if _sep:
+                print(f"msgctxt {json_quote(context)}")
+            print(f"msgid {json_quote(message)}\nmsgstr \"\"\n")

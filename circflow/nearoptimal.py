@@ -88,6 +88,8 @@ class Alternatives:
     plans: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Plan 0 is the optimum; plans 1..N maximally different ones within the slack."""
     timings: dict[str, float] = field(default_factory=dict)
+    lang: str = "en"
+    """The language of ``alternatives.html`` (the park's ``park.lang``)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -113,8 +115,8 @@ class Alternatives:
             self.table.to_csv(tmp / "alternatives.csv", index=False)
             if not self.plans.empty:
                 self.plans.to_csv(tmp / "plans.csv", index=False)
-            (tmp / "alternatives.html").write_text(alternatives_page(self.to_dict(), self.park, self.currency),
-                                                   encoding="utf-8")
+            (tmp / "alternatives.html").write_text(alternatives_page(self.to_dict(), self.park, self.currency,
+                                                                     self.lang), encoding="utf-8")
             write_marker(tmp, "alternatives")
 
         return save_folder(pathlib.Path(folder), write)
@@ -225,7 +227,8 @@ def alternatives(
     order = {name: k for k, name in enumerate(CLASSES)}
     table = table.sort_values(["class", "link"], key=lambda c: c.map(order) if c.name == "class" else c, ignore_index=True)
     return Alternatives(park=park.park.name, objective_name=objective, currency=park.economics.currency, slack=slack,
-                        optimum=optimum, threshold=optimum + budget, table=table, plans=plan_table, timings=timings)
+                        optimum=optimum, threshold=optimum + budget, table=table, plans=plan_table, timings=timings,
+                        lang=park.park.lang)
 
 
 @dataclass(frozen=True)

@@ -163,3 +163,31 @@ def test_chinese_pages_have_no_untranslated_ui_string(name: str, tmp_path: Any) 
     headers = " ".join(str(cell.value) for sheet in ("summary", "links", "processes", "markets", "assumptions")
                        for cell in book[sheet][1] if cell.value)
     assert untranslated(headers, results) == []
+
+
+def test_names_the_findings_hold_in_english_are_drawn_in_the_readers_language() -> None:
+    from circflow.exports.labels import plan_name
+
+    names = ["Steel works (slag 2) -> Cement plant, slag by truck", "Steel works: Grinding (process)",
+             "Data centre -> City heating, electric heat pump", "Water plant -> Steel works, on site"]
+    assert [plan_name(name) for name in names] == names
+    with language("zh"):
+        assert [plan_name(name) for name in names] == [
+            "Steel works（矿渣 2） → Cement plant，矿渣，汽运", "Steel works：Grinding（工艺）",
+            "Data centre → City heating，电热泵", "Water plant → Steel works，厂内"]
+
+
+def test_chinese_sensitivity_and_alternatives_pages_have_no_untranslated_ui_string(tmp_path: Any) -> None:
+    """alternatives.html and sensitivity.html of a park with lang zh: Chinese, the park's names and units."""
+    from circflow.breakeven import sensitivity
+    from circflow.nearoptimal import alternatives
+
+    park = circflow.load_park(data_dir("parks") / "tiny.yaml")
+    park = park.model_copy(update={"park": park.park.model_copy(update={"lang": "zh"})})
+    results = circflow.optimize(park).to_dict()
+    alternatives(park, plans=2).save(tmp_path / "alternatives")
+    sensitivity(park, ["economics.electricity_price=-50%:+50%"]).save(tmp_path / "sensitivity")
+    for page in ("alternatives/alternatives.html", "sensitivity/sensitivity.html"):
+        text = (tmp_path / page).read_text(encoding="utf-8")
+        assert '<html lang="zh-CN">' in text
+        assert untranslated(visible_text(text), results) == [], page

@@ -9,10 +9,11 @@ technologies in the reader's language (`circflow.i18n`). A name the catalogue do
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
 
-from circflow.i18n import N_, _
+from circflow.i18n import N_, _, current
 
 RESOURCE_NAMES = {
     "fly_ash": N_("fly ash"), "gypsum": N_("gypsum"), "slag": N_("slag"), "reclaimed_water": N_("reclaimed water"),
@@ -202,3 +203,50 @@ def capacity_delivered(link: dict[str, Any]) -> float | None:
     """A link's capacity at the sink per hour (MW delivered for heat, unit/h otherwise)."""
     capacity = link.get("capacity")
     return None if capacity is None else capacity * (link.get("gain") or 1.0)
+
+
+# --- names that circflow.naming wrote in English into results.json ------------------------------
+
+
+def plan_name(name: str) -> str:
+    """A link's or process's name as `circflow.naming` writes it into the findings (English, e.g.
+    ``Steel works -> City heating, electric heat pump``, ``Steel works: Grinding (process)``), in the
+    reader's language: the park's own names kept, the resource, mode, technology and the words
+    between them translated. English names are returned as they are."""
+    if current() == "en" or not name:
+        return name
+    process = re.fullmatch(r"(.*): (.*) \(process\)", name, flags=re.S)
+    if process:
+        return _("{place}: {process} (process)").format(place=process[1], process=process[2])
+    source, arrow, rest = name.partition(" -> ")
+    if not arrow:
+        return stream_label(name)
+    tails = {"on site": _("on site"), **{english: _(english) for english in TECHNOLOGY_NAMES.values()}}
+    for english, how in tails.items():
+        if rest.endswith(f", {english}"):
+            return _("{source} -> {sink}, {how}").format(source=stream_label(source),
+                                                         sink=stream_label(rest[: -len(english) - 2]), how=how)
+    carried = re.fullmatch(r"(.*), ([^,]+) by ([^,]+)", rest, flags=re.S)
+    if carried:
+        how = _("{resource} by {how}").format(resource=resource_label(carried[2].replace(" ", "_")),
+                                              how=mode_label(carried[3].replace(" ", "_")))
+        return _("{source} -> {sink}, {how}").format(source=stream_label(source), sink=stream_label(carried[1]),
+                                                     how=how)
+    return name
+
+
+def plan_names(text: str | None) -> list[str]:
+    """The names of a ``; ``-separated list of links and processes (``links_added``), each by `plan_name`."""
+    return [plan_name(name) for name in (text or "").split("; ") if name]
+
+
+def stream_label(name: str) -> str:
+    """A stream's name as `circflow.naming.stream_name` writes it: the place, with which of its streams of a
+    resource when it has several (``Steel works (slag 2)``), that resource in the reader's language."""
+    if current() == "en":
+        return name
+    which = re.fullmatch(r"(.*) \(([a-z][a-z ]*) (\d+)\)", name, flags=re.S)
+    if which and which[2].replace(" ", "_") in RESOURCE_NAMES:
+        return _("{place} ({resource} {n})").format(place=which[1], resource=resource_label(which[2].replace(" ", "_")),
+                                                   n=which[3])
+    return name

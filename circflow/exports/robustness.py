@@ -5,7 +5,10 @@ An export stage: ``results -> exports``. Everything here reads plain dicts, the 
 and `circflow.nearoptimal.Alternatives` as their ``to_dict`` gives them, so a results
 folder can be redrawn later. `robustness_section` is the report's part; `sensitivity_page`
 and `alternatives_page` are the self-contained pages the two commands write (plotly.js
-inlined, nothing fetched).
+inlined, nothing fetched). Text is in the reader's language (`circflow.i18n`): the report's
+section in the results' ``lang``, the pages in the ``lang`` they are given; the names the
+findings hold in English (links, processes, parameters) are translated as they are drawn
+(`circflow.exports.labels.plan_name`).
 """
 
 from __future__ import annotations
@@ -16,14 +19,68 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from circflow.exports.labels import resource_label
+from circflow.exports.labels import plan_name, plan_names, resource_label, stream_label
 from circflow.exports.page import figure_html, fmt, page_html, table_html
-from circflow.i18n import compact
+from circflow.i18n import FONT_STACK, N_, _, compact, current, language, ngettext, pgettext, sentences
 
-_UNIT_WORDS = {"t": "tonne", "m3": "m³", "MWh": "MWh"}
+_UNIT_WORDS = {"t": N_("tonne"), "m3": "m³", "MWh": "MWh"}
 TOP_POSSIBLE = 12
 """Links outside the plan shown in the report, cheapest to add first (the page lists all)."""
 LOW_COLOUR, HIGH_COLOUR = "#5dade2", "#e59866"
+CLASS_NAMES = {"essential": N_("essential"), "optional": N_("optional"), "possible": N_("possible"),
+               "excluded": N_("excluded")}
+"""The classes of `circflow.nearoptimal` as the pages name them."""
+SETTLED_BY = {"plan without it": N_("plan without it"), "idle link": N_("idle link"), "margin bound": N_("margin bound"),
+              "LP bound": N_("LP bound"), "solve": N_("solve"), "solve to the gap": N_("solve to the gap")}
+"""How `circflow.nearoptimal` settled a candidate's class."""
+MARGIN_KINDS = {"demand": N_("demand"), "market": N_("market")}
+PARAMETERS = {"electricity_price": N_("electricity price"), "carbon_price": N_("carbon price"),
+              "grid_emission_factor": N_("grid emission factor"), "discount_rate": N_("discount rate")}
+"""Numbers of the park's economics a range may vary, as `circflow.breakeven.key_label` names them."""
+STREAM_PARAMETERS = {"baseline cost": N_("baseline cost"), "baseline emissions": N_("baseline emissions"),
+                     "disposal cost": N_("disposal cost"), "disposal emissions": N_("disposal emissions"),
+                     "market price": N_("market price"), "amount": N_("amount"), "emissions": N_("emissions")}
+"""What a range varies of a stream or a market's purchase, as `circflow.breakeven.key_label` words it."""
+_PLAIN_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _per_year(unit: str) -> str:
+    return f"{unit}/{_('yr')}"
+
+
+def _unit(content: dict[str, Any], currency: str) -> str:
+    return _per_year("tCO2" if content.get("objective_name") == "emissions" else currency)
+
+
+def _code(command: str) -> str:
+    """A command line as the reader types it, whatever the page's language (``translate='no'``)."""
+    return f"<code translate='no'>{_esc(command)}</code>"
+
+
+def range_label(r: dict[str, Any]) -> str:
+    """A varied KEY as people read it (its ``label``), in the reader's language."""
+    label = r.get("label") or r["key"]
+    if current() == "en":
+        return label
+    steps = r["key"].split(".")
+    if steps[0] == "economics" and len(steps) == 2:
+        return _(PARAMETERS[steps[1]]) if steps[1] in PARAMETERS else label
+    if steps[0] in ("enterprises", "markets") and len(steps) >= 4:
+        head, comma, what = label.rpartition(", ")
+        place, colon, resource = head.rpartition(": ")
+        if comma and colon:
+            return _("{place}: {resource}, {what}").format(
+                place=stream_label(place), resource=resource_label(resource.replace(" ", "_")),
+                what=_(STREAM_PARAMETERS[what]) if what in STREAM_PARAMETERS else what)
+    return label
+
+
+def _class(name: str) -> str:
+    return _(CLASS_NAMES[name]) if name in CLASS_NAMES else name
 
 
 def tornado_figure(content: dict[str, Any], currency: str = "CNY") -> go.Figure:
@@ -40,28 +97,31 @@ def tornado_figure(content: dict[str, Any], currency: str = "CNY") -> go.Figure:
         low = next((p["objective"] for p in mine if p["point"] == "low"), None)
         high = next((p["objective"] for p in mine if p["point"] == "high"), None)
         changes = sum(p["point"] == "change" for p in mine)
-        label = (f"{r.get('label') or r['key']} ({fmt(r['low'])} to {fmt(r['high'])}, "
-                 f"{changes} plan change{'s' if changes != 1 else ''})")
+        label = _("{parameter} ({low} to {high}, {changes})").format(
+            parameter=range_label(r), low=fmt(r["low"]), high=fmt(r["high"]),
+            changes=ngettext("{n} plan change", "{n} plan changes", changes).format(n=changes))
         swing = abs((high or base) - (low or base))
         rows.append((swing, label, r, low, high))
     rows.sort(key=lambda row: row[0])
-    unit = "tCO2/yr" if content.get("objective_name") == "emissions" else f"{currency}/yr"
+    unit = _unit(content, currency)
     figure = go.Figure()
-    for name, index, colour in (("low end", 3, LOW_COLOUR), ("high end", 4, HIGH_COLOUR)):
+    for name, index, colour in ((_("low end"), 3, LOW_COLOUR), (_("high end"), 4, HIGH_COLOUR)):
         objectives = [row[3] if index == 3 else row[4] for row in rows]
         values = [None if value is None else value - base for value in objectives]
         ends = [row[2]["low" if index == 3 else "high"] for row in rows]
+        hover = _("at {value}: {change}").format(value="%{customdata:,.4g}", change=f"%{{x:+,.4s}} {unit}")
         figure.add_trace(go.Bar(
             y=[row[1] for row in rows], x=values, orientation="h", name=name, marker_color=colour,
-            customdata=ends, hovertemplate=f"at %{{customdata:,.4g}}: %{{x:+,.4s}} {unit}<extra>{name}</extra>",
+            customdata=ends, hovertemplate=f"{hover}<extra>{name}</extra>",
         ))
     figure.update_layout(
         barmode="overlay", height=140 + 46 * len(rows), margin={"l": 20, "r": 20, "t": 50, "b": 40},
-        title={"text": f"Objective against the plan at today's values ({compact(base)} {unit})", "x": 0.01},
-        xaxis={"tickformat": "~s", "title": f"change of the objective ({unit})", "zeroline": True,
+        title={"text": _("Objective against the plan at today's values ({base})").format(base=f"{compact(base)} {unit}"),
+               "x": 0.01},
+        xaxis={"tickformat": "~s", "title": _("change of the objective ({unit})").format(unit=unit), "zeroline": True,
                "zerolinecolor": "#566573", "gridcolor": "#e3e7ec"},
         yaxis={"automargin": True}, plot_bgcolor="white", paper_bgcolor="white",
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
+        font={"family": _PLAIN_FONT if current() == "en" else FONT_STACK, "size": 12},
     )
     return figure
 
@@ -72,8 +132,8 @@ def ranges_figure(content: dict[str, Any], currency: str = "CNY") -> go.Figure:
 
     ranges = content.get("ranges") or []
     figure = make_subplots(rows=max(len(ranges), 1), cols=1, vertical_spacing=0.12 / max(len(ranges), 1) * 2,
-                           subplot_titles=[r.get("label") or r["key"] for r in ranges])
-    unit = "tCO2/yr" if content.get("objective_name") == "emissions" else f"{currency}/yr"
+                           subplot_titles=[range_label(r) for r in ranges])
+    unit = _unit(content, currency)
     for k, r in enumerate(ranges, start=1):
         mine = sorted((p for p in content.get("points") or [] if p["key"] == r["key"]), key=lambda p: p["value"])
         figure.add_trace(go.Scatter(x=[p["value"] for p in mine], y=[p["objective"] for p in mine], mode="lines+markers",
@@ -83,7 +143,9 @@ def ranges_figure(content: dict[str, Any], currency: str = "CNY") -> go.Figure:
             if p["point"] == "change":
                 figure.add_vline(x=p["value"], line={"dash": "dot", "color": HIGH_COLOUR}, row=k, col=1)
     figure.update_layout(height=120 + 260 * len(ranges), template="plotly_white", margin={"t": 60},
-                         title="Objective over each range (dotted: the plan changes)")
+                         title=_("Objective over each range (dotted: the plan changes)"))
+    if current() != "en":
+        figure.update_layout(font={"family": FONT_STACK})
     return figure
 
 
@@ -94,13 +156,19 @@ def robustness_section(results: dict[str, Any]) -> tuple[str, str, str]:
     that could be added, the break-even values of the varied prices for each link of the
     plan and a tornado chart (when `circflow.nearoptimal.alternatives` and
     `circflow.breakeven.sensitivity` were run for this results folder), the marginal value
-    of each by-product and the cost of each target (`circflow.marginals`).
+    of each by-product and the cost of each target (`circflow.marginals`). In the results'
+    language (``lang``).
     """
+    with language(results.get("lang")):
+        return _section(results)
+
+
+def _section(results: dict[str, Any]) -> tuple[str, str, str]:
     currency = results.get("currency") or "CNY"
     found = results.get("robustness") or {}
-    parts = ["<p>The optimum is one plan among many that cost nearly the same. This section says which links "
-             "are sure, at what prices they stop paying, what one more unit of each by-product is worth, and "
-             "what each target costs.</p>"]
+    parts = ["<p>" + _esc(_("The optimum is one plan among many that cost nearly the same. This section says which "
+                            "links are sure, at what prices they stop paying, what one more unit of each by-product "
+                            "is worth, and what each target costs.")) + "</p>"]
     alternatives = found.get("alternatives")
     sensitivity = found.get("sensitivity")
     if alternatives:
@@ -108,40 +176,50 @@ def robustness_section(results: dict[str, Any]) -> tuple[str, str, str]:
     if sensitivity:
         parts.append(_break_even(sensitivity, currency))
     if not alternatives and not sensitivity:
-        parts.append("<p class='muted'>Which links are sure and their break-even prices are not in this results "
-                     "folder: run <code>circflow optimize PARK --robustness</code>, or <code>circflow alternatives "
-                     "PARK --results DIR</code> and <code>circflow sensitivity PARK --vary KEY=LOW:HIGH --results "
-                     "DIR</code>.</p>")
+        parts.append("<p class='muted'>" + _esc(_(
+            "Which links are sure and their break-even prices are not in this results folder: run {optimize}, or "
+            "{alternatives} and {sensitivity}.")).format(
+            optimize=_code("circflow optimize PARK --robustness"),
+            alternatives=_code("circflow alternatives PARK --results DIR"),
+            sensitivity=_code("circflow sensitivity PARK --vary KEY=LOW:HIGH --results DIR")) + "</p>")
     parts.append(_marginal_tables(results, currency))
-    return "robustness", "How sure is this plan", f"<style>{_EXTRA_CSS}</style>" + "".join(parts)
+    return "robustness", _("How sure is this plan"), f"<style>{_EXTRA_CSS}</style>" + "".join(parts)
 
 
 def _sure_links(content: dict[str, Any], currency: str) -> str:
     optimum, slack = content["optimum"], content["slack"]
-    unit = "tCO2/yr" if content.get("objective_name") == "emissions" else f"{currency}/yr"
+    unit = _unit(content, currency)
     counts = content.get("counts") or {}
     candidates = content.get("candidates") or []
     inside = [c for c in candidates if c["in_optimum"]]
     inside.sort(key=lambda c: (c["class"] != "essential", -(c["best_without"] or math.inf)))
-    rows = [[c["link"], c["class"], c.get("capex"), _extra(c["best_without"], optimum, c["best_without_is"])]
-            for c in inside]
+    rows = [[plan_name(c["link"]), _class(c["class"]), c.get("capex"),
+             _extra(c["best_without"], optimum, c["best_without_is"])] for c in inside]
     essential = counts.get("essential", 0)
-    verb = "is" if essential == 1 else "are"
-    head = (f"<h3>Which links are sure</h3><p>Any plan whose objective stays within {slack:.0%} of the optimum "
-            f"(up to {compact(content['threshold'])} {unit}) counts as near-optimal. <b>{essential}</b> "
-            f"of the plan's {len(inside)} new links and processes {verb} <b>essential</b>: every near-optimal plan "
-            f"has {'it' if essential == 1 else 'them'}. The other {counts.get('optional', 0)} are optional: a "
-            "near-optimal plan can do without each, at the cost shown.</p>")
-    table = table_html(["link or process", "class", f"capex ({currency})", f"best plan without it ({unit}, vs optimum)"],
-                       rows)
+    said = sentences(
+        _esc(_("Any plan whose objective stays within {slack} of the optimum (up to {threshold}) counts as "
+               "near-optimal.").format(slack=f"{slack:.0%}", threshold=f"{compact(content['threshold'])} {unit}")),
+        _esc(ngettext("{essential} of the plan's {total} new links and processes is {word}: every near-optimal plan "
+                      "has it.",
+                      "{essential} of the plan's {total} new links and processes are {word}: every near-optimal plan "
+                      "has them.", essential)).format(
+            essential=f"<b>{essential}</b>", total=len(inside), word=f"<b>{_esc(_('essential'))}</b>"),
+        _esc(_("The other {optional} are optional: a near-optimal plan can do without each, at the cost shown.")
+             .format(optional=counts.get("optional", 0))))
+    head = f"<h3>{_esc(_('Which links are sure'))}</h3><p>{said}</p>"
+    table = table_html([_("link or process"), _("class"), _("capex ({currency})").format(currency=currency),
+                        _("best plan without it ({unit}, vs optimum)").format(unit=unit)], rows)
     outside = sorted((c for c in candidates if c["class"] == "possible"),
                      key=lambda c: (c["best_with"] if c["best_with"] is not None else math.inf))
     more = ""
     if outside:
-        shown = [[c["link"], _extra(c["best_with"], optimum, c["best_with_is"])] for c in outside[:TOP_POSSIBLE]]
-        more = (f"<p>{counts.get('possible', 0)} links and processes outside the plan could be added and stay "
-                f"near-optimal ({counts.get('excluded', 0)} could not); the cheapest to add:</p>"
-                + table_html(["link or process", f"best plan with it ({unit}, vs optimum)"], shown))
+        shown = [[plan_name(c["link"]), _extra(c["best_with"], optimum, c["best_with_is"])]
+                 for c in outside[:TOP_POSSIBLE]]
+        more = ("<p>" + _esc(_("{possible} links and processes outside the plan could be added and stay near-optimal "
+                               "({excluded} could not); the cheapest to add:").format(
+                    possible=counts.get("possible", 0), excluded=counts.get("excluded", 0))) + "</p>"
+                + table_html([_("link or process"), _("best plan with it ({unit}, vs optimum)").format(unit=unit)],
+                             shown))
     return f"{head}<div id='sure-links'>{table}</div>{more}{_plans(content, currency)}"
 
 
@@ -150,10 +228,10 @@ def _plans(content: dict[str, Any], currency: str) -> str:
     plans = content.get("plans") or []
     if len(plans) < 2:
         return ""
-    unit = "tCO2/yr" if content.get("objective_name") == "emissions" else f"{currency}/yr"
+    unit = _unit(content, currency)
 
     def items(text: str | None) -> str:
-        names = [name for name in (text or "").split("; ") if name]
+        names = plan_names(text)
         if not names:
             return "–"
         return "<ul class='names'>" + "".join(f"<li>{html.escape(name)}</li>" for name in names) + "</ul>"
@@ -164,105 +242,126 @@ def _plans(content: dict[str, Any], currency: str) -> str:
                     f"<td class='num'>{fmt(plan.get('capex'))}</td><td class='num'>{plan.get('built')}</td>"
                     f"<td>{items(plan.get('added'))}</td><td>{items(plan.get('left_out'))}</td></tr>")
     first = plans[0]
-    return ("<h3>Near-optimal plans as different as possible</h3><p>Each plan below stays within the slack and "
-            "builds as few as it can of the links and processes the plans before it built (Hop-Skip-Jump "
-            f"modelling to generate alternatives). The optimum: {fmt(first.get('objective'))} {unit}, capex "
-            f"{fmt(first.get('capex'))} {currency}, {first.get('built')} links and processes.</p>"
-            f"<div class='table' id='mga-plans'><table><thead><tr><th>plan</th><th>objective ({unit})</th>"
-            f"<th>capex ({currency})</th><th>links</th><th>added to the optimum</th><th>left out of the optimum</th>"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    heads = [_("plan"), _("objective ({unit})").format(unit=unit), _("capex ({currency})").format(currency=currency),
+             _("links"), _("added to the optimum"), _("left out of the optimum")]
+    return (f"<h3>{_esc(_('Near-optimal plans as different as possible'))}</h3><p>" + _esc(_(
+            "Each plan below stays within the slack and builds as few as it can of the links and processes the plans "
+            "before it built (Hop-Skip-Jump modelling to generate alternatives). The optimum: {objective}, capex "
+            "{capex}, {built} links and processes.").format(
+            objective=f"{fmt(first.get('objective'))} {unit}", capex=f"{fmt(first.get('capex'))} {currency}",
+            built=first.get("built"))) + "</p>"
+            "<div class='table' id='mga-plans'><table><thead><tr>" + "".join(f"<th>{_esc(h)}</th>" for h in heads)
+            + f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def _extra(value: float | None, optimum: float, how: str) -> str:
     if value is None:
-        return "no plan"
+        return _("no plan")
     prefix = {"at most": "≤ ", "at least": "≥ "}.get(how, "")
     return f"{prefix}{compact(value)} ({'+' if value >= optimum else '−'}{compact(abs(value - optimum))})"
 
 
 def _break_even(content: dict[str, Any], currency: str) -> str:
     ranges = content.get("ranges") or []
-    labels = {r["key"]: r.get("label") or r["key"] for r in ranges}
+    labels = {r["key"]: range_label(r) for r in ranges}
     today = {r["key"]: r["base"] for r in ranges}
     flips = [f for f in content.get("break_even") or [] if f["below"] is not None or f["above"] is not None]
     rows = []
     for f in sorted(flips, key=lambda f: (not f["in_plan"], f["link"], labels.get(f["key"], f["key"]))):
-        word = "leaves the plan" if f["in_plan"] else "joins the plan"
-        said = [f"{word} below {fmt(f['below'])}" if f["below"] is not None else "",
-                f"{word} above {fmt(f['above'])}" if f["above"] is not None else ""]
-        rows.append([f["link"], "yes" if f["in_plan"] else "no", labels.get(f["key"], f["key"]), today.get(f["key"]),
-                     "; ".join(s for s in said if s)])
+        below, above = ((_("leaves the plan below {value}"), _("leaves the plan above {value}")) if f["in_plan"] else
+                        (_("joins the plan below {value}"), _("joins the plan above {value}")))
+        said = [below.format(value=fmt(f["below"])) if f["below"] is not None else "",
+                above.format(value=fmt(f["above"])) if f["above"] is not None else ""]
+        rows.append([plan_name(f["link"]), _("yes") if f["in_plan"] else _("no"), labels.get(f["key"], f["key"]),
+                     today.get(f["key"]), _("; ").join(s for s in said if s)])
     in_plan = {f["link"] for f in content.get("break_even") or [] if f["in_plan"]}
     steady = len(in_plan - {f["link"] for f in flips})
-    spans = "".join(f"<li>{html.escape(labels[r['key']])}: {fmt(r['low'])} to {fmt(r['high'])} (today {fmt(r['base'])})</li>"
-                    for r in ranges)
+    spans = "".join("<li>" + html.escape(_("{parameter}: {low} to {high} (today {base})").format(
+                        parameter=labels[r["key"]], low=fmt(r["low"]), high=fmt(r["high"]), base=fmt(r["base"])))
+                    + "</li>" for r in ranges)
     figure = figure_html(tornado_figure(content, currency), "tornado-chart", include_plotlyjs=False,
                          default_width="100%", default_height=f"{140 + 46 * len(ranges)}px")
-    parts = ["<h3>Break-even prices</h3><p>Each price was moved alone over its range, everything else as today; "
-             "where the plan changes, the value was found to 1 % of the range.</p>", f"<ul>{spans}</ul>", figure]
+    parts = [f"<h3>{_esc(_('Break-even prices'))}</h3><p>" + _esc(_(
+             "Each price was moved alone over its range, everything else as today; where the plan changes, the value "
+             "was found to 1 % of the range.")) + "</p>", f"<ul>{spans}</ul>", figure]
     if rows:
-        parts.append("<div id='break-even'>" + table_html(["link or process", "in the plan today", "price", "today",
-                                                           "as the price moves"], rows) + "</div>")
-    parts.append(f"<p>{'All' if not rows else 'The other'} {steady} links and processes of the plan stay in it "
-                 "over every range.</p>")
+        parts.append("<div id='break-even'>" + table_html([_("link or process"), _("in the plan today"), _("price"),
+                                                           _("today"), _("as the price moves")], rows) + "</div>")
+    steady_text = (_("All {n} links and processes of the plan stay in it over every range.") if not rows else
+                   _("The other {n} links and processes of the plan stay in it over every range."))
+    parts.append(f"<p>{_esc(steady_text.format(n=steady))}</p>")
     return "".join(parts)
 
 
 def _marginal_tables(results: dict[str, Any], currency: str) -> str:
     marginals = results.get("marginals") or []
     if not marginals:
-        return "<p class='muted'>Marginal values were not computed for this run (see <code>--no-marginals</code>).</p>"
+        return "<p class='muted'>" + _esc(_("Marginal values were not computed for this run (see {option}).")).format(
+            option=_code("--no-marginals")) + "</p>"
     names = {e["id"]: e.get("name") or e["id"] for e in results.get("enterprises") or []}
     supplies = [m for m in marginals if m["kind"] in ("supply", "output")]
+    per_year = _per_year(currency)
     rows = []
     for m in sorted(supplies, key=lambda m: (m["resource"], -(m["value"] or 0))):
-        unit = _UNIT_WORDS.get(m.get("unit") or "", m.get("unit") or "unit")
+        word = _UNIT_WORDS.get(m.get("unit") or "", m.get("unit") or N_("unit"))
+        unit = _(word) if word in ("tonne", "unit") else word
         if m["binding"]:
-            reading = f"all used: one more {unit} would save {fmt(m['value'], 2)} {currency}"
+            reading = _("all used: one more {unit} would save {value}").format(
+                unit=unit, value=f"{fmt(m['value'], 2)} {currency}")
         elif (m["value"] or 0) < 0:
-            reading = f"not all used: one more {unit} costs its disposal, {fmt(-m['value'], 2)} {currency}"
+            reading = _("not all used: one more {unit} costs its disposal, {value}").format(
+                unit=unit, value=f"{fmt(-m['value'], 2)} {currency}")
         else:
-            reading = f"not all used: one more {unit} would be left over"
-        rows.append([resource_label(m["resource"]), m.get("name") or names.get(m.get("enterprise"), ""),
+            reading = _("not all used: one more {unit} would be left over").format(unit=unit)
+        rows.append([resource_label(m["resource"]), stream_label(m.get("name") or names.get(m.get("enterprise"), "")),
                      m["value"], m["value_unit"], reading])
-    parts = ["<h3>What each by-product is worth</h3><p>With the plan's links and processes as they are, what one more "
-             "unit of each supply would change in the park's annual cost (positive: a saving). A by-product that is "
-             "used up is worth what its last use saves; one that is partly disposed of is worth minus its disposal "
-             "cost.</p>", "<div id='byproduct-values'>",
-             table_html(["by-product", "from", "value per unit", "unit", "reading"], rows, digits={2: 2}), "</div>"]
+    parts = [f"<h3>{_esc(_('What each by-product is worth'))}</h3><p>" + _esc(_(
+             "With the plan's links and processes as they are, what one more unit of each supply would change in the "
+             "park's annual cost (positive: a saving). A by-product that is used up is worth what its last use saves; "
+             "one that is partly disposed of is worth minus its disposal cost.")) + "</p>", "<div id='byproduct-values'>",
+             table_html([_("by-product"), _("from"), _("value per unit"), _("unit"), pgettext("marginal values", "reading")], rows,
+                        digits={2: 2}), "</div>"]
     targets = [m for m in marginals if m["kind"] in ("utilization", "emission_cap", "capex_budget")]
     if targets:
-        shares = (results.get("kpis") or {}).get("utilization") or {}
+        kpis = results.get("kpis") or {}
+        shares = kpis.get("utilization") or {}
         target_rows = []
         for m in targets:
             if m["kind"] == "utilization":
                 limit = m.get("limit")
-                what = (f"{resource_label(m['resource'])} used: at least {limit:.0%}" if limit is not None
-                        else f"{resource_label(m['resource'])} used")
+                resource = resource_label(m["resource"])
+                what = (_("{resource} used: at least {share}").format(resource=resource, share=f"{limit:.0%}")
+                        if limit is not None else _("{resource} used").format(resource=resource))
                 now = shares.get(m["resource"])
-                state = f"{now:.1%} used" if now is not None else ""
-                per = (f"{fmt(m['value'], 2)} {m['value_unit']} ({fmt(m['per_point'])} {currency}/yr per percentage point)"
-                       if m["binding"] else "not binding: met at no extra cost")
+                state = _("{share} used").format(share=f"{now:.1%}") if now is not None else ""
+                per = (_("{value} ({per_point} per percentage point)").format(
+                    value=f"{fmt(m['value'], 2)} {m['value_unit']}", per_point=f"{fmt(m['per_point'])} {per_year}")
+                       if m["binding"] else _("not binding: met at no extra cost"))
             elif m["kind"] == "emission_cap":
-                what = f"emissions at most {fmt(m.get('limit'))} tCO2/yr"
-                state = f"{fmt((results.get('kpis') or {}).get('emissions'))} tCO2/yr"
-                per = f"{fmt(m['value'], 2)} {m['value_unit']} (marginal abatement cost)" if m["binding"] else "not binding"
+                what = _("emissions at most {limit}").format(limit=f"{fmt(m.get('limit'))} {_per_year('tCO2')}")
+                state = f"{fmt(kpis.get('emissions'))} {_per_year('tCO2')}"
+                per = (_("{value} (marginal abatement cost)").format(value=f"{fmt(m['value'], 2)} {m['value_unit']}")
+                       if m["binding"] else _("not binding"))
             else:
-                what = f"capex at most {fmt(m.get('limit'))} {currency}"
-                state = f"{fmt((results.get('kpis') or {}).get('capex'))} {currency}"
-                per = f"{fmt(m['value'], 4)} {currency}/yr per {currency} of budget" if m["binding"] else "not binding"
+                what = _("capex at most {limit}").format(limit=f"{fmt(m.get('limit'))} {currency}")
+                state = f"{fmt(kpis.get('capex'))} {currency}"
+                per = (_("{value} per {currency} of budget").format(value=f"{fmt(m['value'], 4)} {per_year}",
+                                                                    currency=currency)
+                       if m["binding"] else _("not binding"))
             target_rows.append([what, state, per])
-        parts += ["<h3>What each target costs</h3><p>What tightening each target by one unit (one more tonne used, "
-                  "one tCO2 less) would add to the annual cost.</p>", "<div id='target-costs'>",
-                  table_html(["target", "today", "cost of the last unit"], target_rows), "</div>"]
+        parts += [f"<h3>{_esc(_('What each target costs'))}</h3><p>" + _esc(_(
+                  "What tightening each target by one unit (one more tonne used, one tCO2 less) would add to the "
+                  "annual cost.")) + "</p>", "<div id='target-costs'>",
+                  table_html([_("target"), _("today"), _("cost of the last unit")], target_rows), "</div>"]
     others = [m for m in marginals if m["kind"] in ("demand", "market")]
     if others:
-        other_rows = [[m["kind"], resource_label(m["resource"]), m.get("name") or "", m["value"], m["value_unit"]]
-                      for m in others]
-        parts.append("<details><summary>Demands and markets at the margin</summary><p class='muted'>Demand: what one "
-                     "more unit needed would cost the park. Market: what one more unit the buyer would take is worth "
-                     "(0 where it takes all it is offered).</p>"
-                     + table_html(["kind", "resource", "who", "per unit", "unit"], other_rows, digits={3: 2})
+        other_rows = [[_(MARGIN_KINDS[m["kind"]]), resource_label(m["resource"]), stream_label(m.get("name") or ""),
+                       m["value"], m["value_unit"]] for m in others]
+        parts.append(f"<details><summary>{_esc(_('Demands and markets at the margin'))}</summary><p class='muted'>"
+                     + _esc(_("Demand: what one more unit needed would cost the park. Market: what one more unit the "
+                              "buyer would take is worth (0 where it takes all it is offered).")) + "</p>"
+                     + table_html([_("kind"), _("resource"), _("who"), _("per unit"), _("unit")], other_rows,
+                                  digits={3: 2})
                      + "</details>")
     return "".join(parts)
 
@@ -271,43 +370,70 @@ _EXTRA_CSS = "ul.names { margin: 0; padding-left: 1.1em; font-size: 12px; } ul.n
 
 
 def _page(title: str, park: str, body: str) -> str:
-    return page_html(f"{park}: {title}", park, f"<style>{_EXTRA_CSS}</style>" + body, kicker=f"circflow · {title}",
-                     footer="Written by circflow. Costs are per year unless named capex.")
+    return page_html(_("{park}: {title}").format(park=park, title=title), park, f"<style>{_EXTRA_CSS}</style>" + body,
+                     kicker=f"circflow · {title}",
+                     footer=_("Written by circflow. Costs are per year unless named capex."))
 
 
-def sensitivity_page(content: dict[str, Any], park: str, currency: str = "CNY") -> str:
-    """``sensitivity.html``: the tornado chart, each range's curve, the change points and break-even values."""
+def sensitivity_page(content: dict[str, Any], park: str, currency: str = "CNY", lang: str | None = None) -> str:
+    """``sensitivity.html``: the tornado chart, each range's curve, the change points and break-even values.
+
+    In ``lang`` (``en``, ``zh``; None: the current language).
+    """
+    with language(lang):
+        return _sensitivity_page(content, park, currency)
+
+
+def _sensitivity_page(content: dict[str, Any], park: str, currency: str) -> str:
     changes = [p for p in content.get("points") or [] if p["point"] == "change"]
-    labels = {r["key"]: r.get("label") or r["key"] for r in content.get("ranges") or []}
-    rows = [[labels.get(p["key"], p["key"]), p["value"], f"{fmt(p['bracket_low'])} to {fmt(p['bracket_high'])}",
-             p["objective"], p["links_added"] or "–", p["links_removed"] or "–"] for p in changes]
+    labels = {r["key"]: range_label(r) for r in content.get("ranges") or []}
+    rows = [[labels.get(p["key"], p["key"]), p["value"],
+             _("{low} to {high}").format(low=fmt(p["bracket_low"]), high=fmt(p["bracket_high"])),
+             p["objective"], _("; ").join(plan_names(p["links_added"])) or "–",
+             _("; ").join(plan_names(p["links_removed"])) or "–"] for p in changes]
     figures = [figure_html(tornado_figure(content, currency), "tornado-chart", include_plotlyjs=False,
                            default_width="100%", default_height=f"{140 + 46 * len(labels)}px"),
                figure_html(ranges_figure(content, currency), "ranges-chart", include_plotlyjs=False,
                            default_width="100%", default_height=f"{120 + 260 * len(labels)}px")]
-    body = [f"<section><h2>One parameter at a time</h2>{figures[0]}</section>",
-            "<section><h2>Where the plan changes</h2>"
-            + (table_html(["parameter", "value", "within", "objective", "links that enter", "links that leave"], rows)
-               if rows else "<p>The plan stays the same over every range.</p>") + "</section>",
-            f"<section><h2>Objective over each range</h2>{figures[1]}</section>",
-            "<section><h2>Break-even values of each link</h2>" + _break_even(content, currency) + "</section>"]
-    return _page("sensitivity", park, "".join(body))
+    heads = [_("parameter"), _("value"), _("within"), _("objective"), _("links that enter"), _("links that leave")]
+    body = [f"<section><h2>{_esc(_('One parameter at a time'))}</h2>{figures[0]}</section>",
+            f"<section><h2>{_esc(_('Where the plan changes'))}</h2>"
+            + (table_html(heads, rows) if rows else f"<p>{_esc(_('The plan stays the same over every range.'))}</p>")
+            + "</section>",
+            f"<section><h2>{_esc(_('Objective over each range'))}</h2>{figures[1]}</section>",
+            f"<section><h2>{_esc(_('Break-even values of each link'))}</h2>" + _break_even(content, currency)
+            + "</section>"]
+    return _page(_("sensitivity"), park, "".join(body))
 
 
-def alternatives_page(content: dict[str, Any], park: str, currency: str = "CNY") -> str:
-    """``alternatives.html``: the classes, every candidate's values, and the MGA plans."""
-    unit = "tCO2/yr" if content.get("objective_name") == "emissions" else f"{currency}/yr"
+def alternatives_page(content: dict[str, Any], park: str, currency: str = "CNY", lang: str | None = None) -> str:
+    """``alternatives.html``: the classes, every candidate's values, and the MGA plans.
+
+    In ``lang`` (``en``, ``zh``; None: the current language).
+    """
+    with language(lang):
+        return _alternatives_page(content, park, currency)
+
+
+def _alternatives_page(content: dict[str, Any], park: str, currency: str) -> str:
+    unit = _unit(content, currency)
     optimum = content["optimum"]
     counts = content.get("counts") or {}
-    cards = "".join(f"<div class='card'><div class='label'>{name}</div><div class='value'>{counts.get(name, 0)}</div></div>"
+    cards = "".join(f"<div class='card'><div class='label'>{_esc(_class(name))}</div>"
+                    f"<div class='value'>{counts.get(name, 0)}</div></div>"
                     for name in ("essential", "optional", "possible", "excluded"))
-    rows = [[c["link"], c["class"], c["resource"], _extra(c["best_without"], optimum, c["best_without_is"]),
-             _extra(c["best_with"], optimum, c["best_with_is"]), c["settled_by"]]
+    english = current() == "en"
+    rows = [[plan_name(c["link"]), _class(c["class"]), c["resource"] if english else resource_label(c["resource"]),
+             _extra(c["best_without"], optimum, c["best_without_is"]),
+             _extra(c["best_with"], optimum, c["best_with_is"]),
+             _(SETTLED_BY[c["settled_by"]]) if c["settled_by"] in SETTLED_BY else c["settled_by"]]
             for c in content.get("candidates") or []]
-    body = (f"<p>Optimum {compact(optimum)} {unit}; plans up to {compact(content['threshold'])} {unit} "
-            f"({content['slack']:.1%} more) count as near-optimal.</p><div class='cards'>{cards}</div>"
+    body = ("<p>" + _esc(_("Optimum {optimum}; plans up to {threshold} ({slack} more) count as near-optimal.").format(
+                optimum=f"{compact(optimum)} {unit}", threshold=f"{compact(content['threshold'])} {unit}",
+                slack=f"{content['slack']:.1%}")) + f"</p><div class='cards'>{cards}</div>"
             + _sure_links(content, currency)
-            + "<section><h2>Every candidate</h2>"
-            + table_html(["link or process", "class", "resource", f"best without it ({unit})",
-                          f"best with it ({unit})", "settled by"], rows) + "</section>")
-    return _page("near-optimal alternatives", park, body)
+            + f"<section><h2>{_esc(_('Every candidate'))}</h2>"
+            + table_html([_("link or process"), _("class"), _("resource"),
+                          _("best without it ({unit})").format(unit=unit),
+                          _("best with it ({unit})").format(unit=unit), _("settled by")], rows) + "</section>")
+    return _page(_("near-optimal alternatives"), park, body)
