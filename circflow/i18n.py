@@ -147,7 +147,11 @@ def compact(value: float | None, digits: int = 3) -> str:
 
 
 def short(value: float | None) -> str:
-    """A number in few characters for a narrow column: ``206.5 M``, ``69.5 k``; ``2.07 亿``, ``6.95 万``."""
+    """A number in few characters for a narrow column: ``206.5 M``, ``69.5 k``, ``0.068``; ``2.07 亿``, ``6.95 万``.
+
+    >>> short(0.0684), short(7.0), short(512.3)
+    ('0.068', '7', '512')
+    """
     if value is None or not math.isfinite(value):
         return "-"
     value += 0.0  # -0.0 reads as 0
@@ -155,6 +159,8 @@ def short(value: float | None) -> str:
     for limit, suffix in steps:
         if abs(value) >= limit:
             return f"{value / limit:,.1f}{suffix}"
+    if value and abs(value) < 10:  # a small rate (0.07 t/h) keeps two significant digits, never reads 0
+        return _significant(value, 2)
     return f"{value:,.0f}"
 
 

@@ -584,7 +584,8 @@ def test_folders_follow_the_users_umask(mask, write_park_yaml, tmp_path, monkeyp
     assert stat.S_IMODE((tmp_path / "park-results" / "results.json").stat().st_mode) == 0o666 & ~mask
 
 
-def test_optimize_help_names_its_values_and_gives_examples():
+def test_optimize_help_names_its_values_and_gives_examples(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")  # at 80 the options' table cuts the defaults' column short
     result = run("optimize", "--help")
     assert result.exit_code == 0
     assert "<list[str]>" not in result.output

@@ -306,11 +306,15 @@ def test_the_sankey_shows_an_absorption_units_steam_as_heat_not_electricity() ->
     park = make_park([source("plant", 2, 40, amount=1_000_000, absorption=True), city(70, amount=10_000)],
                      absorption={"drive_cost_per_mwh": 100.0})
     trace = circflow.sankey_figure(solve(park).to_dict()).data[0]
-    assert "Electricity for heat pumps" not in trace.node.label
-    assert "Steam for absorption heat pumps" in trace.node.label
-    flows = [(label.split("<br>")[0], amount, unit) for label, amount, unit in trace.link.customdata]
-    assert ("steam for absorption heat pumps → city", pytest.approx(10_000 / 1.7, rel=REL), "MWh") in flows
-    assert ("plant → city", pytest.approx(10_000 * 0.7 / 1.7, rel=REL), "MWh") in flows
+    names = [hover.split("<br>")[0] for hover in trace.node.customdata]
+    assert "<b>Electricity for heat pumps</b>" not in names
+    steam, plant, city_node = (names.index(f"<b>{n}</b>") for n in ("Steam for absorption heat pumps", "plant", "city"))
+    flows = {(s, t): (value, resource) for s, t, (*_, value, resource) in
+             zip(trace.link.source, trace.link.target, trace.link.customdata, strict=True)}
+    assert flows[steam, city_node] == (pytest.approx(10_000 / 1.7, rel=REL), "steam")
+    assert flows[plant, city_node] == (pytest.approx(10_000 * 0.7 / 1.7, rel=REL), "m_heat")
+    # The city takes both as its own heat: 10 GWh of m heat, no other resource and no unitless amount.
+    assert trace.node.customdata[city_node] == "<b>city</b><br>takes m\u00a0heat\u00a010\u00a0GWh"
 
 
 # -- heat pipes priced per m3/h of water -------------------------------------------------------

@@ -15,6 +15,7 @@ import importlib
 import json
 import math
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -288,11 +289,13 @@ def test_maps_and_diagrams_place_a_market_and_its_sales(tmp_path: pathlib.Path) 
     data = network_map_figure_dict(content)["data"]
     (markets,) = [trace for trace in data if trace["name"] == "markets (outside buyers)"]
     assert markets["x"] == [10.0]
-    assert markets["text"] == ["Cement plants up north"]
+    assert markets["hovertext"][0].startswith("<b>Cement plants up north</b> (buyer)")
+    names = [note["text"] for note in network_map_figure_dict(content)["layout"]["annotations"]]
+    assert "Cement plants up north" in names  # placed beside the marker, clear of other names
     (line,) = [trace for trace in data if trace["name"] == "m slag" and trace["mode"] == "lines"]
     assert (line["x"][0], line["x"][2]) == (0.0, 10.0)
     labels = circflow.sankey_figure(content).data[0].node.label
-    assert "Cement plants up north (market) · m slag" in labels
+    assert "Cement plants up north<br>(market)<br><span style='font-size:10px'>m\u00a0slag\u00a010\u00a0kt</span>" in labels
 
 
 # -- processes (SPEC 8.2) --------------------------------------------------------------------
@@ -404,12 +407,12 @@ def test_the_summary_says_the_capex_pays_for_a_process(write_park_yaml, tmp_path
                              "price: 120, requires: {grade: [S95]}}]}\n")
     result = run("optimize", path, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    assert "capex of new links and processes: 942" in result.output
+    assert "investment 942.00 k CNY in 2 new links and 1 new process" in result.output
     report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "investment in new links and processes" in report
+    assert "The plan builds 2 new links and 1 new process." in report  # the executive summary
     assert "capex of new links and processes" in report
     plain = run("optimize", write_park_yaml(), "-o", tmp_path / "plain")
-    assert "capex of new links: " in plain.output
+    assert re.search(r"investment [0-9.]+ [kM]? ?CNY in \d+ new links?;", plain.output), plain.output
 
 
 @pytest.mark.parametrize(("max_capex", "total_cost"), [(942_000.0, 8_580.0), (941_999.0, 18_000.0)])

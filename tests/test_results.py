@@ -16,6 +16,7 @@ import pytest
 from helpers import mode
 
 import circflow
+from circflow.exceptions import OutputError
 from circflow.model import ParkModel, build_model
 from circflow.network import build_network
 from circflow.results import Solution, is_results_folder, write_folder, write_marker
@@ -126,7 +127,7 @@ def test_a_writer_failing_mid_write_leaves_the_old_folder_intact(tmp_path: pathl
         msg = "disk full"
         raise OSError(28, msg)
 
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match="disk full"):  # the file system's refusal, naming the folder
         write_folder(folder, half_then_fail)
     assert files(folder) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
@@ -143,11 +144,21 @@ def test_a_writer_failing_on_a_new_folder_leaves_nothing(tmp_path: pathlib.Path)
 
 
 def test_a_finished_write_replaces_the_folder_whole(tmp_path: pathlib.Path) -> None:
+    """A file circflow wrote last time and not this time goes; a file of the user's is never
+    replaced: the run is refused and names it (issue 19)."""
     folder = tmp_path / "results"
-    write_folder(folder, lambda tmp: write_marker(tmp, "pareto"))
-    (folder / "stale.txt").write_text("from an older run")
+
+    def older(tmp: pathlib.Path) -> None:
+        (tmp / "stale.csv").write_text("from an older run")
+        write_marker(tmp, "pareto")
+
+    write_folder(folder, older)
     write_folder(folder, lambda tmp: write_marker(tmp, "pareto"))
     assert sorted(files(folder)) == ["circflow.json"]
+    (folder / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="notes.txt"):
+        write_folder(folder, lambda tmp: write_marker(tmp, "pareto"))
+    assert (folder / "notes.txt").read_text() == "mine"
     assert is_results_folder(folder)
 
 

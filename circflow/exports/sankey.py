@@ -92,6 +92,8 @@ class _Diagram:
     state: list[str] = field(default_factory=list)
     """``new``, ``existing``, ``drive`` or ``leftover``."""
     hover: list[str] = field(default_factory=list)
+    delivers: list[str] = field(default_factory=list)
+    """The resource a link delivers as: its own, or for a heat pump's drive the heat it helps deliver."""
     amounts: list[dict[str, float]] = field(default_factory=list)
     index: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
 
@@ -103,7 +105,8 @@ class _Diagram:
             self.kinds.append(kind)
         return self.index[key]
 
-    def add(self, source: int, target: int, resource: str, amounts: dict[str, float], hover: str, state: str) -> None:
+    def add(self, source: int, target: int, resource: str, amounts: dict[str, float], hover: str, state: str,
+            delivers: str | None = None) -> None:
         values = {p: max(float(amounts.get(p) or 0.0), 0.0) for p in self.periods}
         if not any(values.values()):
             return
@@ -112,6 +115,7 @@ class _Diagram:
         self.resource.append(resource)
         self.state.append(state)
         self.hover.append(hover)
+        self.delivers.append(delivers or resource)
         self.amounts.append(values)
 
     def amount_list(self, period: str | None) -> list[float]:
@@ -122,7 +126,7 @@ class _Diagram:
 
     def band(self, link: int) -> str:
         """Electricity and steam that drive heat pumps are scaled with the heat they help deliver."""
-        return "heat" if self.resource[link] in DRIVES else self.resource[link]
+        return self.delivers[link]
 
     def scales(self) -> dict[str, float]:
         """Per resource, the year's amount that comes out of enterprises, drives and conventional supply:
@@ -186,12 +190,11 @@ class _Diagram:
         """Per node, its label (name and what passes it) and its hover text, for one period or the year."""
         sent: list[dict[str, float]] = [{} for _ in self.keys]
         got: list[dict[str, float]] = [{} for _ in self.keys]
-        for s, t, resource, value in zip(self.source, self.target, self.resource, self.amount_list(period),
-                                         strict=True):
+        for s, t, resource, taken, value in zip(self.source, self.target, self.resource, self.delivers,
+                                                self.amount_list(period), strict=True):
             if value > 0:
                 sent[s][resource] = sent[s].get(resource, 0.0) + value
                 # What drives a heat pump arrives as heat: the enterprise takes the heat delivered.
-                taken = "heat" if resource in DRIVES else resource
                 got[t][taken] = got[t].get(taken, 0.0) + value
 
         def listing(values: dict[str, float]) -> str:
@@ -285,7 +288,7 @@ def _collect(results: dict[str, Any], leftovers: bool) -> _Diagram:
         diagram.add(source, target, resource, from_source, hover, state)
         if work and drives in DRIVES:
             diagram.add(drive(drives), target, drives, work,
-                        html.escape(f"{_(DRIVES[drives])} → {namer.end(link, 'to')}"), "drive")
+                        html.escape(f"{_(DRIVES[drives])} → {namer.end(link, 'to')}"), "drive", delivers=resource)
         if leftovers and any(v > 1e-9 * max(flow.values(), default=1.0) for v in lost.values()):
             diagram.add(source, leftover("losses"), resource, lost, hover + "<br>" + html.escape(_("lost on the way")),
                         "leftover")
