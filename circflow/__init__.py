@@ -32,8 +32,12 @@ from circflow.exceptions import (
 
 if _typing.TYPE_CHECKING:
     from circflow.breakeven import Sensitivity, sensitivity
+    from circflow.checks import Validation, validate
+    from circflow.comparison import compare
+    from circflow.exports.netmap import network_map_figure
     from circflow.exports.outputs import read_results, write_outputs
     from circflow.exports.sankey import sankey_figure
+    from circflow.extend import Expression, ModelView
     from circflow.front import pareto
     from circflow.howsure import how_sure
     from circflow.load import load_park, park_from_dict
@@ -46,8 +50,12 @@ if _typing.TYPE_CHECKING:
 
 _LAZY = {
     "circflow.breakeven": ("Sensitivity", "sensitivity"),
+    "circflow.checks": ("Validation", "validate"),
+    "circflow.comparison": ("compare",),
+    "circflow.exports.netmap": ("network_map_figure",),
     "circflow.exports.outputs": ("read_results", "write_outputs"),
     "circflow.exports.sankey": ("sankey_figure",),
+    "circflow.extend": ("Expression", "ModelView"),
     "circflow.front": ("pareto",),
     "circflow.howsure": ("how_sure",),
     "circflow.load": ("load_park", "park_from_dict"),
@@ -84,9 +92,11 @@ __all__ = [
     "ClusterError",
     "Demand",
     "Enterprise",
+    "Expression",
     "InfeasibleError",
     "Link",
     "Mode",
+    "ModelView",
     "OutputError",
     "Park",
     "ParkError",
@@ -98,10 +108,13 @@ __all__ = [
     "SolverProfile",
     "Status",
     "Supply",
+    "Validation",
     "__version__",
     "alternatives",
+    "compare",
     "how_sure",
     "load_park",
+    "network_map_figure",
     "optimize",
     "pareto",
     "park_from_dict",
@@ -109,5 +122,6 @@ __all__ = [
     "sankey_figure",
     "sensitivity",
     "sweep",
+    "validate",
     "write_outputs",
 ]

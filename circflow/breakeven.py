@@ -40,6 +40,7 @@ from pydantic import BaseModel
 from circflow.decompose import independent_parts, unlinked_streams
 from circflow.diagnosis import diagnose
 from circflow.exceptions import InfeasibleError, ParkError, Problem
+from circflow.extend import Extra, Rules, record, resolve
 from circflow.folders import save_folder
 from circflow.model import Options, ParkModel, build_model, coefficients, prune_dominated
 from circflow.naming import link_name, place_names, process_name, short_name
@@ -273,6 +274,7 @@ def sensitivity(
     workers: int | None = None,
     scheduler: str | None = None,
     on_stage: Callable[[str], None] | None = None,
+    extra: Extra = None,
 ) -> Sensitivity:
     """Vary each KEY over its range alone; find the objective at the ends and where the plan changes.
 
@@ -294,6 +296,8 @@ def sensitivity(
         cluster at ``scheduler``; by default they run in threads of this process.
     on_stage
         Called with the name of each stage.
+    extra
+        Rules added from Python (SPEC 10), as for `circflow.optimize`, at every value.
 
     Returns
     -------
@@ -329,7 +333,9 @@ def sensitivity(
     profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
     profile = profile.model_copy(update={k: v for k, v in (("time_limit", time_limit), ("gap", gap)) if v is not None})
     stage(f"varying {len(ranges)} parameters one at a time")
-    task = (tree, base_dir, scenarios, objective, profile, tolerance)
+    if extra is not None:
+        resolve(extra)  # a bad import path fails here, before any solve
+    task = (tree, base_dir, scenarios, objective, profile, tolerance, extra)
     if workers is not None or scheduler is not None:
         studies = _on_dask(task, ranges, workers, scheduler, stage)
     else:
@@ -363,7 +369,7 @@ def _checked_park(tree: Any, scenarios: list[str], key: str, value: float, base_
 
 
 def study_range(tree: Any, base_dir: str | None, scenarios: list[str], objective: str, profile: SolverProfile,
-                tolerance: float, r: Range) -> tuple[list[Point], dict[str, str], dict[str, int]]:
+                tolerance: float, extra: Extra, r: Range) -> tuple[list[Point], dict[str, str], dict[str, int]]:
     """Solve one KEY over its range: the grid, then bisection of every interval whose plans differ.
 
     Returns
@@ -373,7 +379,7 @@ def study_range(tree: Any, base_dir: str | None, scenarios: list[str], objective
         their plans, and how many values were evaluated, parts solved afresh and parts
         re-solved with new costs only.
     """
-    study = _Study(tree, base_dir, scenarios, r.key, objective, profile)
+    study = _Study(tree, base_dir, scenarios, r.key, objective, profile, extra)
     inside = r.low < r.base < r.high
     values = sorted({r.low, r.high, *np.linspace(r.low, r.high, GRID + 2)[1:-1].tolist(), r.base}
                     if inside else {r.low, r.high, *np.linspace(r.low, r.high, GRID + 2)[1:-1].tolist()})
@@ -412,8 +418,11 @@ class _Study:
     """The park at any value of one KEY, re-using HiGHS instances and solved parts."""
 
     def __init__(self, tree: Any, base_dir: str | None, scenarios: list[str], key: str, objective: str,
-                 profile: SolverProfile) -> None:
+                 profile: SolverProfile, extra: Extra = None) -> None:
         self.tree, self.base_dir, self.scenarios, self.key = tree, base_dir, scenarios, key
+        self.extra = extra
+        self.rules: dict[float, Rules] = {}
+        """The rules added from Python, as recorded at each value (SPEC 10)."""
         self.objective = objective
         self.profile = profile
         self.solvers: dict[str, Solver] = {}
@@ -434,7 +443,7 @@ class _Study:
         """
         net = self.networks[point.value]
         built = _built_mask(net, plan)
-        model = build_model(net.subset(list(np.flatnonzero(built))), Options(fixed_plan=True))
+        model = build_model(net.subset(list(np.flatnonzero(built))), Options(fixed_plan=True), self.rules[point.value])
         outcome = Solver(model, self.profile.model_copy(update={"time_limit": None})).solve(
             "emission" if self.objective == "emissions" else "cost")
         # within what the solves at that value proved (their gap), and the LP's rounding
@@ -448,15 +457,17 @@ class _Study:
         net = build_network(park)
         self.networks[value] = net
         self._name(net)
-        parts = independent_parts(net) if net.links else []
+        rules = self.rules[value] = record(self.extra, net, self.objective)
+        parts = independent_parts(net, rules) if net.links else []
         rest = unlinked_streams(net, parts)
         figures = _constants(rest)
+        figures["total_cost"] += rules.constant  # the rules' fixed money, once for the park
         objective = figures["total_cost"] + figures["carbon_cost"] if self.objective == "cost" else figures["emissions"]
         total_cost, emissions = figures["total_cost"], figures["emissions"]
         plan: set[str] = set()
         gap = 0.0
         for part in parts:
-            part_objective, part_figures, part_plan, part_gap = self._solve(part, value)
+            part_objective, part_figures, part_plan, part_gap = self._solve(part, value, rules)
             gap += part_gap
             objective += part_objective
             total_cost += part_figures["total_cost"]
@@ -464,9 +475,9 @@ class _Study:
             plan |= part_plan
         return Point(value, objective, total_cost, emissions, frozenset(plan), gap)
 
-    def _solve(self, part: Network, value: float) -> tuple[float, dict[str, float], frozenset[str], float]:
-        part = prune_dominated(part, self.objective)  # as optimize: the same optimum, often much faster
-        model = build_model(part)
+    def _solve(self, part: Network, value: float, rules: Rules) -> tuple[float, dict[str, float], frozenset[str], float]:
+        part = prune_dominated(part, self.objective, rules.protected_links())  # as optimize: the same optimum, faster
+        model = build_model(part, extra=rules)
         shape, costs = _signature(model)
         known = self.solved.get((shape, costs))
         if known is not None:
@@ -487,10 +498,12 @@ class _Study:
         if outcome.is_ok and not model.shape[1]:
             solver.values = np.zeros(0)  # no link pays here: the part's streams are a constant
         if not outcome.is_ok or solver.values is None:
-            reasons = diagnose(part, self.profile) if outcome.status is Status.INFEASIBLE else [f"{outcome.status}"]
+            reasons = diagnose(part, self.profile, rules) if outcome.status is Status.INFEASIBLE else [f"{outcome.status}"]
             raise InfeasibleError([f"with {self.key} = {value:g}: {reason}" for reason in reasons])
         solution = Solution.from_values(model, solver.values)
         figures = kpis(part, model.coef, solution)
+        if rules.terms:  # the part's share of the rules' objective terms is money of the plan
+            figures["total_cost"] += sum(rules.costs(solution, part, figures).values()) - rules.constant
         plan = {link.id for i, link in enumerate(part.links) if solution.built[i] and not link.prebuilt}
         plan |= {part.processes[q].path for q in np.flatnonzero(model.process_built >= 0) if solution.process_built[q]}
         gap = outcome.objective - outcome.bound if math.isfinite(outcome.bound) else math.inf
@@ -602,7 +615,7 @@ def _on_dask(task: tuple[Any, ...], ranges: list[Range], workers: int | None, sc
         raise ParkError(msg)
     profile = task[4]
     if profile.threads is None:  # the KEYs run side by side: each solve keeps to one core
-        task = (*task[:4], profile.model_copy(update={"threads": 1}), task[5])
+        task = (*task[:4], profile.model_copy(update={"threads": 1}), *task[5:])
     with _dask_client(None, workers, scheduler, stage) as client:
         stage(f"running {len(ranges)} parameters on Dask")
         futures = [client.submit(study_range, *task, r, key=f"circflow-sensitivity-{r.key}-{r.low}-{r.high}", pure=False)

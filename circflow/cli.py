@@ -232,7 +232,7 @@ def compare(
     quiet: QuietOption = False,
 ) -> None:
     """Compare retrofit plans: the base park and each --scenario, or results folders, side by side."""
-    from circflow.compare import compare_park, compare_table, read_runs, save_comparison
+    from circflow.comparison import compare_park, compare_table, read_runs, save_comparison
 
     console = _console(quiet)
 

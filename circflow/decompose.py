@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import TypeVar
 
+from circflow.extend import Rules
 from circflow.network import Network
 
 H = TypeVar("H", bound=Hashable)
@@ -23,15 +24,17 @@ Node = tuple[str, int]
 """A stream in the part graph: (``s`` or ``d``, its index)."""
 
 
-def independent_parts(net: Network) -> list[Network]:
+def independent_parts(net: Network, rules: Rules | None = None) -> list[Network]:
     """Sub-networks that can be optimised apart; together they cover every link once.
 
     Each part accounts for the disposal and baseline of the streams its links touch, so
     the parts' objectives add up to the whole park's, less the constant of streams with no
-    link (`unlinked_streams`).
+    link (`unlinked_streams`). A rule added from Python (`circflow.extend`) joins the parts
+    of the links and processes it names; a rule on a park-wide sum (total cost, emissions,
+    capex) keeps the park in one part, as a cap does.
     """
     targets = net.park.targets
-    if targets.max_emissions is not None or targets.max_capex is not None:
+    if targets.max_emissions is not None or targets.max_capex is not None or (rules is not None and rules.park_wide):
         return [net]  # coupled: one problem, even without links (the cap may still fail)
     if not net.links:
         return []
@@ -45,6 +48,13 @@ def independent_parts(net: Network) -> list[Network]:
     for _, members in net.forced_groups:  # one plan.force entry is one choice among its links
         nodes = [("s", net.links[i].supply) for i in members]
         edges.extend(zip(nodes, nodes[1:], strict=False))
+    if rules is not None:  # one rule row is one choice among the links and processes it names
+        position = {link.id: link for link in net.links}
+        paths = {p.path: p for p in net.processes}
+        for named_links, processes in rules.groups():
+            nodes = [("s", position[i].supply) for i in named_links if i in position]
+            nodes += [("d", paths[q].input) for q in processes if q in paths]
+            edges.extend(zip(nodes, nodes[1:], strict=False))
     parts = []
     link_of_supply: dict[int, list[int]] = {}
     for i, link in enumerate(net.links):

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import math
 
+import highspy
+
+from circflow.extend import Rules
 from circflow.linear import Label
 from circflow.model import Options, build_model
 from circflow.network import Network
@@ -40,23 +43,25 @@ def unreachable_targets(net: Network) -> list[str]:
     return [r for r, share in targets.items() if share > 0 and r in supplied and r not in carried]
 
 
-def diagnose(net: Network, profile: SolverProfile) -> list[str]:
-    """Name the targets, forced links and existing capacities behind an infeasible park.
+def diagnose(net: Network, profile: SolverProfile, rules: Rules | None = None) -> list[str]:
+    """Name the targets, forced links, existing capacities and rules behind an infeasible park.
 
-    Solves an elastic copy of the model where each of them may be relaxed at a price
-    proportional to its relative size, and reports every relaxation the cheapest fix uses.
+    Solves an elastic copy of the model where each of them (each row of a rule added from
+    Python, `circflow.extend`, too) may be relaxed at a price proportional to its relative
+    size, and reports every relaxation the cheapest fix uses. When that names nothing,
+    HiGHS's irreducible infeasible subset (IIS) of the model names its rows (`iis_rows`).
 
     Returns
     -------
     list of str
         One sentence per culprit, e.g. ``target utilization.fly_ash = 0.95 cannot be met:
-        at most 0.81 is reachable``.
+        at most 0.81 is reachable``, or ``rule new_contracts (...) cannot hold ...``.
     """
-    model = build_model(net, Options(elastic=True))
+    model = build_model(net, Options(elastic=True), rules)
     solver = Solver(model, profile)
     outcome = solver.solve("relaxation")
     if not outcome.is_ok or solver.values is None:
-        return ["could not find which constraint causes the infeasibility"]
+        return iis_rows(net, profile, rules) or ["could not find which constraint causes the infeasibility"]
     park = net.park
     found = []
     tolerance = 1e-6
@@ -82,7 +87,52 @@ def diagnose(net: Network, profile: SolverProfile) -> list[str]:
         limit = link.capacity_limit if link.capacity_limit is not None else math.inf  # only capped links have a slack
         if slack > tolerance * max(limit, 1.0):
             found.append(f"existing link {link.id} capacity {limit:g} is too small: at least {limit + slack:.6g} is needed")
+    if rules:
+        down = model.values_of("extra_slack_down", solver.values)
+        up = model.values_of("extra_slack_up", solver.values)
+        for row in rules.rows:
+            moved = up.get(row.name, 0.0) - down.get(row.name, 0.0)  # how far its body must move
+            if abs(moved) > tolerance * max(abs(row.rhs), 1.0):
+                needed = row.rhs - moved
+                found.append(f"rule {row.name} ({row.text}) cannot hold with the targets, forced links and "
+                             f"other rules: the nearest plan needs its left side at {needed:.6g}")
+    if not found:
+        found = iis_rows(net, profile, rules)
     return found or ["the targets and forced links cannot hold together (no single culprit found)"]
+
+
+IIS_STRATEGY = 2
+"""HiGHS's ``iis_strategy`` that finds an IIS of the linear relaxation (1.16: 0 looks only for
+a single infeasible row or bound, which a rule over several links is not)."""
+
+
+def iis_rows(net: Network, profile: SolverProfile, rules: Rules | None = None) -> list[str]:
+    """The rows of an irreducible infeasible subset of the park's model (HiGHS ``getIis``), by name.
+
+    The subset is that of the linear relaxation: when the relaxation is feasible (an
+    infeasibility that only the build decisions' integrality causes) it is empty.
+    """
+    model = build_model(net, Options(), rules)
+    if not model.shape[1]:
+        return []
+    solver = Solver(model, profile)
+    highs = solver._instance()  # noqa: SLF001 (the diagnosis asks HiGHS itself)
+    highs.setOptionValue("iis_strategy", IIS_STRATEGY)
+    status, iis = highs.getIis()
+    if status == highspy.HighsStatus.kError or not iis.valid_:
+        return []
+    names = []
+    for row in sorted(set(iis.row_index_)):
+        block = next((b for b in model.rows.values() if b.start <= row < b.start + b.size), None)
+        if block is None:
+            continue
+        label = block.label(row - block.start)
+        if block.name == "extra":
+            text = next((r.text for r in (rules.rows if rules else []) if r.name == label), "")
+            names.append(f"rule {label} ({text}) is part of an infeasible set of rows (HiGHS IIS)")
+        else:
+            names.append(f"{block.name_of(row - block.start)} is part of an infeasible set of rows (HiGHS IIS)")
+    return names
 
 
 def _position(label: Label) -> int:

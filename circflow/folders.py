@@ -1,7 +1,7 @@
 """Results folders on disk: written whole or not at all, never over what is not circflow's.
 
 Beside ``results``, before it: `circflow.results.Result.save`, `circflow.front`,
-`circflow.compare`, `circflow.sweeps` and the CLI write their folders through
+`circflow.comparison`, `circflow.sweeps` and the CLI write their folders through
 `write_folder`. A folder is written into a hidden temporary sibling
 (``.NAME.<random>.tmp``), which is then moved into place, so a failed or interrupted run
 leaves the earlier folder as it was. The rules (SPEC 5 and 7, issue 19):

@@ -25,6 +25,7 @@ import pandas as pd
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
 from circflow.exports.csvtext import write_csv
+from circflow.extend import Extra, record
 from circflow.folders import save_folder
 from circflow.interrupts import stops_on_ctrl_c
 from circflow.model import ParkModel, build_model
@@ -48,6 +49,7 @@ def pareto_results(
     gap: float | None = None,
     carbon_price: float | None = None,
     on_stage: Callable[[str], None] | None = None,
+    extra: Extra = None,
 ) -> list[Result]:
     """Solve the Pareto front and return one `Result` per point, cheapest first.
 
@@ -60,6 +62,8 @@ def pareto_results(
         ends included; fewer come back when points coincide.
     solver, time_limit, gap, carbon_price
         As for `circflow.optimize`; the time limit applies to each solve.
+    extra
+        Rules added from Python, as for `circflow.optimize` (SPEC 10): every point keeps them.
 
     Returns
     -------
@@ -80,7 +84,8 @@ def pareto_results(
     park, profile = prepare(park, solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price)
     started = time.perf_counter()
     net = build_network(park)
-    model = build_model(net)
+    rules = record(extra, net, "cost")
+    model = build_model(net, extra=rules)
     m_solver = Solver(model, profile)
     timings = {"build_s": time.perf_counter() - started}
 
@@ -90,8 +95,8 @@ def pareto_results(
     else:
         low = solve_objective(m_solver, "emissions")
     if not low.is_ok:
-        diagnosis = diagnose(net, profile) if low.status is Status.INFEASIBLE else []
-        return [no_plan_result(park, net, "cost", low, diagnosis, timings)]
+        diagnosis = diagnose(net, profile, rules) if low.status is Status.INFEASIBLE else []
+        return [no_plan_result(park, net, "cost", low, diagnosis, timings, rules)]
     emissions = model.expressions["emissions"]
     low_solution = Solution.from_values(model, m_solver.values)
     low_emissions = emissions.value(_plan_values(m_solver))
@@ -106,7 +111,8 @@ def pareto_results(
     solved.append((Outcome(low.status, float("nan"), low.bound, low.gap, low.seconds, low.reason), low_solution))
     timings["solve_s"] = time.perf_counter() - started - timings["build_s"]
 
-    results = [make_result(net, model.coef, solution, "cost", outcome, status_quo, timings) for outcome, solution in solved]
+    results = [make_result(net, model.coef, solution, "cost", outcome, status_quo, timings, rules=rules)
+               for outcome, solution in solved]
     results[-1] = _as_cost_point(results[-1])
     if not high.is_ok:  # the emissions end is all of the front that was found
         note = f"the cost end of the front found no plan ({high.reason}); the front is its emissions end only"
@@ -150,13 +156,20 @@ def pareto(park: Park, points: int = 8, **options: object) -> pd.DataFrame:
     """The Pareto front as a table (SPEC 6): one row per point, cheapest first.
 
     Columns: point, total_cost, emissions, objective, capex, annualized_capex,
-    links_built, links (ids of the links in the plan), status. A park without any plan
-    gives one row without numbers whose status says why (``infeasible``,
+    links_built, links (ids of the links in the plan), status, and ``result``: the point's
+    `circflow.Result` (its links, flows and KPIs, as `circflow.optimize` gives them). A park
+    without any plan gives one row without numbers whose status says why (``infeasible``,
     ``time_limit_no_solution``); ``attrs["diagnosis"]`` names the culprits of an
     infeasible park, as `circflow.optimize`'s ``Result.diagnosis`` does.
+
+    Examples
+    --------
+    >>> front = circflow.pareto(park, points=6)  # doctest: +SKIP
+    >>> front.loc[2, "result"].links[["id", "capacity"]]  # doctest: +SKIP
     """
     results = pareto_results(park, points, **options)  # type: ignore[arg-type]
     table = front_table(results)
+    table["result"] = results
     table.attrs["diagnosis"] = [line for result in results for line in result.diagnosis]
     return table
 

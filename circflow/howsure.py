@@ -22,6 +22,7 @@ from circflow.catalog import data_dir
 from circflow.exceptions import ParkError
 from circflow.exports.outputs import read_results
 from circflow.exports.report import write_report
+from circflow.extend import Extra
 from circflow.nearoptimal import Alternatives, alternatives
 from circflow.optimizer import optimize
 from circflow.results import RESULTS_FILE, Result
@@ -102,6 +103,7 @@ def how_sure(
     carbon_price: float | None = None,
     workers: int | None = None,
     on_stage: Callable[[str], None] | None = None,
+    extra: Extra = None,
 ) -> Result:
     """The park's plan with its alternatives and break-even prices attached (``Result.robustness``).
 
@@ -122,6 +124,9 @@ def how_sure(
         worker processes (default: threads of this process).
     on_stage
         Called with the name of each stage.
+    extra
+        Rules added from Python (SPEC 10), as for `circflow.optimize` (give those ``result``
+        was solved with): the alternatives and the break-even prices keep them.
 
     Returns
     -------
@@ -130,19 +135,21 @@ def how_sure(
     """
     stage = on_stage or (lambda _: None)
     if result is None:
-        result = optimize(park, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price, on_stage=stage)
+        result = optimize(park, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price, on_stage=stage,
+                          extra=extra)
     if not result.is_ok:
         return result
     objective = result.objective_name
     stage("near-optimal alternatives")
     found = alternatives(park, slack, plans=plans, objective=objective, solver=solver,  # type: ignore[arg-type]
-                         time_limit=time_limit, gap=gap, carbon_price=carbon_price, workers=workers, on_stage=stage)
+                         time_limit=time_limit, gap=gap, carbon_price=carbon_price, workers=workers, on_stage=stage,
+                         extra=extra)
     stage("break-even prices")
     priced = park if carbon_price is None else park.model_copy(
         update={"economics": park.economics.model_copy(update={"carbon_price": carbon_price})})
     ranges = dict(vary) if vary is not None else default_vary(priced, result)
     moved = sensitivity(park, ranges, objective=objective, solver=solver, time_limit=time_limit, gap=gap,
-                        carbon_price=carbon_price, workers=workers, on_stage=stage)
+                        carbon_price=carbon_price, workers=workers, on_stage=stage, extra=extra)
     return with_findings(result, found, moved)
 
 

@@ -214,6 +214,8 @@ class LinearProgram:
         row block, an ``Expression`` per named sum and an ``Objective`` per objective (the
         first one active), under the blocks' names.
 
+        Objectives are in the park's units (money per year, tCO2 per year), not divided by
+        the scale HiGHS gets them in (``model.objective_scales``, for reference).
         ``model.columns`` lists the Pyomo variables in column order. (Pyomo is imported
         here, on first use: the solving path does not need it.)
         """
@@ -252,8 +254,8 @@ class LinearProgram:
             setattr(m, block.name, pyo.Constraint(list(position), rule=lambda _, *index, p=position, r=row: r(p[_key(index)])))
         for name, expression in self.expressions.items():
             setattr(m, name, pyo.Expression(expr=_pyomo_sum(expression, columns)))
-        for k, (name, (expression, scale)) in enumerate(self.objectives.items()):
-            objective = pyo.Objective(expr=_pyomo_sum(expression, columns) / scale, sense=pyo.minimize)
+        for k, (name, (expression, _)) in enumerate(self.objectives.items()):
+            objective = pyo.Objective(expr=_pyomo_sum(expression, columns), sense=pyo.minimize)
             setattr(m, name, objective)
             if k:
                 objective.deactivate()

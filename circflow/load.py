@@ -16,10 +16,13 @@ from pydantic import ValidationError
 
 from circflow.catalog import resolve
 from circflow.exceptions import ParkError, Problem
-from circflow.schema import LIMITS, Park, format_path, reference_problems
-from circflow.yamlfile import LocDict, collector_paused, locate, merge, read_yaml
+from circflow.fielderrors import kind_of, problem_of
+from circflow.schema import Park, format_path, reference_problems
+from circflow.yamlfile import LocDict, collector_paused, locate, located, merge, read_yaml
 
 TOP_LEVEL = tuple(Park.model_fields)
+OVERRIDES = "load_park(overrides=...)"
+"""Where problems in ``overrides`` are placed: the override, not the value it replaced."""
 
 
 def load_park(
@@ -36,7 +39,11 @@ def load_park(
     scenarios
         Names of scenarios in the file's ``scenarios:`` to deep-merge, in order (SPEC 3.9).
     overrides
-        A mapping merged last, e.g. ``{"economics": {"carbon_price": 100}}``.
+        A mapping merged last, e.g. ``{"economics": {"carbon_price": 100}}``, as a scenario
+        is: enterprises and processes by id, streams by resource
+        (``{"enterprises": [{"id": "steel", "supplies": [{"resource": "slag", "amount": 5e5}]}]}``
+        changes the slag and keeps the steel works' other streams). Problems in it are
+        placed at ``load_park(overrides=...)``.
 
     Returns
     -------
@@ -78,7 +85,7 @@ def read_park_tree(path: str | pathlib.Path) -> LocDict:
         msg = "the file is empty; a park file is a mapping with at least park: and enterprises: (try `circflow init`)"
         raise ParkError(Problem(msg, file=str(path), line=1, column=1))
     if not isinstance(tree, LocDict):
-        msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {_kind(tree)}"
+        msg = f"the top level must be a mapping (park:, enterprises:, ...), not a {kind_of(tree)}"
         raise ParkError(Problem(msg, file=str(path), line=1, column=1))
     return tree
 
@@ -98,7 +105,7 @@ def park_from_dict(
     tree = data if isinstance(data, LocDict) else LocDict(data)
     tree = apply_scenarios(tree, list(scenarios))
     if overrides:
-        tree = merge(tree, LocDict(overrides))
+        tree = merge(tree, located(overrides, OVERRIDES))
     merged, unit_problems = resolve(tree, base_dir)
     problems = [_problem(merged, path, message) for path, message in unit_problems]
     unit_paths = {format_path(path) for path, _ in unit_problems}
@@ -137,7 +144,7 @@ def apply_scenarios(tree: LocDict, names: list[str]) -> LocDict:
             raise ParkError(_located(msg, "scenarios", loc))
         overlay = available[name]
         if not isinstance(overlay, dict):
-            msg = f"a scenario is a mapping of park sections to change, got {_kind(overlay)}"
+            msg = f"a scenario is a mapping of park sections to change, got {kind_of(overlay)}"
             raise ParkError(_located(msg, f"scenarios.{name}", locate(tree, ("scenarios", name))))
         bad = [key for key in overlay if key not in TOP_LEVEL or key == "scenarios"]
         if bad:
@@ -149,52 +156,7 @@ def apply_scenarios(tree: LocDict, names: list[str]) -> LocDict:
 
 
 def _pydantic_problem(tree: Any, error: Mapping[str, Any]) -> Problem:
-    path = tuple(step for step in error["loc"] if not _is_type_tag(step))
-    kind = error["type"]
-    given = error.get("input")
-    if kind == "unknown_key":
-        key = error["ctx"]["key"]
-        return _problem(tree, (*path, key), error["msg"], at_key=True)
-    return _problem(tree, path, _message(kind, error, given))
-
-
-def _message(kind: str, error: Mapping[str, Any], given: Any) -> str:
-    ctx = error.get("ctx") or {}
-    shown = repr(given) if not isinstance(given, (dict, list)) else _kind(given)
-    bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
-    if kind in bounds:
-        limit = next(iter(ctx.values()), "?")
-        upper = kind in ("less_than_equal", "less_than") or (isinstance(limit, (int, float)) and limit < 0)
-        beyond = upper and isinstance(limit, (int, float)) and abs(limit) in LIMITS
-        limit = f"{limit:g}" if isinstance(limit, float) else limit
-        why = " (beyond what circflow's model can represent)" if beyond else ""
-        return f"must be {bounds[kind]} {limit}{why}, got {shown}"
-    if kind == "finite_number":
-        return f"must be a finite number, got {shown}"
-    if kind in {"float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"}:
-        return f"must be a number, got {shown}"
-    if kind == "missing":
-        return "is required"
-    if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return f"must be a mapping, got {shown}"
-    if kind == "list_type":
-        return f"must be a list, got {shown}"
-    if kind in {"string_type"}:
-        return f"must be text, got {shown}"
-    if kind in {"bool_type", "bool_parsing"}:
-        return f"must be true or false, got {shown}"
-    if kind == "literal_error":
-        return f"must be {ctx.get('expected', 'one of the allowed values')}, got {shown}"
-    if kind == "string_pattern_mismatch":
-        return f"{shown} is not a valid id: use letters, digits, _ and - only"
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    return f"{error['msg']}, got {shown}"
-
-
-def _is_type_tag(step: Any) -> bool:
-    # pydantic adds union member names such as "list[union[str,int,float,bool]]" to paths
-    return isinstance(step, str) and ("[" in step or step in {"Range", "str", "int", "float", "bool"})
+    return problem_of(error, lambda path, message, at_key: _problem(tree, path, message, at_key=at_key))
 
 
 def _problem(tree: Any, path: tuple[Any, ...], message: str, *, at_key: bool = False) -> Problem:
@@ -217,11 +179,3 @@ def _unique(problems: list[Problem]) -> list[Problem]:
             seen.add(key)
             out.append(problem)
     return out
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, list):
-        return "list"
-    return "text" if isinstance(value, str) else type(value).__name__

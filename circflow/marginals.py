@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from circflow.extend import Rules
 from circflow.model import Options, ParkModel, build_model
 from circflow.naming import place_names, stream_name
 from circflow.network import Network, StreamNode
@@ -56,7 +57,8 @@ MEANING = {
 }
 
 
-def marginal_values(net: Network, built: np.ndarray, profile: SolverProfile, objective: str = "cost") -> pd.DataFrame:
+def marginal_values(net: Network, built: np.ndarray, profile: SolverProfile, objective: str = "cost",
+                    rules: Rules | None = None) -> pd.DataFrame:
     """Marginal values of a plan: the duals of its linear program, in money per unit.
 
     Parameters
@@ -69,6 +71,9 @@ def marginal_values(net: Network, built: np.ndarray, profile: SolverProfile, obj
         Solver profile (tolerances, threads).
     objective
         ``cost``: values in money; ``emissions``: in tCO2.
+    rules
+        Rules added from Python (`circflow.extend`): their rows hold in the plan's linear
+        program too (a link the plan leaves out counts as 0).
 
     Returns
     -------
@@ -80,7 +85,7 @@ def marginal_values(net: Network, built: np.ndarray, profile: SolverProfile, obj
     """
     keep = [i for i in range(len(net.links)) if built[i]]
     plan = net.subset(keep, net.accounted, net.process_subset)
-    model = build_model(plan, Options(fixed_plan=True))
+    model = build_model(plan, Options(fixed_plan=True), rules)
     name = "emission" if objective == "emissions" else "cost"
     solver = Solver(model, profile.model_copy(update={"time_limit": None}))
     outcome = solver.solve(name)

@@ -32,11 +32,13 @@ Formulation notes (all exact reformulations of SPEC 4 and 8):
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from circflow.extend import Rules, add_extra_rows
 from circflow.linear import Linear, LinearProgram, constant
 from circflow.linktypes import TECHNOLOGIES, capex_per_mw_km
 from circflow.network import ON_SITE, ON_SITE_MODE, Network
@@ -367,6 +369,13 @@ class ParkModel(LinearProgram):
         """Column of c(q); -1 where input capacity costs nothing."""
         self.into: dict[int, np.ndarray] = {}
         """Process -> the links delivering into its input."""
+        self.extra_rhs: dict[str, float] = {}
+        """Right-hand side of each rule row added from Python (`circflow.extend`), by name."""
+        self.rule_links: frozenset[str] = frozenset()
+        """Links whose build decision a rule added from Python names: built as the solver says,
+        even without flow (`circflow.results.Solution.from_values`)."""
+        self.rule_processes: frozenset[str] = frozenset()
+        """Processes whose build decision a rule names, likewise."""
 
     def to_pyomo(self) -> pyo.ConcreteModel:
         """The model in Pyomo (see `LinearProgram.to_pyomo`), with ``net``, ``coef`` and ``hours``."""
@@ -375,7 +384,7 @@ class ParkModel(LinearProgram):
         return m
 
 
-def build_model(net: Network, options: Options = Options()) -> ParkModel:
+def build_model(net: Network, options: Options = Options(), extra: Rules | None = None) -> ParkModel:
     """Build the SPEC 4 and 8 model of a network.
 
     Parameters
@@ -384,6 +393,9 @@ def build_model(net: Network, options: Options = Options()) -> ParkModel:
         Candidate network.
     options
         Targets on or off, elastic (diagnosis) form, formulation.
+    extra
+        Rules added from Python (SPEC 10, `circflow.extend.record`): their rows (block
+        ``extra``) and objective terms (in total_cost and the cost objective).
 
     Returns
     -------
@@ -401,6 +413,13 @@ def build_model(net: Network, options: Options = Options()) -> ParkModel:
     add_accounting(m)
     if options.targets:
         add_targets(m, options)
+    add_extra_rows(m, extra, elastic=options.elastic)
+    if "extra_cost" in m.expressions:  # the rules' objective terms are money per year of the plan
+        m.expressions["total_cost"] = m.expressions["total_cost"] + m.expressions["extra_cost"]
+    m.extra_rhs = {row.name: row.rhs for row in extra.rows} if extra else {}
+    named = extra.symbols() if extra else set()
+    m.rule_links = frozenset(s[1] for s in named if s[0] == "y")
+    m.rule_processes = frozenset(s[1] for s in named if s[0] == "z")
     add_objectives(m, options)
     return m
 
@@ -849,6 +868,8 @@ def relaxation_size(m: ParkModel) -> Linear:
         "capex_slack": lambda _: 1.0 / max(targets.max_capex or 0.0, 1.0),
         "force_slack": lambda _: 1.0,
         "capacity_slack": lambda i: 1.0 / max(net.links[i].capacity_limit or 0.0, 1e-9),  # capped links only
+        "extra_slack_down": lambda name: 1.0 / max(abs(m.extra_rhs.get(name, 0.0)), 1.0),
+        "extra_slack_up": lambda name: 1.0 / max(abs(m.extra_rhs.get(name, 0.0)), 1.0),
     }
     for name, weight in weights.items():
         block = m.columns.get(name)
@@ -858,7 +879,7 @@ def relaxation_size(m: ParkModel) -> Linear:
     return terms
 
 
-def prune_dominated(net: Network, objective: str) -> Network:
+def prune_dominated(net: Network, objective: str, protect: Collection[str] = ()) -> Network:
     """Drop candidate links that can never improve the plan, before the model is built.
 
     A link's flow is worth at most its *margin* per unit: the disposal and baseline it
@@ -880,8 +901,11 @@ def prune_dominated(net: Network, objective: str) -> Network:
         The candidate network.
     objective
         ``cost`` or ``emissions``.
+    protect
+        Link ids kept whatever they pay: those a rule added from Python needs
+        (`circflow.extend.Rules.protected_links`); ``"*"`` keeps every link.
     """
-    if not net.links:
+    if not net.links or "*" in protect:
         return net
     coef = coefficients(net)
     cost_margin = -coef.cost_per_flow
@@ -896,7 +920,7 @@ def prune_dominated(net: Network, objective: str) -> Network:
         useful = cleaner | pays_without  # stage 1 least emissions, stage 2 least total_cost
     protected = {r for r, share in targets.utilization.items() if share > 0}
     keep = [i for i, link in enumerate(net.links)
-            if useful[i] or link.prebuilt or link.forced or link.resource in protected
+            if useful[i] or link.prebuilt or link.forced or link.resource in protected or link.id in protect
             or net.supplies[link.supply].process is not None or net.demands[link.demand].process is not None]
     return net.subset(keep, net.accounted, net.process_subset) if len(keep) < len(net.links) else net  # a part stays one
 

@@ -50,6 +50,7 @@ import pandas as pd
 from circflow.decompose import independent_parts, unlinked_streams
 from circflow.diagnosis import diagnose
 from circflow.exceptions import InfeasibleError, ParkError
+from circflow.extend import Extra, Rules, record
 from circflow.folders import save_folder
 from circflow.linear import Linear, constant
 from circflow.model import Options, ParkModel, _best_annual_value, build_model, prune_dominated
@@ -135,6 +136,7 @@ def alternatives(
     workers: int | None = None,
     scheduler: str | None = None,
     on_stage: Callable[[str], None] | None = None,
+    extra: Extra = None,
 ) -> Alternatives:
     """Class every candidate link and process within ``slack`` of the optimum (SPEC 9).
 
@@ -159,6 +161,9 @@ def alternatives(
         many large parts; by default they run in threads of this process, one per CPU.
     on_stage
         Called with the name of each stage.
+    extra
+        Rules added from Python (SPEC 10), as for `circflow.optimize`: every plan within the
+        slack keeps them.
 
     Returns
     -------
@@ -185,15 +190,18 @@ def alternatives(
     started = time.perf_counter()
     stage("building candidate network")
     net = build_network(park)
-    parts = independent_parts(net) if net.links else []
+    rules = record(extra, net, objective)
+    parts = independent_parts(net, rules) if net.links else []
     rest = unlinked_streams(net, parts)
     constant = Solver(build_model(rest, Options(targets=False)), profile).solve(name).objective
-    studies = [_PartStudy(part, profile, name) for part in parts]
+    if name == "cost":
+        constant += rules.constant  # the rules' fixed money, once for the park
+    studies = [_PartStudy(part, profile, name, rules) for part in parts]
     threads = max(1, min(len(studies), os.cpu_count() or 1))
     stage(f"solving the optimum of {len(studies)} independent parts")
     outcomes = _each(studies, lambda study: study.solve_optimum(), threads)
     if any(not ok for ok in outcomes):
-        raise InfeasibleError(diagnose(net, profile))
+        raise InfeasibleError(diagnose(net, profile, rules))
     optimum = constant + sum(study.optimum for study in studies)
     budget = slack * abs(optimum)
     for study in studies:  # a candidate changes its own part only: the others stay at their optimum
@@ -202,7 +210,7 @@ def alternatives(
     stage(f"classifying {sum(len(s.candidates) for s in studies)} candidates within {slack:.1%} of the optimum")
     classify_started = time.perf_counter()
     if workers is not None or scheduler is not None:
-        remote = _RemoteParts.of(given, carbon_price, name, profile, budget, exact, optimum)
+        remote = _RemoteParts.of(given, carbon_price, name, profile, budget, exact, optimum, extra)
         rows = [row for found in remote.run(studies, workers, scheduler, stage) for row in found]
     else:
         rows = [row for found in _each(studies, lambda study: study.classify(budget, exact), threads) for row in found]
@@ -213,7 +221,7 @@ def alternatives(
         stage(f"finding {plans} maximally different plans within the slack")
         mga_started = time.perf_counter()
         plan_table = modelling_to_generate_alternatives(net, profile, name, optimum + budget, plans,
-                                                        _optimum_built(net, studies))
+                                                        _optimum_built(net, studies), rules)
         timings["plans_s"] = time.perf_counter() - mga_started
     timings["total_s"] = time.perf_counter() - started
     order = {name: k for k, name in enumerate(CLASSES)}
@@ -235,17 +243,18 @@ class _RemoteParts:
     budget: float
     exact: bool
     optimum: float
+    extra: Extra = None
 
     @classmethod
     def of(cls, park: Park, carbon_price: float | None, name: str, profile: SolverProfile, budget: float, exact: bool,
-           optimum: float) -> _RemoteParts:
+           optimum: float, extra: Extra = None) -> _RemoteParts:
         tree, base_dir = _park_tree(park)
         if carbon_price is not None:
             tree = copy_tree(tree)
             assign(tree, "economics.carbon_price", carbon_price)
         if profile.threads is None:  # parts run side by side: each solve keeps to one core
             profile = profile.model_copy(update={"threads": 1})
-        return cls(tree, base_dir, name, profile, budget, exact, optimum)
+        return cls(tree, base_dir, name, profile, budget, exact, optimum, extra)
 
     def run(self, studies: list[_PartStudy], workers: int | None, scheduler: str | None,
             stage: Callable[[str], None]) -> list[list[dict[str, Any]]]:
@@ -263,10 +272,11 @@ def classify_part(task: _RemoteParts, link_ids: tuple[str, ...]) -> list[dict[st
     """On a Dask worker: the rows of the part whose links are ``link_ids``."""
     park = build_park(task.tree, [], {}, task.base_dir)
     net = build_network(park)
-    part = next(p for p in independent_parts(net) if tuple(sorted(link.id for link in p.links)) == link_ids)
-    study = _PartStudy(part, task.profile, task.name)
+    rules = record(task.extra, net, "emissions" if task.name == "emission" else "cost")
+    part = next(p for p in independent_parts(net, rules) if tuple(sorted(link.id for link in p.links)) == link_ids)
+    study = _PartStudy(part, task.profile, task.name, rules)
     if not study.solve_optimum():
-        raise InfeasibleError(diagnose(part, task.profile))
+        raise InfeasibleError(diagnose(part, task.profile, rules))
     study.offset = task.optimum - study.optimum
     return study.classify(task.budget, task.exact)
 
@@ -286,10 +296,13 @@ class _PartStudy:
     stay at their optimum), through ``offset``.
     """
 
-    def __init__(self, part: Network, profile: SolverProfile, name: str) -> None:
+    def __init__(self, part: Network, profile: SolverProfile, name: str, rules: Rules | None = None) -> None:
         self.part = part
         self.name = name
-        self.model = build_model(part)
+        self.rules = rules or Rules()
+        self.named = {s[1] for s in self.rules.symbols() if s[0] in ("r", "y", "k")}
+        """Links a rule names: the bounds that remove or idle a link do not hold for them."""
+        self.model = build_model(part, extra=self.rules)
         self.solver = Solver(self.model, profile)
         self.relaxed = Solver(_relaxation(self.model), profile)
         self.optimum = math.nan
@@ -304,12 +317,12 @@ class _PartStudy:
         """The part's optimum, solved without the links that can never pay (as `circflow.optimize`
         does: the same optimum, often much faster) and read into this part's full model."""
         part = self.part
-        kept = prune_dominated(part, "emissions" if self.name == "emission" else "cost")
+        kept = prune_dominated(part, "emissions" if self.name == "emission" else "cost", self.rules.protected_links())
         if len(kept.links) == len(part.links):
             outcome = self.solver.solve(self.name)
             values = self.solver.values
         else:
-            pruned = build_model(kept)
+            pruned = build_model(kept, extra=self.rules)
             solver = Solver(pruned, self.solver.profile)
             outcome = solver.solve(self.name)
             found = solver.values if pruned.shape[1] else np.zeros(0)  # no link pays: nothing is built
@@ -364,12 +377,15 @@ class _PartStudy:
     def _settle(self, kind: str, index: int, column: int, inside: bool, threshold: float, exact: bool,
                 margins: np.ndarray) -> tuple[float, str, str]:
         """The part's best objective with the candidate's decision flipped: (value, how known, by what)."""
+        # the plan-without, idle-link and margin bounds assume the link is tied to nothing else:
+        # a rule added from Python that names it (SPEC 10) leaves only the LP bound and a solve
+        free = kind == "link" and not self.rules.park_wide and self.part.links[index].id not in self.named
         if not exact:
-            if inside and kind == "link":
+            if inside and free:
                 without = self._plan_without(index)
                 if without is not None and without <= threshold:
                     return without, "at most", "plan without it"
-            if not inside and kind == "link":
+            if not inside and free:
                 idle = self.optimum + float(self.model.coef.annual_fixed[index]) if self.name == "cost" else None
                 if idle is not None and self.part.park.targets.max_capex is None and idle <= threshold:
                     return idle, "at most", "idle link"
@@ -508,7 +524,7 @@ def _optimum_built(net: Network, studies: list[_PartStudy]) -> tuple[set[str], s
 
 
 def modelling_to_generate_alternatives(net: Network, profile: SolverProfile, name: str, threshold: float, count: int,
-                                       optimum: tuple[set[str], set[str]]) -> pd.DataFrame:
+                                       optimum: tuple[set[str], set[str]], rules: Rules | None = None) -> pd.DataFrame:
     """Maximally different plans within the slack: Brill's Hop-Skip-Jump MGA.
 
     Each plan minimises how often its new links and candidate processes were built in the
@@ -524,7 +540,7 @@ def modelling_to_generate_alternatives(net: Network, profile: SolverProfile, nam
         One row per plan (0 = the optimum): objective, total_cost, emissions, capex,
         links built (readable names), shared with the optimum, added and left out.
     """
-    model = build_model(net)
+    model = build_model(net, extra=rules)
     solver = Solver(model, profile)
     expression, _ = model.objectives[name]
     candidates = {net.links[i].id: int(model.built[i]) for i in np.flatnonzero(model.built >= 0)}

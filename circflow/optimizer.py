@@ -20,14 +20,19 @@ import pandas as pd
 from circflow.decompose import independent_parts
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
+from circflow.extend import Extra, Rules, record
 from circflow.folders import check_file_destination
 from circflow.interrupts import stops_on_ctrl_c
+from circflow.marginals import COLUMNS as MARGINAL_COLUMNS
 from circflow.marginals import marginal_values
 from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, Objective, solve_objective
 from circflow.race import solve_parts
 from circflow.results import (
+    BALANCE_COLUMNS,
+    FLOW_COLUMNS,
+    LINK_COLUMNS,
     Result,
     Solution,
     balance_table,
@@ -65,6 +70,7 @@ def optimize(
     decompose: bool = True,
     formulation: str = "tight",
     marginals: bool = True,
+    extra: Extra = None,
 ) -> Result:
     """Find the best symbiosis plan of a park.
 
@@ -95,6 +101,12 @@ def optimize(
     marginals
         Also compute the plan's marginal values (`circflow.marginals`, SPEC 9): one more
         linear program with the build decisions fixed. Off saves that solve.
+    extra
+        Rules added from Python (SPEC 10, `circflow.extend`): a function that receives the
+        model about to be solved (`circflow.ModelView`) and adds named constraints or
+        objective terms, an import path ``"package.module:function"``, or a list of them.
+        They are recorded in ``Result.extra`` (``model.extra`` in results.json) and named
+        in the diagnosis of an infeasible park. The status quo is solved without them.
 
     Returns
     -------
@@ -119,12 +131,13 @@ def optimize(
 
     stage("building candidate network")
     net = build_network(park)
-    kept = prune_dominated(net, objective) if prune else net
+    rules = record(extra, net, objective)
+    kept = prune_dominated(net, objective, rules.protected_links()) if prune else net
     options = Options(formulation=formulation)
     if write_model is not None:  # the model circflow solves, before splitting it into parts
-        _write_model(Solver(build_model(kept, options), profile), pathlib.Path(write_model))
+        _write_model(Solver(build_model(kept, options, rules), profile), pathlib.Path(write_model))
     split = decompose and len(kept.links) >= SPLIT_FROM_LINKS
-    parts = independent_parts(kept) if split else [kept]  # one model, even without links: a cap may still fail
+    parts = independent_parts(kept, rules) if split else [kept]  # one model, even without links: a cap may still fail
     timings["candidates_s"] = time.perf_counter() - started
 
     stage("solving")
@@ -132,7 +145,8 @@ def optimize(
     if unreachable_targets(net):
         outcome, solution = Outcome(Status.INFEASIBLE), None
     else:
-        outcome, solution = solve_parts(net, parts, objective, profile, on_log, stage, options, on_progress, timings)
+        outcome, solution = solve_parts(net, parts, objective, profile, on_log, stage, options, on_progress, timings,
+                                        rules=rules)
     timings["solve_s"] = time.perf_counter() - solve_started - timings.get("build_s", 0.0)  # HiGHS, parts side by side
     status_quo_started = time.perf_counter()
     status_quo = None
@@ -142,19 +156,20 @@ def optimize(
         status_quo = solve_status_quo(park, objective, profile)
     elif outcome.status is Status.INFEASIBLE:
         stage("explaining infeasibility")
-        diagnosis = diagnose(net, profile)
+        diagnosis = diagnose(net, profile, rules)
     timings["status_quo_s"] = time.perf_counter() - status_quo_started
     if status_quo is None or solution is None:
-        return no_plan_result(park, net, objective, outcome, diagnosis, timings)
+        return no_plan_result(park, net, objective, outcome, diagnosis, timings, rules)
     model_facts = {"candidate_links": len(net.links), "pruned_links": len(net.links) - len(kept.links),
                    "independent_parts": len(parts)}
     values = None
     if marginals:
         stage("marginal values")
         marginals_started = time.perf_counter()
-        values = marginal_values(net, solution.built, profile, objective)
+        values = marginal_values(net, solution.built, profile, objective, rules)
         timings["marginals_s"] = time.perf_counter() - marginals_started
-    return make_result(net, coefficients(net), solution, objective, outcome, status_quo, timings, model_facts, values)
+    return make_result(net, coefficients(net), solution, objective, outcome, status_quo, timings, model_facts, values,
+                       rules)
 
 
 def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: float | None = None,
@@ -183,15 +198,24 @@ def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: fl
 
 def make_result(net: Network, coef: Coefficients, solution: Solution, objective: str, outcome: Outcome,
                 status_quo: dict[str, Any], timings: dict[str, float],
-                model_facts: dict[str, int] | None = None, marginals: pd.DataFrame | None = None) -> Result:
+                model_facts: dict[str, int] | None = None, marginals: pd.DataFrame | None = None,
+                rules: Rules | None = None) -> Result:
     """Assemble the `Result` of a solved model: KPIs against the status quo, tables, facts.
 
     The status quo's KPIs go to ``kpis["baseline"]`` (the key SPEC 5 fixes) and the
     difference to ``kpis["savings"]``; ``marginals`` are the plan's marginal values
-    (`circflow.marginals.marginal_values`), if computed.
+    (`circflow.marginals.marginal_values`), if computed. The objective terms of ``rules``
+    (SPEC 10) are money of the plan: each under ``kpis["extra"]``, their sum
+    ``kpis["extra_cost"]``, included in total_cost.
     """
     park = net.park
     values = kpis(net, coef, solution)
+    report = rules.report(solution, net, values) if rules else []
+    if rules and rules.terms:
+        costs = rules.costs(solution, net, values)
+        values["extra"] = costs
+        values["extra_cost"] = sum(costs.values())
+        values["total_cost"] += values["extra_cost"]
     values["baseline"] = dict(status_quo)
     values["savings"] = {"total_cost": status_quo["total_cost"] - values["total_cost"],
                          "emissions": status_quo["emissions"] - values["emissions"]}
@@ -227,6 +251,7 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
         source=park.source,
         model_facts=model_facts or {},
         marginals=marginals if marginals is not None else pd.DataFrame(),
+        extra=report,
         **park_facts(net),
     )
 
@@ -296,13 +321,15 @@ def _with_carbon_price(park: Park, price: float) -> Park:
 
 
 def no_plan_result(park: Park, net: Network, objective: str, outcome: Outcome, diagnosis: list[str],
-                   timings: dict[str, float]) -> Result:
+                   timings: dict[str, float], rules: Rules | None = None) -> Result:
     """The `Result` of a run without a plan: its status, the diagnosis of an infeasible park."""
     return Result(
         park=park.park.name, objective_name=objective, status=outcome.status,
         objective=math.nan, bound=math.nan, gap=math.nan, kpis={},
-        links=pd.DataFrame(), flows=pd.DataFrame(), balances=pd.DataFrame(),
+        links=pd.DataFrame(columns=LINK_COLUMNS), flows=pd.DataFrame(columns=FLOW_COLUMNS),
+        balances=pd.DataFrame(columns=BALANCE_COLUMNS),
         periods=net.periods, scenarios=list(park.applied_scenarios), timings=timings,
         warnings=list(net.warnings), diagnosis=diagnosis, currency=park.economics.currency,
-        source=park.source, **park_facts(net),
+        source=park.source, marginals=pd.DataFrame(columns=[*MARGINAL_COLUMNS, *net.periods]),
+        extra=rules.report(None, net) if rules else [], **park_facts(net),
     )

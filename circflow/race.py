@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from circflow.decompose import unlinked_streams
+from circflow.extend import Rules
 from circflow.model import Options, build_model
 from circflow.network import Network
 from circflow.objectives import Objective, hold_tolerance, solve_objective, solve_second_stage
@@ -77,7 +78,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
                 on_stage: Callable[[str], None] | None = None,
                 options: Options | None = None,
                 on_progress: Callable[[str], None] | None = None,
-                timings: dict[str, float] | None = None) -> tuple[Outcome, Solution]:
+                timings: dict[str, float] | None = None, *, rules: Rules | None = None) -> tuple[Outcome, Solution]:
     """Solve independent parts together and combine them into one outcome and solution.
 
     Parameters
@@ -94,6 +95,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         What to build into each part's model.
     timings
         Receives ``build_s``, the time to build the parts' models and hand them to HiGHS.
+    rules
+        Rules added from Python (`circflow.extend`): each part gets the rows of its links.
 
     Returns
     -------
@@ -106,6 +109,8 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     build_started = time.perf_counter()
     rest = unlinked_streams(net, parts)
     constant = solve_objective(Solver(build_model(rest, Options(targets=False)), profile), objective).objective
+    if rules is not None and objective == "cost":
+        constant += rules.constant  # the rules' fixed money, counted once for the park
     index = {id(link): i for i, link in enumerate(net.links)}
     flow = np.zeros((len(net.links), len(net.periods)))
     built = np.array([link.prebuilt for link in net.links], dtype=bool)
@@ -113,7 +118,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     process_built = np.array([p.existing for p in net.processes], dtype=bool)
     process_capacity = np.zeros(len(net.processes))
     parts = sorted(parts, key=lambda part: -len(part.links))
-    models = [build_model(part, options or Options()) for part in parts]
+    models = [build_model(part, options or Options(), rules) for part in parts]
     workers = part_workers(profile, len(parts))
     choices = RACE_OPTIONS
     racing = objective == "cost" and len(parts) > 1 and bool(profile.gap)
@@ -208,7 +213,7 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             helper.wait()
             floors[k] = helper.bound  # the relaxation's bound is proven too
             outcome = _better_of(solvers[k], outcome, helper)
-        if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]):
+        if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]) and "extra" not in models[k].rows:
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
             fallen_back.add(k)
         if race is not None:

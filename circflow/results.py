@@ -31,6 +31,24 @@ from circflow.model import Coefficients, ParkModel, crf
 from circflow.network import Network
 from circflow.solve import Status
 
+LINK_COLUMNS = ["id", "from", "to", "from_stream", "to_stream", "resource", "unit", "mode", "type", "technology",
+                "length_km", "existing", "on_site", "built", "forced", "capacity", "cop", "gain", "source_inlet_c",
+                "source_outlet_c", "sink_supply_c", "sink_return_c", "flow", "delivered", "flow_total",
+                "delivered_total", "full_load_hours", "capex", "capex_technology", "annualized_capex", "capital_charge",
+                "om_cost", "variable_cost", "electricity_mwh", "electricity_cost", "drive_mwh", "drive_cost",
+                "process_cost", "avoided_disposal", "avoided_supply", "market_revenue", "caused_disposal", "annual_cost",
+                "avoided", "net_saving", "operating_saving", "payback_years", "emissions", "co2_avoided"]
+"""Columns of `Result.links` (`link_table`), also when the run has no plan."""
+PROCESS_COLUMNS = ["id", "enterprise", "process", "name", "resource", "existing", "built", "capacity", "input",
+                   "input_total", "outputs", "capex", "annualized_capex", "capital_charge", "om_cost", "opex",
+                   "electricity_mwh", "annual_cost", "emissions"]
+"""Columns of `Result.processes` (`process_table`)."""
+FLOW_COLUMNS = ["link", "from", "to", "resource", "mode", "period", "flow", "delivered", "unit"]
+"""Columns of `Result.flows` (`flow_table`)."""
+BALANCE_COLUMNS = ["enterprise", "role", "stream", "path", "resource", "period", "amount", "linked", "rest",
+                   "rest_kind", "unit"]
+"""Columns of `Result.balances` (`balance_table`)."""
+
 
 @dataclass(frozen=True)
 class Solution:
@@ -64,7 +82,9 @@ class Solution:
         new = model.built >= 0
         built[new] = x[model.built[new]] > 0.5
         negligible = flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
-        removable = np.array([not (link.prebuilt or link.forced) for link in net.links], dtype=bool)
+        # a rule added from Python may ask for a link built without flow (circflow.extend)
+        removable = np.array([not (link.prebuilt or link.forced or link.id in model.rule_links) for link in net.links],
+                             dtype=bool)
         built &= ~(negligible & removable)
         q = len(net.processes)
         process_built = model.coef.process_existing.copy()
@@ -84,7 +104,8 @@ class Solution:
             into = demand_of == process.input
             process_input[process.index] = (gain[into, None] * flow[into]).sum(axis=0)
             possible = max(float(process.max_input.sum()), 1e-12) if len(process.max_input) else 1e-12
-            if process_built[process.index] and not process.existing and process_input[process.index].sum() <= 1e-9 * possible:
+            if (process_built[process.index] and not process.existing and process.path not in model.rule_processes
+                    and process_input[process.index].sum() <= 1e-9 * possible):
                 process_built[process.index] = False
         capacity = np.where(built, (flow / net.hours).max(axis=1, initial=0.0), 0.0) if n else np.zeros(0)
         sized = built & (model.size >= 0)
@@ -186,8 +207,11 @@ class Result:
     gap: float
     kpis: dict[str, Any]
     links: pd.DataFrame
+    """Built and existing links (`LINK_COLUMNS`); ids as in docs/model.md (link ids)."""
     flows: pd.DataFrame
+    """Flow of every built link in every period, long format (`FLOW_COLUMNS`)."""
     balances: pd.DataFrame
+    """Every stream in every period: amount, linked, rest (`BALANCE_COLUMNS`)."""
     periods: list[str]
     scenarios: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -202,7 +226,7 @@ class Result:
     """kind and unit of every resource that has a stream."""
     model_facts: dict[str, int] = field(default_factory=dict)
     """Size of the problem: candidate links, links pruned as never paying, independent parts."""
-    processes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    processes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROCESS_COLUMNS))
     """Every process (SPEC 8.2): built, capacity, input and outputs, capex and annual cost."""
     markets: list[dict[str, Any]] = field(default_factory=list)
     """id, name and location of every market (SPEC 8.1)."""
@@ -221,10 +245,55 @@ class Result:
     assumptions: dict[str, Any] = field(default_factory=dict)
     """Discount rate, prices, lifetimes and CRFs behind the money (`assumptions`)."""
 
+    extra: list[dict[str, Any]] = field(default_factory=list)
+    """The rules added from Python (SPEC 10, `circflow.extend`): each row's name, kind
+    (``constraint`` or ``objective``), text and value in the plan; ``model.extra`` in
+    ``results.json``."""
+
     @property
     def is_ok(self) -> bool:
         """A plan exists (status optimal or feasible)."""
         return self.status.is_ok
+
+    def __repr__(self) -> str:
+        """One line: park, objective, status, value, gap and links built (the tables stay out)."""
+        shown = [f"park={self.park!r}", f"objective={self.objective_name!r}", f"status={str(self.status)!r}"]
+        if self.is_ok:
+            unit = "tCO2/yr" if self.objective_name == "emissions" else f"{self.currency}/yr"
+            shown.append(f"value={self.objective:.6g} {unit}")
+            if math.isfinite(self.gap):
+                shown.append(f"gap={self.gap:.2%}")
+            shown.append(f"links_built={self.links_built}")
+        elif self.diagnosis:
+            shown.append(f"diagnosis={self.diagnosis[:2]!r}" + (" ..." if len(self.diagnosis) > 2 else ""))
+        return f"Result({', '.join(shown)})"
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the status, the main KPIs against the status quo, the links built."""
+        from circflow.resultview import result_html  # noqa: PLC0415 (only notebooks need it)
+
+        return result_html(self)
+
+    def kpi_table(self) -> pd.DataFrame:
+        """The KPIs as a table: one row per KPI, nested keys joined by dots (``utilization.fly_ash``).
+
+        ``pd.DataFrame(result.kpis)`` cannot read the nested mapping; this is the table
+        ``kpis.csv`` holds.
+        """
+        return kpi_table(self.kpis)
+
+    @classmethod
+    def load(cls, folder: str | pathlib.Path) -> Result:
+        """Read a results folder written by `save` (or ``circflow optimize``) back into a `Result`.
+
+        Raises
+        ------
+        ParkError
+            When ``folder`` is not a circflow results folder.
+        """
+        from circflow.resultview import read_result  # noqa: PLC0415
+
+        return read_result(folder)
 
     @property
     def links_built(self) -> int:
@@ -260,7 +329,7 @@ class Result:
             "disposal": _leftovers(self.balances, "supply", self.periods),
             "baseline_supply": _leftovers(self.balances, "demand", self.periods),
             "market_sales": _leftovers(self.balances, "market", self.periods, column="linked"),
-            "model": dict(self.model_facts),
+            "model": {**self.model_facts, **({"extra": json_value(self.extra)} if self.extra else {})},
             "marginals": marginal_records(self.marginals, self.periods),
             "robustness": json_value(self.robustness),
             "diagnosis": list(self.diagnosis),
@@ -515,14 +584,7 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
             "emissions": float(own_emissions),
             "co2_avoided": float(-sum(tco2.values())),
         })
-    columns = ["id", "from", "to", "from_stream", "to_stream", "resource", "unit", "mode", "type", "technology",
-               "length_km", "existing", "on_site", "built", "forced", "capacity", "cop", "gain", "source_inlet_c",
-               "source_outlet_c", "sink_supply_c", "sink_return_c", "flow", "delivered", "flow_total",
-               "delivered_total", "full_load_hours", "capex", "capex_technology", "annualized_capex", "capital_charge",
-               "om_cost", "variable_cost", "electricity_mwh", "electricity_cost", "drive_mwh", "drive_cost",
-               "process_cost", "avoided_disposal", "avoided_supply", "market_revenue", "caused_disposal", "annual_cost",
-               "avoided", "net_saving", "operating_saving", "payback_years", "emissions", "co2_avoided"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=LINK_COLUMNS)
 
 
 def process_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:
@@ -571,10 +633,7 @@ def process_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
             "annual_cost": annualised + opex + electricity * econ.electricity_price,
             "emissions": spec.emissions_per_unit * total_in + electricity * econ.grid_emission_factor,
         })
-    columns = ["id", "enterprise", "process", "name", "resource", "existing", "built", "capacity", "input",
-               "input_total", "outputs", "capex", "annualized_capex", "capital_charge", "om_cost", "opex", "electricity_mwh",
-               "annual_cost", "emissions"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=PROCESS_COLUMNS)
 
 
 def flow_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:
@@ -589,7 +648,7 @@ def flow_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
                          "to": net.demands[link.demand].enterprise, "resource": link.resource,
                          "mode": link.mode, "period": period, "flow": float(solution.flow[i, p]),
                          "delivered": float(solution.flow[i, p] * coef.gain[i]), "unit": unit})
-    return pd.DataFrame(rows, columns=["link", "from", "to", "resource", "mode", "period", "flow", "delivered", "unit"])
+    return pd.DataFrame(rows, columns=FLOW_COLUMNS)
 
 
 def balance_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataFrame:
@@ -626,8 +685,7 @@ def balance_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
                              "resource": stream.resource, "period": period, "amount": amount,
                              "linked": used, "rest": max(amount - used, 0.0) if math.isfinite(amount) else math.nan,
                              "rest_kind": rest_kind, "unit": unit})
-    columns = ["enterprise", "role", "stream", "path", "resource", "period", "amount", "linked", "rest", "rest_kind", "unit"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=BALANCE_COLUMNS)
 
 
 def _leftovers(balances: pd.DataFrame, role: str, periods: list[str], column: str = "rest") -> list[dict[str, Any]]:

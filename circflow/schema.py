@@ -15,8 +15,10 @@ periods, heat temperatures) and names each problem's field path.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import functools
+import os
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -28,13 +30,16 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     Tag,
+    ValidationError,
     ValidationInfo,
     model_validator,
 )
+from pydantic._internal._model_construction import ModelMetaclass  # BaseModel's metaclass
 from pydantic_core import PydanticCustomError
 
-from circflow.exceptions import Problem
-from circflow.units import Unit
+from circflow.exceptions import ParkError, Problem
+from circflow.fielderrors import problem_of
+from circflow.units import UNIT_SCOPE, Unit, UnitScope
 from circflow.yamlfile import format_path, locate
 
 
@@ -85,10 +90,50 @@ def _known_keys(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(f.alias or name for name, f in model.model_fields.items()) | frozenset(model.model_fields)
 
 
-class Strict(BaseModel):
-    """Base of every park model: unknown keys are errors with a "did you mean" hint."""
+_assigning: contextvars.ContextVar[bool] = contextvars.ContextVar("circflow_assigning", default=False)
+"""True while a field assigned in code is validated (`Strict.__setattr__`)."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True)
+
+class _CheckedInCode(ModelMetaclass):
+    """Models built in code (``Supply(...)``) raise `circflow.ParkError`, as a park file does.
+
+    Only a direct call goes through here: a park file (``Park.model_validate``) and the
+    models nested in it are validated by pydantic alone, and `circflow.load` places their
+    errors in the file.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as err:
+            raise _park_error(cls, err) from None  # type: ignore[arg-type]  # cls is a model class
+
+
+class Strict(BaseModel, metaclass=_CheckedInCode):
+    """Base of every park model: unknown keys are errors with a "did you mean" hint.
+
+    A model built or changed in code is checked as a park file is: ``Supply(amount=-5)``
+    and ``park.economics.electricity_price = -500`` raise `circflow.ParkError` naming the
+    field, and unit strings convert by the field's `Unit` (``supply.amount = "150 kt/yr"``).
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True, validate_assignment=True)
+    _units: UnitScope | None = PrivateAttr(None)
+    """Set inside a park (`Park._scope_units`): the currency and units a unit string assigned here reads."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):  # private state (the park's source file), not a field
+            super().__setattr__(name, value)
+            return
+        token = _assigning.set(True)
+        scope = UNIT_SCOPE.set(self._units)
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as err:
+            raise _park_error(type(self), err) from None
+        finally:
+            UNIT_SCOPE.reset(scope)
+            _assigning.reset(token)
 
     @model_validator(mode="before")
     @classmethod
@@ -106,6 +151,14 @@ class Strict(BaseModel):
             msg = "unknown_key"
             raise PydanticCustomError(msg, "{text}", {"key": key, "text": text})
         return data
+
+
+def _park_error(model: type[BaseModel], err: ValidationError) -> ParkError:
+    """pydantic's errors for a model built or changed in code, as the `ParkError` a park file gets."""
+    def place(path: tuple[Any, ...], message: str, at_key: bool) -> Problem:
+        return Problem(message, path=format_path((model.__name__, *path)))
+
+    return ParkError([problem_of(error, place) for error in err.errors(include_url=False)])
 
 
 class Documented(Strict):
@@ -578,7 +631,7 @@ class Park(Strict):
 
     park: ParkInfo
     economics: Economics
-    periods: list[Period] = Field(default_factory=lambda: list(DEFAULT_PERIODS))
+    periods: list[Period] = Field(default_factory=lambda: [period.model_copy() for period in DEFAULT_PERIODS])
     time_series: TimeSeries | None = None
     """Hourly profiles turned into periods (SPEC 8.4)."""
     resources: dict[Id, Resource] = {}
@@ -600,8 +653,8 @@ class Park(Strict):
     @classmethod
     def _merge_catalog(cls, data: Any, info: ValidationInfo) -> Any:
         """Parks built in code get the catalog merged here; loaded parks already have it."""
-        if not isinstance(data, dict) or (info.context or {}).get("resolved"):
-            return data
+        if not isinstance(data, dict) or (info.context or {}).get("resolved") or _assigning.get():
+            return data  # loaded, or a field assigned in code: the catalog is merged already
         from circflow.catalog import resolve  # noqa: PLC0415 (catalog imports nothing of ours after it)
 
         merged, problems = resolve(dict(data))
@@ -610,6 +663,35 @@ class Park(Strict):
             msg = f"{format_path(path)}: {message}"
             raise ValueError(msg)
         return merged
+
+    @model_validator(mode="after")
+    def _scope_units(self) -> Park:
+        """Tell every stream, process, link, mode and price of the park its currency and units,
+        so that a unit string assigned to it in code converts as in the park file."""
+        units = {name: resource.unit for name, resource in self.resources.items()}
+        currency = self.economics.currency
+        scope = UnitScope(currency, units)
+        self.economics._units = scope
+        for name, mode in self.modes.items():
+            carried = {units[r] for r, resource in self.resources.items() if name in resource.modes}
+            mode._units = UnitScope(currency, units, next(iter(carried)) if len(carried) == 1 else None)
+        places: list[Enterprise | Market] = [*self.enterprises, *self.markets]
+        for place in places:
+            streams = [*place.supplies, *place.demands] if isinstance(place, Enterprise) else list(place.buys)
+            for stream in streams:
+                stream._units = scope
+                for price in (getattr(stream, "disposal", None), getattr(stream, "baseline", None)):
+                    if price is not None:
+                        price._units = UnitScope(currency, units, units.get(stream.resource))
+            for process in getattr(place, "processes", []):
+                process._units = scope
+                for output in process.outputs:
+                    output._units = scope
+                    output.disposal._units = UnitScope(currency, units, units.get(output.resource))
+        for link in self.links:
+            link._units = scope
+        self.targets._units = scope
+        return self
 
     _source: str | None = PrivateAttr(None)
     _base_dir: str | None = PrivateAttr(None)
@@ -637,6 +719,21 @@ class Park(Strict):
 
     def period_names(self) -> list[str]:
         return [p.name for p in self.periods]
+
+    def to_yaml(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The park as a park file (YAML), written to ``path`` too when given.
+
+        ``circflow.load_park`` of that file gives this park again, edits in code included:
+        numbers in canonical units, catalog entries only where the park changes them
+        (`circflow.parkfile.to_yaml`).
+
+        Examples
+        --------
+        >>> park.to_yaml("study.yaml")  # doctest: +SKIP
+        """
+        from circflow.parkfile import to_yaml  # noqa: PLC0415 (writing a park file comes after loading one)
+
+        return to_yaml(self, path)
 
 
 def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:

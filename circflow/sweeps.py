@@ -1,6 +1,6 @@
 """Scenario sweeps: one park optimised for many parameter values, each run a task on Dask.
 
-After `circflow.optimizer`, beside `circflow.compare`; its public function is `circflow.sweep`.
+After `circflow.optimizer`, beside `circflow.comparison`; its public function is `circflow.sweep`.
 A feasibility study asks "what if": the carbon price
 from 0 to 400, the electricity price +-30 %, an uncertain heat-pump capex, for every
 retrofit plan: hundreds to thousands of MILPs, run on a dask.distributed cluster (a local
@@ -36,6 +36,7 @@ import pandas as pd
 
 from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
 from circflow.exports.csvtext import write_csv
+from circflow.extend import Extra, describe, resolve
 from circflow.folders import writing
 from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
 from circflow.load import apply_scenarios, read_park_tree
@@ -43,6 +44,7 @@ from circflow.naming import full_names
 from circflow.network import build_network
 from circflow.objectives import OBJECTIVES
 from circflow.optimizer import optimize
+from circflow.parkfile import park_tree
 from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
 from circflow.solve import SolverProfile, Status, load_profile
@@ -188,16 +190,17 @@ def plan_sweep(park: str | os.PathLike[str] | Mapping[str, Any] | Park, vary: Ma
 
 def run_key(park_hash: str, scenarios: list[str], values: Mapping[str, Any], options: Mapping[str, Any]) -> str:
     """A stable name of a run: the same park, scenarios, values and options give the same key."""
-    text = json.dumps({"park": park_hash, "scenarios": scenarios, "values": dict(values), "options": dict(options)},
+    named = {**options, **({"extra": describe(options["extra"])} if "extra" in options else {})}
+    text = json.dumps({"park": park_hash, "scenarios": scenarios, "values": dict(values), "options": named},
                       sort_keys=True, default=lambda v: v.model_dump(mode="json") if isinstance(v, SolverProfile) else str(v))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _park_tree(park: str | os.PathLike[str] | Mapping[str, Any] | Park) -> tuple[Any, str | None]:
-    if isinstance(park, Park):
-        tree = park._tree if park._tree is not None else park.model_dump(mode="json", by_alias=True, exclude_none=True)
-        base_dir = str(pathlib.Path(park.source).resolve().parent) if park.source else None
-        return tree, base_dir
+    if isinstance(park, Park):  # the park as it is now, edits in code included (not the file it came from)
+        folder = park._base_dir or (str(pathlib.Path(park.source).parent) if park.source else None)
+        base_dir = str(pathlib.Path(folder).resolve()) if folder else None
+        return LocDict(park_tree(park)), base_dir
     if isinstance(park, Mapping):
         return LocDict(park), str(pathlib.Path.cwd())
     path = pathlib.Path(park)
@@ -244,6 +247,7 @@ def sweep(
     on_stage: Callable[[str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     lang: str | None = None,
+    extra: Extra = None,
 ) -> pd.DataFrame:
     """Optimise a park for every combination of varied values, each run a Dask task.
 
@@ -277,6 +281,11 @@ def sweep(
         Called with a stage name, and with (runs finished, runs to do) as runs finish.
     lang
         Language of ``sweep.html`` (``en``, ``zh``; default: the park file's ``park.lang``).
+    extra
+        Rules added from Python (SPEC 10), as for `circflow.optimize`, in every run. They
+        travel to the workers: a function is pickled (cloudpickle: a function defined in a
+        notebook travels by value), or give ``"package.module:function"`` for a function
+        the workers import. Run keys name them by ``module:function``.
 
     Returns
     -------
@@ -307,6 +316,9 @@ def sweep(
     if profile.threads is None:  # the sweep is parallel across runs: each run keeps to one core
         profile = profile.model_copy(update={"threads": 1})
     options = {"objective": objective, "solver": profile, "time_limit": time_limit, "gap": gap}
+    if extra is not None:
+        resolve(extra)  # a bad import path fails here, before any run
+        options["extra"] = extra
     plan = plan_sweep(park, vary, scenarios, samples, seed, options)
     folder = None if output is None else pathlib.Path(output)
     rows: dict[str, dict[str, Any]] = {}

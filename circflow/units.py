@@ -13,14 +13,17 @@ Two conventions, stated here because pint's defaults differ:
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import UnionType
 from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, GetCoreSchemaHandler, ValidationInfo
+from pydantic_core import CoreSchema, core_schema
 
 if TYPE_CHECKING:
     import pint
@@ -134,10 +137,74 @@ class Unit:
     """The canonical unit of a schema field (``Annotated[float, Unit("money/MWh")]``).
 
     ``{u}`` stands for the unit of the stream's (or mode's) resource. The schema is the one
-    place that says which unit a field is in; `convert_quantities` reads it from there.
+    place that says which unit a field is in; `convert_quantities` reads it from there for a
+    park file, and the field converts a unit string given in code itself, with the same
+    rules: ``Supply(resource="fly_ash", amount="150 kt/yr")`` holds 150,000 (t per year), and
+    ``supply.amount = "12 MWh"`` is refused (not a mass per year).
     """
 
     unit: str
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.with_info_before_validator_function(self.convert, handler(source))
+
+    def convert(self, value: Any, info: ValidationInfo) -> Any:
+        """A unit string given in code to this field's canonical number (numbers pass as they are).
+
+        The currency is the validation context's ``currency``, the model's own ``currency``
+        field (economics), or ``CNY``; ``{u}`` is the unit of the model's ``resource`` (or its
+        ``input``'s), from the context's ``resource_units`` or the shipped catalog.
+        """
+        if not isinstance(value, str):
+            return value
+        context = info.context or {}
+        scope = UNIT_SCOPE.get()
+        data = info.data or {}
+        currency = context.get("currency") or data.get("currency") or (scope.currency if scope else None) or "CNY"
+        resource_unit = None
+        if "{u}" in self.unit:
+            resource = data.get("resource") or getattr(data.get("input"), "resource", None)
+            if resource is None and scope is not None:
+                resource_unit = scope.unit
+            known = context.get("resource_units") or (scope.resource_units if scope else None)
+            resource_unit = resource_unit or _resource_unit(resource, known)
+            if resource_unit is None:
+                what = f"resource {resource!r}" if resource else "the resource"
+                msg = (f"{value!r} needs the unit of {what}, which is not known here; "
+                       "write a plain number in canonical units (SPEC 3.1)")
+                raise ValueError(msg)
+        return to_canonical(value, self.unit, currency=currency if isinstance(currency, str) else "CNY",
+                            resource_unit=resource_unit or "t")
+
+
+@dataclass(frozen=True)
+class UnitScope:
+    """What a model inside a park needs to read a unit string assigned to it in code.
+
+    The park's currency, its resources' units, and the unit ``{u}`` stands for where the
+    model has no ``resource`` of its own (a stream's disposal price, a mode).
+    """
+
+    currency: str
+    resource_units: Mapping[str, str]
+    unit: str | None = None
+
+
+UNIT_SCOPE: contextvars.ContextVar[UnitScope | None] = contextvars.ContextVar("circflow_unit_scope", default=None)
+"""The scope of the model a field is being assigned to (set by `circflow.schema.Strict`)."""
+
+
+def _resource_unit(resource: object, known: Mapping[str, str] | None) -> str | None:
+    """The unit of a resource: from ``known``, else from the shipped catalog."""
+    if not isinstance(resource, str):
+        return None
+    if known and resource in known:
+        return known[resource]
+    from circflow.catalog import load_catalog  # noqa: PLC0415 (the catalog imports this module)
+
+    spec = (load_catalog().get("resources") or {}).get(resource)
+    unit = spec.get("unit") if isinstance(spec, dict) else None
+    return unit if isinstance(unit, str) else None
 
 
 Path = tuple[object, ...]

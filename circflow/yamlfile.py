@@ -61,11 +61,11 @@ _BaseLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 class Loc(NamedTuple):
-    """A position in a file, 1-based line and column."""
+    """A position in a file, 1-based line and column (None for a mapping given in code)."""
 
     file: str
-    line: int
-    column: int
+    line: int | None
+    column: int | None
 
 
 class LocDict(dict):
@@ -505,6 +505,27 @@ def format_path(path: tuple[Any, ...]) -> str:
     return text
 
 
+def located(value: Any, where: str) -> Any:
+    """A mapping given in code as a located tree whose every value is placed at ``where``.
+
+    `circflow.load_park`'s ``overrides`` go through here, so a problem in an overridden
+    value names the override (``load_park(overrides=...) economics.electricity_price``),
+    not the file or catalog entry it replaced.
+    """
+    loc = Loc(where, None, None)
+    if isinstance(value, dict):
+        out = LocDict(loc=loc)
+        for key, item in value.items():
+            out[key] = located(item, where)
+            out.value_locs[key] = out.key_locs[key] = loc
+        return out
+    if isinstance(value, list):
+        items = LocList([located(item, where) for item in value], loc=loc)
+        items.item_locs = [loc] * len(items)
+        return items
+    return value
+
+
 def copy_tree(value: Any) -> Any:
     """Deep copy of a located tree (locations kept)."""
     if isinstance(value, LocDict):
@@ -525,12 +546,22 @@ def copy_tree(value: Any) -> Any:
     return value
 
 
-def merge(base: Any, overlay: Any, *, by_id: frozenset[str] = frozenset({"enterprises"}), key: str = "") -> Any:
-    """Deep-merge ``overlay`` over ``base`` (SPEC 3.9), keeping locations.
+BY_ID = frozenset({"enterprises", "markets", "processes"})
+"""Lists whose items merge by their ``id`` (SPEC 3.9)."""
+BY_RESOURCE = frozenset({"supplies", "demands", "buys"})
+"""Lists of streams, whose items merge by their ``resource``."""
 
-    Mappings merge key by key; lists under a key in ``by_id`` merge their items by ``id``
-    (an item with a new id is appended); any other value in ``overlay`` replaces the one in
-    ``base``. Neither input is modified.
+
+def merge(base: Any, overlay: Any, *, by_id: frozenset[str] = BY_ID, key: str = "") -> Any:
+    """Deep-merge ``overlay`` over ``base`` (SPEC 3.9 scenarios and load overrides), keeping locations.
+
+    Mappings merge key by key. Lists of enterprises, markets and processes (`BY_ID`) merge
+    their items by ``id``; lists of streams (`BY_RESOURCE`: supplies, demands, a market's
+    buys) merge by ``resource``, the k-th item of a resource in ``overlay`` into the k-th
+    of that resource in ``base``. An item that matches none is appended. Any other value in
+    ``overlay`` (other lists included) replaces the one in ``base``. So overriding one
+    stream's amount keeps the enterprise's other streams; a stream is taken away by setting
+    its amount to 0. Neither input is modified.
     """
     if isinstance(base, dict) and isinstance(overlay, dict):
         out = copy_tree(base) if isinstance(base, LocDict) else LocDict(copy_tree(base))
@@ -542,22 +573,35 @@ def merge(base: Any, overlay: Any, *, by_id: frozenset[str] = frozenset({"enterp
                 if name in overlay.key_locs:
                     out.key_locs[name] = overlay.key_locs[name]
         return out
-    if key in by_id and isinstance(base, list) and isinstance(overlay, list):
-        return _merge_by_id(base, overlay, by_id)
+    if isinstance(base, list) and isinstance(overlay, list):
+        if key in by_id:
+            return _merge_items(base, overlay, by_id, "id")
+        if key in BY_RESOURCE:
+            return _merge_items(base, overlay, by_id, "resource")
     return copy_tree(overlay)
 
 
-def _merge_by_id(base: list, overlay: list, by_id: frozenset[str]) -> LocList:
+def _merge_items(base: list, overlay: list, by_id: frozenset[str], field: str) -> LocList:
+    """Merge list items that share ``field``: the k-th overlay item with a value into the
+    k-th base item with that value (for ids there is one), the others appended."""
     out = copy_tree(base) if isinstance(base, LocList) else LocList(copy_tree(base))
     if not isinstance(base, LocList):
         out.item_locs = [None] * len(out)
-    position = {item.get("id"): i for i, item in enumerate(out) if isinstance(item, dict) and "id" in item}
+    positions: dict[Any, list[int]] = {}
+    for i, item in enumerate(out):
+        if isinstance(item, dict) and item.get(field) is not None:
+            positions.setdefault(item[field], []).append(i)
+    used: dict[Any, int] = {}
     for index, item in enumerate(overlay):
-        loc = overlay.item_locs[index] if isinstance(overlay, LocList) else None
-        ident = item.get("id") if isinstance(item, dict) else None
-        if ident is not None and ident in position:
-            out[position[ident]] = merge(out[position[ident]], item, by_id=by_id)
-            out.item_locs[position[ident]] = loc or out.item_locs[position[ident]]
+        loc = overlay.item_locs[index] if isinstance(overlay, LocList) and index < len(overlay.item_locs) else None
+        value = item.get(field) if isinstance(item, dict) else None
+        k = used.get(value, 0)
+        matching = positions.get(value, []) if value is not None else []
+        if k < len(matching):
+            used[value] = k + 1
+            at = matching[k]
+            out[at] = merge(out[at], item, by_id=by_id)
+            out.item_locs[at] = loc or out.item_locs[at]
         else:
             out.append(copy_tree(item))
             out.item_locs.append(loc)

@@ -3,7 +3,7 @@
 A retrofit plan is a scenario of the park file (SPEC 3.9): `carbon_100` puts a carbon price
 of 100 CNY/tCO2 on the objective, `no_absorption` forbids absorption heat pumps on the big
 units' condenser heat, `no_new_pipelines` allows no new water or heat pipelines.
-`circflow.compare.compare_park` solves the base park and each scenario on its own and
+`circflow.comparison.compare_park` solves the base park and each scenario on its own and
 tabulates them, with the links each plan adds or drops against the base.
 
 The same from the command line:
@@ -22,7 +22,7 @@ import pathlib
 import pandas as pd
 
 import circflow
-from circflow.compare import compare_park
+from circflow.comparison import compare_park
 
 PARK = pathlib.Path(__file__).resolve().parent.parent / "parks" / "jinan_eco_park.yaml"
 

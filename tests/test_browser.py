@@ -362,7 +362,7 @@ def test_chinese_report_shows_no_untranslated_ui_string(browser: Any, tmp_path: 
 def test_compare_and_pareto_pages_render_offline(browser: Any, tmp_path: pathlib.Path) -> None:
     """compare.html and pareto.html read plotly.min.js beside them and draw: the status quo in the
     table and as a reference on the charts, the marginal abatement cost per point."""
-    from circflow.compare import compare_park, save_comparison
+    from circflow.comparison import compare_park, save_comparison
     from circflow.front import pareto_results, save_front
 
     path = data_dir("parks") / "jinan_eco_park.yaml"

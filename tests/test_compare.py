@@ -29,7 +29,7 @@ import pytest
 from helpers import run
 
 import circflow
-from circflow.compare import compare_folders, compare_park, split_alternative
+from circflow.comparison import compare_folders, compare_park, split_alternative
 
 REL = 1e-6
 
@@ -377,7 +377,7 @@ def test_compare_page_names_the_park_the_status_quo_and_the_differences(park_pat
     links by name; plotly.js beside it once; compare.xlsx without exponents."""
     import openpyxl
 
-    from circflow.compare import save_comparison
+    from circflow.comparison import save_comparison
 
     table, results = compare_park(park_path, ["no_heat"], gap=0.0)
     folder = save_comparison(tmp_path / "cmp", table, results)

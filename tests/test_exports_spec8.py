@@ -20,7 +20,7 @@ import pytest
 from helpers import run
 
 import circflow
-from circflow.compare import compare_table
+from circflow.comparison import compare_table
 from circflow.exports.geojson import network_geojson
 from circflow.exports.netmap import _distance_km, network_map_figure_dict
 from circflow.exports.outputs import write_outputs

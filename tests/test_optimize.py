@@ -670,9 +670,10 @@ def test_amount_per_year_is_spread_by_hours() -> None:
     (no capacity cost here) moves both in full, and the balances show them period by period.
     """
     park = seasonal_park()
-    supply = park.enterprises[0].supplies[0]
-    supply.per_period = None
-    supply.amount = 2910.0
+    enterprise = park.enterprises[0]
+    # one validated step: each field assigned alone would leave the stream with none or two of them
+    given = enterprise.supplies[0].model_dump(exclude={"per_period"}, exclude_none=True)
+    enterprise.supplies = [circflow.Supply(**{**given, "amount": 2910.0}), *enterprise.supplies[1:]]
     park.modes["o_truck"].capex_per_capacity = 0.0
     result = solve(park)
     expected = {"heating": 2910 * 2880 / 8760, "non_heating": 2910 * 5880 / 8760}

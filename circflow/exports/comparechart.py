@@ -1,6 +1,6 @@
 """The pages of a comparison of retrofit plans: ``compare.html`` and ``compare.xlsx``.
 
-An export stage: ``results -> exports`` (for `circflow.compare`). Each run is the content of
+An export stage: ``results -> exports`` (for `circflow.comparison`). Each run is the content of
 its ``results.json``; the first is the reference (the base park). The page reads like the
 report: the park's name, money in its currency per year, the status quo as the first line of
 every table and a dashed line on every chart, each plan against the reference in words (what

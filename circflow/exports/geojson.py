@@ -18,6 +18,8 @@ import json
 import pathlib
 from typing import Any
 
+from circflow.exports.content import Results, content_of
+
 LOCAL_CRS = {
     "type": "name",
     "properties": {
@@ -35,7 +37,7 @@ def enterprise_position(enterprise: dict[str, Any]) -> tuple[float, float]:
     return float(location.get("x", 0.0)), float(location.get("y", 0.0))
 
 
-def network_geojson(results: dict[str, Any]) -> dict[str, Any]:
+def network_geojson(results: Results) -> dict[str, Any]:
     """The park network as a GeoJSON FeatureCollection.
 
     Parameters
@@ -54,6 +56,7 @@ def network_geojson(results: dict[str, Any]) -> dict[str, Any]:
         ``results["links"]`` (``feature`` = ``link``; every field of the link; a Point when
         on site). For ``local_km`` parks a ``crs`` member names the local grid.
     """
+    results = content_of(results)
     positions = {}
     features = []
     processes = results.get("processes") or []
@@ -100,8 +103,9 @@ def network_geojson(results: dict[str, Any]) -> dict[str, Any]:
     return collection
 
 
-def write_geojson(path: str | pathlib.Path, results: dict[str, Any]) -> pathlib.Path:
+def write_geojson(path: str | pathlib.Path, results: Results) -> pathlib.Path:
     """Write `network_geojson` to ``path`` (UTF-8, ``.geojson``) and return the path."""
+    results = content_of(results)
     path = pathlib.Path(path)
     path.write_text(json.dumps(network_geojson(results), indent=1, allow_nan=False) + "\n", encoding="utf-8")
     return path

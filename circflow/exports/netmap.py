@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from circflow.exports.content import Results, content_of
 from circflow.exports.geojson import enterprise_position
 from circflow.exports.labels import (
     SECTOR_COLOURS,
@@ -85,13 +86,13 @@ def far_enterprises(positions: dict[str, tuple[float, float]], scale: float, fac
     return {key for key, d in distance.items() if d > factor * typical and d > 0}
 
 
-def network_map_figure(results: dict[str, Any]) -> go.Figure:
+def network_map_figure(results: Results) -> go.Figure:
     """The park network as a plotly figure that needs no map tiles.
 
     Parameters
     ----------
     results
-        The content of ``results.json`` (`circflow.Result.to_dict`).
+        A `circflow.Result`, or the content of its ``results.json`` (`circflow.read_results`).
 
     Returns
     -------
@@ -99,6 +100,7 @@ def network_map_figure(results: dict[str, Any]) -> go.Figure:
         Scatter traces: one per sector (enterprises), per resource and state (links) and per
         resource (arrows with hover labels at link middles).
     """
+    results = content_of(results)
     return go.Figure(network_map_figure_dict(results))
 
 

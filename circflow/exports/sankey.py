@@ -29,6 +29,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from circflow.exceptions import ParkError
+from circflow.exports.content import Results, content_of
 from circflow.exports.labels import (
     ELECTRICITY,
     RESOURCE_COLOURS,
@@ -366,7 +367,7 @@ def _period_data(diagram: _Diagram, results: dict[str, Any], period: str | None)
                      for text, value, resource in zip(diagram.hover, amounts, diagram.resource, strict=True)]}
 
 
-def sankey_figure(results: dict[str, Any], period: str | None = None) -> go.Figure:
+def sankey_figure(results: Results, period: str | None = None) -> go.Figure:
     """The plan's flows as a plotly Sankey diagram.
 
     Each resource gets the same total height (t, m3 and MWh do not add up); within a
@@ -376,7 +377,7 @@ def sankey_figure(results: dict[str, Any], period: str | None = None) -> go.Figu
     Parameters
     ----------
     results
-        The content of ``results.json`` (`circflow.Result.to_dict`).
+        A `circflow.Result`, or the content of its ``results.json`` (`circflow.read_results`).
     period
         The period shown first (None: the whole year). A dropdown offers the others.
 
@@ -393,6 +394,7 @@ def sankey_figure(results: dict[str, Any], period: str | None = None) -> go.Figu
     ParkError
         When ``period`` is not one of the results' periods.
     """
+    results = content_of(results)
     return go.Figure(sankey_figure_dict(results, period))
 
 
@@ -472,7 +474,7 @@ def _counts(diagram: _Diagram) -> dict[int, int]:
     return counts
 
 
-def write_sankey(path: str | pathlib.Path, results: dict[str, Any], period: str | None = None, *,
+def write_sankey(path: str | pathlib.Path, results: Results, period: str | None = None, *,
                  figure: go.Figure | dict[str, Any] | None = None) -> pathlib.Path:
     """Write the Sankey diagram as one HTML page that works offline (plotly.js embedded).
 
@@ -491,6 +493,7 @@ def write_sankey(path: str | pathlib.Path, results: dict[str, Any], period: str 
     pathlib.Path
         The file written.
     """
+    results = content_of(results)
     path = pathlib.Path(path)
     if figure is None:
         figure = sankey_figure_dict(results, period)

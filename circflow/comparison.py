@@ -8,8 +8,9 @@ park. Results folders written earlier can be compared the same way.
 from __future__ import annotations
 
 import json
+import os
 import pathlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -18,9 +19,11 @@ from circflow.exceptions import ParkError
 from circflow.exports.csvtext import write_csv
 from circflow.folders import save_folder
 from circflow.interrupts import stops_on_ctrl_c
-from circflow.load import load_park
+from circflow.load import load_park, park_from_dict
 from circflow.optimizer import optimize
+from circflow.parkfile import park_tree
 from circflow.results import RESULTS_FILE, Result, write_marker
+from circflow.schema import Park
 
 COLUMNS = [
     "scenario", "status", "objective", "total_cost", "emissions", "capex", "annualized_capex",
@@ -79,6 +82,87 @@ def compare_park(
         stage(f"solving {name}")
         results[name] = optimize(park, **options)
     return compare_table({name: r.to_dict() for name, r in results.items()}), results
+
+
+@stops_on_ctrl_c
+def compare(
+    park: Park | str | os.PathLike[str] | Mapping[str, Park],
+    alternatives: Iterable[str] = (),
+    *,
+    on_stage: Callable[[str], None] | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Compare retrofit plans side by side: a park and its scenarios, or parks made in code.
+
+    Parameters
+    ----------
+    park
+        A `Park` (loaded, edited or built in code: the object as it is), a park file, or a
+        mapping of names to parks (``{"today": park, "retrofit": other}``), the first the
+        reference.
+    alternatives
+        With one park: each alternative a scenario of it, or names joined by ``+``
+        (``plan_a+high_carbon``). The park itself is the first row, ``base``.
+    on_stage
+        Called with the name of each run as it starts.
+    options
+        Passed to `circflow.optimize` (objective, solver, time_limit, gap, carbon_price,
+        extra, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        `compare_table`: one row per run with the links added and removed against the first,
+        and a ``result`` column holding each run's `circflow.Result` (its links, flows,
+        balances and KPIs).
+
+    Raises
+    ------
+    ParkError
+        On a bad park or an unknown scenario, before any solve.
+    """
+    stage = on_stage or (lambda _: None)
+    if isinstance(park, Mapping):
+        if alternatives:
+            msg = "give alternatives (scenarios) of one park, or a mapping of parks, not both"
+            raise ParkError(msg)
+        parks = dict(park)
+        if not parks:
+            msg = "give at least one park to compare"
+            raise ParkError(msg)
+    else:
+        parks = _alternative_parks(park, list(dict.fromkeys(alternatives)))
+    results = {}
+    for name, variant in parks.items():
+        stage(f"solving {name}")
+        results[name] = optimize(variant, **options)
+    table = compare_table({name: r.to_dict() for name, r in results.items()})
+    table["result"] = list(results.values())
+    return table
+
+
+def _alternative_parks(park: Park | str | os.PathLike[str], alternatives: list[str]) -> dict[str, Park]:
+    """The park and each alternative of it, every one loaded before any solve (a typo fails first)."""
+    if isinstance(park, Park):
+        tree, base_dir = park_tree(park), park._base_dir
+        folder = pathlib.Path(base_dir) if base_dir else None
+
+        def variant(names: list[str]) -> Park:
+            # the tree has the park's own scenarios applied already
+            made = park_from_dict(tree, scenarios=names, base_dir=folder, source=park.source) if names else park
+            if names:
+                made._scenarios = (*park.applied_scenarios, *names)
+                made._tree = None
+            return made
+    else:
+        def variant(names: list[str]) -> Park:
+            return load_park(pathlib.Path(park), scenarios=names)
+
+    parks = {"base": variant([])}
+    for name in alternatives:
+        label = name if name != "base" else "base (scenario)"  # a plan may be called base
+        parks[label] = variant(split_alternative(name))
+    return parks
 
 
 def compare_folders(folders: Iterable[str | pathlib.Path]) -> pd.DataFrame:
