@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 
+from circflow.exceptions import SolverError
 from circflow.linear import Linear
 from circflow.solve import Outcome, Solver, Status
 
@@ -97,6 +98,9 @@ def solve_second_stage(solver: Solver, first: str, outcome: Outcome, tolerance: 
         solver.forget_solution()
         try:
             second = solver.solve(second_objective, time_limit=remaining)
+        except SolverError as error:  # HiGHS's numerical trouble with a hold this tight: widen it
+            second = Outcome(Status.TIME_LIMIT_NO_SOLUTION, reason=f"second stage: {error}")
+            continue
         finally:
             solver.release(row)
         if second.status is not Status.INFEASIBLE:
