@@ -33,9 +33,18 @@ import numpy as np
 
 # sector -> share of enterprises
 SECTORS = {
-    "power": 0.05, "steel": 0.04, "chemical": 0.08, "carbon": 0.03, "wwtp": 0.06,
-    "cement": 0.05, "wallboard": 0.03, "concrete": 0.16, "district_heating": 0.06,
-    "datacenter": 0.04, "food": 0.10, "light_industry": 0.30,
+    "power": 0.05,
+    "steel": 0.04,
+    "chemical": 0.08,
+    "carbon": 0.03,
+    "wwtp": 0.06,
+    "cement": 0.05,
+    "wallboard": 0.03,
+    "concrete": 0.16,
+    "district_heating": 0.06,
+    "datacenter": 0.04,
+    "food": 0.10,
+    "light_industry": 0.30,
 }
 CLUSTER_SIZE = 40
 CLUSTER_RADIUS_KM = 4.0
@@ -92,8 +101,13 @@ def generate_park(n: int, seed: int = 0, *, slices: int | None = None, shape: st
         clusters = max(1, round(n / CLUSTER_SIZE))
         side = math.ceil(math.sqrt(clusters))
         span = CLUSTER_SPACING_KM * side
-        centres = [(CLUSTER_SPACING_KM * (i % side) + rng.uniform(-4, 4), CLUSTER_SPACING_KM * (i // side) + rng.uniform(-4, 4))
-                   for i in range(clusters)]
+        centres = [
+            (
+                CLUSTER_SPACING_KM * (i % side) + rng.uniform(-4, 4),
+                CLUSTER_SPACING_KM * (i // side) + rng.uniform(-4, 4),
+            )
+            for i in range(clusters)
+        ]
     enterprises = []
     for index, sector in enumerate(sectors):
         if shape == "spread":
@@ -102,8 +116,12 @@ def generate_park(n: int, seed: int = 0, *, slices: int | None = None, shape: st
             cx, cy = centres[index % clusters]
             radius, angle = CLUSTER_RADIUS_KM * math.sqrt(rng.uniform()), rng.uniform(0, 2 * math.pi)
             x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
-        enterprise = {"id": f"{sector}_{index}", "name": f"{sector.replace('_', ' ')} {index}", "sector": sector,
-                      "location": {"x": round(x, 3), "y": round(y, 3)}}
+        enterprise = {
+            "id": f"{sector}_{index}",
+            "name": f"{sector.replace('_', ' ')} {index}",
+            "sector": sector,
+            "location": {"x": round(x, 3), "y": round(y, 3)},
+        }
         enterprise.update(_streams(sector, rng, series=slices is not None))
         enterprises.append(enterprise)
     if shape == "spread":
@@ -128,6 +146,7 @@ def generate_park(n: int, seed: int = 0, *, slices: int | None = None, shape: st
 
 def _scarce_water(enterprises: list[dict], ratio: float) -> None:
     """Scale the wastewater plants' reclaimed water to ``ratio`` times the district's demand for it."""
+
     def water(streams: list[dict]) -> list[dict]:
         return [s for s in streams if s["resource"] == "reclaimed_water"]
 
@@ -165,16 +184,36 @@ def _markets(span: float, rng: np.random.Generator) -> list[dict]:
     for k, (x, y) in enumerate(edges):
         place = {"x": round(x + rng.uniform(-5, 5), 3), "y": round(y + rng.uniform(-5, 5), 3)}
         markets += [
-            {"id": f"market_slag_mills_{k}", "name": f"slag mills {k}", "location": place,
-             "buys": [{"resource": "slag", "price": 70, "requires": {"type": ["blast_furnace"], "form": ["granulated"]}},
-                      {"resource": "slag", "price": 210, "requires": {"form": ["ground"], "grade": ["S95", "S105"]}}]},
-            {"id": f"market_concrete_{k}", "name": f"concrete plants {k}", "location": place,
-             "buys": [{"resource": "fly_ash", "price": 90, "requires": {"grade": ["I", "II"]}}]},
-            {"id": f"market_board_{k}", "name": f"gypsum board makers {k}", "location": place,
-             "buys": [{"resource": "gypsum", "price": 20, "requires": {"purity": {"min": 90}}}]},
-            {"id": f"market_road_{k}", "name": f"road base {k}", "location": place,
-             "buys": [{"resource": "slag", "price": 20, "amount": 1.0e5, "requires": {"type": ["steel"]}},
-                      {"resource": "fly_ash", "price": 20, "amount": 5.0e4, "requires": {"grade": ["III"]}}]},
+            {
+                "id": f"market_slag_mills_{k}",
+                "name": f"slag mills {k}",
+                "location": place,
+                "buys": [
+                    {"resource": "slag", "price": 70, "requires": {"type": ["blast_furnace"], "form": ["granulated"]}},
+                    {"resource": "slag", "price": 210, "requires": {"form": ["ground"], "grade": ["S95", "S105"]}},
+                ],
+            },
+            {
+                "id": f"market_concrete_{k}",
+                "name": f"concrete plants {k}",
+                "location": place,
+                "buys": [{"resource": "fly_ash", "price": 90, "requires": {"grade": ["I", "II"]}}],
+            },
+            {
+                "id": f"market_board_{k}",
+                "name": f"gypsum board makers {k}",
+                "location": place,
+                "buys": [{"resource": "gypsum", "price": 20, "requires": {"purity": {"min": 90}}}],
+            },
+            {
+                "id": f"market_road_{k}",
+                "name": f"road base {k}",
+                "location": place,
+                "buys": [
+                    {"resource": "slag", "price": 20, "amount": 1.0e5, "requires": {"type": ["steel"]}},
+                    {"resource": "fly_ash", "price": 20, "amount": 5.0e4, "requires": {"grade": ["III"]}},
+                ],
+            },
         ]
     return markets
 
@@ -183,42 +222,76 @@ def _contracts(enterprises: list[dict], markets: list[dict]) -> list[dict]:
     """Today's sales: each power plant sells 30 % of its grade I/II fly ash, each steel works
     80 % of its granulated slag, to the nearest market that buys it, by rail (existing,
     expandable links, SPEC 8.1)."""
+
     def nearest(enterprise: dict, prefix: str) -> str:
         here = enterprise["location"]
         places = [m for m in markets if m["id"].startswith(prefix)]
-        return min(places, key=lambda m: math.hypot(m["location"]["x"] - here["x"], m["location"]["y"] - here["y"]))["id"]
+        return min(places, key=lambda m: math.hypot(m["location"]["x"] - here["x"], m["location"]["y"] - here["y"]))[
+            "id"
+        ]
 
     links = []
     for enterprise in enterprises:
         supplies = enterprise.get("supplies", [])
         if enterprise["sector"] == "power" and supplies[0]["quality"]["grade"] in ("I", "II"):
-            links.append({"from": enterprise["id"], "to": nearest(enterprise, "market_concrete_"), "resource": "fly_ash",
-                          "mode": "rail", "existing": True, "expandable": True,
-                          "capacity": round(0.3 * supplies[0]["amount"] / 8760, 2)})
+            links.append(
+                {
+                    "from": enterprise["id"],
+                    "to": nearest(enterprise, "market_concrete_"),
+                    "resource": "fly_ash",
+                    "mode": "rail",
+                    "existing": True,
+                    "expandable": True,
+                    "capacity": round(0.3 * supplies[0]["amount"] / 8760, 2),
+                }
+            )
         if enterprise["sector"] == "steel":
-            links.append({"from": enterprise["id"], "to": nearest(enterprise, "market_slag_mills_"), "resource": "slag",
-                          "mode": "rail", "supply": 0, "demand": 0, "existing": True, "expandable": True,
-                          "capacity": round(0.8 * supplies[0]["amount"] / 8760, 2)})
+            links.append(
+                {
+                    "from": enterprise["id"],
+                    "to": nearest(enterprise, "market_slag_mills_"),
+                    "resource": "slag",
+                    "mode": "rail",
+                    "supply": 0,
+                    "demand": 0,
+                    "existing": True,
+                    "expandable": True,
+                    "capacity": round(0.8 * supplies[0]["amount"] / 8760, 2),
+                }
+            )
     return links
 
 
 def _heat(rate_mw: float, temperature: float, outlet: float, rng: np.random.Generator, **extra: object) -> dict:
-    return {"resource": "heat", "rate": round(rate_mw, 1), "temperature": round(temperature, 1),
-            "outlet_temperature": round(outlet, 1),
-            "profile": {"heating": 1.0, "non_heating": round(rng.uniform(0.7, 1.0), 2)},
-            "disposal": {"cost": 2.0, "emissions": 0.0}, **extra}
+    return {
+        "resource": "heat",
+        "rate": round(rate_mw, 1),
+        "temperature": round(temperature, 1),
+        "outlet_temperature": round(outlet, 1),
+        "profile": {"heating": 1.0, "non_heating": round(rng.uniform(0.7, 1.0), 2)},
+        "disposal": {"cost": 2.0, "emissions": 0.0},
+        **extra,
+    }
 
 
 def _water_demand(amount: float, grades: list[str], baseline: dict | None = None) -> dict:
-    return {"resource": "reclaimed_water", "amount": round(amount, -3), "requires": {"grade": grades},
-            "baseline": dict(baseline or WATER_BASELINE)}
+    return {
+        "resource": "reclaimed_water",
+        "amount": round(amount, -3),
+        "requires": {"grade": grades},
+        "baseline": dict(baseline or WATER_BASELINE),
+    }
 
 
 def _heat_network(design_mw: float, supply_c: float, return_c: float, *, series: bool) -> dict:
     """A heat network at ~0.65 of its design load over the heating season (a flat season
     without the hourly profile)."""
-    network = {"resource": "heat", "temperature": round(supply_c, 1), "return_temperature": round(return_c, 1),
-               "baseline": dict(HEAT_BASELINE)}
+    network = {
+        "resource": "heat",
+        "temperature": round(supply_c, 1),
+        "return_temperature": round(return_c, 1),
+        "baseline": dict(HEAT_BASELINE),
+    }
     if series:
         return {**network, "rate": round(design_mw, 1), "profile": {"series": HEAT_SERIES}}
     return {**network, "per_period": {"heating": round(0.65 * design_mw * 2880, -2), "non_heating": 0.0}}
@@ -229,42 +302,92 @@ def _power(rng: np.random.Generator) -> dict:
     mwh = u(1.5e6, 7e6)  # 300-1,400 MW at ~5,000 h
     grade = str(rng.choice(["I", "II", "III"], p=[0.3, 0.5, 0.2]))
     condenser = u(28, 35)
-    return {"supplies": [
-        {"resource": "fly_ash", "amount": round(0.08 * mwh, -2), "disposal": dict(SOLID_DISPOSAL),
-         "quality": {"grade": grade, "loss_on_ignition": round(u(3, 9), 1)}},
-        {"resource": "gypsum", "amount": round(0.022 * mwh, -2), "disposal": dict(SOLID_DISPOSAL),
-         "quality": {"origin": "fgd", "purity": round(u(85, 96), 1)}},
-        _heat(mwh / 5000 * u(0.8, 1.2), condenser, condenser - 7, rng, absorption=True)],
-        "demands": [_water_demand(u(2e6, 9e6), ["cooling", "process"], OWN_WATER_BASELINE)]}
+    return {
+        "supplies": [
+            {
+                "resource": "fly_ash",
+                "amount": round(0.08 * mwh, -2),
+                "disposal": dict(SOLID_DISPOSAL),
+                "quality": {"grade": grade, "loss_on_ignition": round(u(3, 9), 1)},
+            },
+            {
+                "resource": "gypsum",
+                "amount": round(0.022 * mwh, -2),
+                "disposal": dict(SOLID_DISPOSAL),
+                "quality": {"origin": "fgd", "purity": round(u(85, 96), 1)},
+            },
+            _heat(mwh / 5000 * u(0.8, 1.2), condenser, condenser - 7, rng, absorption=True),
+        ],
+        "demands": [_water_demand(u(2e6, 9e6), ["cooling", "process"], OWN_WATER_BASELINE)],
+    }
 
 
 def _steel(rng: np.random.Generator) -> dict:
     u = rng.uniform
     slag = u(1e5, 6e5)
-    grinding = {"id": "grinding", "input": {"resource": "slag", "requires": {"form": ["granulated"]}},
-                "outputs": [{"resource": "slag", "yield": 0.88, "disposal": dict(SOLID_DISPOSAL),
-                             "quality": {"type": "blast_furnace", "form": "ground", "grade": "S95"}}],
-                "opex_per_unit": 39, "electricity_per_unit": 0.040, "emissions_per_unit": 0.062,
-                "capex_fixed": 3.0e7, "capex_per_capacity": 3.2e6, "om_fraction": 0.02}
-    return {"supplies": [
-        {"resource": "slag", "amount": round(slag, -2), "disposal": dict(SOLID_DISPOSAL),
-         "quality": {"type": "blast_furnace", "form": "granulated"}},
-        {"resource": "slag", "amount": round(slag * u(0.3, 0.5), -2), "disposal": dict(SOLID_DISPOSAL),
-         "quality": {"type": "steel", "form": "raw"}},
-        _heat(u(20, 80), u(75, 85), 50.0, rng)],
+    grinding = {
+        "id": "grinding",
+        "input": {"resource": "slag", "requires": {"form": ["granulated"]}},
+        "outputs": [
+            {
+                "resource": "slag",
+                "yield": 0.88,
+                "disposal": dict(SOLID_DISPOSAL),
+                "quality": {"type": "blast_furnace", "form": "ground", "grade": "S95"},
+            }
+        ],
+        "opex_per_unit": 39,
+        "electricity_per_unit": 0.040,
+        "emissions_per_unit": 0.062,
+        "capex_fixed": 3.0e7,
+        "capex_per_capacity": 3.2e6,
+        "om_fraction": 0.02,
+    }
+    return {
+        "supplies": [
+            {
+                "resource": "slag",
+                "amount": round(slag, -2),
+                "disposal": dict(SOLID_DISPOSAL),
+                "quality": {"type": "blast_furnace", "form": "granulated"},
+            },
+            {
+                "resource": "slag",
+                "amount": round(slag * u(0.3, 0.5), -2),
+                "disposal": dict(SOLID_DISPOSAL),
+                "quality": {"type": "steel", "form": "raw"},
+            },
+            _heat(u(20, 80), u(75, 85), 50.0, rng),
+        ],
         "demands": [_water_demand(u(1e6, 5e6), ["cooling", "process"])],
-        "processes": [grinding]}
+        "processes": [grinding],
+    }
 
 
 def _wwtp(rng: np.random.Generator) -> dict:
     u = rng.uniform
-    reuse = {"id": "reuse", "input": {"resource": "reclaimed_water", "requires": {"grade": ["secondary"]}},
-             "outputs": [{"resource": "reclaimed_water", "yield": 0.95,
-                          "quality": {"grade": str(rng.choice(["cooling", "process"]))}}],
-             "opex_per_unit": 0.6, "capex_fixed": 5.0e6, "capex_per_capacity": 36000, "om_fraction": 0.02}
-    return {"supplies": [
-        {"resource": "reclaimed_water", "amount": round(u(5e6, 3e7), -3), "quality": {"grade": "secondary"}},
-        _heat(u(10, 40), u(14, 20), 10.0, rng)], "processes": [reuse]}
+    reuse = {
+        "id": "reuse",
+        "input": {"resource": "reclaimed_water", "requires": {"grade": ["secondary"]}},
+        "outputs": [
+            {
+                "resource": "reclaimed_water",
+                "yield": 0.95,
+                "quality": {"grade": str(rng.choice(["cooling", "process"]))},
+            }
+        ],
+        "opex_per_unit": 0.6,
+        "capex_fixed": 5.0e6,
+        "capex_per_capacity": 36000,
+        "om_fraction": 0.02,
+    }
+    return {
+        "supplies": [
+            {"resource": "reclaimed_water", "amount": round(u(5e6, 3e7), -3), "quality": {"grade": "secondary"}},
+            _heat(u(10, 40), u(14, 20), 10.0, rng),
+        ],
+        "processes": [reuse],
+    }
 
 
 def _streams(sector: str, rng: np.random.Generator, *, series: bool) -> dict:
@@ -274,25 +397,61 @@ def _streams(sector: str, rng: np.random.Generator, *, series: bool) -> dict:
     if sector in {"chemical", "carbon"}:
         low, high = (80, 120) if sector == "chemical" else (90, 150)
         inlet = u(low, high)
-        return {"supplies": [_heat(u(5, 60), inlet, inlet - u(20, 40), rng)],
-                "demands": [_water_demand(u(5e5, 4e6), ["process"])]}
+        return {
+            "supplies": [_heat(u(5, 60), inlet, inlet - u(20, 40), rng)],
+            "demands": [_water_demand(u(5e5, 4e6), ["process"])],
+        }
     if sector == "cement":
-        return {"demands": [
-            {"resource": "fly_ash", "amount": round(u(5e4, 2e5), -2), "requires": {"loss_on_ignition": {"max": 8.0}},
-             "baseline": {"cost": 220.0, "emissions": 0.85}},
-            {"resource": "gypsum", "amount": round(u(3e4, 1e5), -2), "requires": {"purity": {"min": 85}},
-             "baseline": {"cost": 100.0, "emissions": 0.010}},
-            {"resource": "slag", "amount": round(u(1e5, 4e5), -2), "requires": {"type": ["blast_furnace"]},
-             "baseline": {"cost": 95.0, "emissions": 0.003}}]}
+        return {
+            "demands": [
+                {
+                    "resource": "fly_ash",
+                    "amount": round(u(5e4, 2e5), -2),
+                    "requires": {"loss_on_ignition": {"max": 8.0}},
+                    "baseline": {"cost": 220.0, "emissions": 0.85},
+                },
+                {
+                    "resource": "gypsum",
+                    "amount": round(u(3e4, 1e5), -2),
+                    "requires": {"purity": {"min": 85}},
+                    "baseline": {"cost": 100.0, "emissions": 0.010},
+                },
+                {
+                    "resource": "slag",
+                    "amount": round(u(1e5, 4e5), -2),
+                    "requires": {"type": ["blast_furnace"]},
+                    "baseline": {"cost": 95.0, "emissions": 0.003},
+                },
+            ]
+        }
     if sector == "wallboard":
-        return {"demands": [{"resource": "gypsum", "amount": round(u(1e5, 3e5), -2), "requires": {"purity": {"min": 90}},
-                             "baseline": {"cost": 100.0, "emissions": 0.010}}]}
+        return {
+            "demands": [
+                {
+                    "resource": "gypsum",
+                    "amount": round(u(1e5, 3e5), -2),
+                    "requires": {"purity": {"min": 90}},
+                    "baseline": {"cost": 100.0, "emissions": 0.010},
+                }
+            ]
+        }
     if sector == "concrete":
-        return {"demands": [
-            {"resource": "fly_ash", "amount": round(u(1e4, 6e4), -2), "requires": {"grade": ["I", "II"]},
-             "baseline": {"cost": 115.0, "emissions": 0.003}},
-            {"resource": "slag", "amount": round(u(1e4, 6e4), -2), "requires": {"form": ["ground"], "grade": ["S95", "S105"]},
-             "baseline": {"cost": 235.0, "emissions": 0.093}}]}
+        return {
+            "demands": [
+                {
+                    "resource": "fly_ash",
+                    "amount": round(u(1e4, 6e4), -2),
+                    "requires": {"grade": ["I", "II"]},
+                    "baseline": {"cost": 115.0, "emissions": 0.003},
+                },
+                {
+                    "resource": "slag",
+                    "amount": round(u(1e4, 6e4), -2),
+                    "requires": {"form": ["ground"], "grade": ["S95", "S105"]},
+                    "baseline": {"cost": 235.0, "emissions": 0.093},
+                },
+            ]
+        }
     if sector == "district_heating":
         supply_c = u(70, 90)
         return {"demands": [_heat_network(u(50, 300), supply_c, supply_c - u(25, 35), series=series)]}
@@ -300,14 +459,24 @@ def _streams(sector: str, rng: np.random.Generator, *, series: bool) -> dict:
         inlet = u(30, 35)
         return {"supplies": [_heat(u(5, 30), inlet, inlet - 10, rng)]}
     if sector == "food":
-        return {"demands": [{"resource": "heat", "rate": round(u(2, 15), 1), "temperature": round(u(60, 80), 1),
-                             "return_temperature": 40.0, "baseline": {"cost": 230.0, "emissions": 0.22}},
-                            _water_demand(u(1e5, 1e6), ["process"])]}
+        return {
+            "demands": [
+                {
+                    "resource": "heat",
+                    "rate": round(u(2, 15), 1),
+                    "temperature": round(u(60, 80), 1),
+                    "return_temperature": 40.0,
+                    "baseline": {"cost": 230.0, "emissions": 0.22},
+                },
+                _water_demand(u(1e5, 1e6), ["process"]),
+            ]
+        }
     return {"demands": [_water_demand(u(5e4, 5e5), ["cooling", "process"])]}
 
 
-def write_park(n: int, seed: int, path: pathlib.Path | None, *, slices: int | None = None,
-               shape: str = "clustered") -> None:
+def write_park(
+    n: int, seed: int, path: pathlib.Path | None, *, slices: int | None = None, shape: str = "clustered"
+) -> None:
     """Write a generated district as YAML (to stdout when ``path`` is None) and, with
     ``slices``, its hourly heat profile beside it."""
     from ruamel.yaml import YAML
@@ -329,13 +498,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("n", type=int, help="number of enterprises")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--slices", type=int, default=None, help="heat networks follow an hourly profile in this many slices")
-    parser.add_argument("--shape", choices=SHAPES, default="clustered",
-                        help="clustered industrial parks, or spread evenly with scarce water (the hard district)")
+    parser.add_argument(
+        "--slices", type=int, default=None, help="heat networks follow an hourly profile in this many slices"
+    )
+    parser.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="clustered",
+        help="clustered industrial parks, or spread evenly with scarce water (the hard district)",
+    )
     parser.add_argument("--out", default=None, help="park file to write (with --slices, its CSV goes beside it)")
     args = parser.parse_args(argv)
-    write_park(args.n, args.seed, None if args.out is None else pathlib.Path(args.out), slices=args.slices,
-               shape=args.shape)
+    write_park(
+        args.n, args.seed, None if args.out is None else pathlib.Path(args.out), slices=args.slices, shape=args.shape
+    )
     return 0
 
 

@@ -64,10 +64,17 @@ def run(park_path: str, gap: float, time_limit: float, variant: str) -> dict:
         if abs(g - last) >= 1e-3 or g <= gap < last:
             points.append((round(seconds, 1), round(100 * g, 2)))
             last = g
-    return {"variant": variant, "status": str(result.status), "gap": result.gap, "objective": result.objective,
-            "wall_s": wall, "first_within_s": first_within, "history_pct": points,
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            **{k: v for k, v in result.model_facts.items() if isinstance(v, (int, float))}}
+    return {
+        "variant": variant,
+        "status": str(result.status),
+        "gap": result.gap,
+        "objective": result.objective,
+        "wall_s": wall,
+        "first_within_s": first_within,
+        "history_pct": points,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **{k: v for k, v in result.model_facts.items() if isinstance(v, (int, float))},
+    }
 
 
 def _log_parts(started: float) -> None:
@@ -80,17 +87,24 @@ def _log_parts(started: float) -> None:
     def logged_solve(self: Solver, *args: object, **kwargs: object) -> object:
         begun = time.perf_counter() - started
         outcome = solve(self, *args, **kwargs)
-        print(f"{begun:7.1f}-{time.perf_counter() - started:6.1f} s  solve {self.model.shape[1]} columns "
-              f"limit {kwargs.get('time_limit')}: {outcome.status} {outcome.reason} obj {outcome.objective:.6g} "
-              f"bound {outcome.bound:.6g}", file=sys.stderr, flush=True)
+        print(
+            f"{begun:7.1f}-{time.perf_counter() - started:6.1f} s  solve {self.model.shape[1]} columns "
+            f"limit {kwargs.get('time_limit')}: {outcome.status} {outcome.reason} obj {outcome.objective:.6g} "
+            f"bound {outcome.bound:.6g}",
+            file=sys.stderr,
+            flush=True,
+        )
         return outcome
 
     def logged_support(model: object, *args: object, **kwargs: object) -> object:
         begun = time.perf_counter() - started
         found = support(model, *args, **kwargs)
         said = "nothing" if found is None else f"plan {found[1]:.6g} LP bound {found[2]:.6g}"
-        print(f"{begun:7.1f}-{time.perf_counter() - started:6.1f} s  warm start {model.shape[1]} columns: {said}",
-              file=sys.stderr, flush=True)
+        print(
+            f"{begun:7.1f}-{time.perf_counter() - started:6.1f} s  warm start {model.shape[1]} columns: {said}",
+            file=sys.stderr,
+            flush=True,
+        )
         return found
 
     Solver.solve = logged_solve  # type: ignore[method-assign]
@@ -108,8 +122,11 @@ def one_part(park_path: str, resource: str, seconds: float, warm: bool) -> dict:
     from circflow.warmstart import WarmStart
 
     park = circflow.load_park(park_path)
-    parts = [p for p in independent_parts(prune_dominated(build_network(park), "cost"))
-             if any(link.resource == resource for link in p.links)]
+    parts = [
+        p
+        for p in independent_parts(prune_dominated(build_network(park), "cost"))
+        if any(link.resource == resource for link in p.links)
+    ]
     model = build_model(parts[0], Options())
     profile = SolverProfile(gap=0.0025, threads=1)
     solver = Solver(model, profile)
@@ -131,11 +148,19 @@ def one_part(park_path: str, resource: str, seconds: float, warm: bool) -> dict:
     if helper is not None:
         helper.wait()
     first_plan = next((t for t, _ in history), None)
-    return {"variant": "warm" if warm else "plain", "part_links": len(parts[0].links), "rows": model.shape[0],
-            "status": str(outcome.status), "objective": outcome.objective, "bound": outcome.bound,
-            "gap_pct": 100 * outcome.gap, "first_gap_s": first_plan, "history_pct": history,
-            "warm_plan": None if helper is None or helper.found is None else helper.found[1],
-            "lp_bound": None if helper is None or helper.found is None else helper.found[2]}
+    return {
+        "variant": "warm" if warm else "plain",
+        "part_links": len(parts[0].links),
+        "rows": model.shape[0],
+        "status": str(outcome.status),
+        "objective": outcome.objective,
+        "bound": outcome.bound,
+        "gap_pct": 100 * outcome.gap,
+        "first_gap_s": first_plan,
+        "history_pct": history,
+        "warm_plan": None if helper is None or helper.found is None else helper.found[1],
+        "lp_bound": None if helper is None or helper.found is None else helper.found[2],
+    }
 
 
 def highs_alone(park_path: str, gap: float, time_limit: float) -> dict:

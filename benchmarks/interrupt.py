@@ -45,9 +45,15 @@ def measure(n: int, after_s: float, seed: int = 0) -> dict[str, object]:
         before = snapshot(earlier)
         master, slave = pty.openpty()  # a terminal, so that circflow shows its stages
         started = time.monotonic()
-        process = subprocess.Popen([circflow, "optimize", "park.yaml", "-o", "out"], cwd=folder, stdin=slave,
-                                   stdout=slave, stderr=slave, start_new_session=True,
-                                   env={**os.environ, "COLUMNS": "200", "TERM": "xterm"})
+        process = subprocess.Popen(
+            [circflow, "optimize", "park.yaml", "-o", "out"],
+            cwd=folder,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            start_new_session=True,
+            env={**os.environ, "COLUMNS": "200", "TERM": "xterm"},
+        )
         os.close(slave)
         screen = read(master, until=started + after_s)
         if process.poll() is not None:
@@ -61,10 +67,16 @@ def measure(n: int, after_s: float, seed: int = 0) -> dict[str, object]:
         ended = time.monotonic()
         os.close(master)
         left = sorted(p.name for p in folder.iterdir() if p.name not in ("park.yaml", "out"))
-        return {"enterprises": n, "interrupted_after_s": round(signalled - started, 2), "showing": stage,
-                "exit_code": code, "seconds_to_exit": round(ended - signalled, 2),
-                "earlier_folder_intact": snapshot(earlier) == before, "left_beside_it": left,
-                "message": lines(rest)[-1:]}
+        return {
+            "enterprises": n,
+            "interrupted_after_s": round(signalled - started, 2),
+            "showing": stage,
+            "exit_code": code,
+            "seconds_to_exit": round(ended - signalled, 2),
+            "earlier_folder_intact": snapshot(earlier) == before,
+            "left_beside_it": left,
+            "message": lines(rest)[-1:],
+        }
 
 
 def read(master: int, until: float) -> str:

@@ -45,13 +45,18 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def measure_circflow(park_path: str, out_dir: str, gap: float, time_limit: float, variant: str, mps: str | None) -> dict:
+def measure_circflow(
+    park_path: str, out_dir: str, gap: float, time_limit: float, variant: str, mps: str | None
+) -> dict:
     """One circflow run in this process (called in a subprocess by `run_size`)."""
     import circflow
     from circflow.network import build_network
 
-    knobs = {"tight": {}, "tight-monolith": {"decompose": False},
-             "basic": {"decompose": False, "prune": False, "formulation": "basic"}}[variant]
+    knobs = {
+        "tight": {},
+        "tight-monolith": {"decompose": False},
+        "basic": {"decompose": False, "prune": False, "formulation": "basic"},
+    }[variant]
     started = time.perf_counter()
     park = circflow.load_park(park_path)
     result = circflow.optimize(park, gap=gap, time_limit=time_limit, **knobs)
@@ -62,9 +67,15 @@ def measure_circflow(park_path: str, out_dir: str, gap: float, time_limit: float
     if not facts:
         facts["candidate_links"] = len(build_network(park).links)
     row = {
-        "variant": variant, "status": str(result.status), "gap": result.gap, "objective": result.objective,
-        "wall_s": ended - started, "write_s": ended - save_started, "peak_rss_mib": _peak_rss_mib(),
-        **{key: value for key, value in result.timings.items() if key != "write_s"}, **facts,
+        "variant": variant,
+        "status": str(result.status),
+        "gap": result.gap,
+        "objective": result.objective,
+        "wall_s": ended - started,
+        "write_s": ended - save_started,
+        "peak_rss_mib": _peak_rss_mib(),
+        **{key: value for key, value in result.timings.items() if key != "write_s"},
+        **facts,
     }
     if mps:  # the same model for HiGHS alone; written after the timed run
         from circflow.model import Options, build_model, prune_dominated
@@ -90,9 +101,14 @@ def measure_highs(mps: str, gap: float, time_limit: float) -> dict:
     highs.setOptionValue("mip_feasibility_tolerance", 1e-7)
     highs.run()
     info = highs.getInfo()
-    return {"status": highs.modelStatusToString(highs.getModelStatus()), "gap": info.mip_gap,
-            "objective": info.objective_function_value, "wall_s": time.perf_counter() - started,
-            "solve_s": highs.getRunTime(), "peak_rss_mib": _peak_rss_mib()}
+    return {
+        "status": highs.modelStatusToString(highs.getModelStatus()),
+        "gap": info.mip_gap,
+        "objective": info.objective_function_value,
+        "wall_s": time.perf_counter() - started,
+        "solve_s": highs.getRunTime(),
+        "peak_rss_mib": _peak_rss_mib(),
+    }
 
 
 def _subprocess(kind: str, *args: object) -> dict:
@@ -103,8 +119,16 @@ def _subprocess(kind: str, *args: object) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_size(n: int, seed: int, gap: float, time_limit: float, variants: tuple[str, ...], folder: pathlib.Path,
-             slices: int | None = None, shape: str = "clustered") -> dict:
+def run_size(
+    n: int,
+    seed: int,
+    gap: float,
+    time_limit: float,
+    variants: tuple[str, ...],
+    folder: pathlib.Path,
+    slices: int | None = None,
+    shape: str = "clustered",
+) -> dict:
     """Generate a district of ``n`` enterprises (heat on ``slices`` time slices if given, of
     ``shape`` clustered or spread) and measure every variant on it."""
     from benchmarks.generate import write_park
@@ -138,8 +162,10 @@ def machine() -> str:
     import highspy
     import pyomo
 
-    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; "
-            f"Python {platform.python_version()}, Pyomo {pyomo.__version__}, highspy {highspy.Highs().version()}")
+    return (
+        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; "
+        f"Python {platform.python_version()}, Pyomo {pyomo.__version__}, highspy {highspy.Highs().version()}"
+    )
 
 
 def report(results: dict[int, dict], gap: float, time_limit: float, seconds: float) -> str:
@@ -172,7 +198,9 @@ def report(results: dict[int, dict], gap: float, time_limit: float, seconds: flo
         n, _, shape = n.partition("~")
         size = f"{int(n):,}" + (f", {sliced} slices" if sliced else "") + (f", {shape}" if shape else "")
         ratio = c["wall_s"] / h["wall_s"] if c.get("wall_s") and h.get("wall_s") else float("nan")
-        unwritten = (c["wall_s"] - c.get("write_s", 0.0)) / h["wall_s"] if c.get("wall_s") and h.get("wall_s") else float("nan")
+        unwritten = (
+            (c["wall_s"] - c.get("write_s", 0.0)) / h["wall_s"] if c.get("wall_s") and h.get("wall_s") else float("nan")
+        )
         lines.append(
             f"| {size} | {c.get('candidate_links', '-')} | {c.get('pruned_links', '-')} | {c.get('independent_parts', '-')} "
             f"| {_f(c.get('load_s'))} | {_f(c.get('candidates_s'))} | {_f(c.get('build_s'))} | {_f(c.get('solve_s'))} "
@@ -200,7 +228,9 @@ def report(results: dict[int, dict], gap: float, time_limit: float, seconds: flo
         for variant, label in (("basic", "basic"), ("tight-monolith", "tight, one model"), ("tight", "tight")):
             row = rows.get(variant, {})
             speed = base / row["wall_s"] if base and row.get("wall_s") else float("nan")
-            lines.append(f"| {n:,} | {label} | {_f(row.get('wall_s'))} | {_f(row.get('solve_s'))} | {_status(row)} | {_f(speed, 1)} |")
+            lines.append(
+                f"| {n:,} | {label} | {_f(row.get('wall_s'))} | {_f(row.get('solve_s'))} | {_status(row)} | {_f(speed, 1)} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -214,7 +244,9 @@ def _status(row: dict) -> str:
     if row.get("status") == "error":
         return f"error: {' '.join(row.get('error', []))[:80]}"
     gap = row.get("gap")
-    return f"{row.get('status')} ({gap:.2%})" if isinstance(gap, (int, float)) and gap == gap else str(row.get("status"))
+    return (
+        f"{row.get('status')} ({gap:.2%})" if isinstance(gap, (int, float)) and gap == gap else str(row.get("status"))
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,11 +257,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--smoke", action="store_true", help="measure only, print the table, write no RESULTS.md")
     parser.add_argument("--slices", type=int, default=12, help="time slices of the sliced districts")
-    parser.add_argument("--sliced-sizes", type=int, nargs="*", default=list(SLICED_SIZES),
-                        help="sizes also measured with heat networks on an hourly profile in --slices slices")
-    parser.add_argument("--spread-sizes", type=int, nargs="*", default=None,
-                        help="sizes also measured as the hard district: spread evenly, scarce water (issue 17; "
-                        f"default {' '.join(map(str, SPREAD_SIZES))}, none with --smoke)")
+    parser.add_argument(
+        "--sliced-sizes",
+        type=int,
+        nargs="*",
+        default=list(SLICED_SIZES),
+        help="sizes also measured with heat networks on an hourly profile in --slices slices",
+    )
+    parser.add_argument(
+        "--spread-sizes",
+        type=int,
+        nargs="*",
+        default=None,
+        help="sizes also measured as the hard district: spread evenly, scarce water (issue 17; "
+        f"default {' '.join(map(str, SPREAD_SIZES))}, none with --smoke)",
+    )
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:  # a single measurement in this (sub)process
@@ -250,13 +292,15 @@ def main(argv: list[str] | None = None) -> int:
             results[str(n)] = run_size(n, args.seed, args.gap, args.time_limit, variants, pathlib.Path(tmp))
             (HERE / "results.json").write_text(json.dumps(results, indent=1)) if not args.smoke else None
         for n in args.sliced_sizes:
-            results[f"{n}@{args.slices}"] = run_size(n, args.seed, args.gap, args.time_limit, ("tight",),
-                                                     pathlib.Path(tmp), slices=args.slices)
+            results[f"{n}@{args.slices}"] = run_size(
+                n, args.seed, args.gap, args.time_limit, ("tight",), pathlib.Path(tmp), slices=args.slices
+            )
             (HERE / "results.json").write_text(json.dumps(results, indent=1)) if not args.smoke else None
         spread_sizes = args.spread_sizes if args.spread_sizes is not None else [] if args.smoke else SPREAD_SIZES
         for n in spread_sizes:
-            results[f"{n}~spread"] = run_size(n, args.seed, args.gap, args.time_limit, ("tight",),
-                                              pathlib.Path(tmp), shape="spread")
+            results[f"{n}~spread"] = run_size(
+                n, args.seed, args.gap, args.time_limit, ("tight",), pathlib.Path(tmp), shape="spread"
+            )
             (HERE / "results.json").write_text(json.dumps(results, indent=1)) if not args.smoke else None
     text = report(results, args.gap, args.time_limit, time.perf_counter() - started)
     if args.smoke:

@@ -51,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--park", default=str(ROOT / "parks" / "tiny.yaml"))
     args = parser.parse_args(argv)
     seconds = time_runs(pathlib.Path(args.park), args.runs)
-    print(f"circflow optimize {pathlib.Path(args.park).name}: best {min(seconds):.2f} s, "
-          f"median {statistics.median(seconds):.2f} s over {args.runs} runs")
+    print(
+        f"circflow optimize {pathlib.Path(args.park).name}: best {min(seconds):.2f} s, "
+        f"median {statistics.median(seconds):.2f} s over {args.runs} runs"
+    )
     print(f"import circflow loads: {', '.join(heavy_on_import()) or 'none of ' + ', '.join(HEAVY)}")
     return 0
 

@@ -58,8 +58,18 @@ TOLERANCE = 0.01
 GRID = 5
 """Values solved before bisecting: both ends, the park's value and this many in between
 (catches a plan that changes and changes back between two values)."""
-COLUMNS = ["key", "point", "value", "objective", "total_cost", "emissions", "links_added", "links_removed",
-           "bracket_low", "bracket_high"]
+COLUMNS = [
+    "key",
+    "point",
+    "value",
+    "objective",
+    "total_cost",
+    "emissions",
+    "links_added",
+    "links_removed",
+    "bracket_low",
+    "bracket_high",
+]
 """``point``: ``low``, ``base`` (the park's value), ``change`` or ``high``. At ``low`` and
 ``high`` the links are added to or removed from the plan at the park's value; at a
 ``change`` they enter or leave as the value rises through ``[bracket_low, bracket_high]``,
@@ -120,9 +130,12 @@ class Sensitivity:
     def to_dict(self) -> dict[str, Any]:
         """The findings as ``results.json`` keeps them under ``robustness.sensitivity``."""
         return {
-            "objective_name": self.objective_name, "base_objective": finite_or_none(self.base_objective),
-            "ranges": [{"key": r.key, "label": r.label or r.key, "low": r.low, "high": r.high, "base": r.base,
-                        "given": r.text} for r in self.ranges],
+            "objective_name": self.objective_name,
+            "base_objective": finite_or_none(self.base_objective),
+            "ranges": [
+                {"key": r.key, "label": r.label or r.key, "low": r.low, "high": r.high, "base": r.base, "given": r.text}
+                for r in self.ranges
+            ],
             "points": [json_value(row) for row in self.table.to_dict("records")],
             "break_even": [json_value(row) for row in self.break_even.to_dict("records")],
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
@@ -136,8 +149,9 @@ class Sensitivity:
         def write(tmp: pathlib.Path) -> None:
             self.table.to_csv(tmp / "sensitivity.csv", index=False)
             self.break_even.to_csv(tmp / "break_even.csv", index=False)
-            (tmp / "sensitivity.html").write_text(sensitivity_page(self.to_dict(), self.park, self.currency,
-                                                                   self.lang), encoding="utf-8")
+            (tmp / "sensitivity.html").write_text(
+                sensitivity_page(self.to_dict(), self.park, self.currency, self.lang), encoding="utf-8"
+            )
             write_marker(tmp, "sensitivity")
 
         return save_folder(pathlib.Path(folder), write)
@@ -153,8 +167,10 @@ def parse_range(text: str) -> tuple[str, str]:
     """
     key, sep, spec = text.partition("=")
     if not sep or not key.strip() or not _RANGE.match(spec):
-        msg = (f"cannot read --vary {text!r}: write KEY=LOW:HIGH, e.g. economics.electricity_price=500:900 "
-               "or economics.electricity_price=-20%:+20% (of the park's value)")
+        msg = (
+            f"cannot read --vary {text!r}: write KEY=LOW:HIGH, e.g. economics.electricity_price=500:900 "
+            "or economics.electricity_price=-20%:+20% (of the park's value)"
+        )
         raise ParkError(msg)
     return key.strip(), spec.strip()
 
@@ -355,21 +371,40 @@ def sensitivity(
     break_even = pd.DataFrame.from_records(flips, columns=["key", "id", "in_plan", "below", "above"])
     break_even.insert(1, "link", break_even["id"].map(lambda i: names.get(i, i)))
     solves = {r.key: count for r, (_, _, count) in zip(ranges, studies, strict=True)}
-    return Sensitivity(park=base.park.name, objective_name=objective, currency=base.economics.currency,
-                       base_objective=base_point.objective, table=table, ranges=ranges, break_even=break_even,
-                       names=names, timings={"total_s": time.perf_counter() - started}, solves=solves,
-                       lang=park.park.lang if isinstance(park, Park) else base.park.lang)
+    return Sensitivity(
+        park=base.park.name,
+        objective_name=objective,
+        currency=base.economics.currency,
+        base_objective=base_point.objective,
+        table=table,
+        ranges=ranges,
+        break_even=break_even,
+        names=names,
+        timings={"total_s": time.perf_counter() - started},
+        solves=solves,
+        lang=park.park.lang if isinstance(park, Park) else base.park.lang,
+    )
 
 
 def _checked_park(tree: Any, scenarios: list[str], key: str, value: float, base_dir: str | None) -> Park:
     try:
         return build_park(tree, scenarios, {key: value}, base_dir)
     except ParkError as error:
-        raise ParkError([Problem(f"{p.message} (with --vary {key}={value:g})", path=p.path) for p in error.problems]) from None
+        raise ParkError(
+            [Problem(f"{p.message} (with --vary {key}={value:g})", path=p.path) for p in error.problems]
+        ) from None
 
 
-def study_range(tree: Any, base_dir: str | None, scenarios: list[str], objective: str, profile: SolverProfile,
-                tolerance: float, extra: Extra, r: Range) -> tuple[list[Point], dict[str, str], dict[str, int]]:
+def study_range(
+    tree: Any,
+    base_dir: str | None,
+    scenarios: list[str],
+    objective: str,
+    profile: SolverProfile,
+    tolerance: float,
+    extra: Extra,
+    r: Range,
+) -> tuple[list[Point], dict[str, str], dict[str, int]]:
     """Solve one KEY over its range: the grid, then bisection of every interval whose plans differ.
 
     Returns
@@ -381,8 +416,11 @@ def study_range(tree: Any, base_dir: str | None, scenarios: list[str], objective
     """
     study = _Study(tree, base_dir, scenarios, r.key, objective, profile, extra)
     inside = r.low < r.base < r.high
-    values = sorted({r.low, r.high, *np.linspace(r.low, r.high, GRID + 2)[1:-1].tolist(), r.base}
-                    if inside else {r.low, r.high, *np.linspace(r.low, r.high, GRID + 2)[1:-1].tolist()})
+    values = sorted(
+        {r.low, r.high, *np.linspace(r.low, r.high, GRID + 2)[1:-1].tolist(), r.base}
+        if inside
+        else {r.low, r.high, *np.linspace(r.low, r.high, GRID + 2)[1:-1].tolist()}
+    )
     points = {v: study.evaluate(v) for v in values}
     if not inside:
         points[r.base] = study.evaluate(r.base)
@@ -417,8 +455,16 @@ def study_range(tree: Any, base_dir: str | None, scenarios: list[str], objective
 class _Study:
     """The park at any value of one KEY, re-using HiGHS instances and solved parts."""
 
-    def __init__(self, tree: Any, base_dir: str | None, scenarios: list[str], key: str, objective: str,
-                 profile: SolverProfile, extra: Extra = None) -> None:
+    def __init__(
+        self,
+        tree: Any,
+        base_dir: str | None,
+        scenarios: list[str],
+        key: str,
+        objective: str,
+        profile: SolverProfile,
+        extra: Extra = None,
+    ) -> None:
         self.tree, self.base_dir, self.scenarios, self.key = tree, base_dir, scenarios, key
         self.extra = extra
         self.rules: dict[float, Rules] = {}
@@ -445,7 +491,8 @@ class _Study:
         built = _built_mask(net, plan)
         model = build_model(net.subset(list(np.flatnonzero(built))), Options(fixed_plan=True), self.rules[point.value])
         outcome = Solver(model, self.profile.model_copy(update={"time_limit": None})).solve(
-            "emission" if self.objective == "emissions" else "cost")
+            "emission" if self.objective == "emissions" else "cost"
+        )
         # within what the solves at that value proved (their gap), and the LP's rounding
         tie = outcome.is_ok and outcome.objective <= point.objective + point.gap + 1e-7 * max(1.0, abs(point.objective))
         self.counts["ties"] += int(tie)
@@ -475,7 +522,9 @@ class _Study:
             plan |= part_plan
         return Point(value, objective, total_cost, emissions, frozenset(plan), gap)
 
-    def _solve(self, part: Network, value: float, rules: Rules) -> tuple[float, dict[str, float], frozenset[str], float]:
+    def _solve(
+        self, part: Network, value: float, rules: Rules
+    ) -> tuple[float, dict[str, float], frozenset[str], float]:
         part = prune_dominated(part, self.objective, rules.protected_links())  # as optimize: the same optimum, faster
         model = build_model(part, extra=rules)
         shape, costs = _signature(model)
@@ -498,7 +547,9 @@ class _Study:
         if outcome.is_ok and not model.shape[1]:
             solver.values = np.zeros(0)  # no link pays here: the part's streams are a constant
         if not outcome.is_ok or solver.values is None:
-            reasons = diagnose(part, self.profile, rules) if outcome.status is Status.INFEASIBLE else [f"{outcome.status}"]
+            reasons = (
+                diagnose(part, self.profile, rules) if outcome.status is Status.INFEASIBLE else [f"{outcome.status}"]
+            )
             raise InfeasibleError([f"with {self.key} = {value:g}: {reason}" for reason in reasons])
         solution = Solution.from_values(model, solver.values)
         figures = kpis(part, model.coef, solution)
@@ -507,8 +558,12 @@ class _Study:
         plan = {link.id for i, link in enumerate(part.links) if solution.built[i] and not link.prebuilt}
         plan |= {part.processes[q].path for q in np.flatnonzero(model.process_built >= 0) if solution.process_built[q]}
         gap = outcome.objective - outcome.bound if math.isfinite(outcome.bound) else math.inf
-        found = (outcome.objective, {"total_cost": figures["total_cost"], "emissions": figures["emissions"]},
-                 frozenset(plan), max(gap, 0.0))
+        found = (
+            outcome.objective,
+            {"total_cost": figures["total_cost"], "emissions": figures["emissions"]},
+            frozenset(plan),
+            max(gap, 0.0),
+        )
         self.solved[(shape, costs)] = found
         return found
 
@@ -540,8 +595,16 @@ def _signature(model: ParkModel) -> tuple[str, str]:
     """Digests of a model's rows and columns, and of its costs (the objectives)."""
     shape = hashlib.sha1(usedforsecurity=False)
     matrix = model.matrix
-    for array in (model.col_lower, model.col_upper, model.integer, model.row_lower, model.row_upper,
-                  matrix.indptr, matrix.indices, matrix.data):
+    for array in (
+        model.col_lower,
+        model.col_upper,
+        model.integer,
+        model.row_lower,
+        model.row_upper,
+        matrix.indptr,
+        matrix.indices,
+        matrix.data,
+    ):
         shape.update(np.ascontiguousarray(array).tobytes())
     costs = hashlib.sha1(usedforsecurity=False)
     for name in sorted(model.objectives):
@@ -556,9 +619,18 @@ def _signature(model: ParkModel) -> tuple[str, str]:
 def _constants(rest: Network) -> dict[str, float]:
     """Money and emissions of the streams no link touches (their disposal and baseline)."""
     coef = coefficients(rest)
-    figures = coef.totals(np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0), np.zeros(len(rest.processes), dtype=bool),
-                          np.zeros(len(rest.processes)))
-    return {"total_cost": figures["total_cost"], "carbon_cost": figures["carbon_cost"], "emissions": figures["emissions"]}
+    figures = coef.totals(
+        np.zeros(0),
+        np.zeros(0, dtype=bool),
+        np.zeros(0),
+        np.zeros(len(rest.processes), dtype=bool),
+        np.zeros(len(rest.processes)),
+    )
+    return {
+        "total_cost": figures["total_cost"],
+        "carbon_cost": figures["carbon_cost"],
+        "emissions": figures["emissions"],
+    }
 
 
 def _rows(r: Range, points: list[Point], tolerance: float) -> list[dict[str, Any]]:
@@ -566,15 +638,26 @@ def _rows(r: Range, points: list[Point], tolerance: float) -> list[dict[str, Any
     base = next(p for p in points if p.value == r.base)
     rows = []
 
-    def row(point: str, value: float, figures: list[Point], added: Iterable[str], removed: Iterable[str],
-            bracket: tuple[float, float] | None = None) -> dict[str, Any]:
-        return {"key": r.key, "point": point, "value": value,
-                "objective": float(np.mean([p.objective for p in figures])),
-                "total_cost": float(np.mean([p.total_cost for p in figures])),
-                "emissions": float(np.mean([p.emissions for p in figures])),
-                "links_added": sorted(added), "links_removed": sorted(removed),
-                "bracket_low": None if bracket is None else bracket[0],
-                "bracket_high": None if bracket is None else bracket[1]}
+    def row(
+        point: str,
+        value: float,
+        figures: list[Point],
+        added: Iterable[str],
+        removed: Iterable[str],
+        bracket: tuple[float, float] | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "key": r.key,
+            "point": point,
+            "value": value,
+            "objective": float(np.mean([p.objective for p in figures])),
+            "total_cost": float(np.mean([p.total_cost for p in figures])),
+            "emissions": float(np.mean([p.emissions for p in figures])),
+            "links_added": sorted(added),
+            "links_removed": sorted(removed),
+            "bracket_low": None if bracket is None else bracket[0],
+            "bracket_high": None if bracket is None else bracket[1],
+        }
 
     for k, a in enumerate(points):
         if a.value == r.low:
@@ -585,7 +668,9 @@ def _rows(r: Range, points: list[Point], tolerance: float) -> list[dict[str, Any
             rows.append(row("high", a.value, [a], a.plan - base.plan, base.plan - a.plan))
         if k + 1 < len(points) and a.plan != points[k + 1].plan:
             b = points[k + 1]
-            rows.append(row("change", (a.value + b.value) / 2, [a, b], b.plan - a.plan, a.plan - b.plan, (a.value, b.value)))
+            rows.append(
+                row("change", (a.value + b.value) / 2, [a, b], b.plan - a.plan, a.plan - b.plan, (a.value, b.value))
+            )
     return rows
 
 
@@ -599,16 +684,29 @@ def _flips(r: Range, points: list[Point]) -> list[dict[str, Any]]:
     rows = []
     for ident in ids:
         present = ident in base.plan
-        above = next(((points[k - 1].value + points[k].value) / 2 for k in range(at + 1, len(points))
-                      if (ident in points[k].plan) != present), None)
-        below = next(((points[k + 1].value + points[k].value) / 2 for k in range(at - 1, -1, -1)
-                      if (ident in points[k].plan) != present), None)
+        above = next(
+            (
+                (points[k - 1].value + points[k].value) / 2
+                for k in range(at + 1, len(points))
+                if (ident in points[k].plan) != present
+            ),
+            None,
+        )
+        below = next(
+            (
+                (points[k + 1].value + points[k].value) / 2
+                for k in range(at - 1, -1, -1)
+                if (ident in points[k].plan) != present
+            ),
+            None,
+        )
         rows.append({"key": r.key, "id": ident, "in_plan": present, "below": below, "above": above})
     return rows
 
 
-def _on_dask(task: tuple[Any, ...], ranges: list[Range], workers: int | None, scheduler: str | None,
-             stage: Callable[[str], None]) -> list[tuple[list[Point], dict[str, str], dict[str, int]]]:
+def _on_dask(
+    task: tuple[Any, ...], ranges: list[Range], workers: int | None, scheduler: str | None, stage: Callable[[str], None]
+) -> list[tuple[list[Point], dict[str, str], dict[str, int]]]:
     """Each KEY a task on a Dask cluster (the sweep's: a local one of ``workers`` processes, or ``scheduler``)."""
     if workers is not None and scheduler is not None:
         msg = "give workers (a local cluster) or scheduler (a running one), not both"
@@ -618,6 +716,8 @@ def _on_dask(task: tuple[Any, ...], ranges: list[Range], workers: int | None, sc
         task = (*task[:4], profile.model_copy(update={"threads": 1}), *task[5:])
     with _dask_client(None, workers, scheduler, stage) as client:
         stage(f"running {len(ranges)} parameters on Dask")
-        futures = [client.submit(study_range, *task, r, key=f"circflow-sensitivity-{r.key}-{r.low}-{r.high}", pure=False)
-                   for r in ranges]
+        futures = [
+            client.submit(study_range, *task, r, key=f"circflow-sensitivity-{r.key}-{r.low}-{r.high}", pure=False)
+            for r in ranges
+        ]
         return client.gather(futures)

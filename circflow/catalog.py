@@ -102,7 +102,9 @@ def _keep_one_pipe_price(own: Any, merged: Any) -> None:
                 merged[name].pop(other, None)
 
 
-def resolve(park: dict[str, Any], base_dir: pathlib.Path | None = None) -> tuple[dict[str, Any], list[tuple[tuple, str]]]:
+def resolve(
+    park: dict[str, Any], base_dir: pathlib.Path | None = None
+) -> tuple[dict[str, Any], list[tuple[tuple, str]]]:
     """Merge the catalog under a raw park mapping and convert its unit strings.
 
     Parameters
@@ -126,8 +128,15 @@ def resolve(park: dict[str, Any], base_dir: pathlib.Path | None = None) -> tuple
         if not folder.is_dir():
             msg = f"catalog folder {folder} does not exist"
             loc = locate(park, ("catalog",))
-            raise ParkError(Problem(msg, path="catalog", file=loc.file if loc else None,
-                                    line=loc.line if loc else None, column=loc.column if loc else None))
+            raise ParkError(
+                Problem(
+                    msg,
+                    path="catalog",
+                    file=loc.file if loc else None,
+                    line=loc.line if loc else None,
+                    column=loc.column if loc else None,
+                )
+            )
     catalog = load_catalog(folder)
     merged = LocDict(park, loc=getattr(park, "loc", None))
     if isinstance(park, LocDict):

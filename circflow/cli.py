@@ -70,7 +70,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     """circflow: industrial-park circular-economy optimiser."""
     _state["debug"] = debug
@@ -83,16 +85,22 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing 
 CarbonPriceOption = Annotated[float | None, typer.Option(help="Carbon price, money per tCO2 (overrides the park).")]
 ScenarioOption = Annotated[
     list[str] | None,
-    typer.Option("--scenario", "-s", metavar="NAME",
-                 help="Scenario of the park file to apply; repeat to stack them in order."),
+    typer.Option(
+        "--scenario", "-s", metavar="NAME", help="Scenario of the park file to apply; repeat to stack them in order."
+    ),
 ]
 LangOption = Annotated[
     str | None,
-    typer.Option("--lang", metavar="en|zh", help="Language of the pages, workbook headers and summary "
-                 "\\[default: the park file's park.lang, else en]."),
+    typer.Option(
+        "--lang",
+        metavar="en|zh",
+        help="Language of the pages, workbook headers and summary \\[default: the park file's park.lang, else en].",
+    ),
 ]
-PagesOption = Annotated[bool, typer.Option("--pages", help="Also write each run's report.html and sankey.html "
-                                           "(self-contained, a few MB each).")]
+PagesOption = Annotated[
+    bool,
+    typer.Option("--pages", help="Also write each run's report.html and sankey.html (self-contained, a few MB each)."),
+]
 
 _EXAMPLES = {
     "optimize": """[bold]Examples[/bold]
@@ -127,16 +135,36 @@ _EXAMPLES = {
 @app.command(epilog=_EXAMPLES["optimize"])
 def optimize(
     park_file: ParkPath,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Results folder \\[default: <park-stem>-results/].")] = None,
-    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions (then cost among the emission-optimal).")] = ObjectiveName.cost,
+    output: Annotated[
+        pathlib.Path | None, typer.Option("--output", "-o", help="Results folder \\[default: <park-stem>-results/].")
+    ] = None,
+    objective: Annotated[
+        ObjectiveName, typer.Option(help="cost, or emissions (then cost among the emission-optimal).")
+    ] = ObjectiveName.cost,
     scenario: ScenarioOption = None,
     carbon_price: CarbonPriceOption = None,
     solver: SolverOption = "highs",
-    time_limit: Annotated[float | None, typer.Option(help="Seconds before stopping with the best plan found.", min=0)] = None,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Seconds before stopping with the best plan found.", min=0)
+    ] = None,
     gap: GapOption = None,
-    write_model: Annotated[pathlib.Path | None, typer.Option(help="Also write the model to FILE.mps or FILE.lp.")] = None,
-    marginals: Annotated[bool, typer.Option("--marginals/--no-marginals", help="Marginal values of the plan (money per unit of each supply, demand, market, target and cap) in results.json, marginals.csv and the report.")] = True,
-    robustness: Annotated[bool, typer.Option("--robustness", help="Also find how sure the plan is: essential and optional links within 5 % of the optimum, and the break-even values of the electricity, carbon, main baseline and market prices (the report's 'How sure is this plan').")] = False,
+    write_model: Annotated[
+        pathlib.Path | None, typer.Option(help="Also write the model to FILE.mps or FILE.lp.")
+    ] = None,
+    marginals: Annotated[
+        bool,
+        typer.Option(
+            "--marginals/--no-marginals",
+            help="Marginal values of the plan (money per unit of each supply, demand, market, target and cap) in results.json, marginals.csv and the report.",
+        ),
+    ] = True,
+    robustness: Annotated[
+        bool,
+        typer.Option(
+            "--robustness",
+            help="Also find how sure the plan is: essential and optional links within 5 % of the optimum, and the break-even values of the electricity, carbon, main baseline and market prices (the report's 'How sure is this plan').",
+        ),
+    ] = False,
     lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -153,15 +181,29 @@ def optimize(
             park = set_language(load_park(park_file, scenarios=scenario or []), lang)
             refuse_foreign_folder(folder)
             result = run_optimize(
-                park, objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
-                carbon_price=carbon_price, write_model=write_model, on_stage=stage, on_progress=stage.progress,
+                park,
+                objective=objective.value,
+                solver=solver,
+                time_limit=time_limit,
+                gap=gap,
+                carbon_price=carbon_price,
+                write_model=write_model,
+                on_stage=stage,
+                on_progress=stage.progress,
                 marginals=marginals,
             )
             if robustness and result.is_ok:
                 from circflow.howsure import how_sure
 
-                result = how_sure(park, result, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price,
-                                  on_stage=stage)
+                result = how_sure(
+                    park,
+                    result,
+                    solver=solver,
+                    time_limit=time_limit,
+                    gap=gap,
+                    carbon_price=carbon_price,
+                    on_stage=stage,
+                )
             stage("writing results")
             with writing(folder):
                 result.save(folder)
@@ -175,8 +217,12 @@ def optimize(
 @app.command(epilog=_EXAMPLES["pareto"])
 def pareto(
     park_file: ParkPath,
-    points: Annotated[int, typer.Option(help="Emission levels from the cost optimum to the emissions optimum, ends included.", min=2)] = 8,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-pareto/].")] = None,
+    points: Annotated[
+        int, typer.Option(help="Emission levels from the cost optimum to the emissions optimum, ends included.", min=2)
+    ] = 8,
+    output: Annotated[
+        pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-pareto/].")
+    ] = None,
     scenario: ScenarioOption = None,
     carbon_price: CarbonPriceOption = None,
     solver: SolverOption = "highs",
@@ -196,8 +242,9 @@ def pareto(
         with _progress(console) as stage:
             park = set_language(load_park(park_file, scenarios=scenario or []), lang)
             refuse_foreign_folder(folder)
-            results = pareto_results(park, points, solver=solver, time_limit=time_limit, gap=gap,
-                                     carbon_price=carbon_price, on_stage=stage)
+            results = pareto_results(
+                park, points, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price, on_stage=stage
+            )
             if results[0].is_ok:
                 stage("writing results")
                 save_front(folder, results, pages=pages)
@@ -210,7 +257,13 @@ def pareto(
         for column in ("point", f"cost ({cur}/yr)", "emissions (tCO2/yr)", f"capex ({cur})", "links"):
             out.add_column(column, justify="right")
         for row in table.itertuples():
-            out.add_row(str(row.point), f"{row.objective:,.0f}", f"{row.emissions:,.0f}", f"{row.capex:,.0f}", str(row.links_built))
+            out.add_row(
+                str(row.point),
+                f"{row.objective:,.0f}",
+                f"{row.emissions:,.0f}",
+                f"{row.capex:,.0f}",
+                str(row.links_built),
+            )
         console.print(out)
         console.print(f"results: {folder}/ (pareto.csv, pareto.html, point-K/)")
         return EXIT_OK
@@ -220,9 +273,21 @@ def pareto(
 
 @app.command(epilog=_EXAMPLES["compare"])
 def compare(
-    inputs: Annotated[list[pathlib.Path], typer.Argument(help="A park file, or results folders to compare.", metavar="PARK.yaml|DIR...")],
-    scenario: Annotated[list[str] | None, typer.Option("--scenario", "-s", help="An alternative: a scenario, or several joined by '+' (plan_a+high_carbon). Repeat for more.")] = None,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-compare/].")] = None,
+    inputs: Annotated[
+        list[pathlib.Path],
+        typer.Argument(help="A park file, or results folders to compare.", metavar="PARK.yaml|DIR..."),
+    ],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario",
+            "-s",
+            help="An alternative: a scenario, or several joined by '+' (plan_a+high_carbon). Repeat for more.",
+        ),
+    ] = None,
+    output: Annotated[
+        pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-compare/].")
+    ] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
     solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
@@ -254,9 +319,16 @@ def compare(
             folder = output or pathlib.Path(f"{inputs[0].stem}-compare")
             refuse_foreign_folder(folder)
             with _progress(console) as stage:
-                table, results = compare_park(inputs[0], scenario, on_stage=stage, objective=objective.value,
-                                              solver=solver, time_limit=time_limit, gap=gap,
-                                              lang=_checked_language(lang))
+                table, results = compare_park(
+                    inputs[0],
+                    scenario,
+                    on_stage=stage,
+                    objective=objective.value,
+                    solver=solver,
+                    time_limit=time_limit,
+                    gap=gap,
+                    lang=_checked_language(lang),
+                )
             runs = None
         else:
             msg = "give one park file with --scenario alternatives, or several results folders"
@@ -274,15 +346,36 @@ def _print_comparison(console: Console, table: Any) -> None:
     rows = table.to_dict("records")
     sales = any(row.get("market_revenue") for row in rows)  # sales to markets (SPEC 8.1) when a run has any
     out = Table(show_edge=False, box=None, pad_edge=False, collapse_padding=sales)  # 8 columns in 80
-    for column in ("scenario", "status", "cost/yr", "tCO2/yr", "capex", "saving/yr", *(("sales/yr",) if sales else ()),
-                   "links"):
+    for column in (
+        "scenario",
+        "status",
+        "cost/yr",
+        "tCO2/yr",
+        "capex",
+        "saving/yr",
+        *(("sales/yr",) if sales else ()),
+        "links",
+    ):
         # Numbers keep their headers whole; a long scenario name is cut instead.
-        out.add_column(column, justify="left" if column in {"scenario", "status"} else "right", no_wrap=True,
-                       min_width=len(column), overflow="ellipsis", max_width=18 if column == "scenario" else None)
+        out.add_column(
+            column,
+            justify="left" if column in {"scenario", "status"} else "right",
+            no_wrap=True,
+            min_width=len(column),
+            overflow="ellipsis",
+            max_width=18 if column == "scenario" else None,
+        )
     for row in rows:
-        out.add_row(row["scenario"], str(row["status"]), _short(row["total_cost"]), _short(row["emissions"]),
-                    _short(row["capex"]), _short(row["savings_cost"]),
-                    *((_short(row.get("market_revenue")),) if sales else ()), str(row["links_built"]))
+        out.add_row(
+            row["scenario"],
+            str(row["status"]),
+            _short(row["total_cost"]),
+            _short(row["emissions"]),
+            _short(row["capex"]),
+            _short(row["savings_cost"]),
+            *((_short(row.get("market_revenue")),) if sales else ()),
+            str(row["links_built"]),
+        )
     console.print(out)
     for row in rows[1:]:
         added, removed = row["links_added"].split(), row["links_removed"].split()
@@ -307,9 +400,19 @@ def _short(value: float | None) -> str:
 
 @app.command()
 def sankey(
-    results_dir: Annotated[pathlib.Path, typer.Argument(help="A results folder written by circflow optimize.", show_default=False, metavar="RESULTS_DIR")],
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="HTML file to write \\[default: RESULTS_DIR/sankey.html].")] = None,
-    period: Annotated[str | None, typer.Option(help="Period shown first \\[default: the whole year]; the page offers the others.")] = None,
+    results_dir: Annotated[
+        pathlib.Path,
+        typer.Argument(
+            help="A results folder written by circflow optimize.", show_default=False, metavar="RESULTS_DIR"
+        ),
+    ],
+    output: Annotated[
+        pathlib.Path | None,
+        typer.Option("--output", "-o", help="HTML file to write \\[default: RESULTS_DIR/sankey.html]."),
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Period shown first \\[default: the whole year]; the page offers the others.")
+    ] = None,
     lang: LangOption = None,
 ) -> None:
     """Redraw the Sankey diagram of a results folder as one HTML file that works offline."""
@@ -332,7 +435,14 @@ def sankey(
 
 @app.command()
 def report(
-    results_dir: Annotated[pathlib.Path, typer.Argument(help="A results folder written by circflow (optimize, a compare's or a Pareto point's).", show_default=False, metavar="RESULTS_DIR")],
+    results_dir: Annotated[
+        pathlib.Path,
+        typer.Argument(
+            help="A results folder written by circflow (optimize, a compare's or a Pareto point's).",
+            show_default=False,
+            metavar="RESULTS_DIR",
+        ),
+    ],
     lang: LangOption = None,
 ) -> None:
     """Write report.html and sankey.html of a results folder (a compare's or Pareto point's, or in another language)."""
@@ -358,13 +468,29 @@ def _in_language(results: dict[str, Any], lang: str | None) -> dict[str, Any]:
 @app.command(epilog=_EXAMPLES["sweep"])
 def sweep(
     park_file: ParkPath,
-    vary: Annotated[list[str], typer.Option("--vary", help="KEY=VALUES: a dotted path into the park file (economics.carbon_price, enterprises.ID.supplies.0.amount) or scenario, and a list 0,150,300, a range 0:400:9 (start:stop:count), or with --samples uniform(a,b) / normal(mu,sigma). Repeat for a full grid.", show_default=False)],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            help="KEY=VALUES: a dotted path into the park file (economics.carbon_price, enterprises.ID.supplies.0.amount) or scenario, and a list 0,150,300, a range 0:400:9 (start:stop:count), or with --samples uniform(a,b) / normal(mu,sigma). Repeat for a full grid.",
+            show_default=False,
+        ),
+    ],
     scenario: ScenarioOption = None,
-    samples: Annotated[int | None, typer.Option(help="Monte Carlo: draw N values of each distribution KEY.", min=1)] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="Monte Carlo: draw N values of each distribution KEY.", min=1)
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of --samples; the same seed draws the same values.")] = 0,
-    workers: Annotated[int | None, typer.Option(help="Worker processes of the local Dask cluster \\[default: one per CPU].", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Run on the Dask cluster at this address (tcp://HOST:8786) instead.")] = None,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-sweep/]; runs already in it are skipped.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes of the local Dask cluster \\[default: one per CPU].", min=1)
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Run on the Dask cluster at this address (tcp://HOST:8786) instead.")
+    ] = None,
+    output: Annotated[
+        pathlib.Path | None,
+        typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-sweep/]; runs already in it are skipped."),
+    ] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
     solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
@@ -391,27 +517,46 @@ def sweep(
         if workers is not None and scheduler is not None:
             msg = "give --workers (a local cluster) or --scheduler (a running one), not both"
             raise ParkError(msg)
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                       console=console, disable=not console.is_terminal or console.quiet)
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not console.is_terminal or console.quiet,
+        )
         task = bar.add_task("checking", total=None)
         started = time.perf_counter()
         try:
             with bar:
-                table = run_sweep(park_file, [parse_vary(text) for text in vary], scenarios=scenario or [],
-                                  samples=samples, seed=seed, workers=workers, scheduler=scheduler, output=folder,
-                                  objective=objective.value, solver=solver, time_limit=time_limit, gap=gap,
-                                  lang=_checked_language(lang),
-                                  on_stage=lambda text: bar.update(task, description=text),
-                                  on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+                table = run_sweep(
+                    park_file,
+                    [parse_vary(text) for text in vary],
+                    scenarios=scenario or [],
+                    samples=samples,
+                    seed=seed,
+                    workers=workers,
+                    scheduler=scheduler,
+                    output=folder,
+                    objective=objective.value,
+                    solver=solver,
+                    time_limit=time_limit,
+                    gap=gap,
+                    lang=_checked_language(lang),
+                    on_stage=lambda text: bar.update(task, description=text),
+                    on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
         except KeyboardInterrupt:
             console.print(f"interrupted: the runs finished are kept in {folder}/; run the same command to go on")
             return EXIT_INTERRUPTED
         reused, ran = table.attrs["reused"], len(table) - table.attrs["reused"]
         counts = ", ".join(f"{status} {count}" for status, count in table["status"].value_counts().items())
         console.print(f"{len(table)} runs: {counts}", markup=False)
-        console.print(f"ran {ran} in {time.perf_counter() - started:.1f} s" + (f"; {reused} done before" if reused else ""))
+        console.print(
+            f"ran {ran} in {time.perf_counter() - started:.1f} s" + (f"; {reused} done before" if reused else "")
+        )
         for row in table[table["reason"] != ""].head(5).to_dict("records"):
-            given = " ".join(f"{key}={row[key]}" for key in table.columns[:len(vary)])
+            given = " ".join(f"{key}={row[key]}" for key in table.columns[: len(vary)])
             console.print(f"  {given}: {row['reason']}", markup=False)
         console.print(f"results: {folder}/ (sweep.csv, sweep.parquet, sweep.html)")
         return EXIT_OK
@@ -422,17 +567,43 @@ def sweep(
 @app.command()
 def sensitivity(
     park_file: ParkPath,
-    vary: Annotated[list[str], typer.Option("--vary", help="KEY=LOW:HIGH: a dotted path into the park file (economics.electricity_price, enterprises.ID.demands.0.baseline.cost, markets.ID.buys.0.price) and its range, absolute (500:900) or relative to the park's value (-20%:+20%). Repeat for more parameters, each varied alone.", show_default=False)],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            help="KEY=LOW:HIGH: a dotted path into the park file (economics.electricity_price, enterprises.ID.demands.0.baseline.cost, markets.ID.buys.0.price) and its range, absolute (500:900) or relative to the park's value (-20%:+20%). Repeat for more parameters, each varied alone.",
+            show_default=False,
+        ),
+    ],
     scenario: ScenarioOption = None,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-sensitivity/].")] = None,
-    results: Annotated[pathlib.Path | None, typer.Option("--results", help="Also add the break-even values to this results folder of the same park (its results.json and report).")] = None,
+    output: Annotated[
+        pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-sensitivity/].")
+    ] = None,
+    results: Annotated[
+        pathlib.Path | None,
+        typer.Option(
+            "--results",
+            help="Also add the break-even values to this results folder of the same park (its results.json and report).",
+        ),
+    ] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
-    tolerance: Annotated[float, typer.Option(help="Find each value where the plan changes to this share of the range.", min=1e-6, max=0.5)] = 0.01,
+    tolerance: Annotated[
+        float,
+        typer.Option(help="Find each value where the plan changes to this share of the range.", min=1e-6, max=0.5),
+    ] = 0.01,
     solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
     gap: GapOption = None,
-    workers: Annotated[int | None, typer.Option(help="Run the parameters on a local Dask cluster of N worker processes [default: threads of this process].", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Run the parameters on the Dask cluster at this address (tcp://HOST:8786).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Run the parameters on a local Dask cluster of N worker processes [default: threads of this process].",
+            min=1,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Run the parameters on the Dask cluster at this address (tcp://HOST:8786).")
+    ] = None,
     lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -454,8 +625,18 @@ def sensitivity(
             refuse_foreign_folder(folder)
             if results is not None:
                 read_results_folder(results)
-            found = run_sensitivity(park, vary, objective=objective.value, solver=solver, time_limit=time_limit,
-                                    gap=gap, tolerance=tolerance, workers=workers, scheduler=scheduler, on_stage=stage)
+            found = run_sensitivity(
+                park,
+                vary,
+                objective=objective.value,
+                solver=solver,
+                time_limit=time_limit,
+                gap=gap,
+                tolerance=tolerance,
+                workers=workers,
+                scheduler=scheduler,
+                on_stage=stage,
+            )
             stage("writing results")
             found.save(folder)
             if results is not None:
@@ -463,24 +644,34 @@ def sensitivity(
 
                 add_to_results(results, moved=found)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
-        console.print(f"{park.park.name}: objective {_short(found.base_objective)} {unit} at the park's values", markup=False)
+        console.print(
+            f"{park.park.name}: objective {_short(found.base_objective)} {unit} at the park's values", markup=False
+        )
         table = found.table
         for r in found.ranges:
             rows = table[table["key"] == r.key]
             ends = {row["point"]: row for row in rows.to_dict("records")}
-            console.print(f"{r.label or r.key} from {r.low:,.4g} to {r.high:,.4g}: objective {_short(ends['low']['objective'])}"
-                          f" to {_short(ends['high']['objective'])}", markup=False)
+            console.print(
+                f"{r.label or r.key} from {r.low:,.4g} to {r.high:,.4g}: objective {_short(ends['low']['objective'])}"
+                f" to {_short(ends['high']['objective'])}",
+                markup=False,
+            )
             for row in rows[rows["point"] == "change"].to_dict("records"):
-                console.print(f"  at {row['value']:,.4g} (between {row['bracket_low']:,.4g} and {row['bracket_high']:,.4g})"
-                              " the plan changes:", markup=False)
+                console.print(
+                    f"  at {row['value']:,.4g} (between {row['bracket_low']:,.4g} and {row['bracket_high']:,.4g})"
+                    " the plan changes:",
+                    markup=False,
+                )
                 for link in filter(None, row["links_added"].split("; ")):
                     console.print(f"    + {link}", markup=False)
                 for link in filter(None, row["links_removed"].split("; ")):
                     console.print(f"    - {link}", markup=False)
             if not (rows["point"] == "change").any():
                 console.print("  the plan stays the same over the whole range", markup=False)
-        console.print(f"{time.perf_counter() - started:.1f} s; results: {folder}/ (sensitivity.csv, break_even.csv, "
-                      "sensitivity.html)" + (f"; added to {results}/" if results is not None else ""))
+        console.print(
+            f"{time.perf_counter() - started:.1f} s; results: {folder}/ (sensitivity.csv, break_even.csv, "
+            "sensitivity.html)" + (f"; added to {results}/" if results is not None else "")
+        )
         return EXIT_OK
 
     raise typer.Exit(_guard(work))
@@ -489,19 +680,53 @@ def sensitivity(
 @app.command()
 def alternatives(
     park_file: ParkPath,
-    slack: Annotated[float, typer.Option(help="Plans whose objective is within this share of the optimum count as near-optimal (0.05: 5 %).", min=0)] = 0.05,
-    plans: Annotated[int, typer.Option(help="Also find N near-optimal plans as different from each other as possible (MGA, Hop-Skip-Jump).", min=0)] = 0,
-    exact: Annotated[bool, typer.Option("--exact", help="Solve the best plan with and without every candidate to the gap, instead of stopping once its class is settled.")] = False,
+    slack: Annotated[
+        float,
+        typer.Option(
+            help="Plans whose objective is within this share of the optimum count as near-optimal (0.05: 5 %).", min=0
+        ),
+    ] = 0.05,
+    plans: Annotated[
+        int,
+        typer.Option(
+            help="Also find N near-optimal plans as different from each other as possible (MGA, Hop-Skip-Jump).", min=0
+        ),
+    ] = 0,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Solve the best plan with and without every candidate to the gap, instead of stopping once its class is settled.",
+        ),
+    ] = False,
     scenario: ScenarioOption = None,
-    output: Annotated[pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-alternatives/].")] = None,
-    results: Annotated[pathlib.Path | None, typer.Option("--results", help="Also add the classes to this results folder of the same park (its results.json and report).")] = None,
-    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions (the slack is then on emissions).")] = ObjectiveName.cost,
+    output: Annotated[
+        pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-alternatives/].")
+    ] = None,
+    results: Annotated[
+        pathlib.Path | None,
+        typer.Option(
+            "--results",
+            help="Also add the classes to this results folder of the same park (its results.json and report).",
+        ),
+    ] = None,
+    objective: Annotated[
+        ObjectiveName, typer.Option(help="cost, or emissions (the slack is then on emissions).")
+    ] = ObjectiveName.cost,
     carbon_price: CarbonPriceOption = None,
     solver: SolverOption = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
     gap: GapOption = None,
-    workers: Annotated[int | None, typer.Option(help="Classify the independent parts on a local Dask cluster of N worker processes [default: threads of this process, one per CPU].", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Classify the parts on the Dask cluster at this address (tcp://HOST:8786).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Classify the independent parts on a local Dask cluster of N worker processes [default: threads of this process, one per CPU].",
+            min=1,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Classify the parts on the Dask cluster at this address (tcp://HOST:8786).")
+    ] = None,
     lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -524,9 +749,20 @@ def alternatives(
             refuse_foreign_folder(folder)
             if results is not None:
                 read_results_folder(results)
-            found = run_alternatives(park, slack, plans=plans, objective=objective.value, solver=solver,
-                                     time_limit=time_limit, gap=gap, carbon_price=carbon_price, exact=exact,
-                                     workers=workers, scheduler=scheduler, on_stage=stage)
+            found = run_alternatives(
+                park,
+                slack,
+                plans=plans,
+                objective=objective.value,
+                solver=solver,
+                time_limit=time_limit,
+                gap=gap,
+                carbon_price=carbon_price,
+                exact=exact,
+                workers=workers,
+                scheduler=scheduler,
+                on_stage=stage,
+            )
             stage("writing results")
             found.save(folder)
             if results is not None:
@@ -535,8 +771,11 @@ def alternatives(
                 add_to_results(results, found=found)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
         counts = found.counts
-        console.print(f"{park.park.name}: optimum {_short(found.optimum)} {unit}; within {slack:.1%} "
-                      f"(up to {_short(found.threshold)}): " + ", ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
+        console.print(
+            f"{park.park.name}: optimum {_short(found.optimum)} {unit}; within {slack:.1%} "
+            f"(up to {_short(found.threshold)}): " + ", ".join(f"{k} {v}" for k, v in counts.items()),
+            markup=False,
+        )
         table = found.table
         for klass in ("essential", "optional"):
             rows = table[table["class"] == klass]
@@ -546,12 +785,18 @@ def alternatives(
                     sign = {"at most": "<= ", "at least": ">= "}.get(row["best_without_is"], "")
                     console.print(f"  {row['link']} (without it: {sign}{_short(row['best_without'])})", markup=False)
         for row in found.plans.to_dict("records")[1:]:
-            console.print(f"plan {row['plan']}: {_short(row['objective'])} {unit}, {row['built']} links, "
-                          f"{row['shared']} shared with the optimum", markup=False)
-        console.print(f"{time.perf_counter() - started:.1f} s (classifying {found.timings.get('classify_s', 0):.2f} s); "
-                      f"results: {folder}/ (alternatives.csv, alternatives.html"
-                      + (", plans.csv" if not found.plans.empty else "") + ")"
-                      + (f"; added to {results}/" if results is not None else ""))
+            console.print(
+                f"plan {row['plan']}: {_short(row['objective'])} {unit}, {row['built']} links, "
+                f"{row['shared']} shared with the optimum",
+                markup=False,
+            )
+        console.print(
+            f"{time.perf_counter() - started:.1f} s (classifying {found.timings.get('classify_s', 0):.2f} s); "
+            f"results: {folder}/ (alternatives.csv, alternatives.html"
+            + (", plans.csv" if not found.plans.empty else "")
+            + ")"
+            + (f"; added to {results}/" if results is not None else "")
+        )
         return EXIT_OK
 
     raise typer.Exit(_guard(work))
@@ -616,8 +861,10 @@ def _links_by_technology(net: Any) -> str:
         kind = "on site" if link.on_site else HEAT_SHORT.get(link.type, link.type.replace("_", " "))
         counts[kind] = counts.get(kind, 0) + 1
     order = ["transport", "on site", *HEAT_SHORT.values()]
-    return ", ".join(f"{kind} {counts[kind]}" for kind in sorted(counts, key=lambda k: (
-        order.index(k) if k in order else len(order), k)))
+    return ", ".join(
+        f"{kind} {counts[kind]}"
+        for kind in sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))
+    )
 
 
 @app.command()
@@ -674,8 +921,11 @@ def _guard(work: Callable[[], int]) -> int:
         if _state["debug"]:
             traceback.print_exc()
         else:
-            err.print(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback; "
-                      "please report it)", markup=False)
+            err.print(
+                f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback; "
+                "please report it)",
+                markup=False,
+            )
         return EXIT_INTERNAL
 
 
@@ -725,8 +975,9 @@ class _progress:
         if self.status is not None:
             self.status.update(f"{self.stage}: {text}")
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         if self.status is not None:
             self.status.__exit__(kind, error, trace)
         if self.terminal is not None:
@@ -740,8 +991,10 @@ def _print_no_plan(console: Console, result: Result) -> None:
         for line in result.diagnosis:
             console.print(f"  - {line}", markup=False)
     else:
-        console.print("a solver limit (the time limit, or the solver profile's node or solution limit) stopped "
-                      "the search before any feasible plan was found; raise it")
+        console.print(
+            "a solver limit (the time limit, or the solver profile's node or solution limit) stopped "
+            "the search before any feasible plan was found; raise it"
+        )
 
 
 def _print_summary(console: Console, result: Result, folder: pathlib.Path) -> None:
@@ -779,8 +1032,11 @@ def _print_how_sure(console: Console, result: Result) -> None:
     if moved:
         flips = [f for f in moved["break_even"] if f["below"] is not None or f["above"] is not None]
         prices = ", ".join(r["label"] for r in moved["ranges"])
-        console.print(f"break-even: {len({f['id'] for f in flips})} links or processes change within the ranges of "
-                      f"{prices} (report.html, 'How sure is this plan')", markup=False)
+        console.print(
+            f"break-even: {len({f['id'] for f in flips})} links or processes change within the ranges of "
+            f"{prices} (report.html, 'How sure is this plan')",
+            markup=False,
+        )
 
 
 def run() -> None:

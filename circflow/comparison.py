@@ -26,8 +26,19 @@ from circflow.results import RESULTS_FILE, Result, write_marker
 from circflow.schema import Park
 
 COLUMNS = [
-    "scenario", "status", "objective", "total_cost", "emissions", "capex", "annualized_capex",
-    "savings_cost", "savings_emissions", "market_revenue", "processes_built", "links_built", "links_added",
+    "scenario",
+    "status",
+    "objective",
+    "total_cost",
+    "emissions",
+    "capex",
+    "annualized_capex",
+    "savings_cost",
+    "savings_emissions",
+    "market_revenue",
+    "processes_built",
+    "links_built",
+    "links_added",
     "links_removed",
 ]
 
@@ -75,8 +86,10 @@ def compare_park(
         label = name if name != "base" else "base (scenario)"  # a plan may be called base
         parks[label] = load_park(path, scenarios=split_alternative(name))
     if lang is not None:
-        parks = {name: park.model_copy(update={"park": park.park.model_copy(update={"lang": lang})})
-                 for name, park in parks.items()}
+        parks = {
+            name: park.model_copy(update={"park": park.park.model_copy(update={"lang": lang})})
+            for name, park in parks.items()
+        }
     results = {}
     for name, park in parks.items():
         stage(f"solving {name}")
@@ -155,6 +168,7 @@ def _alternative_parks(park: Park | str | os.PathLike[str], alternatives: list[s
                 made._tree = None
             return made
     else:
+
         def variant(names: list[str]) -> Park:
             return load_park(pathlib.Path(park), scenarios=names)
 
@@ -197,27 +211,34 @@ def compare_table(runs: dict[str, dict[str, Any]]) -> pd.DataFrame:
         has_plan = run.get("status") in ("optimal", "feasible")
         if reference is None:
             reference = links
-        rows.append({
-            "scenario": name,
-            "status": run.get("status"),
-            "objective": run.get("objective"),
-            "total_cost": kpis.get("total_cost"),
-            "emissions": kpis.get("emissions"),
-            "capex": kpis.get("capex"),
-            "annualized_capex": kpis.get("annualized_capex"),
-            "savings_cost": (kpis.get("savings") or {}).get("total_cost"),
-            "savings_emissions": (kpis.get("savings") or {}).get("emissions"),
-            "market_revenue": kpis.get("market_revenue", 0.0),  # sales to markets (SPEC 8.1), per year
-            "processes_built": kpis.get("processes_built", 0),
-            "links_built": len(links),
-            "links_added": " ".join(sorted(links - reference)) if has_plan else "",
-            "links_removed": " ".join(sorted(reference - links)) if has_plan else "",
-        })
+        rows.append(
+            {
+                "scenario": name,
+                "status": run.get("status"),
+                "objective": run.get("objective"),
+                "total_cost": kpis.get("total_cost"),
+                "emissions": kpis.get("emissions"),
+                "capex": kpis.get("capex"),
+                "annualized_capex": kpis.get("annualized_capex"),
+                "savings_cost": (kpis.get("savings") or {}).get("total_cost"),
+                "savings_emissions": (kpis.get("savings") or {}).get("emissions"),
+                "market_revenue": kpis.get("market_revenue", 0.0),  # sales to markets (SPEC 8.1), per year
+                "processes_built": kpis.get("processes_built", 0),
+                "links_built": len(links),
+                "links_added": " ".join(sorted(links - reference)) if has_plan else "",
+                "links_removed": " ".join(sorted(reference - links)) if has_plan else "",
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: dict[str, Result] | None = None,
-                    runs: dict[str, dict[str, Any]] | None = None, pages: bool = False) -> pathlib.Path:
+def save_comparison(
+    folder: str | pathlib.Path,
+    table: pd.DataFrame,
+    results: dict[str, Result] | None = None,
+    runs: dict[str, dict[str, Any]] | None = None,
+    pages: bool = False,
+) -> pathlib.Path:
     """Write ``compare.csv``, ``compare.xlsx``, ``compare.html`` (with ``plotly.min.js`` beside it) and each
     run's results folder.
 
@@ -241,8 +262,9 @@ def save_comparison(folder: str | pathlib.Path, table: pd.DataFrame, results: di
         write_csv(table, tmp / "compare.csv")
         write_tables(tmp / "compare.xlsx", compare_workbook_tables(table, contents))
         write_plotly_js(tmp)
-        (tmp / "compare.html").write_text(compare_page(contents, run_pages=pages and results is not None),
-                                          encoding="utf-8")
+        (tmp / "compare.html").write_text(
+            compare_page(contents, run_pages=pages and results is not None), encoding="utf-8"
+        )
         for name, result in (results or {}).items():
             result.save(tmp / name, pages=pages)
         write_marker(tmp, "compare")

@@ -99,7 +99,9 @@ def unlinked_streams(net: Network, parts: list[Network]) -> Network:
     covered_s: set[int] = set()
     covered_d: set[int] = set()
     for part in parts:
-        supplies, demands = part.accounted if part.accounted is not None else (range(len(net.supplies)), range(len(net.demands)))
+        supplies, demands = (
+            part.accounted if part.accounted is not None else (range(len(net.supplies)), range(len(net.demands)))
+        )
         covered_s.update(supplies)
         covered_d.update(demands)
     rest = (frozenset(range(len(net.supplies))) - covered_s, frozenset(range(len(net.demands))) - covered_d)

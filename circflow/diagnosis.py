@@ -70,11 +70,15 @@ def diagnose(net: Network, profile: SolverProfile, rules: Rules | None = None) -
         if slack > tolerance * max(total, 1.0):
             share = park.targets.utilization[str(resource)]
             reachable = max(share - slack / total, 0.0)
-            found.append(f"target utilization.{resource} = {share:g} cannot be met: at most {reachable:.4g} is reachable")
+            found.append(
+                f"target utilization.{resource} = {share:g} cannot be met: at most {reachable:.4g} is reachable"
+            )
     for slack in model.values_of("emissions_slack", solver.values).values():
         cap = park.targets.max_emissions
         if cap is not None and slack > tolerance * max(cap, 1.0):
-            found.append(f"target max_emissions = {cap:.6g} tCO2/yr cannot be met: at least {cap + slack:.6g} is needed")
+            found.append(
+                f"target max_emissions = {cap:.6g} tCO2/yr cannot be met: at least {cap + slack:.6g} is needed"
+            )
     for slack in model.values_of("capex_slack", solver.values).values():
         cap = park.targets.max_capex
         if cap is not None and slack > tolerance * max(cap, 1.0):
@@ -86,7 +90,9 @@ def diagnose(net: Network, profile: SolverProfile, rules: Rules | None = None) -
         link = net.links[_position(i)]
         limit = link.capacity_limit if link.capacity_limit is not None else math.inf  # only capped links have a slack
         if slack > tolerance * max(limit, 1.0):
-            found.append(f"existing link {link.id} capacity {limit:g} is too small: at least {limit + slack:.6g} is needed")
+            found.append(
+                f"existing link {link.id} capacity {limit:g} is too small: at least {limit + slack:.6g} is needed"
+            )
     if rules:
         down = model.values_of("extra_slack_down", solver.values)
         up = model.values_of("extra_slack_up", solver.values)
@@ -94,8 +100,10 @@ def diagnose(net: Network, profile: SolverProfile, rules: Rules | None = None) -
             moved = up.get(row.name, 0.0) - down.get(row.name, 0.0)  # how far its body must move
             if abs(moved) > tolerance * max(abs(row.rhs), 1.0):
                 needed = row.rhs - moved
-                found.append(f"rule {row.name} ({row.text}) cannot hold with the targets, forced links and "
-                             f"other rules: the nearest plan needs its left side at {needed:.6g}")
+                found.append(
+                    f"rule {row.name} ({row.text}) cannot hold with the targets, forced links and "
+                    f"other rules: the nearest plan needs its left side at {needed:.6g}"
+                )
     if not found:
         found = iis_rows(net, profile, rules)
     return found or ["the targets and forced links cannot hold together (no single culprit found)"]

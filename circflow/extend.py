@@ -220,13 +220,24 @@ class Rules:
         """The objective terms' constants (money per year, counted once for the park)."""
         return sum(term.body.constant for term in self.terms)
 
-    def report(self, solution: Solution | None, net: Network, figures: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def report(
+        self, solution: Solution | None, net: Network, figures: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """``model.extra`` of results.json: each row and term with its value in the plan."""
         out = []
         for row in self.rows:
             value = None if solution is None else evaluate(row.body, solution, net, figures)
-            out.append({"name": row.name, "kind": "constraint", "text": row.text, "sense": row.sense, "rhs": row.rhs,
-                        "value": value, "binding": None if value is None else _binding(value, row)})
+            out.append(
+                {
+                    "name": row.name,
+                    "kind": "constraint",
+                    "text": row.text,
+                    "sense": row.sense,
+                    "rhs": row.rhs,
+                    "value": value,
+                    "binding": None if value is None else _binding(value, row),
+                }
+            )
         for term in self.terms:
             value = None if solution is None else evaluate(term.body, solution, net, figures) + term.body.constant
             out.append({"name": term.name, "kind": "objective", "text": term.text, "value": value})
@@ -278,8 +289,12 @@ def describe(extra: Extra) -> Any:
     if extra is None:
         return None
     items = [extra] if callable(extra) or isinstance(extra, str) else list(extra)
-    return [item if isinstance(item, str) else f"{getattr(item, '__module__', '?')}:{getattr(item, '__qualname__', repr(item))}"
-            for item in items]
+    return [
+        item
+        if isinstance(item, str)
+        else f"{getattr(item, '__module__', '?')}:{getattr(item, '__qualname__', repr(item))}"
+        for item in items
+    ]
 
 
 def record(extra: Extra, net: Network, objective: str = "cost") -> Rules:
@@ -333,9 +348,13 @@ def add_extra_rows(m: ParkModel, rules: Rules | None, *, elastic: bool = False) 
                 rows.append(np.array([k, k]))
                 cols.append(np.array([down[k], up[k]]))
                 values.append(np.array([-1.0, 1.0]))
-        m.add_rows("extra", [r.name for r in kept],
-                   (np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64), np.concatenate(values)),
-                   lower=np.array(lower), upper=np.array(upper))
+        m.add_rows(
+            "extra",
+            [r.name for r in kept],
+            (np.concatenate(rows).astype(np.int64), np.concatenate(cols).astype(np.int64), np.concatenate(values)),
+            lower=np.array(lower),
+            upper=np.array(upper),
+        )
     terms = [mapping.linear(t.body, keep_constant=False) for t in rules.terms if whole or mapping.touches(t.body)]
     if terms:
         total = terms[0]
@@ -380,8 +399,12 @@ class _Columns:
         self.processes = {p.path: p.index for p in m.net.active_processes()}
 
     def touches(self, body: Expression) -> bool:
-        return any((s[0] in ("r", "y", "k") and s[1] in self.links) or (s[0] in ("z", "c") and s[1] in self.processes)
-                   or s[0] == "expr" for s in body.terms)
+        return any(
+            (s[0] in ("r", "y", "k") and s[1] in self.links)
+            or (s[0] in ("z", "c") and s[1] in self.processes)
+            or s[0] == "expr"
+            for s in body.terms
+        )
 
     def linear(self, body: Expression, *, keep_constant: bool = True) -> Linear:
         m = self.m
@@ -462,8 +485,16 @@ class ModelView:
         self._names = place_names(net)
 
     # -- what the park has -------------------------------------------------------------
-    def links(self, *, from_: str | None = None, to: str | None = None, resource: str | None = None,
-              mode: str | None = None, type: str | None = None, new: bool | None = None) -> list[str]:  # noqa: A002
+    def links(
+        self,
+        *,
+        from_: str | None = None,
+        to: str | None = None,
+        resource: str | None = None,
+        mode: str | None = None,
+        type: str | None = None,
+        new: bool | None = None,
+    ) -> list[str]:  # noqa: A002
         """Ids of the candidate links that match every filter given.
 
         ``from_`` and ``to`` are enterprise (or market) ids, ``type`` the technology
@@ -490,13 +521,42 @@ class ModelView:
     @property
     def link_table(self) -> pd.DataFrame:
         """Every candidate link: id, name, from, to, streams, resource, mode, type, existing, length_km, cop."""
-        rows = [{"id": link.id, "name": link_name(self.net, link, self._names),
-                 "from": self.net.supplies[link.supply].enterprise, "to": self.net.demands[link.demand].enterprise,
-                 "from_stream": self.net.supplies[link.supply].path, "to_stream": self.net.demands[link.demand].path,
-                 "resource": link.resource, "mode": link.mode, "type": link.type, "existing": link.existing,
-                 "on_site": link.on_site, "length_km": link.length_km, "cop": link.cop} for link in self.net.links]
-        return pd.DataFrame(rows, columns=["id", "name", "from", "to", "from_stream", "to_stream", "resource", "mode",
-                                           "type", "existing", "on_site", "length_km", "cop"])
+        rows = [
+            {
+                "id": link.id,
+                "name": link_name(self.net, link, self._names),
+                "from": self.net.supplies[link.supply].enterprise,
+                "to": self.net.demands[link.demand].enterprise,
+                "from_stream": self.net.supplies[link.supply].path,
+                "to_stream": self.net.demands[link.demand].path,
+                "resource": link.resource,
+                "mode": link.mode,
+                "type": link.type,
+                "existing": link.existing,
+                "on_site": link.on_site,
+                "length_km": link.length_km,
+                "cop": link.cop,
+            }
+            for link in self.net.links
+        ]
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "id",
+                "name",
+                "from",
+                "to",
+                "from_stream",
+                "to_stream",
+                "resource",
+                "mode",
+                "type",
+                "existing",
+                "on_site",
+                "length_km",
+                "cop",
+            ],
+        )
 
     def processes(self, enterprise: str | None = None) -> list[str]:
         """Process paths (``enterprise#process``), of one enterprise or all."""
@@ -585,8 +645,15 @@ class ModelView:
         body = constraint.body
         rhs = -body.constant
         row_body = Expression(body.terms)
-        self._rules.rows.append(Row(name, row_body, constraint.sense, rhs,
-                                    f"{text_of(row_body, self._names_of)} {constraint.sense} {rhs:.10g}"))
+        self._rules.rows.append(
+            Row(
+                name,
+                row_body,
+                constraint.sense,
+                rhs,
+                f"{text_of(row_body, self._names_of)} {constraint.sense} {rhs:.10g}",
+            )
+        )
 
     def add_objective(self, name: str, expression: Expression | float | Any) -> None:
         """Add a named objective term in money per year (a penalty, a subsidy: negative).
@@ -653,8 +720,9 @@ class ModelView:
         if isinstance(relation, InequalityExpression) and len(relation.args) == 2:
             left, right = relation.args
             return Constraint(self._pyomo_expression(left, name) - self._pyomo_expression(right, name), "<=")
-        msg = (f"{self._rule}: {name}: give a linear relation (a <= b, a >= b or a == b); "
-               "a ranged one is two constraints")
+        msg = (
+            f"{self._rule}: {name}: give a linear relation (a <= b, a >= b or a == b); a ranged one is two constraints"
+        )
         raise ParkError(msg)
 
     def _pyomo_expression(self, expression: Any, name: str) -> Expression:
@@ -704,8 +772,10 @@ class ModelView:
 
             close = difflib.get_close_matches(str(link), list(self._index), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            msg = (f"{self._rule}: no candidate link {link!r}{hint} (m.links() lists them; a link left out by "
-                   "plan.forbid, or that can never carry anything, is not a candidate)")
+            msg = (
+                f"{self._rule}: no candidate link {link!r}{hint} (m.links() lists them; a link left out by "
+                "plan.forbid, or that can never carry anything, is not a candidate)"
+            )
             raise ParkError(msg)
         return i
 
@@ -753,7 +823,8 @@ class ModelView:
         if kind == "r":
             return f"rate[{symbol[1]}, {self.periods[symbol[2]]}]"
         return {"y": "built", "k": "capacity", "z": "built", "c": "capacity", "expr": ""}[kind] + (
-            f"[{symbol[1]}]" if kind != "expr" else str(symbol[1]))
+            f"[{symbol[1]}]" if kind != "expr" else str(symbol[1])
+        )
 
 
 def text_of(body: Expression, name: Callable[[Symbol], str] | None = None) -> str:

@@ -47,11 +47,28 @@ except ImportError:  # Windows: no advisory locks; leftovers are then left alone
 RESULTS_FILE = "results.json"
 MARKER_FILE = "circflow.json"
 """Marks a folder as circflow's and lists the files circflow wrote in it (``files``)."""
-KNOWN_FILES = frozenset({
-    RESULTS_FILE, MARKER_FILE, "links.csv", "flows.csv", "balances.csv", "processes.csv", "kpis.csv", "markets.csv",
-    "marginals.csv", "sankey.html", "network.geojson", "results.xlsx", "report.html", "pareto.csv", "pareto.html",
-    "compare.csv", "compare.xlsx", "compare.html",
-})
+KNOWN_FILES = frozenset(
+    {
+        RESULTS_FILE,
+        MARKER_FILE,
+        "links.csv",
+        "flows.csv",
+        "balances.csv",
+        "processes.csv",
+        "kpis.csv",
+        "markets.csv",
+        "marginals.csv",
+        "sankey.html",
+        "network.geojson",
+        "results.xlsx",
+        "report.html",
+        "pareto.csv",
+        "pareto.html",
+        "compare.csv",
+        "compare.xlsx",
+        "compare.html",
+    }
+)
 """Files circflow wrote before folders listed their files (circflow 0.x): taken as circflow's there."""
 DISPOSABLE = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 """What file browsers leave in a folder they showed: nobody's work, replaced with the folder."""
@@ -81,7 +98,9 @@ def is_results_folder(folder: pathlib.Path) -> bool:
 
 def write_marker(folder: pathlib.Path, kind: str) -> None:
     """Mark a folder of several runs (``pareto``, ``compare``, ``sweep``) as written by circflow."""
-    (folder / MARKER_FILE).write_text(json.dumps({"circflow_version": __version__, "kind": kind}) + "\n", encoding="utf-8")
+    (folder / MARKER_FILE).write_text(
+        json.dumps({"circflow_version": __version__, "kind": kind}) + "\n", encoding="utf-8"
+    )
 
 
 def files_of_others(folder: pathlib.Path) -> list[str]:
@@ -141,8 +160,10 @@ def _checked(given: pathlib.Path) -> pathlib.Path:
     absolute = pathlib.Path(os.path.realpath(target))
     here = pathlib.Path.cwd().resolve()
     if absolute == here or absolute in here.parents:
-        msg = (f"{given} is the current folder{'' if absolute == here else ' or holds it'}; a results folder is "
-               "replaced as a whole, so give -o a folder of its own (e.g. -o results)")
+        msg = (
+            f"{given} is the current folder{'' if absolute == here else ' or holds it'}; a results folder is "
+            "replaced as a whole, so give -o a folder of its own (e.g. -o results)"
+        )
         raise OutputError(msg)
     if target.exists() and not target.is_dir():
         msg = f"{given} is a file, not a circflow results folder; nothing was written (give -o a folder)"
@@ -154,13 +175,17 @@ def _checked(given: pathlib.Path) -> pathlib.Path:
         others = files_of_others(target)
         if others:
             shown = ", ".join(others[:SHOWN]) + (f" and {len(others) - SHOWN} more" if len(others) > SHOWN else "")
-            msg = (f"{given} holds files circflow did not write: {shown}; nothing was written (move them out, "
-                   "or choose another -o)")
+            msg = (
+                f"{given} holds files circflow did not write: {shown}; nothing was written (move them out, "
+                "or choose another -o)"
+            )
             raise OutputError(msg)
         locked = _read_only(target)
         if locked is not None:
-            msg = (f"{locked} is read-only; nothing was written (make it writable with chmod -R u+w {given}, "
-                   "or choose another -o)")
+            msg = (
+                f"{locked} is read-only; nothing was written (make it writable with chmod -R u+w {given}, "
+                "or choose another -o)"
+            )
             raise OutputError(msg)
     parent = _existing_parent(absolute)
     if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
@@ -289,8 +314,9 @@ def _list_files(tmp: pathlib.Path) -> None:
     """Record in ``circflow.json`` every file written into ``tmp`` (the folder's own kind kept)."""
     marker = _read_json(tmp / MARKER_FILE)
     content = marker if isinstance(marker, dict) else {"circflow_version": __version__, "kind": "results"}
-    content["files"] = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*")
-                              if p.is_file() and p != tmp / MARKER_FILE)
+    content["files"] = sorted(
+        p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file() and p != tmp / MARKER_FILE
+    )
     (tmp / MARKER_FILE).write_text(json.dumps(content, indent=1) + "\n", encoding="utf-8")
 
 
@@ -326,10 +352,13 @@ def _clean_leftovers(target: pathlib.Path) -> None:
     if fcntl is None:
         return
     pattern = f".{target.name}."
-    found = [path for path in target.parent.glob(f"{glob_escape(pattern)}*")
-             if path.name[len(pattern):].endswith((".tmp", ".old")) or path.name[len(pattern):].startswith("old-")]
+    found = [
+        path
+        for path in target.parent.glob(f"{glob_escape(pattern)}*")
+        if path.name[len(pattern) :].endswith((".tmp", ".old")) or path.name[len(pattern) :].startswith("old-")
+    ]
     for path in sorted(found, key=lambda path: -path.lstat().st_mtime):  # the newest old folder first
-        rest = path.name[len(pattern):]
+        rest = path.name[len(pattern) :]
         if path.is_symlink() or not path.is_dir():
             if path.is_symlink() and rest.startswith("old-"):
                 path.unlink()  # circflow 0.x moved a link to a results folder aside, and left it

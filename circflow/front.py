@@ -111,8 +111,10 @@ def pareto_results(
     solved.append((Outcome(low.status, float("nan"), low.bound, low.gap, low.seconds, low.reason), low_solution))
     timings["solve_s"] = time.perf_counter() - started - timings["build_s"]
 
-    results = [make_result(net, model.coef, solution, "cost", outcome, status_quo, timings, rules=rules)
-               for outcome, solution in solved]
+    results = [
+        make_result(net, model.coef, solution, "cost", outcome, status_quo, timings, rules=rules)
+        for outcome, solution in solved
+    ]
     results[-1] = _as_cost_point(results[-1])
     if not high.is_ok:  # the emissions end is all of the front that was found
         note = f"the cost end of the front found no plan ({high.reason}); the front is its emissions end only"
@@ -120,8 +122,9 @@ def pareto_results(
     return _non_dominated(results)
 
 
-def _capped_points(m_solver: Solver, model: ParkModel, ends: tuple[float, float], points: int,
-                   stage: Callable[[str], None]) -> list[tuple[Outcome, Solution]]:
+def _capped_points(
+    m_solver: Solver, model: ParkModel, ends: tuple[float, float], points: int, stage: Callable[[str], None]
+) -> list[tuple[Outcome, Solution]]:
     """The points between the ends: emissions capped at evenly spaced levels from the cost
     end's emissions down to the emissions end's (``ends``), each solved lexicographically."""
     emissions = model.expressions["emissions"]
@@ -179,17 +182,19 @@ def front_table(results: list[Result]) -> pd.DataFrame:
     rows = []
     for index, result in enumerate(results, start=1):
         k = result.kpis
-        rows.append({
-            "point": index,
-            "total_cost": k.get("total_cost", math.nan),
-            "emissions": k.get("emissions", math.nan),
-            "objective": k.get("total_cost", math.nan) + k.get("carbon_cost", math.nan),
-            "capex": k.get("capex", math.nan),
-            "annualized_capex": k.get("annualized_capex", math.nan),
-            "links_built": result.links_built,
-            "links": " ".join(result.links["id"]) if not result.links.empty else "",
-            "status": str(result.status),
-        })
+        rows.append(
+            {
+                "point": index,
+                "total_cost": k.get("total_cost", math.nan),
+                "emissions": k.get("emissions", math.nan),
+                "objective": k.get("total_cost", math.nan) + k.get("carbon_cost", math.nan),
+                "capex": k.get("capex", math.nan),
+                "annualized_capex": k.get("annualized_capex", math.nan),
+                "links_built": result.links_built,
+                "links": " ".join(result.links["id"]) if not result.links.empty else "",
+                "status": str(result.status),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -201,6 +206,7 @@ def _as_cost_point(result: Result) -> Result:
 
 def _non_dominated(results: list[Result]) -> list[Result]:
     """Drop repeated points and any point another one weakly dominates."""
+
     def key(result: Result) -> tuple[float, float]:
         return result.kpis["total_cost"] + result.kpis["carbon_cost"], result.kpis["emissions"]
 
@@ -239,8 +245,9 @@ def save_front(folder: str | pathlib.Path, results: list[Result], pages: bool = 
     def write(tmp: pathlib.Path) -> None:
         write_csv(table, tmp / "pareto.csv")
         write_plotly_js(tmp)
-        (tmp / "pareto.html").write_text(pareto_page([r.to_dict() for r in results], point_pages=pages),
-                                         encoding="utf-8")
+        (tmp / "pareto.html").write_text(
+            pareto_page([r.to_dict() for r in results], point_pages=pages), encoding="utf-8"
+        )
         for index, result in enumerate(results, start=1):
             result.save(tmp / f"point-{index}", pages=pages)
         write_marker(tmp, "pareto")

@@ -135,21 +135,45 @@ def how_sure(
     """
     stage = on_stage or (lambda _: None)
     if result is None:
-        result = optimize(park, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price, on_stage=stage,
-                          extra=extra)
+        result = optimize(
+            park, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price, on_stage=stage, extra=extra
+        )
     if not result.is_ok:
         return result
     objective = result.objective_name
     stage("near-optimal alternatives")
-    found = alternatives(park, slack, plans=plans, objective=objective, solver=solver,  # type: ignore[arg-type]
-                         time_limit=time_limit, gap=gap, carbon_price=carbon_price, workers=workers, on_stage=stage,
-                         extra=extra)
+    found = alternatives(
+        park,
+        slack,
+        plans=plans,
+        objective=objective,  # type: ignore[arg-type]
+        solver=solver,
+        time_limit=time_limit,
+        gap=gap,
+        carbon_price=carbon_price,
+        workers=workers,
+        on_stage=stage,
+        extra=extra,
+    )
     stage("break-even prices")
-    priced = park if carbon_price is None else park.model_copy(
-        update={"economics": park.economics.model_copy(update={"carbon_price": carbon_price})})
+    priced = (
+        park
+        if carbon_price is None
+        else park.model_copy(update={"economics": park.economics.model_copy(update={"carbon_price": carbon_price})})
+    )
     ranges = dict(vary) if vary is not None else default_vary(priced, result)
-    moved = sensitivity(park, ranges, objective=objective, solver=solver, time_limit=time_limit, gap=gap,
-                        carbon_price=carbon_price, workers=workers, on_stage=stage, extra=extra)
+    moved = sensitivity(
+        park,
+        ranges,
+        objective=objective,
+        solver=solver,
+        time_limit=time_limit,
+        gap=gap,
+        carbon_price=carbon_price,
+        workers=workers,
+        on_stage=stage,
+        extra=extra,
+    )
     return with_findings(result, found, moved)
 
 
@@ -163,8 +187,9 @@ def with_findings(result: Result, found: Alternatives | None = None, moved: Sens
     return dataclasses.replace(result, robustness=robustness)
 
 
-def add_to_results(folder: str | os.PathLike[str], found: Alternatives | None = None,
-                   moved: Sensitivity | None = None) -> pathlib.Path:
+def add_to_results(
+    folder: str | os.PathLike[str], found: Alternatives | None = None, moved: Sensitivity | None = None
+) -> pathlib.Path:
     """Put findings into a results folder of the same park: ``results.json`` and ``report.html``.
 
     Raises

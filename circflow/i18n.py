@@ -44,9 +44,11 @@ LOCALE_DIR = pathlib.Path(__file__).parent / "locale"
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
 """The ``lang`` attribute of a page, so browsers pick Chinese glyph forms and fonts."""
 
-FONT_STACK = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
-              "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Hiragino Sans GB', "
-              "'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif")
+FONT_STACK = (
+    "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Hiragino Sans GB', "
+    "'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif"
+)
 """Latin fonts first (numbers and park names keep their shapes), then the common CJK fonts of
 Linux, macOS and Windows, so Chinese text never falls back to whatever the system finds."""
 
@@ -258,8 +260,10 @@ def read_po(text: str) -> dict[str | tuple[str, str], str | list[str]]:
     def flush() -> None:
         if "msgid" in fields:
             if "msgid_plural" in fields:
-                forms = [fields[k] for k in sorted((k for k in fields if k.startswith("msgstr[")),
-                                                   key=lambda k: int(k[7:-1]))]
+                forms = [
+                    fields[k]
+                    for k in sorted((k for k in fields if k.startswith("msgstr[")), key=lambda k: int(k[7:-1]))
+                ]
                 entries[fields["msgid"], fields["msgid_plural"]] = forms
             elif "msgctxt" in fields:
                 entries[f"{fields['msgctxt']}{CONTEXT}{fields['msgid']}"] = fields.get("msgstr", "")
@@ -345,9 +349,9 @@ if __name__ == "__main__":  # python -m circflow.i18n zh: the entries the catalo
             continue
         print(f"#: {' '.join(places[:3])}")
         if isinstance(key, tuple):
-            print(f"msgid {json_quote(key[0])}\nmsgid_plural {json_quote(key[1])}\nmsgstr[0] \"\"\n")
+            print(f'msgid {json_quote(key[0])}\nmsgid_plural {json_quote(key[1])}\nmsgstr[0] ""\n')
         else:
             context, _sep, message = key.rpartition(CONTEXT)
             if _sep:
                 print(f"msgctxt {json_quote(context)}")
-            print(f"msgid {json_quote(message)}\nmsgstr \"\"\n")
+            print(f'msgid {json_quote(message)}\nmsgstr ""\n')

@@ -44,8 +44,11 @@ class Linear:
     constant: float = 0.0
 
     def __add__(self, other: Linear) -> Linear:
-        return Linear(np.concatenate([self.columns, other.columns]), np.concatenate([self.values, other.values]),
-                      self.constant + other.constant)
+        return Linear(
+            np.concatenate([self.columns, other.columns]),
+            np.concatenate([self.values, other.values]),
+            self.constant + other.constant,
+        )
 
     def __mul__(self, factor: float) -> Linear:
         return Linear(self.columns, self.values * factor, self.constant * factor)
@@ -124,8 +127,9 @@ class LinearProgram:
     def shape(self) -> tuple[int, int]:
         return self._n_rows, self._n_cols
 
-    def add_columns(self, name: str, labels: np.ndarray | list[str] | None, *, lower: Any, upper: Any,
-                    integer: bool = False) -> np.ndarray:
+    def add_columns(
+        self, name: str, labels: np.ndarray | list[str] | None, *, lower: Any, upper: Any, integer: bool = False
+    ) -> np.ndarray:
         """Add a block of columns; returns their indices.
 
         ``lower`` and ``upper`` are numbers or arrays (``np.inf`` for none).
@@ -133,14 +137,25 @@ class LinearProgram:
         self._check_open(name)
         size = 1 if labels is None else len(labels)
         self.columns[name] = Block(name, self._n_cols, size, labels)
-        self._cols.append((np.broadcast_to(np.asarray(lower, dtype=float), (size,)),
-                           np.broadcast_to(np.asarray(upper, dtype=float), (size,)),
-                           np.full(size, integer)))
+        self._cols.append(
+            (
+                np.broadcast_to(np.asarray(lower, dtype=float), (size,)),
+                np.broadcast_to(np.asarray(upper, dtype=float), (size,)),
+                np.full(size, integer),
+            )
+        )
         self._n_cols += size
         return np.arange(self._n_cols - size, self._n_cols)
 
-    def add_rows(self, name: str, labels: np.ndarray | list[str] | None,
-                 entries: tuple[np.ndarray, np.ndarray, np.ndarray], *, lower: Any, upper: Any) -> None:
+    def add_rows(
+        self,
+        name: str,
+        labels: np.ndarray | list[str] | None,
+        entries: tuple[np.ndarray, np.ndarray, np.ndarray],
+        *,
+        lower: Any,
+        upper: Any,
+    ) -> None:
         """Add a block of rows ``lower <= A x <= upper``.
 
         ``entries`` are the block's nonzeros as (row within the block, column, value);
@@ -151,8 +166,12 @@ class LinearProgram:
         row, col, value = entries
         self.rows[name] = Block(name, self._n_rows, size, labels)
         self._entries.append((np.asarray(row) + self._n_rows, np.asarray(col), np.asarray(value, dtype=float)))
-        self._rows.append((np.broadcast_to(np.asarray(lower, dtype=float), (size,)),
-                           np.broadcast_to(np.asarray(upper, dtype=float), (size,))))
+        self._rows.append(
+            (
+                np.broadcast_to(np.asarray(lower, dtype=float), (size,)),
+                np.broadcast_to(np.asarray(upper, dtype=float), (size,)),
+            )
+        )
         self._n_rows += size
 
     def _check_open(self, name: str) -> None:
@@ -226,8 +245,11 @@ class LinearProgram:
         lower, upper, integer = self.col_lower, self.col_upper, self.integer
         for block in self.columns.values():
             span = range(block.start, block.start + block.size)
-            domain = pyo.Binary if block.size and integer[block.start] and upper[block.start] <= 1 else (
-                pyo.Integers if block.size and integer[block.start] else pyo.Reals)
+            domain = (
+                pyo.Binary
+                if block.size and integer[block.start] and upper[block.start] <= 1
+                else (pyo.Integers if block.size and integer[block.start] else pyo.Reals)
+            )
             if block.labels is None:
                 var = pyo.Var(domain=domain, bounds=_bounds(lower[block.start], upper[block.start]))
                 setattr(m, block.name, var)
@@ -242,16 +264,22 @@ class LinearProgram:
         m.columns = columns
         csr = self.matrix
         for block in self.rows.values():
+
             def row(k: int, block: Block = block) -> object:
                 i = block.start + k
                 cells = slice(csr.indptr[i], csr.indptr[i + 1])
                 body = sum(float(v) * columns[j] for j, v in zip(csr.indices[cells], csr.data[cells], strict=True))
                 return _relation(body, self.row_lower[i], self.row_upper[i])
+
             if block.labels is None:
                 setattr(m, block.name, pyo.Constraint(expr=row(0)))
                 continue
             position = {block.label(k): k for k in range(block.size)}
-            setattr(m, block.name, pyo.Constraint(list(position), rule=lambda _, *index, p=position, r=row: r(p[_key(index)])))
+            setattr(
+                m,
+                block.name,
+                pyo.Constraint(list(position), rule=lambda _, *index, p=position, r=row: r(p[_key(index)])),
+            )
         for name, expression in self.expressions.items():
             setattr(m, name, pyo.Expression(expr=_pyomo_sum(expression, columns)))
         for k, (name, (expression, _)) in enumerate(self.objectives.items()):
@@ -286,4 +314,6 @@ def _relation(body: Any, lower: float, upper: float) -> Any:
 
 def _pyomo_sum(expression: Linear, columns: list[Any]) -> Any:
     """``expression`` as a Pyomo expression over ``columns`` (Any: Pyomo ships no types)."""
-    return expression.constant + sum(float(v) * columns[j] for j, v in zip(expression.columns, expression.values, strict=True))
+    return expression.constant + sum(
+        float(v) * columns[j] for j, v in zip(expression.columns, expression.values, strict=True)
+    )

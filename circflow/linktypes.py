@@ -47,7 +47,9 @@ class Temperatures:
         """
         if self.inlet <= self.outlet:
             return 1.0
-        return max(0.0, min(1.0, (self.inlet - max(self.outlet, self.return_ + self.approach)) / (self.inlet - self.outlet)))
+        return max(
+            0.0, min(1.0, (self.inlet - max(self.outlet, self.return_ + self.approach)) / (self.inlet - self.outlet))
+        )
 
     @property
     def band(self) -> float:
@@ -212,11 +214,15 @@ class HeatPump(Technology):
         assert cop is not None
         unit = self.unit(park)
         drive = delivered_share / (cop - 1)  # electricity, or driving steam, per unit drawn
-        return Costs(capex_fixed=unit.capex_fixed, capex_per_rate=unit.capex_per_mw * gain,
-                     lifetime_years=unit.lifetime_years, om_fraction=unit.om_fraction,
-                     variable=unit.opex_per_mwh * gain,
-                     electricity=drive if self.converts_with == "electricity" else 0.0,
-                     drive_heat=drive if self.converts_with == "steam" else 0.0)
+        return Costs(
+            capex_fixed=unit.capex_fixed,
+            capex_per_rate=unit.capex_per_mw * gain,
+            lifetime_years=unit.lifetime_years,
+            om_fraction=unit.om_fraction,
+            variable=unit.opex_per_mwh * gain,
+            electricity=drive if self.converts_with == "electricity" else 0.0,
+            drive_heat=drive if self.converts_with == "steam" else 0.0,
+        )
 
     def equipment(self, park: Park) -> Equipment | None:
         unit = self.unit(park)
@@ -258,7 +264,9 @@ class Absorption(HeatPump):
         return park.technologies.absorption_heat_pump.cop
 
 
-TECHNOLOGIES: dict[str, Technology] = {tech.name: tech for tech in (Transport(), Direct(), Preheat(), HeatPump(), Absorption())}
+TECHNOLOGIES: dict[str, Technology] = {
+    tech.name: tech for tech in (Transport(), Direct(), Preheat(), HeatPump(), Absorption())
+}
 """Every link technology by name; heat ones in the order an explicit link without ``type`` tries them."""
 HEAT_TECHNOLOGIES = ("direct", "preheat", "heat_pump", "absorption")
 

@@ -148,7 +148,9 @@ def apply_scenarios(tree: LocDict, names: list[str]) -> LocDict:
             raise ParkError(_located(msg, f"scenarios.{name}", locate(tree, ("scenarios", name))))
         bad = [key for key in overlay if key not in TOP_LEVEL or key == "scenarios"]
         if bad:
-            msg = f"a scenario cannot set {bad[0]!r} (it may set: {', '.join(k for k in TOP_LEVEL if k != 'scenarios')})"
+            msg = (
+                f"a scenario cannot set {bad[0]!r} (it may set: {', '.join(k for k in TOP_LEVEL if k != 'scenarios')})"
+            )
             loc = locate(tree, ("scenarios", name, bad[0]), at_key=True)
             raise ParkError(_located(msg, f"scenarios.{name}.{bad[0]}", loc))
         tree = merge(tree, overlay)

@@ -43,8 +43,20 @@ from circflow.network import Network, StreamNode
 from circflow.solve import Solver, SolverProfile
 
 KINDS = ("supply", "output", "demand", "market", "utilization", "emission_cap", "capex_budget")
-COLUMNS = ["kind", "id", "name", "enterprise", "resource", "unit", "value", "value_unit", "per_point", "binding",
-           "limit", "meaning"]
+COLUMNS = [
+    "kind",
+    "id",
+    "name",
+    "enterprise",
+    "resource",
+    "unit",
+    "value",
+    "value_unit",
+    "per_point",
+    "binding",
+    "limit",
+    "meaning",
+]
 """``limit``: a target's share, the emission cap or the capex budget (None for streams)."""
 MEANING = {
     "supply": "what one more unit of this supply is worth",
@@ -57,8 +69,9 @@ MEANING = {
 }
 
 
-def marginal_values(net: Network, built: np.ndarray, profile: SolverProfile, objective: str = "cost",
-                    rules: Rules | None = None) -> pd.DataFrame:
+def marginal_values(
+    net: Network, built: np.ndarray, profile: SolverProfile, objective: str = "cost", rules: Rules | None = None
+) -> pd.DataFrame:
     """Marginal values of a plan: the duals of its linear program, in money per unit.
 
     Parameters
@@ -147,56 +160,107 @@ def _table(model: ParkModel, duals: np.ndarray, objective: str) -> pd.DataFrame:
         amounts = stream.amounts
         usable = kind != "output" and np.all(np.isfinite(amounts)) and amounts.sum() > 0
         weights = amounts if usable else hours  # an output's amount follows the plan: spread by hours
-        records.append({
-            "kind": kind, "id": stream.path, "name": name, "enterprise": stream.enterprise,
-            "resource": stream.resource, "unit": units.get(stream.resource, ""),
-            "value": float(per_period @ (weights / weights.sum())),
-            "value_unit": f"{money}/{units.get(stream.resource, 'unit')}", "per_point": None, "binding": binding,
-            "limit": None, "meaning": MEANING[kind], **dict(zip(net.periods, map(float, per_period), strict=True)),
-        })
+        records.append(
+            {
+                "kind": kind,
+                "id": stream.path,
+                "name": name,
+                "enterprise": stream.enterprise,
+                "resource": stream.resource,
+                "unit": units.get(stream.resource, ""),
+                "value": float(per_period @ (weights / weights.sum())),
+                "value_unit": f"{money}/{units.get(stream.resource, 'unit')}",
+                "per_point": None,
+                "binding": binding,
+                "limit": None,
+                "meaning": MEANING[kind],
+                **dict(zip(net.periods, map(float, per_period), strict=True)),
+            }
+        )
 
     supplies, demands = net.accounted_streams()
     for stream in supplies:
         if stream.role == "supply":
-            rows = np.array([supply_rows.get((stream.index, p), 0.0) + share_by_supply.get((stream.index, p), 0.0)
-                             for p in range(periods)])
-            constant = stream.price_cost + carbon * stream.price_emissions if objective == "cost" else stream.price_emissions
-            stream_record("supply", stream, -(constant + rows / hours), bool(np.any(rows != 0)),
-                          stream_name(net, stream, names))
+            rows = np.array(
+                [
+                    supply_rows.get((stream.index, p), 0.0) + share_by_supply.get((stream.index, p), 0.0)
+                    for p in range(periods)
+                ]
+            )
+            constant = (
+                stream.price_cost + carbon * stream.price_emissions if objective == "cost" else stream.price_emissions
+            )
+            stream_record(
+                "supply", stream, -(constant + rows / hours), bool(np.any(rows != 0)), stream_name(net, stream, names)
+            )
         elif stream.role == "output" and stream.process is not None:
             rows = np.array([output_rows.get((stream.index, p), 0.0) for p in range(periods)])
-            constant = stream.price_cost + carbon * stream.price_emissions if objective == "cost" else stream.price_emissions
-            stream_record("output", stream, -(constant + rows / hours), bool(np.any(rows != 0)),
-                          stream_name(net, stream, names))
+            constant = (
+                stream.price_cost + carbon * stream.price_emissions if objective == "cost" else stream.price_emissions
+            )
+            stream_record(
+                "output", stream, -(constant + rows / hours), bool(np.any(rows != 0)), stream_name(net, stream, names)
+            )
     for stream in demands:
         if stream.role not in ("demand", "market"):
             continue
-        rows = np.array([demand_rows.get((stream.index, p), 0.0) + band_by_demand.get((stream.index, p), 0.0)
-                         for p in range(periods)])
+        rows = np.array(
+            [
+                demand_rows.get((stream.index, p), 0.0) + band_by_demand.get((stream.index, p), 0.0)
+                for p in range(periods)
+            ]
+        )
         if stream.role == "demand":
-            constant = stream.price_cost + carbon * stream.price_emissions if objective == "cost" else stream.price_emissions
-            stream_record("demand", stream, constant + rows / hours, bool(np.any(rows != 0)),
-                          stream_name(net, stream, names))
+            constant = (
+                stream.price_cost + carbon * stream.price_emissions if objective == "cost" else stream.price_emissions
+            )
+            stream_record(
+                "demand", stream, constant + rows / hours, bool(np.any(rows != 0)), stream_name(net, stream, names)
+            )
         else:
             stream_record("market", stream, -rows / hours, bool(np.any(rows != 0)), stream_name(net, stream, names))
     year = float(hours.sum())
     for resource, dual in _row_duals(model, duals, "utilization").items():
         total = model.utilization_total.get(str(resource), 0.0)
         value = dual / year
-        records.append({"kind": "utilization", "id": f"targets.utilization.{resource}",
-                        "name": f"utilisation target, {resource}", "enterprise": None, "resource": resource,
-                        "unit": units.get(str(resource), ""), "value": value,
-                        "value_unit": f"{money}/{units.get(str(resource), 'unit')}", "per_point": value * total / 100,
-                        "binding": bool(dual != 0), "limit": park.targets.utilization.get(str(resource)),
-                        "meaning": MEANING["utilization"]})
-    caps = (("emission_cap", "targets.max_emissions", "tCO2", park.targets.max_emissions),
-            ("capex_budget", "targets.max_capex", "", park.targets.max_capex))
+        records.append(
+            {
+                "kind": "utilization",
+                "id": f"targets.utilization.{resource}",
+                "name": f"utilisation target, {resource}",
+                "enterprise": None,
+                "resource": resource,
+                "unit": units.get(str(resource), ""),
+                "value": value,
+                "value_unit": f"{money}/{units.get(str(resource), 'unit')}",
+                "per_point": value * total / 100,
+                "binding": bool(dual != 0),
+                "limit": park.targets.utilization.get(str(resource)),
+                "meaning": MEANING["utilization"],
+            }
+        )
+    caps = (
+        ("emission_cap", "targets.max_emissions", "tCO2", park.targets.max_emissions),
+        ("capex_budget", "targets.max_capex", "", park.targets.max_capex),
+    )
     for block, target, unit, limit in caps:
         found = _row_duals(model, duals, block)
         if found:
             dual = next(iter(found.values()))
-            records.append({"kind": block, "id": target, "name": block.replace("_", " "), "enterprise": None,
-                            "resource": None, "unit": unit or park.economics.currency, "value": -dual,
-                            "value_unit": f"{money}/{unit or park.economics.currency}", "per_point": None,
-                            "binding": bool(dual != 0), "limit": limit, "meaning": MEANING[block]})
+            records.append(
+                {
+                    "kind": block,
+                    "id": target,
+                    "name": block.replace("_", " "),
+                    "enterprise": None,
+                    "resource": None,
+                    "unit": unit or park.economics.currency,
+                    "value": -dual,
+                    "value_unit": f"{money}/{unit or park.economics.currency}",
+                    "per_point": None,
+                    "binding": bool(dual != 0),
+                    "limit": limit,
+                    "meaning": MEANING[block],
+                }
+            )
     return pd.DataFrame.from_records(records, columns=[*COLUMNS, *net.periods])

@@ -145,8 +145,14 @@ class Coefficients:
     def process_has_capacity_cost(self) -> np.ndarray:
         return (self.process_capex_per_rate > 0) | (self.process_annual_per_rate > 0)
 
-    def totals(self, flow_total: np.ndarray, built: np.ndarray, capacity: np.ndarray,
-               process_built: np.ndarray, process_capacity: np.ndarray) -> dict[str, Any]:
+    def totals(
+        self,
+        flow_total: np.ndarray,
+        built: np.ndarray,
+        capacity: np.ndarray,
+        process_built: np.ndarray,
+        process_capacity: np.ndarray,
+    ) -> dict[str, Any]:
         """Money and emissions of one year for a plan (SPEC 4, 8): the KPIs' one formula.
 
         Parameters
@@ -160,12 +166,18 @@ class Coefficients:
         """
         new = built & ~self.prebuilt
         new_process = process_built & ~self.process_existing
-        capex = float(np.where(new, self.capex_fixed + self.capex_per_rate * capacity, 0.0).sum()
-                      + np.where(new_process, self.process_capex_fixed + self.process_capex_per_rate * process_capacity,
-                                 0.0).sum())
-        annualised = float(np.where(new, self.annual_fixed + self.annual_per_rate * capacity, 0.0).sum()
-                           + np.where(new_process, self.process_annual_fixed
-                                      + self.process_annual_per_rate * process_capacity, 0.0).sum())
+        capex = float(
+            np.where(new, self.capex_fixed + self.capex_per_rate * capacity, 0.0).sum()
+            + np.where(
+                new_process, self.process_capex_fixed + self.process_capex_per_rate * process_capacity, 0.0
+            ).sum()
+        )
+        annualised = float(
+            np.where(new, self.annual_fixed + self.annual_per_rate * capacity, 0.0).sum()
+            + np.where(
+                new_process, self.process_annual_fixed + self.process_annual_per_rate * process_capacity, 0.0
+            ).sum()
+        )
         money = {t: self.constant_cost.get(t, 0.0) + float(self.cost[t] @ flow_total) for t in COST_TERMS}
         tco2 = {t: self.constant_emissions.get(t, 0.0) + float(self.emissions[t] @ flow_total) for t in EMISSION_TERMS}
         total_cost = annualised + sum(money.values())
@@ -195,10 +207,24 @@ def coefficients(net: Network) -> Coefficients:
     econ = park.economics
     absorption = park.technologies.absorption_heat_pump
     n = len(net.links)
-    arrays = {name: np.zeros(n) for name in (
-        "capex_fixed", "capex_per_rate", "annual_fixed", "annual_per_rate",
-        "variable", "electricity", "drive_heat", "transport_emissions", "gain", "capital_fixed", "capital_per_rate",
-        "technology_capex_fixed", "technology_capex_per_rate")}
+    arrays = {
+        name: np.zeros(n)
+        for name in (
+            "capex_fixed",
+            "capex_per_rate",
+            "annual_fixed",
+            "annual_per_rate",
+            "variable",
+            "electricity",
+            "drive_heat",
+            "transport_emissions",
+            "gain",
+            "capital_fixed",
+            "capital_per_rate",
+            "technology_capex_fixed",
+            "technology_capex_per_rate",
+        )
+    }
     prebuilt = np.zeros(n, dtype=bool)
     for i, link in enumerate(net.links):
         mode = ON_SITE_MODE if link.mode == ON_SITE else park.modes[link.mode]
@@ -240,7 +266,11 @@ def coefficients(net: Network) -> Coefficients:
         return np.asarray(values, dtype=float)[of] if n else np.zeros(0)
 
     # what one unit of input costs a process, and the disposal of its outputs it creates (SPEC 8.2)
-    sink_opex, sink_electricity, sink_emissions = np.zeros(len(net.demands)), np.zeros(len(net.demands)), np.zeros(len(net.demands))
+    sink_opex, sink_electricity, sink_emissions = (
+        np.zeros(len(net.demands)),
+        np.zeros(len(net.demands)),
+        np.zeros(len(net.demands)),
+    )
     created_cost, created_emissions = np.zeros(len(net.demands)), np.zeros(len(net.demands))
     for process in net.processes:
         spec = process.spec
@@ -252,15 +282,25 @@ def coefficients(net: Network) -> Coefficients:
             created_cost[process.input] += output.output_yield * output.price_cost
             created_emissions[process.input] += output.output_yield * output.price_emissions
     arrays["electricity"] += gain * sink_electricity[demand_of] if n else 0.0
-    s_cost, s_em = at([s.price_cost for s in net.supplies], supply_of), at([s.price_emissions for s in net.supplies], supply_of)
+    s_cost, s_em = (
+        at([s.price_cost for s in net.supplies], supply_of),
+        at([s.price_emissions for s in net.supplies], supply_of),
+    )
     d_cost = at([d.price_cost for d in net.demands], demand_of)  # 0 for markets and process inputs
     d_em = at([d.price_emissions for d in net.demands], demand_of)
     sale = at([d.sale_price for d in net.demands], demand_of)
     sale_em = at([d.sale_emissions for d in net.demands], demand_of)
 
-    def margin(own: tuple[str, np.ndarray], per_electricity: float, per_drive: float, per_process_input: np.ndarray,
-               created: np.ndarray, supply_price: np.ndarray, demand_price: np.ndarray,
-               per_sale: np.ndarray) -> dict[str, np.ndarray]:
+    def margin(
+        own: tuple[str, np.ndarray],
+        per_electricity: float,
+        per_drive: float,
+        per_process_input: np.ndarray,
+        created: np.ndarray,
+        supply_price: np.ndarray,
+        demand_price: np.ndarray,
+        per_sale: np.ndarray,
+    ) -> dict[str, np.ndarray]:
         """One account (money or tCO2) per unit drawn, term by term: the link's own, its electricity
         and driving steam, the process it feeds, the disposal it avoids less what the process's
         outputs create, the conventional supply it replaces, the sale."""
@@ -274,20 +314,49 @@ def coefficients(net: Network) -> Coefficients:
             "market": gain * per_sale,
         }
 
-    cost = margin(("variable", arrays["variable"]), econ.electricity_price, absorption.drive_cost_per_mwh,
-                  sink_opex, created_cost, s_cost, d_cost, -sale)  # a sale earns: negative cost
-    emissions = margin(("transport", arrays["transport_emissions"]), econ.grid_emission_factor,
-                       absorption.drive_emissions_per_mwh, sink_emissions, created_emissions, s_em, d_em, sale_em)
+    cost = margin(
+        ("variable", arrays["variable"]),
+        econ.electricity_price,
+        absorption.drive_cost_per_mwh,
+        sink_opex,
+        created_cost,
+        s_cost,
+        d_cost,
+        -sale,
+    )  # a sale earns: negative cost
+    emissions = margin(
+        ("transport", arrays["transport_emissions"]),
+        econ.grid_emission_factor,
+        absorption.drive_emissions_per_mwh,
+        sink_emissions,
+        created_emissions,
+        s_em,
+        d_em,
+        sale_em,
+    )
     supplies, demands = net.accounted_streams()
     fixed_supplies = [s for s in supplies if s.role == "supply"]
     fixed_demands = [d for d in demands if d.role == "demand"]
-    constant_cost = {"disposal": sum(s.price_cost * float(s.amounts.sum()) for s in fixed_supplies),
-                     "baseline": sum(d.price_cost * float(d.amounts.sum()) for d in fixed_demands)}
-    constant_emissions = {"disposal": sum(s.price_emissions * float(s.amounts.sum()) for s in fixed_supplies),
-                          "baseline": sum(d.price_emissions * float(d.amounts.sum()) for d in fixed_demands)}
+    constant_cost = {
+        "disposal": sum(s.price_cost * float(s.amounts.sum()) for s in fixed_supplies),
+        "baseline": sum(d.price_cost * float(d.amounts.sum()) for d in fixed_demands),
+    }
+    constant_emissions = {
+        "disposal": sum(s.price_emissions * float(s.amounts.sum()) for s in fixed_supplies),
+        "baseline": sum(d.price_emissions * float(d.amounts.sum()) for d in fixed_demands),
+    }
     q = len(net.processes)
-    process_arrays = {name: np.zeros(q) for name in ("capex_fixed", "capex_per_rate", "annual_fixed", "annual_per_rate",
-                                                     "capital_fixed", "capital_per_rate")}
+    process_arrays = {
+        name: np.zeros(q)
+        for name in (
+            "capex_fixed",
+            "capex_per_rate",
+            "annual_fixed",
+            "annual_per_rate",
+            "capital_fixed",
+            "capital_per_rate",
+        )
+    }
     for process in net.processes:
         spec = process.spec
         if spec.existing:
@@ -298,8 +367,9 @@ def coefficients(net: Network) -> Coefficients:
         process_arrays["annual_fixed"][process.index] = factor * spec.capex_fixed
         process_arrays["annual_per_rate"][process.index] = factor * spec.capex_per_capacity
         process_arrays["capital_fixed"][process.index] = crf(econ.discount_rate, spec.lifetime_years) * spec.capex_fixed
-        process_arrays["capital_per_rate"][process.index] = (crf(econ.discount_rate, spec.lifetime_years)
-                                                             * spec.capex_per_capacity)
+        process_arrays["capital_per_rate"][process.index] = (
+            crf(econ.discount_rate, spec.lifetime_years) * spec.capex_per_capacity
+        )
     return Coefficients(
         **arrays,
         prebuilt=prebuilt,
@@ -494,12 +564,21 @@ def _uncapped_flow(net: Network, i: int) -> np.ndarray:
     link = net.links[i]
     band = 1.0 if link.band is None else link.band
     with np.errstate(invalid="ignore"):
-        flow = np.minimum(link.share * net.supplies[link.supply].amounts, band * net.demands[link.demand].amounts / link.gain)
+        flow = np.minimum(
+            link.share * net.supplies[link.supply].amounts, band * net.demands[link.demand].amounts / link.gain
+        )
     return np.nan_to_num(flow, posinf=0.0)
 
 
-def _balance_rows(m: ParkModel, name: str, stream_of: np.ndarray, amounts: np.ndarray, weight: np.ndarray,
-                  options: Options, eligible: np.ndarray) -> None:
+def _balance_rows(
+    m: ParkModel,
+    name: str,
+    stream_of: np.ndarray,
+    amounts: np.ndarray,
+    weight: np.ndarray,
+    options: Options,
+    eligible: np.ndarray,
+) -> None:
     """Rows ``sum_{l of stream} weight(l) r(l,p) <= amount(stream,p) / h_p``, one per stream and period.
 
     Streams with one link are implied by its bound and left out (basic and fixed plan:
@@ -533,8 +612,15 @@ def add_supply_balance(m: ParkModel, options: Options) -> None:
     net = m.net
     supply_of = _link_array(net, "supply", dtype=np.int64)
     plain = np.array([s.role == "supply" for s in net.supplies], dtype=bool)
-    _balance_rows(m, "supply_balance", supply_of, _amounts(net.supplies, len(net.periods)), np.ones(len(net.links)),
-                  options, plain)
+    _balance_rows(
+        m,
+        "supply_balance",
+        supply_of,
+        _amounts(net.supplies, len(net.periods)),
+        np.ones(len(net.links)),
+        options,
+        plain,
+    )
 
 
 def add_demand_balance(m: ParkModel, options: Options) -> None:
@@ -546,17 +632,32 @@ def add_demand_balance(m: ParkModel, options: Options) -> None:
     net = m.net
     demand_of = _link_array(net, "demand", dtype=np.int64)
     amounts = _amounts(net.demands, len(net.periods))
-    eligible = np.array([d.role in ("demand", "market") for d in net.demands], dtype=bool) & np.isfinite(amounts).all(axis=1)
-    _balance_rows(m, "demand_balance", demand_of, np.where(np.isfinite(amounts), amounts, 0.0), m.coef.gain, options,
-                  eligible)
+    eligible = np.array([d.role in ("demand", "market") for d in net.demands], dtype=bool) & np.isfinite(amounts).all(
+        axis=1
+    )
+    _balance_rows(
+        m, "demand_balance", demand_of, np.where(np.isfinite(amounts), amounts, 0.0), m.coef.gain, options, eligible
+    )
 
 
-def _pairs(m: ParkModel, name: str, first: np.ndarray, second: np.ndarray, factor: np.ndarray, labels: np.ndarray,
-           *, upper: Any = 0.0) -> None:
+def _pairs(
+    m: ParkModel,
+    name: str,
+    first: np.ndarray,
+    second: np.ndarray,
+    factor: np.ndarray,
+    labels: np.ndarray,
+    *,
+    upper: Any = 0.0,
+) -> None:
     """Rows ``x(first) - factor x(second) <= upper``, one per entry."""
     count = len(first)
     local = np.arange(count)
-    entries = (np.concatenate([local, local]), np.concatenate([first, second]), np.concatenate([np.ones(count), -factor]))
+    entries = (
+        np.concatenate([local, local]),
+        np.concatenate([first, second]),
+        np.concatenate([np.ones(count), -factor]),
+    )
     m.add_rows(name, labels, entries, lower=-np.inf, upper=upper)
 
 
@@ -588,13 +689,17 @@ def add_capacity_links(m: ParkModel, options: Options) -> None:
     _pairs(m, "flow_capacity", m.rate[ii, pp], m.size[ii], np.ones(len(ii)), np.column_stack([ii, pp]))
     _pairs(m, "capacity_on", m.size[sized], m.built[sized], _link_array(net, "max_rate")[sized], sized)
     if options.elastic:
-        capped = np.array([i for i, link in enumerate(net.links) if link.existing and link.capacity_limit is not None], dtype=np.int64)
+        capped = np.array(
+            [i for i, link in enumerate(net.links) if link.existing and link.capacity_limit is not None], dtype=np.int64
+        )
         slack = np.full(len(net.links), -1)
         slack[capped] = m.add_columns("capacity_slack", capped, lower=0.0, upper=np.inf)
         ii = np.repeat(capped, periods)
         pp = np.tile(np.arange(periods), len(capped))
         limits = np.array([net.links[i].capacity_limit for i in ii], dtype=float)
-        _pairs(m, "existing_capacity", m.rate[ii, pp], slack[ii], np.ones(len(ii)), np.column_stack([ii, pp]), upper=limits)
+        _pairs(
+            m, "existing_capacity", m.rate[ii, pp], slack[ii], np.ones(len(ii)), np.column_stack([ii, pp]), upper=limits
+        )
 
 
 def add_supply_share(m: ParkModel) -> None:
@@ -613,8 +718,13 @@ def add_supply_share(m: ParkModel) -> None:
     supply_of = _link_array(net, "supply", dtype=np.int64)
     amounts = _amounts(net.supplies, periods)
     upper = shares[ii] * amounts[supply_of[ii], pp] / m.hours[pp] if len(ii) else np.zeros(0)
-    m.add_rows("supply_share", np.column_stack([ii, pp]), (np.arange(len(ii)), m.rate[ii, pp], np.ones(len(ii))),
-               lower=-np.inf, upper=upper)
+    m.add_rows(
+        "supply_share",
+        np.column_stack([ii, pp]),
+        (np.arange(len(ii)), m.rate[ii, pp], np.ones(len(ii))),
+        lower=-np.inf,
+        upper=upper,
+    )
 
 
 def add_processes(m: ParkModel) -> None:
@@ -636,7 +746,10 @@ def add_processes(m: ParkModel) -> None:
     supply_of = _link_array(net, "supply", dtype=np.int64)
     out_of = {s: np.flatnonzero(supply_of == s) for p in net.active_processes() for s in p.outputs}
     gain = m.coef.gain
-    rows: dict[str, list[tuple[np.ndarray, np.ndarray, float, tuple[int, ...]]]] = {"output_balance": [], "process_capacity": []}
+    rows: dict[str, list[tuple[np.ndarray, np.ndarray, float, tuple[int, ...]]]] = {
+        "output_balance": [],
+        "process_capacity": [],
+    }
     on: list[tuple[int, int, int, float]] = []
     for process in net.active_processes():
         q = process.index
@@ -677,13 +790,20 @@ def add_processes(m: ParkModel) -> None:
         _pairs(m, "process_on", m.rate[ii, pp], m.process_built[qq], bound, np.column_stack([ii, pp, qq]))
 
 
-def _add_sparse_rows(m: ParkModel, name: str, items: list[tuple[np.ndarray, np.ndarray, float, tuple[int, ...]]]) -> None:
+def _add_sparse_rows(
+    m: ParkModel, name: str, items: list[tuple[np.ndarray, np.ndarray, float, tuple[int, ...]]]
+) -> None:
     """Add rows ``sum values x(cols) <= upper`` given one by one (few: processes and bands)."""
-    rows = np.concatenate([np.full(len(cols), k) for k, (cols, _, _, _) in enumerate(items)] or [np.zeros(0, dtype=np.int64)])
+    rows = np.concatenate(
+        [np.full(len(cols), k) for k, (cols, _, _, _) in enumerate(items)] or [np.zeros(0, dtype=np.int64)]
+    )
     cols = np.concatenate([c for c, _, _, _ in items] or [np.zeros(0, dtype=np.int64)])
     values = np.concatenate([v for _, v, _, _ in items] or [np.zeros(0)])
-    labels = np.array([label for _, _, _, label in items], dtype=np.int64).reshape(len(items), -1) if items else \
-        np.zeros((0, 2), dtype=np.int64)
+    labels = (
+        np.array([label for _, _, _, label in items], dtype=np.int64).reshape(len(items), -1)
+        if items
+        else np.zeros((0, 2), dtype=np.int64)
+    )
     upper = np.array([u for _, _, u, _ in items], dtype=float)
     m.add_rows(name, labels, (rows.astype(np.int64), cols.astype(np.int64), values), lower=-np.inf, upper=upper)
 
@@ -729,7 +849,10 @@ def add_plan(m: ParkModel, options: Options) -> None:
     if slack is not None:
         rows.append(np.arange(len(kept)))
         cols.append(slack[kept])
-    row, col = np.concatenate(rows or [np.zeros(0, dtype=np.int64)]), np.concatenate(cols or [np.zeros(0, dtype=np.int64)])
+    row, col = (
+        np.concatenate(rows or [np.zeros(0, dtype=np.int64)]),
+        np.concatenate(cols or [np.zeros(0, dtype=np.int64)]),
+    )
     m.add_rows("force", np.array(kept, dtype=np.int64), (row, col, np.ones(len(row))), lower=1.0, upper=np.inf)
 
 
@@ -738,13 +861,16 @@ def _per_rate(m: ParkModel, per_flow: np.ndarray) -> Linear:
     return Linear(m.rate.ravel(), (per_flow[:, None] * m.hours[None, :]).ravel())
 
 
-def _per_link(m: ParkModel, on_built: np.ndarray, on_size: np.ndarray, on_process: np.ndarray,
-              on_process_size: np.ndarray) -> Linear:
+def _per_link(
+    m: ParkModel, on_built: np.ndarray, on_size: np.ndarray, on_process: np.ndarray, on_process_size: np.ndarray
+) -> Linear:
     """``sum_l on_built(l) y(l) + on_size(l) k(l) + sum_q on_process(q) z(q) + on_process_size(q) c(q)``."""
     new, sized = m.built >= 0, m.size >= 0
     new_q, sized_q = m.process_built >= 0, m.process_size >= 0
-    return Linear(np.concatenate([m.built[new], m.size[sized], m.process_built[new_q], m.process_size[sized_q]]),
-                  np.concatenate([on_built[new], on_size[sized], on_process[new_q], on_process_size[sized_q]]))
+    return Linear(
+        np.concatenate([m.built[new], m.size[sized], m.process_built[new_q], m.process_size[sized_q]]),
+        np.concatenate([on_built[new], on_size[sized], on_process[new_q], on_process_size[sized_q]]),
+    )
 
 
 def add_accounting(m: ParkModel) -> None:
@@ -757,16 +883,22 @@ def add_accounting(m: ParkModel) -> None:
     the disposal of process outputs (docs/model.md).
     """
     c = m.coef
-    m.expressions["capex"] = _per_link(m, c.capex_fixed, c.capex_per_rate, c.process_capex_fixed, c.process_capex_per_rate)
-    m.expressions["annualised_capex"] = _per_link(m, c.annual_fixed, c.annual_per_rate, c.process_annual_fixed,
-                                                  c.process_annual_per_rate)
+    m.expressions["capex"] = _per_link(
+        m, c.capex_fixed, c.capex_per_rate, c.process_capex_fixed, c.process_capex_per_rate
+    )
+    m.expressions["annualised_capex"] = _per_link(
+        m, c.annual_fixed, c.annual_per_rate, c.process_annual_fixed, c.process_annual_per_rate
+    )
     if m.options.fixed_plan:  # every new link and process is built: their fixed capex is spent
         new = ~c.prebuilt
         fed = [q for q, into in m.into.items() if len(into) and not c.process_existing[q]]
         m.expressions["capex"] += constant(float(c.capex_fixed[new].sum() + c.process_capex_fixed[fed].sum()))
-        m.expressions["annualised_capex"] += constant(float(c.annual_fixed[new].sum() + c.process_annual_fixed[fed].sum()))
-    m.expressions["total_cost"] = (constant(sum(c.constant_cost.values())) + m.expressions["annualised_capex"]
-                                   + _per_rate(m, c.cost_per_flow))
+        m.expressions["annualised_capex"] += constant(
+            float(c.annual_fixed[new].sum() + c.process_annual_fixed[fed].sum())
+        )
+    m.expressions["total_cost"] = (
+        constant(sum(c.constant_cost.values())) + m.expressions["annualised_capex"] + _per_rate(m, c.cost_per_flow)
+    )
     m.expressions["emissions"] = constant(sum(c.constant_emissions.values())) + _per_rate(m, c.emissions_per_flow)
 
 
@@ -811,10 +943,17 @@ def add_targets(m: ParkModel, options: Options) -> None:
             cols.append(slack[[list(shares).index(r)]])
             values.append(np.array([1.0 / year]))
     entries = tuple(np.concatenate(part) if part else np.zeros(0) for part in (rows, cols, values))
-    m.add_rows("utilization", list(reachable), (entries[0].astype(np.int64), entries[1].astype(np.int64), entries[2]),
-               lower=np.array([shares[r] * supply_total[r] / year for r in reachable]), upper=np.inf)
-    caps = (("emission_cap", "emissions", "emissions_slack", targets.max_emissions),
-            ("capex_budget", "capex", "capex_slack", targets.max_capex))
+    m.add_rows(
+        "utilization",
+        list(reachable),
+        (entries[0].astype(np.int64), entries[1].astype(np.int64), entries[2]),
+        lower=np.array([shares[r] * supply_total[r] / year for r in reachable]),
+        upper=np.inf,
+    )
+    caps = (
+        ("emission_cap", "emissions", "emissions_slack", targets.max_emissions),
+        ("capex_budget", "capex", "capex_slack", targets.max_capex),
+    )
     for name, expression, slack_name, cap in caps:
         if cap is None:
             continue
@@ -822,8 +961,13 @@ def add_targets(m: ParkModel, options: Options) -> None:
         if options.elastic:
             column = m.add_columns(slack_name, None, lower=0.0, upper=np.inf)
             body = body + Linear(column, np.array([-1.0]))
-        m.add_rows(name, None, (np.zeros(len(body.columns), dtype=np.int64), body.columns, body.values),
-                   lower=-np.inf, upper=cap - body.constant)
+        m.add_rows(
+            name,
+            None,
+            (np.zeros(len(body.columns), dtype=np.int64), body.columns, body.values),
+            lower=-np.inf,
+            upper=cap - body.constant,
+        )
 
 
 def add_objectives(m: ParkModel, options: Options) -> None:
@@ -851,8 +995,13 @@ def money_scale(m: ParkModel) -> float:
     c = m.coef
     hours = float(m.hours.max()) if len(m.hours) else 1.0
     per_flow = np.abs(c.cost_per_flow) * hours
-    arrays = (np.abs(c.annual_fixed), np.abs(c.annual_per_rate), per_flow, np.abs(c.process_annual_fixed),
-              np.abs(c.process_annual_per_rate))
+    arrays = (
+        np.abs(c.annual_fixed),
+        np.abs(c.annual_per_rate),
+        per_flow,
+        np.abs(c.process_annual_fixed),
+        np.abs(c.process_annual_per_rate),
+    )
     largest = max(1.0, *(float(np.max(a, initial=0.0)) for a in arrays))
     return float(10 ** max(0, math.floor(math.log10(largest)) - 3))
 
@@ -919,10 +1068,20 @@ def prune_dominated(net: Network, objective: str, protect: Collection[str] = ())
     else:
         useful = cleaner | pays_without  # stage 1 least emissions, stage 2 least total_cost
     protected = {r for r, share in targets.utilization.items() if share > 0}
-    keep = [i for i, link in enumerate(net.links)
-            if useful[i] or link.prebuilt or link.forced or link.resource in protected or link.id in protect
-            or net.supplies[link.supply].process is not None or net.demands[link.demand].process is not None]
-    return net.subset(keep, net.accounted, net.process_subset) if len(keep) < len(net.links) else net  # a part stays one
+    keep = [
+        i
+        for i, link in enumerate(net.links)
+        if useful[i]
+        or link.prebuilt
+        or link.forced
+        or link.resource in protected
+        or link.id in protect
+        or net.supplies[link.supply].process is not None
+        or net.demands[link.demand].process is not None
+    ]
+    return (
+        net.subset(keep, net.accounted, net.process_subset) if len(keep) < len(net.links) else net
+    )  # a part stays one
 
 
 def _best_annual_value(net: Network, coef: Coefficients, margin: np.ndarray) -> np.ndarray:

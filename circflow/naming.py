@@ -48,8 +48,11 @@ def stream_name(net: Network, stream: StreamNode, names: dict[str, str] | None =
         process = net.processes[stream.process]
         return f"{name}, {short_name(process.spec.name or process.id)}"
     streams = net.supplies if stream.role in ("supply", "output") else net.demands
-    alike = [s.index for s in streams if s.enterprise == stream.enterprise and s.resource == stream.resource
-             and s.process is None]
+    alike = [
+        s.index
+        for s in streams
+        if s.enterprise == stream.enterprise and s.resource == stream.resource and s.process is None
+    ]
     if len(alike) > 1:
         return f"{name} ({stream.resource.replace('_', ' ')} {alike.index(stream.index) + 1})"
     return name
@@ -61,7 +64,9 @@ def link_name(net: Network, link: CandidateLink, names: dict[str, str] | None = 
     Heat links name their technology; other links their resource and mode.
     """
     names = place_names(net) if names is None else names
-    ends = f"{stream_name(net, net.supplies[link.supply], names)} -> {stream_name(net, net.demands[link.demand], names)}"
+    ends = (
+        f"{stream_name(net, net.supplies[link.supply], names)} -> {stream_name(net, net.demands[link.demand], names)}"
+    )
     if link.on_site:
         return f"{ends}, on site"
     if link.type != "transport":
@@ -72,4 +77,6 @@ def link_name(net: Network, link: CandidateLink, names: dict[str, str] | None = 
 def process_name(net: Network, process: ProcessNode, names: dict[str, str] | None = None) -> str:
     """``Steel works: Slag grinding station (process)``."""
     names = place_names(net) if names is None else names
-    return f"{names.get(process.enterprise, process.enterprise)}: {short_name(process.spec.name or process.id)} (process)"
+    return (
+        f"{names.get(process.enterprise, process.enterprise)}: {short_name(process.spec.name or process.id)} (process)"
+    )

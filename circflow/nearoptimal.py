@@ -66,8 +66,21 @@ from circflow.vary import assign, build_park
 from circflow.yamlfile import copy_tree
 
 CLASSES = ("essential", "optional", "possible", "excluded")
-COLUMNS = ["link", "id", "kind", "resource", "technology", "in_optimum", "class", "best_without", "best_with",
-           "best_without_is", "best_with_is", "settled_by", "capex"]
+COLUMNS = [
+    "link",
+    "id",
+    "kind",
+    "resource",
+    "technology",
+    "in_optimum",
+    "class",
+    "best_without",
+    "best_with",
+    "best_without_is",
+    "best_with_is",
+    "settled_by",
+    "capex",
+]
 """``best_*_is``: ``optimum`` (solved to the gap), ``at most`` (a plan of that value exists)
 or ``at least`` (a bound proves no plan is better)."""
 
@@ -100,8 +113,11 @@ class Alternatives:
     def to_dict(self) -> dict[str, Any]:
         """The findings as ``results.json`` keeps them under ``robustness.alternatives``."""
         return {
-            "slack": self.slack, "objective_name": self.objective_name, "optimum": self.optimum,
-            "threshold": self.threshold, "counts": self.counts,
+            "slack": self.slack,
+            "objective_name": self.objective_name,
+            "optimum": self.optimum,
+            "threshold": self.threshold,
+            "counts": self.counts,
             "candidates": [json_value(row) for row in self.table.to_dict("records")],
             "plans": [json_value(row) for row in self.plans.to_dict("records")],
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
@@ -115,8 +131,9 @@ class Alternatives:
             self.table.to_csv(tmp / "alternatives.csv", index=False)
             if not self.plans.empty:
                 self.plans.to_csv(tmp / "plans.csv", index=False)
-            (tmp / "alternatives.html").write_text(alternatives_page(self.to_dict(), self.park, self.currency,
-                                                                     self.lang), encoding="utf-8")
+            (tmp / "alternatives.html").write_text(
+                alternatives_page(self.to_dict(), self.park, self.currency, self.lang), encoding="utf-8"
+            )
             write_marker(tmp, "alternatives")
 
         return save_folder(pathlib.Path(folder), write)
@@ -220,15 +237,27 @@ def alternatives(
     if plans:
         stage(f"finding {plans} maximally different plans within the slack")
         mga_started = time.perf_counter()
-        plan_table = modelling_to_generate_alternatives(net, profile, name, optimum + budget, plans,
-                                                        _optimum_built(net, studies), rules)
+        plan_table = modelling_to_generate_alternatives(
+            net, profile, name, optimum + budget, plans, _optimum_built(net, studies), rules
+        )
         timings["plans_s"] = time.perf_counter() - mga_started
     timings["total_s"] = time.perf_counter() - started
     order = {name: k for k, name in enumerate(CLASSES)}
-    table = table.sort_values(["class", "link"], key=lambda c: c.map(order) if c.name == "class" else c, ignore_index=True)
-    return Alternatives(park=park.park.name, objective_name=objective, currency=park.economics.currency, slack=slack,
-                        optimum=optimum, threshold=optimum + budget, table=table, plans=plan_table, timings=timings,
-                        lang=park.park.lang)
+    table = table.sort_values(
+        ["class", "link"], key=lambda c: c.map(order) if c.name == "class" else c, ignore_index=True
+    )
+    return Alternatives(
+        park=park.park.name,
+        objective_name=objective,
+        currency=park.economics.currency,
+        slack=slack,
+        optimum=optimum,
+        threshold=optimum + budget,
+        table=table,
+        plans=plan_table,
+        timings=timings,
+        lang=park.park.lang,
+    )
 
 
 @dataclass(frozen=True)
@@ -246,8 +275,17 @@ class _RemoteParts:
     extra: Extra = None
 
     @classmethod
-    def of(cls, park: Park, carbon_price: float | None, name: str, profile: SolverProfile, budget: float, exact: bool,
-           optimum: float, extra: Extra = None) -> _RemoteParts:
+    def of(
+        cls,
+        park: Park,
+        carbon_price: float | None,
+        name: str,
+        profile: SolverProfile,
+        budget: float,
+        exact: bool,
+        optimum: float,
+        extra: Extra = None,
+    ) -> _RemoteParts:
         tree, base_dir = _park_tree(park)
         if carbon_price is not None:
             tree = copy_tree(tree)
@@ -256,15 +294,18 @@ class _RemoteParts:
             profile = profile.model_copy(update={"threads": 1})
         return cls(tree, base_dir, name, profile, budget, exact, optimum, extra)
 
-    def run(self, studies: list[_PartStudy], workers: int | None, scheduler: str | None,
-            stage: Callable[[str], None]) -> list[list[dict[str, Any]]]:
+    def run(
+        self, studies: list[_PartStudy], workers: int | None, scheduler: str | None, stage: Callable[[str], None]
+    ) -> list[list[dict[str, Any]]]:
         if workers is not None and scheduler is not None:
             msg = "give workers (a local cluster) or scheduler (a running one), not both"
             raise ParkError(msg)
         with _dask_client(None, workers, scheduler, stage) as client:
             stage(f"classifying {len(studies)} parts on Dask")
-            futures = [client.submit(classify_part, self, tuple(sorted(link.id for link in study.part.links)),
-                                     pure=False) for study in studies]
+            futures = [
+                client.submit(classify_part, self, tuple(sorted(link.id for link in study.part.links)), pure=False)
+                for study in studies
+            ]
             return client.gather(futures)
 
 
@@ -350,16 +391,29 @@ class _PartStudy:
                 link = part.links[index]
                 label, ident, resource = link_name(part, link, names), link.id, link.resource
                 technology: str = link.type
-                capex = (float(coef.capex_fixed[index] + coef.capex_per_rate[index] * self.solution.capacity[index])
-                         if inside else None)
+                capex = (
+                    float(coef.capex_fixed[index] + coef.capex_per_rate[index] * self.solution.capacity[index])
+                    if inside
+                    else None
+                )
             else:
                 column = int(model.process_built[index])
                 inside = bool(self.solution.process_built[index])
                 process = part.processes[index]
-                label, ident, resource = process_name(part, process, names), process.path, part.demands[process.input].resource
+                label, ident, resource = (
+                    process_name(part, process, names),
+                    process.path,
+                    part.demands[process.input].resource,
+                )
                 technology = "process"
-                capex = (float(coef.process_capex_fixed[index] + coef.process_capex_per_rate[index]
-                               * self.solution.process_capacity[index]) if inside else None)
+                capex = (
+                    float(
+                        coef.process_capex_fixed[index]
+                        + coef.process_capex_per_rate[index] * self.solution.process_capacity[index]
+                    )
+                    if inside
+                    else None
+                )
             value, how, settled = self._settle(kind, index, column, inside, threshold, exact, margins)
             within = value <= threshold if how != "at least" else False
             if inside:
@@ -368,14 +422,28 @@ class _PartStudy:
             else:
                 klass = "possible" if within else "excluded"
                 without, without_is, with_, with_is = self.optimum, "optimum", value, how
-            rows.append({"link": label, "id": ident, "kind": kind, "resource": resource, "technology": technology,
-                         "in_optimum": inside, "class": klass, "best_without": without + self.offset,
-                         "best_with": with_ + self.offset, "best_without_is": without_is, "best_with_is": with_is,
-                         "settled_by": settled, "capex": capex})
+            rows.append(
+                {
+                    "link": label,
+                    "id": ident,
+                    "kind": kind,
+                    "resource": resource,
+                    "technology": technology,
+                    "in_optimum": inside,
+                    "class": klass,
+                    "best_without": without + self.offset,
+                    "best_with": with_ + self.offset,
+                    "best_without_is": without_is,
+                    "best_with_is": with_is,
+                    "settled_by": settled,
+                    "capex": capex,
+                }
+            )
         return rows
 
-    def _settle(self, kind: str, index: int, column: int, inside: bool, threshold: float, exact: bool,
-                margins: np.ndarray) -> tuple[float, str, str]:
+    def _settle(
+        self, kind: str, index: int, column: int, inside: bool, threshold: float, exact: bool, margins: np.ndarray
+    ) -> tuple[float, str, str]:
         """The part's best objective with the candidate's decision flipped: (value, how known, by what)."""
         # the plan-without, idle-link and margin bounds assume the link is tied to nothing else:
         # a rule added from Python that names it (SPEC 10) leaves only the LP bound and a solve
@@ -401,13 +469,16 @@ class _PartStudy:
                 return bound.objective, "at least", "LP bound"
         return self._solve_flipped(kind, index, column, inside, threshold, exact)
 
-    def _solve_flipped(self, kind: str, index: int, column: int, inside: bool, threshold: float,
-                       exact: bool) -> tuple[float, str, str]:
+    def _solve_flipped(
+        self, kind: str, index: int, column: int, inside: bool, threshold: float, exact: bool
+    ) -> tuple[float, str, str]:
         fixed = 0.0 if inside else 1.0
         start = self.best.copy()
         start[column] = fixed
         if inside:
-            start[self._columns_of(kind, index)] = 0.0  # the optimum without it (HiGHS repairs or drops an infeasible start)
+            start[self._columns_of(kind, index)] = (
+                0.0  # the optimum without it (HiGHS repairs or drops an infeasible start)
+            )
         self.solver.set_bounds(np.array([column]), fixed, fixed)
         self.solver.start(start)
 
@@ -437,8 +508,11 @@ class _PartStudy:
             own: list[int] = []
         else:
             process = self.part.processes[index]
-            links = [i for i, link in enumerate(self.part.links)
-                     if link.demand == process.input or link.supply in process.outputs]
+            links = [
+                i
+                for i, link in enumerate(self.part.links)
+                if link.demand == process.input or link.supply in process.outputs
+            ]
             own = [int(c) for c in (model.process_built[index], model.process_size[index]) if c >= 0]
         columns = own + [int(c) for i in links for c in (model.built[i], model.size[i]) if c >= 0]
         columns += [int(c) for i in links for c in model.rate[i]]
@@ -453,7 +527,9 @@ class _PartStudy:
         """
         part, link = self.part, self.part.links[index]
         targets = part.park.targets
-        touches_process = part.supplies[link.supply].process is not None or part.demands[link.demand].process is not None
+        touches_process = (
+            part.supplies[link.supply].process is not None or part.demands[link.demand].process is not None
+        )
         if link.forced or touches_process or targets.max_emissions is not None:
             return None
         if targets.utilization.get(link.resource, 0) > 0:
@@ -480,9 +556,14 @@ class _PartStudy:
         cleaner = coef.emissions_per_flow < 0
         protected = {r for r, share in targets.utilization.items() if share > 0}
         for i, link in enumerate(part.links):
-            if (link.forced or link.prebuilt or link.resource in protected
-                    or (targets.max_emissions is not None and cleaner[i])
-                    or part.supplies[link.supply].process is not None or part.demands[link.demand].process is not None):
+            if (
+                link.forced
+                or link.prebuilt
+                or link.resource in protected
+                or (targets.max_emissions is not None and cleaner[i])
+                or part.supplies[link.supply].process is not None
+                or part.demands[link.demand].process is not None
+            ):
                 values[i] = np.nan
         return values
 
@@ -518,13 +599,23 @@ def _optimum_built(net: Network, studies: list[_PartStudy]) -> tuple[set[str], s
     for study in studies:
         assert study.solution is not None
         links |= {link.id for i, link in enumerate(study.part.links) if study.solution.built[i] and not link.prebuilt}
-        processes |= {study.part.processes[q].path for q in np.flatnonzero(study.model.process_built >= 0)
-                      if study.solution.process_built[q]}
+        processes |= {
+            study.part.processes[q].path
+            for q in np.flatnonzero(study.model.process_built >= 0)
+            if study.solution.process_built[q]
+        }
     return links, processes
 
 
-def modelling_to_generate_alternatives(net: Network, profile: SolverProfile, name: str, threshold: float, count: int,
-                                       optimum: tuple[set[str], set[str]], rules: Rules | None = None) -> pd.DataFrame:
+def modelling_to_generate_alternatives(
+    net: Network,
+    profile: SolverProfile,
+    name: str,
+    threshold: float,
+    count: int,
+    optimum: tuple[set[str], set[str]],
+    rules: Rules | None = None,
+) -> pd.DataFrame:
     """Maximally different plans within the slack: Brill's Hop-Skip-Jump MGA.
 
     Each plan minimises how often its new links and candidate processes were built in the
@@ -560,7 +651,9 @@ def modelling_to_generate_alternatives(net: Network, profile: SolverProfile, nam
     for k in range(1, count + 1):
         times = {ident: sum(ident in plan for plan in found) for ident in candidates}
         used = [ident for ident in sorted(times) if times[ident]]
-        reuse = Linear(np.array([candidates[i] for i in used], dtype=np.int64), np.array([float(times[i]) for i in used]))
+        reuse = Linear(
+            np.array([candidates[i] for i in used], dtype=np.int64), np.array([float(times[i]) for i in used])
+        )
         model.add_objective(f"alternative_{k}", reuse + (expression + constant(-best.objective)) * tie_break)
         solver.start(previous)  # within the slack: an incumbent from the start
         outcome = solver.solve(f"alternative_{k}", watch=lambda plan, bound: bound > math.floor(plan) - 1 + 2e-3)
@@ -569,7 +662,9 @@ def modelling_to_generate_alternatives(net: Network, profile: SolverProfile, nam
         previous = solver.values.copy()
         solution = Solution.from_values(model, solver.values)
         built = {net.links[i].id for i in np.flatnonzero(solution.built) if not net.links[i].prebuilt}
-        built |= {net.processes[q].path for q in np.flatnonzero(solution.process_built) if not net.processes[q].existing}
+        built |= {
+            net.processes[q].path for q in np.flatnonzero(solution.process_built) if not net.processes[q].existing
+        }
         if built in found:
             break
         rows.append(_plan_row(k, net, model, solver.values, built, first, labels))
@@ -577,15 +672,29 @@ def modelling_to_generate_alternatives(net: Network, profile: SolverProfile, nam
     return pd.DataFrame(rows)
 
 
-def _plan_row(k: int, net: Network, model: ParkModel, values: np.ndarray | None, built: set[str], first: set[str],
-              labels: dict[str, str]) -> dict[str, Any]:
+def _plan_row(
+    k: int,
+    net: Network,
+    model: ParkModel,
+    values: np.ndarray | None,
+    built: set[str],
+    first: set[str],
+    labels: dict[str, str],
+) -> dict[str, Any]:
     row: dict[str, Any] = {"plan": k}
     if values is not None:
         figures = kpis(net, model.coef, Solution.from_values(model, values))
-        row.update(objective=figures["total_cost"] + figures["carbon_cost"], total_cost=figures["total_cost"],
-                   emissions=figures["emissions"], capex=figures["capex"])
-    row.update(built=len(built), shared=len(built & first),
-               links="; ".join(sorted(labels[i] for i in built)),
-               added="; ".join(sorted(labels[i] for i in built - first)),
-               left_out="; ".join(sorted(labels[i] for i in first - built)))
+        row.update(
+            objective=figures["total_cost"] + figures["carbon_cost"],
+            total_cost=figures["total_cost"],
+            emissions=figures["emissions"],
+            capex=figures["capex"],
+        )
+    row.update(
+        built=len(built),
+        shared=len(built & first),
+        links="; ".join(sorted(labels[i] for i in built)),
+        added="; ".join(sorted(labels[i] for i in built - first)),
+        left_out="; ".join(sorted(labels[i] for i in first - built)),
+    )
     return row

@@ -58,8 +58,20 @@ ON_SITE = "on_site"
 """The mode of a link between a process and a stream of its own enterprise: no length, no cost."""
 ON_SITE_MODE = Mode(description="within one enterprise: conveyor, silo or pipe already there")
 
-__all__ = ["EARTH_RADIUS_KM", "ON_SITE", "CandidateLink", "LinkType", "Network", "ProcessNode", "StreamNode",
-           "build_network", "heat_pump_cop", "matches", "quality_gaps", "stream_amounts"]
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "ON_SITE",
+    "CandidateLink",
+    "LinkType",
+    "Network",
+    "ProcessNode",
+    "StreamNode",
+    "build_network",
+    "heat_pump_cop",
+    "matches",
+    "quality_gaps",
+    "stream_amounts",
+]
 
 Role = Literal["supply", "demand", "market", "input", "output"]
 
@@ -215,7 +227,9 @@ class Network:
         for market in self.park.markets:
             graph.add_node(market.id, name=market.name, sector="market")
         for i, link in enumerate(self.links):
-            graph.add_edge(self.supplies[link.supply].enterprise, self.demands[link.demand].enterprise, key=link.id, index=i)
+            graph.add_edge(
+                self.supplies[link.supply].enterprise, self.demands[link.demand].enterprise, key=link.id, index=i
+            )
         return graph
 
     @property
@@ -235,8 +249,12 @@ class Network:
         supplies, demands = self.accounted
         return [self.supplies[i] for i in sorted(supplies)], [self.demands[j] for j in sorted(demands)]
 
-    def subset(self, link_indices: list[int], accounted: tuple[frozenset[int], frozenset[int]] | None = None,
-               processes: frozenset[int] | None = None) -> Network:
+    def subset(
+        self,
+        link_indices: list[int],
+        accounted: tuple[frozenset[int], frozenset[int]] | None = None,
+        processes: frozenset[int] | None = None,
+    ) -> Network:
         """The same park restricted to some candidate links (streams keep their indices)."""
         keep = sorted(link_indices)
         position = {old: new for new, old in enumerate(keep)}
@@ -244,9 +262,20 @@ class Network:
         groups = [(text, members) for text, members in groups if members]
         if processes is None and accounted is not None:
             processes = frozenset(p.index for p in self.processes if p.input in accounted[1])
-        return Network(self.park, self.periods, self.hours, self.supplies, self.demands,
-                       [self.links[i] for i in keep], groups, self.warnings, accounted, self.processes, self.time,
-                       processes)
+        return Network(
+            self.park,
+            self.periods,
+            self.hours,
+            self.supplies,
+            self.demands,
+            [self.links[i] for i in keep],
+            groups,
+            self.warnings,
+            accounted,
+            self.processes,
+            self.time,
+            processes,
+        )
 
 
 def build_network(park: Park, *, existing_only: bool = False) -> Network:
@@ -282,10 +311,22 @@ def build_network(park: Park, *, existing_only: bool = False) -> Network:
         builder.apply_force()
     links = builder.finish()
     index = {link.id: i for i, link in enumerate(links)}
-    forced_groups = [(text, [index[builder.keys[k].id] for k in keys if builder.keys[k].id in index])
-                     for text, keys in builder.force_keys]
-    net = Network(park, list(time.names), time.hours, supplies, demands, links, forced_groups, builder.warnings,
-                  processes=processes, time=time)
+    forced_groups = [
+        (text, [index[builder.keys[k].id] for k in keys if builder.keys[k].id in index])
+        for text, keys in builder.force_keys
+    ]
+    net = Network(
+        park,
+        list(time.names),
+        time.hours,
+        supplies,
+        demands,
+        links,
+        forced_groups,
+        builder.warnings,
+        processes=processes,
+        time=time,
+    )
     if not existing_only:
         net.warnings += _lonely_streams(net)
     return net
@@ -308,8 +349,10 @@ def stream_amounts(stream: Amounts, park: Park, periods: Periods | np.ndarray) -
         return stream.amount * weights / total if total > 0 else np.zeros(len(hours))
     if stream.per_period is not None:
         season_hours = {s: periods.season_hours(s) for s in set(periods.season)}
-        return np.array([stream.per_period.get(s, 0.0) * h / season_hours[s]
-                         for s, h in zip(periods.season, hours, strict=True)], dtype=float)
+        return np.array(
+            [stream.per_period.get(s, 0.0) * h / season_hours[s] for s, h in zip(periods.season, hours, strict=True)],
+            dtype=float,
+        )
     if stream.rate is not None:
         if series is not None:
             return stream.rate * series
@@ -339,8 +382,12 @@ def quality_gaps(supply: Supply | ProcessOutput, demand: Demand | Buy | ProcessI
             continue
         value = supply.quality[attribute]
         if isinstance(allowed, Range):
-            ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-                  and (allowed.min is None or value >= allowed.min) and (allowed.max is None or value <= allowed.max))
+            ok = (
+                isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                and (allowed.min is None or value >= allowed.min)
+                and (allowed.max is None or value <= allowed.max)
+            )
         else:
             ok = any(value == choice or str(value) == str(choice) for choice in allowed)
         if not ok:
@@ -381,43 +428,118 @@ def _streams(park: Park, time: Periods) -> tuple[list[StreamNode], list[StreamNo
     for e_index, enterprise in enumerate(park.enterprises):
         here = ("enterprises", e_index)
         for position, supply in enumerate(enterprise.supplies):
-            supplies.append(StreamNode(len(supplies), enterprise.id, position, supply.resource,
-                                       amounts(supply, (*here, "supplies", position)), supply.temperature,
-                                       supply.disposal.cost, supply.disposal.emissions, supply,
-                                       second_temperature=supply.outlet_temperature))
+            supplies.append(
+                StreamNode(
+                    len(supplies),
+                    enterprise.id,
+                    position,
+                    supply.resource,
+                    amounts(supply, (*here, "supplies", position)),
+                    supply.temperature,
+                    supply.disposal.cost,
+                    supply.disposal.emissions,
+                    supply,
+                    second_temperature=supply.outlet_temperature,
+                )
+            )
         for position, demand in enumerate(enterprise.demands):
-            demands.append(StreamNode(len(demands), enterprise.id, position, demand.resource,
-                                      amounts(demand, (*here, "demands", position)), demand.temperature,
-                                      demand.baseline.cost, demand.baseline.emissions, demand, role="demand",
-                                      second_temperature=demand.return_temperature))
+            demands.append(
+                StreamNode(
+                    len(demands),
+                    enterprise.id,
+                    position,
+                    demand.resource,
+                    amounts(demand, (*here, "demands", position)),
+                    demand.temperature,
+                    demand.baseline.cost,
+                    demand.baseline.emissions,
+                    demand,
+                    role="demand",
+                    second_temperature=demand.return_temperature,
+                )
+            )
         for process in enterprise.processes:
             q = len(processes)
             capacity = process.capacity
             limit = infinite if capacity is None else capacity * time.hours
-            node = ProcessNode(q, enterprise.id, process.id, len(demands), [], np.array([o.yield_ for o in process.outputs]),
-                               process, time.hours)
-            demands.append(StreamNode(len(demands), enterprise.id, process.id, process.input.resource, limit.copy(),
-                                      None, 0.0, 0.0, process.input, role="input", process=q))
+            node = ProcessNode(
+                q,
+                enterprise.id,
+                process.id,
+                len(demands),
+                [],
+                np.array([o.yield_ for o in process.outputs]),
+                process,
+                time.hours,
+            )
+            demands.append(
+                StreamNode(
+                    len(demands),
+                    enterprise.id,
+                    process.id,
+                    process.input.resource,
+                    limit.copy(),
+                    None,
+                    0.0,
+                    0.0,
+                    process.input,
+                    role="input",
+                    process=q,
+                )
+            )
             for k, output in enumerate(process.outputs):
-                stream = StreamNode(len(supplies), enterprise.id, process.id, output.resource, np.zeros(len(time.hours)),
-                                    None, output.disposal.cost, output.disposal.emissions, output, role="output",
-                                    process=q, output_yield=output.yield_, output_index=k)
+                stream = StreamNode(
+                    len(supplies),
+                    enterprise.id,
+                    process.id,
+                    output.resource,
+                    np.zeros(len(time.hours)),
+                    None,
+                    output.disposal.cost,
+                    output.disposal.emissions,
+                    output,
+                    role="output",
+                    process=q,
+                    output_yield=output.yield_,
+                    output_index=k,
+                )
                 node.outputs.append(stream.index)
                 supplies.append(stream)
             processes.append(node)
     for m_index, market in enumerate(park.markets):
         for position, buy in enumerate(market.buys):
-            demands.append(StreamNode(len(demands), market.id, position, buy.resource,
-                                      amounts(buy, ("markets", m_index, "buys", position)), None, 0.0, 0.0, buy,
-                                      role="market", sale_price=buy.price, sale_emissions=buy.emissions))
+            demands.append(
+                StreamNode(
+                    len(demands),
+                    market.id,
+                    position,
+                    buy.resource,
+                    amounts(buy, ("markets", m_index, "buys", position)),
+                    None,
+                    0.0,
+                    0.0,
+                    buy,
+                    role="market",
+                    sale_price=buy.price,
+                    sale_emissions=buy.emissions,
+                )
+            )
     return supplies, demands, processes
 
 
 class _Builder:
     """Collects candidate links keyed by (supply, demand, mode, technology)."""
 
-    def __init__(self, park: Park, hours: np.ndarray, supplies: list[StreamNode], demands: list[StreamNode],
-                 processes: list[ProcessNode], *, existing_only: bool) -> None:
+    def __init__(
+        self,
+        park: Park,
+        hours: np.ndarray,
+        supplies: list[StreamNode],
+        demands: list[StreamNode],
+        processes: list[ProcessNode],
+        *,
+        existing_only: bool,
+    ) -> None:
         self.park = park
         self.hours = hours
         self.supplies = supplies
@@ -429,8 +551,11 @@ class _Builder:
         self.force_keys: list[tuple[str, list[tuple[int, int, str, str]]]] = []
         crs = park.park.crs
         self.point = {e.id: _point(e.location, crs) for e in park.enterprises} | {
-            m.id: _point(m.location, crs) for m in park.markets}
-        self.places: dict[str, Enterprise | Market] = {e.id: e for e in park.enterprises} | {m.id: m for m in park.markets}
+            m.id: _point(m.location, crs) for m in park.markets
+        }
+        self.places: dict[str, Enterprise | Market] = {e.id: e for e in park.enterprises} | {
+            m.id: m for m in park.markets
+        }
         self.measured: dict[tuple[str, str, str | None], float] = {}
         for distance in park.distances:
             for a, b in ((distance.from_, distance.to), (distance.to, distance.from_)):
@@ -466,12 +591,17 @@ class _Builder:
     def _points(self, streams: list[StreamNode]) -> np.ndarray:
         if self.park.park.crs == "wgs84":
             lat, lon = np.radians([self.point[s.enterprise] for s in streams]).reshape(-1, 2).T
-            return EARTH_RADIUS_KM * np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+            return EARTH_RADIUS_KM * np.column_stack(
+                [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
+            )
         return np.array([self.point[s.enterprise] for s in streams], dtype=float).reshape(-1, 2)
 
     def _query_radius(self, straight_km: float) -> float:
         if self.park.park.crs == "wgs84":  # chord length of a great-circle arc, slightly padded
-            return 2 * EARTH_RADIUS_KM * math.sin(min(math.pi / 2, straight_km / (2 * EARTH_RADIUS_KM))) * (1 + 1e-9) + 1e-9
+            return (
+                2 * EARTH_RADIUS_KM * math.sin(min(math.pi / 2, straight_km / (2 * EARTH_RADIUS_KM))) * (1 + 1e-9)
+                + 1e-9
+            )
         return straight_km * (1 + 1e-12) + 1e-9
 
     # -- candidates --------------------------------------------------------------------
@@ -542,8 +672,19 @@ class _Builder:
                         continue  # plain streams of one enterprise are its own business; no loops
                     if not (self.usable(s) and self.usable(d)) or not self._quality_fits(s, d):
                         continue
-                    link = CandidateLink(self._link_id(s, d, ON_SITE, "transport"), s.index, d.index, ON_SITE,
-                                         s.resource, 0.0, "transport", None, 1.0, np.zeros(0), on_site=True)
+                    link = CandidateLink(
+                        self._link_id(s, d, ON_SITE, "transport"),
+                        s.index,
+                        d.index,
+                        ON_SITE,
+                        s.resource,
+                        0.0,
+                        "transport",
+                        None,
+                        1.0,
+                        np.zeros(0),
+                        on_site=True,
+                    )
                     self.keys[(s.index, d.index, ON_SITE, "transport")] = link
 
     def _temperatures(self, supply: StreamNode, demand: StreamNode) -> Temperatures | None:
@@ -551,11 +692,21 @@ class _Builder:
             return None
         outlet = supply.temperature if supply.outlet is None else supply.outlet  # 0 degC is a temperature
         return_ = demand.temperature if demand.outlet is None else demand.outlet
-        return Temperatures(supply.temperature, outlet, demand.temperature, return_,
-                            self.park.technologies.heat_exchange.min_approach_k)
+        return Temperatures(
+            supply.temperature, outlet, demand.temperature, return_, self.park.technologies.heat_exchange.min_approach_k
+        )
 
-    def _make(self, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float, *,
-              explicit: bool, kind: str | None = None) -> list[CandidateLink]:
+    def _make(
+        self,
+        supply: StreamNode,
+        demand: StreamNode,
+        mode_name: str,
+        mode: Mode,
+        length: float,
+        *,
+        explicit: bool,
+        kind: str | None = None,
+    ) -> list[CandidateLink]:
         """The candidate links between two streams by one mode: one, or for heat one per technology."""
         delivered_share = 1.0 - mode.loss_per_km * length
         if delivered_share <= 0:
@@ -569,8 +720,12 @@ class _Builder:
         if kind is not None:
             kinds = [kind]
         elif explicit:  # the first that applies; a heat pump beyond its lift when none does (warned)
-            kinds = [next((k for k in HEAT_TECHNOLOGIES if TECHNOLOGIES[k].applies(t, self.park, absorption_drive=False)),
-                          "heat_pump")]
+            kinds = [
+                next(
+                    (k for k in HEAT_TECHNOLOGIES if TECHNOLOGIES[k].applies(t, self.park, absorption_drive=False)),
+                    "heat_pump",
+                )
+            ]
         else:
             kinds = [k for k in HEAT_TECHNOLOGIES if TECHNOLOGIES[k].applies(t, self.park, absorption_drive=drive)]
         links = []
@@ -579,23 +734,47 @@ class _Builder:
             cop = tech.cop(t, self.park)
             if cop is not None and cop <= 1:
                 continue
-            link = self._link(supply, demand, mode_name, mode, length, name, cop, delivered_share * tech.gain_factor(cop),
-                              explicit)
+            link = self._link(
+                supply, demand, mode_name, mode, length, name, cop, delivered_share * tech.gain_factor(cop), explicit
+            )
             link.share, link.band, link.temperatures = tech.share(t), tech.band(t), t
             if link.share > 0 and (link.band is None or link.band > 0):
                 links.append(link)
         return links
 
-    def _link(self, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float, kind: str,
-              cop: float | None, gain: float, explicit: bool) -> CandidateLink:
-        return CandidateLink(self._link_id(supply, demand, mode_name, kind), supply.index, demand.index, mode_name,
-                             supply.resource, length, kind, cop, gain, np.zeros(0),  # type: ignore[arg-type]
-                             capacity_limit=mode.max_capacity, explicit=explicit)
+    def _link(
+        self,
+        supply: StreamNode,
+        demand: StreamNode,
+        mode_name: str,
+        mode: Mode,
+        length: float,
+        kind: str,
+        cop: float | None,
+        gain: float,
+        explicit: bool,
+    ) -> CandidateLink:
+        return CandidateLink(
+            self._link_id(supply, demand, mode_name, kind),
+            supply.index,
+            demand.index,
+            mode_name,
+            supply.resource,
+            length,
+            kind,  # type: ignore[arg-type]
+            cop,
+            gain,
+            np.zeros(0),
+            capacity_limit=mode.max_capacity,
+            explicit=explicit,
+        )
 
     def _link_id(self, supply: StreamNode, demand: StreamNode, mode_name: str, kind: str) -> str:
         """``from[#stream]>to[#stream]:resource:mode[:technology]`` (see docs/model.md, link ids)."""
-        return f"{self._end(supply, self.multi_supply)}>{self._end(demand, self.multi_demand)}:{supply.resource}:{mode_name}" + (
-            f":{kind}" if TECHNOLOGIES[kind].named_in_id else "")
+        return (
+            f"{self._end(supply, self.multi_supply)}>{self._end(demand, self.multi_demand)}:{supply.resource}:{mode_name}"
+            + (f":{kind}" if TECHNOLOGIES[kind].named_in_id else "")
+        )
 
     def _end(self, stream: StreamNode, multi: set[tuple[str, str]]) -> str:
         if stream.process is not None:
@@ -628,7 +807,11 @@ class _Builder:
                 continue
             mode_name = link.mode or self.park.resources[link.resource].modes[0]
             mode = self.park.modes[mode_name]
-            length = link.distance_km if link.distance_km is not None else self.length_km(link.from_, link.to, mode_name, mode)
+            length = (
+                link.distance_km
+                if link.distance_km is not None
+                else self.length_km(link.from_, link.to, mode_name, mode)
+            )
             self._explicit_warnings(index, supply, demand, mode_name, mode, length)
             made = self._make(supply, demand, mode_name, mode, length, explicit=True, kind=link.type)
             if not made:
@@ -643,32 +826,44 @@ class _Builder:
                 candidate.capacity_limit = link.capacity if limit is None else min(limit, link.capacity)
             key = (supply.index, demand.index, mode_name, candidate.type)
             if link.expandable and not existing_only:  # more than the contract carries: a new link beside it
-                expansion = self.keys.get(key) or self._make(supply, demand, mode_name, mode, length, explicit=True,
-                                                             kind=candidate.type)[0]
+                expansion = (
+                    self.keys.get(key)
+                    or self._make(supply, demand, mode_name, mode, length, explicit=True, kind=candidate.type)[0]
+                )
                 expansion.id += ":expansion"
                 expansion.explicit = True
                 self.keys[(*key[:3], f"{candidate.type}:expansion")] = expansion
             self.keys[key] = candidate
 
-    def _explicit_warnings(self, index: int, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float) -> None:
+    def _explicit_warnings(
+        self, index: int, supply: StreamNode, demand: StreamNode, mode_name: str, mode: Mode, length: float
+    ) -> None:
         where = f"links[{index}]"
         mismatches, missing = quality_gaps(supply.spec, demand.spec)
         if mismatches or missing:
             why = ", ".join(mismatches + [f"lacks {m}" for m in missing])
             self.warnings.append(f"{where}: quality does not meet the demand's requires ({why}); kept as explicit link")
         if mode.max_distance_km is not None and length > mode.max_distance_km:
-            self.warnings.append(f"{where}: {length:.3g} km is beyond {mode_name}'s reach of {mode.max_distance_km:g} km; kept as explicit link")
+            self.warnings.append(
+                f"{where}: {length:.3g} km is beyond {mode_name}'s reach of {mode.max_distance_km:g} km; kept as explicit link"
+            )
 
     def _lift_warning(self, index: int, link: CandidateLink) -> None:
         t = link.temperatures
         limit = TECHNOLOGIES[link.type].max_lift_k(self.park)
         if t is not None and limit is not None and t.lift() > limit:
-            self.warnings.append(f"links[{index}]: {TECHNOLOGIES[link.type].label} lift {t.lift():g} K exceeds "
-                                 f"max_lift_k {limit:g}; kept as explicit link")
+            self.warnings.append(
+                f"links[{index}]: {TECHNOLOGIES[link.type].label} lift {t.lift():g} K exceeds "
+                f"max_lift_k {limit:g}; kept as explicit link"
+            )
 
     def apply_forbid(self) -> None:
         for index, ref in enumerate(self.park.plan.forbid):
-            hits = [key for key, link in self.keys.items() if not link.on_site and matches(ref, link, self.supplies, self.demands)]
+            hits = [
+                key
+                for key, link in self.keys.items()
+                if not link.on_site and matches(ref, link, self.supplies, self.demands)
+            ]
             if not hits:
                 self.warnings.append(f"plan.forbid[{index}]: matches no candidate link; nothing to forbid")
             for key in hits:
@@ -680,12 +875,19 @@ class _Builder:
     def apply_force(self) -> None:
         problems = []
         for index, ref in enumerate(self.park.plan.force):
-            hits = [key for key, link in self.keys.items() if not link.on_site and matches(ref, link, self.supplies, self.demands)]
+            hits = [
+                key
+                for key, link in self.keys.items()
+                if not link.on_site and matches(ref, link, self.supplies, self.demands)
+            ]
             if not hits:
                 why = self._why_no_candidate(ref)
                 forbidden = any(_same_link(ref, other) for other in self.park.plan.forbid)
-                advice = ("it is also under plan.forbid, which removes it; keep it in one of the two" if forbidden
-                          else "add it under links: to make it a candidate")
+                advice = (
+                    "it is also under plan.forbid, which removes it; keep it in one of the two"
+                    if forbidden
+                    else "add it under links: to make it a candidate"
+                )
                 msg = f"no candidate link matches ({why}); {advice}"
                 problems.append(self.park.problem(("plan", "force", index), msg))
                 continue
@@ -719,7 +921,9 @@ class _Builder:
                     if mode.max_distance_km is not None and length > mode.max_distance_km:
                         reasons.append(f"{mode_name}: {length:.3g} km > reach {mode.max_distance_km:g} km")
                     elif t is not None:
-                        reasons.append(f"{mode_name}: lift {t.lift():g} K > max_lift_k, no technology fits, or forbidden")
+                        reasons.append(
+                            f"{mode_name}: lift {t.lift():g} K > max_lift_k, no technology fits, or forbidden"
+                        )
                     else:
                         reasons.append(f"{mode_name}: forbidden by plan.forbid")
         return "; ".join(dict.fromkeys(reasons)) or "no mode carries it"
@@ -786,33 +990,54 @@ class _Builder:
                 break
         else:
             names = ", ".join(p.path for p in self.processes)
-            msg = (f"processes feed each other in a loop (among {names}): an output can reach its own "
-                   "process's input through links; circflow models chains of processes, not recycling loops")
+            msg = (
+                f"processes feed each other in a loop (among {names}): an output can reach its own "
+                "process's input through links; circflow models chains of processes, not recycling loops"
+            )
             raise ParkError(msg)
 
 
 def _same_link(a: LinkRef, b: LinkRef) -> bool:
-    return (a.from_, a.to, a.resource) == (b.from_, b.to, b.resource) and (
-        a.mode is None or b.mode is None or a.mode == b.mode) and (a.type is None or b.type is None or a.type == b.type)
+    return (
+        (a.from_, a.to, a.resource) == (b.from_, b.to, b.resource)
+        and (a.mode is None or b.mode is None or a.mode == b.mode)
+        and (a.type is None or b.type is None or a.type == b.type)
+    )
 
 
 def _lonely_streams(net: Network) -> list[str]:
     """Streams no candidate link serves, processes nothing can feed, targets nobody can meet."""
     used_s = {link.supply for link in net.links}
     used_d = {link.demand for link in net.links}
-    warnings = [f"{s.path} ({s.resource}) has no candidate link" for s in net.supplies
-                if s.index not in used_s and s.role == "supply"]
-    warnings += [f"{d.path} ({d.resource}) has no candidate link" for d in net.demands
-                 if d.index not in used_d and d.role in ("demand", "market")]
-    warnings += [f"process {p.path}: no link can bring it {net.demands[p.input].resource}, so it can never run"
-                 for p in net.processes if p.input not in used_d]
-    warnings += [f"process {p.path}: no link can take its output {net.supplies[s].resource} "
-                 f"({net.supplies[s].path}); all of it would be disposed of"
-                 for p in net.processes for s in p.outputs if s not in used_s and p.input in used_d]
+    warnings = [
+        f"{s.path} ({s.resource}) has no candidate link"
+        for s in net.supplies
+        if s.index not in used_s and s.role == "supply"
+    ]
+    warnings += [
+        f"{d.path} ({d.resource}) has no candidate link"
+        for d in net.demands
+        if d.index not in used_d and d.role in ("demand", "market")
+    ]
+    warnings += [
+        f"process {p.path}: no link can bring it {net.demands[p.input].resource}, so it can never run"
+        for p in net.processes
+        if p.input not in used_d
+    ]
+    warnings += [
+        f"process {p.path}: no link can take its output {net.supplies[s].resource} "
+        f"({net.supplies[s].path}); all of it would be disposed of"
+        for p in net.processes
+        for s in p.outputs
+        if s not in used_s and p.input in used_d
+    ]
     supplied = {s.resource for s in net.supplies if s.role == "supply" and s.amounts.sum() > 0}
-    warnings += [f"targets.utilization.{resource} = {share:g}: no enterprise supplies {resource}, so the target "
-                 "holds with nothing used" for resource, share in net.park.targets.utilization.items()
-                 if share > 0 and resource not in supplied]
+    warnings += [
+        f"targets.utilization.{resource} = {share:g}: no enterprise supplies {resource}, so the target "
+        "holds with nothing used"
+        for resource, share in net.park.targets.utilization.items()
+        if share > 0 and resource not in supplied
+    ]
     return warnings
 
 
@@ -830,7 +1055,6 @@ def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
 
 
 class _NearDemands:

@@ -76,8 +76,14 @@ def hold_tolerance(least: float) -> float:
     return 1e-9 * abs(least) + 1e-12
 
 
-def solve_second_stage(solver: Solver, first: str, outcome: Outcome, tolerance: float,
-                       time_limit: float | None = None, started: float | None = None) -> Outcome:
+def solve_second_stage(
+    solver: Solver,
+    first: str,
+    outcome: Outcome,
+    tolerance: float,
+    time_limit: float | None = None,
+    started: float | None = None,
+) -> Outcome:
     """The second stage of `solve_lexicographic`, after a first stage that ended with ``outcome``.
 
     Holds the first objective within ``tolerance`` of ``outcome.objective`` and minimises

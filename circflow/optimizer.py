@@ -145,8 +145,9 @@ def optimize(
     if unreachable_targets(net):
         outcome, solution = Outcome(Status.INFEASIBLE), None
     else:
-        outcome, solution = solve_parts(net, parts, objective, profile, on_log, stage, options, on_progress, timings,
-                                        rules=rules)
+        outcome, solution = solve_parts(
+            net, parts, objective, profile, on_log, stage, options, on_progress, timings, rules=rules
+        )
     timings["solve_s"] = time.perf_counter() - solve_started - timings.get("build_s", 0.0)  # HiGHS, parts side by side
     status_quo_started = time.perf_counter()
     status_quo = None
@@ -160,20 +161,30 @@ def optimize(
     timings["status_quo_s"] = time.perf_counter() - status_quo_started
     if status_quo is None or solution is None:
         return no_plan_result(park, net, objective, outcome, diagnosis, timings, rules)
-    model_facts = {"candidate_links": len(net.links), "pruned_links": len(net.links) - len(kept.links),
-                   "independent_parts": len(parts)}
+    model_facts = {
+        "candidate_links": len(net.links),
+        "pruned_links": len(net.links) - len(kept.links),
+        "independent_parts": len(parts),
+    }
     values = None
     if marginals:
         stage("marginal values")
         marginals_started = time.perf_counter()
         values = marginal_values(net, solution.built, profile, objective, rules)
         timings["marginals_s"] = time.perf_counter() - marginals_started
-    return make_result(net, coefficients(net), solution, objective, outcome, status_quo, timings, model_facts, values,
-                       rules)
+    return make_result(
+        net, coefficients(net), solution, objective, outcome, status_quo, timings, model_facts, values, rules
+    )
 
 
-def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: float | None = None,
-            gap: float | None = None, carbon_price: float | None = None) -> tuple[Park, SolverProfile]:
+def prepare(
+    park: Park,
+    solver: str | SolverProfile = "highs",
+    *,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    carbon_price: float | None = None,
+) -> tuple[Park, SolverProfile]:
     """Check a park and its run options; return the park (carbon price applied) and the profile.
 
     Raises
@@ -186,8 +197,10 @@ def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: fl
     profile = profile.model_copy(update=updates)
     if carbon_price is not None:
         if not (math.isfinite(carbon_price) and 0 <= carbon_price <= MAX_PRICE):
-            msg = (f"carbon price must be a number from 0 to {MAX_PRICE:g} (beyond, circflow's model cannot "
-                   f"represent it), got {carbon_price:g}")
+            msg = (
+                f"carbon price must be a number from 0 to {MAX_PRICE:g} (beyond, circflow's model cannot "
+                f"represent it), got {carbon_price:g}"
+            )
             raise ParkError(msg)
         park = _with_carbon_price(park, carbon_price)
     problems = reference_problems(park)
@@ -196,10 +209,18 @@ def prepare(park: Park, solver: str | SolverProfile = "highs", *, time_limit: fl
     return park, profile
 
 
-def make_result(net: Network, coef: Coefficients, solution: Solution, objective: str, outcome: Outcome,
-                status_quo: dict[str, Any], timings: dict[str, float],
-                model_facts: dict[str, int] | None = None, marginals: pd.DataFrame | None = None,
-                rules: Rules | None = None) -> Result:
+def make_result(
+    net: Network,
+    coef: Coefficients,
+    solution: Solution,
+    objective: str,
+    outcome: Outcome,
+    status_quo: dict[str, Any],
+    timings: dict[str, float],
+    model_facts: dict[str, int] | None = None,
+    marginals: pd.DataFrame | None = None,
+    rules: Rules | None = None,
+) -> Result:
     """Assemble the `Result` of a solved model: KPIs against the status quo, tables, facts.
 
     The status quo's KPIs go to ``kpis["baseline"]`` (the key SPEC 5 fixes) and the
@@ -217,8 +238,10 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
         values["extra_cost"] = sum(costs.values())
         values["total_cost"] += values["extra_cost"]
     values["baseline"] = dict(status_quo)
-    values["savings"] = {"total_cost": status_quo["total_cost"] - values["total_cost"],
-                         "emissions": status_quo["emissions"] - values["emissions"]}
+    values["savings"] = {
+        "total_cost": status_quo["total_cost"] - values["total_cost"],
+        "emissions": status_quo["emissions"] - values["emissions"],
+    }
     links, processes = link_table(net, coef, solution), process_table(net, coef, solution)
     # Simple payback of the plan: its capex over the saving before the capital charge (O&M stays a cost).
     values["capital_charge"] = capital_charge(links, processes)
@@ -229,15 +252,19 @@ def make_result(net: Network, coef: Coefficients, solution: Solution, objective:
     status, warnings = outcome.status, list(net.warnings)
     if math.isfinite(outcome.objective) and not no_worse_than_solver(objective_value, outcome.objective):
         status = Status.FEASIBLE  # the plan as read back is not the one the solver proved
-        warnings.append(f"the plan as read back ({objective_value:.10g}) differs from the solver's objective "
-                        f"({outcome.objective:.10g}); it is not reported optimal")
+        warnings.append(
+            f"the plan as read back ({objective_value:.10g}) differs from the solver's objective "
+            f"({outcome.objective:.10g}); it is not reported optimal"
+        )
     return Result(
         park=park.park.name,
         objective_name=objective,
         status=status,
         objective=objective_value,
         bound=bound,
-        gap=relative_gap(objective_value, bound) if status is Status.FEASIBLE else min(outcome.gap, relative_gap(objective_value, bound)),
+        gap=relative_gap(objective_value, bound)
+        if status is Status.FEASIBLE
+        else min(outcome.gap, relative_gap(objective_value, bound)),
         kpis=values,
         links=links,
         processes=processes,
@@ -320,16 +347,35 @@ def _with_carbon_price(park: Park, price: float) -> Park:
     return updated
 
 
-def no_plan_result(park: Park, net: Network, objective: str, outcome: Outcome, diagnosis: list[str],
-                   timings: dict[str, float], rules: Rules | None = None) -> Result:
+def no_plan_result(
+    park: Park,
+    net: Network,
+    objective: str,
+    outcome: Outcome,
+    diagnosis: list[str],
+    timings: dict[str, float],
+    rules: Rules | None = None,
+) -> Result:
     """The `Result` of a run without a plan: its status, the diagnosis of an infeasible park."""
     return Result(
-        park=park.park.name, objective_name=objective, status=outcome.status,
-        objective=math.nan, bound=math.nan, gap=math.nan, kpis={},
-        links=pd.DataFrame(columns=LINK_COLUMNS), flows=pd.DataFrame(columns=FLOW_COLUMNS),
+        park=park.park.name,
+        objective_name=objective,
+        status=outcome.status,
+        objective=math.nan,
+        bound=math.nan,
+        gap=math.nan,
+        kpis={},
+        links=pd.DataFrame(columns=LINK_COLUMNS),
+        flows=pd.DataFrame(columns=FLOW_COLUMNS),
         balances=pd.DataFrame(columns=BALANCE_COLUMNS),
-        periods=net.periods, scenarios=list(park.applied_scenarios), timings=timings,
-        warnings=list(net.warnings), diagnosis=diagnosis, currency=park.economics.currency,
-        source=park.source, marginals=pd.DataFrame(columns=[*MARGINAL_COLUMNS, *net.periods]),
-        extra=rules.report(None, net) if rules else [], **park_facts(net),
+        periods=net.periods,
+        scenarios=list(park.applied_scenarios),
+        timings=timings,
+        warnings=list(net.warnings),
+        diagnosis=diagnosis,
+        currency=park.economics.currency,
+        source=park.source,
+        marginals=pd.DataFrame(columns=[*MARGINAL_COLUMNS, *net.periods]),
+        extra=rules.report(None, net) if rules else [],
+        **park_facts(net),
     )

@@ -66,8 +66,9 @@ def to_yaml(park: Park, path: str | os.PathLike[str] | None = None) -> str:
 def _catalog_defaults(park: Park) -> dict[str, Any]:
     """What the park's catalog sections hold when the park itself sets nothing."""
     base_dir = pathlib.Path(park._base_dir) if park._base_dir else None
-    bare = park_from_dict({"park": {"name": park.park.name}, **({"catalog": park.catalog} if park.catalog else {})},
-                          base_dir=base_dir)
+    bare = park_from_dict(
+        {"park": {"name": park.park.name}, **({"catalog": park.catalog} if park.catalog else {})}, base_dir=base_dir
+    )
     return bare.model_dump(mode="json", by_alias=True, include=set(CATALOG_SECTIONS))
 
 

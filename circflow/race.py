@@ -73,12 +73,19 @@ MIN_SHARE = 0.02
 """With ``share_gap``, the least share of the time limit a part gets, however late it starts."""
 
 
-def solve_parts(net: Network, parts: list[Network], objective: Objective, profile: SolverProfile,
-                on_log: Callable[[str], None] | None = None,
-                on_stage: Callable[[str], None] | None = None,
-                options: Options | None = None,
-                on_progress: Callable[[str], None] | None = None,
-                timings: dict[str, float] | None = None, *, rules: Rules | None = None) -> tuple[Outcome, Solution]:
+def solve_parts(
+    net: Network,
+    parts: list[Network],
+    objective: Objective,
+    profile: SolverProfile,
+    on_log: Callable[[str], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    options: Options | None = None,
+    on_progress: Callable[[str], None] | None = None,
+    timings: dict[str, float] | None = None,
+    *,
+    rules: Rules | None = None,
+) -> tuple[Outcome, Solution]:
     """Solve independent parts together and combine them into one outcome and solution.
 
     Parameters
@@ -135,8 +142,18 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
     limit = profile.time_limit
     started = time.perf_counter()
     waiting = {"links": sum(len(part.links) for part in parts), "parts": len(parts)}  # parts not started yet
-    race = _Race(len(parts), constant, park_gap or 0.0, share=choices.share_gap, push=choices.push,
-                 waiting=lambda: waiting["parts"] > 0) if racing else None
+    race = (
+        _Race(
+            len(parts),
+            constant,
+            park_gap or 0.0,
+            share=choices.share_gap,
+            push=choices.push,
+            waiting=lambda: waiting["parts"] > 0,
+        )
+        if racing
+        else None
+    )
     # Emissions in parts: every part's least emissions first, then each part's second stage (its
     # cost) holds its emissions within the park's tolerance, below
     in_two_passes = objective == "emissions" and len(parts) > 1
@@ -160,8 +177,12 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
         share = remaining * min(1.0, workers * len(parts[k].links) / max(links_left, 1))
         return max(share, MIN_SHARE * limit) if choices.share_gap else share
 
-    warm = [WarmStart(models[k], profile) if choices.warm_start and objective == "cost"
-            and len(parts[k].links) >= choices.warm_start_links else None for k in range(len(parts))]
+    warm = [
+        WarmStart(models[k], profile)
+        if choices.warm_start and objective == "cost" and len(parts[k].links) >= choices.warm_start_links
+        else None
+        for k in range(len(parts))
+    ]
     begun = [time.perf_counter()] * len(parts)
     shares: list[float | None] = [None] * len(parts)
 
@@ -201,8 +222,12 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             elif objective != "cost" or not (race is not None or helper is not None):
                 outcome = solve_objective(solvers[k], objective, time_limit=share)
             else:
-                outcome = solvers[k].solve("cost", time_limit=share, watch=lambda plan, bound: watch(k, plan, bound),
-                                           offer=None if helper is None else helper.offer)
+                outcome = solvers[k].solve(
+                    "cost",
+                    time_limit=share,
+                    watch=lambda plan, bound: watch(k, plan, bound),
+                    offer=None if helper is None else helper.offer,
+                )
         except BaseException:
             if race is not None:
                 race.stop()  # the others need not finish: the run fails
@@ -213,7 +238,11 @@ def solve_parts(net: Network, parts: list[Network], objective: Objective, profil
             helper.wait()
             floors[k] = helper.bound  # the relaxation's bound is proven too
             outcome = _better_of(solvers[k], outcome, helper)
-        if outcome.status is Status.TIME_LIMIT_NO_SOLUTION and _status_quo_allowed(parts[k]) and "extra" not in models[k].rows:
+        if (
+            outcome.status is Status.TIME_LIMIT_NO_SOLUTION
+            and _status_quo_allowed(parts[k])
+            and "extra" not in models[k].rows
+        ):
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
             fallen_back.add(k)
         if race is not None:
@@ -317,8 +346,16 @@ class _Race:
     cheap parts leave the budget to the part that holds the park's gap.
     """
 
-    def __init__(self, parts: int, constant: float, gap: float, *, share: bool = False, push: float = 1.0,
-                 waiting: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self,
+        parts: int,
+        constant: float,
+        gap: float,
+        *,
+        share: bool = False,
+        push: float = 1.0,
+        waiting: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.plans = [math.inf] * parts
         self.bounds = [-math.inf] * parts
         self.constant = constant

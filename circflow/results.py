@@ -31,22 +31,95 @@ from circflow.model import Coefficients, ParkModel, crf
 from circflow.network import Network
 from circflow.solve import Status
 
-LINK_COLUMNS = ["id", "from", "to", "from_stream", "to_stream", "resource", "unit", "mode", "type", "technology",
-                "length_km", "existing", "on_site", "built", "forced", "capacity", "cop", "gain", "source_inlet_c",
-                "source_outlet_c", "sink_supply_c", "sink_return_c", "flow", "delivered", "flow_total",
-                "delivered_total", "full_load_hours", "capex", "capex_technology", "annualized_capex", "capital_charge",
-                "om_cost", "variable_cost", "electricity_mwh", "electricity_cost", "drive_mwh", "drive_cost",
-                "process_cost", "avoided_disposal", "avoided_supply", "market_revenue", "caused_disposal", "annual_cost",
-                "avoided", "net_saving", "operating_saving", "payback_years", "emissions", "co2_avoided"]
+LINK_COLUMNS = [
+    "id",
+    "from",
+    "to",
+    "from_stream",
+    "to_stream",
+    "resource",
+    "unit",
+    "mode",
+    "type",
+    "technology",
+    "length_km",
+    "existing",
+    "on_site",
+    "built",
+    "forced",
+    "capacity",
+    "cop",
+    "gain",
+    "source_inlet_c",
+    "source_outlet_c",
+    "sink_supply_c",
+    "sink_return_c",
+    "flow",
+    "delivered",
+    "flow_total",
+    "delivered_total",
+    "full_load_hours",
+    "capex",
+    "capex_technology",
+    "annualized_capex",
+    "capital_charge",
+    "om_cost",
+    "variable_cost",
+    "electricity_mwh",
+    "electricity_cost",
+    "drive_mwh",
+    "drive_cost",
+    "process_cost",
+    "avoided_disposal",
+    "avoided_supply",
+    "market_revenue",
+    "caused_disposal",
+    "annual_cost",
+    "avoided",
+    "net_saving",
+    "operating_saving",
+    "payback_years",
+    "emissions",
+    "co2_avoided",
+]
 """Columns of `Result.links` (`link_table`), also when the run has no plan."""
-PROCESS_COLUMNS = ["id", "enterprise", "process", "name", "resource", "existing", "built", "capacity", "input",
-                   "input_total", "outputs", "capex", "annualized_capex", "capital_charge", "om_cost", "opex",
-                   "electricity_mwh", "annual_cost", "emissions"]
+PROCESS_COLUMNS = [
+    "id",
+    "enterprise",
+    "process",
+    "name",
+    "resource",
+    "existing",
+    "built",
+    "capacity",
+    "input",
+    "input_total",
+    "outputs",
+    "capex",
+    "annualized_capex",
+    "capital_charge",
+    "om_cost",
+    "opex",
+    "electricity_mwh",
+    "annual_cost",
+    "emissions",
+]
 """Columns of `Result.processes` (`process_table`)."""
 FLOW_COLUMNS = ["link", "from", "to", "resource", "mode", "period", "flow", "delivered", "unit"]
 """Columns of `Result.flows` (`flow_table`)."""
-BALANCE_COLUMNS = ["enterprise", "role", "stream", "path", "resource", "period", "amount", "linked", "rest",
-                   "rest_kind", "unit"]
+BALANCE_COLUMNS = [
+    "enterprise",
+    "role",
+    "stream",
+    "path",
+    "resource",
+    "period",
+    "amount",
+    "linked",
+    "rest",
+    "rest_kind",
+    "unit",
+]
 """Columns of `Result.balances` (`balance_table`)."""
 
 
@@ -83,8 +156,9 @@ class Solution:
         built[new] = x[model.built[new]] > 0.5
         negligible = flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
         # a rule added from Python may ask for a link built without flow (circflow.extend)
-        removable = np.array([not (link.prebuilt or link.forced or link.id in model.rule_links) for link in net.links],
-                             dtype=bool)
+        removable = np.array(
+            [not (link.prebuilt or link.forced or link.id in model.rule_links) for link in net.links], dtype=bool
+        )
         built &= ~(negligible & removable)
         q = len(net.processes)
         process_built = model.coef.process_existing.copy()
@@ -104,14 +178,19 @@ class Solution:
             into = demand_of == process.input
             process_input[process.index] = (gain[into, None] * flow[into]).sum(axis=0)
             possible = max(float(process.max_input.sum()), 1e-12) if len(process.max_input) else 1e-12
-            if (process_built[process.index] and not process.existing and process.path not in model.rule_processes
-                    and process_input[process.index].sum() <= 1e-9 * possible):
+            if (
+                process_built[process.index]
+                and not process.existing
+                and process.path not in model.rule_processes
+                and process_input[process.index].sum() <= 1e-9 * possible
+            ):
                 process_built[process.index] = False
         capacity = np.where(built, (flow / net.hours).max(axis=1, initial=0.0), 0.0) if n else np.zeros(0)
         sized = built & (model.size >= 0)
         capacity[sized] = np.maximum(capacity[sized], x[model.size[sized]])
-        process_capacity = (np.where(process_built, (process_input / net.hours).max(axis=1, initial=0.0), 0.0)
-                            if q else np.zeros(0))
+        process_capacity = (
+            np.where(process_built, (process_input / net.hours).max(axis=1, initial=0.0), 0.0) if q else np.zeros(0)
+        )
         sized_q = process_built & (model.process_size >= 0)
         process_capacity[sized_q] = np.maximum(process_capacity[sized_q], x[model.process_size[sized_q]])
         return cls(flow, built, capacity, process_built, process_capacity)
@@ -158,13 +237,21 @@ def kpis(net: Network, coef: Coefficients, solution: Solution) -> dict[str, Any]
             utilization[resource] = float(used[streams].sum() / total)
     values["utilization"] = utilization
     values["processes_built"] = int(process_built.sum())
-    values["by_resource"] = _by_resource(net, coef, flow_total, solution.built, solution.capacity, process_built,
-                                         process_capacity)
+    values["by_resource"] = _by_resource(
+        net, coef, flow_total, solution.built, solution.capacity, process_built, process_capacity
+    )
     return values
 
 
-def _by_resource(net: Network, coef: Coefficients, flow_total: np.ndarray, built: np.ndarray, capacity: np.ndarray,
-                 process_built: np.ndarray, process_capacity: np.ndarray) -> dict[str, dict[str, float]]:
+def _by_resource(
+    net: Network,
+    coef: Coefficients,
+    flow_total: np.ndarray,
+    built: np.ndarray,
+    capacity: np.ndarray,
+    process_built: np.ndarray,
+    process_capacity: np.ndarray,
+) -> dict[str, dict[str, float]]:
     """total_cost and emissions of each resource's links, streams and processes (a process
     counts with the resource it takes in); they add up to the park's."""
     out = {}
@@ -173,16 +260,22 @@ def _by_resource(net: Network, coef: Coefficients, flow_total: np.ndarray, built
     for resource in sorted({s.resource for s in net.supplies} | {d.resource for d in net.demands}):
         links = resource_of == resource
         processes = np.array([net.demands[p.input].resource == resource for p in net.processes], dtype=bool)
-        constant_cost = (sum(s.price_cost * float(s.amounts.sum()) for s in supplies if s.role == "supply" and s.resource == resource)
-                         + sum(d.price_cost * float(d.amounts.sum()) for d in demands if d.role == "demand" and d.resource == resource))
-        constant_emissions = (sum(s.price_emissions * float(s.amounts.sum()) for s in supplies
-                                  if s.role == "supply" and s.resource == resource)
-                              + sum(d.price_emissions * float(d.amounts.sum()) for d in demands
-                                    if d.role == "demand" and d.resource == resource))
+        constant_cost = sum(
+            s.price_cost * float(s.amounts.sum()) for s in supplies if s.role == "supply" and s.resource == resource
+        ) + sum(d.price_cost * float(d.amounts.sum()) for d in demands if d.role == "demand" and d.resource == resource)
+        constant_emissions = sum(
+            s.price_emissions * float(s.amounts.sum())
+            for s in supplies
+            if s.role == "supply" and s.resource == resource
+        ) + sum(
+            d.price_emissions * float(d.amounts.sum()) for d in demands if d.role == "demand" and d.resource == resource
+        )
         new = links & built & ~coef.prebuilt
         new_q = processes & process_built & ~coef.process_existing
-        annual = float(np.where(new, coef.annual_fixed + coef.annual_per_rate * capacity, 0.0).sum()
-                       + np.where(new_q, coef.process_annual_fixed + coef.process_annual_per_rate * process_capacity, 0.0).sum())
+        annual = float(
+            np.where(new, coef.annual_fixed + coef.annual_per_rate * capacity, 0.0).sum()
+            + np.where(new_q, coef.process_annual_fixed + coef.process_annual_per_rate * process_capacity, 0.0).sum()
+        )
         out[resource] = {
             "total_cost": constant_cost + annual + float(coef.cost_per_flow[links] @ flow_total[links]),
             "emissions": constant_emissions + float(coef.emissions_per_flow[links] @ flow_total[links]),
@@ -337,8 +430,12 @@ class Result:
             "timings": {key: round(value, 4) for key, value in self.timings.items()},
         }
 
-    def save(self, folder: str | pathlib.Path, extra: Callable[[pathlib.Path, Result], None] | None = None,
-             pages: bool = True) -> pathlib.Path:
+    def save(
+        self,
+        folder: str | pathlib.Path,
+        extra: Callable[[pathlib.Path, Result], None] | None = None,
+        pages: bool = True,
+    ) -> pathlib.Path:
         """Write the results folder (SPEC 5), replacing an older circflow results folder.
 
         Parameters
@@ -357,6 +454,7 @@ class Result:
             When ``folder`` cannot take the results (`circflow.folders.check_destination`):
             not circflow's, holding files circflow did not write, read-only; nothing is touched.
         """
+
         def write(tmp: pathlib.Path) -> None:
             started = time.perf_counter()
             write_csv(self.links.drop(columns=["flow", "delivered"], errors="ignore"), tmp / "links.csv")
@@ -398,19 +496,38 @@ def park_facts(net: Network) -> dict[str, Any]:
     enterprises = []
     for enterprise in park.enterprises:
         location = enterprise.location.model_dump(exclude_none=True)
-        enterprises.append({"id": enterprise.id, "name": enterprise.name or enterprise.id,
-                            "sector": enterprise.sector, "location": location,
-                            "supplies": [s.resource for s in enterprise.supplies],
-                            "demands": [d.resource for d in enterprise.demands]})
-    markets = [{"id": market.id, "name": market.name or market.id, "location": market.location.model_dump(exclude_none=True),
-                "buys": [b.resource for b in market.buys]} for market in park.markets]
+        enterprises.append(
+            {
+                "id": enterprise.id,
+                "name": enterprise.name or enterprise.id,
+                "sector": enterprise.sector,
+                "location": location,
+                "supplies": [s.resource for s in enterprise.supplies],
+                "demands": [d.resource for d in enterprise.demands],
+            }
+        )
+    markets = [
+        {
+            "id": market.id,
+            "name": market.name or market.id,
+            "location": market.location.model_dump(exclude_none=True),
+            "buys": [b.resource for b in market.buys],
+        }
+        for market in park.markets
+    ]
     used = {s.resource for s in net.supplies} | {d.resource for d in net.demands}
     resources = {name: {"kind": park.resources[name].kind, "unit": park.resources[name].unit} for name in sorted(used)}
     time_series = net.time.report if net.time is not None else None
-    return {"crs": park.park.crs, "lang": park.park.lang, "assumptions": assumptions(net),
-            "enterprises": enterprises, "resources": resources, "markets": markets,
-            "period_hours": {name: float(h) for name, h in zip(net.periods, net.hours, strict=True)},
-            "time_series": time_series}
+    return {
+        "crs": park.park.crs,
+        "lang": park.park.lang,
+        "assumptions": assumptions(net),
+        "enterprises": enterprises,
+        "resources": resources,
+        "markets": markets,
+        "period_hours": {name: float(h) for name, h in zip(net.periods, net.hours, strict=True)},
+        "time_series": time_series,
+    }
 
 
 def assumptions(net: Network) -> dict[str, Any]:
@@ -428,31 +545,66 @@ def assumptions(net: Network) -> dict[str, Any]:
     modes = sorted({link.mode for link in net.links if link.mode in park.modes})
     for name in modes:
         mode = park.modes[name]
-        lifetimes.append({"kind": "mode", "name": name, "lifetime_years": mode.lifetime_years,
-                          "om_fraction": mode.om_fraction, "crf": crf(rate, mode.lifetime_years)})
+        lifetimes.append(
+            {
+                "kind": "mode",
+                "name": name,
+                "lifetime_years": mode.lifetime_years,
+                "om_fraction": mode.om_fraction,
+                "crf": crf(rate, mode.lifetime_years),
+            }
+        )
     for name in sorted({link.type for link in net.links}):
         equipment = TECHNOLOGIES[name].equipment(park)
         if equipment is not None:
-            lifetimes.append({"kind": "technology", "name": name, "lifetime_years": equipment.lifetime_years,
-                              "om_fraction": equipment.om_fraction, "crf": crf(rate, equipment.lifetime_years)})
+            lifetimes.append(
+                {
+                    "kind": "technology",
+                    "name": name,
+                    "lifetime_years": equipment.lifetime_years,
+                    "om_fraction": equipment.om_fraction,
+                    "crf": crf(rate, equipment.lifetime_years),
+                }
+            )
     for process in net.processes:
         spec = process.spec
-        lifetimes.append({"kind": "process", "name": process.path, "lifetime_years": spec.lifetime_years,
-                          "om_fraction": spec.om_fraction, "crf": crf(rate, spec.lifetime_years)})
+        lifetimes.append(
+            {
+                "kind": "process",
+                "name": process.path,
+                "lifetime_years": spec.lifetime_years,
+                "om_fraction": spec.om_fraction,
+                "crf": crf(rate, spec.lifetime_years),
+            }
+        )
     prices = []
     for stream in [*net.supplies, *net.demands]:
         if stream.role == "input":
             continue  # a process input has no price of its own
         sells = stream.role == "market"
-        prices.append({"enterprise": stream.enterprise, "stream": stream.path, "role": stream.role,
-                       "resource": stream.resource, "unit": park.resources[stream.resource].unit,
-                       "cost": stream.sale_price if sells else stream.price_cost,
-                       "emissions": stream.sale_emissions if sells else stream.price_emissions})
+        prices.append(
+            {
+                "enterprise": stream.enterprise,
+                "stream": stream.path,
+                "role": stream.role,
+                "resource": stream.resource,
+                "unit": park.resources[stream.resource].unit,
+                "cost": stream.sale_price if sells else stream.price_cost,
+                "emissions": stream.sale_emissions if sells else stream.price_emissions,
+            }
+        )
     absorption = park.technologies.absorption_heat_pump
-    return {"currency": econ.currency, "discount_rate": rate, "carbon_price": econ.carbon_price,
-            "electricity_price": econ.electricity_price, "grid_emission_factor": econ.grid_emission_factor,
-            "steam_price": absorption.drive_cost_per_mwh, "steam_emission_factor": absorption.drive_emissions_per_mwh,
-            "lifetimes": lifetimes, "prices": prices}
+    return {
+        "currency": econ.currency,
+        "discount_rate": rate,
+        "carbon_price": econ.carbon_price,
+        "electricity_price": econ.electricity_price,
+        "grid_emission_factor": econ.grid_emission_factor,
+        "steam_price": absorption.drive_cost_per_mwh,
+        "steam_emission_factor": absorption.drive_emissions_per_mwh,
+        "lifetimes": lifetimes,
+        "prices": prices,
+    }
 
 
 def kpi_table(values: dict[str, Any], prefix: str = "") -> pd.DataFrame:
@@ -522,8 +674,9 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
         money = {term: float(coef.cost[term][i] * total) for term in coef.cost}
         tco2 = {term: float(coef.emissions[term][i] * total) for term in coef.emissions}
         capital = (coef.capital_fixed[i] + coef.capital_per_rate[i] * solution.capacity[i]) if new else 0.0
-        technology_capex = ((coef.technology_capex_fixed[i] + coef.technology_capex_per_rate[i] * solution.capacity[i])
-                            if new else 0.0)
+        technology_capex = (
+            (coef.technology_capex_fixed[i] + coef.technology_capex_per_rate[i] * solution.capacity[i]) if new else 0.0
+        )
         own = annualised + money["variable"] + money["electricity"] + money["drive"] + money["process"]
         avoided = -(money["disposal"] + money["baseline"] + money["market"])
         avoided_disposal = float(net.supplies[link.supply].price_cost * total)
@@ -533,57 +686,59 @@ def link_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
         supply, demand = net.supplies[link.supply], net.demands[link.demand]
         delivered_total = total * float(coef.gain[i])
         capacity = float(solution.capacity[i])
-        rows.append({
-            "id": link.id,
-            "from": supply.enterprise,
-            "to": demand.enterprise,
-            "from_stream": supply.path,
-            "to_stream": demand.path,
-            "resource": link.resource,
-            "unit": unit_of[link.resource],
-            "mode": link.mode,
-            "type": link.type,
-            "technology": TECHNOLOGIES[link.type].label,
-            "length_km": link.length_km,
-            "existing": link.existing,
-            "on_site": link.on_site,
-            "built": True,
-            "forced": link.forced,
-            "capacity": capacity,
-            "cop": link.cop,
-            "gain": float(coef.gain[i]),
-            "source_inlet_c": None if t is None else t.inlet,
-            "source_outlet_c": None if t is None else t.outlet,
-            "sink_supply_c": None if t is None else t.supply,
-            "sink_return_c": None if t is None else t.return_,
-            "flow": {p: float(v) for p, v in zip(net.periods, flow, strict=True)},
-            "delivered": {p: float(v * coef.gain[i]) for p, v in zip(net.periods, flow, strict=True)},
-            "flow_total": total,
-            "delivered_total": delivered_total,
-            "full_load_hours": total / capacity if capacity > 0 else None,
-            "capex": float(capex),
-            "capex_technology": float(technology_capex),
-            "annualized_capex": float(annualised),
-            "capital_charge": float(capital),
-            "om_cost": float(annualised - capital),
-            "variable_cost": money["variable"],
-            "electricity_mwh": float(coef.electricity[i] * total),
-            "electricity_cost": money["electricity"],
-            "drive_mwh": float(coef.drive_heat[i] * total),
-            "drive_cost": money["drive"],
-            "process_cost": money["process"],
-            "market_revenue": -money["market"],
-            "avoided_disposal": avoided_disposal,
-            "avoided_supply": -money["baseline"],
-            "caused_disposal": money["disposal"] + avoided_disposal,
-            "annual_cost": float(own),
-            "avoided": float(avoided),
-            "net_saving": float(avoided - own),
-            "operating_saving": operating,
-            "payback_years": payback_years(capex, operating) if new else None,
-            "emissions": float(own_emissions),
-            "co2_avoided": float(-sum(tco2.values())),
-        })
+        rows.append(
+            {
+                "id": link.id,
+                "from": supply.enterprise,
+                "to": demand.enterprise,
+                "from_stream": supply.path,
+                "to_stream": demand.path,
+                "resource": link.resource,
+                "unit": unit_of[link.resource],
+                "mode": link.mode,
+                "type": link.type,
+                "technology": TECHNOLOGIES[link.type].label,
+                "length_km": link.length_km,
+                "existing": link.existing,
+                "on_site": link.on_site,
+                "built": True,
+                "forced": link.forced,
+                "capacity": capacity,
+                "cop": link.cop,
+                "gain": float(coef.gain[i]),
+                "source_inlet_c": None if t is None else t.inlet,
+                "source_outlet_c": None if t is None else t.outlet,
+                "sink_supply_c": None if t is None else t.supply,
+                "sink_return_c": None if t is None else t.return_,
+                "flow": {p: float(v) for p, v in zip(net.periods, flow, strict=True)},
+                "delivered": {p: float(v * coef.gain[i]) for p, v in zip(net.periods, flow, strict=True)},
+                "flow_total": total,
+                "delivered_total": delivered_total,
+                "full_load_hours": total / capacity if capacity > 0 else None,
+                "capex": float(capex),
+                "capex_technology": float(technology_capex),
+                "annualized_capex": float(annualised),
+                "capital_charge": float(capital),
+                "om_cost": float(annualised - capital),
+                "variable_cost": money["variable"],
+                "electricity_mwh": float(coef.electricity[i] * total),
+                "electricity_cost": money["electricity"],
+                "drive_mwh": float(coef.drive_heat[i] * total),
+                "drive_cost": money["drive"],
+                "process_cost": money["process"],
+                "market_revenue": -money["market"],
+                "avoided_disposal": avoided_disposal,
+                "avoided_supply": -money["baseline"],
+                "caused_disposal": money["disposal"] + avoided_disposal,
+                "annual_cost": float(own),
+                "avoided": float(avoided),
+                "net_saving": float(avoided - own),
+                "operating_saving": operating,
+                "payback_years": payback_years(capex, operating) if new else None,
+                "emissions": float(own_emissions),
+                "co2_avoided": float(-sum(tco2.values())),
+            }
+        )
     return pd.DataFrame(rows, columns=LINK_COLUMNS)
 
 
@@ -604,35 +759,43 @@ def process_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
         q, spec = process.index, process.spec
         new = bool(built[q]) and not process.existing
         size = float(capacity[q])
-        made = [{"resource": net.supplies[s].resource, "stream": net.supplies[s].path,
-                 "amount": {p: float(net.supplies[s].output_yield * received[q, k]) for k, p in enumerate(net.periods)},
-                 "taken": {p: float(taken[s, k]) for k, p in enumerate(net.periods)}} for s in process.outputs]
+        made = [
+            {
+                "resource": net.supplies[s].resource,
+                "stream": net.supplies[s].path,
+                "amount": {p: float(net.supplies[s].output_yield * received[q, k]) for k, p in enumerate(net.periods)},
+                "taken": {p: float(taken[s, k]) for k, p in enumerate(net.periods)},
+            }
+            for s in process.outputs
+        ]
         total_in = float(received[q].sum())
         opex = spec.opex_per_unit * total_in
         electricity = spec.electricity_per_unit * total_in
         annualised = float(coef.process_annual_fixed[q] + coef.process_annual_per_rate[q] * size) if new else 0.0
         capital = float(coef.process_capital_fixed[q] + coef.process_capital_per_rate[q] * size) if new else 0.0
-        rows.append({
-            "id": process.path,
-            "enterprise": process.enterprise,
-            "process": process.id,
-            "name": spec.name or process.id,
-            "resource": net.demands[process.input].resource,
-            "existing": process.existing,
-            "built": bool(built[q]),
-            "capacity": size,
-            "input": {p: float(received[q, k]) for k, p in enumerate(net.periods)},
-            "input_total": total_in,
-            "outputs": made,
-            "capex": float(coef.process_capex_fixed[q] + coef.process_capex_per_rate[q] * size) if new else 0.0,
-            "annualized_capex": annualised,
-            "capital_charge": capital,
-            "om_cost": annualised - capital,
-            "opex": opex,
-            "electricity_mwh": electricity,
-            "annual_cost": annualised + opex + electricity * econ.electricity_price,
-            "emissions": spec.emissions_per_unit * total_in + electricity * econ.grid_emission_factor,
-        })
+        rows.append(
+            {
+                "id": process.path,
+                "enterprise": process.enterprise,
+                "process": process.id,
+                "name": spec.name or process.id,
+                "resource": net.demands[process.input].resource,
+                "existing": process.existing,
+                "built": bool(built[q]),
+                "capacity": size,
+                "input": {p: float(received[q, k]) for k, p in enumerate(net.periods)},
+                "input_total": total_in,
+                "outputs": made,
+                "capex": float(coef.process_capex_fixed[q] + coef.process_capex_per_rate[q] * size) if new else 0.0,
+                "annualized_capex": annualised,
+                "capital_charge": capital,
+                "om_cost": annualised - capital,
+                "opex": opex,
+                "electricity_mwh": electricity,
+                "annual_cost": annualised + opex + electricity * econ.electricity_price,
+                "emissions": spec.emissions_per_unit * total_in + electricity * econ.grid_emission_factor,
+            }
+        )
     return pd.DataFrame(rows, columns=PROCESS_COLUMNS)
 
 
@@ -644,10 +807,19 @@ def flow_table(net: Network, coef: Coefficients, solution: Solution) -> pd.DataF
             continue
         unit = net.park.resources[link.resource].unit
         for p, period in enumerate(net.periods):
-            rows.append({"link": link.id, "from": net.supplies[link.supply].enterprise,
-                         "to": net.demands[link.demand].enterprise, "resource": link.resource,
-                         "mode": link.mode, "period": period, "flow": float(solution.flow[i, p]),
-                         "delivered": float(solution.flow[i, p] * coef.gain[i]), "unit": unit})
+            rows.append(
+                {
+                    "link": link.id,
+                    "from": net.supplies[link.supply].enterprise,
+                    "to": net.demands[link.demand].enterprise,
+                    "resource": link.resource,
+                    "mode": link.mode,
+                    "period": period,
+                    "flow": float(solution.flow[i, p]),
+                    "delivered": float(solution.flow[i, p] * coef.gain[i]),
+                    "unit": unit,
+                }
+            )
     return pd.DataFrame(rows, columns=FLOW_COLUMNS)
 
 
@@ -667,8 +839,13 @@ def balance_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
         linked_d[link.demand] += solution.flow[i] * coef.gain[i]
     received = solution.process_input(net, coef)
     rows = []
-    kinds = {"supply": ("supply", "disposal"), "output": ("supply", "disposal"), "demand": ("demand", "baseline"),
-             "market": ("market", "unsold"), "input": ("process input", "none")}
+    kinds = {
+        "supply": ("supply", "disposal"),
+        "output": ("supply", "disposal"),
+        "demand": ("demand", "baseline"),
+        "market": ("market", "unsold"),
+        "input": ("process input", "none"),
+    }
     for streams, linked in ((net.supplies, linked_s), (net.demands, linked_d)):
         for stream in streams:
             role, rest_kind = kinds[stream.role]
@@ -680,11 +857,26 @@ def balance_table(net: Network, coef: Coefficients, solution: Solution) -> pd.Da
                     amount = float(linked[stream.index, p])
                 else:
                     amount = float(stream.amounts[p]) if np.isfinite(stream.amounts[p]) else math.nan
-                used = float(min(linked[stream.index, p], amount)) if math.isfinite(amount) else float(linked[stream.index, p])
-                rows.append({"enterprise": stream.enterprise, "role": role, "stream": stream.position, "path": stream.path,
-                             "resource": stream.resource, "period": period, "amount": amount,
-                             "linked": used, "rest": max(amount - used, 0.0) if math.isfinite(amount) else math.nan,
-                             "rest_kind": rest_kind, "unit": unit})
+                used = (
+                    float(min(linked[stream.index, p], amount))
+                    if math.isfinite(amount)
+                    else float(linked[stream.index, p])
+                )
+                rows.append(
+                    {
+                        "enterprise": stream.enterprise,
+                        "role": role,
+                        "stream": stream.position,
+                        "path": stream.path,
+                        "resource": stream.resource,
+                        "period": period,
+                        "amount": amount,
+                        "linked": used,
+                        "rest": max(amount - used, 0.0) if math.isfinite(amount) else math.nan,
+                        "rest_kind": rest_kind,
+                        "unit": unit,
+                    }
+                )
     return pd.DataFrame(rows, columns=BALANCE_COLUMNS)
 
 
@@ -696,13 +888,20 @@ def _leftovers(balances: pd.DataFrame, role: str, periods: list[str], column: st
     part = balances[balances["role"] == role]
     # Streams in order of first appearance, read column by column (a groupby loop is slow).
     rests: dict[tuple[str, Any, str], dict[str, float]] = {}
-    for enterprise, stream, resource, period, rest in zip(part["enterprise"], part["stream"], part["resource"],
-                                                          part["period"], part[column], strict=True):
+    for enterprise, stream, resource, period, rest in zip(
+        part["enterprise"], part["stream"], part["resource"], part["period"], part[column], strict=True
+    ):
         key = stream if isinstance(stream, str) else int(stream)
         rests.setdefault((enterprise, key, resource), {})[period] = rest
     for (enterprise, stream, resource), amounts in rests.items():
-        out.append({"enterprise": enterprise, "stream": stream, "resource": resource,
-                    "amount": {p: finite_or_none(float(amounts.get(p, 0.0))) for p in periods}})
+        out.append(
+            {
+                "enterprise": enterprise,
+                "stream": stream,
+                "resource": resource,
+                "amount": {p: finite_or_none(float(amounts.get(p, 0.0))) for p in periods},
+            }
+        )
     return out
 
 

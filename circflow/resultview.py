@@ -26,8 +26,10 @@ SHOWN_LINKS = 12
 
 def result_html(result: Result) -> str:
     """The status, the main KPIs against the status quo and the links built, as HTML."""
-    title = (f"<b>{html.escape(result.park)}</b>: {html.escape(str(result.status))}, "
-             f"objective {html.escape(result.objective_name)}")
+    title = (
+        f"<b>{html.escape(result.park)}</b>: {html.escape(str(result.status))}, "
+        f"objective {html.escape(result.objective_name)}"
+    )
     parts = [f"<div class='circflow-result'><p>{title}</p>"]
     if not result.is_ok:
         if result.diagnosis:
@@ -38,8 +40,11 @@ def result_html(result: Result) -> str:
     kpis = result.kpis
     baseline = kpis.get("baseline") or {}
     rows = []
-    for key, label, unit in (("total_cost", "total cost", f"{result.currency}/yr"), ("emissions", "emissions", "tCO2/yr"),
-                             ("capex", "capex of new links", result.currency)):
+    for key, label, unit in (
+        ("total_cost", "total cost", f"{result.currency}/yr"),
+        ("emissions", "emissions", "tCO2/yr"),
+        ("capex", "capex of new links", result.currency),
+    ):
         value = kpis.get(key)
         base = baseline.get(key)
         rows.append({"": label, "plan": _number(value), "status quo": _number(base), "unit": unit})
@@ -58,8 +63,9 @@ def result_html(result: Result) -> str:
         if len(links) > SHOWN_LINKS:
             parts.append(f"<p>... and {len(links) - SHOWN_LINKS} more: <code>result.links</code>.</p>")
     if result.extra:
-        items = "".join(f"<li><code>{html.escape(row['name'])}</code>: {html.escape(row['text'])}</li>"
-                        for row in result.extra)
+        items = "".join(
+            f"<li><code>{html.escape(row['name'])}</code>: {html.escape(row['text'])}</li>" for row in result.extra
+        )
         parts.append(f"<p>Rules added from Python:</p><ul>{items}</ul>")
     parts.append("</div>")
     return "".join(parts)
@@ -102,16 +108,33 @@ def read_result(folder: str | pathlib.Path) -> Result:
         return math.nan if value is None else float(value)
 
     return Result(
-        park=str(content.get("park") or ""), objective_name=str(content.get("objective_name") or "cost"),
-        status=Status(content.get("status", "optimal")), objective=number("objective"), bound=number("bound"),
-        gap=number("gap"), kpis=dict(content.get("kpis") or {}), links=links, flows=flows, balances=balances,
-        periods=periods, scenarios=list(content.get("scenarios") or []), timings=dict(content.get("timings") or {}),
-        warnings=list(content.get("warnings") or []), diagnosis=list(content.get("diagnosis") or []),
-        currency=str(content.get("currency") or "CNY"), source=content.get("source"),
-        crs=str(content.get("crs") or "local_km"), enterprises=list(content.get("enterprises") or []),
-        resources=dict(content.get("resources") or {}), model_facts=model, processes=processes,
-        markets=list(content.get("markets") or []), period_hours=dict(content.get("period_hours") or {}),
-        time_series=content.get("time_series"), marginals=marginals, robustness=dict(content.get("robustness") or {}),
+        park=str(content.get("park") or ""),
+        objective_name=str(content.get("objective_name") or "cost"),
+        status=Status(content.get("status", "optimal")),
+        objective=number("objective"),
+        bound=number("bound"),
+        gap=number("gap"),
+        kpis=dict(content.get("kpis") or {}),
+        links=links,
+        flows=flows,
+        balances=balances,
+        periods=periods,
+        scenarios=list(content.get("scenarios") or []),
+        timings=dict(content.get("timings") or {}),
+        warnings=list(content.get("warnings") or []),
+        diagnosis=list(content.get("diagnosis") or []),
+        currency=str(content.get("currency") or "CNY"),
+        source=content.get("source"),
+        crs=str(content.get("crs") or "local_km"),
+        enterprises=list(content.get("enterprises") or []),
+        resources=dict(content.get("resources") or {}),
+        model_facts=model,
+        processes=processes,
+        markets=list(content.get("markets") or []),
+        period_hours=dict(content.get("period_hours") or {}),
+        time_series=content.get("time_series"),
+        marginals=marginals,
+        robustness=dict(content.get("robustness") or {}),
         extra=extra,
     )
 

@@ -72,8 +72,9 @@ MAX_CELSIUS = 1e4
 """Temperatures (degC) and temperature differences (K)."""
 MAX_MULTIPLE = 1e3
 """Multipliers: a profile's share of a rate, a COP, a detour."""
-LIMITS = frozenset({MAX_AMOUNT, MAX_RATE, MAX_PRICE, MAX_MONEY, MAX_FACTOR, MAX_FACTOR_PER_KM, MAX_KM, MAX_CELSIUS,
-                    MAX_MULTIPLE})
+LIMITS = frozenset(
+    {MAX_AMOUNT, MAX_RATE, MAX_PRICE, MAX_MONEY, MAX_FACTOR, MAX_FACTOR_PER_KM, MAX_KM, MAX_CELSIUS, MAX_MULTIPLE}
+)
 """The limits above, which error messages explain."""
 
 
@@ -155,6 +156,7 @@ class Strict(BaseModel, metaclass=_CheckedInCode):
 
 def _park_error(model: type[BaseModel], err: ValidationError) -> ParkError:
     """pydantic's errors for a model built or changed in code, as the `ParkError` a park file gets."""
+
     def place(path: tuple[Any, ...], message: str, at_key: bool) -> Problem:
         return Problem(message, path=format_path((model.__name__, *path)))
 
@@ -325,8 +327,10 @@ class Location(Strict):
     def _one_pair(self) -> Location:
         xy = self.x is not None and self.y is not None
         latlon = self.lat is not None and self.lon is not None
-        if xy == latlon or (xy and (self.lat is not None or self.lon is not None)) or (
-            latlon and (self.x is not None or self.y is not None)
+        if (
+            xy == latlon
+            or (xy and (self.lat is not None or self.lon is not None))
+            or (latlon and (self.x is not None or self.y is not None))
         ):
             msg = "give either {x, y} in km (crs local_km) or {lat, lon} in degrees (crs wgs84)"
             raise ValueError(msg)
@@ -364,7 +368,8 @@ def _profile_tag(value: Any) -> str:
 
 
 Profile = Annotated[
-    Annotated[Series, Tag("series")] | Annotated[dict[str, Annotated[NonNegative, Field(le=MAX_MULTIPLE)]], Tag("periods")],
+    Annotated[Series, Tag("series")]
+    | Annotated[dict[str, Annotated[NonNegative, Field(le=MAX_MULTIPLE)]], Tag("periods")],
     Discriminator(_profile_tag),
 ]
 
@@ -751,15 +756,22 @@ def reference_problems(park: Park) -> list[tuple[tuple[Any, ...], str]]:
             if mode not in park.modes:
                 problems.append((("resources", name, "modes", index), _unknown("mode", mode, park.modes)))
             elif resource.kind != "heat" and park.modes[mode].capex_per_flow_km > 0:
-                msg = (f"capex_per_flow_km prices heat pipes by their water flow, but {mode} carries {name} "
-                       f"({resource.kind}); give capex_per_capacity_km (money per {resource.unit}/h per km) instead")
+                msg = (
+                    f"capex_per_flow_km prices heat pipes by their water flow, but {mode} carries {name} "
+                    f"({resource.kind}); give capex_per_capacity_km (money per {resource.unit}/h per km) instead"
+                )
                 problems.append((("modes", mode, "capex_per_flow_km"), msg))
     problems += _duplicates([e.id for e in park.enterprises], ("enterprises",), "enterprise id", key="id")
     taken = {e.id for e in park.enterprises}
     for index, market in enumerate(park.markets):
         if market.id in taken:
-            problems.append((("markets", index, "id"), f"market id {market.id!r} is taken (by an enterprise or "
-                             "another market); ids are unique among enterprises and markets"))
+            problems.append(
+                (
+                    ("markets", index, "id"),
+                    f"market id {market.id!r} is taken (by an enterprise or "
+                    "another market); ids are unique among enterprises and markets",
+                )
+            )
         taken.add(market.id)
     places: dict[str, Enterprise | Market] = {**{e.id: e for e in park.enterprises}, **{m.id: m for m in park.markets}}
     for index, enterprise in enumerate(park.enterprises):
@@ -816,8 +828,12 @@ def _stream_problems(park: Park, stream: Amounts, here: tuple, periods: list[str
         return [((*here, "resource"), _unknown("resource", stream.resource, park.resources))]
     heat = resource.kind == "heat"
     if isinstance(stream, Buy) and heat:
-        problems.append(((*here, "resource"), "markets buy materials and water; heat is sold to a demand of an "
-                         "enterprise (it has temperatures)"))
+        problems.append(
+            (
+                (*here, "resource"),
+                "markets buy materials and water; heat is sold to a demand of an enterprise (it has temperatures)",
+            )
+        )
     if isinstance(stream, Stream):
         problems += _temperature_problems(stream, heat, here)
     if isinstance(stream.profile, Series):
@@ -852,22 +868,32 @@ def _temperature_problems(stream: Stream, heat: bool, here: tuple) -> list:
         if isinstance(stream, Supply) and stream.absorption:
             problems.append(((*here, "absorption"), "absorption applies to heat supplies only"))
     elif other is not None and stream.temperature is not None and other > stream.temperature:
-        what = "a source is cooled from temperature down to" if second == "outlet_temperature" else \
-            "the network heats its return water up to temperature from"
+        what = (
+            "a source is cooled from temperature down to"
+            if second == "outlet_temperature"
+            else "the network heats its return water up to temperature from"
+        )
         problems.append(((*here, second), f"must be <= temperature ({stream.temperature:g} degC): {what} {second}"))
     return problems
 
 
 def _process_problems(park: Park, process: Process, here: tuple) -> list:
     problems = []
-    for path, resource in ((("input", "resource"), process.input.resource),
-                           *((("outputs", i, "resource"), out.resource) for i, out in enumerate(process.outputs))):
+    for path, resource in (
+        (("input", "resource"), process.input.resource),
+        *((("outputs", i, "resource"), out.resource) for i, out in enumerate(process.outputs)),
+    ):
         known = park.resources.get(resource)
         if known is None:
             problems.append(((*here, *path), _unknown("resource", resource, park.resources)))
         elif known.kind == "heat":
-            problems.append(((*here, *path), "processes convert materials and water; heat has its own link "
-                             "technologies (direct, preheat, heat_pump, absorption)"))
+            problems.append(
+                (
+                    (*here, *path),
+                    "processes convert materials and water; heat has its own link "
+                    "technologies (direct, preheat, heat_pump, absorption)",
+                )
+            )
     return problems
 
 
@@ -882,8 +908,10 @@ def _link_problems(park: Park, places: dict[str, Enterprise | Market], link: Lin
     if link.type is not None and (link.type == "transport") == (resource.kind == "heat"):
         allowed = "direct, preheat, heat_pump or absorption" if resource.kind == "heat" else "transport"
         problems.append(((*here, "type"), f"a {resource.kind} link's type is {allowed}, got {link.type!r}"))
-    for key, ident, role, choice in (("supply", link.from_, "supplies", link.supply),
-                                     ("demand", link.to, "demands", link.demand)):
+    for key, ident, role, choice in (
+        ("supply", link.from_, "supplies", link.supply),
+        ("demand", link.to, "demands", link.demand),
+    ):
         problem = _stream_choice(places[ident], role, key, link.resource, choice)
         if problem is not None:
             problems.append(((*here, problem[0]), problem[1]))
@@ -906,8 +934,9 @@ def stream_choices(place: Enterprise | Market, role: str, resource: str) -> list
     own = [(i, s) for i, s in enumerate(getattr(place, role)) if s.resource == resource]
     if role == "demands":
         return own + [(p.id, p.input) for p in place.processes if p.input.resource == resource]
-    return own + [(output_name(p, k), out) for p in place.processes for k, out in enumerate(p.outputs)
-                  if out.resource == resource]
+    return own + [
+        (output_name(p, k), out) for p in place.processes for k, out in enumerate(p.outputs) if out.resource == resource
+    ]
 
 
 def output_name(process: Process, k: int) -> str:
@@ -919,8 +948,9 @@ def output_name(process: Process, k: int) -> str:
     return f"{process.id}.outputs[{k}]"
 
 
-def _stream_choice(place: Enterprise | Market, role: str, key: str, resource: str,
-                   choice: int | str | None) -> tuple[str, str] | None:
+def _stream_choice(
+    place: Enterprise | Market, role: str, key: str, resource: str, choice: int | str | None
+) -> tuple[str, str] | None:
     """Why a link's ``supply``/``demand`` choice does not name one stream of ``resource``, or None."""
     where = "from" if key == "supply" else "to"
     options = stream_choices(place, role, resource)

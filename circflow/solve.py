@@ -92,8 +92,15 @@ def load_profile(name_or_path: str = "highs") -> SolverProfile:
         problems = []
         for error in err.errors(include_url=False):
             loc = locate(tree, tuple(error["loc"]))
-            problems.append(Problem(str(error["msg"]), path=".".join(map(str, error["loc"])),
-                                    file=str(path), line=loc.line if loc else None, column=loc.column if loc else None))
+            problems.append(
+                Problem(
+                    str(error["msg"]),
+                    path=".".join(map(str, error["loc"])),
+                    file=str(path),
+                    line=loc.line if loc else None,
+                    column=loc.column if loc else None,
+                )
+            )
         raise ParkError(problems) from None
     if profile.backend != "highs":
         msg = f"solver backend {profile.backend!r} is not available in this installation; use backend: highs"
@@ -141,8 +148,13 @@ class Solver:
         the park's money (`condensed_progress`), for a progress display.
     """
 
-    def __init__(self, model: LinearProgram, profile: SolverProfile, on_log: Callable[[str], None] | None = None,
-                 on_progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        model: LinearProgram,
+        profile: SolverProfile,
+        on_log: Callable[[str], None] | None = None,
+        on_progress: Callable[[str], None] | None = None,
+    ) -> None:
         self.model = model
         self.profile = profile
         self.on_log = on_log
@@ -172,9 +184,20 @@ class Solver:
         matrix = sp.csc_array(model.matrix)
         n_rows, n_cols = model.shape
         status = highs.passModel(
-            n_cols, n_rows, matrix.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize), 0.0,
-            np.zeros(n_cols), model.col_lower, model.col_upper, model.row_lower, model.row_upper,
-            matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data,
+            n_cols,
+            n_rows,
+            matrix.nnz,
+            int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMinimize),
+            0.0,
+            np.zeros(n_cols),
+            model.col_lower,
+            model.col_upper,
+            model.row_lower,
+            model.row_upper,
+            matrix.indptr.astype(np.int32),
+            matrix.indices.astype(np.int32),
+            matrix.data,
             model.integer.astype(np.int32),
         )
         if status == highspy.HighsStatus.kError:
@@ -203,9 +226,14 @@ class Solver:
         if progress is not None and self.on_progress is not None:
             self.on_progress(progress)
 
-    def solve(self, objective: str = "cost", *, time_limit: float | None = None,
-              watch: Callable[[float, float], bool] | None = None,
-              offer: Callable[[], np.ndarray | None] | None = None) -> Outcome:
+    def solve(
+        self,
+        objective: str = "cost",
+        *,
+        time_limit: float | None = None,
+        watch: Callable[[float, float], bool] | None = None,
+        offer: Callable[[], np.ndarray | None] | None = None,
+    ) -> Outcome:
         """Minimise one of the model's objectives; keep the plan in `values`.
 
         Parameters
@@ -236,7 +264,8 @@ class Solver:
         options: dict[str, Any] = {
             "mip_feasibility_tolerance": 1e-7,
             **profile.options,
-            "output_flag": listening, "log_to_console": False,
+            "output_flag": listening,
+            "log_to_console": False,
             "mip_rel_gap": profile.gap if profile.gap is not None else 1e-4,
             "mip_abs_gap": 1e-6,
             "time_limit": max(limit, 0.01) if limit is not None else math.inf,
@@ -308,8 +337,12 @@ class Solver:
             status = Status.FEASIBLE
         elif term in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt, kinds.kSolutionLimit):
             bound = float(info.mip_dual_bound) * scale
-            return Outcome(Status.TIME_LIMIT_NO_SOLUTION, bound=bound if math.isfinite(bound) else math.nan,
-                           seconds=seconds, reason=reason)
+            return Outcome(
+                Status.TIME_LIMIT_NO_SOLUTION,
+                bound=bound if math.isfinite(bound) else math.nan,
+                seconds=seconds,
+                reason=reason,
+            )
         else:
             msg = f"HiGHS stopped without a plan ({highs.modelStatusToString(term)})"
             raise SolverError(msg)
@@ -338,7 +371,9 @@ class Solver:
         highs = self._instance()
         row = self.model.shape[0] + len(self._held)
         terms = expression.compact()
-        status = highs.addRow(-math.inf, upper - terms.constant, len(terms.columns), terms.columns.astype(np.int32), terms.values)
+        status = highs.addRow(
+            -math.inf, upper - terms.constant, len(terms.columns), terms.columns.astype(np.int32), terms.values
+        )
         if status == highspy.HighsStatus.kError:
             msg = "HiGHS refused a held row"
             raise SolverError(msg)
@@ -369,7 +404,9 @@ class Solver:
         columns = np.asarray(columns, dtype=np.int32)
         lower = np.broadcast_to(np.asarray(lower, dtype=float), columns.shape)
         upper = np.broadcast_to(np.asarray(upper, dtype=float), columns.shape)
-        self._instance().changeColsBounds(len(columns), columns, np.ascontiguousarray(lower), np.ascontiguousarray(upper))
+        self._instance().changeColsBounds(
+            len(columns), columns, np.ascontiguousarray(lower), np.ascontiguousarray(upper)
+        )
         self._rows_changed += 1
 
     def relax(self, relaxed: bool = True) -> None:
@@ -400,10 +437,15 @@ class Solver:
             When ``model``'s columns or rows differ from the current one's.
         """
         old = self.model
-        same = (old.shape == model.shape and np.array_equal(old.col_lower, model.col_lower)
-                and np.array_equal(old.col_upper, model.col_upper) and np.array_equal(old.integer, model.integer)
-                and np.array_equal(old.row_lower, model.row_lower) and np.array_equal(old.row_upper, model.row_upper)
-                and (old.matrix != model.matrix).nnz == 0)
+        same = (
+            old.shape == model.shape
+            and np.array_equal(old.col_lower, model.col_lower)
+            and np.array_equal(old.col_upper, model.col_upper)
+            and np.array_equal(old.integer, model.integer)
+            and np.array_equal(old.row_lower, model.row_lower)
+            and np.array_equal(old.row_upper, model.row_upper)
+            and (old.matrix != model.matrix).nnz == 0
+        )
         if not same:
             msg = "reprice needs a model with the same columns and rows; build a new Solver instead"
             raise ValueError(msg)
@@ -471,7 +513,9 @@ def check_representable(model: LinearProgram) -> None:
         costs = expression.dense(model.shape[1]) / scale
         if len(costs) and np.abs(costs).max() >= INFINITE:
             j = int(np.abs(costs).argmax())
-            raise ParkError(_beyond(float(costs[j] * scale), f"objective {name}, {_column(model, j)}", INFINITE * scale))
+            raise ParkError(
+                _beyond(float(costs[j] * scale), f"objective {name}, {_column(model, j)}", INFINITE * scale)
+            )
     for side, values in (("lower", model.row_lower), ("upper", model.row_upper)):
         finite = np.where(np.isfinite(values), np.abs(values), 0.0)
         if len(finite) and finite.max() >= INFINITE:
@@ -492,10 +536,13 @@ def _column(model: LinearProgram, j: int) -> str:
 
 
 def _beyond(value: float, where: str, limit: float) -> Problem:
-    msg = (f"the park's numbers combine into {value:.3g} ({where}), beyond what the solver can represent "
-           f"({limit:g}); look for a number written in a unit too small (a price per kg given per t, a "
-           "length in m) or a temperature difference of almost nothing")
+    msg = (
+        f"the park's numbers combine into {value:.3g} ({where}), beyond what the solver can represent "
+        f"({limit:g}); look for a number written in a unit too small (a price per kg given per t, a "
+        "length in m) or a temperature difference of almost nothing"
+    )
     return Problem(msg)
+
 
 _scheduler = threading.local()
 """Per calling thread: the thread count its HiGHS scheduler was last restarted with."""

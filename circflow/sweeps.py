@@ -52,16 +52,20 @@ from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, check_keys, pl
 from circflow.yamlfile import LocDict, copy_tree
 
 JOURNAL_FILE = "runs.jsonl"
-RESULT_COLUMNS = ["status", "objective", "total_cost", "emissions", "capex", "savings_cost",
-                  "savings_emissions", "gap"]
+RESULT_COLUMNS = ["status", "objective", "total_cost", "emissions", "capex", "savings_cost", "savings_emissions", "gap"]
 TAIL_COLUMNS = ["links_built", "links", "reason", "seconds", "worker", "run_key"]
 QUIET_CLUSTER: dict[str, Any] = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
 """No dashboard; the scheduler's small HTTP server on a free local port, not 8787 (which another
 cluster may hold, and then Dask warns)."""
 
 
-def run_one(tree: Mapping[str, Any], base_dir: str | None, scenarios: list[str], run: Mapping[str, Any],
-            options: Mapping[str, Any]) -> dict[str, Any]:
+def run_one(
+    tree: Mapping[str, Any],
+    base_dir: str | None,
+    scenarios: list[str],
+    run: Mapping[str, Any],
+    options: Mapping[str, Any],
+) -> dict[str, Any]:
     """One run, on a worker: rebuild the park with the run's values, optimise, return its row.
 
     Never raises for a bad run: invalid values and crashes become ``status = error`` with
@@ -148,9 +152,14 @@ class SweepPlan:
         return any(v.sampled for v in self.varies)
 
 
-def plan_sweep(park: str | os.PathLike[str] | Mapping[str, Any] | Park, vary: Mapping[str, Any] | Iterable[Vary],
-               scenarios: Iterable[str] = (), samples: int | None = None, seed: int = 0,
-               options: Mapping[str, Any] | None = None) -> SweepPlan:
+def plan_sweep(
+    park: str | os.PathLike[str] | Mapping[str, Any] | Park,
+    vary: Mapping[str, Any] | Iterable[Vary],
+    scenarios: Iterable[str] = (),
+    samples: int | None = None,
+    seed: int = 0,
+    options: Mapping[str, Any] | None = None,
+) -> SweepPlan:
     """Read the park, plan every run and validate the varied values before any run.
 
     The base park, each KEY path, the first run and every listed value (both ends of a
@@ -191,8 +200,11 @@ def plan_sweep(park: str | os.PathLike[str] | Mapping[str, Any] | Park, vary: Ma
 def run_key(park_hash: str, scenarios: list[str], values: Mapping[str, Any], options: Mapping[str, Any]) -> str:
     """A stable name of a run: the same park, scenarios, values and options give the same key."""
     named = {**options, **({"extra": describe(options["extra"])} if "extra" in options else {})}
-    text = json.dumps({"park": park_hash, "scenarios": scenarios, "values": dict(values), "options": named},
-                      sort_keys=True, default=lambda v: v.model_dump(mode="json") if isinstance(v, SolverProfile) else str(v))
+    text = json.dumps(
+        {"park": park_hash, "scenarios": scenarios, "values": dict(values), "options": named},
+        sort_keys=True,
+        default=lambda v: v.model_dump(mode="json") if isinstance(v, SolverProfile) else str(v),
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -349,14 +361,19 @@ def sweep(
     return table
 
 
-def _run_on_dask(client: Any, plan: SweepPlan, todo: list[dict[str, Any]],
-                 on_progress: Callable[[int, int], None] | None) -> Iterator[dict[str, Any]]:
+def _run_on_dask(
+    client: Any, plan: SweepPlan, todo: list[dict[str, Any]], on_progress: Callable[[int, int], None] | None
+) -> Iterator[dict[str, Any]]:
     from distributed import as_completed
 
     progress = on_progress or (lambda done, total: None)
     tree = client.scatter(plan.tree, broadcast=True)
-    futures = {client.submit(run_one, tree, plan.base_dir, plan.scenarios, run, plan.options,
-                             key=f"circflow-sweep-{run['key']}"): run for run in todo}
+    futures = {
+        client.submit(
+            run_one, tree, plan.base_dir, plan.scenarios, run, plan.options, key=f"circflow-sweep-{run['key']}"
+        ): run
+        for run in todo
+    }
     progress(0, len(todo))
     try:
         for done, future in enumerate(as_completed(futures), start=1):
@@ -396,8 +413,9 @@ def _failed_row(run: Mapping[str, Any], reason: str) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _dask_client(client: Any, workers: int | None, scheduler: str | None,
-                 stage: Callable[[str], None]) -> Iterator[Any]:
+def _dask_client(
+    client: Any, workers: int | None, scheduler: str | None, stage: Callable[[str], None]
+) -> Iterator[Any]:
     if client is not None:
         yield client
         return
@@ -408,8 +426,10 @@ def _dask_client(client: Any, workers: int | None, scheduler: str | None,
         try:
             remote = Client(scheduler, timeout=10)
         except (OSError, TimeoutError) as error:
-            msg = (f"cannot reach the Dask scheduler at {scheduler} ({error}); start one with `dask scheduler` "
-                   "and workers with `dask worker ADDRESS` (docs/sweep.md)")
+            msg = (
+                f"cannot reach the Dask scheduler at {scheduler} ({error}); start one with `dask scheduler` "
+                "and workers with `dask worker ADDRESS` (docs/sweep.md)"
+            )
             raise ClusterError(msg) from None
         with remote:
             yield remote
@@ -503,15 +523,24 @@ def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan, lang:
     from circflow.exports.sweepchart import sweep_page
 
     park = plan.park
-    page = sweep_page(table, plan.keys, sampled={v.key for v in plan.varies if v.sampled}, runs=len(plan.runs),
-                      park=park.park.name if park else None, currency=park.economics.currency if park else "CNY",
-                      lang=lang or (park.park.lang if park else None), link_names=_link_names(park, table),
-                      objective=str(plan.options.get("objective", "cost")))
+    page = sweep_page(
+        table,
+        plan.keys,
+        sampled={v.key for v in plan.varies if v.sampled},
+        runs=len(plan.runs),
+        park=park.park.name if park else None,
+        currency=park.economics.currency if park else "CNY",
+        lang=lang or (park.park.lang if park else None),
+        link_names=_link_names(park, table),
+        objective=str(plan.options.get("objective", "cost")),
+    )
     with writing(folder):
         _replace(folder / "sweep.csv", lambda path: write_csv(table, path))
         _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
         if not (folder / PLOTLY_FILE).exists():
-            _replace(folder / PLOTLY_FILE, lambda path: path.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8"))
+            _replace(
+                folder / PLOTLY_FILE, lambda path: path.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
+            )
         _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
 
 

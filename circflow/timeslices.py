@@ -70,8 +70,14 @@ def periods_of(park: Park) -> Periods:
         path = pathlib.Path(folder) / path
     seasons = {p.name: p.hours for p in park.periods}
     try:
-        return _slices(_read(park, path), tuple(seasons.items()), spec.slices, tuple(spec.keep_peak),
-                       _used_columns(park), str(path))
+        return _slices(
+            _read(park, path),
+            tuple(seasons.items()),
+            spec.slices,
+            tuple(spec.keep_peak),
+            _used_columns(park),
+            str(path),
+        )
     except ValueError as err:
         raise _problem(park, "keep_peak" if str(err).startswith("keep_peak") else "file", str(err)) from None
 
@@ -79,7 +85,9 @@ def periods_of(park: Park) -> Periods:
 def _used_columns(park: Park) -> tuple[str, ...]:
     """The columns streams follow (``profile: {series: ...}``) and keep_peak names: what the slices must fit."""
     used: dict[str, None] = dict.fromkeys(park.time_series.keep_peak if park.time_series else [])
-    streams = [s for e in park.enterprises for s in (*e.supplies, *e.demands)] + [b for m in park.markets for b in m.buys]
+    streams = [s for e in park.enterprises for s in (*e.supplies, *e.demands)] + [
+        b for m in park.markets for b in m.buys
+    ]
     for stream in streams:
         if isinstance(stream.profile, Series):
             used[stream.profile.series] = None
@@ -122,7 +130,11 @@ def _read(park: Park, path: pathlib.Path) -> _Table:
 @functools.lru_cache(maxsize=8)
 def _parse(digest: str, text: str) -> _Table:
     """Parse a time-series file (cached by content: sweeps and studies read it once)."""
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        (n, line)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     if len(lines) < 2:
         msg = "needs a header row naming the columns and one row per hour"
         raise ValueError(msg)
@@ -152,15 +164,23 @@ def _parse(digest: str, text: str) -> _Table:
     huge = np.argwhere(np.abs(values) > MAX_SERIES)
     if len(huge):
         row, column = huge[0]
-        msg = (f"line {lines[1 + row][0]}: {header[kept[column]]} is {values[row, column]:g}, beyond what circflow's "
-               f"model can represent (at most {MAX_SERIES:g})")
+        msg = (
+            f"line {lines[1 + row][0]}: {header[kept[column]]} is {values[row, column]:g}, beyond what circflow's "
+            f"model can represent (at most {MAX_SERIES:g})"
+        )
         raise ValueError(msg)
     return _Table(digest, tuple(header[i] for i in kept), values, tuple(periods) if period_at is not None else None)
 
 
 @functools.lru_cache(maxsize=8)
-def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, keep_peak: tuple[str, ...],
-            used: tuple[str, ...], where: str) -> Periods:
+def _slices(
+    table: _Table,
+    seasons: tuple[tuple[str, float], ...],
+    slices: int,
+    keep_peak: tuple[str, ...],
+    used: tuple[str, ...],
+    where: str,
+) -> Periods:
     for name in keep_peak:
         if name not in table.columns:
             msg = f"keep_peak names {name!r}, which is not a column of {where} (columns: {', '.join(table.columns)})"
@@ -197,8 +217,13 @@ def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, 
     members: list[np.ndarray] = []
     for (season, _), count in zip(seasons, shares, strict=True):
         rows = np.flatnonzero(labels == season)
-        peaks = sorted({int(rows[np.argmax(values[rows, columns.index(c)])]) for c in keep_peak
-                        if int(np.argmax(values[:, columns.index(c)])) in set(rows.tolist())})
+        peaks = sorted(
+            {
+                int(rows[np.argmax(values[rows, columns.index(c)])])
+                for c in keep_peak
+                if int(np.argmax(values[:, columns.index(c)])) in set(rows.tolist())
+            }
+        )
         rest = np.setdiff1d(rows, peaks)
         groups = _cluster(values[rest], count)
         for k, group in enumerate(groups, start=1):
@@ -218,13 +243,21 @@ def _slices(table: _Table, seasons: tuple[tuple[str, float], ...], slices: int, 
     for j, c in enumerate(columns):
         scale = float(np.abs(values[:, j]).mean()) or 1.0
         rmse = float(np.sqrt(np.mean((values[:, j] - representation[:, j]) ** 2)))
-        errors[c] = {"rmse": rmse, "relative_rmse": rmse / scale, "peak": float(values[:, j].max()),
-                     "peak_kept": float(representation[:, j].max())}
-    report = {"file": where, "method": "Ward hierarchical clustering of hours (tsam's default method), slice means exact",
-              "slices": [{"name": n, "period": s, "hours": float(h),
-                          "mean": {c: float(sums[c][k] / h) for c in columns}}
-                         for k, (n, s, h) in enumerate(zip(names, season_of, slice_hours, strict=True))],
-              "columns": errors}
+        errors[c] = {
+            "rmse": rmse,
+            "relative_rmse": rmse / scale,
+            "peak": float(values[:, j].max()),
+            "peak_kept": float(representation[:, j].max()),
+        }
+    report = {
+        "file": where,
+        "method": "Ward hierarchical clustering of hours (tsam's default method), slice means exact",
+        "slices": [
+            {"name": n, "period": s, "hours": float(h), "mean": {c: float(sums[c][k] / h) for c in columns}}
+            for k, (n, s, h) in enumerate(zip(names, season_of, slice_hours, strict=True))
+        ],
+        "columns": errors,
+    }
     return Periods(names, slice_hours, season_of, sums, report, table.columns)
 
 

@@ -170,11 +170,17 @@ class Unit:
             resource_unit = resource_unit or _resource_unit(resource, known)
             if resource_unit is None:
                 what = f"resource {resource!r}" if resource else "the resource"
-                msg = (f"{value!r} needs the unit of {what}, which is not known here; "
-                       "write a plain number in canonical units (SPEC 3.1)")
+                msg = (
+                    f"{value!r} needs the unit of {what}, which is not known here; "
+                    "write a plain number in canonical units (SPEC 3.1)"
+                )
                 raise ValueError(msg)
-        return to_canonical(value, self.unit, currency=currency if isinstance(currency, str) else "CNY",
-                            resource_unit=resource_unit or "t")
+        return to_canonical(
+            value,
+            self.unit,
+            currency=currency if isinstance(currency, str) else "CNY",
+            resource_unit=resource_unit or "t",
+        )
 
 
 @dataclass(frozen=True)
@@ -222,8 +228,12 @@ def convert_quantities(park: dict, resource_units: dict[str, str]) -> list[tuple
 
     economics = park.get("economics")
     currency = economics.get("currency", "CNY") if isinstance(economics, dict) else "CNY"
-    walker = _Walker(currency if isinstance(currency, str) else "CNY", resource_units,
-                     _mode_units(park.get("resources"), resource_units), Mode)
+    walker = _Walker(
+        currency if isinstance(currency, str) else "CNY",
+        resource_units,
+        _mode_units(park.get("resources"), resource_units),
+        Mode,
+    )
     walker.model(Park, park, (), "t")
     return walker.problems
 
@@ -231,8 +241,9 @@ def convert_quantities(park: dict, resource_units: dict[str, str]) -> list[tuple
 class _Walker:
     """Walks a raw park along its schema, converting unit strings where a field has a `Unit`."""
 
-    def __init__(self, currency: str, resource_units: dict[str, str], mode_units: dict[str, str | None],
-                 mode_model: type) -> None:
+    def __init__(
+        self, currency: str, resource_units: dict[str, str], mode_units: dict[str, str | None], mode_model: type
+    ) -> None:
         self.currency = currency
         self.resource_units = resource_units
         self.mode_units = mode_units
@@ -250,8 +261,9 @@ class _Walker:
             if key in data:
                 self.value(field.annotation, list(field.metadata), data, key, (*path, key), resource_unit)
 
-    def value(self, annotation: Any, metadata: list[Any], holder: dict | list, key: Any, path: Path,
-              resource_unit: str | None) -> None:
+    def value(
+        self, annotation: Any, metadata: list[Any], holder: dict | list, key: Any, path: Path, resource_unit: str | None
+    ) -> None:
         while get_origin(annotation) is Annotated:
             annotation, *extra = get_args(annotation)
             metadata = metadata + list(extra)

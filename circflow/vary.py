@@ -70,8 +70,10 @@ def parse_vary(text: str) -> Vary:
     """
     key, sep, spec = text.partition("=")
     if not sep or not key.strip() or not spec.strip():
-        msg = (f"cannot read --vary {text!r}: write KEY=VALUES, e.g. economics.carbon_price=0,150,300, "
-               "economics.carbon_price=0:400:9 (start:stop:count) or KEY=uniform(a,b) with --samples")
+        msg = (
+            f"cannot read --vary {text!r}: write KEY=VALUES, e.g. economics.carbon_price=0,150,300, "
+            "economics.carbon_price=0:400:9 (start:stop:count) or KEY=uniform(a,b) with --samples"
+        )
         raise ParkError(msg)
     return vary_spec(key.strip(), spec.strip())
 
@@ -287,7 +289,11 @@ def _item(items: list[Any], step: str, key: str, here: str) -> int:
             return index
     if step.isdigit() and int(step) < len(items):
         return int(step)
-    names = [str(item.get("id", item.get("name"))) for item in items if isinstance(item, dict) and ("id" in item or "name" in item)]
+    names = [
+        str(item.get("id", item.get("name")))
+        for item in items
+        if isinstance(item, dict) and ("id" in item or "name" in item)
+    ]
     if names:
         close = difflib.get_close_matches(step, names, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -297,8 +303,9 @@ def _item(items: list[Any], step: str, key: str, here: str) -> int:
     raise ParkError(msg)
 
 
-def build_park(tree: Mapping[str, Any], scenarios: Iterable[str], values: Mapping[str, Any],
-               base_dir: str | None = None) -> Park:
+def build_park(
+    tree: Mapping[str, Any], scenarios: Iterable[str], values: Mapping[str, Any], base_dir: str | None = None
+) -> Park:
     """The park of one run: scenarios applied (``values[scenario]`` after ``scenarios``), then each value set."""
     chosen = list(scenarios)
     if SCENARIO_KEY in values:

@@ -33,8 +33,9 @@ SUPPORT_SECONDS = 60.0
 """Seconds for the relaxation and the MIP over its support when the run has no time limit."""
 
 
-def support_plan(model: LinearProgram, profile: SolverProfile, objective: str = "cost",
-                 time_limit: float | None = None) -> tuple[np.ndarray, float, float] | None:
+def support_plan(
+    model: LinearProgram, profile: SolverProfile, objective: str = "cost", time_limit: float | None = None
+) -> tuple[np.ndarray, float, float] | None:
     """A plan for ``model`` from the links its LP relaxation uses.
 
     Parameters

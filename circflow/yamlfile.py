@@ -254,12 +254,16 @@ def _check_aliases(root: Node, name: str) -> None:
     expanded = _expanded_size(root, {}, written)
     values, text = expanded.values - written.values, expanded.text - written.text
     if values > MAX_ALIASED_VALUES:
-        msg = (f"aliases (*name) repeat {values:,} values beyond the {written.values:,} written, more than "
-               f"the {MAX_ALIASED_VALUES:,} allowed (an alias bomb?); write the values out")
+        msg = (
+            f"aliases (*name) repeat {values:,} values beyond the {written.values:,} written, more than "
+            f"the {MAX_ALIASED_VALUES:,} allowed (an alias bomb?); write the values out"
+        )
         raise ParkError(Problem(msg, file=name))
     if text > MAX_ALIASED_TEXT:
-        msg = (f"aliases (*name) repeat {text:,} characters of text beyond the {written.text:,} written, more "
-               f"than the {MAX_ALIASED_TEXT:,} allowed (an alias bomb?); write the text out")
+        msg = (
+            f"aliases (*name) repeat {text:,} characters of text beyond the {written.text:,} written, more "
+            f"than the {MAX_ALIASED_TEXT:,} allowed (an alias bomb?); write the text out"
+        )
         raise ParkError(Problem(msg, file=name))
 
 

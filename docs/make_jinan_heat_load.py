@@ -110,6 +110,7 @@ Assumptions not confirmed by search: AR(1) lag-1 autocorrelation PHI=0.75 and
 the seasonal variance envelope; DTR in months other than Jan/Jul; monthly
 means other than Jan/Jul; the Appendix A numbers for Jinan.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -131,11 +132,9 @@ ENV_SUMMER = 0.6  # seasonal envelope of anomaly std, July relative to January
 
 # Monthly mean temperature, C. Jan, Jul (and the annual mean 14.7) confirmed
 # by search [S2]; the others are recalled CMA 1981-2010 normals (unconfirmed).
-T_MONTH = np.array([-0.4, 2.5, 8.5, 15.5, 21.1, 25.9,
-                    27.5, 26.3, 22.2, 16.3, 8.7, 1.7])
+T_MONTH = np.array([-0.4, 2.5, 8.5, 15.5, 21.1, 25.9, 27.5, 26.3, 22.2, 16.3, 8.7, 1.7])
 # Diurnal temperature range, K. Jan 8.8 and Jul 8.9 from [S3]; others assumed.
-DTR_MONTH = np.array([8.8, 9.2, 10.2, 10.8, 10.8, 10.2,
-                      8.9, 8.0, 8.6, 9.2, 9.0, 8.6])
+DTR_MONTH = np.array([8.8, 9.2, 10.2, 10.8, 10.8, 10.2, 8.9, 8.0, 8.6, 9.2, 9.0, 8.6])
 # Cross-check only (not used in the model): NBS yearbook monthly means [S2].
 CHECK_NBS = {
     2008: [-2.0, 1.0, 10.3, 16.3, 22.3, 25.0, 26.0, 25.6, 21.6, 17.2, 9.1, 2.4],
@@ -150,8 +149,7 @@ OUT_CSV = Path(__file__).resolve().parent.parent / "parks" / "jinan_heat_load.cs
 # ----------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------
-def periodic_cubic_spline(xk: np.ndarray, yk: np.ndarray, period: float,
-                          x: np.ndarray) -> np.ndarray:
+def periodic_cubic_spline(xk: np.ndarray, yk: np.ndarray, period: float, x: np.ndarray) -> np.ndarray:
     """Natural periodic cubic spline through (xk, yk), evaluated at x."""
     n = len(xk)
     h = np.diff(np.append(xk, xk[0] + period))  # h[i] = x[i+1]-x[i] (cyclic)
@@ -171,9 +169,11 @@ def periodic_cubic_spline(xk: np.ndarray, yk: np.ndarray, period: float,
     hi = h[idx]
     a = xs - xk[idx]
     b = hi - a
-    return (m[idx] * b**3 + m[i1] * a**3) / (6.0 * hi) \
-        + (yk[idx] / hi - m[idx] * hi / 6.0) * b \
+    return (
+        (m[idx] * b**3 + m[i1] * a**3) / (6.0 * hi)
+        + (yk[idx] / hi - m[idx] * hi / 6.0) * b
         + (yk[i1] / hi - m[i1] * hi / 6.0) * a
+    )
 
 
 def monthly_means(values: np.ndarray, month_of_hour: np.ndarray) -> np.ndarray:
@@ -184,13 +184,13 @@ def diurnal_shape(hour_of_day: np.ndarray) -> np.ndarray:
     """Asymmetric diurnal shape: -1 at 06:00, +1 at 15:00, daily mean 0."""
     hh = hour_of_day.astype(float)
     rising = (hh >= 6) & (hh <= 15)
-    f = np.where(rising,
-                 -np.cos(np.pi * (hh - 6.0) / 9.0),
-                 np.cos(np.pi * (np.mod(hh - 15.0, 24.0)) / 15.0))
+    f = np.where(rising, -np.cos(np.pi * (hh - 6.0) / 9.0), np.cos(np.pi * (np.mod(hh - 15.0, 24.0)) / 15.0))
     # remove the (small) discrete-sampling mean over the 24 hourly samples
-    f24 = np.where((np.arange(24) >= 6) & (np.arange(24) <= 15),
-                   -np.cos(np.pi * (np.arange(24) - 6.0) / 9.0),
-                   np.cos(np.pi * np.mod(np.arange(24) - 15.0, 24.0) / 15.0))
+    f24 = np.where(
+        (np.arange(24) >= 6) & (np.arange(24) <= 15),
+        -np.cos(np.pi * (np.arange(24) - 6.0) / 9.0),
+        np.cos(np.pi * np.mod(np.arange(24) - 15.0, 24.0) / 15.0),
+    )
     return f - f24.mean()
 
 
@@ -198,7 +198,7 @@ def trailing_moving_average(x: np.ndarray, window: int) -> np.ndarray:
     """Trailing mean of the last `window` values, circular (periodic year)."""
     if window <= 1:
         return x.copy()
-    xp = np.concatenate([x[-(window - 1):], x])
+    xp = np.concatenate([x[-(window - 1) :], x])
     c = np.cumsum(np.insert(xp, 0, 0.0))
     return (c[window:] - c[:-window]) / window
 
@@ -216,8 +216,7 @@ def build() -> dict:
     t_days = np.arange(n_h) / 24.0  # time in days since 1 Jan 00:00
 
     # Heating period flags
-    heat = np.array([(t.month, t.day) >= HEAT_START or (t.month, t.day) < HEAT_END
-                     for t in times])
+    heat = np.array([(t.month, t.day) >= HEAT_START or (t.month, t.day) < HEAT_END for t in times])
     assert heat.sum() == 2880, heat.sum()
     assert (~heat).sum() == 5880, heat.sum()
 
@@ -289,10 +288,22 @@ def build() -> dict:
     city_heat = load(LOAD_WINDOW_H)
     sens = {w: load(w) for w in (1, 6, 12, 24, 48)}
 
-    return dict(times=times, month=month, heat=heat, t_out=t_out,
-                t_out_d=t_out_d, city_heat=city_heat, sens=sens, k=k,
-                seas=seas, anom=anom, env=env, anom_d=anom_d * k,
-                n_days_below=n_days_below, dtr=dtr)
+    return dict(
+        times=times,
+        month=month,
+        heat=heat,
+        t_out=t_out,
+        t_out_d=t_out_d,
+        city_heat=city_heat,
+        sens=sens,
+        k=k,
+        seas=seas,
+        anom=anom,
+        env=env,
+        anom_d=anom_d * k,
+        n_days_below=n_days_below,
+        dtr=dtr,
+    )
 
 
 def stats_lines(r: dict) -> list[str]:
@@ -301,35 +312,45 @@ def stats_lines(r: dict) -> list[str]:
     L: list[str] = []
     ipk = int(np.argmax(q))
     mean_h = q[heat].mean()
-    L.append(f"annual hours: {len(q)}; heating hours: {int(heat.sum())}; "
-             f"non_heating hours: {int((~heat).sum())}")
-    L.append(f"outdoor_temp_c: mean heating season {t[heat].mean():.2f} C; mean year "
-             f"{t.mean():.2f} C; min {t.min():.2f} C at {times[int(np.argmin(t))]:%Y-%m-%dT%H:%M}; "
-             f"max {t.max():.2f} C; coldest daily mean {r['t_out_d'].min():.2f} C")
-    L.append(f"city_heat: mean heating season {mean_h:.4f}; mean year {q.mean():.4f}; "
-             f"peak {q.max():.4f} at {times[ipk]:%Y-%m-%dT%H:%M}; "
-             f"peak/mean(heating season) {q.max() / mean_h:.3f}")
-    L.append(f"annual full-load hours sum(city_heat) = {q.sum():.1f} h "
-             f"(= {q.sum() / 2880:.3f} x 2880 h)")
-    L.append(f"hours with city_heat > 1.0: {int((q > 1.0).sum())}; "
-             f"heating-season degree-hours (18 C base, hourly T) "
-             f"{np.clip(T_IN - t[heat], 0, None).sum():.0f} K*h "
-             f"= {np.clip(T_IN - t[heat], 0, None).sum() / 24:.0f} K*d")
-    L.append(f"calibration: days with daily mean < {T_DESIGN} C = {r['n_days_below']} "
-             f"(target {N_DESIGN_DAYS}); anomaly scale factor k = {r['k']:.3f}; "
-             f"std of daily-mean anomaly Dec-Feb = "
-             f"{np.std(r['anom_d'][np.isin(np.arange(365), _djf_days())]):.2f} K; "
-             f"hours with outdoor_temp_c < {T_DESIGN} C: {int((t < T_DESIGN).sum())}")
+    L.append(f"annual hours: {len(q)}; heating hours: {int(heat.sum())}; non_heating hours: {int((~heat).sum())}")
+    L.append(
+        f"outdoor_temp_c: mean heating season {t[heat].mean():.2f} C; mean year "
+        f"{t.mean():.2f} C; min {t.min():.2f} C at {times[int(np.argmin(t))]:%Y-%m-%dT%H:%M}; "
+        f"max {t.max():.2f} C; coldest daily mean {r['t_out_d'].min():.2f} C"
+    )
+    L.append(
+        f"city_heat: mean heating season {mean_h:.4f}; mean year {q.mean():.4f}; "
+        f"peak {q.max():.4f} at {times[ipk]:%Y-%m-%dT%H:%M}; "
+        f"peak/mean(heating season) {q.max() / mean_h:.3f}"
+    )
+    L.append(f"annual full-load hours sum(city_heat) = {q.sum():.1f} h (= {q.sum() / 2880:.3f} x 2880 h)")
+    L.append(
+        f"hours with city_heat > 1.0: {int((q > 1.0).sum())}; "
+        f"heating-season degree-hours (18 C base, hourly T) "
+        f"{np.clip(T_IN - t[heat], 0, None).sum():.0f} K*h "
+        f"= {np.clip(T_IN - t[heat], 0, None).sum() / 24:.0f} K*d"
+    )
+    L.append(
+        f"calibration: days with daily mean < {T_DESIGN} C = {r['n_days_below']} "
+        f"(target {N_DESIGN_DAYS}); anomaly scale factor k = {r['k']:.3f}; "
+        f"std of daily-mean anomaly Dec-Feb = "
+        f"{np.std(r['anom_d'][np.isin(np.arange(365), _djf_days())]):.2f} K; "
+        f"hours with outdoor_temp_c < {T_DESIGN} C: {int((t < T_DESIGN).sum())}"
+    )
     # target check
     ratio = q.max() / mean_h
     verdict = "INSIDE" if 1.6 <= ratio <= 1.8 else "OUTSIDE"
-    L.append(f"target check (issue: real peak ~1.6-1.8 x heating-season mean): "
-             f"peak/mean = {ratio:.3f} -> {verdict} the 1.6-1.8 range (24-h load window)")
+    L.append(
+        f"target check (issue: real peak ~1.6-1.8 x heating-season mean): "
+        f"peak/mean = {ratio:.3f} -> {verdict} the 1.6-1.8 range (24-h load window)"
+    )
     ens = r.get("ensemble")
     if ens:
-        L.append(f"seed robustness (same method, seeds 1..{int(ens['n'])}, fixed seed unchanged): peak/mean "
-                 f"median {ens['med24']:.3f}, 10-90% range {ens['p10_24']:.3f}-{ens['p90_24']:.3f} (24-h window); "
-                 f"raw hourly median {ens['med1']:.3f}")
+        L.append(
+            f"seed robustness (same method, seeds 1..{int(ens['n'])}, fixed seed unchanged): peak/mean "
+            f"median {ens['med24']:.3f}, 10-90% range {ens['p10_24']:.3f}-{ens['p90_24']:.3f} (24-h window); "
+            f"raw hourly median {ens['med1']:.3f}"
+        )
     parts = []
     for w, qq in r["sens"].items():
         mh = qq[heat].mean()
@@ -348,15 +369,19 @@ def consistency_lines(r: dict) -> list[str]:
     seas_d = r["seas"].reshape(365, 24).mean(axis=1)
     # GB 50736 App. A style heating period: 22 Nov (doy 325) .. 1 Mar (doy 59)
     idx = np.r_[325:365, 0:60]
-    L.append(f"check vs GB 50736 App. A (unconfirmed recall: <=5 C period 22 Nov-1 Mar, "
-             f"99 d, mean 1.4 C): normal curve mean over 22 Nov-1 Mar "
-             f"{seas_d[idx].mean():.2f} C; days with normal daily mean <= 5 C: "
-             f"{int((seas_d <= 5.0).sum())}")
+    L.append(
+        f"check vs GB 50736 App. A (unconfirmed recall: <=5 C period 22 Nov-1 Mar, "
+        f"99 d, mean 1.4 C): normal curve mean over 22 Nov-1 Mar "
+        f"{seas_d[idx].mean():.2f} C; days with normal daily mean <= 5 C: "
+        f"{int((seas_d <= 5.0).sum())}"
+    )
     nbs = np.mean([CHECK_NBS[y] for y in CHECK_NBS], axis=0)
     diff = T_MONTH - nbs
-    L.append("check vs NBS yearbook 2008-2009 mean (used month normals minus NBS): "
-             + " ".join(f"{d:+.1f}" for d in diff)
-             + f"; annual normal mean {T_MONTH.mean():.2f} C (search: 14.70 C)")
+    L.append(
+        "check vs NBS yearbook 2008-2009 mean (used month normals minus NBS): "
+        + " ".join(f"{d:+.1f}" for d in diff)
+        + f"; annual normal mean {T_MONTH.mean():.2f} C (search: 14.70 C)"
+    )
     return L
 
 
@@ -374,8 +399,13 @@ def seed_ensemble(n: int = 50) -> dict:
                 store.append(q.max() / q[rr["heat"]].mean())
     finally:
         SEED = keep
-    return dict(n=n, med24=float(np.median(v24)), p10_24=float(np.percentile(v24, 10)),
-                p90_24=float(np.percentile(v24, 90)), med1=float(np.median(v1)))
+    return dict(
+        n=n,
+        med24=float(np.median(v24)),
+        p10_24=float(np.percentile(v24, 10)),
+        p90_24=float(np.percentile(v24, 90)),
+        med1=float(np.median(v1)),
+    )
 
 
 def main() -> None:
@@ -406,8 +436,10 @@ def main() -> None:
         "reason: T_design is a DAILY-mean quantity in GB 50736, and building thermal mass "
         "(Verbeke & Audenaert 2018) plus district-heating network delay smooth hourly swings",
         "  period = heating for 15 Nov 00:00 <= t < 15 Mar 00:00 (2,880 h), else non_heating (5,880 h)",
-        "INPUTS: monthly mean C Jan..Dec = " + " ".join(f"{v:.1f}" for v in T_MONTH)
-        + "; DTR K Jan..Dec = " + " ".join(f"{v:.1f}" for v in DTR_MONTH),
+        "INPUTS: monthly mean C Jan..Dec = "
+        + " ".join(f"{v:.1f}" for v in T_MONTH)
+        + "; DTR K Jan..Dec = "
+        + " ".join(f"{v:.1f}" for v in DTR_MONTH),
         "SOURCES:",
         "  [S1] GB 50736-2012 Design code for heating ventilation and air conditioning of civil "
         "buildings: 4.1.2 heating design temperature = daily mean not guaranteed 5 days/yr "
@@ -444,9 +476,11 @@ def main() -> None:
             fh.write("# " + line + "\n")
         fh.write("hour,time,period,outdoor_temp_c,city_heat\n")
         for i, t in enumerate(r["times"]):
-            fh.write(f"{i},{t:%Y-%m-%dT%H:%M},"
-                     f"{'heating' if r['heat'][i] else 'non_heating'},"
-                     f"{r['t_out'][i]:.2f},{r['city_heat'][i]:.4f}\n")
+            fh.write(
+                f"{i},{t:%Y-%m-%dT%H:%M},"
+                f"{'heating' if r['heat'][i] else 'non_heating'},"
+                f"{r['t_out'][i]:.2f},{r['city_heat'][i]:.4f}\n"
+            )
     for line in H[-12:]:
         print(line)
 

@@ -32,16 +32,18 @@ def main() -> None:
     table, results = compare_park(PARK, scenarios)
 
     base = table.iloc[0]
-    summary = pd.DataFrame({
-        "plan": table["scenario"],
-        "status": table["status"],
-        "total cost M CNY/yr": table["total_cost"] / 1e6,
-        "emissions ktCO2/yr": table["emissions"] / 1e3,
-        "capex M CNY": table["capex"] / 1e6,
-        "links": table["links_built"],
-        "extra cost vs base M CNY/yr": (table["total_cost"] - base["total_cost"]) / 1e6,
-        "CO2 avoided vs base ktCO2/yr": (base["emissions"] - table["emissions"]) / 1e3,
-    })
+    summary = pd.DataFrame(
+        {
+            "plan": table["scenario"],
+            "status": table["status"],
+            "total cost M CNY/yr": table["total_cost"] / 1e6,
+            "emissions ktCO2/yr": table["emissions"] / 1e3,
+            "capex M CNY": table["capex"] / 1e6,
+            "links": table["links_built"],
+            "extra cost vs base M CNY/yr": (table["total_cost"] - base["total_cost"]) / 1e6,
+            "CO2 avoided vs base ktCO2/yr": (base["emissions"] - table["emissions"]) / 1e3,
+        }
+    )
     avoided = base["emissions"] - table["emissions"]
     extra = table["total_cost"] - base["total_cost"]
     # Abatement cost: extra total cost per tCO2 avoided, where the plan avoids any.

@@ -36,25 +36,64 @@ def study_park() -> dict[str, Any]:
         "economics": {"carbon_price": 80},
         "periods": [{"name": "heating", "hours": 2880}, {"name": "non_heating", "hours": 5880}],
         "enterprises": [
-            {"id": "district_heat", "name": "Town district heating (coal boiler house)",
-             "location": {"x": 0, "y": 0},
-             # 40 MW over the heating season; coal-boiler heat 190 CNY/MWh, 0.40 tCO2/MWh.
-             "demands": [{"resource": "heat", "per_period": {"heating": 40 * 2880, "non_heating": 0},
-                          "temperature": 60, "baseline": {"cost": 190, "emissions": 0.40}}]},
-            {"id": "data_centre", "name": "Data centre 25 MW IT", "location": {"x": 2.0, "y": 1.0},
-             # ~90 % of the IT load as 30 degC water; dry coolers cost ~10 CNY/MWh to run.
-             "supplies": [{"resource": "heat", "rate": 22, "temperature": 30,
-                           "disposal": {"cost": 10, "emissions": 0.008}}]},
-            {"id": "wwtp", "name": "Wastewater plant 100,000 m3/d", "location": {"x": -1.5, "y": -2.0},
-             # 1.16 m3/s cooled by 5 K = 24 MW, at 16 degC, offered in the heating season.
-             "supplies": [{"resource": "heat", "rate": 24, "temperature": 16,
-                           "profile": {"heating": 1.0, "non_heating": 0.0}}]},
-            {"id": "power", "name": "Coal power 2x150 MW", "location": {"x": 4.0, "y": -3.0},
-             "supplies": [{"resource": "fly_ash", "amount": 150000, "quality": {"grade": "II"},
-                           "disposal": {"cost": 65, "emissions": 0.002}}]},
-            {"id": "cement", "name": "Cement plant 1 Mt/yr", "location": {"x": 7.0, "y": -1.0},
-             "demands": [{"resource": "fly_ash", "amount": 100000, "requires": {"grade": ["I", "II"]},
-                          "baseline": {"cost": 260, "emissions": 0.85}}]},
+            {
+                "id": "district_heat",
+                "name": "Town district heating (coal boiler house)",
+                "location": {"x": 0, "y": 0},
+                # 40 MW over the heating season; coal-boiler heat 190 CNY/MWh, 0.40 tCO2/MWh.
+                "demands": [
+                    {
+                        "resource": "heat",
+                        "per_period": {"heating": 40 * 2880, "non_heating": 0},
+                        "temperature": 60,
+                        "baseline": {"cost": 190, "emissions": 0.40},
+                    }
+                ],
+            },
+            {
+                "id": "data_centre",
+                "name": "Data centre 25 MW IT",
+                "location": {"x": 2.0, "y": 1.0},
+                # ~90 % of the IT load as 30 degC water; dry coolers cost ~10 CNY/MWh to run.
+                "supplies": [
+                    {"resource": "heat", "rate": 22, "temperature": 30, "disposal": {"cost": 10, "emissions": 0.008}}
+                ],
+            },
+            {
+                "id": "wwtp",
+                "name": "Wastewater plant 100,000 m3/d",
+                "location": {"x": -1.5, "y": -2.0},
+                # 1.16 m3/s cooled by 5 K = 24 MW, at 16 degC, offered in the heating season.
+                "supplies": [
+                    {"resource": "heat", "rate": 24, "temperature": 16, "profile": {"heating": 1.0, "non_heating": 0.0}}
+                ],
+            },
+            {
+                "id": "power",
+                "name": "Coal power 2x150 MW",
+                "location": {"x": 4.0, "y": -3.0},
+                "supplies": [
+                    {
+                        "resource": "fly_ash",
+                        "amount": 150000,
+                        "quality": {"grade": "II"},
+                        "disposal": {"cost": 65, "emissions": 0.002},
+                    }
+                ],
+            },
+            {
+                "id": "cement",
+                "name": "Cement plant 1 Mt/yr",
+                "location": {"x": 7.0, "y": -1.0},
+                "demands": [
+                    {
+                        "resource": "fly_ash",
+                        "amount": 100000,
+                        "requires": {"grade": ["I", "II"]},
+                        "baseline": {"cost": 260, "emissions": 0.85},
+                    }
+                ],
+            },
         ],
     }
 
@@ -86,16 +125,26 @@ def main() -> None:
     pd.set_option("display.max_columns", 20)
     pd.set_option("display.float_format", "{:,.2f}".format)
 
-    price_rows = [{"electricity_CNY_per_MWh": price, **solve({"economics": {"electricity_price": price}})}
-                  for price in ELECTRICITY_PRICES]
+    price_rows = [
+        {"electricity_CNY_per_MWh": price, **solve({"economics": {"electricity_price": price}})}
+        for price in ELECTRICITY_PRICES
+    ]
     by_price = pd.DataFrame(price_rows).set_index("electricity_CNY_per_MWh")
     print("Electricity price sweep (heat pump capex from the catalog, carbon price 80 CNY/tCO2)\n")
     print(by_price.to_string())
 
-    capex_rows = [{"heat_pump_CNY_per_MW": capex,
-                   **solve({"economics": {"electricity_price": CAPEX_SWEEP_PRICE},
-                            "technologies": {"heat_pump": {"capex_per_mw": capex}}})}
-                  for capex in HEAT_PUMP_CAPEX]
+    capex_rows = [
+        {
+            "heat_pump_CNY_per_MW": capex,
+            **solve(
+                {
+                    "economics": {"electricity_price": CAPEX_SWEEP_PRICE},
+                    "technologies": {"heat_pump": {"capex_per_mw": capex}},
+                }
+            ),
+        }
+        for capex in HEAT_PUMP_CAPEX
+    ]
     by_capex = pd.DataFrame(capex_rows).set_index("heat_pump_CNY_per_MW")
     print(f"\nHeat-pump capex sweep at {CAPEX_SWEEP_PRICE} CNY/MWh\n")
     print(by_capex.to_string())

@@ -36,15 +36,17 @@ POINTS = 6
 def show_front(scenarios: list[str]) -> None:
     park = circflow.load_park(PARK, scenarios=scenarios)
     front = pareto(park, points=POINTS, carbon_price=0.0)
-    table = pd.DataFrame({
-        "point": front["point"],
-        "total cost M CNY/yr": front["total_cost"] / 1e6,
-        "emissions ktCO2/yr": front["emissions"] / 1e3,
-        "capex M CNY": front["capex"] / 1e6,
-        "links": front["links_built"],
-        # Extra cost per tCO2 avoided against the previous, cheaper point.
-        "CNY per tCO2 (step)": front["total_cost"].diff() / -front["emissions"].diff(),
-    })
+    table = pd.DataFrame(
+        {
+            "point": front["point"],
+            "total cost M CNY/yr": front["total_cost"] / 1e6,
+            "emissions ktCO2/yr": front["emissions"] / 1e3,
+            "capex M CNY": front["capex"] / 1e6,
+            "links": front["links_built"],
+            # Extra cost per tCO2 avoided against the previous, cheaper point.
+            "CNY per tCO2 (step)": front["total_cost"].diff() / -front["emissions"].diff(),
+        }
+    )
     label = " + ".join(scenarios) if scenarios else "as written"
     print(f"Pareto front of {park.park.name} ({label}, no carbon price), cheapest first\n")
     print(table.to_string(index=False, na_rep="-"))

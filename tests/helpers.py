@@ -29,17 +29,33 @@ def run(*args: object):
 
 def mode(*, lifetime_years: float = 20.0, **fields: object) -> dict:
     """A mode with every SPEC 3.4 field given (defaults of SPEC), overridden by ``fields``."""
-    spec = {"max_distance_km": None, "detour": 1.0, "capex_fixed": 0.0, "capex_per_km": 0.0,
-            "capex_per_capacity": 0.0, "capex_per_capacity_km": 0.0, "lifetime_years": lifetime_years,
-            "om_fraction": 0.0, "opex_per_unit": 0.0, "opex_per_unit_km": 0.0,
-            "electricity_per_unit_km": 0.0, "emissions_per_unit_km": 0.0, "loss_per_km": 0.0,
-            "max_capacity": None}
+    spec = {
+        "max_distance_km": None,
+        "detour": 1.0,
+        "capex_fixed": 0.0,
+        "capex_per_km": 0.0,
+        "capex_per_capacity": 0.0,
+        "capex_per_capacity_km": 0.0,
+        "lifetime_years": lifetime_years,
+        "om_fraction": 0.0,
+        "opex_per_unit": 0.0,
+        "opex_per_unit_km": 0.0,
+        "electricity_per_unit_km": 0.0,
+        "emissions_per_unit_km": 0.0,
+        "loss_per_km": 0.0,
+        "max_capacity": None,
+    }
     spec.update(fields)
     return spec
 
 
-ECONOMICS = {"currency": "CNY", "discount_rate": 0.0, "carbon_price": 0.0, "electricity_price": 400.0,
-             "grid_emission_factor": 0.6}
+ECONOMICS = {
+    "currency": "CNY",
+    "discount_rate": 0.0,
+    "carbon_price": 0.0,
+    "electricity_price": 400.0,
+    "grid_emission_factor": 0.6,
+}
 """No discounting and no carbon price: a hand-derived optimum is sums of products."""
 
 
@@ -68,13 +84,26 @@ def fixed_charge_data(n: int = 20, seed: int = 1, **sections: object) -> dict:
     for i in range(n):
         for role, key, price in (("s", "supplies", "disposal"), ("d", "demands", "baseline")):
             location = {"x": float(rng.uniform(0, 10)), "y": float(rng.uniform(0, 10))}
-            stream = {"resource": "o_ash", "amount": float(rng.integers(500, 5000)),
-                      price: {"cost": 40.0, "emissions": 0.01 if role == "s" else 0.05}}
+            stream = {
+                "resource": "o_ash",
+                "amount": float(rng.integers(500, 5000)),
+                price: {"cost": 40.0, "emissions": 0.01 if role == "s" else 0.05},
+            }
             enterprises.append({"id": f"{role}{i}", "location": location, key: [stream]})
-    truck = mode(lifetime_years=10.0, capex_fixed=300_000, capex_per_capacity=200_000, opex_per_unit_km=3,
-                 emissions_per_unit_km=0.001)
-    return park_data("fixed charge", enterprises, resources={"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-                     modes={"o_truck": truck}, **sections)
+    truck = mode(
+        lifetime_years=10.0,
+        capex_fixed=300_000,
+        capex_per_capacity=200_000,
+        opex_per_unit_km=3,
+        emissions_per_unit_km=0.001,
+    )
+    return park_data(
+        "fixed charge",
+        enterprises,
+        resources={"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+        modes={"o_truck": truck},
+        **sections,
+    )
 
 
 def write_park(path: pathlib.Path, data: dict) -> pathlib.Path:

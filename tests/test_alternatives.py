@@ -71,13 +71,18 @@ def two_options(write_park_yaml) -> circflow.Park:
 
 
 @pytest.mark.parametrize("exact", [False, True])
-@pytest.mark.parametrize(("slack", "classes"), [
-    (0.01, {CEMENT: "essential", BRICKS: "excluded", QUARRY: "excluded"}),
-    (0.03, {CEMENT: "essential", BRICKS: "possible", QUARRY: "excluded"}),
-    (0.10, {CEMENT: "optional", BRICKS: "possible", QUARRY: "excluded"}),
-    (0.25, {CEMENT: "optional", BRICKS: "possible", QUARRY: "possible"}),
-])
-def test_two_option_park_is_classed_by_its_costs(two_options, slack: float, classes: dict[str, str], exact: bool) -> None:
+@pytest.mark.parametrize(
+    ("slack", "classes"),
+    [
+        (0.01, {CEMENT: "essential", BRICKS: "excluded", QUARRY: "excluded"}),
+        (0.03, {CEMENT: "essential", BRICKS: "possible", QUARRY: "excluded"}),
+        (0.10, {CEMENT: "optional", BRICKS: "possible", QUARRY: "excluded"}),
+        (0.25, {CEMENT: "optional", BRICKS: "possible", QUARRY: "possible"}),
+    ],
+)
+def test_two_option_park_is_classed_by_its_costs(
+    two_options, slack: float, classes: dict[str, str], exact: bool
+) -> None:
     found = circflow.alternatives(two_options, slack, exact=exact)
     assert found.optimum == pytest.approx(98_500)
     assert found.threshold == pytest.approx(98_500 * (1 + slack))
@@ -137,8 +142,12 @@ def test_mga_finds_the_plan_without_the_optimum_links(two_options) -> None:
 def test_infeasible_park_raises_with_its_diagnosis(write_park_yaml) -> None:
     """Cement and bricks each emit 0.5 tCO2 per tonne met conventionally; a cap of 0 needs
     2,000 t of ash where there are 1,000."""
-    text = (TWO_OPTIONS.replace("cost: 100}", "cost: 100, emissions: 0.5}").replace("cost: 95}", "cost: 95, emissions: 0.5}")
-            + "targets:\n  max_emissions: 0\n")
+    text = (
+        TWO_OPTIONS.replace("cost: 100}", "cost: 100, emissions: 0.5}").replace(
+            "cost: 95}", "cost: 95, emissions: 0.5}"
+        )
+        + "targets:\n  max_emissions: 0\n"
+    )
     with pytest.raises(circflow.InfeasibleError, match="max_emissions"):
         circflow.alternatives(circflow.load_park(write_park_yaml(text)))
 
@@ -192,8 +201,13 @@ def test_values_match_independent_solves_with_plan_force_and_forbid(tmp_path) ->
     ends = {}
     for link in net.links:
         if not link.prebuilt:
-            ends[link.id] = (net.supplies[link.supply].enterprise, net.demands[link.demand].enterprise, link.resource,
-                             link.mode, link.type)
+            ends[link.id] = (
+                net.supplies[link.supply].enterprise,
+                net.demands[link.demand].enterprise,
+                link.resource,
+                link.mode,
+                link.type,
+            )
     alone = {ident for ident, key in ends.items() if list(ends.values()).count(key) == 1}
     tree = read_yaml(path)
     checked = 0

@@ -127,8 +127,7 @@ def test_validate_returns_errors_and_warnings(tmp_path: pathlib.Path) -> None:
     assert found.ok
     assert found.candidate_links > 0
     bad = tmp_path / "bad.yaml"
-    bad.write_text(TINY.read_text(encoding="utf-8").replace("carbon_price: 80", "carbon_price: -80"),
-                   encoding="utf-8")
+    bad.write_text(TINY.read_text(encoding="utf-8").replace("carbon_price: 80", "carbon_price: -80"), encoding="utf-8")
     assert "carbon_price: -80" in bad.read_text(encoding="utf-8")
     found = circflow.validate(bad)
     assert not found.ok
@@ -181,10 +180,10 @@ def test_no_function_hides_a_module() -> None:
 
 def test_all_lists_exactly_what_the_api_reference_documents() -> None:
     """``__all__`` holds every name of docs/api.md's reference (``::: circflow.NAME``), and only those."""
-    documented = set(re.findall(r"^::: circflow\.(\w+)\s*$", (ROOT / "docs" / "api.md").read_text(encoding="utf-8"),
-                                flags=re.M))
+    documented = set(
+        re.findall(r"^::: circflow\.(\w+)\s*$", (ROOT / "docs" / "api.md").read_text(encoding="utf-8"), flags=re.M)
+    )
     exported = set(circflow.__all__) - {"__version__"}
     assert exported == documented
     for name in circflow.__all__:
         assert hasattr(circflow, name), name
-

@@ -35,10 +35,22 @@ from circflow.catalog import data_dir
 from circflow.exports.labels import Namer, carried
 from circflow.i18n import compact, language, year_number
 
-CHROMIUM = next((path for path in (shutil.which("chromium"), "/usr/bin/chromium", shutil.which("chromium-browser"),
-                                   shutil.which("google-chrome")) if path and pathlib.Path(path).exists()), None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary found (apt-get install chromium "
-                                                        "chromium-driver; .ci/run does this)")
+CHROMIUM = next(
+    (
+        path
+        for path in (
+            shutil.which("chromium"),
+            "/usr/bin/chromium",
+            shutil.which("chromium-browser"),
+            shutil.which("google-chrome"),
+        )
+        if path and pathlib.Path(path).exists()
+    ),
+    None,
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium binary found (apt-get install chromium chromium-driver; .ci/run does this)"
+)
 
 PARKS = ("tiny", "kalundborg", "jinan_eco_park")
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:", "chrome:", "chrome-untrusted:", "devtools:")
@@ -55,10 +67,19 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--hide-scrollbars", "--window-size=1300,1000",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1300,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
@@ -128,7 +149,8 @@ def count(driver: Any, selector: str) -> int:
 
 def texts(driver: Any, selector: str) -> list[str]:
     return driver.execute_script(
-        f"return [...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent.trim());")
+        f"return [...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent.trim());"
+    )
 
 
 def check_clean(console: list[dict[str, Any]], requests: list[str]) -> None:
@@ -158,8 +180,7 @@ def test_report_renders_offline(browser: Any, folders: dict[str, pathlib.Path], 
 
 
 @pytest.mark.parametrize("name", PARKS)
-def test_sankey_renders_offline_and_switches_period(browser: Any, folders: dict[str, pathlib.Path],
-                                                    name: str) -> None:
+def test_sankey_renders_offline_and_switches_period(browser: Any, folders: dict[str, pathlib.Path], name: str) -> None:
     console, requests = open_page(browser, folders[name] / "sankey.html")
     check_clean(console, requests)
     assert count(browser, ".sankey-node") > 0
@@ -168,16 +189,22 @@ def test_sankey_renders_offline_and_switches_period(browser: Any, folders: dict[
     assert browser.execute_script("return document.title") == f"{results['park']}: flows"
     assert screenshot(browser, f"{name}-sankey").stat().st_size > 10_000
     period = results["periods"][0]
-    browser.execute_script("document.querySelector('.updatemenu-header').dispatchEvent("
-                           "new MouseEvent('click', {bubbles: true}))")
+    browser.execute_script(
+        "document.querySelector('.updatemenu-header').dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+    )
     clicked = browser.execute_script(
         "const item = [...document.querySelectorAll('.updatemenu-dropdown-button')]"
         "  .find(b => b.textContent.trim() === arguments[0]);"
         "if (!item) return false; item.dispatchEvent(new MouseEvent('click', {bubbles: true})); return true;",
-        period.replace("_", " "))
+        period.replace("_", " "),
+    )
     assert clicked
-    wait_until(browser, "return document.querySelector('.gtitle').textContent.includes(arguments[0])",
-               "the period dropdown did not redraw the diagram", f"flows, {period.replace('_', ' ')}")
+    wait_until(
+        browser,
+        "return document.querySelector('.gtitle').textContent.includes(arguments[0])",
+        "the period dropdown did not redraw the diagram",
+        f"flows, {period.replace('_', ' ')}",
+    )
     wait_until(browser, PLOTS_DRAWN, "the diagram did not finish redrawing")
     assert count(browser, ".sankey-node") > 0
     check_clean(browser.get_log("browser"), [])
@@ -190,8 +217,13 @@ def test_summary_shows_the_figures_of_results_json(browser: Any, folders: dict[s
     results = results_of(folder)
     check_clean(*open_page(browser, folder / "report.html"))
     kpis = results["kpis"]
-    cards = dict(zip(browser.execute_script("return [...document.querySelectorAll('.card')].map(c => c.dataset.card)"),
-                     texts(browser, ".card .value"), strict=True))
+    cards = dict(
+        zip(
+            browser.execute_script("return [...document.querySelectorAll('.card')].map(c => c.dataset.card)"),
+            texts(browser, ".card .value"),
+            strict=True,
+        )
+    )
     assert cards["saving"] == f"{compact(kpis['savings']['total_cost'])} CNY/yr"
     assert cards["co2"] == f"{compact(kpis['savings']['emissions'])} tCO2/yr"
     assert cards["capex"] == f"{compact(kpis['capex'])} CNY"
@@ -205,11 +237,17 @@ def test_summary_shows_the_figures_of_results_json(browser: Any, folders: dict[s
     assert f"pays back in {year_number(payback)} years" in lede
     rows = browser.execute_script(
         "return [...document.querySelectorAll('#build-table tbody tr')].map(r => [...r.cells].map("
-        "c => [c.textContent.trim(), c.dataset.v === undefined ? null : c.dataset.v]));")
+        "c => [c.textContent.trim(), c.dataset.v === undefined ? null : c.dataset.v]));"
+    )
     namer = Namer(results)
     by_item = {(row[0][0], row[1][0]): row for row in rows}
-    standalone = [link for link in results["links"] if not link["existing"] and not link["on_site"]
-                  and "steel#grinding" not in link["from_stream"] + link["to_stream"]]
+    standalone = [
+        link
+        for link in results["links"]
+        if not link["existing"]
+        and not link["on_site"]
+        and "steel#grinding" not in link["from_stream"] + link["to_stream"]
+    ]
     assert len(rows) == len(standalone) + 1  # and the grinding station with its links
     for link in standalone:
         row = by_item[f"{namer.end(link, 'from')} → {namer.end(link, 'to')}", carried(link)]
@@ -221,9 +259,12 @@ def test_summary_shows_the_figures_of_results_json(browser: Any, folders: dict[s
     process = next(p for p in results["processes"] if p["id"] == "steel#grinding")
     chain = [link for link in results["links"] if "steel#grinding" in link["from_stream"] + link["to_stream"]]
     assert float(grinding[2][1]) == pytest.approx(process["capex"] + sum(link["capex"] for link in chain))
-    assert float(grinding[3][1]) == pytest.approx(sum(link["net_saving"] for link in chain) - process["annualized_capex"])
-    total = browser.execute_script("return [...document.querySelector('#build-table tfoot tr').cells].map("
-                                   "c => c.textContent.trim())")
+    assert float(grinding[3][1]) == pytest.approx(
+        sum(link["net_saving"] for link in chain) - process["annualized_capex"]
+    )
+    total = browser.execute_script(
+        "return [...document.querySelector('#build-table tfoot tr').cells].map(c => c.textContent.trim())"
+    )
     assert total[2] == f"{kpis['capex']:,.0f}"
     assert screenshot(browser, "jinan-summary").stat().st_size > 10_000
 
@@ -235,15 +276,20 @@ def test_link_table_sorts_filters_and_totals(browser: Any, folders: dict[str, pa
     heads = texts(browser, "#link-table thead th")
     saving = heads.index("net saving (k CNY/yr)")
     browser.execute_script("document.querySelectorAll('#link-table thead th')[arguments[0]].click()", saving)
-    values = browser.execute_script("return [...document.querySelectorAll('#link-table tbody tr')].map("
-                                    "r => parseFloat(r.cells[arguments[0]].dataset.v))", saving)
+    values = browser.execute_script(
+        "return [...document.querySelectorAll('#link-table tbody tr')].map("
+        "r => parseFloat(r.cells[arguments[0]].dataset.v))",
+        saving,
+    )
     assert values == sorted(values, reverse=True)
     assert values[0] == pytest.approx(max(link["net_saving"] for link in results["links"]) / 1e3)
     footer = "return document.querySelector('#link-table tfoot tr').cells[arguments[0]].textContent"
     everything = browser.execute_script(footer, saving)
     assert everything == f"{sum(link['net_saving'] for link in results['links']) / 1e3:,.0f}"
-    browser.execute_script("const s = document.querySelector('.table-tools select[data-column=\"1\"]');"
-                           "s.value = 'heat'; s.dispatchEvent(new Event('change'));")
+    browser.execute_script(
+        "const s = document.querySelector('.table-tools select[data-column=\"1\"]');"
+        "s.value = 'heat'; s.dispatchEvent(new Event('change'));"
+    )
     heat = [link for link in results["links"] if link["resource"] == "heat"]
     WebDriverWait(browser, 5).until(lambda d: d.execute_script(footer, saving) != everything)
     assert count(browser, "#link-table tbody tr:not([style*='none'])") == len(heat)
@@ -275,16 +321,20 @@ def test_report_prints_on_a4_with_every_link_column(browser: Any, folders: dict[
         assert table <= page + 1
         shown = browser.execute_script(
             "return [...document.querySelectorAll('#link-table thead th')].map(th => [th.textContent.trim(),"
-            " th.getBoundingClientRect().width > 0 && getComputedStyle(th).display !== 'none'])")
+            " th.getBoundingClientRect().width > 0 && getComputedStyle(th).display !== 'none'])"
+        )
         assert [name for name, visible in shown if visible] == heads  # every column, none cut
         for hidden in (".modebar-container", ".updatemenu-container", "nav", ".table-tools"):
             assert browser.execute_script(
                 "return [...document.querySelectorAll(arguments[0])].every(e => getComputedStyle(e).display === 'none')",
-                hidden), hidden
+                hidden,
+            ), hidden
         assert browser.execute_script(
-            "return [...document.querySelectorAll('.chart')].every(c => getComputedStyle(c).breakInside === 'avoid')")
+            "return [...document.querySelectorAll('.chart')].every(c => getComputedStyle(c).breakInside === 'avoid')"
+        )
         widths = browser.execute_script(
-            "return [...document.querySelectorAll('.chart')].map(c => c.getBoundingClientRect().width)")
+            "return [...document.querySelectorAll('.chart')].map(c => c.getBoundingClientRect().width)"
+        )
         assert max(widths) <= page + 1  # scaled to the page, not cut
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
@@ -295,8 +345,9 @@ def test_phone_layout_keeps_every_chart_readable(browser: Any, folders: dict[str
     """At 390 px: the cost chart draws both bars with its legend below, the map a square view of the
     park, the Sankey scrolls sideways at a readable width; the page itself never scrolls sideways."""
     folder = folders["jinan_eco_park"]
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    )
     try:
         check_clean(*open_page(browser, folder / "report.html"))
         narrow = "return [...document.querySelectorAll('.chart[data-narrow]')].every(c => c.dataset.now === 'narrow')"
@@ -304,8 +355,10 @@ def test_phone_layout_keeps_every_chart_readable(browser: Any, folders: dict[str
         assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
         ticks = texts(browser, "#cost-chart .ytick text")
         assert {"plan", "status quo"} <= set(ticks)
-        bars = browser.execute_script("return [...document.querySelectorAll('#cost-chart .barlayer .point path')]"
-                                      ".map(p => p.getBoundingClientRect().width)")
+        bars = browser.execute_script(
+            "return [...document.querySelectorAll('#cost-chart .barlayer .point path')]"
+            ".map(p => p.getBoundingClientRect().width)"
+        )
         assert sum(1 for width in bars if width > 1) >= 4  # parts of both bars, inside the screen
         cost = browser.execute_script("return document.querySelector('#cost-chart .nsewdrag').getBoundingClientRect()")
         assert cost["right"] <= 390
@@ -317,10 +370,15 @@ def test_phone_layout_keeps_every_chart_readable(browser: Any, folders: dict[str
         assert sankey >= 700  # its own width, in a box that scrolls sideways
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / "jinan-report-390px.png"
-        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                                {"width": 390, "height": browser.execute_script(
-                                    "return document.documentElement.scrollHeight"), "deviceScaleFactor": 1,
-                                 "mobile": True})
+        browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": 390,
+                "height": browser.execute_script("return document.documentElement.scrollHeight"),
+                "deviceScaleFactor": 1,
+                "mobile": True,
+            },
+        )
         browser.save_screenshot(str(path))
         assert path.stat().st_size > 10_000
     finally:

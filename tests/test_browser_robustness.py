@@ -38,9 +38,12 @@ def test_how_sure_section_shows_results_json(browser: Any, jinan_sure: pathlib.P
     found = results["robustness"]
     candidates = found["alternatives"]["candidates"]
     assert count(browser, "#robustness") == 1
-    assert "How sure is this plan" in browser.execute_script("return document.querySelector('#robustness h2').textContent")
+    assert "How sure is this plan" in browser.execute_script(
+        "return document.querySelector('#robustness h2').textContent"
+    )
     rows = browser.execute_script(
-        "return [...document.querySelectorAll('#sure-links tbody tr')].map(r => [...r.cells].map(c => c.textContent))")
+        "return [...document.querySelectorAll('#sure-links tbody tr')].map(r => [...r.cells].map(c => c.textContent))"
+    )
     inside = [c for c in candidates if c["in_optimum"]]
     assert len(rows) == len(inside)
     assert sorted((row[0], row[1]) for row in rows) == sorted((c["link"], c["class"]) for c in inside)
@@ -56,9 +59,11 @@ def test_how_sure_section_shows_results_json(browser: Any, jinan_sure: pathlib.P
     marginals = results["marginals"]
     assert count(browser, "#byproduct-values tbody tr") == sum(m["kind"] in ("supply", "output") for m in marginals)
     assert count(browser, "#target-costs tbody tr") == sum(
-        m["kind"] in ("utilization", "emission_cap", "capex_budget") for m in marginals)
+        m["kind"] in ("utilization", "emission_cap", "capex_budget") for m in marginals
+    )
     shown = browser.execute_script(
-        "return [...document.querySelectorAll('#byproduct-values tbody tr')].map(r => r.cells[2].textContent)")
+        "return [...document.querySelectorAll('#byproduct-values tbody tr')].map(r => r.cells[2].textContent)"
+    )
     values = sorted(round(m["value"], 2) for m in marginals if m["kind"] in ("supply", "output"))
     assert sorted(float(v.replace(",", "")) for v in shown) == pytest.approx(values, abs=0.006)
     assert section_screenshot(browser, "jinan-how-sure").stat().st_size > 20_000

@@ -24,8 +24,10 @@ from circflow.exports.report import compact, heat_coverage
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary found")
 
 DEMO = pathlib.Path(__file__).parent / "data" / "spec8_demo.yaml"
-DRAWN = ("const plots = document.querySelectorAll('.js-plotly-plot');"
-         "return plots.length > 0 && [...plots].every(p => p.querySelector('svg.main-svg'));")
+DRAWN = (
+    "const plots = document.querySelectorAll('.js-plotly-plot');"
+    "return plots.length > 0 && [...plots].every(p => p.querySelector('svg.main-svg'));"
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +49,18 @@ def load(driver: Any, page: pathlib.Path) -> tuple[list[dict[str, Any]], list[st
     driver.get_log("performance")
     driver.get(page.resolve().as_uri())
     WebDriverWait(driver, 30).until(lambda d: d.execute_script(DRAWN), f"{page.name}: plotly drew nothing")
-    requests = [json.loads(entry["message"])["message"]["params"]["request"]["url"]
-                for entry in driver.get_log("performance")
-                if json.loads(entry["message"])["message"]["method"] == "Network.requestWillBeSent"]
+    requests = [
+        json.loads(entry["message"])["message"]["params"]["request"]["url"]
+        for entry in driver.get_log("performance")
+        if json.loads(entry["message"])["message"]["method"] == "Network.requestWillBeSent"
+    ]
     return driver.get_log("browser"), requests
 
 
 def texts(driver: Any, selector: str) -> list[str]:
     return driver.execute_script(
-        f"return [...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent.trim());")
+        f"return [...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent.trim());"
+    )
 
 
 def table(driver: Any, section: str, index: int = 0) -> list[list[str]]:
@@ -63,12 +68,16 @@ def table(driver: Any, section: str, index: int = 0) -> list[list[str]]:
     return driver.execute_script(
         "const t = document.querySelectorAll(`#${arguments[0]} table`)[arguments[1]];"
         "return [...t.querySelectorAll('tbody tr')].map(r => [...r.cells].map(c => c.textContent.trim()));",
-        section, index)
+        section,
+        index,
+    )
 
 
-SETTLED = ("const shapes = [...document.querySelectorAll('.sankey-node rect, .sankey-link')]"
-           "  .map(e => e.getAttribute('d') || e.getAttribute('height') || '').join('|');"
-           "const same = window.circflowShapes === shapes; window.circflowShapes = shapes; return same;")
+SETTLED = (
+    "const shapes = [...document.querySelectorAll('.sankey-node rect, .sankey-link')]"
+    "  .map(e => e.getAttribute('d') || e.getAttribute('height') || '').join('|');"
+    "const same = window.circflowShapes === shapes; window.circflowShapes = shapes; return same;"
+)
 """True once the Sankey's shapes are the same at two polls in a row: its transition has ended."""
 
 
@@ -139,21 +148,29 @@ def test_report_renders_the_spec8_sections(chromium: Any, demo: tuple[pathlib.Pa
     assert screenshot(chromium, "spec8-demo-report").stat().st_size > 10_000
 
 
-def test_report_figures_show_processes_markets_and_heat_drives(chromium: Any,
-                                                               demo: tuple[pathlib.Path, dict[str, Any]]) -> None:
+def test_report_figures_show_processes_markets_and_heat_drives(
+    chromium: Any, demo: tuple[pathlib.Path, dict[str, Any]]
+) -> None:
     folder, _ = demo
     check_clean(*load(chromium, folder / "report.html"))
     labels = [label.replace(" ", "") for label in texts(chromium, "#sankey-chart .sankey-node .node-label")]
-    for name in ("Fly-ash classifier at Coal power plant", "Slag grinding to S95 at Slag grinding station (candidate)",
-                 "Cement and concrete plants, Zibo (market)", "City heating network", "Electricity for heat pumps",
-                 "Steam for absorption heat pumps", "Coal power plant"):
+    for name in (
+        "Fly-ash classifier at Coal power plant",
+        "Slag grinding to S95 at Slag grinding station (candidate)",
+        "Cement and concrete plants, Zibo (market)",
+        "City heating network",
+        "Electricity for heat pumps",
+        "Steam for absorption heat pumps",
+        "Coal power plant",
+    ):
         assert any(label.startswith(name.replace(" ", "")) for label in labels), name
     assert sum(label.startswith("Coalpowerplant") for label in labels) == 1  # one node per enterprise
     notes = texts(chromium, "#map-chart .annotation-text")
     assert any(note.replace(" ", "").startswith("Ready-mixconcreteplants,city") for note in notes)  # a market in view
     map_text = texts(chromium, "#map-chart .scatterlayer text")
-    assert any(text.startswith("Cement and concrete plants,") and text.endswith("km · market")
-               for text in map_text)  # outside the view: an arrow at its edge
+    assert any(
+        text.startswith("Cement and concrete plants,") and text.endswith("km · market") for text in map_text
+    )  # outside the view: an arrow at its edge
     legend = texts(chromium, "#map-chart .legendtext")
     assert {"markets (outside buyers)", "processes", "outside this view"} <= set(legend)
 
@@ -161,22 +178,27 @@ def test_report_figures_show_processes_markets_and_heat_drives(chromium: Any,
 def test_sankey_page_switches_to_the_peak_slice(chromium: Any, demo: tuple[pathlib.Path, dict[str, Any]]) -> None:
     folder, results = demo
     check_clean(*load(chromium, folder / "sankey.html"))
-    chromium.execute_script("document.querySelector('.updatemenu-header').dispatchEvent("
-                           "new MouseEvent('click', {bubbles: true}))")
+    chromium.execute_script(
+        "document.querySelector('.updatemenu-header').dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+    )
     clicked = chromium.execute_script(
         "const item = [...document.querySelectorAll('.updatemenu-dropdown-button')]"
         "  .find(b => b.textContent.trim() === arguments[0]);"
         "if (!item) return false; item.dispatchEvent(new MouseEvent('click', {bubbles: true})); return true;",
-        "heating-peak")
+        "heating-peak",
+    )
     assert clicked
     WebDriverWait(chromium, 10).until(
-        lambda d: "flows, heating-peak" in d.execute_script("return document.querySelector('.gtitle').textContent"))
+        lambda d: "flows, heating-peak" in d.execute_script("return document.querySelector('.gtitle').textContent")
+    )
     settle(chromium)
     chromium.execute_script(  # the view with disposal and conventional supply
         "const b = [...document.querySelectorAll('.updatemenu-button')].find(e => e.textContent.includes('disposal'));"
-        "b.dispatchEvent(new MouseEvent('click', {bubbles: true}));")
-    WebDriverWait(chromium, 10).until(lambda d: any(
-        label.startswith("Conventional supply") for label in texts(d, ".sankey-node .node-label")))
+        "b.dispatchEvent(new MouseEvent('click', {bubbles: true}));"
+    )
+    WebDriverWait(chromium, 10).until(
+        lambda d: any(label.startswith("Conventional supply") for label in texts(d, ".sankey-node .node-label"))
+    )
     settle(chromium)
     labels = texts(chromium, ".sankey-node .node-label")
     peak = next(label for label in labels if label.startswith("Conventional supply"))

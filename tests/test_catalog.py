@@ -43,7 +43,9 @@ FACTOR_KEYS = ("value", "unit", "source", "year")
 SCHEMA_FIELDS = {
     "resources.yaml": set(Resource.model_fields),
     "modes.yaml": set(Mode.model_fields),
-    "technologies.yaml": set(HeatExchange.model_fields) | set(HeatPump.model_fields) | set(AbsorptionHeatPump.model_fields),
+    "technologies.yaml": set(HeatExchange.model_fields)
+    | set(HeatPump.model_fields)
+    | set(AbsorptionHeatPump.model_fields),
     "economics.yaml": set(Economics.model_fields),
 }
 
@@ -92,12 +94,15 @@ def unsourced(file_name: str, tree: dict[str, Any]) -> list[str]:
             if not (isinstance(cite, str) and cite.strip()):
                 problems.append(f"{where} {name}.{'.'.join(path)} = {value}: no citation in {name}.sources")
             elif value != 0 and cite.strip().lower().startswith("none"):
-                problems.append(f"{where} {name}.{'.'.join(path)} = {value}: the citation says 'none' "
-                                "but the value is not 0")
+                problems.append(
+                    f"{where} {name}.{'.'.join(path)} = {value}: the citation says 'none' but the value is not 0"
+                )
         for field in sources:
             if known is not None and field.split(".")[0] not in known:
-                problems.append(f"{where} {name}.sources.{field}: not a field of a {file_name} entry "
-                                f"(known: {', '.join(sorted(known))})")
+                problems.append(
+                    f"{where} {name}.sources.{field}: not a field of a {file_name} entry "
+                    f"(known: {', '.join(sorted(known))})"
+                )
         if "attributes" in entry and entry["attributes"] and not str(sources.get("attributes", "")).strip():
             problems.append(f"{where} {name}.attributes: the standards behind the attributes need a citation")
     return problems
@@ -120,7 +125,9 @@ def factor_problems(tree: dict[str, Any]) -> list[str]:
         for key in ("unit", "source"):
             if not (isinstance(entry[key], str) and entry[key].strip()):
                 problems.append(f"{where}.{key}: must be non-empty text")
-        if not (isinstance(entry["year"], int) and not isinstance(entry["year"], bool) and 1950 <= entry["year"] <= 2100):
+        if not (
+            isinstance(entry["year"], int) and not isinstance(entry["year"], bool) and 1950 <= entry["year"] <= 2100
+        ):
             problems.append(f"{where}.year: must be a year such as 2023, got {entry['year']!r}")
     return problems
 
@@ -143,8 +150,14 @@ def test_every_number_in_models_has_a_source(file_name: str) -> None:
 
 def test_the_source_check_finds_an_unsourced_number() -> None:
     """The check above can fail: a number without a citation, an empty one, a stray source."""
-    tree = {"truck": {"capex_fixed": 5.0, "opex_per_unit": 1.0, "detour": 1.3,
-                      "sources": {"capex_fixed": "quote 2023", "opex_per_unit": " ", "detuor": "typo"}}}
+    tree = {
+        "truck": {
+            "capex_fixed": 5.0,
+            "opex_per_unit": 1.0,
+            "detour": 1.3,
+            "sources": {"capex_fixed": "quote 2023", "opex_per_unit": " ", "detuor": "typo"},
+        }
+    }
     problems = unsourced("modes.yaml", tree)
     assert any("truck.opex_per_unit = 1.0" in p for p in problems)
     assert any("truck.detour = 1.3" in p for p in problems)

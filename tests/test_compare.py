@@ -371,8 +371,9 @@ def test_cli_compare_bad_use_exits_2(
     assert snapshot(tmp_path) == before
 
 
-def test_compare_page_names_the_park_the_status_quo_and_the_differences(park_path: pathlib.Path,
-                                                                          tmp_path: pathlib.Path) -> None:
+def test_compare_page_names_the_park_the_status_quo_and_the_differences(
+    park_path: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
     """compare.html: the park's name, the status quo as the first row, each plan's added and dropped
     links by name; plotly.js beside it once; compare.xlsx without exponents."""
     import openpyxl

@@ -53,8 +53,10 @@ def ten_link_park(**targets: float) -> circflow.Park:
     0.001 tCO2/t per km. Disposal and baseline prices differ stream by stream, so some links
     pay, some do not, and the fixed cost makes the choices depend on each other.
     """
-    truck = {**mode(lifetime_years=10.0, capex_fixed=20_000, opex_per_unit=2, emissions_per_unit_km=0.001),
-             "max_distance_km": 5}
+    truck = {
+        **mode(lifetime_years=10.0, capex_fixed=20_000, opex_per_unit=2, emissions_per_unit_km=0.001),
+        "max_distance_km": 5,
+    }
     enterprises = [
         site("s1", 0, supplies=[ash(1000, 5, 0.02, "supply")]),
         site("s2", 1, supplies=[ash(600, 3, 0.01, "supply")]),
@@ -69,14 +71,16 @@ def ten_link_park(**targets: float) -> circflow.Park:
         site("d6", 203, demands=[ash(300, 12, 0.1, "demand")]),
         site("s6", 300, supplies=[ash(250, 8, 0.02, "supply")]),
     ]
-    return circflow.park_from_dict({
-        "park": {"name": "ten links"},
-        "economics": {"discount_rate": 0.0, "carbon_price": 50.0},
-        "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-        "modes": {"o_truck": truck},
-        "enterprises": enterprises,
-        **({"targets": {"utilization": {"o_ash": targets["utilization"]}}} if targets else {}),
-    })
+    return circflow.park_from_dict(
+        {
+            "park": {"name": "ten links"},
+            "economics": {"discount_rate": 0.0, "carbon_price": 50.0},
+            "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+            "modes": {"o_truck": truck},
+            "enterprises": enterprises,
+            **({"targets": {"utilization": {"o_ash": targets["utilization"]}}} if targets else {}),
+        }
+    )
 
 
 @functools.cache
@@ -108,9 +112,11 @@ def test_parts_cover_every_link_once_and_share_no_stream(park: object) -> None:
     assert set().union(*demands, rest_d) == set(range(len(net.demands)))
 
 
-@pytest.mark.parametrize(("park", "objective"), [(ten_link_park, "cost"), (ten_link_park, "emissions"),
-                                                 (district, "cost"), (district, "emissions")],
-                         ids=["ten-links-cost", "ten-links-emissions", "district-40-cost", "district-40-emissions"])
+@pytest.mark.parametrize(
+    ("park", "objective"),
+    [(ten_link_park, "cost"), (ten_link_park, "emissions"), (district, "cost"), (district, "emissions")],
+    ids=["ten-links-cost", "ten-links-emissions", "district-40-cost", "district-40-emissions"],
+)
 def test_parts_give_the_monoliths_optimum(park: object, objective: str) -> None:
     """Same objective as one model of the whole park, to the exact profile's gap; the combined
     bound is a true lower bound."""
@@ -178,25 +184,34 @@ def forced_choice_park() -> circflow.Park:
     32,000. Building both (each part forcing its own link) would cost 39,000.
     """
     truck = mode(capex_fixed=120_000, lifetime_years=10, opex_per_unit=10)
-    ash = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"],
-                     "attributes": {"grade": "I, II or III"}}}
+    ash = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"], "attributes": {"grade": "I, II or III"}}}
 
     def stream(amount: float, grade: str, role: str) -> dict:
         if role == "supply":
             return {"resource": "o_ash", "amount": amount, "quality": {"grade": grade}, "disposal": {"cost": 10}}
         return {"resource": "o_ash", "amount": amount, "requires": {"grade": [grade]}, "baseline": {"cost": 10}}
 
-    return circflow.park_from_dict({
-        "park": {"name": "forced choice"},
-        "economics": {"discount_rate": 0.0, "carbon_price": 0.0},
-        "resources": ash,
-        "modes": {"o_truck": truck},
-        "enterprises": [
-            {"id": "a", "location": {"x": 0, "y": 0}, "supplies": [stream(1000, "I", "supply"), stream(500, "III", "supply")]},
-            {"id": "b", "location": {"x": 1, "y": 0}, "demands": [stream(1000, "I", "demand"), stream(500, "III", "demand")]},
-        ],
-        "plan": {"force": [{"from": "a", "to": "b", "resource": "o_ash"}]},
-    })
+    return circflow.park_from_dict(
+        {
+            "park": {"name": "forced choice"},
+            "economics": {"discount_rate": 0.0, "carbon_price": 0.0},
+            "resources": ash,
+            "modes": {"o_truck": truck},
+            "enterprises": [
+                {
+                    "id": "a",
+                    "location": {"x": 0, "y": 0},
+                    "supplies": [stream(1000, "I", "supply"), stream(500, "III", "supply")],
+                },
+                {
+                    "id": "b",
+                    "location": {"x": 1, "y": 0},
+                    "demands": [stream(1000, "I", "demand"), stream(500, "III", "demand")],
+                },
+            ],
+            "plan": {"force": [{"from": "a", "to": "b", "resource": "o_ash"}]},
+        }
+    )
 
 
 def test_a_forced_choice_stays_in_one_part() -> None:

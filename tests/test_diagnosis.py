@@ -270,7 +270,9 @@ def test_a_limit_with_a_plan_is_feasible_with_its_gap() -> None:
     assert result.kpis["baseline"]["total_cost"] >= result.kpis["total_cost"] * (1 - 1e-9)
 
 
-def test_cli_limit_with_a_plan_exits_0_and_prints_the_gap(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_limit_with_a_plan_exits_0_and_prints_the_gap(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = run_limited(tmp_path, "optimize", fixed_charge_data(), STOP_AT_FIRST_PLAN, "-o", "out")
     assert result.exit_code == 0, result.output

@@ -38,8 +38,9 @@ def test_an_amount_set_in_code_converts_its_units(park: circflow.Park, value: ob
     assert supply.amount == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("value", "message"), [("150 MWh", "has dimension"), ("lots", "unknown unit"),
-                                                ("-3 t/yr", "must be >= 0")])
+@pytest.mark.parametrize(
+    ("value", "message"), [("150 MWh", "has dimension"), ("lots", "unknown unit"), ("-3 t/yr", "must be >= 0")]
+)
 def test_a_bad_amount_set_in_code_is_a_park_error(park: circflow.Park, value: str, message: str) -> None:
     """Before, a unit string reached numpy and failed there with a UFuncTypeError."""
     with pytest.raises(ParkError, match=message):
@@ -49,8 +50,14 @@ def test_a_bad_amount_set_in_code_is_a_park_error(park: circflow.Park, value: st
 def test_a_model_built_in_code_converts_units_as_a_park_file_does() -> None:
     """``Supply(amount="150 kt/yr")`` and the same string in a park mapping give one number."""
     supply = Supply(resource="fly_ash", amount="150 kt/yr")
-    from_file = circflow.park_from_dict({"park": {"name": "x"}, "enterprises": [
-        {"id": "a", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "fly_ash", "amount": "150 kt/yr"}]}]})
+    from_file = circflow.park_from_dict(
+        {
+            "park": {"name": "x"},
+            "enterprises": [
+                {"id": "a", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "fly_ash", "amount": "150 kt/yr"}]}
+            ],
+        }
+    )
     assert supply.amount == from_file.enterprises[0].supplies[0].amount == 150_000
 
 
@@ -88,14 +95,25 @@ def test_an_override_of_one_stream_keeps_the_others(write_park_yaml) -> None:
 
 def test_overrides_merge_processes_by_id_and_streams_in_order(write_park_yaml) -> None:
     """Two streams of one resource: the k-th given merges into the k-th; a process by its id."""
-    text = write_park_yaml().read_text(encoding="utf-8").replace(
-        "      - resource: heat_t\n        rate: 2\n        temperature: 90\n",
-        "      - resource: heat_t\n        rate: 2\n        temperature: 90\n"
-        "      - resource: heat_t\n        rate: 3\n        temperature: 95\n"
-        "    processes:\n      - {id: mill, input: {resource: ash_t}, opex_per_unit: 4}\n")
-    overrides = {"enterprises": [{"id": "plant", "supplies": [{"resource": "heat_t", "rate": 2},
-                                                               {"resource": "heat_t", "rate": 5}],
-                                  "processes": [{"id": "mill", "opex_per_unit": 6}]}]}
+    text = (
+        write_park_yaml()
+        .read_text(encoding="utf-8")
+        .replace(
+            "      - resource: heat_t\n        rate: 2\n        temperature: 90\n",
+            "      - resource: heat_t\n        rate: 2\n        temperature: 90\n"
+            "      - resource: heat_t\n        rate: 3\n        temperature: 95\n"
+            "    processes:\n      - {id: mill, input: {resource: ash_t}, opex_per_unit: 4}\n",
+        )
+    )
+    overrides = {
+        "enterprises": [
+            {
+                "id": "plant",
+                "supplies": [{"resource": "heat_t", "rate": 2}, {"resource": "heat_t", "rate": 5}],
+                "processes": [{"id": "mill", "opex_per_unit": 6}],
+            }
+        ]
+    }
     park = circflow.load_park(write_park_yaml(text, name="two.yaml"), overrides=overrides)
     heat = [(s.rate, s.temperature) for s in park.enterprises[0].supplies if s.resource == "heat_t"]
     assert heat == [(2, 90), (5, 95)]

@@ -22,8 +22,9 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 def run_script(*args: str) -> subprocess.CompletedProcess[str]:
     """Run a script from the repository root with this interpreter; fail with its output."""
     env = {**os.environ, "PYTHONWARNINGS": "error", "COLUMNS": "200"}
-    done = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=300, env=env, check=False
+    )
     assert done.returncode == 0, f"{' '.join(args)} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
     return done
 
@@ -45,7 +46,9 @@ def test_compare_retrofit_plans_tabulates_every_scenario() -> None:
     for plan in ("base", "carbon_100", "no_absorption", "no_new_pipelines"):
         assert re.search(rf"^\s*{plan}\s+optimal", out, re.MULTILINE), f"no optimal row for {plan}"
     assert "CNY per tCO2 avoided" in out
-    assert re.search(r"^no_absorption: adds .*; drops coal_power>district_heat_city:heat:heat_pipeline:absorption", out, re.MULTILINE)
+    assert re.search(
+        r"^no_absorption: adds .*; drops coal_power>district_heat_city:heat:heat_pipeline:absorption", out, re.MULTILINE
+    )
 
 
 def test_pareto_front_prints_the_front() -> None:
@@ -84,15 +87,28 @@ def test_walkthrough_sanity_checks_pass(walkthrough: tuple[str, str]) -> None:
     assert len(checks) >= 10
     assert {state for _, state in checks} == {"passed"}
     names = " ".join(name for name, _ in checks)
-    for topic in ("utilisation", "COP", "savings", "CO2 avoided per tonne", "CO2 avoided per MWh", "balances",
-                  "savings by resource add up", "status-quo utilisation matches today's contracts"):
+    for topic in (
+        "utilisation",
+        "COP",
+        "savings",
+        "CO2 avoided per tonne",
+        "CO2 avoided per MWh",
+        "balances",
+        "savings by resource add up",
+        "status-quo utilisation matches today's contracts",
+    ):
         assert topic in names, f"no sanity check about {topic}"
 
 
 def test_walkthrough_explains_plan_utilisation_co2_and_scenarios(walkthrough: tuple[str, str]) -> None:
     _, text = walkthrough
-    for heading in ("## What is built, and why", "## Utilisation per resource", "## CO2 avoided",
-                    "## What the scenarios change", "## Sanity checks"):
+    for heading in (
+        "## What is built, and why",
+        "## Utilisation per resource",
+        "## CO2 avoided",
+        "## What the scenarios change",
+        "## Sanity checks",
+    ):
         assert heading in text
     for scenario in ("carbon_100", "no_absorption", "no_new_pipelines"):
         assert f"`{scenario}`" in text
@@ -114,11 +130,23 @@ def test_walkthrough_leads_with_the_saving_and_keeps_the_gross_value_apart(walkt
     gross = [h for h in headings if h.startswith("Gross value of all exchanges")]
     assert gross, "no section on the gross value of the exchanges"
     assert headings.index(gross[0]) > 0
-    for heading in ("Today's practice: contracts and what the status quo already uses",
-                    "Markets: revenue today and in the plan", "Processes", "What a sceptical engineer should check"):
+    for heading in (
+        "Today's practice: contracts and what the status quo already uses",
+        "Markets: revenue today and in the plan",
+        "Processes",
+        "What a sceptical engineer should check",
+    ):
         assert heading in headings
-    for words in ("### Heat links", "source Ti / To", "network Ts / Tr", "full-load hours", "heating-peak",
-                  "published rate", "revenue today", "revenue in plan"):
+    for words in (
+        "### Heat links",
+        "source Ti / To",
+        "network Ts / Tr",
+        "full-load hours",
+        "heating-peak",
+        "published rate",
+        "revenue today",
+        "revenue in plan",
+    ):
         assert words in text
 
 
@@ -136,13 +164,21 @@ def test_feasibility_study_notebook_runs_in_a_kernel() -> None:
     folder reads back with its rules) pass."""
     import nbclient  # noqa: PLC0415 (the test extra has them; only this test needs them)
     import nbformat  # noqa: PLC0415
+
     notebook = nbformat.read(REPO / "examples" / "feasibility_study.ipynb", as_version=4)
-    assert not any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), "commit it without outputs"
-    client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(REPO)}})
+    assert not any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), (
+        "commit it without outputs"
+    )
+    client = nbclient.NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}
+    )
     client.execute(env={**os.environ, "CIRCFLOW_REPO": str(REPO)})
-    text = "\n".join(str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
-                     for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
+    text = "\n".join(
+        str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
     assert "refused: Economics.electricity_price: must be >= 0, got -500" in text
     assert "status='optimal'" in text
     assert "'new_contracts'" in text

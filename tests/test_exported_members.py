@@ -16,9 +16,12 @@ README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_all_lists_every_public_name_sorted() -> None:
-    public = [name for name in dir(circflow)  # dir: the names that load on first use too
-              if (not name.startswith("_") or name == "__version__")
-              and not isinstance(getattr(circflow, name), types.ModuleType)]
+    public = [
+        name
+        for name in dir(circflow)  # dir: the names that load on first use too
+        if (not name.startswith("_") or name == "__version__")
+        and not isinstance(getattr(circflow, name), types.ModuleType)
+    ]
     assert circflow.__all__ == sorted(public)  # plain string order: classes, __version__, functions
 
 
@@ -30,7 +33,7 @@ def test_every_exported_name_is_there_and_documented() -> None:
 
 def test_the_readme_documents_exactly_the_exports() -> None:
     text = README.read_text(encoding="utf-8")
-    table = text[text.index("Everything `import circflow` exports"):]
-    table = table[:table.index("\n\n", table.index("| name |"))]
+    table = text[text.index("Everything `import circflow` exports") :]
+    table = table[: table.index("\n\n", table.index("| name |"))]
     documented = set(re.findall(r"`(\w+)`", table.split("| --- | --- |")[1]))
     assert documented == set(circflow.__all__)

@@ -77,7 +77,9 @@ def spec8(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]
     return out
 
 
-def sankey_links(results: dict[str, Any], period: str | None = None, view: int = 0) -> dict[tuple[str, str, str], float]:
+def sankey_links(
+    results: dict[str, Any], period: str | None = None, view: int = 0
+) -> dict[tuple[str, str, str], float]:
     """(source name, target name, resource) -> amount in its unit, for links with a positive amount.
 
     View 0 is the plan's links; view 1 adds disposal, losses and conventional supply.
@@ -101,8 +103,10 @@ def hovers(results: dict[str, Any]) -> list[str]:
 def test_sankey_process_is_a_middle_node_and_market_its_own(spec8: dict[str, dict[str, Any]]) -> None:
     """Slag goes steel works -> grinding station's process -> market, 2,500 t lost in grinding."""
     process, market = "grinding at Slag grinding station", "Cement plants outside the park (market)"
-    assert sankey_links(spec8["market"]) == {("Steel works", process, "slag"): pytest.approx(50_000),
-                                             (process, market, "slag"): pytest.approx(47_500)}
+    assert sankey_links(spec8["market"]) == {
+        ("Steel works", process, "slag"): pytest.approx(50_000),
+        (process, market, "slag"): pytest.approx(47_500),
+    }
     assert sankey_links(spec8["market"], view=1)[process, "Losses", "slag"] == pytest.approx(2_500)
     diagram = _collect(spec8["market"], leftovers=False)
     column = {diagram.names[node]: place for node, place in diagram.columns().items()}
@@ -131,9 +135,11 @@ def test_sankey_heat_links_bring_their_drive(spec8: dict[str, dict[str, Any]]) -
     assert set(heat) == {"direct", "preheat", "heat_pump", "absorption"}
     electric, absorption = heat["heat_pump"], heat["absorption"]
     assert links[("Electricity for heat pumps", "City heating network", "electricity")] == pytest.approx(
-        electric["delivered_total"] / electric["cop"])
+        electric["delivered_total"] / electric["cop"]
+    )
     assert links[("Steam for absorption heat pumps", "City heating network", "steam")] == pytest.approx(
-        absorption["drive_mwh"])
+        absorption["drive_mwh"]
+    )
     into_city = sum(amount for (_s, target, _r), amount in links.items() if target == "City heating network")
     assert into_city == pytest.approx(sum(link["delivered_total"] for link in heat.values()))
     texts = hovers(results)
@@ -146,8 +152,11 @@ def test_sankey_hover_names_temperatures_cop_and_on_site(spec8: dict[str, dict[s
     pump = next(text for text in texts if "electric heat pump" in text)
     assert "COP 3.53" in pump
     assert "source 50→35 °C, sink 45→75 °C" in pump
-    assert any(text.startswith("Wastewater treatment plant → Wastewater treatment plant · Water reuse to cooling grade")
-               and "(on site)" in text for text in texts)
+    assert any(
+        text.startswith("Wastewater treatment plant → Wastewater treatment plant · Water reuse to cooling grade")
+        and "(on site)" in text
+        for text in texts
+    )
 
 
 def test_sankey_process_node_balances(spec8: dict[str, dict[str, Any]]) -> None:
@@ -230,11 +239,17 @@ def test_geojson_has_markets_processes_and_on_site_points(spec8: dict[str, dict[
     assert set(markets) == {"zibo_cement", "city_concrete"}
     assert markets["zibo_cement"]["geometry"]["coordinates"] == [117.88, 36.78]
     sales = [link for link in results["links"] if link["to"] == "zibo_cement"]
-    assert markets["zibo_cement"]["properties"]["sold"] == {"slag": pytest.approx(sum(link["delivered_total"] for link in sales))}
-    assert markets["zibo_cement"]["properties"]["revenue"] == pytest.approx(sum(link["market_revenue"] for link in sales))
+    assert markets["zibo_cement"]["properties"]["sold"] == {
+        "slag": pytest.approx(sum(link["delivered_total"] for link in sales))
+    }
+    assert markets["zibo_cement"]["properties"]["revenue"] == pytest.approx(
+        sum(link["market_revenue"] for link in sales)
+    )
     processes = {f["id"]: f["properties"] for f in by_kind["process"]}
     assert processes == {p["id"]: {"feature": "process", **p} for p in results["processes"]}
-    assert next(f for f in by_kind["enterprise"] if f["id"] == "power")["properties"]["processes"] == ["power#classifier"]
+    assert next(f for f in by_kind["enterprise"] if f["id"] == "power")["properties"]["processes"] == [
+        "power#classifier"
+    ]
     on_site = [f for f in by_kind["link"] if f["properties"]["on_site"]]
     assert len(on_site) == 2
     assert all(f["geometry"]["type"] == "Point" for f in on_site)
@@ -286,7 +301,7 @@ def test_report_shows_processes_markets_heat_links_and_slices(spec8: dict[str, d
     made = results["time_series"]
     assert html.escape(made["file"]) in page
     assert f">{made['columns']['city_heat']['relative_rmse']:.1%}<" in page
-    assert page.count("id=\"coverage-chart\"") == 1
+    assert page.count('id="coverage-chart"') == 1
 
 
 def test_report_of_a_park_without_spec8_keys_has_no_new_sections(tmp_path: pathlib.Path) -> None:
@@ -305,8 +320,11 @@ def test_report_of_a_park_without_spec8_keys_has_no_new_sections(tmp_path: pathl
 def sheet(book: Any, name: str) -> list[dict[str, Any]]:
     """A sheet's rows as dicts by header, its totals row left out."""
     header = [cell.value for cell in book[name][1]]
-    return [dict(zip(header, row, strict=True)) for row in book[name].iter_rows(min_row=2, values_only=True)
-            if row[0] != "total"]
+    return [
+        dict(zip(header, row, strict=True))
+        for row in book[name].iter_rows(min_row=2, values_only=True)
+        if row[0] != "total"
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -348,8 +366,9 @@ def test_workbook_markets_sheet_gives_sales_and_revenue(spec8: dict[str, dict[st
     assert sum(row["revenue (CNY/yr)"] for row in rows.values()) == pytest.approx(results["kpis"]["market_revenue"])
 
 
-def test_workbook_links_carry_technology_temperatures_cop_and_full_load_hours(spec8: dict[str, dict[str, Any]],
-                                                                            demo_book: Any) -> None:
+def test_workbook_links_carry_technology_temperatures_cop_and_full_load_hours(
+    spec8: dict[str, dict[str, Any]], demo_book: Any
+) -> None:
     results = spec8["demo"]
     rows = {row["id"]: row for row in sheet(demo_book, "links")}
     for link in results["links"]:
@@ -368,12 +387,19 @@ def test_workbook_links_carry_technology_temperatures_cop_and_full_load_hours(sp
 def test_workbook_balances_name_process_and_market_roles(spec8: dict[str, dict[str, Any]], demo_book: Any) -> None:
     rows = sheet(demo_book, "balances")
     roles = {(row["enterprise"], row["role"], row["resource"]) for row in rows}
-    assert {("power", "process input", "fly_ash"), ("power", "process output", "fly_ash"),
-            ("power", "supply", "fly_ash"), ("zibo_cement", "market", "slag")} <= roles
+    assert {
+        ("power", "process input", "fly_ash"),
+        ("power", "process output", "fly_ash"),
+        ("power", "supply", "fly_ash"),
+        ("zibo_cement", "market", "slag"),
+    } <= roles
     for row in rows:
         assert row["amount (unit)"] == pytest.approx(row["linked (unit)"] + row["rest (unit)"])
-    disposed = sum(row["rest (unit)"] for row in rows
-                   if (row["enterprise"], row["role"], row["resource"]) == ("power", "process output", "fly_ash"))
+    disposed = sum(
+        row["rest (unit)"]
+        for row in rows
+        if (row["enterprise"], row["role"], row["resource"]) == ("power", "process output", "fly_ash")
+    )
     assert disposed == pytest.approx(15_000)  # 135,000 t of coarse ash, 120,000 t to the brick plant
 
 
@@ -382,7 +408,8 @@ def test_results_folder_has_markets_csv(spec8: dict[str, dict[str, Any]], tmp_pa
     with (tmp_path / "markets.csv").open(encoding="utf-8") as handle:
         rows = {row["market"]: row for row in csv.DictReader(handle)}
     assert float(rows["zibo_cement"]["revenue (CNY/yr)"]) == pytest.approx(
-        sum(link["market_revenue"] for link in spec8["demo"]["links"] if link["to"] == "zibo_cement"))
+        sum(link["market_revenue"] for link in spec8["demo"]["links"] if link["to"] == "zibo_cement")
+    )
 
 
 # --- terminal: optimize's summary and validate ---------------------------------------------
@@ -397,11 +424,16 @@ def test_optimize_summary_shows_processes_markets_and_heat_technologies(tmp_path
     revenue = results["kpis"]["market_revenue"]
     assert f"sales to markets: {revenue / 1e6:,.2f} M CNY/yr (status quo: none)" in lines
     assert "processes built: 3 of 3" in lines
-    assert any(line.startswith("  Fly-ash classifier (Coal power plant)") and "300.0 k t/yr in" in line
-               for line in lines)
+    assert any(
+        line.startswith("  Fly-ash classifier (Coal power plant)") and "300.0 k t/yr in" in line for line in lines
+    )
     heat = {link["type"]: link for link in results["links"] if link["resource"] == "heat"}
-    for kind, name in (("direct", "direct exchange"), ("preheat", "preheat"), ("heat_pump", "electric heat pump"),
-                       ("absorption", "absorption heat pump")):
+    for kind, name in (
+        ("direct", "direct exchange"),
+        ("preheat", "preheat"),
+        ("heat_pump", "electric heat pump"),
+        ("absorption", "absorption heat pump"),
+    ):
         row = next(line for line in lines if f" {name} " in line)
         assert f"{heat[kind]['full_load_hours']:,.0f}" in row
         if heat[kind]["cop"]:
@@ -414,7 +446,9 @@ def test_validate_counts_markets_processes_and_links_per_technology(tmp_path: pa
     """The market wants S105, the station grinds S95: its output has no taker; and no enterprise
     supplies gypsum, so the washing plant can never run. Both are warnings; the park stays valid."""
     text = MARKET_PROCESS_YAML.replace("requires: {grade: [S95]}", "requires: {grade: [S105]}")
-    text = text.replace("markets:\n", """  - id: wallboard
+    text = text.replace(
+        "markets:\n",
+        """  - id: wallboard
     name: Wallboard plant
     location: {x: 4, y: 2}
     processes:
@@ -423,7 +457,8 @@ def test_validate_counts_markets_processes_and_links_per_technology(tmp_path: pa
         outputs:
           - {resource: gypsum, yield: 0.9, quality: {grade: washed}}
 markets:
-""")
+""",
+    )
     path = tmp_path / "park.yaml"
     path.write_text(text, encoding="utf-8")
     result = run("validate", path)
@@ -440,16 +475,24 @@ markets:
 def test_validate_counts_heat_technologies_of_the_demo_park() -> None:
     result = run("validate", DATA / "spec8_demo.yaml")
     assert result.exit_code == 0, result.output
-    assert ("  candidate links by technology: transport 10, on site 2, direct exchange 1, preheat 1, "
-            "electric heat pump 1, absorption heat pump 1") in result.stdout.splitlines()
+    assert (
+        "  candidate links by technology: transport 10, on site 2, direct exchange 1, preheat 1, "
+        "electric heat pump 1, absorption heat pump 1"
+    ) in result.stdout.splitlines()
 
 
 def test_heat_coverage_marks_no_peak_without_one() -> None:
     """One period, or a flat demand over two, has no peak slice to point at."""
+
     def results(amounts: dict[str, float], hours: dict[str, float]) -> dict[str, Any]:
-        return {"resources": {"heat": {"kind": "heat", "unit": "MWh"}}, "periods": list(hours),
-                "period_hours": hours, "enterprises": [{"id": "town", "name": "Town"}], "links": [],
-                "baseline_supply": [{"enterprise": "town", "stream": 0, "resource": "heat", "amount": amounts}]}
+        return {
+            "resources": {"heat": {"kind": "heat", "unit": "MWh"}},
+            "periods": list(hours),
+            "period_hours": hours,
+            "enterprises": [{"id": "town", "name": "Town"}],
+            "links": [],
+            "baseline_supply": [{"enterprise": "town", "stream": 0, "resource": "heat", "amount": amounts}],
+        }
 
     (single,) = heat_coverage(results({"year": 8760.0}, {"year": 8760.0}))
     assert not single["periods"][0]["peak"]
@@ -459,8 +502,9 @@ def test_heat_coverage_marks_no_peak_without_one() -> None:
     assert [period["period"] for period in peaked["periods"] if period["peak"]] == ["winter"]
 
 
-def test_compare_shows_sales_to_markets_and_processes_built(spec8: dict[str, dict[str, Any]],
-                                                             tmp_path: pathlib.Path) -> None:
+def test_compare_shows_sales_to_markets_and_processes_built(
+    spec8: dict[str, dict[str, Any]], tmp_path: pathlib.Path
+) -> None:
     table = compare_table(spec8)
     assert list(table["market_revenue"]) == pytest.approx([run["kpis"]["market_revenue"] for run in spec8.values()])
     assert list(table["processes_built"]) == [3, 1]
@@ -500,9 +544,10 @@ def test_map_names_do_not_collide_and_lines_widen_with_flow(name: str) -> None:
         top = {"middle": y - height / 2, "top": y, "bottom": y - height}[note["yanchor"]]
         boxes.append((left, top, left + width, top + height, note["text"]))
     assert len(boxes) == len([e for e in results["enterprises"]]) + len(results["markets"]) - sum(
-        1 for t in figure["data"] if t.get("name") == "outside this view" for _ in t["x"])
+        1 for t in figure["data"] if t.get("name") == "outside this view" for _ in t["x"]
+    )
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             overlap = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
             assert overlap < 0.1 * min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])), (a[4], b[4])
     bar = [note["text"] for note in layout["annotations"] if note["text"].endswith(" km")]

@@ -56,32 +56,72 @@ def park_data() -> dict:
     slag_truck = mode(max_distance_km=10.0, capex_fixed=400_000, lifetime_years=10)
     pipe = mode(capex_fixed=1_000_000, lifetime_years=25)
     enterprises = [
-        {"id": "steel", "location": {"x": 0, "y": 0}, "supplies": [
-            {"resource": "o_heat", "rate": 10, "temperature": 35},
-            {"resource": "o_slag", "amount": 1000, "disposal": {"cost": 10}}]},
-        {"id": "city", "location": {"x": 2, "y": 0}, "demands": [
-            {"resource": "o_heat", "rate": 4, "temperature": 75, "baseline": {"cost": 250, "emissions": 0.25}}]},
-        {"id": "cement", "location": {"x": 0, "y": 5}, "demands": [
-            {"resource": "o_slag", "amount": 1000, "baseline": {"cost": 20}}]},
+        {
+            "id": "steel",
+            "location": {"x": 0, "y": 0},
+            "supplies": [
+                {"resource": "o_heat", "rate": 10, "temperature": 35},
+                {"resource": "o_slag", "amount": 1000, "disposal": {"cost": 10}},
+            ],
+        },
+        {
+            "id": "city",
+            "location": {"x": 2, "y": 0},
+            "demands": [
+                {"resource": "o_heat", "rate": 4, "temperature": 75, "baseline": {"cost": 250, "emissions": 0.25}}
+            ],
+        },
+        {
+            "id": "cement",
+            "location": {"x": 0, "y": 5},
+            "demands": [{"resource": "o_slag", "amount": 1000, "baseline": {"cost": 20}}],
+        },
     ]
     for name, x, disposal in (("a", 100, 30), ("b", 200, 25), ("c", 300, 22)):
-        enterprises.append({"id": f"{name}1", "location": {"x": x, "y": 0}, "supplies": [
-            {"resource": "o_ash", "amount": 1000, "disposal": {"cost": disposal}}]})
-        enterprises.append({"id": f"{name}2", "location": {"x": x + 1, "y": 0}, "demands": [
-            {"resource": "o_ash", "amount": 1000, "baseline": {"cost": 20}}]})
+        enterprises.append(
+            {
+                "id": f"{name}1",
+                "location": {"x": x, "y": 0},
+                "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": disposal}}],
+            }
+        )
+        enterprises.append(
+            {
+                "id": f"{name}2",
+                "location": {"x": x + 1, "y": 0},
+                "demands": [{"resource": "o_ash", "amount": 1000, "baseline": {"cost": 20}}],
+            }
+        )
     return {
         "park": {"name": "rules test"},
-        "economics": {"currency": "CNY", "discount_rate": 0.0, "carbon_price": 0.0, "electricity_price": 400.0,
-                      "grid_emission_factor": 0.6},
+        "economics": {
+            "currency": "CNY",
+            "discount_rate": 0.0,
+            "carbon_price": 0.0,
+            "electricity_price": 400.0,
+            "grid_emission_factor": 0.6,
+        },
         "periods": [{"name": "year", "hours": 8760.0}],
-        "resources": {"o_heat": {"kind": "heat", "unit": "MWh", "modes": ["o_hpipe"]},
-                      "o_slag": {"kind": "material", "unit": "t", "modes": ["o_slagtruck"]},
-                      "o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+        "resources": {
+            "o_heat": {"kind": "heat", "unit": "MWh", "modes": ["o_hpipe"]},
+            "o_slag": {"kind": "material", "unit": "t", "modes": ["o_slagtruck"]},
+            "o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+        },
         "modes": {"o_truck": truck, "o_slagtruck": slag_truck, "o_hpipe": pipe},
-        "technologies": {"heat_exchange": {"min_approach_k": 10.0},
-                         "heat_pump": {"carnot_efficiency": 0.5, "approach_k": 5.0, "cop_max": 8.0, "max_lift_k": 60.0,
-                                       "capex_fixed": 2e6, "capex_per_mw": 0.0, "lifetime_years": 20.0,
-                                       "om_fraction": 0.0, "opex_per_mwh": 0.0}},
+        "technologies": {
+            "heat_exchange": {"min_approach_k": 10.0},
+            "heat_pump": {
+                "carnot_efficiency": 0.5,
+                "approach_k": 5.0,
+                "cop_max": 8.0,
+                "max_lift_k": 60.0,
+                "capex_fixed": 2e6,
+                "capex_per_mw": 0.0,
+                "lifetime_years": 20.0,
+                "om_fraction": 0.0,
+                "opex_per_mwh": 0.0,
+            },
+        },
         "enterprises": enterprises,
     }
 
@@ -149,6 +189,7 @@ def test_rule_on_the_pyomo_form_and_an_objective_term(park: circflow.Park) -> No
     30000, so the cap still keeps the heat pump and a: SQ - S_hp - 30000. Without the cap the
     subsidy builds all five: PLAIN + 10000 - 15000 = PLAIN - 5000, the term -15000.
     """
+
     def cap_in_pyomo(m: circflow.ModelView) -> None:
         p = m.pyomo
         p.new_contracts = pyo.Constraint(expr=sum(p.y[p.link_index[link]] for link in m.links(new=True)) <= 2)
@@ -211,6 +252,7 @@ def test_pruning_keeps_a_link_a_rule_needs() -> None:
 def test_infeasible_rule_is_named(park: circflow.Park) -> None:
     """Six new contracts of five candidates cannot be: the diagnosis names the rule; HiGHS's IIS
     of the model names its row too."""
+
     def six(m: circflow.ModelView) -> None:
         m.add_constraint("six_contracts", m.sum(m.built(link) for link in m.links(new=True)) >= 6)
 
@@ -236,6 +278,7 @@ def test_results_json_records_the_rules(park: circflow.Park, tmp_path: pathlib.P
 
 def test_bad_rules_are_park_errors(park: circflow.Park) -> None:
     """An unknown link, a reused name, a bad import path: ParkError naming what is wrong."""
+
     def unknown(m: circflow.ModelView) -> None:
         m.add_constraint("x", m.built("steel>city:o_heat:o_hpip") <= 0)
 
@@ -290,8 +333,10 @@ def test_rules_in_a_sweep(park: circflow.Park) -> None:
     run builds the heat pump and the slag truck. At carbon price p the objective adds p x
     emissions; total_cost stays SQ - S_hp + 10000 (the plan does not change: heat pump
     emissions 0.6 x D / COP = 5953 t against the boiler's 0.25 D = 8760 t)."""
-    for extra in ([at_most_two_contracts, no_heat_pump_without_slag],
-                  ["extra_rules:at_most_two_contracts", "extra_rules:no_heat_pump_without_slag"]):
+    for extra in (
+        [at_most_two_contracts, no_heat_pump_without_slag],
+        ["extra_rules:at_most_two_contracts", "extra_rules:no_heat_pump_without_slag"],
+    ):
         table = circflow.sweep(park, {"economics.carbon_price": [0.0, 100.0]}, extra=extra, gap=0.0, workers=1)
         assert list(table["status"]) == ["optimal", "optimal"]
         assert np.allclose(table["total_cost"], SQ - S_HP + 10_000, rtol=REL)

@@ -58,8 +58,13 @@ def district(clusters: int, n: int = 20) -> dict:
     for c in range(clusters):
         for enterprise in fixed_charge_data(n, seed=c + 1)["enterprises"]:
             location = enterprise["location"]
-            enterprises.append({**enterprise, "id": f"c{c}{enterprise['id']}",
-                                "location": {"x": location["x"] + 1000 * c, "y": location["y"]}})
+            enterprises.append(
+                {
+                    **enterprise,
+                    "id": f"c{c}{enterprise['id']}",
+                    "location": {"x": location["x"] + 1000 * c, "y": location["y"]},
+                }
+            )
     return {**data, "enterprises": enterprises}
 
 
@@ -69,8 +74,15 @@ class Terminal:
     def __init__(self, *args: object, cwd: pathlib.Path) -> None:
         master, slave = pty.openpty()
         env = {**os.environ, "COLUMNS": "200", "TERM": "xterm"}
-        self.process = subprocess.Popen([CIRCFLOW, *map(str, args)], stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
-                                        env=env, start_new_session=True)
+        self.process = subprocess.Popen(
+            [CIRCFLOW, *map(str, args)],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+        )
         os.close(slave)
         self.master = master
         self.output = ""
@@ -144,17 +156,26 @@ def earlier_results(tmp_path: pathlib.Path) -> pathlib.Path:
     """A results folder from a first run, which HiGHS's solution limit ends at once."""
     park = write_park(tmp_path / "park.yaml", district(1))
     quick = write_profile(tmp_path / "quick.yaml", gap=1e-9, options={"mip_max_improving_sols": 1})
-    done = subprocess.run([CIRCFLOW, "optimize", park, "--solver", quick, "-o", tmp_path / "out", "-q"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [CIRCFLOW, "optimize", park, "--solver", quick, "-o", tmp_path / "out", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return tmp_path / "out"
 
 
-@pytest.mark.parametrize(("clusters", "threads", "progress"), [
-    pytest.param(3, 3, [r"part 1/3 incumbent", r"part 2/3 incumbent", r"part 3/3 incumbent"], id="parts-on-threads"),
-    pytest.param(3, 1, [r"incumbent"], id="parts-one-after-another"),
-    pytest.param(1, None, [r"incumbent"], id="one-model"),
-])
+@pytest.mark.parametrize(
+    ("clusters", "threads", "progress"),
+    [
+        pytest.param(
+            3, 3, [r"part 1/3 incumbent", r"part 2/3 incumbent", r"part 3/3 incumbent"], id="parts-on-threads"
+        ),
+        pytest.param(3, 1, [r"incumbent"], id="parts-one-after-another"),
+        pytest.param(1, None, [r"incumbent"], id="one-model"),
+    ],
+)
 def test_ctrl_c_stops_the_solve_and_keeps_the_earlier_results(clusters, threads, progress, earlier_results, tmp_path):
     """Ctrl-C once HiGHS shows progress: exit 130 with one line, the earlier folder as it was, no debris.
 
@@ -176,7 +197,8 @@ def test_ctrl_c_stops_the_solve_and_keeps_the_earlier_results(clusters, threads,
     assert "Traceback" not in terminal.output
     assert snapshot(earlier_results) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["park.yaml", f"park-{clusters}.yaml", "quick.yaml", "exact.yaml", "out"])
+        ["park.yaml", f"park-{clusters}.yaml", "quick.yaml", "exact.yaml", "out"]
+    )
     assert terminal.session_left() == []
 
 
@@ -188,8 +210,19 @@ def test_ctrl_c_stops_a_sweep_and_its_workers(tmp_path):
     """
     park = write_park(tmp_path / "park.yaml", district(1))
     profile = write_profile(tmp_path / "exact.yaml", gap=1e-9)
-    terminal = Terminal("sweep", park, "--vary", "economics.carbon_price=0,50,100", "--workers", "2",
-                        "--solver", profile, "-o", "sweep", cwd=tmp_path)
+    terminal = Terminal(
+        "sweep",
+        park,
+        "--vary",
+        "economics.carbon_price=0,50,100",
+        "--workers",
+        "2",
+        "--solver",
+        profile,
+        "-o",
+        "sweep",
+        cwd=tmp_path,
+    )
     terminal.read_until(r"running")
     terminal.ctrl_c()
     code = terminal.finish()
@@ -222,8 +255,10 @@ def test_a_stop_reaches_every_part_and_the_next_run_solves(tmp_path):
         optimize(park_from_dict(district(3)), solver=SolverProfile(gap=1e-9, threads=2), on_progress=progress)
     assert len(parts_seen) >= 2
     assert wait_for_solves(HANG), f"{solves_running()} solves still running"
-    again = optimize(load_park(write_park(tmp_path / "park.yaml", district(1))),
-                     solver=SolverProfile(gap=1e-9, options={"mip_max_improving_sols": 1}))
+    again = optimize(
+        load_park(write_park(tmp_path / "park.yaml", district(1))),
+        solver=SolverProfile(gap=1e-9, options={"mip_max_improving_sols": 1}),
+    )
     assert again.status is Status.FEASIBLE
 
 
@@ -404,8 +439,14 @@ def test_a_link_to_a_results_folder_stays_a_link(tiny, tmp_path):
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o755), (0o027, 0o750)])
 def test_folders_follow_the_users_umask(umask, mode, tiny, tmp_path):
     """The results folder opens as any folder the user makes (before issue 19: 0700 whatever the umask)."""
-    done = subprocess.run([CIRCFLOW, "optimize", tiny, "-o", "out", "-q"], cwd=tmp_path, check=False,
-                          capture_output=True, text=True, preexec_fn=lambda: os.umask(umask))
+    done = subprocess.run(
+        [CIRCFLOW, "optimize", tiny, "-o", "out", "-q"],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: os.umask(umask),
+    )
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == mode
 
@@ -445,8 +486,9 @@ def test_park_text_lands_in_spreadsheets_as_text(tmp_path, monkeypatch):
     assert ("balances.csv", "'-s0") in cells
     workbook = openpyxl.load_workbook(tmp_path / "out" / "results.xlsx")
     park_texts = {HOSTILE_NAME, "-s0", "@SUM(1+1)", "+cmd|' /C calc'!A0"}
-    cells_of_park_text = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row
-                          if cell.value in park_texts]
+    cells_of_park_text = [
+        cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value in park_texts
+    ]
     assert [(cell.coordinate, cell.value) for cell in cells_of_park_text if cell.data_type != "s"] == []
     assert {cell.value for cell in cells_of_park_text} == park_texts  # circflow's own totals stay formulas
     assert json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["park"] == HOSTILE_NAME
@@ -458,18 +500,30 @@ BEYOND = "beyond what circflow's model can represent"
 
 
 @pytest.mark.parametrize("command", ["validate", "optimize"])
-@pytest.mark.parametrize(("old", "new", "where"), [
-    ("        amount: 1000\n", "        amount: 1e308\n", "enterprises[0].supplies[0].amount: must be <= 1e+12"),
-    ("disposal: {cost: 50,", "disposal: {cost: 1e308,", "enterprises[0].supplies[0].disposal.cost: must be <= 1e+09"),
-    ("  carbon_price: 0\n", "  carbon_price: 1e30\n", "economics.carbon_price: must be <= 1e+09"),
-    ("location: {x: 3, y: 4}", "location: {x: 1e160, y: 4}", "enterprises[1].location.x: must be <= 10000"),
-    ("        rate: 2\n", "        rate: 1e300\n", "enterprises[0].supplies[1].rate: must be <= 1e+09"),
-    ("    hours: 2760\n", "    hours: 1e-300\n", "periods[0].hours: must be >= 1"),
-    ("    capex_per_capacity: 100\n    lifetime_years: 10\n", "    capex_per_capacity: 100\n    lifetime_years: 1e-300\n",
-     "modes.pipe_t.lifetime_years: must be >= 1"),
-], ids=["amount", "disposal-cost", "carbon-price", "coordinate", "rate", "hours", "lifetime"])
-def test_numbers_the_model_cannot_represent_exit_2_where_written(command, old, new, where, write_park_yaml,
-                                                                  yaml_position, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("        amount: 1000\n", "        amount: 1e308\n", "enterprises[0].supplies[0].amount: must be <= 1e+12"),
+        (
+            "disposal: {cost: 50,",
+            "disposal: {cost: 1e308,",
+            "enterprises[0].supplies[0].disposal.cost: must be <= 1e+09",
+        ),
+        ("  carbon_price: 0\n", "  carbon_price: 1e30\n", "economics.carbon_price: must be <= 1e+09"),
+        ("location: {x: 3, y: 4}", "location: {x: 1e160, y: 4}", "enterprises[1].location.x: must be <= 10000"),
+        ("        rate: 2\n", "        rate: 1e300\n", "enterprises[0].supplies[1].rate: must be <= 1e+09"),
+        ("    hours: 2760\n", "    hours: 1e-300\n", "periods[0].hours: must be >= 1"),
+        (
+            "    capex_per_capacity: 100\n    lifetime_years: 10\n",
+            "    capex_per_capacity: 100\n    lifetime_years: 1e-300\n",
+            "modes.pipe_t.lifetime_years: must be >= 1",
+        ),
+    ],
+    ids=["amount", "disposal-cost", "carbon-price", "coordinate", "rate", "hours", "lifetime"],
+)
+def test_numbers_the_model_cannot_represent_exit_2_where_written(
+    command, old, new, where, write_park_yaml, yaml_position, tmp_path, monkeypatch
+):
     """A number beyond what the model can represent is refused where it was written (file, line, column,
     field), by validate as by optimize: exit 2. Before issue 19 these ended in exit 1 (HiGHS errors, an
     OverflowError, a cKDTree error), and validate called the amount of 1e308 valid."""
@@ -495,8 +549,10 @@ def test_a_time_series_value_beyond_the_model_names_its_line(write_park_yaml, tm
     rows = ["period,shape"] + ["winter,1.0"] * 2760 + ["summer,0.5"] * 6000
     rows[100] = "winter,1e308"
     (tmp_path / "series.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    path = write_park_yaml(replace={"        rate: 2\n": "        rate: 2\n        profile: {series: shape}\n"},
-                           append="time_series: {file: series.csv, slices: 4}\n")
+    path = write_park_yaml(
+        replace={"        rate: 2\n": "        rate: 2\n        profile: {series: shape}\n"},
+        append="time_series: {file: series.csv, slices: 4}\n",
+    )
     result = run("optimize", path)
     assert result.exit_code == 2, result.output
     assert "series.csv: line 101: shape is 1e+308, " + BEYOND in result.stderr
@@ -511,21 +567,36 @@ def test_a_park_at_every_limit_optimizes(corner):
     hours = 1.0 if corner == "smallest-hours" else 4392.0
     stream = {"resource": "ash", "amount": MAX_AMOUNT}
     price = {"cost": MAX_PRICE, "emissions": MAX_FACTOR}
-    truck = mode(capex_fixed=MAX_MONEY, capex_per_capacity=MAX_PRICE, capex_per_km=MAX_PRICE, opex_per_unit_km=MAX_PRICE,
-                 emissions_per_unit_km=MAX_FACTOR_PER_KM, electricity_per_unit_km=MAX_FACTOR_PER_KM, detour=10.0,
-                 lifetime_years=1.0)
+    truck = mode(
+        capex_fixed=MAX_MONEY,
+        capex_per_capacity=MAX_PRICE,
+        capex_per_km=MAX_PRICE,
+        opex_per_unit_km=MAX_PRICE,
+        emissions_per_unit_km=MAX_FACTOR_PER_KM,
+        electricity_per_unit_km=MAX_FACTOR_PER_KM,
+        detour=10.0,
+        lifetime_years=1.0,
+    )
     data = {
         "park": {"name": "at the limits"},
-        "economics": {"currency": "CNY", "discount_rate": 1.0, "carbon_price": carbon, "electricity_price": MAX_PRICE,
-                      "grid_emission_factor": MAX_FACTOR},
+        "economics": {
+            "currency": "CNY",
+            "discount_rate": 1.0,
+            "carbon_price": carbon,
+            "electricity_price": MAX_PRICE,
+            "grid_emission_factor": MAX_FACTOR,
+        },
         "periods": [{"name": "short", "hours": hours}, {"name": "long", "hours": 8784 - hours}],
         "resources": {"ash": {"kind": "material", "unit": "t", "modes": ["truck"]}},
         "modes": {"truck": truck},
         "enterprises": [
             {"id": "s", "location": {"x": -MAX_KM, "y": -MAX_KM}, "supplies": [{**stream, "disposal": price}]},
             {"id": "d", "location": {"x": MAX_KM, "y": MAX_KM}, "demands": [{**stream, "baseline": price}]},
-            {"id": "m", "location": {"x": 0, "y": 0},
-             "demands": [{**stream, "baseline": {"cost": -MAX_PRICE, "emissions": -MAX_FACTOR}}]},
+            {
+                "id": "m",
+                "location": {"x": 0, "y": 0},
+                "demands": [{**stream, "baseline": {"cost": -MAX_PRICE, "emissions": -MAX_FACTOR}}],
+            },
         ],
         "targets": {"utilization": {"ash": 0.5}},
     }
@@ -537,16 +608,22 @@ def test_a_park_at_every_limit_optimizes(corner):
 
 ALIAS_BOMBS = {
     "text": "long: &long '{}'\nmore: [{}]\n".format("x" * 1_000_000, ", ".join(["*long"] * 10_000)),
-    "values": "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{c}: &{c} [{', '.join(['*' + b] * 10)}]\n" for b, c in zip("abcdefg", "bcdefgh", strict=True)),
+    "values": "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"{c}: &{c} [{', '.join(['*' + b] * 10)}]\n" for b, c in zip("abcdefg", "bcdefgh", strict=True)),
 }
 
 
 @pytest.mark.parametrize("bomb", sorted(ALIAS_BOMBS))
-@pytest.mark.parametrize("command", [
-    ["validate"], ["optimize"], ["pareto"], ["compare", "--scenario", "a"],
-    ["sweep", "--vary", "economics.carbon_price=0,1", "--workers", "1"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate"],
+        ["optimize"],
+        ["pareto"],
+        ["compare", "--scenario", "a"],
+        ["sweep", "--vary", "economics.carbon_price=0,1", "--workers", "1"],
+    ],
+)
 def test_an_alias_bomb_is_refused_by_every_command(command, bomb, tmp_path, monkeypatch):
     """A 1 MB text aliased 10,000 times (10 GB once expanded), or 10^8 values from nine lines: every
     command reads park files through the one guarded loader and refuses them at once, saying what the
@@ -574,12 +651,16 @@ def test_numbers_that_combine_beyond_the_solver_are_refused_naming_the_link(mini
     difference of 0.1 mK costs 4e16 per MW in the capex budget: a ParkError naming the link, before
     HiGHS (which refused the model: "HiGHS refused the model", an internal error, before issue 19).
     Pruning would drop such a link (it can never pay); the model is built without it here."""
-    text = minimal_park_yaml.replace("    capex_per_capacity: 100\n    lifetime_years: 10\n",
-                                     "    capex_per_flow_km: 1.0e9\n    lifetime_years: 10\n")
+    text = minimal_park_yaml.replace(
+        "    capex_per_capacity: 100\n    lifetime_years: 10\n",
+        "    capex_per_flow_km: 1.0e9\n    lifetime_years: 10\n",
+    )
     text = text.replace("        temperature: 70\n", "        temperature: 70\n        return_temperature: 69.9999\n")
     path = tmp_path / "park.yaml"
     path.write_text(text + "targets: {max_capex: 1.0e12}\n", encoding="utf-8")
-    with pytest.raises(ParkError, match=r"combine into 4.3e\+16 \(row capex_budget, column k_1 \(link plant>town:heat_t:pipe_t\)\)"):
+    with pytest.raises(
+        ParkError, match=r"combine into 4.3e\+16 \(row capex_budget, column k_1 \(link plant>town:heat_t:pipe_t\)\)"
+    ):
         optimize(load_park(path), prune=False)
 
 
@@ -651,16 +732,28 @@ def test_a_run_killed_while_writing_leaves_the_earlier_folder_and_the_next_run_c
     """
     assert run("optimize", tiny, "-o", "out", "-q").exit_code == 0
     before = snapshot(tmp_path / "out")
-    killed = subprocess.run([sys.executable, "-c", KILL_AT_CELL, "optimize", tiny, "-o", "out", "--carbon-price", "100"],
-                            cwd=tmp_path, capture_output=True, text=True, check=False, timeout=HANG)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT_CELL, "optimize", tiny, "-o", "out", "--carbon-price", "100"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=HANG,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert snapshot(tmp_path / "out") == before
     debris = [p for p in tmp_path.iterdir() if p.name not in ("out", "park.yaml")]
     assert [re.fullmatch(r"\.out\.[0-9a-f]+\.tmp", p.name) is not None for p in debris] == [True]
     assert (debris[0] / "links.csv").is_file()
     assert not (debris[0] / "results.xlsx").exists()
-    again = subprocess.run([CIRCFLOW, "optimize", tiny, "-o", "out", "--carbon-price", "100", "-q"], cwd=tmp_path,
-                           capture_output=True, text=True, check=False, timeout=HANG)
+    again = subprocess.run(
+        [CIRCFLOW, "optimize", tiny, "-o", "out", "--carbon-price", "100", "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=HANG,
+    )
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "park.yaml"]
     assert json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))["kpis"]["carbon_cost"] > 0
@@ -690,5 +783,7 @@ def test_a_park_in_parts_is_not_worse_on_both_objectives_than_one_model(monkeypa
     assert apart.kpis["total_cost"] <= whole.kpis["total_cost"] * (1 + DEFAULT_GAP)
     worse_cost = apart.kpis["total_cost"] > whole.kpis["total_cost"]
     worse_emissions = apart.kpis["emissions"] > whole.kpis["emissions"]
-    assert not (worse_cost and worse_emissions), (apart.kpis["total_cost"] - whole.kpis["total_cost"],
-                                                  apart.kpis["emissions"] - whole.kpis["emissions"])
+    assert not (worse_cost and worse_emissions), (
+        apart.kpis["total_cost"] - whole.kpis["total_cost"],
+        apart.kpis["emissions"] - whole.kpis["emissions"],
+    )

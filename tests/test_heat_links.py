@@ -18,34 +18,75 @@ import circflow
 from circflow.model import build_model, coefficients
 from circflow.network import build_network
 
-ECONOMICS = {"currency": "CNY", "discount_rate": 0.0, "carbon_price": 0.0, "electricity_price": 500.0,
-             "grid_emission_factor": 0.5}
+ECONOMICS = {
+    "currency": "CNY",
+    "discount_rate": 0.0,
+    "carbon_price": 0.0,
+    "electricity_price": 500.0,
+    "grid_emission_factor": 0.5,
+}
 HEAT = {"m_heat": {"kind": "heat", "unit": "MWh", "modes": ["m_pipe"]}}
-HEAT_PUMP = {"carnot_efficiency": 0.5, "approach_k": 5.0, "cop_max": 8.0, "max_lift_k": 60.0, "capex_fixed": 0.0,
-             "capex_per_mw": 0.0, "lifetime_years": 20.0, "om_fraction": 0.0, "opex_per_mwh": 0.0}
-ABSORPTION = {"cop": 1.7, "max_lift_k": 45.0, "drive_cost_per_mwh": 0.0, "drive_emissions_per_mwh": 0.0,
-              "capex_fixed": 0.0, "capex_per_mw": 0.0, "lifetime_years": 20.0, "om_fraction": 0.0, "opex_per_mwh": 0.0}
+HEAT_PUMP = {
+    "carnot_efficiency": 0.5,
+    "approach_k": 5.0,
+    "cop_max": 8.0,
+    "max_lift_k": 60.0,
+    "capex_fixed": 0.0,
+    "capex_per_mw": 0.0,
+    "lifetime_years": 20.0,
+    "om_fraction": 0.0,
+    "opex_per_mwh": 0.0,
+}
+ABSORPTION = {
+    "cop": 1.7,
+    "max_lift_k": 45.0,
+    "drive_cost_per_mwh": 0.0,
+    "drive_emissions_per_mwh": 0.0,
+    "capex_fixed": 0.0,
+    "capex_per_mw": 0.0,
+    "lifetime_years": 20.0,
+    "om_fraction": 0.0,
+    "opex_per_mwh": 0.0,
+}
 KELVIN = 273.15
 WATER = 1.163e-3
 """MWh per m3 of water per K (SPEC 8.3)."""
 YEAR = 8760.0
 REL = 1e-9
-KPI_PARTS = ("annualized_capex", "variable_cost", "electricity_cost", "drive_cost", "process_cost", "disposal_cost",
-             "baseline_cost")
+KPI_PARTS = (
+    "annualized_capex",
+    "variable_cost",
+    "electricity_cost",
+    "drive_cost",
+    "process_cost",
+    "disposal_cost",
+    "baseline_cost",
+)
 
 
-def make_park(enterprises: list[dict], *, pipe: dict | None = None, heat_pump: dict | None = None,
-              absorption: dict | None = None, **sections: object) -> circflow.Park:
-    return circflow.park_from_dict({
-        "park": {"name": "heat links"},
-        "economics": ECONOMICS,
-        "resources": HEAT,
-        "modes": {"m_pipe": pipe or mode()},
-        "technologies": {"heat_exchange": {"min_approach_k": 10.0}, "heat_pump": {**HEAT_PUMP, **(heat_pump or {})},
-                         "absorption_heat_pump": {**ABSORPTION, **(absorption or {})}},
-        "enterprises": enterprises,
-        **sections,
-    })
+def make_park(
+    enterprises: list[dict],
+    *,
+    pipe: dict | None = None,
+    heat_pump: dict | None = None,
+    absorption: dict | None = None,
+    **sections: object,
+) -> circflow.Park:
+    return circflow.park_from_dict(
+        {
+            "park": {"name": "heat links"},
+            "economics": ECONOMICS,
+            "resources": HEAT,
+            "modes": {"m_pipe": pipe or mode()},
+            "technologies": {
+                "heat_exchange": {"min_approach_k": 10.0},
+                "heat_pump": {**HEAT_PUMP, **(heat_pump or {})},
+                "absorption_heat_pump": {**ABSORPTION, **(absorption or {})},
+            },
+            "enterprises": enterprises,
+            **sections,
+        }
+    )
 
 
 def source(ident: str, x: float, temperature: float, outlet: float | None = None, **stream: object) -> dict:
@@ -55,8 +96,9 @@ def source(ident: str, x: float, temperature: float, outlet: float | None = None
     return {"id": ident, "location": {"x": x, "y": 0}, "supplies": [supply]}
 
 
-def city(temperature: float, return_temperature: float | None = None, *, baseline: float = 300.0,
-         **stream: object) -> dict:
+def city(
+    temperature: float, return_temperature: float | None = None, *, baseline: float = 300.0, **stream: object
+) -> dict:
     demand = {"resource": "m_heat", "temperature": temperature, "baseline": {"cost": baseline}, **stream}
     if return_temperature is not None:
         demand["return_temperature"] = return_temperature
@@ -93,6 +135,7 @@ def links_by_id(result: circflow.Result) -> dict[str, dict]:
 
 # -- direct: sigma ----------------------------------------------------------------------------
 
+
 def test_a_direct_link_draws_only_the_share_sigma_of_its_source() -> None:
     """A source releases 10,000 MWh cooling from Ti = 90 to To = 40; the city needs 20,000 MWh
     from Tr = 50 to Ts = 70. Direct, since Ti = 90 >= Ts + dT = 80. A heat exchanger cools the
@@ -120,19 +163,32 @@ def test_a_direct_link_draws_only_the_share_sigma_of_its_source() -> None:
     assert link["flow_total"] == pytest.approx(6_000.0, rel=REL)
     assert link["delivered_total"] == pytest.approx(5_700.0, rel=REL)
     assert link["capacity"] == pytest.approx(6_000.0 / YEAR, rel=REL)
-    assert (link["source_inlet_c"], link["source_outlet_c"], link["sink_supply_c"], link["sink_return_c"]) == (90, 40, 70, 50)
-    assert_breakdown(result.kpis, total_cost=2_891_000.0, annualized_capex=1_000.0, variable_cost=30_000.0,
-                     baseline_cost=14_300 * 200.0)
+    assert (link["source_inlet_c"], link["source_outlet_c"], link["sink_supply_c"], link["sink_return_c"]) == (
+        90,
+        40,
+        70,
+        50,
+    )
+    assert_breakdown(
+        result.kpis,
+        total_cost=2_891_000.0,
+        annualized_capex=1_000.0,
+        variable_cost=30_000.0,
+        baseline_cost=14_300 * 200.0,
+    )
     rest = result.balances.set_index("path")["rest"]
     assert rest["plant.supplies[0]"] == pytest.approx(4_000.0, rel=REL)
 
 
 # -- preheat: nested bands rho ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("amount_a", "drawn_a", "total_cost"),
-    [(40_000.0, 10_000.0, 10_000 * 1 + 20_000 * 2 + 30_000 * 220),
-     (16_000.0, 8_000.0, 8_000 * 1 + 22_000 * 2 + 30_000 * 220)],
+    [
+        (40_000.0, 10_000.0, 10_000 * 1 + 20_000 * 2 + 30_000 * 220),
+        (16_000.0, 8_000.0, 8_000 * 1 + 22_000 * 2 + 30_000 * 220),
+    ],
     ids=["band-of-A-binds", "sigma-of-A-binds"],
 )
 def test_two_preheat_sources_share_the_demands_nested_bands(amount_a: float, drawn_a: float, total_cost: float) -> None:
@@ -155,13 +211,21 @@ def test_two_preheat_sources_share_the_demands_nested_bands(amount_a: float, dra
 
     Either way the band row A + B <= 30,000 binds and the boiler makes 30,000 MWh.
     """
-    park = make_park([source("a", 1, 65, 55, amount=amount_a), source("b", 2, 75, 72, amount=100_000),
-                      city(80, 50, baseline=220, amount=60_000)],
-                     pipe=mode(opex_per_unit_km=1.0), heat_pump={"max_lift_k": 5.0})
+    park = make_park(
+        [
+            source("a", 1, 65, 55, amount=amount_a),
+            source("b", 2, 75, 72, amount=100_000),
+            city(80, 50, baseline=220, amount=60_000),
+        ],
+        pipe=mode(opex_per_unit_km=1.0),
+        heat_pump={"max_lift_k": 5.0},
+    )
     net = build_network(park)
     bands = {link.id: (link.type, link.band, link.share) for link in net.links}
-    assert bands == {"a>city:m_heat:m_pipe:preheat": ("preheat", pytest.approx(1 / 6), pytest.approx(0.5)),
-                     "b>city:m_heat:m_pipe:preheat": ("preheat", pytest.approx(0.5), pytest.approx(1.0))}
+    assert bands == {
+        "a>city:m_heat:m_pipe:preheat": ("preheat", pytest.approx(1 / 6), pytest.approx(0.5)),
+        "b>city:m_heat:m_pipe:preheat": ("preheat", pytest.approx(0.5), pytest.approx(1.0)),
+    }
     model = build_model(net)
     block = model.rows["preheat_band"]
     assert block.size == 1  # the rho* = 1/2 row; rho* = 1/6 holds A alone, implied by A's bound
@@ -177,11 +241,13 @@ def test_two_preheat_sources_share_the_demands_nested_bands(amount_a: float, dra
     assert delivered_a == pytest.approx(drawn_a, rel=REL)
     assert delivered_a + delivered_b == pytest.approx(30_000.0, rel=REL)
     assert links["a>city:m_heat:m_pipe:preheat"]["type"] == "preheat"
-    assert_breakdown(result.kpis, total_cost=total_cost, variable_cost=drawn_a + 2 * (30_000 - drawn_a),
-                     baseline_cost=30_000 * 220.0)
+    assert_breakdown(
+        result.kpis, total_cost=total_cost, variable_cost=drawn_a + 2 * (30_000 - drawn_a), baseline_cost=30_000 * 220.0
+    )
 
 
 # -- electric heat pump: COP at the source outlet ----------------------------------------------
+
 
 def test_a_heat_pumps_cop_comes_from_the_source_outlet() -> None:
     """A source releases 30,000 MWh cooling from Ti = 45 to To = 25; the city needs 100,000 MWh
@@ -212,8 +278,10 @@ def test_a_heat_pumps_cop_comes_from_the_source_outlet() -> None:
     assert total_cost == pytest.approx(23_796_395, rel=1e-6)  # the docstring's rounding
 
     def park(outlet: float | None) -> circflow.Park:
-        return make_park([source("plant", 3, 45, outlet, amount=30_000), city(70, amount=100_000)],
-                         heat_pump={"capex_per_mw": 100_000.0})
+        return make_park(
+            [source("plant", 3, 45, outlet, amount=30_000), city(70, amount=100_000)],
+            heat_pump={"capex_per_mw": 100_000.0},
+        )
 
     result = solve(park(25))
     link = links_by_id(result)["plant>city:m_heat:m_pipe"]
@@ -224,9 +292,16 @@ def test_a_heat_pumps_cop_comes_from_the_source_outlet() -> None:
     assert link["delivered_total"] == pytest.approx(delivered, rel=REL)
     assert link["capacity"] == pytest.approx(30_000 / YEAR, rel=REL)
     assert result.objective == pytest.approx(total_cost, rel=REL)
-    assert_breakdown(result.kpis, total_cost=total_cost, annualized_capex=capex / 20, capex=capex,
-                     electricity_cost=500 * electricity, electricity_mwh=electricity,
-                     baseline_cost=300 * (100_000 - delivered), emissions=0.5 * electricity)
+    assert_breakdown(
+        result.kpis,
+        total_cost=total_cost,
+        annualized_capex=capex / 20,
+        capex=capex,
+        electricity_cost=500 * electricity,
+        electricity_mwh=electricity,
+        baseline_cost=300 * (100_000 - delivered),
+        emissions=0.5 * electricity,
+    )
     inlet = solve(park(None))
     assert links_by_id(inlet)["plant>city:m_heat:m_pipe"]["cop"] == pytest.approx(cop_in, rel=1e-12)
 
@@ -272,8 +347,10 @@ def test_absorption_against_electric_heat_pump_at_the_break_even_steam_price(ste
       total_cost = 1,148,930.1, emissions 2,297.86 x 0.5 = 1,148.93 tCO2.
     """
     absorbs = steam_price < BREAK_EVEN_STEAM
-    park = make_park([source("plant", 2, 40, amount=1_000_000, absorption=True), city(70, amount=10_000)],
-                     absorption={"drive_cost_per_mwh": steam_price, "drive_emissions_per_mwh": 0.2})
+    park = make_park(
+        [source("plant", 2, 40, amount=1_000_000, absorption=True), city(70, amount=10_000)],
+        absorption={"drive_cost_per_mwh": steam_price, "drive_emissions_per_mwh": 0.2},
+    )
     assert sorted(link.type for link in build_network(park).links) == ["absorption", "heat_pump"]
     result = solve(park)
     links = links_by_id(result)
@@ -284,15 +361,27 @@ def test_absorption_against_electric_heat_pump_at_the_break_even_steam_price(ste
         assert link["cop"] == pytest.approx(1.7)
         assert link["flow_total"] == pytest.approx(10_000 * 0.7 / 1.7, rel=REL)
         assert result.objective == pytest.approx(drive * steam_price, rel=REL)
-        assert_breakdown(result.kpis, total_cost=drive * steam_price, drive_cost=drive * steam_price, drive_mwh=drive,
-                         emissions=0.2 * drive, electricity_mwh=0.0)
+        assert_breakdown(
+            result.kpis,
+            total_cost=drive * steam_price,
+            drive_cost=drive * steam_price,
+            drive_mwh=drive,
+            emissions=0.2 * drive,
+            electricity_mwh=0.0,
+        )
     else:
         electricity = 10_000 / COP_ELECTRIC
         assert list(links) == ["plant>city:m_heat:m_pipe"]
         assert links["plant>city:m_heat:m_pipe"]["type"] == "heat_pump"
         assert result.objective == pytest.approx(500 * electricity, rel=REL)
-        assert_breakdown(result.kpis, total_cost=500 * electricity, electricity_cost=500 * electricity,
-                         electricity_mwh=electricity, emissions=0.5 * electricity, drive_mwh=0.0)
+        assert_breakdown(
+            result.kpis,
+            total_cost=500 * electricity,
+            electricity_cost=500 * electricity,
+            electricity_mwh=electricity,
+            emissions=0.5 * electricity,
+            drive_mwh=0.0,
+        )
     delivered = sum(row["delivered_total"] for row in links.values())
     assert delivered == pytest.approx(10_000.0, rel=REL)
     without_steam = make_park([source("plant", 2, 40, amount=1_000_000), city(70, amount=10_000)])
@@ -303,14 +392,18 @@ def test_the_sankey_shows_an_absorption_units_steam_as_heat_not_electricity() ->
     """An absorption heat pump is driven by steam (SPEC 8.3): of the 10,000 MWh it delivers,
     10,000 / 1.7 = 5,882.35 MWh come from its driving steam and 4,117.65 from the waste heat.
     The Sankey draws the steam as heat flowing in from a steam node, not as electricity."""
-    park = make_park([source("plant", 2, 40, amount=1_000_000, absorption=True), city(70, amount=10_000)],
-                     absorption={"drive_cost_per_mwh": 100.0})
+    park = make_park(
+        [source("plant", 2, 40, amount=1_000_000, absorption=True), city(70, amount=10_000)],
+        absorption={"drive_cost_per_mwh": 100.0},
+    )
     trace = circflow.sankey_figure(solve(park).to_dict()).data[0]
     names = [hover.split("<br>")[0] for hover in trace.node.customdata]
     assert "<b>Electricity for heat pumps</b>" not in names
     steam, plant, city_node = (names.index(f"<b>{n}</b>") for n in ("Steam for absorption heat pumps", "plant", "city"))
-    flows = {(s, t): (value, resource) for s, t, (*_, value, resource) in
-             zip(trace.link.source, trace.link.target, trace.link.customdata, strict=True)}
+    flows = {
+        (s, t): (value, resource)
+        for s, t, (*_, value, resource) in zip(trace.link.source, trace.link.target, trace.link.customdata, strict=True)
+    }
     assert flows[steam, city_node] == (pytest.approx(10_000 / 1.7, rel=REL), "steam")
     assert flows[plant, city_node] == (pytest.approx(10_000 * 0.7 / 1.7, rel=REL), "m_heat")
     # The city takes both as its own heat: 10 GWh of m heat, no other resource and no unitless amount.
@@ -333,8 +426,9 @@ PER_FLOW_KM = 2_000.0
     ],
     ids=["direct-supply-return", "direct-design-dT", "heat-pump-inlet-outlet", "heat-pump-design-dT"],
 )
-def test_pipe_capex_per_flow_uses_the_water_temperature_difference(supply: tuple, demand: tuple, kind: str,
-                                                                   delta_t: float, cop_value: float | None) -> None:
+def test_pipe_capex_per_flow_uses_the_water_temperature_difference(
+    supply: tuple, demand: tuple, kind: str, delta_t: float, cop_value: float | None
+) -> None:
     """A 5 km heat pipe priced ``capex_per_flow_km`` = 2,000 per m3/h of water per km, over 20
     years. One m3/h of water carries 1.163e-3 dT MW, so per MW (drawn) per km it costs
     2,000 / (1.163e-3 dT) (SPEC 8.3), with dT the water the pipe carries: Ts - Tr on a direct
@@ -364,15 +458,22 @@ def test_pipe_capex_per_flow_uses_the_water_temperature_difference(supply: tuple
     row = links_by_id(result)["plant>city:m_heat:m_pipe"]
     assert row["capacity"] == pytest.approx(drawn, rel=REL)
     assert row["capex"] == pytest.approx(capex, rel=REL)
-    assert_breakdown(result.kpis, total_cost=capex / 20 + 500 * electricity, capex=capex, annualized_capex=capex / 20,
-                     electricity_cost=500 * electricity)
+    assert_breakdown(
+        result.kpis,
+        total_cost=capex / 20 + 500 * electricity,
+        capex=capex,
+        annualized_capex=capex / 20,
+        electricity_cost=500 * electricity,
+    )
 
 
 def test_capex_per_flow_and_per_capacity_km_together_are_refused() -> None:
     """A pipe is priced per m3/h of water or per MW, not both (one would silently win)."""
     with pytest.raises(circflow.ParkError, match="capex_per_flow_km"):
-        make_park([source("plant", 1, 90, rate=1), city(70, rate=1)],
-                  pipe=mode(capex_per_flow_km=1.0, capex_per_capacity_km=1.0))
+        make_park(
+            [source("plant", 1, 90, rate=1), city(70, rate=1)],
+            pipe=mode(capex_per_flow_km=1.0, capex_per_capacity_km=1.0),
+        )
 
 
 def test_capex_per_flow_km_on_a_mode_that_carries_no_heat_is_refused() -> None:
@@ -381,16 +482,24 @@ def test_capex_per_flow_km_on_a_mode_that_carries_no_heat_is_refused() -> None:
     field, saying what to give instead."""
     resources = {"m_water": {"kind": "water", "unit": "m3", "modes": ["m_wpipe"]}}
     with pytest.raises(circflow.ParkError) as caught:
-        circflow.park_from_dict({
-            "park": {"name": "water"}, "economics": ECONOMICS, "resources": resources,
-            "modes": {"m_wpipe": mode(capex_per_flow_km=1_000.0)},
-            "enterprises": [{"id": "plant", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "m_water", "rate": 5}]},
-                            {"id": "tower", "location": {"x": 1, "y": 0}, "demands": [{"resource": "m_water", "rate": 5}]}]})
+        circflow.park_from_dict(
+            {
+                "park": {"name": "water"},
+                "economics": ECONOMICS,
+                "resources": resources,
+                "modes": {"m_wpipe": mode(capex_per_flow_km=1_000.0)},
+                "enterprises": [
+                    {"id": "plant", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "m_water", "rate": 5}]},
+                    {"id": "tower", "location": {"x": 1, "y": 0}, "demands": [{"resource": "m_water", "rate": 5}]},
+                ],
+            }
+        )
     assert [p.path for p in caught.value.problems] == ["modes.m_wpipe.capex_per_flow_km"]
     assert "give capex_per_capacity_km (money per m3/h per km)" in str(caught.value)
 
 
 # -- parks without the new keys ----------------------------------------------------------------
+
 
 def test_a_park_without_the_new_heat_keys_keeps_direct_and_heat_pump_links() -> None:
     """Only ``temperature`` on each stream (SPEC 3.4): To = Ti, Tr = Ts, so sigma = 1, no
@@ -404,11 +513,19 @@ def test_a_park_without_the_new_heat_keys_keeps_direct_and_heat_pump_links() -> 
         delivered = 5,000 + 13,486.34 = 18,486.34 of the city's 20,000 MWh;
         total_cost = 500 x 3,486.34 + 200 x (20,000 - 18,486.34) = 1,743,172.6 + 302,731.0 = 2,045,903.5.
     """
-    park = make_park([source("hot", 1, 90, amount=5_000), source("cold", 2, 35, amount=10_000),
-                      city(70, baseline=200, amount=20_000)])
+    park = make_park(
+        [
+            source("hot", 1, 90, amount=5_000),
+            source("cold", 2, 35, amount=10_000),
+            city(70, baseline=200, amount=20_000),
+        ]
+    )
     net = build_network(park)
     kinds = {link.id: (link.type, link.share, link.band) for link in net.links}
-    assert kinds == {"hot>city:m_heat:m_pipe": ("direct", 1.0, None), "cold>city:m_heat:m_pipe": ("heat_pump", 1.0, None)}
+    assert kinds == {
+        "hot>city:m_heat:m_pipe": ("direct", 1.0, None),
+        "cold>city:m_heat:m_pipe": ("heat_pump", 1.0, None),
+    }
     heat_pump_cop = 0.5 * 348.15 / 45
     (pump,) = [link for link in net.links if link.type == "heat_pump"]
     assert pump.cop == pytest.approx(heat_pump_cop, rel=1e-12)
@@ -419,6 +536,7 @@ def test_a_park_without_the_new_heat_keys_keeps_direct_and_heat_pump_links() -> 
     assert total_cost == pytest.approx(2_045_903.5, rel=1e-7)
     result = solve(park)
     assert result.objective == pytest.approx(total_cost, rel=REL)
-    assert_breakdown(result.kpis, total_cost=total_cost, electricity_cost=500 * electricity,
-                     baseline_cost=200 * (20_000 - delivered))
+    assert_breakdown(
+        result.kpis, total_cost=total_cost, electricity_cost=500 * electricity, baseline_cost=200 * (20_000 - delivered)
+    )
     assert {row["type"] for row in links_by_id(result).values()} == {"direct", "heat_pump"}

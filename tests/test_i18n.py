@@ -59,9 +59,11 @@ def test_every_marked_message_is_translated_and_none_is_left_over() -> None:
 
 
 def test_po_text_compiles_to_what_gettext_reads() -> None:
-    entries = read_po('msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
-                      'msgid "a \\"b\\""\nmsgstr ""\n"甲"\n"乙"\n\n'
-                      'msgid "{n} link"\nmsgid_plural "{n} links"\nmsgstr[0] "{n} 条"\n')
+    entries = read_po(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+        'msgid "a \\"b\\""\nmsgstr ""\n"甲"\n"乙"\n\n'
+        'msgid "{n} link"\nmsgid_plural "{n} links"\nmsgstr[0] "{n} 条"\n'
+    )
     assert entries['a "b"'] == "甲乙"
     translations = gettext.GNUTranslations(io.BytesIO(compile_po(entries)))
     assert translations.gettext('a "b"') == "甲乙"
@@ -72,13 +74,21 @@ def test_po_text_compiles_to_what_gettext_reads() -> None:
 def test_english_is_the_default_and_chinese_numbers_use_wan_and_yi() -> None:
     assert _("annual saving") == "annual saving"
     assert (compact(1.664e8), compact(2.5e5), amount(2.0e5, "t"), amount(9.2e6, "m3")) == (
-        "166 million", "250,000", "200 kt", "9.2 million m3")
+        "166 million",
+        "250,000",
+        "200 kt",
+        "9.2 million m3",
+    )
     assert ngettext("{n} link", "{n} links", 2).format(n=2) == "2 links"
     assert join(["fly ash", "gypsum", "slag"]) == "fly ash, gypsum and slag"
     with language("zh"):
         assert _("annual saving") == "年节省"
         assert (compact(1.664e8), compact(2.5e5), amount(2.0e5, "t"), amount(9.2e6, "m3")) == (
-            "1.66 亿", "25 万", "20 万 t", "920 万 m3")
+            "1.66 亿",
+            "25 万",
+            "20 万 t",
+            "920 万 m3",
+        )
         assert years(0.8) == "0.8 年"
         assert join(["粉煤灰", "石膏", "矿渣"]) == "粉煤灰、石膏和矿渣"
     assert check_language("zh-CN") == "zh"
@@ -89,8 +99,12 @@ def test_english_is_the_default_and_chinese_numbers_use_wan_and_yi() -> None:
 def park_words(results: dict[str, Any]) -> set[str]:
     """Words of what the park file names (enterprises, markets, processes, their ids, periods, files): data,
     not UI."""
-    names = [results.get("park") or "", results.get("source") or "", *(results.get("scenarios") or []),
-             *(results.get("periods") or [])]
+    names = [
+        results.get("park") or "",
+        results.get("source") or "",
+        *(results.get("scenarios") or []),
+        *(results.get("periods") or []),
+    ]
     names += [e.get("name") or "" for e in results.get("enterprises") or []]
     names += [e["id"] for e in [*(results.get("enterprises") or []), *(results.get("markets") or [])]]
     names += [e.get("sector") or "" for e in results.get("enterprises") or []]
@@ -102,9 +116,36 @@ def park_words(results: dict[str, Any]) -> set[str]:
 
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
-ALLOWED = {"cny", "tco2", "co2", "mwh", "gwh", "twh", "mw", "km", "kt", "mt", "cop", "circflow", "csv", "json", "html",
-           "xlsx", "wgs84", "yr", "m3", "m2", "results", "assumptions", "validate", "report", "point", "pages", "compare",
-           "pareto"}
+ALLOWED = {
+    "cny",
+    "tco2",
+    "co2",
+    "mwh",
+    "gwh",
+    "twh",
+    "mw",
+    "km",
+    "kt",
+    "mt",
+    "cop",
+    "circflow",
+    "csv",
+    "json",
+    "html",
+    "xlsx",
+    "wgs84",
+    "yr",
+    "m3",
+    "m2",
+    "results",
+    "assumptions",
+    "validate",
+    "report",
+    "point",
+    "pages",
+    "compare",
+    "pareto",
+}
 """Latin words a Chinese page may show: units, file and sheet names, commands."""
 
 
@@ -160,21 +201,32 @@ def test_chinese_pages_have_no_untranslated_ui_string(name: str, tmp_path: Any) 
     import openpyxl
 
     book = openpyxl.load_workbook(tmp_path / "results.xlsx")
-    headers = " ".join(str(cell.value) for sheet in ("summary", "links", "processes", "markets", "assumptions")
-                       for cell in book[sheet][1] if cell.value)
+    headers = " ".join(
+        str(cell.value)
+        for sheet in ("summary", "links", "processes", "markets", "assumptions")
+        for cell in book[sheet][1]
+        if cell.value
+    )
     assert untranslated(headers, results) == []
 
 
 def test_names_the_findings_hold_in_english_are_drawn_in_the_readers_language() -> None:
     from circflow.exports.labels import plan_name
 
-    names = ["Steel works (slag 2) -> Cement plant, slag by truck", "Steel works: Grinding (process)",
-             "Data centre -> City heating, electric heat pump", "Water plant -> Steel works, on site"]
+    names = [
+        "Steel works (slag 2) -> Cement plant, slag by truck",
+        "Steel works: Grinding (process)",
+        "Data centre -> City heating, electric heat pump",
+        "Water plant -> Steel works, on site",
+    ]
     assert [plan_name(name) for name in names] == names
     with language("zh"):
         assert [plan_name(name) for name in names] == [
-            "Steel works（矿渣 2） → Cement plant，矿渣，汽运", "Steel works：Grinding（工艺）",
-            "Data centre → City heating，电热泵", "Water plant → Steel works，厂内"]
+            "Steel works（矿渣 2） → Cement plant，矿渣，汽运",
+            "Steel works：Grinding（工艺）",
+            "Data centre → City heating，电热泵",
+            "Water plant → Steel works，厂内",
+        ]
 
 
 def test_chinese_sensitivity_and_alternatives_pages_have_no_untranslated_ui_string(tmp_path: Any) -> None:

@@ -54,10 +54,14 @@ def test_used_up_supply_is_worth_the_baseline_it_replaces_less_transport(write_p
     """
     result = solve(write_park_yaml, **{CEMENT_DEMAND: CEMENT_DEMAND.replace("800", "1500")})
     assert value(result, "supply", "plant.supplies[0]") == pytest.approx(99.0, abs=1e-6)
-    more = solve(write_park_yaml, **{CEMENT_DEMAND: CEMENT_DEMAND.replace("800", "1500"),
-                                    "        amount: 1000\n": "        amount: 1010\n"})
-    less = solve(write_park_yaml, **{CEMENT_DEMAND: CEMENT_DEMAND.replace("800", "1500"),
-                                    "        amount: 1000\n": "        amount: 990\n"})
+    more = solve(
+        write_park_yaml,
+        **{CEMENT_DEMAND: CEMENT_DEMAND.replace("800", "1500"), "        amount: 1000\n": "        amount: 1010\n"},
+    )
+    less = solve(
+        write_park_yaml,
+        **{CEMENT_DEMAND: CEMENT_DEMAND.replace("800", "1500"), "        amount: 1000\n": "        amount: 990\n"},
+    )
     assert -(more.objective - less.objective) / 20 == pytest.approx(99.0, rel=1e-9)
 
 
@@ -85,9 +89,11 @@ def test_utilisation_target_costs_its_objective_difference_per_tonne(write_park_
     park use 600 t: the objective rises by 3,000 CNY, 5 CNY per tonne required, which is
     the target's marginal value; per percentage point of the share, 5 x 1,000 / 100 = 50.
     """
-    edits = {LORRY: "    capex_fixed: 0\n    opex_per_unit: 30\n    lifetime_years: 10",
-             "        disposal: {cost: 50, emissions: 0.01}": "        disposal: {cost: 5, emissions: 0.01}",
-             CEMENT_DEMAND: CEMENT_DEMAND.replace("cost: 100", "cost: 20")}
+    edits = {
+        LORRY: "    capex_fixed: 0\n    opex_per_unit: 30\n    lifetime_years: 10",
+        "        disposal: {cost: 50, emissions: 0.01}": "        disposal: {cost: 5, emissions: 0.01}",
+        CEMENT_DEMAND: CEMENT_DEMAND.replace("cost: 100", "cost: 20"),
+    }
     free = solve(write_park_yaml, **edits)
     assert "plant>cement:ash_t:lorry_t" not in set(free.links["id"])
     path = write_park_yaml(replace=edits, append="targets:\n  utilization: {ash_t: 0.6}\n")
@@ -107,14 +113,18 @@ def test_emission_cap_costs_the_marginal_abatement_cost(write_park_yaml) -> None
     100 tCO2 below the free optimum's emissions binds; lowering it by 10 more tCO2 raises the
     objective by 98.0 CNY.
     """
-    edits = {LORRY: "    capex_fixed: 0\n    opex_per_unit: 30\n    lifetime_years: 10",
-             "        disposal: {cost: 50, emissions: 0.01}": "        disposal: {cost: 5, emissions: 0.01}",
-             CEMENT_DEMAND: CEMENT_DEMAND.replace("cost: 100", "cost: 20")}
+    edits = {
+        LORRY: "    capex_fixed: 0\n    opex_per_unit: 30\n    lifetime_years: 10",
+        "        disposal: {cost: 50, emissions: 0.01}": "        disposal: {cost: 5, emissions: 0.01}",
+        CEMENT_DEMAND: CEMENT_DEMAND.replace("cost: 100", "cost: 20"),
+    }
     free = solve(write_park_yaml, **edits)
     cap = free.kpis["emissions"] - 100
 
     def capped(limit: float) -> circflow.Result:
-        return circflow.optimize(circflow.load_park(write_park_yaml(replace=edits, append=f"targets:\n  max_emissions: {limit!r}\n")))
+        return circflow.optimize(
+            circflow.load_park(write_park_yaml(replace=edits, append=f"targets:\n  max_emissions: {limit!r}\n"))
+        )
 
     held = capped(cap)
     rows = held.marginals.set_index("kind")
@@ -133,15 +143,22 @@ def test_market_limit_and_supply_value(write_park_yaml, limit: int, market: floa
       more tonne of ash is worth what the market pays less the lorry, 59. The finite
       difference of re-solves agrees.
     """
-    market_yaml = (f"markets:\n  - id: buyer\n    location: {{x: 4, y: -3}}\n    buys:\n"
-                   f"      - {{resource: ash_t, price: 60, amount: {limit}}}\n")
+    market_yaml = (
+        f"markets:\n  - id: buyer\n    location: {{x: 4, y: -3}}\n    buys:\n"
+        f"      - {{resource: ash_t, price: 60, amount: {limit}}}\n"
+    )
     path = write_park_yaml(append=market_yaml)
     result = circflow.optimize(circflow.load_park(path))
     assert value(result, "market", "buyer.buys[0]") == pytest.approx(market, abs=1e-6)
     assert value(result, "supply", "plant.supplies[0]") == pytest.approx(supply, abs=1e-6)
     if limit == 300:
-        more = circflow.optimize(circflow.load_park(write_park_yaml(
-            replace={"        amount: 1000\n": "        amount: 1020\n"}, append=market_yaml, name="more.yaml")))
+        more = circflow.optimize(
+            circflow.load_park(
+                write_park_yaml(
+                    replace={"        amount: 1000\n": "        amount: 1020\n"}, append=market_yaml, name="more.yaml"
+                )
+            )
+        )
         assert -(more.objective - result.objective) / 20 == pytest.approx(supply, rel=1e-9)
 
 

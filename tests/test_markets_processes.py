@@ -30,29 +30,51 @@ from circflow.model import prune_dominated
 from circflow.network import build_network
 
 OPTIMIZE = importlib.import_module("circflow.optimizer")  # SPLIT_FROM_LINKS lives there
-ECONOMICS = {"currency": "CNY", "discount_rate": 0.0, "carbon_price": 0.0, "electricity_price": 500.0,
-             "grid_emission_factor": 0.5}
-RESOURCES = {"m_slag": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
-             "m_ash": {"kind": "material", "unit": "t", "modes": ["m_truck"]}}
+ECONOMICS = {
+    "currency": "CNY",
+    "discount_rate": 0.0,
+    "carbon_price": 0.0,
+    "electricity_price": 500.0,
+    "grid_emission_factor": 0.5,
+}
+RESOURCES = {
+    "m_slag": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
+    "m_ash": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
+}
 TRUCK = mode(opex_per_unit_km=0.5)
 """0.5 per t per km, no capex: a 4 km haul costs 2 per t."""
 CONTRACT_TRUCK = mode(opex_per_unit_km=0.5, capex_fixed=1000.0, lifetime_years=10.0)
 """As TRUCK, plus 1,000 per contract over 10 years: 100 a year per link built."""
 REL = 1e-9
-KPI_PARTS = ("annualized_capex", "variable_cost", "electricity_cost", "drive_cost", "process_cost", "disposal_cost",
-             "baseline_cost")
+KPI_PARTS = (
+    "annualized_capex",
+    "variable_cost",
+    "electricity_cost",
+    "drive_cost",
+    "process_cost",
+    "disposal_cost",
+    "baseline_cost",
+)
 
 
-def make_park(enterprises: list[dict], *, truck: dict | None = None, economics: dict | None = None,
-              resources: dict | None = None, **sections: object) -> circflow.Park:
-    return circflow.park_from_dict({
-        "park": {"name": "markets and processes"},
-        "economics": {**ECONOMICS, **(economics or {})},
-        "resources": {**RESOURCES, **(resources or {})},
-        "modes": {"m_truck": truck or TRUCK},
-        "enterprises": enterprises,
-        **sections,
-    })
+def make_park(
+    enterprises: list[dict],
+    *,
+    truck: dict | None = None,
+    economics: dict | None = None,
+    resources: dict | None = None,
+    **sections: object,
+) -> circflow.Park:
+    return circflow.park_from_dict(
+        {
+            "park": {"name": "markets and processes"},
+            "economics": {**ECONOMICS, **(economics or {})},
+            "resources": {**RESOURCES, **(resources or {})},
+            "modes": {"m_truck": truck or TRUCK},
+            "enterprises": enterprises,
+            **sections,
+        }
+    )
 
 
 def solve(park: circflow.Park, **options: object) -> circflow.Result:
@@ -85,8 +107,11 @@ def process_row(result: circflow.Result, path: str) -> dict:
 
 # -- markets (SPEC 8.1) ----------------------------------------------------------------------
 
-STEEL = {"id": "steel", "location": {"x": 0, "y": 0},
-         "supplies": [{"resource": "m_slag", "amount": 10_000, "disposal": {"cost": 30}}]}
+STEEL = {
+    "id": "steel",
+    "location": {"x": 0, "y": 0},
+    "supplies": [{"resource": "m_slag", "amount": 10_000, "disposal": {"cost": 30}}],
+}
 
 
 def market(price: float, *, x: float = 10.0, market_id: str = "buyer", **buy: object) -> dict:
@@ -127,8 +152,14 @@ def test_one_market_against_landfill(price: float, sold: float, total_cost: floa
         assert link["flow_total"] == pytest.approx(sold, rel=REL)
         assert link["length_km"] == pytest.approx(10.0)
         assert link["market_revenue"] == pytest.approx(price * sold, rel=REL)
-        assert_breakdown(result.kpis, total_cost=total_cost, annualized_capex=100.0, variable_cost=5 * sold,
-                         market_revenue=price * sold, capex=1000.0)
+        assert_breakdown(
+            result.kpis,
+            total_cost=total_cost,
+            annualized_capex=100.0,
+            variable_cost=5 * sold,
+            market_revenue=price * sold,
+            capex=1000.0,
+        )
     else:
         assert links == {}
         assert_breakdown(result.kpis, total_cost=300_000.0, disposal_cost=300_000.0, market_revenue=0.0, capex=0.0)
@@ -149,12 +180,19 @@ def test_a_market_amount_limit_sends_the_rest_to_landfill(tmp_path: pathlib.Path
     """
     result = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(50.0, amount=6_000)]))
     assert result.objective == pytest.approx(-149_900.0, rel=REL)
-    assert_breakdown(result.kpis, total_cost=-149_900.0, annualized_capex=100.0, variable_cost=30_000.0,
-                     disposal_cost=120_000.0, market_revenue=300_000.0)
+    assert_breakdown(
+        result.kpis,
+        total_cost=-149_900.0,
+        annualized_capex=100.0,
+        variable_cost=30_000.0,
+        disposal_cost=120_000.0,
+        market_revenue=300_000.0,
+    )
     assert result.kpis["utilization"]["m_slag"] == pytest.approx(0.6, rel=REL)
     content = result.to_dict()
-    assert content["market_sales"] == [{"enterprise": "buyer", "stream": 0, "resource": "m_slag",
-                                        "amount": {"year": pytest.approx(6_000.0, rel=REL)}}]
+    assert content["market_sales"] == [
+        {"enterprise": "buyer", "stream": 0, "resource": "m_slag", "amount": {"year": pytest.approx(6_000.0, rel=REL)}}
+    ]
     assert content["disposal"][0]["amount"]["year"] == pytest.approx(4_000.0, rel=REL)
     result.save(tmp_path / "out")
     assert (tmp_path / "out" / "results.json").is_file()
@@ -171,11 +209,18 @@ def test_a_utilization_target_counts_sales_to_a_market() -> None:
     """
     free = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(-40.0)]))
     assert free.objective == pytest.approx(300_000.0, rel=REL)
-    targeted = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(-40.0)],
-                               targets={"utilization": {"m_slag": 0.5}}))
+    targeted = solve(
+        make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(-40.0)], targets={"utilization": {"m_slag": 0.5}})
+    )
     assert targeted.objective == pytest.approx(375_100.0, rel=REL)
-    assert_breakdown(targeted.kpis, total_cost=375_100.0, annualized_capex=100.0, variable_cost=25_000.0,
-                     disposal_cost=150_000.0, market_revenue=-200_000.0)
+    assert_breakdown(
+        targeted.kpis,
+        total_cost=375_100.0,
+        annualized_capex=100.0,
+        variable_cost=25_000.0,
+        disposal_cost=150_000.0,
+        market_revenue=-200_000.0,
+    )
     assert targeted.kpis["utilization"]["m_slag"] == pytest.approx(0.5, rel=REL)
 
 
@@ -192,9 +237,12 @@ def test_an_existing_sales_contract_is_the_status_quo() -> None:
       4,380 x (-45) + 100 + 5,620 x (-30) = -197,100 + 100 - 168,600 = -365,600;
     - savings 337,100. The existing link reports capex 0 and capacity 0.5 t/h.
     """
-    park = make_park([STEEL], truck=CONTRACT_TRUCK,
-                     markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
-                     links=[{"from": "steel", "to": "buyer", "resource": "m_slag", "existing": True, "capacity": 0.5}])
+    park = make_park(
+        [STEEL],
+        truck=CONTRACT_TRUCK,
+        markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
+        links=[{"from": "steel", "to": "buyer", "resource": "m_slag", "existing": True, "capacity": 0.5}],
+    )
     result = solve(park)
     assert result.objective == pytest.approx(-365_600.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(-28_500.0, rel=REL)
@@ -208,8 +256,14 @@ def test_an_existing_sales_contract_is_the_status_quo() -> None:
     assert contract["capacity"] == pytest.approx(0.5, rel=REL)
     assert not new["existing"]
     assert new["flow_total"] == pytest.approx(5_620.0, rel=REL)
-    assert_breakdown(result.kpis, total_cost=-365_600.0, annualized_capex=100.0, capex=1000.0,
-                     variable_cost=4_380 * 5 + 5_620 * 10, market_revenue=4_380 * 50 + 5_620 * 40)
+    assert_breakdown(
+        result.kpis,
+        total_cost=-365_600.0,
+        annualized_capex=100.0,
+        capex=1000.0,
+        variable_cost=4_380 * 5 + 5_620 * 10,
+        market_revenue=4_380 * 50 + 5_620 * 40,
+    )
 
 
 def test_an_expandable_contract_grows_beside_itself() -> None:
@@ -222,10 +276,21 @@ def test_an_expandable_contract_grows_beside_itself() -> None:
     the status quo is the contract alone, -28,500, as before; the expansion's capacity is
     5,620 / 8,760 = 0.64155 t/h and its capex 1,000.
     """
-    park = make_park([STEEL], truck=CONTRACT_TRUCK,
-                     markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
-                     links=[{"from": "steel", "to": "buyer", "resource": "m_slag", "existing": True, "capacity": 0.5,
-                             "expandable": True}])
+    park = make_park(
+        [STEEL],
+        truck=CONTRACT_TRUCK,
+        markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
+        links=[
+            {
+                "from": "steel",
+                "to": "buyer",
+                "resource": "m_slag",
+                "existing": True,
+                "capacity": 0.5,
+                "expandable": True,
+            }
+        ],
+    )
     result = solve(park)
     assert result.objective == pytest.approx(-449_900.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(-28_500.0, rel=REL)
@@ -236,8 +301,14 @@ def test_an_expandable_contract_grows_beside_itself() -> None:
     assert expansion["flow_total"] == pytest.approx(5_620.0, rel=REL)
     assert expansion["capacity"] == pytest.approx(5_620 / 8_760, rel=REL)
     assert expansion["capex"] == pytest.approx(1_000.0, rel=REL)
-    assert_breakdown(result.kpis, total_cost=-449_900.0, annualized_capex=100.0, capex=1_000.0,
-                     variable_cost=50_000.0, market_revenue=500_000.0)
+    assert_breakdown(
+        result.kpis,
+        total_cost=-449_900.0,
+        annualized_capex=100.0,
+        capex=1_000.0,
+        variable_cost=50_000.0,
+        market_revenue=500_000.0,
+    )
 
 
 @pytest.mark.parametrize(("carbon_price", "sold"), [(50.0, True), (100.0, False)])
@@ -253,16 +324,18 @@ def test_market_emissions_count_and_can_turn_a_sale_down(carbon_price: float, so
 
     (Break-even: 100 + 10,000 (5 - 50 + 0.8 c) = 300,000 at c = 93.7375.)
     """
-    park = make_park([STEEL], truck=CONTRACT_TRUCK, economics={"carbon_price": carbon_price},
-                     markets=[market(50.0, emissions=0.8)])
+    park = make_park(
+        [STEEL], truck=CONTRACT_TRUCK, economics={"carbon_price": carbon_price}, markets=[market(50.0, emissions=0.8)]
+    )
     result = solve(park)
     if sold:
         assert result.objective == pytest.approx(-49_900.0, rel=REL)
         assert result.kpis["emissions"] == pytest.approx(8_000.0, rel=REL)
         assert result.kpis["emission_sources"]["market"] == pytest.approx(8_000.0, rel=REL)
         assert result.kpis["carbon_cost"] == pytest.approx(400_000.0, rel=REL)
-        assert_breakdown(result.kpis, total_cost=-449_900.0, annualized_capex=100.0, variable_cost=50_000.0,
-                         market_revenue=500_000.0)
+        assert_breakdown(
+            result.kpis, total_cost=-449_900.0, annualized_capex=100.0, variable_cost=50_000.0, market_revenue=500_000.0
+        )
         assert built_links(result)["steel>buyer:m_slag:m_truck"]["emissions"] == pytest.approx(8_000.0, rel=REL)
     else:
         assert result.objective == pytest.approx(300_000.0, rel=REL)
@@ -296,17 +369,34 @@ def test_maps_and_diagrams_place_a_market_and_its_sales(tmp_path: pathlib.Path) 
     (line,) = [trace for trace in data if trace["name"] == "m slag" and trace["mode"] == "lines"]
     assert (line["x"][0], line["x"][2]) == (0.0, 10.0)
     labels = circflow.sankey_figure(content).data[0].node.label
-    assert "Cement plants up north<br>(market)<br><span style='font-size:10px'>m\u00a0slag\u00a010\u00a0kt</span>" in labels
+    assert (
+        "Cement plants up north<br>(market)<br><span style='font-size:10px'>m\u00a0slag\u00a010\u00a0kt</span>"
+        in labels
+    )
 
 
 # -- processes (SPEC 8.2) --------------------------------------------------------------------
 
+
 def grinding(*, capex_fixed: float = 942_000.0, existing: bool = False, **fields: object) -> dict:
     """Grinds blast-furnace slag into S95 slag: yield 0.9, 40 per t of input, 20 years."""
-    return {"id": "grinding", "input": {"resource": "m_slag", "requires": {"type": ["blast_furnace"]}},
-            "outputs": [{"resource": "m_slag", "yield": 0.9, "quality": {"type": "blast_furnace", "grade": "S95"},
-                         "disposal": {"cost": 30}}],
-            "opex_per_unit": 40.0, "capex_fixed": capex_fixed, "lifetime_years": 20.0, "existing": existing, **fields}
+    return {
+        "id": "grinding",
+        "input": {"resource": "m_slag", "requires": {"type": ["blast_furnace"]}},
+        "outputs": [
+            {
+                "resource": "m_slag",
+                "yield": 0.9,
+                "quality": {"type": "blast_furnace", "grade": "S95"},
+                "disposal": {"cost": 30},
+            }
+        ],
+        "opex_per_unit": 40.0,
+        "capex_fixed": capex_fixed,
+        "lifetime_years": 20.0,
+        "existing": existing,
+        **fields,
+    }
 
 
 def slag_works(amount: float | None = None, *, processes: list[dict] | None = None, **stream: object) -> dict:
@@ -317,13 +407,18 @@ def slag_works(amount: float | None = None, *, processes: list[dict] | None = No
 
 
 GRINDER_AT = {"x": 4, "y": 0}
-S95_MARKET = {"id": "cement_market", "location": {"x": 8, "y": 0},
-              "buys": [{"resource": "m_slag", "price": 120.0, "requires": {"grade": ["S95"]}}]}
+S95_MARKET = {
+    "id": "cement_market",
+    "location": {"x": 8, "y": 0},
+    "buys": [{"resource": "m_slag", "price": 120.0, "requires": {"grade": ["S95"]}}],
+}
 
 
 def grinding_park(volume: float, **process: object) -> circflow.Park:
-    return make_park([slag_works(volume), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding(**process)]}],
-                     markets=[S95_MARKET])
+    return make_park(
+        [slag_works(volume), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding(**process)]}],
+        markets=[S95_MARKET],
+    )
 
 
 @pytest.mark.parametrize(("volume", "built"), [(400.0, False), (600.0, True)])
@@ -348,15 +443,24 @@ def test_a_grinding_station_pays_only_above_its_break_even_volume(volume: float,
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(30 * volume, rel=REL)
     if built:
         assert result.objective == pytest.approx(8_580.0, rel=REL)
-        assert_breakdown(result.kpis, total_cost=8_580.0, annualized_capex=47_100.0, capex=942_000.0,
-                         variable_cost=2_280.0, process_cost=24_000.0, market_revenue=64_800.0)
+        assert_breakdown(
+            result.kpis,
+            total_cost=8_580.0,
+            annualized_capex=47_100.0,
+            capex=942_000.0,
+            variable_cost=2_280.0,
+            process_cost=24_000.0,
+            market_revenue=64_800.0,
+        )
         assert station["built"]
         assert station["input_total"] == pytest.approx(600.0, rel=REL)
         assert station["outputs"][0]["amount"]["year"] == pytest.approx(540.0, rel=REL)
         assert station["outputs"][0]["taken"]["year"] == pytest.approx(540.0, rel=REL)
         assert station["capex"] == pytest.approx(942_000.0, rel=REL)
-        assert set(built_links(result)) == {"steel>grinder#grinding:m_slag:m_truck",
-                                            "grinder#grinding>cement_market:m_slag:m_truck"}
+        assert set(built_links(result)) == {
+            "steel>grinder#grinding:m_slag:m_truck",
+            "grinder#grinding>cement_market:m_slag:m_truck",
+        }
         assert result.kpis["processes_built"] == 1
     else:
         assert result.objective == pytest.approx(12_000.0, rel=REL)
@@ -384,9 +488,12 @@ def test_a_forced_link_into_a_process_left_unbuilt_stays_in_the_plan() -> None:
 
     The plan lists the forced link with its capex, so the reported optimum is its cost.
     """
-    park = make_park([slag_works(400.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding()]}],
-                     markets=[S95_MARKET], truck=CONTRACT_TRUCK,
-                     plan={"force": [{"from": "steel", "to": "grinder", "resource": "m_slag"}]})
+    park = make_park(
+        [slag_works(400.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding()]}],
+        markets=[S95_MARKET],
+        truck=CONTRACT_TRUCK,
+        plan={"force": [{"from": "steel", "to": "grinder", "resource": "m_slag"}]},
+    )
     result = solve(park)
     assert result.objective == pytest.approx(12_100.0, rel=REL)
     assert result.bound == pytest.approx(12_100.0, rel=1e-7)
@@ -403,10 +510,13 @@ def test_the_summary_says_the_capex_pays_for_a_process(write_park_yaml, tmp_path
     (its trucks cost nothing to build), so the summary, the report and the workbook call it the
     capex of new links and processes (the summary: an investment in new links and a process); a
     park that builds no process says new links."""
-    path = write_park_yaml(PROCESS_YAML.replace("input: {resource: m_slag}", GRINDING_ECONOMICS)
-                           .replace("quality: {type: blast_furnace}}", "quality: {type: blast_furnace}, disposal: {cost: 30}}")
-                           + "markets:\n  - {id: cement_market, location: {x: 8, y: 0}, buys: [{resource: m_slag, "
-                             "price: 120, requires: {grade: [S95]}}]}\n")
+    path = write_park_yaml(
+        PROCESS_YAML.replace("input: {resource: m_slag}", GRINDING_ECONOMICS).replace(
+            "quality: {type: blast_furnace}}", "quality: {type: blast_furnace}, disposal: {cost: 30}}"
+        )
+        + "markets:\n  - {id: cement_market, location: {x: 8, y: 0}, buys: [{resource: m_slag, "
+        "price: 120, requires: {grade: [S95]}}]}\n"
+    )
     result = run("optimize", path, "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "investment 942.00 k CNY in 2 new links and 1 new process" in result.output
@@ -422,8 +532,11 @@ def test_a_capex_budget_counts_a_process(max_capex: float, total_cost: float) ->
     """``targets.max_capex`` is the capex of new links and processes (SPEC 3.8, 8.2): the
     grinding station at 600 t costs 942,000 (its trucks nothing), so a budget of 942,000
     lets it be built (8,580) and one of 941,999 does not (landfill, 600 x 30 = 18,000)."""
-    park = make_park([slag_works(600.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding()]}],
-                     markets=[S95_MARKET], targets={"max_capex": max_capex})
+    park = make_park(
+        [slag_works(600.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding()]}],
+        markets=[S95_MARKET],
+        targets={"max_capex": max_capex},
+    )
     result = solve(park)
     assert result.objective == pytest.approx(total_cost, rel=REL)
     assert result.kpis["capex"] <= max_capex
@@ -448,27 +561,57 @@ def test_a_classifier_sends_two_grades_to_two_demands() -> None:
     Status quo: 250,000 + 2,000 x 150 + 8,000 x 60 = 1,030,000.
     """
     ash = {"resource": "m_ash", "amount": 10_000, "disposal": {"cost": 25}}
-    classify = {"id": "classify", "input": {"resource": "m_ash"}, "opex_per_unit": 10.0, "capex_fixed": 100_000.0,
-                "lifetime_years": 20.0,
-                "outputs": [{"resource": "m_ash", "yield": 0.3, "quality": {"grade": "I"}, "disposal": {"cost": 25}},
-                            {"resource": "m_ash", "yield": 0.6, "quality": {"grade": "II"}, "disposal": {"cost": 25}}]}
-    park = make_park([
-        {"id": "power", "location": {"x": 0, "y": 0}, "supplies": [ash]},
-        {"id": "classifier", "location": {"x": 2, "y": 0}, "processes": [classify]},
-        {"id": "concrete", "location": {"x": 4, "y": 0},
-         "demands": [{"resource": "m_ash", "amount": 2_000, "requires": {"grade": ["I"]}, "baseline": {"cost": 150}}]},
-        {"id": "cement", "location": {"x": 2, "y": 2},
-         "demands": [{"resource": "m_ash", "amount": 8_000, "requires": {"grade": ["II"]}, "baseline": {"cost": 60}}]},
-    ])
+    classify = {
+        "id": "classify",
+        "input": {"resource": "m_ash"},
+        "opex_per_unit": 10.0,
+        "capex_fixed": 100_000.0,
+        "lifetime_years": 20.0,
+        "outputs": [
+            {"resource": "m_ash", "yield": 0.3, "quality": {"grade": "I"}, "disposal": {"cost": 25}},
+            {"resource": "m_ash", "yield": 0.6, "quality": {"grade": "II"}, "disposal": {"cost": 25}},
+        ],
+    }
+    park = make_park(
+        [
+            {"id": "power", "location": {"x": 0, "y": 0}, "supplies": [ash]},
+            {"id": "classifier", "location": {"x": 2, "y": 0}, "processes": [classify]},
+            {
+                "id": "concrete",
+                "location": {"x": 4, "y": 0},
+                "demands": [
+                    {"resource": "m_ash", "amount": 2_000, "requires": {"grade": ["I"]}, "baseline": {"cost": 150}}
+                ],
+            },
+            {
+                "id": "cement",
+                "location": {"x": 2, "y": 2},
+                "demands": [
+                    {"resource": "m_ash", "amount": 8_000, "requires": {"grade": ["II"]}, "baseline": {"cost": 60}}
+                ],
+            },
+        ]
+    )
     result = solve(park)
     assert result.objective == pytest.approx(268_000.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(1_030_000.0, rel=REL)
-    assert_breakdown(result.kpis, total_cost=268_000.0, annualized_capex=5_000.0, variable_cost=18_000.0,
-                     process_cost=100_000.0, disposal_cost=25_000.0, baseline_cost=120_000.0, market_revenue=0.0)
+    assert_breakdown(
+        result.kpis,
+        total_cost=268_000.0,
+        annualized_capex=5_000.0,
+        variable_cost=18_000.0,
+        process_cost=100_000.0,
+        disposal_cost=25_000.0,
+        baseline_cost=120_000.0,
+        market_revenue=0.0,
+    )
     links = built_links(result)
     grade_i, grade_ii = "classifier#classify.outputs[0]", "classifier#classify.outputs[1]"  # one resource twice
-    assert set(links) == {"power>classifier#classify:m_ash:m_truck", f"{grade_i}>concrete:m_ash:m_truck",
-                          f"{grade_ii}>cement:m_ash:m_truck"}
+    assert set(links) == {
+        "power>classifier#classify:m_ash:m_truck",
+        f"{grade_i}>concrete:m_ash:m_truck",
+        f"{grade_ii}>cement:m_ash:m_truck",
+    }
     assert links[f"{grade_i}>concrete:m_ash:m_truck"]["from_stream"] == grade_i
     assert links[f"{grade_ii}>cement:m_ash:m_truck"]["from_stream"] == grade_ii
     assert links[f"{grade_i}>concrete:m_ash:m_truck"]["flow_total"] == pytest.approx(2_000.0, rel=REL)
@@ -492,17 +635,28 @@ def test_an_existing_process_runs_in_the_status_quo() -> None:
 
     savings 0, capex 0. With the station a candidate the status quo is landfill, 12,000.
     """
-    links = [{"from": "steel", "to": "grinder", "resource": "m_slag", "existing": True},
-             {"from": "grinder", "to": "cement_market", "resource": "m_slag", "existing": True}]
-    park = make_park([slag_works(400.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding(existing=True)]}],
-                     markets=[S95_MARKET], links=links)
+    links = [
+        {"from": "steel", "to": "grinder", "resource": "m_slag", "existing": True},
+        {"from": "grinder", "to": "cement_market", "resource": "m_slag", "existing": True},
+    ]
+    park = make_park(
+        [slag_works(400.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding(existing=True)]}],
+        markets=[S95_MARKET],
+        links=links,
+    )
     result = solve(park)
     assert result.objective == pytest.approx(-25_680.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(-25_680.0, rel=REL)
     assert result.kpis["baseline"]["process_cost"] == pytest.approx(16_000.0, rel=REL)
     assert result.kpis["savings"]["total_cost"] == pytest.approx(0.0, abs=1e-6)
-    assert_breakdown(result.kpis, total_cost=-25_680.0, capex=0.0, variable_cost=1_520.0, process_cost=16_000.0,
-                     market_revenue=43_200.0)
+    assert_breakdown(
+        result.kpis,
+        total_cost=-25_680.0,
+        capex=0.0,
+        variable_cost=1_520.0,
+        process_cost=16_000.0,
+        market_revenue=43_200.0,
+    )
     station = process_row(result, "grinder#grinding")
     assert station["existing"]
     assert station["built"]
@@ -527,9 +681,17 @@ def test_a_process_at_its_supplys_enterprise_is_fed_on_site() -> None:
     result = solve(park)
     assert result.objective == pytest.approx(14_460.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(18_000.0, rel=REL)
-    assert_breakdown(result.kpis, total_cost=14_460.0, annualized_capex=47_100.0, variable_cost=2_160.0,
-                     process_cost=24_000.0, electricity_cost=6_000.0, electricity_mwh=12.0, market_revenue=64_800.0,
-                     emissions=12.0)
+    assert_breakdown(
+        result.kpis,
+        total_cost=14_460.0,
+        annualized_capex=47_100.0,
+        variable_cost=2_160.0,
+        process_cost=24_000.0,
+        electricity_cost=6_000.0,
+        electricity_mwh=12.0,
+        market_revenue=64_800.0,
+        emissions=12.0,
+    )
     assert result.kpis["emission_sources"]["process"] == pytest.approx(6.0, rel=REL)
     assert result.kpis["emission_sources"]["electricity"] == pytest.approx(6.0, rel=REL)
     links = built_links(result)
@@ -557,8 +719,9 @@ SEASONS = [{"name": "winter", "hours": 2000.0}, {"name": "summer", "hours": 6760
     ],
     ids=["capacity-limit-binds", "capex-sizes-for-the-base"],
 )
-def test_process_capacity_and_its_capex_size_the_station(capacity: float | None, capex_per_capacity: float,
-                                                         size: float, ground: float, total_cost: float) -> None:
+def test_process_capacity_and_its_capex_size_the_station(
+    capacity: float | None, capex_per_capacity: float, size: float, ground: float, total_cost: float
+) -> None:
     """The on-site station of the previous test, in two seasons: 4,000 t of slag in 2,000
     winter hours (2 t/h) and 6,760 t in 6,760 summer hours (1 t/h); no fixed capex but
     ``capex_per_capacity`` per t/h of input (20 years). Each t ground is worth 64.4 + 30 = 94.4.
@@ -581,9 +744,16 @@ def test_process_capacity_and_its_capex_size_the_station(capacity: float | None,
     assert station["capex"] == pytest.approx(size * capex_per_capacity, rel=REL)
     assert station["input_total"] == pytest.approx(ground, rel=REL)
     assert station["input"]["winter"] == pytest.approx(size * 2000, rel=REL)
-    assert_breakdown(result.kpis, total_cost=total_cost, annualized_capex=size * capex_per_capacity / 20,
-                     capex=size * capex_per_capacity, variable_cost=0.9 * ground * 4, process_cost=40 * ground,
-                     disposal_cost=30 * (10_760 - ground), market_revenue=0.9 * ground * 120)
+    assert_breakdown(
+        result.kpis,
+        total_cost=total_cost,
+        annualized_capex=size * capex_per_capacity / 20,
+        capex=size * capex_per_capacity,
+        variable_cost=0.9 * ground * 4,
+        process_cost=40 * ground,
+        disposal_cost=30 * (10_760 - ground),
+        market_revenue=0.9 * ground * 120,
+    )
 
 
 def test_yields_above_one_are_refused_with_the_field_path(write_park_yaml) -> None:
@@ -603,7 +773,9 @@ def test_yields_above_one_are_refused_with_the_field_path(write_park_yaml) -> No
     assert "1.1" in result.output
 
 
-GRINDING_ECONOMICS = "input: {resource: m_slag}\n        opex_per_unit: 40\n        capex_fixed: 942000\n        lifetime_years: 20"
+GRINDING_ECONOMICS = (
+    "input: {resource: m_slag}\n        opex_per_unit: 40\n        capex_fixed: 942000\n        lifetime_years: 20"
+)
 PROCESS_YAML = """\
 park: {name: yields}
 economics: {discount_rate: 0, electricity_price: 500, grid_emission_factor: 0.5}
@@ -637,27 +809,38 @@ def test_utilization_counts_what_enters_a_process_not_what_leaves_it() -> None:
     (counting the product too would need only 800 / 1.5 = 533.3 t: 17,600 + 4,666.7 = 22,266.7).
     Reported utilisation: 800 / 1,000 = 0.8.
     """
+
     def park(target: float) -> circflow.Park:
         process = grinding(capex_fixed=0.0, opex_per_unit=40.0)
         process["outputs"][0]["yield"] = 0.5
         cheap = dict(S95_MARKET, buys=[dict(S95_MARKET["buys"][0], price=20.0)])
         works = slag_works(1_000.0)
         works["supplies"][0]["disposal"] = {"cost": 10}
-        return make_park([works, {"id": "grinder", "location": GRINDER_AT, "processes": [process]}],
-                         markets=[cheap], targets={"utilization": {"m_slag": target}})
+        return make_park(
+            [works, {"id": "grinder", "location": GRINDER_AT, "processes": [process]}],
+            markets=[cheap],
+            targets={"utilization": {"m_slag": target}},
+        )
 
     assert solve(park(0.0)).objective == pytest.approx(10_000.0, rel=REL)
     result = solve(park(0.8))
     assert result.objective == pytest.approx(28_400.0, rel=REL)
     assert result.kpis["utilization"]["m_slag"] == pytest.approx(0.8, rel=REL)
     assert process_row(result, "grinder#grinding")["input_total"] == pytest.approx(800.0, rel=REL)
-    assert_breakdown(result.kpis, total_cost=28_400.0, variable_cost=800 * 2 + 400 * 2, process_cost=32_000.0,
-                     disposal_cost=2_000.0, market_revenue=400 * 20.0)
+    assert_breakdown(
+        result.kpis,
+        total_cost=28_400.0,
+        variable_cost=800 * 2 + 400 * 2,
+        process_cost=32_000.0,
+        disposal_cost=2_000.0,
+        market_revenue=400 * 20.0,
+    )
 
 
 @pytest.mark.parametrize("split", [False, True], ids=["one-model", "parts"])
-def test_a_target_on_a_resource_only_a_process_makes_holds_trivially(monkeypatch: pytest.MonkeyPatch,
-                                                                      split: bool) -> None:
+def test_a_target_on_a_resource_only_a_process_makes_holds_trivially(
+    monkeypatch: pytest.MonkeyPatch, split: bool
+) -> None:
     """``utilization.m_s95: 0.5`` where no enterprise supplies m_s95: only the grinding station
     would make it (its output), and nothing takes it. Utilisation counts original supplies only
     (SPEC 8.2), so the target holds with nothing used (as the network warns) and the park is
@@ -665,9 +848,11 @@ def test_a_target_on_a_resource_only_a_process_makes_holds_trivially(monkeypatch
     18,000, in one model or in parts."""
     process = grinding(capex_fixed=0.0)
     process["outputs"][0]["resource"] = "m_s95"
-    park = make_park([slag_works(600.0), {"id": "grinder", "location": GRINDER_AT, "processes": [process]}],
-                     resources={"m_s95": {"kind": "material", "unit": "t", "modes": ["m_truck"]}},
-                     targets={"utilization": {"m_s95": 0.5}})
+    park = make_park(
+        [slag_works(600.0), {"id": "grinder", "location": GRINDER_AT, "processes": [process]}],
+        resources={"m_s95": {"kind": "material", "unit": "t", "modes": ["m_truck"]}},
+        targets={"utilization": {"m_s95": 0.5}},
+    )
     if split:
         monkeypatch.setattr(OPTIMIZE, "SPLIT_FROM_LINKS", 0)
     result = solve(park)
@@ -685,11 +870,15 @@ def test_the_reports_cost_chart_adds_up_to_total_cost() -> None:
     built at 600 t (plan 8,580: capex 47,100 + haul 2,280 + processing 24,000 - revenue
     64,800; status quo 18,000 of landfill).
     """
-    links = [{"from": "steel", "to": "grinder", "resource": "m_slag", "existing": True},
-             {"from": "grinder", "to": "cement_market", "resource": "m_slag", "existing": True}]
-    existing = make_park([slag_works(400.0), {"id": "grinder", "location": GRINDER_AT,
-                                              "processes": [grinding(existing=True)]}],
-                         markets=[S95_MARKET], links=links)
+    links = [
+        {"from": "steel", "to": "grinder", "resource": "m_slag", "existing": True},
+        {"from": "grinder", "to": "cement_market", "resource": "m_slag", "existing": True},
+    ]
+    existing = make_park(
+        [slag_works(400.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding(existing=True)]}],
+        markets=[S95_MARKET],
+        links=links,
+    )
     for park, plan, status_quo in ((existing, -25_680.0, -25_680.0), (grinding_park(600.0), 8_580.0, 18_000.0)):
         figure = cost_figure(solve(park).to_dict())
         totals = {"status quo": 0.0, "plan": 0.0}
@@ -706,6 +895,7 @@ def test_the_reports_cost_chart_adds_up_to_total_cost() -> None:
 
 # -- decomposition (SPEC 8.2: a process joins its input and outputs) --------------------------
 
+
 def cluster_park(clusters: int, seed: int) -> circflow.Park:
     """``clusters`` groups 200 km apart (trucks reach 50 km): in each, two steel works, a
     grinding station (candidate), a cement plant that takes ground slag and a market."""
@@ -718,21 +908,55 @@ def cluster_park(clusters: int, seed: int) -> circflow.Park:
             return {"x": x0 + dx, "y": dy}
 
         for k in range(2):
-            enterprises.append({"id": f"steel{c}_{k}", "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                                "supplies": [{"resource": "m_slag", "amount": float(rng.integers(300, 3_000)),
-                                              "quality": {"type": "blast_furnace"},
-                                              "disposal": {"cost": float(rng.integers(10, 40))}}]})
-        process = grinding(capex_fixed=float(rng.integers(2, 20)) * 10_000, capacity=float(rng.uniform(0.1, 0.4)),
-                           capex_per_capacity=float(rng.integers(0, 50_000)))
-        enterprises.append({"id": f"grinder{c}", "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                            "processes": [process]})
-        enterprises.append({"id": f"cement{c}", "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                            "demands": [{"resource": "m_slag", "amount": float(rng.integers(200, 1_500)),
-                                         "requires": {"grade": ["S95"]},
-                                         "baseline": {"cost": float(rng.integers(60, 140))}}]})
-        markets.append({"id": f"market{c}", "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                        "buys": [{"resource": "m_slag", "price": float(rng.integers(-20, 60)),
-                                  "amount": float(rng.integers(100, 2_000))}]})
+            enterprises.append(
+                {
+                    "id": f"steel{c}_{k}",
+                    "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
+                    "supplies": [
+                        {
+                            "resource": "m_slag",
+                            "amount": float(rng.integers(300, 3_000)),
+                            "quality": {"type": "blast_furnace"},
+                            "disposal": {"cost": float(rng.integers(10, 40))},
+                        }
+                    ],
+                }
+            )
+        process = grinding(
+            capex_fixed=float(rng.integers(2, 20)) * 10_000,
+            capacity=float(rng.uniform(0.1, 0.4)),
+            capex_per_capacity=float(rng.integers(0, 50_000)),
+        )
+        enterprises.append(
+            {"id": f"grinder{c}", "location": at(rng.uniform(0, 10), rng.uniform(0, 10)), "processes": [process]}
+        )
+        enterprises.append(
+            {
+                "id": f"cement{c}",
+                "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
+                "demands": [
+                    {
+                        "resource": "m_slag",
+                        "amount": float(rng.integers(200, 1_500)),
+                        "requires": {"grade": ["S95"]},
+                        "baseline": {"cost": float(rng.integers(60, 140))},
+                    }
+                ],
+            }
+        )
+        markets.append(
+            {
+                "id": f"market{c}",
+                "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
+                "buys": [
+                    {
+                        "resource": "m_slag",
+                        "price": float(rng.integers(-20, 60)),
+                        "amount": float(rng.integers(100, 2_000)),
+                    }
+                ],
+            }
+        )
     truck = mode(opex_per_unit_km=0.5, capex_fixed=2_000.0, lifetime_years=10.0, max_distance_km=50.0)
     return make_park(enterprises, truck=truck, markets=markets)
 
@@ -755,8 +979,9 @@ def test_independent_parts_keep_a_process_whole(clusters: int, seed: int) -> Non
 
 
 @pytest.mark.parametrize(("clusters", "seed"), [(3, 1), (4, 7), (5, 12)])
-def test_parts_solved_apart_give_the_monoliths_optimum(monkeypatch: pytest.MonkeyPatch, clusters: int,
-                                                       seed: int) -> None:
+def test_parts_solved_apart_give_the_monoliths_optimum(
+    monkeypatch: pytest.MonkeyPatch, clusters: int, seed: int
+) -> None:
     """Splitting into independent parts is exact (the objective is a sum over parts): with
     the exact profile, the park solved as one model and in parts have the same optimum, the
     same KPI breakdown and the same processes built."""

@@ -21,25 +21,51 @@ from circflow.model import Options, build_model, coefficients, crf, prune_domina
 from circflow.network import build_network
 from circflow.solve import SolverProfile
 
-ECONOMICS = {"currency": "CNY", "discount_rate": 0.05, "carbon_price": 0.0,
-             "electricity_price": 400.0, "grid_emission_factor": 0.6}
-HEAT_PUMP = {"carnot_efficiency": 0.5, "approach_k": 5.0, "cop_max": 8.0, "max_lift_k": 60.0,
-             "capex_fixed": 0.0, "capex_per_mw": 0.0, "lifetime_years": 20.0, "om_fraction": 0.0,
-             "opex_per_mwh": 0.0}
+ECONOMICS = {
+    "currency": "CNY",
+    "discount_rate": 0.05,
+    "carbon_price": 0.0,
+    "electricity_price": 400.0,
+    "grid_emission_factor": 0.6,
+}
+HEAT_PUMP = {
+    "carnot_efficiency": 0.5,
+    "approach_k": 5.0,
+    "cop_max": 8.0,
+    "max_lift_k": 60.0,
+    "capex_fixed": 0.0,
+    "capex_per_mw": 0.0,
+    "lifetime_years": 20.0,
+    "om_fraction": 0.0,
+    "opex_per_mwh": 0.0,
+}
 
 
-def make_park(enterprises: list[dict], *, resources: dict, modes: dict, economics: dict | None = None,
-              periods: list[dict] | None = None, heat_pump: dict | None = None, **sections: object) -> circflow.Park:
-    return circflow.park_from_dict({
-        "park": {"name": "model test"},
-        "economics": {**ECONOMICS, **(economics or {})},
-        "periods": periods or [{"name": "year", "hours": 8760.0}],
-        "resources": resources,
-        "modes": modes,
-        "technologies": {"heat_exchange": {"min_approach_k": 10.0}, "heat_pump": {**HEAT_PUMP, **(heat_pump or {})}},
-        "enterprises": enterprises,
-        **sections,
-    })
+def make_park(
+    enterprises: list[dict],
+    *,
+    resources: dict,
+    modes: dict,
+    economics: dict | None = None,
+    periods: list[dict] | None = None,
+    heat_pump: dict | None = None,
+    **sections: object,
+) -> circflow.Park:
+    return circflow.park_from_dict(
+        {
+            "park": {"name": "model test"},
+            "economics": {**ECONOMICS, **(economics or {})},
+            "periods": periods or [{"name": "year", "hours": 8760.0}],
+            "resources": resources,
+            "modes": modes,
+            "technologies": {
+                "heat_exchange": {"min_approach_k": 10.0},
+                "heat_pump": {**HEAT_PUMP, **(heat_pump or {})},
+            },
+            "enterprises": enterprises,
+            **sections,
+        }
+    )
 
 
 def annuity(rate: float, years: float) -> float:
@@ -69,6 +95,7 @@ def set_flow(m: pyo.ConcreteModel, i: int, p: int, flow: float) -> None:
 
 
 # -- capital recovery factor --------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("rate", "years", "expected"),
@@ -104,17 +131,41 @@ def test_crf_of_a_tiny_rate_tends_to_one_over_n(rate: float) -> None:
 # -- coefficients per link -----------------------------------------------------------------
 
 HEAT = {"m_heat": {"kind": "heat", "unit": "MWh", "modes": ["m_hpipe"]}}
-HPIPE = mode(loss_per_km=0.01, capex_fixed=100_000, capex_per_km=50_000, capex_per_capacity=1_000,
-             capex_per_capacity_km=500, lifetime_years=25, om_fraction=0.01, opex_per_unit=1.0,
-             opex_per_unit_km=0.5, electricity_per_unit_km=0.001, emissions_per_unit_km=0.0002)
+HPIPE = mode(
+    loss_per_km=0.01,
+    capex_fixed=100_000,
+    capex_per_km=50_000,
+    capex_per_capacity=1_000,
+    capex_per_capacity_km=500,
+    lifetime_years=25,
+    om_fraction=0.01,
+    opex_per_unit=1.0,
+    opex_per_unit_km=0.5,
+    electricity_per_unit_km=0.001,
+    emissions_per_unit_km=0.0002,
+)
 PUMP = {"capex_fixed": 2e6, "capex_per_mw": 1.5e6, "lifetime_years": 20, "om_fraction": 0.02, "opex_per_mwh": 3.0}
 
 
 def heat_pump_park(**sections: object) -> circflow.Park:
     return make_park(
-        [{"id": "s", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "m_heat", "rate": 10, "temperature": 35}]},
-         {"id": "d", "location": {"x": 2, "y": 0}, "demands": [{"resource": "m_heat", "rate": 4, "temperature": 75}]}],
-        resources=HEAT, modes={"m_hpipe": HPIPE}, heat_pump=PUMP, **sections)
+        [
+            {
+                "id": "s",
+                "location": {"x": 0, "y": 0},
+                "supplies": [{"resource": "m_heat", "rate": 10, "temperature": 35}],
+            },
+            {
+                "id": "d",
+                "location": {"x": 2, "y": 0},
+                "demands": [{"resource": "m_heat", "rate": 4, "temperature": 75}],
+            },
+        ],
+        resources=HEAT,
+        modes={"m_hpipe": HPIPE},
+        heat_pump=PUMP,
+        **sections,
+    )
 
 
 def test_coefficients_of_a_heat_pump_link() -> None:
@@ -164,8 +215,9 @@ def test_compressor_electricity_is_delivered_heat_over_cop() -> None:
 
 def test_existing_link_has_no_capex() -> None:
     """An existing link's capex is sunk (SPEC 3.7): every capex coefficient 0; variable costs stay."""
-    park = heat_pump_park(links=[{"from": "s", "to": "d", "resource": "m_heat", "mode": "m_hpipe",
-                                  "existing": True, "capacity": 2}])
+    park = heat_pump_park(
+        links=[{"from": "s", "to": "d", "resource": "m_heat", "mode": "m_hpipe", "existing": True, "capacity": 2}]
+    )
     net = build_network(park)
     coef = coefficients(net)
     for name in ("capex_fixed", "capex_per_rate", "annual_fixed", "annual_per_rate"):
@@ -181,24 +233,53 @@ def test_existing_link_has_no_capex() -> None:
 # -- the accounting expressions ----------------------------------------------------------------
 
 TWO_PERIODS = [{"name": "winter", "hours": 2000.0}, {"name": "summer", "hours": 6760.0}]
-ASH_TRUCK = mode(capex_fixed=5000, capex_per_km=100, capex_per_capacity=2000, capex_per_capacity_km=50,
-                 lifetime_years=12, om_fraction=0.03, opex_per_unit=2.0, opex_per_unit_km=0.3,
-                 electricity_per_unit_km=0.0005, emissions_per_unit_km=0.0001, loss_per_km=0.001)
+ASH_TRUCK = mode(
+    capex_fixed=5000,
+    capex_per_km=100,
+    capex_per_capacity=2000,
+    capex_per_capacity_km=50,
+    lifetime_years=12,
+    om_fraction=0.03,
+    opex_per_unit=2.0,
+    opex_per_unit_km=0.3,
+    electricity_per_unit_km=0.0005,
+    emissions_per_unit_km=0.0001,
+    loss_per_km=0.001,
+)
 ASH_ECONOMICS = {"discount_rate": 0.07, "electricity_price": 600.0, "grid_emission_factor": 0.55, "carbon_price": 80.0}
 SUPPLY = {"winter": 600.0, "summer": 900.0}
-DEMANDS = {"b": ((3.0, 4.0), 40.0, 0.03, {"winter": 300.0, "summer": 700.0}),
-           "c": ((0.0, 10.0), 35.0, 0.01, {"winter": 200.0, "summer": 676.0})}
+DEMANDS = {
+    "b": ((3.0, 4.0), 40.0, 0.03, {"winter": 300.0, "summer": 700.0}),
+    "c": ((0.0, 10.0), 35.0, 0.01, {"winter": 200.0, "summer": 676.0}),
+}
 
 
 def ash_park() -> circflow.Park:
     """Supply a at (0, 0); demands b at 5 km and c at 10 km; two periods."""
-    enterprises = [{"id": "a", "location": {"x": 0, "y": 0},
-                    "supplies": [{"resource": "m_ash", "per_period": SUPPLY, "disposal": {"cost": 25, "emissions": 0.02}}]}]
+    enterprises = [
+        {
+            "id": "a",
+            "location": {"x": 0, "y": 0},
+            "supplies": [{"resource": "m_ash", "per_period": SUPPLY, "disposal": {"cost": 25, "emissions": 0.02}}],
+        }
+    ]
     for name, ((x, y), cost, emissions, amounts) in DEMANDS.items():
-        enterprises.append({"id": name, "location": {"x": x, "y": y}, "demands": [
-            {"resource": "m_ash", "per_period": amounts, "baseline": {"cost": cost, "emissions": emissions}}]})
-    return make_park(enterprises, resources={"m_ash": {"kind": "material", "unit": "t", "modes": ["m_truck"]}},
-                     modes={"m_truck": ASH_TRUCK}, economics=ASH_ECONOMICS, periods=TWO_PERIODS)
+        enterprises.append(
+            {
+                "id": name,
+                "location": {"x": x, "y": y},
+                "demands": [
+                    {"resource": "m_ash", "per_period": amounts, "baseline": {"cost": cost, "emissions": emissions}}
+                ],
+            }
+        )
+    return make_park(
+        enterprises,
+        resources={"m_ash": {"kind": "material", "unit": "t", "modes": ["m_truck"]}},
+        modes={"m_truck": ASH_TRUCK},
+        economics=ASH_ECONOMICS,
+        periods=TWO_PERIODS,
+    )
 
 
 def test_flow_bounds_and_variables() -> None:
@@ -210,7 +291,9 @@ def test_flow_bounds_and_variables() -> None:
     """
     net = build_network(ash_park())
     m = build_model(net).to_pyomo()
-    bounds = {net.demands[link.demand].enterprise: [flow_upper(m, i, p) for p in (0, 1)] for i, link in enumerate(net.links)}
+    bounds = {
+        net.demands[link.demand].enterprise: [flow_upper(m, i, p) for p in (0, 1)] for i, link in enumerate(net.links)
+    }
     assert bounds["b"] == pytest.approx([300 / 0.995, 700 / 0.995])
     assert bounds["c"] == pytest.approx([200 / 0.99, 676 / 0.99])
     assert len(m.y) == 2
@@ -218,8 +301,11 @@ def test_flow_bounds_and_variables() -> None:
 
 
 @settings(max_examples=15, deadline=None)
-@given(shares=st.lists(st.floats(0.0, 0.5), min_size=4, max_size=4), built=st.lists(st.booleans(), min_size=2, max_size=2),
-       spare=st.floats(1.0, 2.0))
+@given(
+    shares=st.lists(st.floats(0.0, 0.5), min_size=4, max_size=4),
+    built=st.lists(st.booleans(), min_size=2, max_size=2),
+    spare=st.floats(1.0, 2.0),
+)
 def test_accounting_matches_spec(shares: list[float], built: list[bool], spare: float) -> None:
     """At any point (y, k, f) the model's total_cost, emissions and capex are SPEC 4's:
 
@@ -258,8 +344,7 @@ def test_accounting_matches_spec(shares: list[float], built: list[bool], spare: 
             used[period] += flows[p]
         rest[name] = sum(amounts.values()) - gain * sum(flows)
     disposed = sum(SUPPLY.values()) - sum(used.values())
-    total_cost = (annualised + variable + 600 * electricity + 25 * disposed
-                  + 40 * rest["b"] + 35 * rest["c"])
+    total_cost = annualised + variable + 600 * electricity + 25 * disposed + 40 * rest["b"] + 35 * rest["c"]
     emissions = transport + 0.55 * electricity + 0.02 * disposed + 0.03 * rest["b"] + 0.01 * rest["c"]
     assert pyo.value(m.capex) == pytest.approx(capex, rel=1e-9, abs=1e-6)
     assert pyo.value(m.annualised_capex) == pytest.approx(annualised, rel=1e-9, abs=1e-6)
@@ -273,8 +358,10 @@ def test_accounting_matches_spec(shares: list[float], built: list[bool], spare: 
 def test_targets_are_left_out_of_the_status_quo_model() -> None:
     """SPEC 4: the baseline applies no targets; the plan's model does."""
     park = make_park(
-        [{"id": "a", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "m_ash", "amount": 100}]},
-         {"id": "b", "location": {"x": 1, "y": 0}, "demands": [{"resource": "m_ash", "amount": 100}]}],
+        [
+            {"id": "a", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "m_ash", "amount": 100}]},
+            {"id": "b", "location": {"x": 1, "y": 0}, "demands": [{"resource": "m_ash", "amount": 100}]},
+        ],
         resources={"m_ash": {"kind": "material", "unit": "t", "modes": ["m_truck"]}},
         modes={"m_truck": mode()},
         targets={"utilization": {"m_ash": 0.5}, "max_emissions": 10.0, "max_capex": 1e6},
@@ -305,6 +392,7 @@ def test_nothing_built_costs_the_status_quo() -> None:
 
 
 # -- the arrays HiGHS gets and the Pyomo form are one model ------------------------------------
+
 
 @pytest.mark.parametrize("name", ["tiny", "jinan_eco_park"])
 def test_pyomo_form_solves_to_the_same_optimum(name: str) -> None:

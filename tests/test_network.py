@@ -17,26 +17,50 @@ import circflow
 from circflow.network import EARTH_RADIUS_KM, build_network, heat_pump_cop, quality_gaps, stream_amounts
 from circflow.schema import Demand, Supply
 
-ECONOMICS = {"currency": "CNY", "discount_rate": 0.05, "carbon_price": 0.0,
-             "electricity_price": 500.0, "grid_emission_factor": 0.6}
-HEAT_PUMP = {"carnot_efficiency": 0.5, "approach_k": 5.0, "cop_max": 8.0, "max_lift_k": 60.0,
-             "capex_fixed": 0.0, "capex_per_mw": 0.0, "lifetime_years": 20.0, "om_fraction": 0.0,
-             "opex_per_mwh": 0.0}
+ECONOMICS = {
+    "currency": "CNY",
+    "discount_rate": 0.05,
+    "carbon_price": 0.0,
+    "electricity_price": 500.0,
+    "grid_emission_factor": 0.6,
+}
+HEAT_PUMP = {
+    "carnot_efficiency": 0.5,
+    "approach_k": 5.0,
+    "cop_max": 8.0,
+    "max_lift_k": 60.0,
+    "capex_fixed": 0.0,
+    "capex_per_mw": 0.0,
+    "lifetime_years": 20.0,
+    "om_fraction": 0.0,
+    "opex_per_mwh": 0.0,
+}
 YEAR = [{"name": "year", "hours": 8760.0}]
 SEASONS = [{"name": "heating", "hours": 2880.0}, {"name": "non_heating", "hours": 5880.0}]
 
 
-def make_park(enterprises: list[dict], *, resources: dict, modes: dict, crs: str = "local_km",
-              periods: list[dict] | None = None, heat_pump: dict | None = None,
-              min_approach_k: float = 10.0, economics: dict | None = None, **sections: object) -> circflow.Park:
+def make_park(
+    enterprises: list[dict],
+    *,
+    resources: dict,
+    modes: dict,
+    crs: str = "local_km",
+    periods: list[dict] | None = None,
+    heat_pump: dict | None = None,
+    min_approach_k: float = 10.0,
+    economics: dict | None = None,
+    **sections: object,
+) -> circflow.Park:
     data = {
         "park": {"name": "network test", "crs": crs},
         "economics": dict(economics or ECONOMICS),
         "periods": periods or YEAR,
         "resources": resources,
         "modes": modes,
-        "technologies": {"heat_exchange": {"min_approach_k": min_approach_k},
-                         "heat_pump": {**HEAT_PUMP, **(heat_pump or {})}},
+        "technologies": {
+            "heat_exchange": {"min_approach_k": min_approach_k},
+            "heat_pump": {**HEAT_PUMP, **(heat_pump or {})},
+        },
         "enterprises": enterprises,
         **sections,
     }
@@ -54,9 +78,15 @@ ASH_MODES = {"n_truck": mode(detour=1.3), "n_rail": mode(detour=1.0)}
 def ash_park(**sections: object) -> circflow.Park:
     """Supply a at (0, 0), demand b at (3, 4): straight distance 5 km."""
     modes = sections.pop("modes", ASH_MODES)
-    return make_park([site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1000}]),
-                      site("b", 3, 4, demands=[{"resource": "n_ash", "amount": 800}])],
-                     resources=ASH, modes=modes, **sections)
+    return make_park(
+        [
+            site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1000}]),
+            site("b", 3, 4, demands=[{"resource": "n_ash", "amount": 800}]),
+        ],
+        resources=ASH,
+        modes=modes,
+        **sections,
+    )
 
 
 def lengths(net: circflow.network.Network) -> dict[str, float]:
@@ -65,11 +95,14 @@ def lengths(net: circflow.network.Network) -> dict[str, float]:
 
 # -- heat pumps and heat links (SPEC 3.4, 3.6) ------------------------------------------------
 
+
 def heat_park(source_c: float, sink_c: float, **kwargs: object) -> circflow.Park:
     """Heat from s (x=0) to d (x=2) over a pipe losing 1 %/km: (1 - loss L) = 0.98."""
     return make_park(
-        [site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": source_c}]),
-         site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": sink_c}])],
+        [
+            site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": source_c}]),
+            site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": sink_c}]),
+        ],
         resources={"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_hpipe"]}},
         modes={"n_hpipe": mode(loss_per_km=0.01)},
         **kwargs,
@@ -153,16 +186,24 @@ def test_outlet_and_return_at_zero_degrees_are_kept() -> None:
     """
     resources = {"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_hpipe"]}}
     river = make_park(
-        [site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": 12, "outlet_temperature": 0}]),
-         site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": 50}])],
-        resources=resources, modes={"n_hpipe": mode()})
+        [
+            site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": 12, "outlet_temperature": 0}]),
+            site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": 50}]),
+        ],
+        resources=resources,
+        modes={"n_hpipe": mode()},
+    )
     (link,) = build_network(river).links
     assert link.temperatures.outlet == 0.0
     assert link.cop == pytest.approx(0.5 * 328.15 / 60.0, rel=1e-12)
     cold_return = make_park(
-        [site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": 40}]),
-         site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": 50, "return_temperature": 0}])],
-        resources=resources, modes={"n_hpipe": mode()})
+        [
+            site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": 40}]),
+            site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": 50, "return_temperature": 0}]),
+        ],
+        resources=resources,
+        modes={"n_hpipe": mode()},
+    )
     preheat = [link for link in build_network(cold_return).links if link.type == "preheat"]
     assert [link.band for link in preheat] == [pytest.approx(0.6, rel=1e-12)]
 
@@ -183,20 +224,29 @@ def test_explicit_heat_link_beyond_max_lift_is_kept() -> None:
 @pytest.mark.parametrize(("loss_per_km", "gain"), [(0.05, 0.5), (0.09, 0.1), (0.1, None), (0.2, None)])
 def test_loss_over_the_whole_length_must_stay_below_one(loss_per_km: float, gain: float | None) -> None:
     """SPEC 3.4: 0 <= loss_per_km x L < 1. Over 10 km a loss of 0.1/km delivers nothing: no candidate."""
-    park = make_park([site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 100}]),
-                      site("b", 10, 0, demands=[{"resource": "n_ash", "amount": 100}])],
-                     resources={"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]}},
-                     modes={"n_truck": mode(loss_per_km=loss_per_km)})
+    park = make_park(
+        [
+            site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 100}]),
+            site("b", 10, 0, demands=[{"resource": "n_ash", "amount": 100}]),
+        ],
+        resources={"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]}},
+        modes={"n_truck": mode(loss_per_km=loss_per_km)},
+    )
     links = build_network(park).links
     assert [link.gain for link in links] == ([] if gain is None else [pytest.approx(gain)])
 
 
 # -- amounts per period (SPEC 3.5) ---------------------------------------------------------
 
+
 def test_stream_amounts_amount_spread_by_hours() -> None:
     """amount 8760 over heating 2880 h and non_heating 5880 h: 2880 and 5880."""
-    park = make_park([site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 8760}])],
-                     resources=ASH, modes=ASH_MODES, periods=SEASONS)
+    park = make_park(
+        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 8760}])],
+        resources=ASH,
+        modes=ASH_MODES,
+        periods=SEASONS,
+    )
     hours = np.array([2880.0, 5880.0])
     amounts = stream_amounts(park.enterprises[0].supplies[0], park, hours)
     np.testing.assert_allclose(amounts, [2880.0, 5880.0], rtol=1e-12)
@@ -209,8 +259,12 @@ def test_stream_amounts_per_period_and_rate_profile() -> None:
     gives 2 x 2880 = 5760 and 2 x 5880 x 0.5 = 5880; a profile that leaves out a period
     means 1 there: rate 3, {heating: 0.25} gives 3 x 2880 x 0.25 = 2160 and 3 x 5880 = 17640.
     """
-    park = make_park([site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1}])],
-                     resources=ASH, modes=ASH_MODES, periods=SEASONS)
+    park = make_park(
+        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1}])],
+        resources=ASH,
+        modes=ASH_MODES,
+        periods=SEASONS,
+    )
     hours = np.array([2880.0, 5880.0])
     per_period = Supply(resource="n_ash", per_period={"heating": 7.0, "non_heating": 11.0})
     np.testing.assert_allclose(stream_amounts(per_period, park, hours), [7.0, 11.0])
@@ -236,6 +290,7 @@ def test_max_flow_is_smallest_of_supply_demand_and_capacity() -> None:
 
 # -- lengths and distances (SPEC 3.6) ------------------------------------------------------
 
+
 def test_length_is_detour_times_euclidean_distance() -> None:
     """a (0, 0) to b (3, 4): straight 5 km; truck detour 1.3 -> 6.5 km, rail detour 1 -> 5 km."""
     assert lengths(build_network(ash_park())) == pytest.approx({"n_truck": 6.5, "n_rail": 5.0})
@@ -249,10 +304,14 @@ def test_length_is_detour_times_euclidean_distance() -> None:
         # one mode only: the other keeps detour x straight
         ([{"from": "a", "to": "b", "km": 9.0, "mode": "n_rail"}], {"n_truck": 6.5, "n_rail": 9.0}),
         # mode-specific beats all-modes for its mode, whatever the order
-        ([{"from": "a", "to": "b", "km": 9.0, "mode": "n_rail"}, {"from": "a", "to": "b", "km": 4.0}],
-         {"n_truck": 4.0, "n_rail": 9.0}),
-        ([{"from": "b", "to": "a", "km": 4.0}, {"from": "b", "to": "a", "km": 9.0, "mode": "n_truck"}],
-         {"n_truck": 9.0, "n_rail": 4.0}),
+        (
+            [{"from": "a", "to": "b", "km": 9.0, "mode": "n_rail"}, {"from": "a", "to": "b", "km": 4.0}],
+            {"n_truck": 4.0, "n_rail": 9.0},
+        ),
+        (
+            [{"from": "b", "to": "a", "km": 4.0}, {"from": "b", "to": "a", "km": 9.0, "mode": "n_truck"}],
+            {"n_truck": 9.0, "n_rail": 4.0},
+        ),
     ],
 )
 def test_measured_distance_replaces_computed_length(distances: list[dict], expected: dict) -> None:
@@ -271,35 +330,47 @@ def test_max_distance_applies_to_route_length() -> None:
     assert out.links == []
     edge = build_network(ash_park(modes={"n_truck": mode(detour=1.3, max_distance_km=6.5), "n_rail": rail}))
     assert lengths(edge) == pytest.approx({"n_truck": 6.5})
-    measured = build_network(ash_park(modes={"n_truck": mode(detour=1.3, max_distance_km=6.0), "n_rail": rail},
-                                      distances=[{"from": "a", "to": "b", "km": 5.5}]))
+    measured = build_network(
+        ash_park(
+            modes={"n_truck": mode(detour=1.3, max_distance_km=6.0), "n_rail": rail},
+            distances=[{"from": "a", "to": "b", "km": 5.5}],
+        )
+    )
     assert lengths(measured) == pytest.approx({"n_truck": 5.5})
-    longer = build_network(ash_park(modes={"n_truck": mode(detour=1.0, max_distance_km=6.0), "n_rail": rail},
-                                    distances=[{"from": "a", "to": "b", "km": 6.1}]))
+    longer = build_network(
+        ash_park(
+            modes={"n_truck": mode(detour=1.0, max_distance_km=6.0), "n_rail": rail},
+            distances=[{"from": "a", "to": "b", "km": 6.1}],
+        )
+    )
     assert longer.links == []
 
 
 def test_max_distance_keeps_near_and_drops_far_pairs() -> None:
     """Supply at 0; demands at x = 3, 10, 30 km; truck reach 12 km (detour 1): two candidates."""
     park = make_park(
-        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 100}]),
-         site("near", 3, 0, demands=[{"resource": "n_ash", "amount": 10}]),
-         site("mid", 0, 10, demands=[{"resource": "n_ash", "amount": 10}]),
-         site("far", 30, 0, demands=[{"resource": "n_ash", "amount": 10}])],
+        [
+            site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 100}]),
+            site("near", 3, 0, demands=[{"resource": "n_ash", "amount": 10}]),
+            site("mid", 0, 10, demands=[{"resource": "n_ash", "amount": 10}]),
+            site("far", 30, 0, demands=[{"resource": "n_ash", "amount": 10}]),
+        ],
         resources={"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]}},
         modes={"n_truck": mode(max_distance_km=12.0)},
     )
     net = build_network(park)
     assert sorted((net.demands[link.demand].enterprise, link.length_km) for link in net.links) == [
-        ("mid", pytest.approx(10.0)), ("near", pytest.approx(3.0))]
+        ("mid", pytest.approx(10.0)),
+        ("near", pytest.approx(3.0)),
+    ]
 
 
 def wgs84_park(b_lat: float, b_lon: float, **truck: object) -> circflow.Park:
     return make_park(
-        [{"id": "a", "location": {"lat": 36.0, "lon": 117.0},
-          "supplies": [{"resource": "n_ash", "amount": 100}]},
-         {"id": "b", "location": {"lat": b_lat, "lon": b_lon},
-          "demands": [{"resource": "n_ash", "amount": 100}]}],
+        [
+            {"id": "a", "location": {"lat": 36.0, "lon": 117.0}, "supplies": [{"resource": "n_ash", "amount": 100}]},
+            {"id": "b", "location": {"lat": b_lat, "lon": b_lon}, "demands": [{"resource": "n_ash", "amount": 100}]},
+        ],
         resources={"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]}},
         modes={"n_truck": mode(**truck)},
         crs="wgs84",
@@ -377,8 +448,10 @@ def test_quality_gaps(requires: dict, mismatch: bool, missing: bool) -> None:
 def test_quality_decides_candidates(requires: dict, candidate: bool) -> None:
     """Only quality-matching pairs become candidates; a missing attribute is warned about."""
     park = make_park(
-        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 10, "quality": QUALITY}]),
-         site("b", 1, 0, demands=[{"resource": "n_ash", "amount": 10, "requires": requires}])],
+        [
+            site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 10, "quality": QUALITY}]),
+            site("b", 1, 0, demands=[{"resource": "n_ash", "amount": 10, "requires": requires}]),
+        ],
         resources={"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]}},
         modes={"n_truck": mode()},
     )
@@ -390,6 +463,7 @@ def test_quality_decides_candidates(requires: dict, candidate: bool) -> None:
 
 # -- which pairs are candidates at all -----------------------------------------------------
 
+
 def test_candidates_need_same_resource_other_enterprise_and_carrying_mode() -> None:
     """a supplies ash and gypsum; b demands ash and gypsum, a demands ash itself.
 
@@ -397,16 +471,27 @@ def test_candidates_need_same_resource_other_enterprise_and_carrying_mode() -> N
     which cannot carry ash, so a -> b gypsum goes by rail only. Two candidates.
     """
     park = make_park(
-        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 10}, {"resource": "n_gyp", "amount": 10}],
-              demands=[{"resource": "n_ash", "amount": 5}]),
-         site("b", 1, 0, demands=[{"resource": "n_ash", "amount": 10}, {"resource": "n_gyp", "amount": 10}])],
-        resources={"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]},
-                   "n_gyp": {"kind": "material", "unit": "t", "modes": ["n_rail"]}},
+        [
+            site(
+                "a",
+                0,
+                0,
+                supplies=[{"resource": "n_ash", "amount": 10}, {"resource": "n_gyp", "amount": 10}],
+                demands=[{"resource": "n_ash", "amount": 5}],
+            ),
+            site("b", 1, 0, demands=[{"resource": "n_ash", "amount": 10}, {"resource": "n_gyp", "amount": 10}]),
+        ],
+        resources={
+            "n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]},
+            "n_gyp": {"kind": "material", "unit": "t", "modes": ["n_rail"]},
+        },
         modes={"n_truck": mode(), "n_rail": mode()},
     )
     net = build_network(park)
-    found = sorted((net.supplies[link.supply].enterprise, net.demands[link.demand].enterprise,
-                    link.resource, link.mode) for link in net.links)
+    found = sorted(
+        (net.supplies[link.supply].enterprise, net.demands[link.demand].enterprise, link.resource, link.mode)
+        for link in net.links
+    )
     assert found == [("a", "b", "n_ash", "n_truck"), ("a", "b", "n_gyp", "n_rail")]
 
 
@@ -415,17 +500,25 @@ def test_several_streams_of_one_resource_are_told_apart() -> None:
     grade I. Only stream 0 is a candidate, named ``a#0``. An explicit link with ``supply: 1``
     adds stream 1 (quality is only warned about for explicit links).
     """
-    streams = [{"resource": "n_ash", "amount": 10, "quality": {"grade": "I"}},
-               {"resource": "n_ash", "amount": 20, "quality": {"grade": "III"}}]
+    streams = [
+        {"resource": "n_ash", "amount": 10, "quality": {"grade": "I"}},
+        {"resource": "n_ash", "amount": 20, "quality": {"grade": "III"}},
+    ]
     demand = {"resource": "n_ash", "amount": 10, "requires": {"grade": ["I"]}}
     resources = {"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]}}
-    park = make_park([site("a", 0, 0, supplies=streams), site("b", 1, 0, demands=[demand])],
-                     resources=resources, modes={"n_truck": mode()})
+    park = make_park(
+        [site("a", 0, 0, supplies=streams), site("b", 1, 0, demands=[demand])],
+        resources=resources,
+        modes={"n_truck": mode()},
+    )
     net = build_network(park)
     assert [(net.supplies[link.supply].position, link.id) for link in net.links] == [(0, "a#0>b:n_ash:n_truck")]
-    park = make_park([site("a", 0, 0, supplies=streams), site("b", 1, 0, demands=[demand])],
-                     resources=resources, modes={"n_truck": mode()},
-                     links=[{"from": "a", "to": "b", "resource": "n_ash", "mode": "n_truck", "supply": 1}])
+    park = make_park(
+        [site("a", 0, 0, supplies=streams), site("b", 1, 0, demands=[demand])],
+        resources=resources,
+        modes={"n_truck": mode()},
+        links=[{"from": "a", "to": "b", "resource": "n_ash", "mode": "n_truck", "supply": 1}],
+    )
     net = build_network(park)
     assert sorted(net.supplies[link.supply].position for link in net.links) == [0, 1]
     np.testing.assert_allclose(sorted(net.supplies[link.supply].amounts[0] for link in net.links), [10, 20])
@@ -436,8 +529,10 @@ def test_explicit_link_is_a_candidate_beyond_reach_and_quality() -> None:
     quality mismatch; its given distance_km (8) is its length. Both rules are warned about.
     """
     park = make_park(
-        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 10, "quality": {"grade": "III"}}]),
-         site("b", 3, 4, demands=[{"resource": "n_ash", "amount": 10, "requires": {"grade": ["I"]}}])],
+        [
+            site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 10, "quality": {"grade": "III"}}]),
+            site("b", 3, 4, demands=[{"resource": "n_ash", "amount": 10, "requires": {"grade": ["I"]}}]),
+        ],
         resources={"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]}},
         modes={"n_truck": mode(max_distance_km=3.0)},
         links=[{"from": "a", "to": "b", "resource": "n_ash", "mode": "n_truck", "distance_km": 8.0}],
@@ -472,8 +567,12 @@ def test_forbid_and_force_by_mode() -> None:
     """Forbid rail a -> b: only the truck candidate is left. Force truck: it is marked forced
     and forms one forced group.
     """
-    park = ash_park(plan={"forbid": [{"from": "a", "to": "b", "resource": "n_ash", "mode": "n_rail"}],
-                          "force": [{"from": "a", "to": "b", "resource": "n_ash", "mode": "n_truck"}]})
+    park = ash_park(
+        plan={
+            "forbid": [{"from": "a", "to": "b", "resource": "n_ash", "mode": "n_rail"}],
+            "force": [{"from": "a", "to": "b", "resource": "n_ash", "mode": "n_truck"}],
+        }
+    )
     net = build_network(park)
     (link,) = net.links
     assert (link.mode, link.forced) == ("n_truck", True)
@@ -502,13 +601,20 @@ TRUCK_ONLY = {"n_ash": {"kind": "material", "unit": "t", "modes": ["n_truck"]}}
 
 def classifier_park(**sections: object) -> circflow.Park:
     """A classifier at c makes n_ash twice (fine and coarse); d takes the fine, e the coarse."""
-    classifier = {"id": "sort", "input": {"resource": "n_ash"},
-                  "outputs": [{"resource": "n_ash", "yield": 0.6, "quality": {"grade": "fine"}},
-                              {"resource": "n_ash", "yield": 0.4, "quality": {"grade": "coarse"}}]}
-    enterprises = [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1000, "quality": {"grade": "raw"}}]),
-                   {**site("c", 1, 0), "processes": [classifier]},
-                   site("d", 2, 0, demands=[{"resource": "n_ash", "amount": 500, "requires": {"grade": ["fine"]}}]),
-                   site("e", 3, 0, demands=[{"resource": "n_ash", "amount": 500, "requires": {"grade": ["coarse"]}}])]
+    classifier = {
+        "id": "sort",
+        "input": {"resource": "n_ash"},
+        "outputs": [
+            {"resource": "n_ash", "yield": 0.6, "quality": {"grade": "fine"}},
+            {"resource": "n_ash", "yield": 0.4, "quality": {"grade": "coarse"}},
+        ],
+    }
+    enterprises = [
+        site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1000, "quality": {"grade": "raw"}}]),
+        {**site("c", 1, 0), "processes": [classifier]},
+        site("d", 2, 0, demands=[{"resource": "n_ash", "amount": 500, "requires": {"grade": ["fine"]}}]),
+        site("e", 3, 0, demands=[{"resource": "n_ash", "amount": 500, "requires": {"grade": ["coarse"]}}]),
+    ]
     return make_park(enterprises, resources=TRUCK_ONLY, modes={"n_truck": mode()}, **sections)
 
 
@@ -531,10 +637,15 @@ def test_an_explicit_direct_link_beside_a_heat_pump_gets_its_own_id() -> None:
     """40 degC to 60 degC is a heat-pump lift; an explicit ``type: direct`` link on the same
     pair is kept too (explicit links are always candidates) under ``...:direct``."""
     heat = {"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_pipe"]}}
-    park = make_park([site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 5, "temperature": 40}]),
-                      site("d", 1, 0, demands=[{"resource": "n_heat", "rate": 5, "temperature": 60}])],
-                     resources=heat, modes={"n_pipe": mode()},
-                     links=[{"from": "s", "to": "d", "resource": "n_heat", "type": "direct"}])
+    park = make_park(
+        [
+            site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 5, "temperature": 40}]),
+            site("d", 1, 0, demands=[{"resource": "n_heat", "rate": 5, "temperature": 60}]),
+        ],
+        resources=heat,
+        modes={"n_pipe": mode()},
+        links=[{"from": "s", "to": "d", "resource": "n_heat", "type": "direct"}],
+    )
     ids = sorted(link.id for link in build_network(park).links)
     assert ids == ["s>d:n_heat:n_pipe", "s>d:n_heat:n_pipe:direct"]
 
@@ -542,12 +653,25 @@ def test_an_explicit_direct_link_beside_a_heat_pump_gets_its_own_id() -> None:
 def test_processes_feeding_each_other_in_a_loop_are_refused() -> None:
     """p at b turns n_ash into n_ash that q at c takes, and q's output goes back into p: a
     recycling loop, whose bounds never settle. Refused with a message, exit 2 in the CLI."""
-    loop = [{**site("b", 1, 0), "processes": [{"id": "p", "input": {"resource": "n_ash"},
-                                                "outputs": [{"resource": "n_ash", "yield": 0.9}]}]},
-            {**site("c", 2, 0), "processes": [{"id": "q", "input": {"resource": "n_ash"},
-                                                "outputs": [{"resource": "n_ash", "yield": 0.9}]}]}]
-    park = make_park([site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 100}]), *loop],
-                     resources=TRUCK_ONLY, modes={"n_truck": mode()})
+    loop = [
+        {
+            **site("b", 1, 0),
+            "processes": [
+                {"id": "p", "input": {"resource": "n_ash"}, "outputs": [{"resource": "n_ash", "yield": 0.9}]}
+            ],
+        },
+        {
+            **site("c", 2, 0),
+            "processes": [
+                {"id": "q", "input": {"resource": "n_ash"}, "outputs": [{"resource": "n_ash", "yield": 0.9}]}
+            ],
+        },
+    ]
+    park = make_park(
+        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 100}]), *loop],
+        resources=TRUCK_ONLY,
+        modes={"n_truck": mode()},
+    )
     with pytest.raises(circflow.ParkError, match="loop"):
         build_network(park)
 
@@ -558,11 +682,15 @@ def test_a_preheat_pipe_is_priced_on_the_water_it_carries() -> None:
     from circflow.model import coefficients
 
     heat = {"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_pipe"]}}
-    park = make_park([site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 5, "temperature": 70}]),
-                      site("d", 1, 0, demands=[{"resource": "n_heat", "rate": 5, "temperature": 80,
-                                                "return_temperature": 50}])],
-                     resources=heat, modes={"n_pipe": mode(capex_per_flow_km=2000.0)},
-                     heat_pump={"max_lift_k": 0.0})
+    park = make_park(
+        [
+            site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 5, "temperature": 70}]),
+            site("d", 1, 0, demands=[{"resource": "n_heat", "rate": 5, "temperature": 80, "return_temperature": 50}]),
+        ],
+        resources=heat,
+        modes={"n_pipe": mode(capex_per_flow_km=2000.0)},
+        heat_pump={"max_lift_k": 0.0},
+    )
     net = build_network(park)
     (link,) = net.links
     assert link.type == "preheat"
@@ -572,12 +700,25 @@ def test_a_preheat_pipe_is_priced_on_the_water_it_carries() -> None:
 def expandable_park(*, expandable: bool) -> circflow.Park:
     """a supplies 1,000 t/yr, b needs 1,000 t/yr (baseline 100 CNY/t); today's contract
     carries 500 t/yr (capacity 500/8760 t/h)."""
-    link = {"from": "a", "to": "b", "resource": "n_ash", "mode": "n_truck", "existing": True,
-            "capacity": 500 / 8760, "expandable": expandable}
-    return make_park([site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1000}]),
-                      site("b", 1, 0, demands=[{"resource": "n_ash", "amount": 1000, "baseline": {"cost": 100}}])],
-                     resources=TRUCK_ONLY, modes={"n_truck": mode(capex_fixed=1000, opex_per_unit=1, lifetime_years=10)},
-                     economics={**ECONOMICS, "discount_rate": 0.0}, links=[link])
+    link = {
+        "from": "a",
+        "to": "b",
+        "resource": "n_ash",
+        "mode": "n_truck",
+        "existing": True,
+        "capacity": 500 / 8760,
+        "expandable": expandable,
+    }
+    return make_park(
+        [
+            site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1000}]),
+            site("b", 1, 0, demands=[{"resource": "n_ash", "amount": 1000, "baseline": {"cost": 100}}]),
+        ],
+        resources=TRUCK_ONLY,
+        modes={"n_truck": mode(capex_fixed=1000, opex_per_unit=1, lifetime_years=10)},
+        economics={**ECONOMICS, "discount_rate": 0.0},
+        links=[link],
+    )
 
 
 def test_an_expandable_contract_grows_through_a_new_link_beside_it() -> None:
@@ -589,4 +730,5 @@ def test_an_expandable_contract_grows_through_a_new_link_beside_it() -> None:
     assert circflow.optimize(expandable_park(expandable=True)).kpis["total_cost"] == pytest.approx(1100.0)
     assert circflow.optimize(expandable_park(expandable=False)).kpis["total_cost"] == pytest.approx(50500.0)
     assert [link.id for link in build_network(expandable_park(expandable=True), existing_only=True).links] == [
-        "a>b:n_ash:n_truck"]
+        "a>b:n_ash:n_truck"
+    ]

@@ -83,6 +83,8 @@ def test_a_plan_read_back_cheaper_than_the_solvers_keeps_its_status() -> None:
     outcome = solve_objective(solver, "cost")
     solution = Solution.from_values(solver.model, solver.values)
     worse_incumbent = dataclasses.replace(outcome, objective=outcome.objective * 1.001 + 1.0)
-    result = make_result(net, coefficients(net), solution, "cost", worse_incumbent, {"total_cost": 0.0, "emissions": 0.0}, {})
+    result = make_result(
+        net, coefficients(net), solution, "cost", worse_incumbent, {"total_cost": 0.0, "emissions": 0.0}, {}
+    )
     assert result.status == "optimal"
     assert not any("read back" in w for w in result.warnings)

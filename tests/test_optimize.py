@@ -27,16 +27,37 @@ from circflow.network import stream_amounts
 GENERATED = pathlib.Path(__file__).resolve().parent / "data"  # generated parks with independently computed optima
 REL = 1e-6
 
-ECONOMICS = {"currency": "CNY", "discount_rate": 0.05, "carbon_price": 0.0,
-             "electricity_price": 400.0, "grid_emission_factor": 0.6}
-HEAT_PUMP = {"carnot_efficiency": 0.5, "approach_k": 5.0, "cop_max": 8.0, "max_lift_k": 60.0,
-             "capex_fixed": 0.0, "capex_per_mw": 0.0, "lifetime_years": 20.0, "om_fraction": 0.0,
-             "opex_per_mwh": 0.0}
+ECONOMICS = {
+    "currency": "CNY",
+    "discount_rate": 0.05,
+    "carbon_price": 0.0,
+    "electricity_price": 400.0,
+    "grid_emission_factor": 0.6,
+}
+HEAT_PUMP = {
+    "carnot_efficiency": 0.5,
+    "approach_k": 5.0,
+    "cop_max": 8.0,
+    "max_lift_k": 60.0,
+    "capex_fixed": 0.0,
+    "capex_per_mw": 0.0,
+    "lifetime_years": 20.0,
+    "om_fraction": 0.0,
+    "opex_per_mwh": 0.0,
+}
 YEAR = [{"name": "year", "hours": 8760.0}]
 
 
-def park_data(enterprises: list[dict], *, resources: dict, modes: dict, economics: dict | None = None,
-              periods: list[dict] | None = None, heat_pump: dict | None = None, **sections: object) -> dict:
+def park_data(
+    enterprises: list[dict],
+    *,
+    resources: dict,
+    modes: dict,
+    economics: dict | None = None,
+    periods: list[dict] | None = None,
+    heat_pump: dict | None = None,
+    **sections: object,
+) -> dict:
     return {
         "park": {"name": "optimize test"},
         "economics": {**ECONOMICS, **(economics or {})},
@@ -58,14 +79,30 @@ def two_mode_park(modes: list[str], capex_fixed: dict[str, float], **sections: o
     (baseline 20, 0.05 t CO2/t), 5 km apart; two modes alike but for their fixed capex
     (lifetime 10 years, O&M 2 %, 2 per t, 0.4 per t km, 0.001 t CO2 per t km)."""
     ash = {"o_ash": {"kind": "material", "unit": "t", "modes": modes}}
-    common = {"lifetime_years": 10, "om_fraction": 0.02, "opex_per_unit": 2.0, "opex_per_unit_km": 0.4,
-              "emissions_per_unit_km": 0.001}
+    common = {
+        "lifetime_years": 10,
+        "om_fraction": 0.02,
+        "opex_per_unit": 2.0,
+        "opex_per_unit_km": 0.4,
+        "emissions_per_unit_km": 0.001,
+    }
     return make_park(
-        [{"id": "a", "location": {"x": 0, "y": 0}, "supplies": [
-            {"resource": "o_ash", "amount": 1000, "disposal": {"cost": 30, "emissions": 0.01}}]},
-         {"id": "b", "location": {"x": 3, "y": 4}, "demands": [
-             {"resource": "o_ash", "amount": 800, "baseline": {"cost": 20, "emissions": 0.05}}]}],
-        resources=ash, modes={name: mode(capex_fixed=capex, **common) for name, capex in capex_fixed.items()}, **sections)
+        [
+            {
+                "id": "a",
+                "location": {"x": 0, "y": 0},
+                "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 30, "emissions": 0.01}}],
+            },
+            {
+                "id": "b",
+                "location": {"x": 3, "y": 4},
+                "demands": [{"resource": "o_ash", "amount": 800, "baseline": {"cost": 20, "emissions": 0.05}}],
+            },
+        ],
+        resources=ash,
+        modes={name: mode(capex_fixed=capex, **common) for name, capex in capex_fixed.items()},
+        **sections,
+    )
 
 
 def solve(park: circflow.Park, **kwargs: object) -> circflow.Result:
@@ -103,22 +140,50 @@ FACTOR_10Y = crf(0.05, 10) + 0.02  # 0.1295045750 + 0.02 = 0.1495045750
 ASH = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
 
 
-def truck_park(capex_fixed: float = 200_000.0, *, opex_per_unit: float = 2.0, capex_per_capacity: float = 0.0,
-               emissions_per_unit_km: float = 0.001, disposal_emissions: float = 0.01,
-               baseline_emissions: float = 0.05, **sections: object) -> circflow.Park:
+def truck_park(
+    capex_fixed: float = 200_000.0,
+    *,
+    opex_per_unit: float = 2.0,
+    capex_per_capacity: float = 0.0,
+    emissions_per_unit_km: float = 0.001,
+    disposal_emissions: float = 0.01,
+    baseline_emissions: float = 0.05,
+    **sections: object,
+) -> circflow.Park:
     """a at (0, 0) supplies 1000 t/yr of ash (disposal 30 CNY/t); b at (3, 4), 5 km away,
     takes 800 t/yr (baseline 20 CNY/t). Truck: opex 2 + 0.4 x 5 = 4 CNY/t, emissions
     0.001 x 5 = 0.005 tCO2/t, lifetime 10 y, O&M 2 %; discount rate 5 %.
     """
-    truck = mode(capex_fixed=capex_fixed, capex_per_capacity=capex_per_capacity, lifetime_years=10,
-                 om_fraction=0.02, opex_per_unit=opex_per_unit, opex_per_unit_km=0.4,
-                 emissions_per_unit_km=emissions_per_unit_km)
+    truck = mode(
+        capex_fixed=capex_fixed,
+        capex_per_capacity=capex_per_capacity,
+        lifetime_years=10,
+        om_fraction=0.02,
+        opex_per_unit=opex_per_unit,
+        opex_per_unit_km=0.4,
+        emissions_per_unit_km=emissions_per_unit_km,
+    )
     return make_park(
-        [{"id": "a", "location": {"x": 0, "y": 0}, "supplies": [
-            {"resource": "o_ash", "amount": 1000, "disposal": {"cost": 30, "emissions": disposal_emissions}}]},
-         {"id": "b", "location": {"x": 3, "y": 4}, "demands": [
-             {"resource": "o_ash", "amount": 800, "baseline": {"cost": 20, "emissions": baseline_emissions}}]}],
-        resources=ASH, modes={"o_truck": truck}, **sections)
+        [
+            {
+                "id": "a",
+                "location": {"x": 0, "y": 0},
+                "supplies": [
+                    {"resource": "o_ash", "amount": 1000, "disposal": {"cost": 30, "emissions": disposal_emissions}}
+                ],
+            },
+            {
+                "id": "b",
+                "location": {"x": 3, "y": 4},
+                "demands": [
+                    {"resource": "o_ash", "amount": 800, "baseline": {"cost": 20, "emissions": baseline_emissions}}
+                ],
+            },
+        ],
+        resources=ASH,
+        modes={"o_truck": truck},
+        **sections,
+    )
 
 
 STATUS_QUO = {"total_cost": 30 * 1000 + 20 * 800, "emissions": 0.01 * 1000 + 0.05 * 800}  # 46000, 50
@@ -137,8 +202,18 @@ def test_truck_link_built_when_saving_beats_annualised_capex() -> None:
     assert result.status == "optimal"
     assert built(result) == [("a", "b", "o_truck")]
     total = FACTOR_10Y * 200_000 + 3200 + 6000
-    assert_kpis(result, total_cost=total, emissions=6.0, capex=200_000, annualized_capex=FACTOR_10Y * 200_000,
-                variable_cost=3200, disposal_cost=6000, baseline_cost=0, electricity_cost=0, electricity_mwh=0)
+    assert_kpis(
+        result,
+        total_cost=total,
+        emissions=6.0,
+        capex=200_000,
+        annualized_capex=FACTOR_10Y * 200_000,
+        variable_cost=3200,
+        disposal_cost=6000,
+        baseline_cost=0,
+        electricity_cost=0,
+        electricity_mwh=0,
+    )
     assert result.objective == approx(total)
     assert result.kpis["utilization"] == {"o_ash": approx(0.8)}
     status_quo = {key: result.kpis["baseline"][key] for key in ("total_cost", "emissions")}
@@ -167,8 +242,16 @@ def test_truck_link_not_built_when_annualised_capex_exceeds_saving() -> None:
     result = solve(truck_park(300_000))
     assert result.status == "optimal"
     assert built(result) == []
-    assert_kpis(result, total_cost=46_000, emissions=50, capex=0, annualized_capex=0, variable_cost=0,
-                disposal_cost=30_000, baseline_cost=16_000)
+    assert_kpis(
+        result,
+        total_cost=46_000,
+        emissions=50,
+        capex=0,
+        annualized_capex=0,
+        variable_cost=0,
+        disposal_cost=30_000,
+        baseline_cost=16_000,
+    )
     assert result.kpis["utilization"] == {"o_ash": approx(0.0)}
     assert result.kpis["savings"]["total_cost"] == approx(0)
 
@@ -191,9 +274,17 @@ def test_carbon_price_tips_the_truck_link() -> None:
 # -- 2. heat pumps and direct heat ------------------------------------------------------------
 
 HEAT = {"o_heat": {"kind": "heat", "unit": "MWh", "modes": ["o_hpipe"]}}
-HPIPE = mode(loss_per_km=0.01, capex_fixed=100_000, capex_per_km=50_000, capex_per_capacity=1_000,
-             capex_per_capacity_km=500, lifetime_years=25, om_fraction=0.01, opex_per_unit=1.0,
-             electricity_per_unit_km=0.001)
+HPIPE = mode(
+    loss_per_km=0.01,
+    capex_fixed=100_000,
+    capex_per_km=50_000,
+    capex_per_capacity=1_000,
+    capex_per_capacity_km=500,
+    lifetime_years=25,
+    om_fraction=0.01,
+    opex_per_unit=1.0,
+    electricity_per_unit_km=0.001,
+)
 PUMP = {"capex_fixed": 2e6, "capex_per_mw": 1.5e6, "lifetime_years": 20, "om_fraction": 0.02, "opex_per_mwh": 3.0}
 
 
@@ -202,10 +293,24 @@ def heat_park(source_c: float) -> circflow.Park:
     costs 250 CNY/MWh and emits 0.25 tCO2/MWh; the pipe loses 1 %/km, so 1 - loss L = 0.98.
     """
     return make_park(
-        [{"id": "s", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "o_heat", "rate": 10, "temperature": source_c}]},
-         {"id": "d", "location": {"x": 2, "y": 0}, "demands": [
-             {"resource": "o_heat", "rate": 4, "temperature": 75, "baseline": {"cost": 250, "emissions": 0.25}}]}],
-        resources=HEAT, modes={"o_hpipe": HPIPE}, heat_pump=PUMP)
+        [
+            {
+                "id": "s",
+                "location": {"x": 0, "y": 0},
+                "supplies": [{"resource": "o_heat", "rate": 10, "temperature": source_c}],
+            },
+            {
+                "id": "d",
+                "location": {"x": 2, "y": 0},
+                "demands": [
+                    {"resource": "o_heat", "rate": 4, "temperature": 75, "baseline": {"cost": 250, "emissions": 0.25}}
+                ],
+            },
+        ],
+        resources=HEAT,
+        modes={"o_hpipe": HPIPE},
+        heat_pump=PUMP,
+    )
 
 
 def test_heat_pump_link() -> None:
@@ -234,10 +339,18 @@ def test_heat_pump_link() -> None:
     annualised = (crf(0.05, 25) + 0.01) * pipe + (crf(0.05, 20) + 0.02) * pump
     variable = drawn + 3 * delivered
     assert built(result) == [("s", "d", "o_hpipe")]
-    assert_kpis(result, capex=pipe + pump, annualized_capex=annualised, variable_cost=variable,
-                electricity_mwh=electricity, electricity_cost=400 * electricity, disposal_cost=0,
-                baseline_cost=0, emissions=0.6 * electricity,
-                total_cost=annualised + variable + 400 * electricity)
+    assert_kpis(
+        result,
+        capex=pipe + pump,
+        annualized_capex=annualised,
+        variable_cost=variable,
+        electricity_mwh=electricity,
+        electricity_cost=400 * electricity,
+        disposal_cost=0,
+        baseline_cost=0,
+        emissions=0.6 * electricity,
+        total_cost=annualised + variable + 400 * electricity,
+    )
     (link,) = result.links.to_dict("records")
     assert link["type"] == "heat_pump"
     assert link["cop"] == approx(3.5315)
@@ -260,8 +373,14 @@ def test_direct_heat_link_needs_no_heat_pump() -> None:
     annualised = (crf(0.05, 25) + 0.01) * (200_000 + 2000 * capacity)
     (link,) = result.links.to_dict("records")
     assert (link["type"], link["cop"]) == ("direct", None)
-    assert_kpis(result, capex=200_000 + 2000 * capacity, electricity_mwh=electricity, variable_cost=drawn,
-                emissions=0.6 * electricity, total_cost=annualised + drawn + 400 * electricity)
+    assert_kpis(
+        result,
+        capex=200_000 + 2000 * capacity,
+        electricity_mwh=electricity,
+        variable_cost=drawn,
+        emissions=0.6 * electricity,
+        total_cost=annualised + drawn + 400 * electricity,
+    )
 
 
 def test_heat_beyond_max_lift_is_not_a_candidate() -> None:
@@ -273,6 +392,7 @@ def test_heat_beyond_max_lift_is_not_a_candidate() -> None:
 
 
 # -- 3. losses ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("supply", "demand", "drawn", "total_cost"),
@@ -290,8 +410,18 @@ def test_pipeline_loss(supply: float, demand: float, drawn: float, total_cost: f
     Demand balance: delivered g f + baseline u = b; supply balance: f + w = a.
     """
     park = make_park(
-        [{"id": "a", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "o_water", "amount": supply, "disposal": {"cost": 2}}]},
-         {"id": "b", "location": {"x": 0, "y": 5}, "demands": [{"resource": "o_water", "amount": demand, "baseline": {"cost": 5}}]}],
+        [
+            {
+                "id": "a",
+                "location": {"x": 0, "y": 0},
+                "supplies": [{"resource": "o_water", "amount": supply, "disposal": {"cost": 2}}],
+            },
+            {
+                "id": "b",
+                "location": {"x": 0, "y": 5},
+                "demands": [{"resource": "o_water", "amount": demand, "baseline": {"cost": 5}}],
+            },
+        ],
         resources={"o_water": {"kind": "water", "unit": "m3", "modes": ["o_pipe"]}},
         modes={"o_pipe": mode(loss_per_km=0.02, capex_fixed=1000, lifetime_years=10, opex_per_unit=0.1)},
     )
@@ -318,12 +448,27 @@ def existing_park() -> circflow.Park:
     """
     per_period = {"winter": 500.0, "summer": 500.0}
     return make_park(
-        [{"id": "a", "location": {"x": 0, "y": 0}, "supplies": [
-            {"resource": "o_ash", "per_period": per_period, "disposal": {"cost": 10, "emissions": 0.1}}]},
-         {"id": "b", "location": {"x": 1, "y": 0}, "demands": [
-             {"resource": "o_ash", "per_period": per_period, "baseline": {"cost": 10}}]},
-         {"id": "c", "location": {"x": 0, "y": 1}, "demands": [
-             {"resource": "o_ash", "per_period": {"winter": 200.0, "summer": 200.0}, "baseline": {"cost": 10}}]}],
+        [
+            {
+                "id": "a",
+                "location": {"x": 0, "y": 0},
+                "supplies": [
+                    {"resource": "o_ash", "per_period": per_period, "disposal": {"cost": 10, "emissions": 0.1}}
+                ],
+            },
+            {
+                "id": "b",
+                "location": {"x": 1, "y": 0},
+                "demands": [{"resource": "o_ash", "per_period": per_period, "baseline": {"cost": 10}}],
+            },
+            {
+                "id": "c",
+                "location": {"x": 0, "y": 1},
+                "demands": [
+                    {"resource": "o_ash", "per_period": {"winter": 200.0, "summer": 200.0}, "baseline": {"cost": 10}}
+                ],
+            },
+        ],
         resources={"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
         modes={"o_truck": mode(capex_fixed=1000, lifetime_years=10, opex_per_unit=1.0)},
         periods=WINTER_SUMMER,
@@ -345,8 +490,14 @@ def test_existing_link_capacity_and_status_quo() -> None:
     result = solve(existing_park())
     annualised = crf(0.05, 10) * 1000
     assert built(result) == [("a", "b", "o_truck"), ("a", "c", "o_truck")]
-    assert_kpis(result, total_cost=annualised + 800 + 2000 + 6000, emissions=20, capex=1000,
-                annualized_capex=annualised, variable_cost=800)
+    assert_kpis(
+        result,
+        total_cost=annualised + 800 + 2000 + 6000,
+        emissions=20,
+        capex=1000,
+        annualized_capex=annualised,
+        variable_cost=800,
+    )
     status_quo = {key: result.kpis["baseline"][key] for key in ("total_cost", "emissions")}
     assert status_quo == {"total_cost": approx(16_400), "emissions": approx(60)}
     links = result.links.set_index("to")
@@ -374,6 +525,7 @@ def test_existing_link_without_capacity_is_unlimited() -> None:
 
 # -- 5. plan: force and forbid -----------------------------------------------------------------
 
+
 def test_forced_link_is_built_though_it_does_not_pay() -> None:
     """capex 300000 does not pay (test above), but plan.force builds it; once built it carries
     all 800 t: total = 0.1495045750 x 300000 + 3200 + 6000 = 54051.37 > status quo 46000.
@@ -391,7 +543,11 @@ def test_forced_entry_without_mode_builds_the_cheapest_matching_link() -> None:
     (SPEC 3.8 says the mode is optional), and the cheaper one is chosen:
     total = 0.1495045750 x 300000 + 3200 + 6000 = 54051.37.
     """
-    park = two_mode_park(["o_truck", "o_rail"], {"o_truck": 300_000, "o_rail": 400_000}, plan={"force": [{"from": "a", "to": "b", "resource": "o_ash"}]})
+    park = two_mode_park(
+        ["o_truck", "o_rail"],
+        {"o_truck": 300_000, "o_rail": 400_000},
+        plan={"force": [{"from": "a", "to": "b", "resource": "o_ash"}]},
+    )
     result = solve(park)
     assert built(result) == [("a", "b", "o_truck")]
     assert_kpis(result, total_cost=FACTOR_10Y * 300_000 + 9200, capex=300_000)
@@ -404,15 +560,30 @@ def test_forced_link_out_of_a_process_that_is_not_built_stays_built() -> None:
     the link is in the plan.
     """
     park = make_park(
-        [{"id": "mill", "location": {"x": 0, "y": 0},
-          "supplies": [{"resource": "o_slag", "amount": 8760}],
-          "processes": [{"id": "grinding", "capex_fixed": 1.0e9, "input": {"resource": "o_slag"},
-                         "outputs": [{"resource": "o_powder", "yield": 1.0}]}]}],
-        resources={"o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-                   "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-        modes={"o_truck": mode(capex_fixed=1000.0, lifetime_years=10)}, economics={"discount_rate": 0.0},
+        [
+            {
+                "id": "mill",
+                "location": {"x": 0, "y": 0},
+                "supplies": [{"resource": "o_slag", "amount": 8760}],
+                "processes": [
+                    {
+                        "id": "grinding",
+                        "capex_fixed": 1.0e9,
+                        "input": {"resource": "o_slag"},
+                        "outputs": [{"resource": "o_powder", "yield": 1.0}],
+                    }
+                ],
+            }
+        ],
+        resources={
+            "o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+            "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+        },
+        modes={"o_truck": mode(capex_fixed=1000.0, lifetime_years=10)},
+        economics={"discount_rate": 0.0},
         markets=[{"id": "buyers", "location": {"x": 1, "y": 0}, "buys": [{"resource": "o_powder", "price": 1.0}]}],
-        plan={"force": [{"from": "mill", "to": "buyers", "resource": "o_powder"}]})
+        plan={"force": [{"from": "mill", "to": "buyers", "resource": "o_powder"}]},
+    )
     result = solve(park)
     assert not result.processes.set_index("process").loc["grinding", "built"]
     assert "mill#grinding>buyers:o_powder:o_truck" in set(result.links["id"])
@@ -422,12 +593,15 @@ def test_forced_link_out_of_a_process_that_is_not_built_stays_built() -> None:
 
 def test_forbidden_link_is_not_built_though_it_pays() -> None:
     """capex 200000 pays (saves 46000 - 39100.9), but plan.forbid keeps it out: status quo."""
-    result = solve(truck_park(200_000, plan={"forbid": [{"from": "a", "to": "b", "resource": "o_ash", "mode": "o_truck"}]}))
+    result = solve(
+        truck_park(200_000, plan={"forbid": [{"from": "a", "to": "b", "resource": "o_ash", "mode": "o_truck"}]})
+    )
     assert built(result) == []
     assert_kpis(result, total_cost=46_000, emissions=50, capex=0)
 
 
 # -- 6. targets ---------------------------------------------------------------------------------
+
 
 def test_utilization_target_forces_an_unprofitable_link() -> None:
     """Truck opex 52 + 0.4 x 5 = 54 CNY/t > the 30 + 20 it saves: each tonne moved loses 4 CNY,
@@ -459,8 +633,12 @@ def test_max_capex_binds() -> None:
     assert built(result) == [("a", "b", "o_truck")]
     assert result.links["capacity"].iloc[0] == approx(0.05)
     assert result.links["flow_total"].iloc[0] == approx(438)
-    assert_kpis(result, capex=100_000, total_cost=FACTOR_10Y * 100_000 + 438 * 4 + 562 * 30 + 362 * 20,
-                emissions=438 * 0.005 + 562 * 0.01 + 362 * 0.05)
+    assert_kpis(
+        result,
+        capex=100_000,
+        total_cost=FACTOR_10Y * 100_000 + 438 * 4 + 562 * 30 + 362 * 20,
+        emissions=438 * 0.005 + 562 * 0.01 + 362 * 0.05,
+    )
 
 
 def test_max_emissions_binds() -> None:
@@ -485,8 +663,10 @@ def test_max_emissions_binds() -> None:
         # the least emissions any plan reaches is 6 (all 800 t moved)
         ({"targets": {"max_emissions": 5.0}}, ["max_emissions"]),
         # the forced link alone costs 200000
-        ({"targets": {"max_capex": 1000.0}, "plan": {"force": [{"from": "a", "to": "b", "resource": "o_ash"}]}},
-         ["max_capex", "plan.force[0]"]),
+        (
+            {"targets": {"max_capex": 1000.0}, "plan": {"force": [{"from": "a", "to": "b", "resource": "o_ash"}]}},
+            ["max_capex", "plan.force[0]"],
+        ),
     ],
 )
 def test_infeasible_targets_are_named(sections: dict, named: list[str]) -> None:
@@ -524,16 +704,37 @@ def test_utilization_of_a_resource_only_a_process_makes_holds_with_nothing_used(
     feed b's existing process up to its 2 t/h (opex 1): 17520 t moved by a truck of capex
     1000, total = 50 x 87600 - 50 x 17520 + 17520 + CRF(0.05, 20) x 1000.
     """
+
     def park(targets: dict) -> circflow.Park:
         return make_park(
-            [{"id": "a", "location": {"x": 0, "y": 0},
-              "supplies": [{"resource": "o_slag", "amount": 87600, "disposal": {"cost": 50}}]},
-             {"id": "b", "location": {"x": 1, "y": 0},
-              "processes": [{"id": "g", "existing": True, "capacity": 2, "opex_per_unit": 1.0,
-                             "input": {"resource": "o_slag"}, "outputs": [{"resource": "o_powder", "yield": 0.9}]}]}],
-            resources={"o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-                       "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-            modes={"o_truck": mode(capex_fixed=1000.0)}, targets=targets)
+            [
+                {
+                    "id": "a",
+                    "location": {"x": 0, "y": 0},
+                    "supplies": [{"resource": "o_slag", "amount": 87600, "disposal": {"cost": 50}}],
+                },
+                {
+                    "id": "b",
+                    "location": {"x": 1, "y": 0},
+                    "processes": [
+                        {
+                            "id": "g",
+                            "existing": True,
+                            "capacity": 2,
+                            "opex_per_unit": 1.0,
+                            "input": {"resource": "o_slag"},
+                            "outputs": [{"resource": "o_powder", "yield": 0.9}],
+                        }
+                    ],
+                },
+            ],
+            resources={
+                "o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+                "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+            },
+            modes={"o_truck": mode(capex_fixed=1000.0)},
+            targets=targets,
+        )
 
     expected = 50 * 87_600 - 50 * 17_520 + 17_520 + crf(0.05, 20) * 1000
     assert_kpis(solve(park({})), total_cost=expected)
@@ -551,18 +752,38 @@ def test_target_whose_supplies_no_link_serves_is_infeasible_also_in_parts(split_
     """
     monkeypatch.setattr(circflow.optimizer, "SPLIT_FROM_LINKS", split_from_links)
     park = make_park(
-        [{"id": "far", "location": {"x": 100, "y": 0}, "supplies": [{"resource": "o_slag", "amount": 1000}]},
-         {"id": "ash", "location": {"x": 0, "y": 0},
-          "supplies": [{"resource": "o_ash", "amount": 2000, "disposal": {"cost": 50}}]},
-         {"id": "mill", "location": {"x": 1, "y": 0},
-          "processes": [{"id": "g", "existing": True, "input": {"resource": "o_ash"},
-                         "outputs": [{"resource": "o_slag", "yield": 0.5}]}]},
-         {"id": "user", "location": {"x": 2, "y": 0},
-          "demands": [{"resource": "o_slag", "amount": 800, "baseline": {"cost": 30}}]}],
-        resources={"o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-                   "o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+        [
+            {"id": "far", "location": {"x": 100, "y": 0}, "supplies": [{"resource": "o_slag", "amount": 1000}]},
+            {
+                "id": "ash",
+                "location": {"x": 0, "y": 0},
+                "supplies": [{"resource": "o_ash", "amount": 2000, "disposal": {"cost": 50}}],
+            },
+            {
+                "id": "mill",
+                "location": {"x": 1, "y": 0},
+                "processes": [
+                    {
+                        "id": "g",
+                        "existing": True,
+                        "input": {"resource": "o_ash"},
+                        "outputs": [{"resource": "o_slag", "yield": 0.5}],
+                    }
+                ],
+            },
+            {
+                "id": "user",
+                "location": {"x": 2, "y": 0},
+                "demands": [{"resource": "o_slag", "amount": 800, "baseline": {"cost": 30}}],
+            },
+        ],
+        resources={
+            "o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+            "o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
+        },
         modes={"o_truck": mode(capex_fixed=1000.0, max_distance_km=10.0)},
-        targets={"utilization": {"o_slag": 0.5}})
+        targets={"utilization": {"o_slag": 0.5}},
+    )
     result = solve(park)
     assert result.status == "infeasible"
 
@@ -575,6 +796,7 @@ def test_infeasible_diagnosis_says_what_is_reachable() -> None:
 
 
 # -- 7. the emissions objective is lexicographic ----------------------------------------------------
+
 
 @pytest.mark.parametrize(("cheap", "dear"), [("o_truck", "o_lorry"), ("o_lorry", "o_truck")])
 def test_emissions_objective_breaks_ties_by_cost(cheap: str, dear: str) -> None:
@@ -608,13 +830,34 @@ def seasonal_park(max_capacity: float | None = None, capex_per_capacity: float =
     disposal and baseline 20 CNY/t: each tonne moved saves 39 CNY.
     """
     return make_park(
-        [{"id": "a", "location": {"x": 0, "y": 0}, "supplies": [
-            {"resource": "o_ash", "per_period": {"heating": 1440.0, "non_heating": 1470.0}, "disposal": {"cost": 20}}]},
-         {"id": "b", "location": {"x": 1, "y": 0}, "demands": [
-             {"resource": "o_ash", "rate": 1.0, "baseline": {"cost": 20}}]}],
+        [
+            {
+                "id": "a",
+                "location": {"x": 0, "y": 0},
+                "supplies": [
+                    {
+                        "resource": "o_ash",
+                        "per_period": {"heating": 1440.0, "non_heating": 1470.0},
+                        "disposal": {"cost": 20},
+                    }
+                ],
+            },
+            {
+                "id": "b",
+                "location": {"x": 1, "y": 0},
+                "demands": [{"resource": "o_ash", "rate": 1.0, "baseline": {"cost": 20}}],
+            },
+        ],
         resources=ASH,
-        modes={"o_truck": mode(capex_fixed=10_000, capex_per_capacity=capex_per_capacity, lifetime_years=10,
-                               opex_per_unit=1.0, max_capacity=max_capacity)},
+        modes={
+            "o_truck": mode(
+                capex_fixed=10_000,
+                capex_per_capacity=capex_per_capacity,
+                lifetime_years=10,
+                opex_per_unit=1.0,
+                max_capacity=max_capacity,
+            )
+        },
         periods=SEASONS,
     )
 
@@ -631,8 +874,10 @@ def test_capacity_is_the_largest_hourly_flow_over_periods() -> None:
     assert link["capacity"] == approx(0.5)
     assert link["flow"] == {"heating": approx(1440), "non_heating": approx(1470)}
     assert_kpis(result, capex=15_000, total_cost=15_000 * crf(0.05, 10) + 2910 + 5850 * 20, disposal_cost=0)
-    assert rows(result, "demand", "b") == {"heating": (approx(2880), approx(1440), approx(1440)),
-                                           "non_heating": (approx(5880), approx(1470), approx(4410))}
+    assert rows(result, "demand", "b") == {
+        "heating": (approx(2880), approx(1440), approx(1440)),
+        "non_heating": (approx(5880), approx(1470), approx(4410)),
+    }
 
 
 def test_capacity_cost_trims_the_peak_period() -> None:
@@ -683,6 +928,7 @@ def test_amount_per_year_is_spread_by_hours() -> None:
 
 # -- 10. solution check on a generated park ----------------------------------------------------
 
+
 def check_solution(park: circflow.Park, result: circflow.Result) -> None:
     """Rebuild every balance and KPI of a solution from its tables and the park (SPEC 4)."""
     tol = 1e-6
@@ -718,9 +964,12 @@ def check_solution(park: circflow.Park, result: circflow.Result) -> None:
     for declared in park.links:
         if not (declared.existing and declared.capacity is not None):
             continue
-        mine = flows[(flows["from"] == declared.from_) & (flows["to"] == declared.to)
-                     & (flows["resource"] == declared.resource)
-                     & (flows["mode"] == (declared.mode or park.resources[declared.resource].modes[0]))]
+        mine = flows[
+            (flows["from"] == declared.from_)
+            & (flows["to"] == declared.to)
+            & (flows["resource"] == declared.resource)
+            & (flows["mode"] == (declared.mode or park.resources[declared.resource].modes[0]))
+        ]
         assert not links[(links["from"] == declared.from_) & (links["to"] == declared.to) & links["existing"]].empty
         for row in mine.itertuples():
             assert row.flow <= declared.capacity * hours[row.period] * (1 + tol) + tol
@@ -749,9 +998,17 @@ def check_solution(park: circflow.Park, result: circflow.Result) -> None:
     assert kpis["baseline_cost"] == pytest.approx(rest_cost["demand"], rel=tol)
     for name in ("capex", "annualized_capex", "variable_cost", "electricity_mwh", "electricity_cost"):
         assert kpis[name] == pytest.approx(links[name].sum(), rel=tol, abs=tol), name
-    assert kpis["electricity_cost"] == pytest.approx(kpis["electricity_mwh"] * park.economics.electricity_price, rel=tol)
-    assert kpis["total_cost"] == pytest.approx(kpis["annualized_capex"] + kpis["variable_cost"] + kpis["electricity_cost"]
-                                               + kpis["disposal_cost"] + kpis["baseline_cost"], rel=tol)
+    assert kpis["electricity_cost"] == pytest.approx(
+        kpis["electricity_mwh"] * park.economics.electricity_price, rel=tol
+    )
+    assert kpis["total_cost"] == pytest.approx(
+        kpis["annualized_capex"]
+        + kpis["variable_cost"]
+        + kpis["electricity_cost"]
+        + kpis["disposal_cost"]
+        + kpis["baseline_cost"],
+        rel=tol,
+    )
     assert kpis["emissions"] == pytest.approx(links["emissions"].sum() + rest_emissions, rel=tol)
     assert links.loc[links["existing"], "capex"].sum() == 0.0
     supplies = balances[balances["role"] == "supply"]
@@ -763,8 +1020,12 @@ def check_solution(park: circflow.Park, result: circflow.Result) -> None:
         assert result.objective == pytest.approx(kpis["total_cost"] + carbon * kpis["emissions"], rel=tol)
     else:
         assert result.objective == pytest.approx(kpis["emissions"], rel=tol)
-    assert kpis["savings"]["total_cost"] == pytest.approx(kpis["baseline"]["total_cost"] - kpis["total_cost"], rel=tol, abs=tol)
-    assert kpis["savings"]["emissions"] == pytest.approx(kpis["baseline"]["emissions"] - kpis["emissions"], rel=tol, abs=tol)
+    assert kpis["savings"]["total_cost"] == pytest.approx(
+        kpis["baseline"]["total_cost"] - kpis["total_cost"], rel=tol, abs=tol
+    )
+    assert kpis["savings"]["emissions"] == pytest.approx(
+        kpis["baseline"]["emissions"] - kpis["emissions"], rel=tol, abs=tol
+    )
 
 
 @pytest.mark.parametrize(("name", "objective"), [("gen-n20-s104", "cost"), ("emissions-n15-s150", "emissions")])
@@ -785,7 +1046,14 @@ def test_solution_check_on_hand_parks() -> None:
 
 # -- properties ------------------------------------------------------------------------------------
 
-MONEY_MODE = ("capex_fixed", "capex_per_km", "capex_per_capacity", "capex_per_capacity_km", "opex_per_unit", "opex_per_unit_km")
+MONEY_MODE = (
+    "capex_fixed",
+    "capex_per_km",
+    "capex_per_capacity",
+    "capex_per_capacity_km",
+    "opex_per_unit",
+    "opex_per_unit_km",
+)
 MONEY_PUMP = ("capex_fixed", "capex_per_mw", "opex_per_mwh")
 
 
@@ -846,37 +1114,68 @@ def test_scaling_really_changes_the_park() -> None:
     scaled = circflow.park_from_dict(scale_money(generated_park_data("gen-n6-s100"), 3.0))
     assert scaled.economics.electricity_price == pytest.approx(3 * base.economics.electricity_price)
     assert scaled.technologies.heat_pump.capex_per_mw == pytest.approx(3 * base.technologies.heat_pump.capex_per_mw)
-    assert scaled.enterprises[0].supplies[0].disposal.cost == pytest.approx(3 * base.enterprises[0].supplies[0].disposal.cost)
+    assert scaled.enterprises[0].supplies[0].disposal.cost == pytest.approx(
+        3 * base.enterprises[0].supplies[0].disposal.cost
+    )
 
 
 point = st.tuples(st.integers(0, 20), st.integers(0, 20))
-stream = st.fixed_dictionaries({
-    "at": point,
-    "amount": st.integers(100, 1000),
-    "cost": st.integers(0, 60),
-    "emissions": st.sampled_from([0.0, 0.01, 0.05, 0.1]),
-})
-random_parks = st.fixed_dictionaries({
-    "supplies": st.lists(stream, min_size=1, max_size=3),
-    "demands": st.lists(stream, min_size=1, max_size=3),
-    "capex_fixed": st.integers(0, 100_000),
-    "opex_per_unit_km": st.sampled_from([0.0, 0.5, 1.0, 2.0]),
-    "emissions_per_unit_km": st.sampled_from([0.0, 0.001, 0.01]),
-})
+stream = st.fixed_dictionaries(
+    {
+        "at": point,
+        "amount": st.integers(100, 1000),
+        "cost": st.integers(0, 60),
+        "emissions": st.sampled_from([0.0, 0.01, 0.05, 0.1]),
+    }
+)
+random_parks = st.fixed_dictionaries(
+    {
+        "supplies": st.lists(stream, min_size=1, max_size=3),
+        "demands": st.lists(stream, min_size=1, max_size=3),
+        "capex_fixed": st.integers(0, 100_000),
+        "opex_per_unit_km": st.sampled_from([0.0, 0.5, 1.0, 2.0]),
+        "emissions_per_unit_km": st.sampled_from([0.0, 0.001, 0.01]),
+    }
+)
 
 
 def random_park_data(spec: dict, *, disposal_extra: float = 0.0, carbon_price: float = 0.0) -> dict:
     enterprises = []
     for i, supply in enumerate(spec["supplies"]):
-        enterprises.append({"id": f"s{i}", "location": {"x": supply["at"][0], "y": supply["at"][1]}, "supplies": [
-            {"resource": "o_ash", "amount": supply["amount"],
-             "disposal": {"cost": supply["cost"] + disposal_extra, "emissions": supply["emissions"]}}]})
+        enterprises.append(
+            {
+                "id": f"s{i}",
+                "location": {"x": supply["at"][0], "y": supply["at"][1]},
+                "supplies": [
+                    {
+                        "resource": "o_ash",
+                        "amount": supply["amount"],
+                        "disposal": {"cost": supply["cost"] + disposal_extra, "emissions": supply["emissions"]},
+                    }
+                ],
+            }
+        )
     for j, demand in enumerate(spec["demands"]):
-        enterprises.append({"id": f"d{j}", "location": {"x": demand["at"][0], "y": demand["at"][1]}, "demands": [
-            {"resource": "o_ash", "amount": demand["amount"],
-             "baseline": {"cost": demand["cost"], "emissions": demand["emissions"]}}]})
-    truck = mode(capex_fixed=spec["capex_fixed"], lifetime_years=10, opex_per_unit=1.0,
-                 opex_per_unit_km=spec["opex_per_unit_km"], emissions_per_unit_km=spec["emissions_per_unit_km"])
+        enterprises.append(
+            {
+                "id": f"d{j}",
+                "location": {"x": demand["at"][0], "y": demand["at"][1]},
+                "demands": [
+                    {
+                        "resource": "o_ash",
+                        "amount": demand["amount"],
+                        "baseline": {"cost": demand["cost"], "emissions": demand["emissions"]},
+                    }
+                ],
+            }
+        )
+    truck = mode(
+        capex_fixed=spec["capex_fixed"],
+        lifetime_years=10,
+        opex_per_unit=1.0,
+        opex_per_unit_km=spec["opex_per_unit_km"],
+        emissions_per_unit_km=spec["emissions_per_unit_km"],
+    )
     return park_data(enterprises, resources=ASH, modes={"o_truck": truck}, economics={"carbon_price": carbon_price})
 
 

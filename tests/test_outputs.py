@@ -56,33 +56,84 @@ def heat_pump_results() -> dict[str, Any]:
     95 delivered, 5 lost on the road; 20 t disposed of, 30 t still bought conventionally.
     """
     return {
-        "circflow_version": "test", "park": "Hand park", "status": "optimal", "currency": "CNY",
-        "crs": "local_km", "periods": ["winter", "summer"],
+        "circflow_version": "test",
+        "park": "Hand park",
+        "status": "optimal",
+        "currency": "CNY",
+        "crs": "local_km",
+        "periods": ["winter", "summer"],
         "resources": {"heat": {"kind": "heat", "unit": "MWh"}, "fly_ash": {"kind": "material", "unit": "t"}},
         "enterprises": [
-            {"id": "plant", "name": "Power plant", "sector": "power", "location": {"x": 0, "y": 0},
-             "supplies": ["heat", "fly_ash"], "demands": []},
-            {"id": "town", "name": "Town", "sector": "district_heating", "location": {"x": 3, "y": 4},
-             "supplies": [], "demands": ["heat", "fly_ash"]},
+            {
+                "id": "plant",
+                "name": "Power plant",
+                "sector": "power",
+                "location": {"x": 0, "y": 0},
+                "supplies": ["heat", "fly_ash"],
+                "demands": [],
+            },
+            {
+                "id": "town",
+                "name": "Town",
+                "sector": "district_heating",
+                "location": {"x": 3, "y": 4},
+                "supplies": [],
+                "demands": ["heat", "fly_ash"],
+            },
         ],
-        "kpis": {"total_cost": 10.0, "emissions": 1.0, "capex": 5.0, "utilization": {"heat": 0.5},
-                 "baseline": {"total_cost": 20.0, "emissions": 3.0},
-                 "savings": {"total_cost": 10.0, "emissions": 2.0}},
+        "kpis": {
+            "total_cost": 10.0,
+            "emissions": 1.0,
+            "capex": 5.0,
+            "utilization": {"heat": 0.5},
+            "baseline": {"total_cost": 20.0, "emissions": 3.0},
+            "savings": {"total_cost": 10.0, "emissions": 2.0},
+        },
         "links": [
-            {"id": "plant>town:heat:pipe", "from": "plant", "to": "town", "resource": "heat", "mode": "pipe",
-             "type": "heat_pump", "length_km": 5.0, "existing": False, "capacity": 1.0, "cop": 4.0,
-             "flow": {"winter": 300.0, "summer": 0.0}, "delivered": {"winter": 400.0, "summer": 0.0},
-             "capex": 5.0, "annual_cost": 1.0, "emissions": 0.5},
-            {"id": "plant>town:fly_ash:truck", "from": "plant", "to": "town", "resource": "fly_ash", "mode": "truck",
-             "type": "transport", "length_km": 5.0, "existing": True, "capacity": 0.1, "cop": None,
-             "flow": {"winter": 60.0, "summer": 40.0}, "delivered": {"winter": 57.0, "summer": 38.0},
-             "capex": 0.0, "annual_cost": 1.0, "emissions": 0.5},
+            {
+                "id": "plant>town:heat:pipe",
+                "from": "plant",
+                "to": "town",
+                "resource": "heat",
+                "mode": "pipe",
+                "type": "heat_pump",
+                "length_km": 5.0,
+                "existing": False,
+                "capacity": 1.0,
+                "cop": 4.0,
+                "flow": {"winter": 300.0, "summer": 0.0},
+                "delivered": {"winter": 400.0, "summer": 0.0},
+                "capex": 5.0,
+                "annual_cost": 1.0,
+                "emissions": 0.5,
+            },
+            {
+                "id": "plant>town:fly_ash:truck",
+                "from": "plant",
+                "to": "town",
+                "resource": "fly_ash",
+                "mode": "truck",
+                "type": "transport",
+                "length_km": 5.0,
+                "existing": True,
+                "capacity": 0.1,
+                "cop": None,
+                "flow": {"winter": 60.0, "summer": 40.0},
+                "delivered": {"winter": 57.0, "summer": 38.0},
+                "capex": 0.0,
+                "annual_cost": 1.0,
+                "emissions": 0.5,
+            },
         ],
-        "disposal": [{"enterprise": "plant", "stream": 1, "resource": "fly_ash",
-                      "amount": {"winter": 20.0, "summer": 0.0}}],
-        "baseline_supply": [{"enterprise": "town", "stream": 1, "resource": "fly_ash",
-                             "amount": {"winter": 0.0, "summer": 30.0}}],
-        "warnings": ["town.demands[0] (heat) has <b>no</b> candidate link"], "diagnosis": [], "timings": {},
+        "disposal": [
+            {"enterprise": "plant", "stream": 1, "resource": "fly_ash", "amount": {"winter": 20.0, "summer": 0.0}}
+        ],
+        "baseline_supply": [
+            {"enterprise": "town", "stream": 1, "resource": "fly_ash", "amount": {"winter": 0.0, "summer": 30.0}}
+        ],
+        "warnings": ["town.demands[0] (heat) has <b>no</b> candidate link"],
+        "diagnosis": [],
+        "timings": {},
     }
 
 
@@ -116,9 +167,15 @@ def test_save_writes_every_output(solved: dict[str, pathlib.Path], name: str) ->
 
 def test_outputs_of_a_run_without_plan(tmp_path: pathlib.Path) -> None:
     """An infeasible run still gets its report (status and diagnosis), map and empty tables."""
-    results = heat_pump_results() | {"status": "infeasible", "kpis": {}, "links": [], "disposal": [],
-                                     "baseline_supply": [], "objective": None,
-                                     "diagnosis": ["target utilization.heat = 0.9 cannot be met"]}
+    results = heat_pump_results() | {
+        "status": "infeasible",
+        "kpis": {},
+        "links": [],
+        "disposal": [],
+        "baseline_supply": [],
+        "objective": None,
+        "diagnosis": ["target utilization.heat = 0.9 cannot be met"],
+    }
     write_outputs(tmp_path, results)
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "infeasible" in page
@@ -167,7 +224,7 @@ def test_sankey_labels_carry_amounts_with_units_and_colours_tell_new_from_existi
     shown = {data[3]: data[1] for data in trace.link.customdata}
     assert shown == {"heat": "300 MWh", "electricity": "100 MWh", "fly_ash": "95 t"}
     colours = {data[3]: colour for data, colour in zip(trace.link.customdata, trace.link.color, strict=True)}
-    red, green, blue = (int(RESOURCE_COLOURS["heat"][i:i + 2], 16) for i in (1, 3, 5))
+    red, green, blue = (int(RESOURCE_COLOURS["heat"][i : i + 2], 16) for i in (1, 3, 5))
     assert colours["heat"] == f"rgba({red},{green},{blue},0.62)"  # a new link: strong
     assert colours["fly_ash"].endswith(",0.22)")  # an existing one: pale
     hover = {data[3]: data[0] for data in trace.link.customdata}
@@ -192,8 +249,9 @@ def test_sankey_period_selector_switches_amounts(solved: dict[str, pathlib.Path]
     amounts = {b.label: [row[2] for row in b.args[0]["link.customdata"][0]] for b in periods.buttons}
     shown = [row[2] for row in sankey_figure(results, period="heating").data[0].link.customdata]
     assert amounts["heating"] == pytest.approx(shown)
-    assert amounts["whole year"] == pytest.approx([a + b for a, b in zip(amounts["heating"], amounts["non heating"],
-                                                                          strict=True)])
+    assert amounts["whole year"] == pytest.approx(
+        [a + b for a, b in zip(amounts["heating"], amounts["non heating"], strict=True)]
+    )
     assert periods.buttons[1].args[1] == {"title.text": "Tiny teaching park: flows, heating"}
 
 
@@ -268,8 +326,14 @@ def test_pages_draw_the_figures_of_the_api(solved: dict[str, pathlib.Path], name
 
 
 def test_colours_of_resources_outside_the_catalog_are_distinct() -> None:
-    results = {"resources": {"ash_x": {"kind": "material"}, "heat_x": {"kind": "heat"}, "water_x": {"kind": "water"},
-                             "slag_x": {"kind": "material"}}}
+    results = {
+        "resources": {
+            "ash_x": {"kind": "material"},
+            "heat_x": {"kind": "heat"},
+            "water_x": {"kind": "water"},
+            "slag_x": {"kind": "material"},
+        }
+    }
     colours = resource_colours(results)
     picked = [colours[name] for name in results["resources"]]
     assert len(set(picked)) == len(picked)
@@ -283,14 +347,18 @@ def test_cli_sankey_redraws_from_a_results_folder(solved: dict[str, pathlib.Path
     assert "flows, heating" in target.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["{tmp}"], "is not a circflow results folder (it has no results.json)"),
-    (["{tmp}/missing"], "is not a folder"),
-    (["{results}", "--period", "spring"], "unknown period 'spring'"),
-    (["{results}", "-o", "{tmp}/no/such/folder/s.html"], "does not exist"),
-])
-def test_cli_sankey_bad_input_exits_2(solved: dict[str, pathlib.Path], tmp_path: pathlib.Path,
-                                      args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{tmp}"], "is not a circflow results folder (it has no results.json)"),
+        (["{tmp}/missing"], "is not a folder"),
+        (["{results}", "--period", "spring"], "unknown period 'spring'"),
+        (["{results}", "-o", "{tmp}/no/such/folder/s.html"], "does not exist"),
+    ],
+)
+def test_cli_sankey_bad_input_exits_2(
+    solved: dict[str, pathlib.Path], tmp_path: pathlib.Path, args: list[str], message: str
+) -> None:
     args = [a.format(tmp=tmp_path, results=solved["tiny"]) for a in args]
     result = CliRunner().invoke(app, ["sankey", *args])
     assert result.exit_code == 2
@@ -358,8 +426,9 @@ def test_geojson_wgs84_is_lon_lat_and_local_states_its_crs(solved: dict[str, pat
 def sheet_rows(sheet: Any) -> list[dict[str, Any]]:
     """A sheet's rows as dicts by header, its totals row left out."""
     header = [cell.value for cell in sheet[1]]
-    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
-            if row[0] != "total"]
+    return [
+        dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] != "total"
+    ]
 
 
 def same(a: Any, b: Any) -> bool:
@@ -402,8 +471,9 @@ def test_workbook_numbers_equal_results_json(solved: dict[str, pathlib.Path], na
 
 
 @pytest.mark.parametrize("name", PARKS)
-def test_workbook_totals_are_formulas_and_annualised_capex_can_be_audited(solved: dict[str, pathlib.Path],
-                                                                           name: str) -> None:
+def test_workbook_totals_are_formulas_and_annualised_capex_can_be_audited(
+    solved: dict[str, pathlib.Path], name: str
+) -> None:
     """The links' totals row sums every money column with =SUM; each link's annualised capex is
     recomputed by a formula from the assumptions sheet, whose CRFs are formulas of the discount
     rate; evaluated here by hand, they give circflow's own value."""
@@ -431,19 +501,25 @@ def test_workbook_totals_are_formulas_and_annualised_capex_can_be_audited(solved
         growth = (1 + rate) ** row[3]
         factors[row[0]] = (rate * growth / (growth - 1) if rate else 1 / row[3]) + row[4]
     for link in results["links"]:
-        recomputed = ((link["capex"] - link["capex_technology"]) * factors.get(f"mode:{link['mode']}", 0.0)
-                      + link["capex_technology"] * factors.get(f"technology:{link['type']}", 0.0))
+        recomputed = (link["capex"] - link["capex_technology"]) * factors.get(f"mode:{link['mode']}", 0.0) + link[
+            "capex_technology"
+        ] * factors.get(f"technology:{link['type']}", 0.0)
         assert recomputed == pytest.approx(link["annualized_capex"], rel=1e-9, abs=1e-6), link["id"]
 
 
 def test_workbook_writes_park_text_as_text(tmp_path: pathlib.Path) -> None:
     """A name that starts like a formula stays text in every sheet: no cell computes it."""
     results = heat_pump_results()
-    results["enterprises"][0]["name"] = "=HYPERLINK(\"http://x\",\"y\")"
+    results["enterprises"][0]["name"] = '=HYPERLINK("http://x","y")'
     results["enterprises"][1]["name"] = "+1-2@town"
     book = openpyxl.load_workbook(write_workbook(tmp_path / "r.xlsx", results))
-    names = [cell for sheet in book for row in sheet.iter_rows() for cell in row
-             if isinstance(cell.value, str) and cell.value in (results["enterprises"][0]["name"], "+1-2@town")]
+    names = [
+        cell
+        for sheet in book
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value in (results["enterprises"][0]["name"], "+1-2@town")
+    ]
     assert names
     assert all(cell.data_type == "s" for cell in names)
 
@@ -477,7 +553,9 @@ def test_workbook_is_formatted(solved: dict[str, pathlib.Path]) -> None:
         assert sheet["A1"].font.bold
         assert sheet.column_dimensions["A"].width > 5
     headers = [cell.value for cell in book["links"][1]]
-    assert {"length (km)", "capex (CNY)", "annual cost (CNY/yr)", "emissions (tCO2/yr)", "capacity (unit/h)"} <= set(headers)
+    assert {"length (km)", "capex (CNY)", "annual cost (CNY/yr)", "emissions (tCO2/yr)", "capacity (unit/h)"} <= set(
+        headers
+    )
     shares = [row for row in book["kpis"].iter_rows(min_row=2) if row[0].value.startswith("utilization.")]
     assert shares
     assert all(row[1].number_format == "0.0%" for row in shares)
@@ -506,7 +584,9 @@ def test_report_is_self_contained_and_has_every_section(solved: dict[str, pathli
 
 
 def test_report_escapes_text_and_takes_extra_sections() -> None:
-    extra = Section("Pareto front", table_html(["point", "cost"], [[1, 1234.5]]), figures=(go.Figure(go.Scatter(x=[1], y=[2])),))
+    extra = Section(
+        "Pareto front", table_html(["point", "cost"], [[1, 1234.5]]), figures=(go.Figure(go.Scatter(x=[1], y=[2])),)
+    )
     page = report_html(heat_pump_results(), extra_sections=[extra])
     assert "&lt;b&gt;no&lt;/b&gt; candidate link" in page  # a warning is text, not markup
     assert "<h2>Pareto front</h2>" in page

@@ -577,6 +577,9 @@ def test_marginal_abatement_cost_between_neighbours() -> None:
     """Point 2 costs 60 more than point 1 and emits 10 t less: 6 per tCO2; point 3 saves nothing more."""
     from circflow.exports.paretochart import abatement
 
-    points = [{"kpis": {"total_cost": 100.0, "emissions": 50.0}}, {"kpis": {"total_cost": 160.0, "emissions": 40.0}},
-              {"kpis": {"total_cost": 170.0, "emissions": 40.0}}]
+    points = [
+        {"kpis": {"total_cost": 100.0, "emissions": 50.0}},
+        {"kpis": {"total_cost": 160.0, "emissions": 40.0}},
+        {"kpis": {"total_cost": 170.0, "emissions": 40.0}},
+    ]
     assert abatement(points) == [None, 6.0, None]

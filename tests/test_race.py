@@ -30,18 +30,26 @@ def pairs_park(n: int) -> circflow.Park:
     enterprises = []
     for k in range(n):
         enterprises += [
-            {"id": f"s{k}", "location": {"x": 100.0 * k, "y": 0},
-             "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 10}}]},
-            {"id": f"d{k}", "location": {"x": 100.0 * k + 1, "y": 0},
-             "demands": [{"resource": "o_ash", "amount": 1000, "baseline": {"cost": 10}}]},
+            {
+                "id": f"s{k}",
+                "location": {"x": 100.0 * k, "y": 0},
+                "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 10}}],
+            },
+            {
+                "id": f"d{k}",
+                "location": {"x": 100.0 * k + 1, "y": 0},
+                "demands": [{"resource": "o_ash", "amount": 1000, "baseline": {"cost": 10}}],
+            },
         ]
-    return circflow.park_from_dict({
-        "park": {"name": "pairs"},
-        "economics": {"discount_rate": 0.0, "carbon_price": 0.0},
-        "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-        "modes": {"o_truck": {**truck, "max_distance_km": 10}},
-        "enterprises": enterprises,
-    })
+    return circflow.park_from_dict(
+        {
+            "park": {"name": "pairs"},
+            "economics": {"discount_rate": 0.0, "carbon_price": 0.0},
+            "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+            "modes": {"o_truck": {**truck, "max_distance_km": 10}},
+            "enterprises": enterprises,
+        }
+    )
 
 
 def test_parts_add_up_to_the_parks_optimum() -> None:
@@ -93,19 +101,29 @@ def shared_park() -> circflow.Park:
     the fixed costs over more links than the optimum builds."""
     truck = mode(lifetime_years=10.0, capex_fixed=10_000, opex_per_unit=1)
     enterprises = [
-        {"id": f"s{k}", "location": {"x": 2.0 * k, "y": 0},
-         "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 10}}]} for k in range(2)
+        {
+            "id": f"s{k}",
+            "location": {"x": 2.0 * k, "y": 0},
+            "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 10}}],
+        }
+        for k in range(2)
     ] + [
-        {"id": f"d{k}", "location": {"x": 1.0 * k, "y": 1},
-         "demands": [{"resource": "o_ash", "amount": 700, "baseline": {"cost": 10}}]} for k in range(3)
+        {
+            "id": f"d{k}",
+            "location": {"x": 1.0 * k, "y": 1},
+            "demands": [{"resource": "o_ash", "amount": 700, "baseline": {"cost": 10}}],
+        }
+        for k in range(3)
     ]
-    return circflow.park_from_dict({
-        "park": {"name": "shared"},
-        "economics": {"discount_rate": 0.0, "carbon_price": 0.0},
-        "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-        "modes": {"o_truck": {**truck, "max_distance_km": 10}},
-        "enterprises": enterprises,
-    })
+    return circflow.park_from_dict(
+        {
+            "park": {"name": "shared"},
+            "economics": {"discount_rate": 0.0, "carbon_price": 0.0},
+            "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+            "modes": {"o_truck": {**truck, "max_distance_km": 10}},
+            "enterprises": enterprises,
+        }
+    )
 
 
 def test_support_plan_is_a_plan_of_the_whole_model_between_bound_and_any_plan() -> None:
@@ -126,11 +144,15 @@ def test_support_plan_is_a_plan_of_the_whole_model_between_bound_and_any_plan() 
     assert checked.solve("cost").is_ok
 
 
-@pytest.mark.parametrize("choices", [race.RaceOptions(warm_start_links=0, warm_after=0.0, hard_gap=-1.0),
-                                     race.RaceOptions(share_gap=False),
-                                     race.RaceOptions(warm_start=False, share_gap=False)])
-def test_warm_start_and_shared_gap_keep_the_optimum(monkeypatch: pytest.MonkeyPatch,
-                                                    choices: race.RaceOptions) -> None:
+@pytest.mark.parametrize(
+    "choices",
+    [
+        race.RaceOptions(warm_start_links=0, warm_after=0.0, hard_gap=-1.0),
+        race.RaceOptions(share_gap=False),
+        race.RaceOptions(warm_start=False, share_gap=False),
+    ],
+)
+def test_warm_start_and_shared_gap_keep_the_optimum(monkeypatch: pytest.MonkeyPatch, choices: race.RaceOptions) -> None:
     monkeypatch.setattr(race, "RACE_OPTIONS", choices)
     net = build_network(pairs_park(4))
     parts = independent_parts(net)

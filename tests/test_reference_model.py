@@ -40,11 +40,24 @@ KELVIN = 273.15
 EARTH_RADIUS_KM = 6371.0088
 WATER_MWH_PER_M3_K = 1.163e-3
 HEAT_ORDER = ("direct", "preheat", "heat_pump", "absorption")
-ZERO_MODE = {"capex_fixed": 0.0, "capex_per_km": 0.0, "capex_per_capacity": 0.0, "capex_per_capacity_km": 0.0,
-             "capex_per_flow_km": 0.0, "design_delta_t_k": 40.0, "lifetime_years": 20.0, "om_fraction": 0.0,
-             "opex_per_unit": 0.0, "opex_per_unit_km": 0.0, "electricity_per_unit_km": 0.0,
-             "emissions_per_unit_km": 0.0, "loss_per_km": 0.0, "max_capacity": None, "max_distance_km": None,
-             "detour": 1.0}
+ZERO_MODE = {
+    "capex_fixed": 0.0,
+    "capex_per_km": 0.0,
+    "capex_per_capacity": 0.0,
+    "capex_per_capacity_km": 0.0,
+    "capex_per_flow_km": 0.0,
+    "design_delta_t_k": 40.0,
+    "lifetime_years": 20.0,
+    "om_fraction": 0.0,
+    "opex_per_unit": 0.0,
+    "opex_per_unit_km": 0.0,
+    "electricity_per_unit_km": 0.0,
+    "emissions_per_unit_km": 0.0,
+    "loss_per_km": 0.0,
+    "max_capacity": None,
+    "max_distance_km": None,
+    "detour": 1.0,
+}
 RTOL = 1e-6
 
 
@@ -61,6 +74,7 @@ def field_of(thing: Any, name: str) -> Any:
 
 
 # -- streams (docs/model.md 2-3) ---------------------------------------------------------
+
 
 @dataclass
 class Stream:
@@ -138,17 +152,26 @@ def periods_of(park: circflow.Park) -> Periods:
     names = [p.name for p in park.periods]
     if park.time_series is None:
         return Periods(names, np.array([p.hours for p in park.periods], dtype=float), names)
-    lines = [line for line in pathlib.Path(park.time_series.file).read_text().splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line
+        for line in pathlib.Path(park.time_series.file).read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     header = [cell.strip() for cell in lines[0].split(",")]
     rows = [[cell.strip() for cell in line.split(",")] for line in lines[1:]]
-    streams = [x for e in park.enterprises for x in (*e.supplies, *e.demands)] + [b for m in park.markets for b in m.buys]
+    streams = [x for e in park.enterprises for x in (*e.supplies, *e.demands)] + [
+        b for m in park.markets for b in m.buys
+    ]
     used = set(park.time_series.keep_peak) | {x.profile.series for x in streams if hasattr(x.profile, "series")}
     columns = [c for c in header if c not in ("hour", "time", "period") and c in used]
     values = np.array([[float(row[header.index(c)]) for c in columns] for row in rows])
     season_of_hour = [row[header.index("period")] for row in rows]
-    weights = [p.hours if len(np.unique(values[[h for h, name in enumerate(season_of_hour) if name == p.name]],
-                                        axis=0)) > 1 else 0.0 for p in park.periods]
+    weights = [
+        p.hours
+        if len(np.unique(values[[h for h, name in enumerate(season_of_hour) if name == p.name]], axis=0)) > 1
+        else 0.0
+        for p in park.periods
+    ]
     total, still = sum(weights), sum(1 for w in weights if w == 0)
     n = max(park.time_series.slices - still, len(weights) - still)
     exact = [n * w / total if total > 0 else 0.0 for w in weights]
@@ -190,8 +213,10 @@ def amounts_of(stream: Any, periods: Periods) -> np.ndarray:
         weights = hours if series is None else series
         return stream.amount * weights / weights.sum() if weights.sum() > 0 else np.zeros(len(hours))
     if stream.per_period is not None:
-        return np.array([stream.per_period[s] * h / periods.season_hours(s)
-                         for h, s in zip(hours, periods.season, strict=True)], dtype=float)
+        return np.array(
+            [stream.per_period[s] * h / periods.season_hours(s) for h, s in zip(hours, periods.season, strict=True)],
+            dtype=float,
+        )
     if stream.rate is not None:
         if series is not None:
             return stream.rate * series
@@ -258,13 +283,25 @@ class Reference:
             for spec in e.processes:
                 q = len(self.processes)
                 process = Process(e.id, spec, len(self.demands))
-                self.demands.append(Stream("input", e.id, spec.id, spec.input.resource, zero, spec.input, process=q,
-                                           name=spec.id))
+                self.demands.append(
+                    Stream("input", e.id, spec.id, spec.input.resource, zero, spec.input, process=q, name=spec.id)
+                )
                 for k, out in enumerate(spec.outputs):
                     twice = sum(o.resource == out.resource for o in spec.outputs) > 1
                     process.outputs.append(len(self.supplies))
-                    self.supplies.append(Stream("output", e.id, spec.id, out.resource, zero, out, process=q,
-                                                yield_=out.yield_, name=f"{spec.id}.outputs[{k}]" if twice else spec.id))
+                    self.supplies.append(
+                        Stream(
+                            "output",
+                            e.id,
+                            spec.id,
+                            out.resource,
+                            zero,
+                            out,
+                            process=q,
+                            yield_=out.yield_,
+                            name=f"{spec.id}.outputs[{k}]" if twice else spec.id,
+                        )
+                    )
                 self.processes.append(process)
         for m in self.park.markets:
             for j, b in enumerate(m.buys):
@@ -311,13 +348,18 @@ class Reference:
             "direct": (direct, None, sigma, None),
             "preheat": (tr + dt < ti < ts + dt and sigma > 0 and rho > 0, None, sigma, rho),
             "heat_pump": (not direct and lift <= pump.max_lift_k and cop_hp > 1, cop_hp, 1.0, None),
-            "absorption": (absorption and not direct and lift <= tech.absorption_heat_pump.max_lift_k,
-                           tech.absorption_heat_pump.cop, 1.0, None),
+            "absorption": (
+                absorption and not direct and lift <= tech.absorption_heat_pump.max_lift_k,
+                tech.absorption_heat_pump.cop,
+                1.0,
+                None,
+            ),
         }
         return {name: values[1:] for name, values in options.items() if values[0]}, (ti, to, ts, tr), options
 
     def _link_id(self, s: Stream, d: Stream, mode_name: str, tech: str) -> str:
         """docs/model.md 4.8."""
+
         def end(stream: Stream, roles: tuple[str, ...], kind: str) -> str:
             if stream.process is not None:
                 return f"{stream.place}#{stream.name}"
@@ -326,19 +368,39 @@ class Reference:
             return stream.place + (f"#{stream.position}" if len(same) > 1 else "")
 
         suffix = f":{tech}" if tech in ("preheat", "absorption") else ""
-        return (f"{end(s, ('supply',), 'supply')}>{end(d, ('demand', 'market'), 'demand')}"
-                f":{s.resource}:{mode_name}{suffix}")
+        return (
+            f"{end(s, ('supply',), 'supply')}>{end(d, ('demand', 'market'), 'demand')}:{s.resource}:{mode_name}{suffix}"
+        )
 
-    def _make(self, si: int, di: int, mode_name: str, length: float, *, explicit_type: str | None = None,
-              explicit: bool = False) -> list[Link]:
+    def _make(
+        self,
+        si: int,
+        di: int,
+        mode_name: str,
+        length: float,
+        *,
+        explicit_type: str | None = None,
+        explicit: bool = False,
+    ) -> list[Link]:
         s, d = self.supplies[si], self.demands[di]
         mode = self.park.modes[mode_name]
         delta = 1 - mode.loss_per_km * length
         if delta <= 0:
             return []
         if self.park.resources[s.resource].kind != "heat":
-            return [Link(self._link_id(s, d, mode_name, "transport"), si, di, mode_name, "transport", length, delta,
-                         delta, cap=mode.max_capacity)]
+            return [
+                Link(
+                    self._link_id(s, d, mode_name, "transport"),
+                    si,
+                    di,
+                    mode_name,
+                    "transport",
+                    length,
+                    delta,
+                    delta,
+                    cap=mode.max_capacity,
+                )
+            ]
         applying, temps, every = self.heat_options(s, d, absorption=bool(s.spec.absorption) and not explicit)
         if explicit_type is not None:
             chosen = {explicit_type: every[explicit_type][1:]}
@@ -352,8 +414,23 @@ class Reference:
             if (cop is not None and cop <= 1) or sigma <= 0 or (rho is not None and rho <= 0):
                 continue
             gain = delta * (cop / (cop - 1) if cop is not None else 1.0)
-            links.append(Link(self._link_id(s, d, mode_name, tech), si, di, mode_name, tech, length, delta, gain,
-                              cop, sigma, rho, temps, cap=mode.max_capacity))
+            links.append(
+                Link(
+                    self._link_id(s, d, mode_name, tech),
+                    si,
+                    di,
+                    mode_name,
+                    tech,
+                    length,
+                    delta,
+                    gain,
+                    cop,
+                    sigma,
+                    rho,
+                    temps,
+                    cap=mode.max_capacity,
+                )
+            )
         return links
 
     # -- candidates (4.2, 4.4-4.6) ------------------------------------------------------
@@ -379,8 +456,17 @@ class Reference:
                     continue
                 if not (self.usable(s) and self.usable(d)) or not quality_fits(s, d):
                     continue
-                link = Link(self._link_id(s, d, "on_site", "transport"), si, di, "on_site", "transport", 0.0, 1.0,
-                            1.0, on_site=True)
+                link = Link(
+                    self._link_id(s, d, "on_site", "transport"),
+                    si,
+                    di,
+                    "on_site",
+                    "transport",
+                    0.0,
+                    1.0,
+                    1.0,
+                    on_site=True,
+                )
                 self.keys[(si, di, "on_site", "transport")] = link
 
     def _pick(self, streams: list[Stream], place: str, resource: str, choice: Any, roles: tuple[str, ...]) -> int:
@@ -398,8 +484,9 @@ class Reference:
             if not (self.usable(self.supplies[si]) and self.usable(self.demands[di])):
                 continue
             mode_name = entry.mode or self.park.resources[entry.resource].modes[0]
-            length = entry.distance_km if entry.distance_km is not None else self.length_km(entry.from_, entry.to,
-                                                                                           mode_name)
+            length = (
+                entry.distance_km if entry.distance_km is not None else self.length_km(entry.from_, entry.to, mode_name)
+            )
             made = self._make(si, di, mode_name, length, explicit_type=entry.type, explicit=True)
             assert made, "the generated parks' explicit links can all carry something"
             link = made[0]
@@ -408,17 +495,25 @@ class Reference:
                 link.cap = entry.capacity if link.cap is None else min(link.cap, entry.capacity)
             key = (si, di, mode_name, link.tech)
             if entry.expandable and not self.status_quo:  # a new link beside today's contract (4.5)
-                beside = self.keys.get(key) or self._make(si, di, mode_name, length, explicit_type=link.tech,
-                                                          explicit=True)[0]
+                beside = (
+                    self.keys.get(key)
+                    or self._make(si, di, mode_name, length, explicit_type=link.tech, explicit=True)[0]
+                )
                 beside.id += ":expansion"
                 self.keys[(si, di, mode_name, f"{link.tech}:expansion")] = beside
             self.keys[key] = link
 
     def _matching(self, ref: Any) -> list[tuple]:
-        return [key for key, link in self.keys.items() if not link.on_site
-                and self.supplies[link.s].place == ref.from_ and self.demands[link.d].place == ref.to
-                and self.supplies[link.s].resource == ref.resource
-                and (ref.mode is None or ref.mode == link.mode) and (ref.type is None or ref.type == link.tech)]
+        return [
+            key
+            for key, link in self.keys.items()
+            if not link.on_site
+            and self.supplies[link.s].place == ref.from_
+            and self.demands[link.d].place == ref.to
+            and self.supplies[link.s].resource == ref.resource
+            and (ref.mode is None or ref.mode == link.mode)
+            and (ref.type is None or ref.type == link.tech)
+        ]
 
     def _plan(self) -> None:
         for ref in self.park.plan.forbid:
@@ -436,8 +531,10 @@ class Reference:
     def largest_flows(self) -> dict[str, np.ndarray]:
         """F(l, p) of every link, process outputs' amounts settled through chains of processes."""
         hours = self.hours
-        capacity = {q: (proc.spec.capacity * hours if proc.spec.capacity is not None else np.full(len(hours), np.inf))
-                    for q, proc in enumerate(self.processes)}
+        capacity = {
+            q: (proc.spec.capacity * hours if proc.spec.capacity is not None else np.full(len(hours), np.inf))
+            for q, proc in enumerate(self.processes)
+        }
         made = {si: np.zeros(len(hours)) for si, x in enumerate(self.supplies) if x.role == "output"}
 
         def flow(link: Link) -> np.ndarray:
@@ -452,8 +549,10 @@ class Reference:
         for _ in range(len(self.processes) + 1):
             before = {si: amounts.copy() for si, amounts in made.items()}
             for q, proc in enumerate(self.processes):
-                brought = sum((link.gain * flow(link) for link in self.links.values() if link.d == proc.input),
-                              np.zeros(len(hours)))
+                brought = sum(
+                    (link.gain * flow(link) for link in self.links.values() if link.d == proc.input),
+                    np.zeros(len(hours)),
+                )
                 for o in proc.outputs:
                     made[o] = self.supplies[o].yield_ * np.minimum(capacity[q], brought)
             if all(np.allclose(made[si], before[si], rtol=1e-12, atol=0) for si in made):
@@ -479,24 +578,37 @@ class Reference:
             driving = link.delta / (link.cop - 1)
             te, td = (driving, 0.0) if link.tech == "heat_pump" else (0.0, driving)
         length = link.length
-        values = {"V": mode["opex_per_unit"] + mode["opex_per_unit_km"] * length + tv,
-                  "E": mode["electricity_per_unit_km"] * length + te, "D": td,
-                  "T": mode["emissions_per_unit_km"] * length, "CF": 0.0, "CP": 0.0, "AF": 0.0, "AP": 0.0}
+        values = {
+            "V": mode["opex_per_unit"] + mode["opex_per_unit_km"] * length + tv,
+            "E": mode["electricity_per_unit_km"] * length + te,
+            "D": td,
+            "T": mode["emissions_per_unit_km"] * length,
+            "CF": 0.0,
+            "CP": 0.0,
+            "AF": 0.0,
+            "AP": 0.0,
+        }
         if link.prebuilt:
             return values
         per_km = mode["capex_per_capacity_km"]
         if mode["capex_per_flow_km"] > 0 and link.temps is not None:
             ti, to, ts, tr = link.temps
             dt_pipe = {"heat_pump": ti - to, "preheat": ti - park.technologies.heat_exchange.min_approach_k - tr}.get(
-                link.tech, ts - tr)
+                link.tech, ts - tr
+            )
             pipe_heat = link.cop / (link.cop - 1) if link.tech == "absorption" else 1.0
-            per_km = mode["capex_per_flow_km"] * pipe_heat / (
-                WATER_MWH_PER_M3_K * (dt_pipe if dt_pipe > 0 else mode["design_delta_t_k"]))
+            per_km = (
+                mode["capex_per_flow_km"]
+                * pipe_heat
+                / (WATER_MWH_PER_M3_K * (dt_pipe if dt_pipe > 0 else mode["design_delta_t_k"]))
+            )
         mf = mode["capex_fixed"] + mode["capex_per_km"] * length
         mp = mode["capex_per_capacity"] + per_km * length
         mode_factor = crf(i, mode["lifetime_years"]) + mode["om_fraction"]
         tech_factor = crf(i, n_t) + om_t
-        values.update(CF=mf + tf, CP=mp + tp, AF=mode_factor * mf + tech_factor * tf, AP=mode_factor * mp + tech_factor * tp)
+        values.update(
+            CF=mf + tf, CP=mp + tp, AF=mode_factor * mf + tech_factor * tf, AP=mode_factor * mp + tech_factor * tp
+        )
         return values
 
     # -- the textbook model (12) --------------------------------------------------------
@@ -510,17 +622,33 @@ class Reference:
         # a loose big-M (section 12 allows any valid one): no flow of materials or water can
         # exceed all plain supplies together (gains and yields <= 1); heat is never processed
         plain_rate = sum(float(np.max(s.amounts / hours)) for s in self.supplies if s.role == "supply")
-        f = {(link.id, p): lp.column(0.0, link.cap * hours[p] if link.existing and link.cap is not None else math.inf)
-             for link in links for p in periods}
-        w = {(si, p): lp.column() for si, s in enumerate(self.supplies) if s.role in ("supply", "output") for p in periods}
+        f = {
+            (link.id, p): lp.column(0.0, link.cap * hours[p] if link.existing and link.cap is not None else math.inf)
+            for link in links
+            for p in periods
+        }
+        w = {
+            (si, p): lp.column()
+            for si, s in enumerate(self.supplies)
+            if s.role in ("supply", "output")
+            for p in periods
+        }
         u = {(di, p): lp.column() for di, d in enumerate(self.demands) if d.role == "demand" for p in periods}
         xi = {(q, p): lp.column() for q in range(len(self.processes)) for p in periods}
         y = {link.id: lp.column(0.0, 1.0, integer=True) for link in links if not link.prebuilt}
-        k = {link.id: lp.column(0.0, link.cap if link.cap is not None else math.inf) for link in links if not link.prebuilt}
+        k = {
+            link.id: lp.column(0.0, link.cap if link.cap is not None else math.inf)
+            for link in links
+            if not link.prebuilt
+        }
         candidates = [] if self.status_quo else [q for q, proc in enumerate(self.processes) if not proc.existing]
         z = {q: lp.column(0.0, 1.0, integer=True) for q in candidates}
-        c = {q: lp.column(0.0, self.processes[q].spec.capacity if self.processes[q].spec.capacity is not None else math.inf)
-             for q in candidates}
+        c = {
+            q: lp.column(
+                0.0, self.processes[q].spec.capacity if self.processes[q].spec.capacity is not None else math.inf
+            )
+            for q in candidates
+        }
         self.columns = {"f": f, "w": w, "u": u, "xi": xi, "y": y, "k": k, "z": z, "c": c}
 
         def into(di: int) -> list[Link]:
@@ -536,8 +664,11 @@ class Reference:
             for q, proc in enumerate(self.processes):
                 lp.row({xi[q, p]: 1.0} | {f[link.id, p]: -link.gain for link in into(proc.input)}, 0.0, 0.0)
                 for o in proc.outputs:
-                    lp.row({f[link.id, p]: 1.0 for link in out_of(o)} | {w[o, p]: 1.0, xi[q, p]: -self.supplies[o].yield_},
-                           0.0, 0.0)
+                    lp.row(
+                        {f[link.id, p]: 1.0 for link in out_of(o)} | {w[o, p]: 1.0, xi[q, p]: -self.supplies[o].yield_},
+                        0.0,
+                        0.0,
+                    )
                 if q in c:
                     lp.row({xi[q, p]: 1.0, c[q]: -hours[p]}, -math.inf, 0.0)
                 elif proc.spec.capacity is not None:
@@ -582,10 +713,22 @@ class Reference:
             market = d.role == "market"
             for p in periods:
                 col = f[link.id, p]
-                add(cost, col, co["V"] + co["E"] * econ.electricity_price + co["D"] * absorption.drive_cost_per_mwh
-                    - (link.gain * d.spec.price if market else 0.0))
-                add(emissions, col, co["T"] + co["E"] * econ.grid_emission_factor
-                    + co["D"] * absorption.drive_emissions_per_mwh + (link.gain * d.spec.emissions if market else 0.0))
+                add(
+                    cost,
+                    col,
+                    co["V"]
+                    + co["E"] * econ.electricity_price
+                    + co["D"] * absorption.drive_cost_per_mwh
+                    - (link.gain * d.spec.price if market else 0.0),
+                )
+                add(
+                    emissions,
+                    col,
+                    co["T"]
+                    + co["E"] * econ.grid_emission_factor
+                    + co["D"] * absorption.drive_emissions_per_mwh
+                    + (link.gain * d.spec.emissions if market else 0.0),
+                )
             if not link.prebuilt:
                 add(cost, y[link.id], co["AF"])
                 add(cost, k[link.id], co["AP"])
@@ -615,10 +758,15 @@ class Reference:
 
         if targets:
             for resource, share in park.targets.utilization.items():
-                total = sum(float(s.amounts.sum()) for s in self.supplies if s.role == "supply" and s.resource == resource)
+                total = sum(
+                    float(s.amounts.sum()) for s in self.supplies if s.role == "supply" and s.resource == resource
+                )
                 if share > 0 and total > 0:
-                    carriers = [link for link in links if self.supplies[link.s].role == "supply"
-                                and self.supplies[link.s].resource == resource]
+                    carriers = [
+                        link
+                        for link in links
+                        if self.supplies[link.s].role == "supply" and self.supplies[link.s].resource == resource
+                    ]
                     lp.row({f[link.id, p]: 1.0 for link in carriers for p in periods}, share * total, math.inf)
             if park.targets.max_emissions is not None:
                 lp.row(emissions, -math.inf, park.targets.max_emissions)
@@ -645,7 +793,9 @@ class Reference:
         if x is None:
             return None
         totals = {name: lp.value(name, x) for name in ("total_cost", "emissions", "capex")}
-        totals["objective"] = totals["total_cost"] + carbon * totals["emissions"] if objective == "cost" else totals["emissions"]
+        totals["objective"] = (
+            totals["total_cost"] + carbon * totals["emissions"] if objective == "cost" else totals["emissions"]
+        )
         self.x, self.lp = x, lp
         return totals
 
@@ -674,9 +824,14 @@ class Program:
 
     def minimise(self, objective: dict[int, float]) -> np.ndarray | None:
         highs = highspy.Highs()
-        for option, value in (("output_flag", False), ("mip_rel_gap", 1e-10), ("mip_abs_gap", 1e-9),
-                              ("primal_feasibility_tolerance", 1e-9), ("dual_feasibility_tolerance", 1e-9),
-                              ("mip_feasibility_tolerance", 1e-9)):
+        for option, value in (
+            ("output_flag", False),
+            ("mip_rel_gap", 1e-10),
+            ("mip_abs_gap", 1e-9),
+            ("primal_feasibility_tolerance", 1e-9),
+            ("dual_feasibility_tolerance", 1e-9),
+            ("mip_feasibility_tolerance", 1e-9),
+        ):
             highs.setOptionValue(option, value)
         n = len(self.lower)
         lp = highspy.HighsLp()
@@ -696,7 +851,9 @@ class Program:
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, index, values
         lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, len(self.rows)
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in self.integer]
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in self.integer
+        ]
         highs.passModel(lp)
         highs.run()
         status = highs.getModelStatus()
@@ -712,13 +869,18 @@ class Program:
             worst = max(worst, (self.lower[j] - value) / size.get(j, 1.0), (value - self.upper[j]) / size.get(j, 1.0))
         for terms, low, high in self.rows:
             activity = sum(v * x[col] for col, v in terms.items())
-            scale = max(1.0, abs(low) if math.isfinite(low) else 0.0, abs(high) if math.isfinite(high) else 0.0,
-                        *(abs(v * x[col]) for col, v in terms.items()))
+            scale = max(
+                1.0,
+                abs(low) if math.isfinite(low) else 0.0,
+                abs(high) if math.isfinite(high) else 0.0,
+                *(abs(v * x[col]) for col, v in terms.items()),
+            )
             worst = max(worst, (low - activity) / scale, (activity - high) / scale)
         return worst
 
 
 # -- generated parks ----------------------------------------------------------------------
+
 
 def park_data(seed: int) -> dict[str, Any]:
     """A small random park with every SPEC 8 feature (see the module docstring)."""
@@ -741,107 +903,310 @@ def park_data(seed: int) -> dict[str, Any]:
         if kind == "amount":
             return {"amount": money(low, high)}
         if kind == "per_period":
-            return {"per_period": {"winter": money(low, high) * winter / 8760, "summer": money(low, high) * (1 - winter / 8760)}}
+            return {
+                "per_period": {
+                    "winter": money(low, high) * winter / 8760,
+                    "summer": money(low, high) * (1 - winter / 8760),
+                }
+            }
         return {"rate": money(low, high) / 8760, "profile": {"winter": round(rnd.uniform(0.5, 1.5), 3)}}
 
     def heat_rate(low: float, high: float, winter_share: float) -> dict[str, Any]:
         return {"rate": money(low, high), "profile": {"winter": 1.0, "summer": winter_share}}
 
-    power = {"id": "power", "location": place(),
-             "supplies": [
-                 {"resource": "x_ash", **material_amount(4e4, 1.2e5), "quality": {"grade": rnd.choice(["I", "II"]), "loi": money(2, 9)},
-                  "disposal": {"cost": money(20, 60), "emissions": money(0, 0.01)}},
-                 {"resource": "x_heat", "temperature": money(105, 130), "outlet_temperature": money(60, 80),
-                  **heat_rate(4, 12, rnd.uniform(0.5, 1.0)), "absorption": rnd.random() < 0.5,
-                  "disposal": {"cost": money(-30, 5), "emissions": 0.0}}],
-             "processes": [{"id": "classifier", "existing": True, "capacity": money(2, 6),
-                            "input": {"resource": "x_ash", "requires": {"grade": ["II", "III"]}},
-                            "outputs": [{"resource": "x_ash", "yield": 0.5, "quality": {"grade": "I", "loi": 2.0},
-                                         "disposal": {"cost": money(10, 40)}},
-                                        {"resource": "x_powder", "yield": 0.3, "quality": {"grade": "S75"},
-                                         "disposal": {"cost": money(10, 40), "emissions": 0.001}},
-                                        {"resource": "x_ash", "yield": 0.15, "quality": {"grade": "III", "loi": 9.8},
-                                         "disposal": {"cost": money(10, 40)}}],
-                            "opex_per_unit": money(2, 8), "electricity_per_unit": money(0.005, 0.02)}]}
-    steel = {"id": "steel", "location": place(),
-             "supplies": [
-                 {"resource": "x_slag", **material_amount(3e4, 9e4), "quality": {"type": "bf"},
-                  "disposal": {"cost": money(15, 45), "emissions": money(0, 0.005)}},
-                 {"resource": "x_heat", "temperature": money(60, 72), "outlet_temperature": money(38, 46),
-                  **heat_rate(3, 10, rnd.uniform(0.6, 1.0)), "absorption": True}],
-             "processes": [{"id": "grinding", "capacity": money(3, 10) if rnd.random() < 0.7 else None,
-                            "input": {"resource": "x_slag", "requires": {"type": ["bf"]}},
-                            "outputs": [{"resource": "x_powder", "yield": 0.85, "quality": {"grade": "S95"},
-                                         "disposal": {"cost": money(5, 30)}},
-                                        {"resource": "x_ash", "yield": 0.1, "quality": {"grade": "III", "loi": 9.5},
-                                         "disposal": {"cost": money(5, 30)}}],
-                            "opex_per_unit": money(10, 30), "electricity_per_unit": money(0.02, 0.05),
-                            "emissions_per_unit": money(0, 0.01), "capex_fixed": money(1e6, 5e6),
-                            "capex_per_capacity": money(0, 2e5), "lifetime_years": 15, "om_fraction": 0.02}]}
-    city = {"id": "city", "location": place(),
-            "demands": [{"resource": "x_heat", "temperature": money(75, 90), "return_temperature": money(40, 52),
-                         **heat_rate(8, 20, rnd.uniform(0.2, 0.5)),
-                         "baseline": {"cost": money(180, 280), "emissions": money(0.2, 0.35)}}]}
+    power = {
+        "id": "power",
+        "location": place(),
+        "supplies": [
+            {
+                "resource": "x_ash",
+                **material_amount(4e4, 1.2e5),
+                "quality": {"grade": rnd.choice(["I", "II"]), "loi": money(2, 9)},
+                "disposal": {"cost": money(20, 60), "emissions": money(0, 0.01)},
+            },
+            {
+                "resource": "x_heat",
+                "temperature": money(105, 130),
+                "outlet_temperature": money(60, 80),
+                **heat_rate(4, 12, rnd.uniform(0.5, 1.0)),
+                "absorption": rnd.random() < 0.5,
+                "disposal": {"cost": money(-30, 5), "emissions": 0.0},
+            },
+        ],
+        "processes": [
+            {
+                "id": "classifier",
+                "existing": True,
+                "capacity": money(2, 6),
+                "input": {"resource": "x_ash", "requires": {"grade": ["II", "III"]}},
+                "outputs": [
+                    {
+                        "resource": "x_ash",
+                        "yield": 0.5,
+                        "quality": {"grade": "I", "loi": 2.0},
+                        "disposal": {"cost": money(10, 40)},
+                    },
+                    {
+                        "resource": "x_powder",
+                        "yield": 0.3,
+                        "quality": {"grade": "S75"},
+                        "disposal": {"cost": money(10, 40), "emissions": 0.001},
+                    },
+                    {
+                        "resource": "x_ash",
+                        "yield": 0.15,
+                        "quality": {"grade": "III", "loi": 9.8},
+                        "disposal": {"cost": money(10, 40)},
+                    },
+                ],
+                "opex_per_unit": money(2, 8),
+                "electricity_per_unit": money(0.005, 0.02),
+            }
+        ],
+    }
+    steel = {
+        "id": "steel",
+        "location": place(),
+        "supplies": [
+            {
+                "resource": "x_slag",
+                **material_amount(3e4, 9e4),
+                "quality": {"type": "bf"},
+                "disposal": {"cost": money(15, 45), "emissions": money(0, 0.005)},
+            },
+            {
+                "resource": "x_heat",
+                "temperature": money(60, 72),
+                "outlet_temperature": money(38, 46),
+                **heat_rate(3, 10, rnd.uniform(0.6, 1.0)),
+                "absorption": True,
+            },
+        ],
+        "processes": [
+            {
+                "id": "grinding",
+                "capacity": money(3, 10) if rnd.random() < 0.7 else None,
+                "input": {"resource": "x_slag", "requires": {"type": ["bf"]}},
+                "outputs": [
+                    {
+                        "resource": "x_powder",
+                        "yield": 0.85,
+                        "quality": {"grade": "S95"},
+                        "disposal": {"cost": money(5, 30)},
+                    },
+                    {
+                        "resource": "x_ash",
+                        "yield": 0.1,
+                        "quality": {"grade": "III", "loi": 9.5},
+                        "disposal": {"cost": money(5, 30)},
+                    },
+                ],
+                "opex_per_unit": money(10, 30),
+                "electricity_per_unit": money(0.02, 0.05),
+                "emissions_per_unit": money(0, 0.01),
+                "capex_fixed": money(1e6, 5e6),
+                "capex_per_capacity": money(0, 2e5),
+                "lifetime_years": 15,
+                "om_fraction": 0.02,
+            }
+        ],
+    }
+    city = {
+        "id": "city",
+        "location": place(),
+        "demands": [
+            {
+                "resource": "x_heat",
+                "temperature": money(75, 90),
+                "return_temperature": money(40, 52),
+                **heat_rate(8, 20, rnd.uniform(0.2, 0.5)),
+                "baseline": {"cost": money(180, 280), "emissions": money(0.2, 0.35)},
+            }
+        ],
+    }
     extras = [
-        {"id": "cement", "location": place(),
-         "demands": [{"resource": "x_ash", **material_amount(2e4, 6e4), "requires": {"grade": ["I", "II"]},
-                      "baseline": {"cost": money(60, 140), "emissions": money(0.0, 0.05)}},
-                     {"resource": "x_powder", **material_amount(1e4, 4e4), "requires": {"grade": ["S95"]},
-                      "baseline": {"cost": money(150, 260), "emissions": money(0.3, 0.6)}}]},
-        {"id": "chem", "location": place(),
-         "supplies": [{"resource": "x_heat", "temperature": money(28, 36), "outlet_temperature": money(18, 24),
-                       **heat_rate(2, 8, 1.0)},
-                      {"resource": "x_heat", "temperature": money(55, 66), "outlet_temperature": money(35, 45),
-                       **heat_rate(2, 6, 0.8)},
-                      {"resource": "x_water", "rate": money(50, 200), "quality": {"grade": "cooling"},
-                       "disposal": {"cost": money(0.5, 2)}}]},
-        {"id": "greenhouse", "location": place(),
-         "demands": [{"resource": "x_heat", "temperature": money(45, 60), **heat_rate(1, 5, 0.1),
-                      "baseline": {"cost": money(150, 250), "emissions": money(0.2, 0.3)}},
-                     {"resource": "x_water", "per_period": {"winter": money(1e5, 3e5), "summer": money(3e5, 8e5)},
-                      "requires": {"grade": ["cooling", "process"]},
-                      "baseline": {"cost": money(3, 6), "emissions": 0.0004}}]},
-        {"id": "concrete", "location": place(),
-         "demands": [{"resource": "x_powder", **material_amount(5e3, 2e4), "requires": {"grade": ["S75", "S95"]},
-                      "baseline": {"cost": money(120, 220), "emissions": money(0.2, 0.5)}},
-                     {"resource": "x_ash", **material_amount(5e3, 2e4),
-                      "baseline": {"cost": money(40, 90), "emissions": 0.0}}]},
-        {"id": "steel2", "location": place(),
-         "supplies": [{"resource": "x_slag", **material_amount(1e4, 4e4), "quality": {"type": rnd.choice(["bf", "bof"])},
-                       "disposal": {"cost": money(10, 40)}},
-                      {"resource": "x_ash", "rate": money(1, 3), "quality": {"grade": "III", "loi": 9.0},
-                       "disposal": {"cost": money(20, 50)}}]},
+        {
+            "id": "cement",
+            "location": place(),
+            "demands": [
+                {
+                    "resource": "x_ash",
+                    **material_amount(2e4, 6e4),
+                    "requires": {"grade": ["I", "II"]},
+                    "baseline": {"cost": money(60, 140), "emissions": money(0.0, 0.05)},
+                },
+                {
+                    "resource": "x_powder",
+                    **material_amount(1e4, 4e4),
+                    "requires": {"grade": ["S95"]},
+                    "baseline": {"cost": money(150, 260), "emissions": money(0.3, 0.6)},
+                },
+            ],
+        },
+        {
+            "id": "chem",
+            "location": place(),
+            "supplies": [
+                {
+                    "resource": "x_heat",
+                    "temperature": money(28, 36),
+                    "outlet_temperature": money(18, 24),
+                    **heat_rate(2, 8, 1.0),
+                },
+                {
+                    "resource": "x_heat",
+                    "temperature": money(55, 66),
+                    "outlet_temperature": money(35, 45),
+                    **heat_rate(2, 6, 0.8),
+                },
+                {
+                    "resource": "x_water",
+                    "rate": money(50, 200),
+                    "quality": {"grade": "cooling"},
+                    "disposal": {"cost": money(0.5, 2)},
+                },
+            ],
+        },
+        {
+            "id": "greenhouse",
+            "location": place(),
+            "demands": [
+                {
+                    "resource": "x_heat",
+                    "temperature": money(45, 60),
+                    **heat_rate(1, 5, 0.1),
+                    "baseline": {"cost": money(150, 250), "emissions": money(0.2, 0.3)},
+                },
+                {
+                    "resource": "x_water",
+                    "per_period": {"winter": money(1e5, 3e5), "summer": money(3e5, 8e5)},
+                    "requires": {"grade": ["cooling", "process"]},
+                    "baseline": {"cost": money(3, 6), "emissions": 0.0004},
+                },
+            ],
+        },
+        {
+            "id": "concrete",
+            "location": place(),
+            "demands": [
+                {
+                    "resource": "x_powder",
+                    **material_amount(5e3, 2e4),
+                    "requires": {"grade": ["S75", "S95"]},
+                    "baseline": {"cost": money(120, 220), "emissions": money(0.2, 0.5)},
+                },
+                {
+                    "resource": "x_ash",
+                    **material_amount(5e3, 2e4),
+                    "baseline": {"cost": money(40, 90), "emissions": 0.0},
+                },
+            ],
+        },
+        {
+            "id": "steel2",
+            "location": place(),
+            "supplies": [
+                {
+                    "resource": "x_slag",
+                    **material_amount(1e4, 4e4),
+                    "quality": {"type": rnd.choice(["bf", "bof"])},
+                    "disposal": {"cost": money(10, 40)},
+                },
+                {
+                    "resource": "x_ash",
+                    "rate": money(1, 3),
+                    "quality": {"grade": "III", "loi": 9.0},
+                    "disposal": {"cost": money(20, 50)},
+                },
+            ],
+        },
     ]
     enterprises = [power, steel, city, *rnd.sample(extras, rnd.randint(0, len(extras)))]
     markets = [
-        {"id": "ash_buyers", "location": place(),
-         "buys": [{"resource": "x_ash", "price": money(-10, 40), "amount": money(1e4, 5e4),
-                   "requires": {"grade": ["I", "II", "III"]}, "emissions": money(0, 0.01)}]},
-        {"id": "powder_buyers", "location": place(),
-         "buys": [{"resource": "x_powder", "price": money(-20, 30), "requires": {"grade": ["S95"]}},
-                  {"resource": "x_powder", "price": money(-20, 10), "rate": money(0.5, 2)}]},
+        {
+            "id": "ash_buyers",
+            "location": place(),
+            "buys": [
+                {
+                    "resource": "x_ash",
+                    "price": money(-10, 40),
+                    "amount": money(1e4, 5e4),
+                    "requires": {"grade": ["I", "II", "III"]},
+                    "emissions": money(0, 0.01),
+                }
+            ],
+        },
+        {
+            "id": "powder_buyers",
+            "location": place(),
+            "buys": [
+                {"resource": "x_powder", "price": money(-20, 30), "requires": {"grade": ["S95"]}},
+                {"resource": "x_powder", "price": money(-20, 10), "rate": money(0.5, 2)},
+            ],
+        },
     ]
     links: list[dict[str, Any]] = [
-        {"from": "power", "to": "ash_buyers", "resource": "x_ash", "mode": "x_truck", "existing": True,
-         "capacity": money(1, 4), "supply": 0, "expandable": rnd.random() < 0.5},
+        {
+            "from": "power",
+            "to": "ash_buyers",
+            "resource": "x_ash",
+            "mode": "x_truck",
+            "existing": True,
+            "capacity": money(1, 4),
+            "supply": 0,
+            "expandable": rnd.random() < 0.5,
+        },
     ]
     if rnd.random() < 0.6:
-        links.append({"from": "power", "to": "city", "resource": "x_heat", "mode": "x_heat_pipe", "existing": True,
-                      "capacity": money(2, 6), "expandable": rnd.random() < 0.5})
+        links.append(
+            {
+                "from": "power",
+                "to": "city",
+                "resource": "x_heat",
+                "mode": "x_heat_pipe",
+                "existing": True,
+                "capacity": money(2, 6),
+                "expandable": rnd.random() < 0.5,
+            }
+        )
     if rnd.random() < 0.5:  # the coarse ash, named as the classifier's third output
-        links.append({"from": "power", "to": "ash_buyers", "resource": "x_ash", "mode": "x_rail",
-                      "supply": "classifier.outputs[2]"})
+        links.append(
+            {
+                "from": "power",
+                "to": "ash_buyers",
+                "resource": "x_ash",
+                "mode": "x_rail",
+                "supply": "classifier.outputs[2]",
+            }
+        )
     steel_heat, city_heat = steel["supplies"][1], city["demands"][0]
     approach = money(5, 10)
     if steel_heat["temperature"] > max(steel_heat["outlet_temperature"], city_heat["return_temperature"] + approach):
         # direct by fiat though the source is too cold for it: beside the generated heat pump
         links.append({"from": "steel", "to": "city", "resource": "x_heat", "type": "direct"})
     if rnd.random() < 0.5:
-        links.append({"from": "steel", "to": "powder_buyers", "resource": "x_powder",
-                      "mode": "x_rail", "supply": "grinding", "demand": 0, "distance_km": money(40, 120)})
-    heat_pipe = {"capex_fixed": money(5e5, 2e6), "capex_per_km": money(5e5, 2e6), "capex_per_capacity": money(0, 6e4),
-                 "lifetime_years": 30, "om_fraction": 0.015, "electricity_per_unit_km": money(1e-4, 8e-4),
-                 "loss_per_km": money(0.001, 0.01), "max_distance_km": 30, "detour": 1.2}
+        links.append(
+            {
+                "from": "steel",
+                "to": "powder_buyers",
+                "resource": "x_powder",
+                "mode": "x_rail",
+                "supply": "grinding",
+                "demand": 0,
+                "distance_km": money(40, 120),
+            }
+        )
+    heat_pipe = {
+        "capex_fixed": money(5e5, 2e6),
+        "capex_per_km": money(5e5, 2e6),
+        "capex_per_capacity": money(0, 6e4),
+        "lifetime_years": 30,
+        "om_fraction": 0.015,
+        "electricity_per_unit_km": money(1e-4, 8e-4),
+        "loss_per_km": money(0.001, 0.01),
+        "max_distance_km": 30,
+        "detour": 1.2,
+    }
     if rnd.random() < 0.5:
         heat_pipe["capex_per_flow_km"] = money(500, 3000)
         heat_pipe["design_delta_t_k"] = money(30, 50)
@@ -851,9 +1216,12 @@ def park_data(seed: int) -> dict[str, Any]:
         heat_pipe["max_capacity"] = money(3, 12)
     data = {
         "park": {"name": f"reference {seed}", "crs": "wgs84" if wgs84 else "local_km"},
-        "economics": {"discount_rate": rnd.choice([0.0, 0.04, 0.06, 0.08]),
-                      "carbon_price": rnd.choice([0.0, 0.0, 60.0, 150.0]),
-                      "electricity_price": money(450, 800), "grid_emission_factor": money(0.5, 0.7)},
+        "economics": {
+            "discount_rate": rnd.choice([0.0, 0.04, 0.06, 0.08]),
+            "carbon_price": rnd.choice([0.0, 0.0, 60.0, 150.0]),
+            "electricity_price": money(450, 800),
+            "grid_emission_factor": money(0.5, 0.7),
+        },
         "periods": periods,
         "resources": {
             "x_ash": {"kind": "material", "unit": "t", "modes": ["x_truck", "x_rail"]},
@@ -863,27 +1231,64 @@ def park_data(seed: int) -> dict[str, Any]:
             "x_heat": {"kind": "heat", "unit": "MWh", "modes": ["x_heat_pipe"]},
         },
         "modes": {
-            "x_truck": {"max_distance_km": money(10, 25), "detour": money(1.1, 1.4), "capex_fixed": money(1e5, 8e5),
-                        "capex_per_capacity": money(0, 6e4), "lifetime_years": 10, "om_fraction": 0.05,
-                        "opex_per_unit": money(2, 8), "opex_per_unit_km": money(0.2, 0.6),
-                        "emissions_per_unit_km": money(5e-5, 1e-4)},
-            "x_rail": {"capex_fixed": money(2e6, 6e6), "lifetime_years": 25, "om_fraction": 0.03, "detour": 1.2,
-                       "opex_per_unit": money(10, 20), "opex_per_unit_km": money(0.1, 0.2),
-                       "emissions_per_unit_km": 2e-5, "max_capacity": money(5, 20)},
-            "x_pipe": {"max_distance_km": 20, "capex_fixed": money(2e5, 1e6), "capex_per_km": money(2e5, 1e6),
-                       "capex_per_capacity_km": money(1e3, 4e3), "lifetime_years": 30, "om_fraction": 0.02,
-                       "electricity_per_unit_km": 8e-6, "loss_per_km": money(0.0, 0.002), "max_capacity": money(60, 300)},
+            "x_truck": {
+                "max_distance_km": money(10, 25),
+                "detour": money(1.1, 1.4),
+                "capex_fixed": money(1e5, 8e5),
+                "capex_per_capacity": money(0, 6e4),
+                "lifetime_years": 10,
+                "om_fraction": 0.05,
+                "opex_per_unit": money(2, 8),
+                "opex_per_unit_km": money(0.2, 0.6),
+                "emissions_per_unit_km": money(5e-5, 1e-4),
+            },
+            "x_rail": {
+                "capex_fixed": money(2e6, 6e6),
+                "lifetime_years": 25,
+                "om_fraction": 0.03,
+                "detour": 1.2,
+                "opex_per_unit": money(10, 20),
+                "opex_per_unit_km": money(0.1, 0.2),
+                "emissions_per_unit_km": 2e-5,
+                "max_capacity": money(5, 20),
+            },
+            "x_pipe": {
+                "max_distance_km": 20,
+                "capex_fixed": money(2e5, 1e6),
+                "capex_per_km": money(2e5, 1e6),
+                "capex_per_capacity_km": money(1e3, 4e3),
+                "lifetime_years": 30,
+                "om_fraction": 0.02,
+                "electricity_per_unit_km": 8e-6,
+                "loss_per_km": money(0.0, 0.002),
+                "max_capacity": money(60, 300),
+            },
             "x_heat_pipe": heat_pipe,
         },
         "technologies": {
             "heat_exchange": {"min_approach_k": approach},
-            "heat_pump": {"carnot_efficiency": money(0.45, 0.55), "approach_k": money(3, 5), "cop_max": money(6, 8),
-                          "max_lift_k": money(50, 62), "capex_fixed": money(5e5, 3e6), "capex_per_mw": money(5e5, 2e6),
-                          "lifetime_years": 25, "om_fraction": 0.01, "opex_per_mwh": money(2, 10)},
-            "absorption_heat_pump": {"cop": money(1.6, 1.8), "max_lift_k": money(35, 50),
-                                     "drive_cost_per_mwh": money(20, 60), "drive_emissions_per_mwh": money(0.05, 0.2),
-                                     "capex_fixed": money(5e5, 2e6), "capex_per_mw": money(3e5, 1e6),
-                                     "lifetime_years": 20, "om_fraction": 0.01, "opex_per_mwh": money(1, 5)},
+            "heat_pump": {
+                "carnot_efficiency": money(0.45, 0.55),
+                "approach_k": money(3, 5),
+                "cop_max": money(6, 8),
+                "max_lift_k": money(50, 62),
+                "capex_fixed": money(5e5, 3e6),
+                "capex_per_mw": money(5e5, 2e6),
+                "lifetime_years": 25,
+                "om_fraction": 0.01,
+                "opex_per_mwh": money(2, 10),
+            },
+            "absorption_heat_pump": {
+                "cop": money(1.6, 1.8),
+                "max_lift_k": money(35, 50),
+                "drive_cost_per_mwh": money(20, 60),
+                "drive_emissions_per_mwh": money(0.05, 0.2),
+                "capex_fixed": money(5e5, 2e6),
+                "capex_per_mw": money(3e5, 1e6),
+                "lifetime_years": 20,
+                "om_fraction": 0.01,
+                "opex_per_mwh": money(1, 5),
+            },
         },
         "enterprises": enterprises,
         "markets": markets,
@@ -906,8 +1311,11 @@ def with_plan(seed: int, data: dict[str, Any]) -> dict[str, Any]:
 
     def ref_of(link_id: str, *, with_mode: bool) -> dict[str, Any]:
         link = reference.links[link_id]
-        entry = {"from": reference.supplies[link.s].place, "to": reference.demands[link.d].place,
-                 "resource": reference.supplies[link.s].resource}
+        entry = {
+            "from": reference.supplies[link.s].place,
+            "to": reference.demands[link.d].place,
+            "resource": reference.supplies[link.s].resource,
+        }
         return entry | ({"mode": link.mode} if with_mode else {})
 
     if seed % 3 == 2:
@@ -915,8 +1323,16 @@ def with_plan(seed: int, data: dict[str, Any]) -> dict[str, Any]:
     if seed % 4 == 1 and new:
         plan["force"] = [ref_of(rnd.choice(new), with_mode=rnd.random() < 0.7)]
     forced = {(e["from"], e["to"], e["resource"]) for e in plan.get("force", [])}
-    allowed = [i for i in new if (ref_of(i, with_mode=False)["from"], ref_of(i, with_mode=False)["to"],
-                                  ref_of(i, with_mode=False)["resource"]) not in forced]
+    allowed = [
+        i
+        for i in new
+        if (
+            ref_of(i, with_mode=False)["from"],
+            ref_of(i, with_mode=False)["to"],
+            ref_of(i, with_mode=False)["resource"],
+        )
+        not in forced
+    ]
     if seed % 5 == 3 and allowed:
         plan["forbid"] = [ref_of(rnd.choice(allowed), with_mode=True)]
     if seed % 7 == 4:
@@ -959,9 +1375,11 @@ def with_time_series(seed: int, data: dict[str, Any], folder: pathlib.Path) -> d
         if e["id"] == "steel":
             slag = {k: v for k, v in e["supplies"][0].items() if k not in ("amount", "per_period", "rate", "profile")}
             e["supplies"] = [{**slag, "amount": 2000.0, "profile": {"series": "water"}}, *e["supplies"][1:]]
-    return data | {"periods": [{"name": "winter", "hours": 24}, {"name": "summer", "hours": 24}],
-                   "time_series": {"file": str(path), "slices": 5, "keep_peak": ["heat"]},
-                   "enterprises": enterprises}
+    return data | {
+        "periods": [{"name": "winter", "hours": 24}, {"name": "summer", "hours": 24}],
+        "time_series": {"file": str(path), "slices": 5, "keep_peak": ["heat"]},
+        "enterprises": enterprises,
+    }
 
 
 SEEDS = range(30)
@@ -1025,8 +1443,11 @@ def check_plan(reference: Reference, result: circflow.Result) -> None:
             x[cols["z"][q]] = 1.0
             x[cols["c"][q]] = row["capacity"]
     for (q, p), col in cols["xi"].items():
-        x[col] = sum(link.gain * x[cols["f"][link.id, p]] for link in reference.links.values()
-                     if link.d == reference.processes[q].input)
+        x[col] = sum(
+            link.gain * x[cols["f"][link.id, p]]
+            for link in reference.links.values()
+            if link.d == reference.processes[q].input
+        )
     size = {}  # disposal and baseline are what is left of a stream: as exact as the stream's rows
     for (si, p), col in cols["w"].items():
         stream = reference.supplies[si]
@@ -1034,8 +1455,9 @@ def check_plan(reference: Reference, result: circflow.Result) -> None:
         x[col] = made - sum(x[cols["f"][link.id, p]] for link in reference.links.values() if link.s == si)
         size[col] = max(1.0, made)
     for (di, p), col in cols["u"].items():
-        x[col] = reference.demands[di].amounts[p] - sum(link.gain * x[cols["f"][link.id, p]]
-                                                         for link in reference.links.values() if link.d == di)
+        x[col] = reference.demands[di].amounts[p] - sum(
+            link.gain * x[cols["f"][link.id, p]] for link in reference.links.values() if link.d == di
+        )
         size[col] = max(1.0, reference.demands[di].amounts[p])
     assert lp.violation(x, size) <= 1e-6
     assert math.isclose(lp.value("total_cost", x), result.kpis["total_cost"], rel_tol=RTOL, abs_tol=1e-3)

@@ -28,20 +28,28 @@ def three_links_park() -> circflow.Park:
     enterprises = []
     for k in range(3):
         enterprises += [
-            {"id": f"a{k + 1}", "location": {"x": 100.0 * k, "y": 0},
-             "supplies": [{"resource": "o_ash", "amount": 876, "disposal": {"cost": 1}}]},
-            {"id": f"b{k + 1}", "location": {"x": 100.0 * k + 1, "y": 0},
-             "demands": [{"resource": "o_ash", "amount": 876, "baseline": {"cost": 1}}]},
+            {
+                "id": f"a{k + 1}",
+                "location": {"x": 100.0 * k, "y": 0},
+                "supplies": [{"resource": "o_ash", "amount": 876, "disposal": {"cost": 1}}],
+            },
+            {
+                "id": f"b{k + 1}",
+                "location": {"x": 100.0 * k + 1, "y": 0},
+                "demands": [{"resource": "o_ash", "amount": 876, "baseline": {"cost": 1}}],
+            },
         ]
     truck = {**mode(capex_fixed=1000, capex_per_capacity=10.0), "max_distance_km": 5}
-    return circflow.park_from_dict({
-        "park": {"name": "three links"},
-        "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-        "modes": {"o_truck": truck},
-        "enterprises": enterprises,
-        "links": [{"from": "a2", "to": "b2", "resource": "o_ash", "mode": "o_truck", "existing": True}],
-        "plan": {"force": [{"from": "a3", "to": "b3", "resource": "o_ash"}]},
-    })
+    return circflow.park_from_dict(
+        {
+            "park": {"name": "three links"},
+            "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+            "modes": {"o_truck": truck},
+            "enterprises": enterprises,
+            "links": [{"from": "a2", "to": "b2", "resource": "o_ash", "mode": "o_truck", "existing": True}],
+            "plan": {"force": [{"from": "a3", "to": "b3", "resource": "o_ash"}]},
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +59,9 @@ def model() -> ParkModel:
     return built
 
 
-def plan(model: ParkModel, rates: list[float], built: dict[int, float], size: dict[int, float] | None = None) -> Solution:
+def plan(
+    model: ParkModel, rates: list[float], built: dict[int, float], size: dict[int, float] | None = None
+) -> Solution:
     """Column values: each link's rate (t/h), the build decision of the new ones, their capacity."""
     x = np.zeros(model.shape[1])
     x[model.rate[:, 0]] = rates
@@ -110,8 +120,11 @@ def test_no_plan_reads_as_nothing_new_built(model: ParkModel) -> None:
 
 
 def files(folder: pathlib.Path) -> dict[str, str]:
-    return {path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def test_a_writer_failing_mid_write_leaves_the_old_folder_intact(tmp_path: pathlib.Path) -> None:
@@ -162,9 +175,13 @@ def test_a_finished_write_replaces_the_folder_whole(tmp_path: pathlib.Path) -> N
     assert is_results_folder(folder)
 
 
-@pytest.mark.parametrize(("content", "ours"), [(None, True), ('{"circflow_version": "0.1.0"}', True),
-                                               ('{"version": 1}', False), ("not json", False)])
-def test_only_circflow_folders_count_as_results_folders(tmp_path: pathlib.Path, content: str | None, ours: bool) -> None:
+@pytest.mark.parametrize(
+    ("content", "ours"),
+    [(None, True), ('{"circflow_version": "0.1.0"}', True), ('{"version": 1}', False), ("not json", False)],
+)
+def test_only_circflow_folders_count_as_results_folders(
+    tmp_path: pathlib.Path, content: str | None, ours: bool
+) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     if content is not None:

@@ -37,10 +37,14 @@ def test_a_park_can_override_one_catalog_number() -> None:
     ("data", "says"),
     [
         ({"enterprize": []}, "enterprize: unknown key 'enterprize'; did you mean 'enterprises'?"),
-        ({"enterprises": [{**PLANT, "supplies": [{"resource": "fly_ash", "amount": -5}]}]},
-         "enterprises[0].supplies[0].amount: must be >= 0, got -5"),
-        ({"enterprises": [{**PLANT, "supplies": [{"resource": "flyash", "amount": 5}]}]},
-         "enterprises[0].supplies[0].resource: unknown resource 'flyash'; did you mean 'fly_ash'?"),
+        (
+            {"enterprises": [{**PLANT, "supplies": [{"resource": "fly_ash", "amount": -5}]}]},
+            "enterprises[0].supplies[0].amount: must be >= 0, got -5",
+        ),
+        (
+            {"enterprises": [{**PLANT, "supplies": [{"resource": "flyash", "amount": 5}]}]},
+            "enterprises[0].supplies[0].resource: unknown resource 'flyash'; did you mean 'fly_ash'?",
+        ),
         ({"park": {"name": "x", "crs": "utm"}}, "park.crs: must be 'local_km' or 'wgs84', got 'utm'"),
         ({"enterprises": [PLANT, {**PLANT, "supplies": []}]}, "enterprises[1].id: duplicate enterprise id 'a'"),
     ],
@@ -61,5 +65,6 @@ def test_the_json_schema_has_every_top_level_key_and_refuses_others() -> None:
     """``circflow schema`` prints this (SPEC 3: unknown keys are errors)."""
     schema = Park.model_json_schema(by_alias=True)
     assert {"park", "economics", "periods", "enterprises", "links", "targets", "plan", "scenarios"} <= set(
-        schema["properties"])
+        schema["properties"]
+    )
     assert schema["additionalProperties"] is False

@@ -104,8 +104,10 @@ def test_a_price_only_reprices_the_parts_it_touches(heat_pump_park) -> None:
     to 650 CNY/MWh the pump's best use pays back its capex, so no value leaves it out of the
     model as never paying, which would change the part's rows.) A disposal price of the ash
     touches the ash part only."""
-    found = circflow.sensitivity(heat_pump_park, {"economics.electricity_price": "500:650",
-                                                  "enterprises.plant.supplies.0.disposal.cost": "-20%:+20%"})
+    found = circflow.sensitivity(
+        heat_pump_park,
+        {"economics.electricity_price": "500:650", "enterprises.plant.supplies.0.disposal.cost": "-20%:+20%"},
+    )
     electricity = found.solves["economics.electricity_price"]
     assert electricity["solved"] == 2  # two parts, one HiGHS instance each
     assert electricity["repriced"] == electricity["values"] - 1  # the heat part at every other value
@@ -121,9 +123,15 @@ def test_warm_started_reprices_match_fresh_solves(heat_pump_park) -> None:
     for row in found.table.to_dict("records"):
         if row["point"] == "change":
             continue
-        park = circflow.park_from_dict({**heat_pump_park._tree,  # noqa: SLF001
-                                        "economics": {**heat_pump_park._tree["economics"],  # noqa: SLF001
-                                                      "electricity_price": row["value"]}})
+        park = circflow.park_from_dict(
+            {
+                **heat_pump_park._tree,  # noqa: SLF001
+                "economics": {
+                    **heat_pump_park._tree["economics"],  # noqa: SLF001
+                    "electricity_price": row["value"],
+                },
+            }
+        )
         assert circflow.optimize(park, marginals=False).objective == pytest.approx(row["objective"], rel=1e-9)
 
 
@@ -147,17 +155,21 @@ def test_ranges_relative_and_absolute(heat_pump_park) -> None:
     assert (r.low, r.high, r.base) == pytest.approx((480, 720, 600))
     assert r.label == "electricity price"
     assert resolve_range(heat_pump_park, "enterprises.city.demands.0.baseline.cost", "150:250").label == (
-        "City district heating: heat t, baseline cost")
+        "City district heating: heat t, baseline cost"
+    )
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("economics.carbon_price=-20%:+20%", "the park's value is 0"),
-    ("economics.electricity_price=900:900", "two different"),
-    ("economics.electricity_price=cheap:900", "is not a number"),
-    ("economics.electricity_price=500", "KEY=LOW:HIGH"),
-    ("economics.elektricity_price=500:900", "has no 'elektricity_price'"),
-    ("enterprises.city.name=0:1", "not a number"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("economics.carbon_price=-20%:+20%", "the park's value is 0"),
+        ("economics.electricity_price=900:900", "two different"),
+        ("economics.electricity_price=cheap:900", "is not a number"),
+        ("economics.electricity_price=500", "KEY=LOW:HIGH"),
+        ("economics.elektricity_price=500:900", "has no 'elektricity_price'"),
+        ("enterprises.city.name=0:1", "not a number"),
+    ],
+)
 def test_bad_ranges_exit_2(write_park_yaml, tmp_path, spec: str, message: str) -> None:
     done = run("sensitivity", write_park_yaml(HEAT_PUMP_PARK), "--vary", spec, "-o", tmp_path / "out")
     assert done.exit_code == 2
@@ -192,7 +204,8 @@ def test_keys_run_on_a_dask_cluster(heat_pump_park) -> None:
     here = circflow.sensitivity(heat_pump_park, {"economics.electricity_price": "500:900"})
     there = circflow.sensitivity(heat_pump_park, {"economics.electricity_price": "500:900"}, workers=1)
     assert there.table.drop(columns=["links_added", "links_removed"]).equals(
-        here.table.drop(columns=["links_added", "links_removed"]))
+        here.table.drop(columns=["links_added", "links_removed"])
+    )
     assert list(there.table["links_removed"]) == list(here.table["links_removed"])
 
 
@@ -224,7 +237,9 @@ def test_how_sure_with_a_carbon_price_varies_it_around_that_price(heat_pump_park
     result = circflow.optimize(heat_pump_park, carbon_price=100)
     found = circflow.how_sure(heat_pump_park, result, carbon_price=100)
     ranges = {r["key"]: r for r in found.robustness["sensitivity"]["ranges"]}
-    assert (ranges["economics.carbon_price"]["low"], ranges["economics.carbon_price"]["high"]) == pytest.approx((80, 120))
+    assert (ranges["economics.carbon_price"]["low"], ranges["economics.carbon_price"]["high"]) == pytest.approx(
+        (80, 120)
+    )
     assert found.robustness["alternatives"]["optimum"] == pytest.approx(result.objective)
     plain = circflow.how_sure(heat_pump_park)
     ranges = {r["key"]: r for r in plain.robustness["sensitivity"]["ranges"]}

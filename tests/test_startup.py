@@ -23,11 +23,14 @@ def loaded_after(code: str) -> set[str]:
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 
-@pytest.mark.parametrize("code", [
-    "import circflow",
-    "import sys\nfrom circflow.cli import app\nsys.argv = ['circflow', '--help']\n"
-    "try:\n    app()\nexcept SystemExit:\n    pass",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import circflow",
+        "import sys\nfrom circflow.cli import app\nsys.argv = ['circflow', '--help']\n"
+        "try:\n    app()\nexcept SystemExit:\n    pass",
+    ],
+)
 def test_start_up_loads_no_heavy_library(code: str) -> None:
     assert not loaded_after(code) & set(HEAVY)
 

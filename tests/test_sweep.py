@@ -30,8 +30,10 @@ RUNNER = CliRunner()
 def client():
     """A LocalCluster of 2 worker processes, closed (client first) after the module."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, **QUIET_CLUSTER) as cluster, \
-            distributed.Client(cluster) as dask_client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, **QUIET_CLUSTER) as cluster,
+        distributed.Client(cluster) as dask_client,
+    ):
         yield dask_client
 
 
@@ -47,16 +49,22 @@ def hand_made_park(carbon_price: float, fly_ash_t: float, scenario: str) -> circ
 
 
 def test_each_grid_row_equals_a_separate_optimize_run(client):
-    vary = {"economics.carbon_price": "0,300", "enterprises.power_plant.supplies.0.amount": [300000, 100000],
-            "scenario": "base,grid_power"}
+    vary = {
+        "economics.carbon_price": "0,300",
+        "enterprises.power_plant.supplies.0.amount": [300000, 100000],
+        "scenario": "base,grid_power",
+    }
     table = sweep(TINY, vary, client=client)
 
     assert len(table) == 8
     assert list(table.columns[:3]) == list(vary)
     assert table[["economics.carbon_price", "scenario"]].drop_duplicates().shape[0] == 4  # a full grid
     for row in table.to_dict("records"):
-        result = circflow.optimize(hand_made_park(row["economics.carbon_price"],
-                                                  row["enterprises.power_plant.supplies.0.amount"], row["scenario"]))
+        result = circflow.optimize(
+            hand_made_park(
+                row["economics.carbon_price"], row["enterprises.power_plant.supplies.0.amount"], row["scenario"]
+            )
+        )
         assert row["status"] == str(result.status) == "optimal"
         for column in ("total_cost", "emissions", "capex"):
             assert row[column] == pytest.approx(result.kpis[column], rel=1e-9)
@@ -87,8 +95,15 @@ def test_failing_runs_are_recorded_and_the_rest_complete(client, tmp_path):
     a 1 tCO2 emissions cap is infeasible; every other run is solved."""
     progress: list[tuple[int, int]] = []
     vary = {"economics.carbon_price": "uniform(-100,100)", "targets.max_emissions": [1e12, 1]}
-    table = sweep(TINY, vary, samples=4, seed=1, client=client, output=tmp_path / "out",
-                  on_progress=lambda done, total: progress.append((done, total)))
+    table = sweep(
+        TINY,
+        vary,
+        samples=4,
+        seed=1,
+        client=client,
+        output=tmp_path / "out",
+        on_progress=lambda done, total: progress.append((done, total)),
+    )
 
     assert len(table) == 8
     assert progress[-1] == (8, 8)
@@ -106,8 +121,15 @@ def test_failing_runs_are_recorded_and_the_rest_complete(client, tmp_path):
 
     # A rerun retries the runs that ended in error (here they fail again) and nothing else.
     progress.clear()
-    again = sweep(TINY, vary, samples=4, seed=1, client=client, output=tmp_path / "out",
-                  on_progress=lambda done, total: progress.append((done, total)))
+    again = sweep(
+        TINY,
+        vary,
+        samples=4,
+        seed=1,
+        client=client,
+        output=tmp_path / "out",
+        on_progress=lambda done, total: progress.append((done, total)),
+    )
     assert progress[-1] == (len(errors), len(errors))
     assert again.attrs["reused"] == 8 - len(errors)
     pd.testing.assert_series_equal(again["status"], table["status"])
@@ -117,14 +139,20 @@ def test_a_rerun_skips_the_rows_already_done(client, tmp_path):
     folder = tmp_path / "sweep"
     first = sweep(TINY, {"economics.carbon_price": "0,100"}, client=client, output=folder)
     progress: list[tuple[int, int]] = []
-    second = sweep(TINY, {"economics.carbon_price": "0,100,200"}, client=client, output=folder,
-                   on_progress=lambda done, total: progress.append((done, total)))
+    second = sweep(
+        TINY,
+        {"economics.carbon_price": "0,100,200"},
+        client=client,
+        output=folder,
+        on_progress=lambda done, total: progress.append((done, total)),
+    )
 
     assert progress == [(0, 1), (1, 1)]
     assert second.attrs["reused"] == 2
     assert list(second["economics.carbon_price"]) == [0, 100, 200]
-    pd.testing.assert_frame_equal(second.iloc[:2].drop(columns=["utilization.heat"]),
-                                  first.drop(columns=["utilization.heat"]), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        second.iloc[:2].drop(columns=["utilization.heat"]), first.drop(columns=["utilization.heat"]), check_dtype=False
+    )
     assert len((folder / JOURNAL_FILE).read_text(encoding="utf-8").splitlines()) == 3
     assert len(pd.read_csv(folder / "sweep.csv")) == 3
 
@@ -135,9 +163,21 @@ def test_a_rerun_skips_the_rows_already_done(client, tmp_path):
 
 def test_cli_sweep_on_a_running_cluster_writes_csv_parquet_and_html(client, tmp_path):
     folder = tmp_path / "out"
-    result = RUNNER.invoke(app, ["sweep", str(TINY), "--vary", "economics.carbon_price=0:400:3",
-                                 "--vary", "economics.electricity_price=394.9,700",
-                                 "--scheduler", client.scheduler.address, "-o", str(folder)])
+    result = RUNNER.invoke(
+        app,
+        [
+            "sweep",
+            str(TINY),
+            "--vary",
+            "economics.carbon_price=0:400:3",
+            "--vary",
+            "economics.electricity_price=394.9,700",
+            "--scheduler",
+            client.scheduler.address,
+            "-o",
+            str(folder),
+        ],
+    )
 
     assert result.exit_code == 0, result.output
     assert "6 runs: optimal 6" in result.output
@@ -145,8 +185,9 @@ def test_cli_sweep_on_a_running_cluster_writes_csv_parquet_and_html(client, tmp_
     parquet = pd.read_parquet(folder / "sweep.parquet")
     assert list(csv.columns[:2]) == ["economics.carbon_price", "economics.electricity_price"]
     assert list(csv["economics.carbon_price"]) == [0, 0, 200, 200, 400, 400]
-    pd.testing.assert_frame_equal(csv.drop(columns=["links", "reason"]), parquet.drop(columns=["links", "reason"]),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        csv.drop(columns=["links", "reason"]), parquet.drop(columns=["links", "reason"]), check_dtype=False
+    )
     page = (folder / "sweep.html").read_text(encoding="utf-8")
     assert "Main effects" in page
     assert "electricity price (CNY/MWh)" in page  # the KEY as people read it, with its unit
@@ -162,26 +203,29 @@ def test_a_sweep_on_its_own_local_cluster():
     assert table["worker"].str.startswith("tcp://").all()
 
 
-@pytest.mark.parametrize(("vary", "message"), [
-    ("economics.carbon_prize=1", "did you mean 'carbon_price'"),
-    ("econ.carbon_price=1", "unknown section 'econ'; did you mean 'economics'"),
-    ("enterprises.power.supplies.0.amount=1", "enterprises has no 'power'; did you mean 'power_plant'"),
-    ("enterprises.power_plant.supplies.7.amount=1", "give an index from 0 to 2, got '7'"),
-    ("economics.carbon_price.x=1", "economics.carbon_price is a single value"),
-    ("modes.truk.opex_per_unit=1", "no modes entry 'truk'; did you mean 'truck'"),
-    ("economics.carbon_price=0:400", "a range is start:stop:count"),
-    ("economics.carbon_price=0:400:1", "whole number >= 2"),
-    ("economics.carbon_price=0:x:3", "'x' is not a number"),
-    ("economics.carbon_price=0,,3", "an empty value in the list"),
-    ("economics.carbon_price=lognormal(1,2)", "unknown distribution 'lognormal'"),
-    ("economics.carbon_price=uniform(5,1)", "uniform(a,b) needs a < b"),
-    ("economics.carbon_price=normal(1)", "normal takes 2 numbers"),
-    ("economics.carbon_price=normal(10,2)", "is a distribution: give --samples N"),
-    ("economics.carbon_price=0,-5,10", "must be >= 0, got -5 (with --vary economics.carbon_price=-5)"),
-    ("economics.discount_rate=0:2:3", "must be <= 1, got 2"),
-    ("scenario=grid_power,nope", "unknown scenario 'nope'"),
-    ("economics.carbon_price", "write KEY=VALUES"),
-])
+@pytest.mark.parametrize(
+    ("vary", "message"),
+    [
+        ("economics.carbon_prize=1", "did you mean 'carbon_price'"),
+        ("econ.carbon_price=1", "unknown section 'econ'; did you mean 'economics'"),
+        ("enterprises.power.supplies.0.amount=1", "enterprises has no 'power'; did you mean 'power_plant'"),
+        ("enterprises.power_plant.supplies.7.amount=1", "give an index from 0 to 2, got '7'"),
+        ("economics.carbon_price.x=1", "economics.carbon_price is a single value"),
+        ("modes.truk.opex_per_unit=1", "no modes entry 'truk'; did you mean 'truck'"),
+        ("economics.carbon_price=0:400", "a range is start:stop:count"),
+        ("economics.carbon_price=0:400:1", "whole number >= 2"),
+        ("economics.carbon_price=0:x:3", "'x' is not a number"),
+        ("economics.carbon_price=0,,3", "an empty value in the list"),
+        ("economics.carbon_price=lognormal(1,2)", "unknown distribution 'lognormal'"),
+        ("economics.carbon_price=uniform(5,1)", "uniform(a,b) needs a < b"),
+        ("economics.carbon_price=normal(1)", "normal takes 2 numbers"),
+        ("economics.carbon_price=normal(10,2)", "is a distribution: give --samples N"),
+        ("economics.carbon_price=0,-5,10", "must be >= 0, got -5 (with --vary economics.carbon_price=-5)"),
+        ("economics.discount_rate=0:2:3", "must be <= 1, got 2"),
+        ("scenario=grid_power,nope", "unknown scenario 'nope'"),
+        ("economics.carbon_price", "write KEY=VALUES"),
+    ],
+)
 def test_bad_vary_stops_with_exit_2_before_any_run(tmp_path, vary, message):
     folder = tmp_path / "out"
     result = RUNNER.invoke(app, ["sweep", str(TINY), "--vary", vary, "-o", str(folder)])
@@ -190,15 +234,19 @@ def test_bad_vary_stops_with_exit_2_before_any_run(tmp_path, vary, message):
     assert not folder.exists()
 
 
-@pytest.mark.parametrize("extra", [
-    ["--samples", "3"],
-    ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
-    ["--vary", "economics.carbon_price=1"],
-    ["--solver", "nope"],
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--samples", "3"],
+        ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
+        ["--vary", "economics.carbon_price=1"],
+        ["--solver", "nope"],
+    ],
+)
 def test_bad_sweep_options_stop_with_exit_2(tmp_path, extra):
-    result = RUNNER.invoke(app, ["sweep", str(TINY), "--vary", "economics.carbon_price=0,1", *extra,
-                                 "-o", str(tmp_path / "out")])
+    result = RUNNER.invoke(
+        app, ["sweep", str(TINY), "--vary", "economics.carbon_price=0,1", *extra, "-o", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2, result.output
 
 
@@ -209,14 +257,17 @@ def test_a_folder_circflow_did_not_write_is_refused(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
-@pytest.mark.parametrize(("text", "values"), [
-    ("economics.carbon_price=0:400:9", (0, 50, 100, 150, 200, 250, 300, 350, 400)),
-    ("economics.electricity_price=0.1:0.3:3", (0.1, 0.2, 0.3)),
-    ("economics.carbon_price=0,150,300", (0, 150, 300)),
-    ("economics.carbon_price = 0.5, 2", (0.5, 2.0)),
-    ("economics.electricity_price=0.65 CNY/kWh,700", ("0.65 CNY/kWh", 700.0)),
-    ("scenario=base,grid_power+no_carbon_price", ("base", "grid_power+no_carbon_price")),
-])
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("economics.carbon_price=0:400:9", (0, 50, 100, 150, 200, 250, 300, 350, 400)),
+        ("economics.electricity_price=0.1:0.3:3", (0.1, 0.2, 0.3)),
+        ("economics.carbon_price=0,150,300", (0, 150, 300)),
+        ("economics.carbon_price = 0.5, 2", (0.5, 2.0)),
+        ("economics.electricity_price=0.65 CNY/kWh,700", ("0.65 CNY/kWh", 700.0)),
+        ("scenario=base,grid_power+no_carbon_price", ("base", "grid_power+no_carbon_price")),
+    ],
+)
 def test_vary_values_are_read_as_written(text, values):
     assert parse_vary(text).values == values
 
@@ -233,8 +284,10 @@ def test_monte_carlo_draws_are_reproducible_and_shared_by_every_grid_point():
 
 
 def test_assign_walks_enterprises_and_periods_by_name_and_other_lists_by_index():
-    park = {"periods": [{"name": "heating", "hours": 2880}],
-            "enterprises": [{"id": "power", "supplies": [{"amount": 5}, {"amount": 6}]}]}
+    park = {
+        "periods": [{"name": "heating", "hours": 2880}],
+        "enterprises": [{"id": "power", "supplies": [{"amount": 5}, {"amount": 6}]}],
+    }
     assign(park, "enterprises.power.supplies.1.amount", 7)
     assign(park, "periods.heating.hours", 3000)
     assign(park, "targets.utilization.fly_ash", 0.5)

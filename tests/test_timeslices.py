@@ -19,20 +19,41 @@ from circflow.sweeps import plan_sweep, run_one
 from circflow.timeslices import periods_of
 from circflow.yamlfile import read_yaml
 
-ECONOMICS = {"currency": "CNY", "discount_rate": 0.0, "carbon_price": 0.0, "electricity_price": 500.0,
-             "grid_emission_factor": 0.5}
-RESOURCES = {"m_heat": {"kind": "heat", "unit": "MWh", "modes": ["m_pipe"]},
-             "m_slag": {"kind": "material", "unit": "t", "modes": ["m_truck"]}}
+ECONOMICS = {
+    "currency": "CNY",
+    "discount_rate": 0.0,
+    "carbon_price": 0.0,
+    "electricity_price": 500.0,
+    "grid_emission_factor": 0.5,
+}
+RESOURCES = {
+    "m_heat": {"kind": "heat", "unit": "MWh", "modes": ["m_pipe"]},
+    "m_slag": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
+}
 REL = 1e-9
-KPI_PARTS = ("annualized_capex", "variable_cost", "electricity_cost", "drive_cost", "process_cost", "disposal_cost",
-             "baseline_cost")
+KPI_PARTS = (
+    "annualized_capex",
+    "variable_cost",
+    "electricity_cost",
+    "drive_cost",
+    "process_cost",
+    "disposal_cost",
+    "baseline_cost",
+)
 
 
-def make_park(enterprises: list[dict], time_series: dict | None, *, pipe: dict | None = None,
-              **sections: object) -> circflow.Park:
-    data = {"park": {"name": "time slices"}, "economics": ECONOMICS, "resources": RESOURCES,
-            "modes": {"m_pipe": pipe or mode(), "m_truck": mode(opex_per_unit_km=0.5)},
-            "technologies": {"heat_exchange": {"min_approach_k": 10.0}}, "enterprises": enterprises, **sections}
+def make_park(
+    enterprises: list[dict], time_series: dict | None, *, pipe: dict | None = None, **sections: object
+) -> circflow.Park:
+    data = {
+        "park": {"name": "time slices"},
+        "economics": ECONOMICS,
+        "resources": RESOURCES,
+        "modes": {"m_pipe": pipe or mode(), "m_truck": mode(opex_per_unit_km=0.5)},
+        "technologies": {"heat_exchange": {"min_approach_k": 10.0}},
+        "enterprises": enterprises,
+        **sections,
+    }
     if time_series is not None:
         data["time_series"] = time_series
     return circflow.park_from_dict(data)
@@ -41,8 +62,9 @@ def make_park(enterprises: list[dict], time_series: dict | None, *, pipe: dict |
 def write_csv(path: pathlib.Path, columns: dict[str, list]) -> pathlib.Path:
     names = list(columns)
     rows = zip(*(columns[name] for name in names), strict=True)
-    path.write_text(",".join(names) + "\n" + "".join(",".join(str(v) for v in row) + "\n" for row in rows),
-                    encoding="utf-8")
+    path.write_text(
+        ",".join(names) + "\n" + "".join(",".join(str(v) for v in row) + "\n" for row in rows), encoding="utf-8"
+    )
     return path
 
 
@@ -55,6 +77,7 @@ def fresh_cache() -> None:
 
 # -- keep_peak: the peak hour sizes the plant ---------------------------------------------------
 
+
 def peak_park(tmp_path: pathlib.Path, keep_peak: list[str]) -> circflow.Park:
     """The default period (one ``year`` of 8,760 h) cut from a file whose ``city`` column is
     0.5 in every hour but hour 4,000, where it is 1.0."""
@@ -63,21 +86,39 @@ def peak_park(tmp_path: pathlib.Path, keep_peak: list[str]) -> circflow.Park:
     csv = write_csv(tmp_path / "loads.csv", {"hour": list(range(8760)), "city": city})
     pipe = mode(capex_per_capacity=1_000.0, lifetime_years=20.0)
     return make_park(
-        [{"id": "plant", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "m_heat", "rate": 20, "temperature": 90}]},
-         {"id": "city", "location": {"x": 1, "y": 0},
-          "demands": [{"resource": "m_heat", "rate": 10, "profile": {"series": "city"}, "temperature": 70,
-                       "baseline": {"cost": 100}}]}],
-        {"file": str(csv), "slices": 1, "keep_peak": keep_peak}, pipe=pipe)
+        [
+            {
+                "id": "plant",
+                "location": {"x": 0, "y": 0},
+                "supplies": [{"resource": "m_heat", "rate": 20, "temperature": 90}],
+            },
+            {
+                "id": "city",
+                "location": {"x": 1, "y": 0},
+                "demands": [
+                    {
+                        "resource": "m_heat",
+                        "rate": 10,
+                        "profile": {"series": "city"},
+                        "temperature": 70,
+                        "baseline": {"cost": 100},
+                    }
+                ],
+            },
+        ],
+        {"file": str(csv), "slices": 1, "keep_peak": keep_peak},
+        pipe=pipe,
+    )
 
 
 @pytest.mark.parametrize(
     ("keep_peak", "hours", "capacity"),
-    [(["city"], {"year-1": 8759.0, "year-peak": 1.0}, 10.0),
-     ([], {"year-1": 8760.0}, 10 * (0.5 * 8759 + 1.0) / 8760)],
+    [(["city"], {"year-1": 8759.0, "year-peak": 1.0}, 10.0), ([], {"year-1": 8760.0}, 10 * (0.5 * 8759 + 1.0) / 8760)],
     ids=["peak-kept", "no-peak"],
 )
-def test_the_peak_slice_sets_the_capacity(tmp_path: pathlib.Path, keep_peak: list[str], hours: dict,
-                                          capacity: float) -> None:
+def test_the_peak_slice_sets_the_capacity(
+    tmp_path: pathlib.Path, keep_peak: list[str], hours: dict, capacity: float
+) -> None:
     """The city needs 10 MW x ``city`` (so 5 MW but 10 MW in hour 4,000) at 70 degC from a 20 MW
     90 degC source (direct); the pipe costs 1,000 per MW over 20 years = 50 a year per MW and
     boiler heat 100 per MWh. The year's heat demand is 10 x (0.5 x 8,759 + 1.0) = 43,805 MWh.
@@ -108,11 +149,13 @@ def test_the_peak_slice_sets_the_capacity(tmp_path: pathlib.Path, keep_peak: lis
     content = result.to_dict()
     slices = content["time_series"]["slices"]
     assert [(s["name"], s["hours"]) for s in slices] == list(hours.items())
-    assert content["time_series"]["columns"]["city"]["peak_kept"] == (1.0 if keep_peak else pytest.approx(0.50005708,
-                                                                                                          rel=1e-7))
+    assert content["time_series"]["columns"]["city"]["peak_kept"] == (
+        1.0 if keep_peak else pytest.approx(0.50005708, rel=1e-7)
+    )
 
 
 # -- slices from tsam: hours add up, column means exact ---------------------------------------
+
 
 def profiles(hours: int, seed: int) -> dict[str, list]:
     """``heat``: a seasonal swing with noise; ``shift``: a day-night pattern (values in per-unit)."""
@@ -124,8 +167,9 @@ def profiles(hours: int, seed: int) -> dict[str, list]:
 
 
 @pytest.mark.parametrize(("slices", "seed"), [(4, 1), (7, 2), (12, 3)])
-def test_slices_cover_the_files_hours_and_keep_every_columns_total(tmp_path: pathlib.Path, slices: int,
-                                                                   seed: int) -> None:
+def test_slices_cover_the_files_hours_and_keep_every_columns_total(
+    tmp_path: pathlib.Path, slices: int, seed: int
+) -> None:
     """Two seasons given by a ``period`` column: ``cold`` (120 h) and ``warm`` (48 h). The
     slices are shared by hours (largest remainder, at least one each): ``slices`` x 120/168
     and x 48/168, plus ``cold-peak`` or ``warm-peak`` for the ``heat`` column's peak hour.
@@ -145,11 +189,19 @@ def test_slices_cover_the_files_hours_and_keep_every_columns_total(tmp_path: pat
     season = ["cold"] * 120 + ["warm"] * 48
     csv = write_csv(tmp_path / "loads.csv", {"period": season, **columns})
     park = make_park(
-        [{"id": "steel", "location": {"x": 0, "y": 0},
-          "supplies": [{"resource": "m_slag", "rate": 3, "profile": {"series": "heat"}},
-                       {"resource": "m_slag", "amount": 500, "profile": {"series": "shift"}}]}],
+        [
+            {
+                "id": "steel",
+                "location": {"x": 0, "y": 0},
+                "supplies": [
+                    {"resource": "m_slag", "rate": 3, "profile": {"series": "heat"}},
+                    {"resource": "m_slag", "amount": 500, "profile": {"series": "shift"}},
+                ],
+            }
+        ],
         {"file": str(csv), "slices": slices, "keep_peak": ["heat"]},
-        periods=[{"name": "cold", "hours": 120}, {"name": "warm", "hours": 48}])
+        periods=[{"name": "cold", "hours": 120}, {"name": "warm", "hours": 48}],
+    )
     periods = periods_of(park)
     heat, shift = np.array(columns["heat"]), np.array(columns["shift"])
     assert len(periods.names) == slices + 1  # the peak hour is a slice of its own
@@ -194,16 +246,28 @@ TINY = {"period": ["winter"] * 4 + ["summer"] * 6, "heat": [1.0, 0.8, 0.6, 0.6] 
 @pytest.mark.parametrize(
     ("keep_peak", "names", "expected"),
     [
-        ([], ["winter-1", "summer-1"],
-         {"rate": [30, 12], "amount": [3000, 1200], "per_period": [100, 60], "profile": [8, 6], "plain": [400, 600]}),
-        (["heat"], ["winter-1", "winter-peak", "summer-1"],
-         {"rate": [20, 10, 12], "amount": [2000, 1000, 1200], "per_period": [75, 25, 60], "profile": [6, 2, 6],
-          "plain": [300, 100, 600]}),
+        (
+            [],
+            ["winter-1", "summer-1"],
+            {"rate": [30, 12], "amount": [3000, 1200], "per_period": [100, 60], "profile": [8, 6], "plain": [400, 600]},
+        ),
+        (
+            ["heat"],
+            ["winter-1", "winter-peak", "summer-1"],
+            {
+                "rate": [20, 10, 12],
+                "amount": [2000, 1000, 1200],
+                "per_period": [75, 25, 60],
+                "profile": [6, 2, 6],
+                "plain": [300, 100, 600],
+            },
+        ),
     ],
     ids=["one-slice-per-season", "winter-peak-kept"],
 )
-def test_stream_amounts_in_time_slices(tmp_path: pathlib.Path, keep_peak: list[str], names: list[str],
-                                       expected: dict[str, list[float]]) -> None:
+def test_stream_amounts_in_time_slices(
+    tmp_path: pathlib.Path, keep_peak: list[str], names: list[str], expected: dict[str, list[float]]
+) -> None:
     """A tiny file: winter 4 h (heat 1.0, 0.8, 0.6, 0.6: sum 3.0), summer 6 h (0.2 each: 1.2);
     ``slices: 2`` gives one slice per season. The five ways to give a stream (SPEC 3.5, 8.4):
 
@@ -221,19 +285,29 @@ def test_stream_amounts_in_time_slices(tmp_path: pathlib.Path, keep_peak: list[s
     2 | 6; plain 1,000 x (3, 1, 6) / 10 = 300 | 100 | 600.
     """
     csv = write_csv(tmp_path / "tiny.csv", TINY)
-    streams = {"rate": {"rate": 10, "profile": {"series": "heat"}},
-               "amount": {"amount": 4_200, "profile": {"series": "heat"}},
-               "per_period": {"per_period": {"winter": 100, "summer": 60}},
-               "profile": {"rate": 2, "profile": {"winter": 1.0, "summer": 0.5}},
-               "plain": {"amount": 1_000}}
-    park = make_park([{"id": "steel", "location": {"x": 0, "y": 0},
-                       "supplies": [{"resource": "m_slag", **stream} for stream in streams.values()]}],
-                     {"file": str(csv), "slices": 2, "keep_peak": keep_peak},
-                     periods=[{"name": "winter", "hours": 4}, {"name": "summer", "hours": 6}])
+    streams = {
+        "rate": {"rate": 10, "profile": {"series": "heat"}},
+        "amount": {"amount": 4_200, "profile": {"series": "heat"}},
+        "per_period": {"per_period": {"winter": 100, "summer": 60}},
+        "profile": {"rate": 2, "profile": {"winter": 1.0, "summer": 0.5}},
+        "plain": {"amount": 1_000},
+    }
+    park = make_park(
+        [
+            {
+                "id": "steel",
+                "location": {"x": 0, "y": 0},
+                "supplies": [{"resource": "m_slag", **stream} for stream in streams.values()],
+            }
+        ],
+        {"file": str(csv), "slices": 2, "keep_peak": keep_peak},
+        periods=[{"name": "winter", "hours": 4}, {"name": "summer", "hours": 6}],
+    )
     net = build_network(park)
     assert net.periods == names
     assert dict(zip(streams, (list(s.amounts) for s in net.supplies), strict=True)) == {
-        key: pytest.approx(values, rel=1e-12) for key, values in expected.items()}
+        key: pytest.approx(values, rel=1e-12) for key, values in expected.items()
+    }
 
 
 def test_a_tiny_two_season_park_optimises_on_its_slices(tmp_path: pathlib.Path) -> None:
@@ -250,12 +324,25 @@ def test_a_tiny_two_season_park_optimises_on_its_slices(tmp_path: pathlib.Path) 
     """
     csv = write_csv(tmp_path / "tiny.csv", TINY)
     park = make_park(
-        [{"id": "steel", "location": {"x": 0, "y": 0},
-          "supplies": [{"resource": "m_slag", "rate": 10, "profile": {"series": "heat"}, "disposal": {"cost": 30}}]},
-         {"id": "cement", "location": {"x": 1, "y": 0},
-          "demands": [{"resource": "m_slag", "per_period": {"winter": 30, "summer": 15}, "baseline": {"cost": 50}}]}],
+        [
+            {
+                "id": "steel",
+                "location": {"x": 0, "y": 0},
+                "supplies": [
+                    {"resource": "m_slag", "rate": 10, "profile": {"series": "heat"}, "disposal": {"cost": 30}}
+                ],
+            },
+            {
+                "id": "cement",
+                "location": {"x": 1, "y": 0},
+                "demands": [
+                    {"resource": "m_slag", "per_period": {"winter": 30, "summer": 15}, "baseline": {"cost": 50}}
+                ],
+            },
+        ],
         {"file": str(csv), "slices": 2, "keep_peak": ["heat"]},
-        periods=[{"name": "winter", "hours": 4}, {"name": "summer", "hours": 6}])
+        periods=[{"name": "winter", "hours": 4}, {"name": "summer", "hours": 6}],
+    )
     result = circflow.optimize(park, solver="exact")
     assert result.status == circflow.Status.OPTIMAL
     assert result.periods == ["winter-1", "winter-peak", "summer-1"]
@@ -295,28 +382,60 @@ GOOD_CSV = "period,heat\n" + "winter,1.0\nwinter,0.8\nwinter,0.6\nwinter,0.6\n" 
 @pytest.mark.parametrize(
     ("edit", "csv", "path", "words"),
     [
-        ({"{series: heat}": "{series: steam}"}, GOOD_CSV, "enterprises[0].supplies[0].profile.series",
-         ["no column 'steam'", "columns: heat"]),
-        ({}, GOOD_CSV.replace("winter,0.6\n", "", 1), "time_series.file",
-         ["loads.csv has 3 hours in period 'winter'", "the park says 4"]),
-        ({"periods: [{name: winter, hours: 4}, {name: summer, hours: 6}]\n": "",
-          "per_period: {winter: 30, summer: 15}": "amount: 45"}, "heat\n" + "0.5\n" * 10, "time_series.file",
-         ["loads.csv has 10 hours in period 'year'", "the park says 8760"]),
+        (
+            {"{series: heat}": "{series: steam}"},
+            GOOD_CSV,
+            "enterprises[0].supplies[0].profile.series",
+            ["no column 'steam'", "columns: heat"],
+        ),
+        (
+            {},
+            GOOD_CSV.replace("winter,0.6\n", "", 1),
+            "time_series.file",
+            ["loads.csv has 3 hours in period 'winter'", "the park says 4"],
+        ),
+        (
+            {
+                "periods: [{name: winter, hours: 4}, {name: summer, hours: 6}]\n": "",
+                "per_period: {winter: 30, summer: 15}": "amount: 45",
+            },
+            "heat\n" + "0.5\n" * 10,
+            "time_series.file",
+            ["loads.csv has 10 hours in period 'year'", "the park says 8760"],
+        ),
         ({}, "heat\n" + "0.5\n" * 10, "time_series.file", ["loads.csv needs a 'period' column", "winter, summer"]),
-        ({"keep_peak: [heat]": "keep_peak: [hot]"}, GOOD_CSV, "time_series.keep_peak",
-         ["keep_peak names 'hot'", "not a column of", "loads.csv"]),
+        (
+            {"keep_peak: [heat]": "keep_peak: [hot]"},
+            GOOD_CSV,
+            "time_series.keep_peak",
+            ["keep_peak names 'hot'", "not a column of", "loads.csv"],
+        ),
         ({}, GOOD_CSV + "spring,0.1\n", "time_series.file", ["names period(s) spring"]),
         ({}, GOOD_CSV.replace("summer,0.2\n", "summer,lots\n", 1), "time_series.file", ["line 6", "not a number"]),
         ({}, None, "time_series.file", ["cannot read the time-series file", "loads.csv"]),
-        ({"time_series: {file: loads.csv, slices: 2, keep_peak: [heat]}\n": ""}, None,
-         "enterprises[0].supplies[0].profile", ["add time_series"]),
+        (
+            {"time_series: {file: loads.csv, slices: 2, keep_peak: [heat]}\n": ""},
+            None,
+            "enterprises[0].supplies[0].profile",
+            ["add time_series"],
+        ),
     ],
-    ids=["missing-column", "hours-per-period", "default-year-hours", "no-period-column", "keep-peak-column",
-         "unknown-period", "not-a-number", "no-file", "no-time-series"],
+    ids=[
+        "missing-column",
+        "hours-per-period",
+        "default-year-hours",
+        "no-period-column",
+        "keep-peak-column",
+        "unknown-period",
+        "not-a-number",
+        "no-file",
+        "no-time-series",
+    ],
 )
 @pytest.mark.parametrize("command", ["validate", "optimize"])
-def test_bad_time_series_exit_2_naming_file_and_field(tmp_path: pathlib.Path, command: str, edit: dict[str, str],
-                                                      csv: str | None, path: str, words: list[str]) -> None:
+def test_bad_time_series_exit_2_naming_file_and_field(
+    tmp_path: pathlib.Path, command: str, edit: dict[str, str], csv: str | None, path: str, words: list[str]
+) -> None:
     """Each bad input is a ParkError (exit 2 through the CLI, no traceback) that names the park
     file with line and column, the field path, and what is wrong with the time-series file."""
     text = PARK_YAML
@@ -349,8 +468,9 @@ def test_the_good_file_of_the_bad_cases_is_fine(tmp_path: pathlib.Path) -> None:
     assert circflow.read_results(tmp_path / "out")["objective"] == pytest.approx(369.75, rel=REL)
 
 
-def test_a_relative_time_series_file_is_read_from_the_park_folder(tmp_path: pathlib.Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_relative_time_series_file_is_read_from_the_park_folder(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``time_series.file: loads.csv`` is relative to the park file (SPEC 8.4), wherever circflow
     runs: a park rebuilt from its mapping with ``base_dir`` (as every sweep run is, on a worker)
     reads the file beside the park, not in the working folder. The run is the tiny two-season

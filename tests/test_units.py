@@ -52,8 +52,11 @@ def test_convert_quantities_fixes_a_raw_park_in_place_and_reports_paths():
         "resources": {"heat": {"unit": "MWh", "modes": ["heat_pipeline"]}},
         "modes": {"heat_pipeline": {"max_capacity": "200 MW", "capex_per_km": "3 kg"}},
         "enterprises": [
-            {"supplies": [{"resource": "heat", "rate": "35 MW", "temperature": "308.15 K",
-                           "disposal": {"cost": "2 CNY/MWh"}}]},
+            {
+                "supplies": [
+                    {"resource": "heat", "rate": "35 MW", "temperature": "308.15 K", "disposal": {"cost": "2 CNY/MWh"}}
+                ]
+            },
         ],
     }
     problems = convert_quantities(park, {"heat": "MWh"})

@@ -62,13 +62,23 @@ def network_geojson(results: Results) -> dict[str, Any]:
     processes = results.get("processes") or []
     for enterprise in results.get("enterprises", []):
         positions[enterprise["id"]] = enterprise_position(enterprise)
-        properties = {"feature": "enterprise", "id": enterprise["id"], "name": enterprise.get("name"),
-                      "sector": enterprise.get("sector"), "supplies": list(enterprise.get("supplies", [])),
-                      "demands": list(enterprise.get("demands", [])),
-                      "processes": [p["id"] for p in processes if p["enterprise"] == enterprise["id"]]}
-        features.append({"type": "Feature", "id": enterprise["id"],
-                         "geometry": {"type": "Point", "coordinates": list(positions[enterprise["id"]])},
-                         "properties": properties})
+        properties = {
+            "feature": "enterprise",
+            "id": enterprise["id"],
+            "name": enterprise.get("name"),
+            "sector": enterprise.get("sector"),
+            "supplies": list(enterprise.get("supplies", [])),
+            "demands": list(enterprise.get("demands", [])),
+            "processes": [p["id"] for p in processes if p["enterprise"] == enterprise["id"]],
+        }
+        features.append(
+            {
+                "type": "Feature",
+                "id": enterprise["id"],
+                "geometry": {"type": "Point", "coordinates": list(positions[enterprise["id"]])},
+                "properties": properties,
+            }
+        )
     sold: dict[str, dict[str, float]] = {}
     revenue: dict[str, float] = {}
     for link in results.get("links", []):
@@ -78,15 +88,32 @@ def network_geojson(results: Results) -> dict[str, Any]:
     for market in results.get("markets") or []:
         key = market["id"]
         positions[key] = enterprise_position(market)
-        properties = {"feature": "market", "id": key, "name": market.get("name"), "buys": list(market.get("buys", [])),
-                      "sold": sold.get(key, {}), "revenue": revenue.get(key, 0.0)}
-        features.append({"type": "Feature", "id": key,
-                         "geometry": {"type": "Point", "coordinates": list(positions[key])}, "properties": properties})
+        properties = {
+            "feature": "market",
+            "id": key,
+            "name": market.get("name"),
+            "buys": list(market.get("buys", [])),
+            "sold": sold.get(key, {}),
+            "revenue": revenue.get(key, 0.0),
+        }
+        features.append(
+            {
+                "type": "Feature",
+                "id": key,
+                "geometry": {"type": "Point", "coordinates": list(positions[key])},
+                "properties": properties,
+            }
+        )
     for process in processes:
         where = positions.get(process["enterprise"])
-        features.append({"type": "Feature", "id": process["id"],
-                         "geometry": None if where is None else {"type": "Point", "coordinates": list(where)},
-                         "properties": {"feature": "process", **process}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": process["id"],
+                "geometry": None if where is None else {"type": "Point", "coordinates": list(where)},
+                "properties": {"feature": "process", **process},
+            }
+        )
     for link in results.get("links", []):
         start, end = positions.get(link["from"]), positions.get(link["to"])
         if start is None or end is None:
@@ -95,8 +122,9 @@ def network_geojson(results: Results) -> dict[str, Any]:
             geometry = {"type": "Point", "coordinates": list(start)}
         else:
             geometry = {"type": "LineString", "coordinates": [list(start), list(end)]}
-        features.append({"type": "Feature", "id": link["id"], "geometry": geometry,
-                         "properties": {"feature": "link", **link}})
+        features.append(
+            {"type": "Feature", "id": link["id"], "geometry": geometry, "properties": {"feature": "link", **link}}
+        )
     collection: dict[str, Any] = {"type": "FeatureCollection", "name": results.get("park"), "features": features}
     if results.get("crs", "local_km") != "wgs84":
         collection["crs"] = LOCAL_CRS

@@ -17,20 +17,43 @@ from circflow.i18n import N_, _, current
 from circflow.linktypes import TECHNOLOGIES
 
 RESOURCE_NAMES = {
-    "fly_ash": N_("fly ash"), "gypsum": N_("gypsum"), "slag": N_("slag"), "reclaimed_water": N_("reclaimed water"),
-    "heat": N_("heat"), "electricity": N_("electricity"), "steam": N_("steam"),
+    "fly_ash": N_("fly ash"),
+    "gypsum": N_("gypsum"),
+    "slag": N_("slag"),
+    "reclaimed_water": N_("reclaimed water"),
+    "heat": N_("heat"),
+    "electricity": N_("electricity"),
+    "steam": N_("steam"),
 }
 MODE_NAMES = {
-    "truck": N_("truck"), "rail": N_("rail"), "ship": N_("ship"), "water_pipeline": N_("water pipeline"),
-    "heat_pipeline": N_("heat pipeline"), "on_site": N_("on site"), "conveyor": N_("conveyor"),
+    "truck": N_("truck"),
+    "rail": N_("rail"),
+    "ship": N_("ship"),
+    "water_pipeline": N_("water pipeline"),
+    "heat_pipeline": N_("heat pipeline"),
+    "on_site": N_("on site"),
+    "conveyor": N_("conveyor"),
 }
 TECHNOLOGY_NAMES = {name: tech.label for name, tech in TECHNOLOGIES.items()}
 SECTOR_NAMES = {
-    "power": N_("power"), "cement": N_("cement"), "steel": N_("steel"), "chemical": N_("chemical"),
-    "building_materials": N_("building materials"), "concrete": N_("concrete"), "district_heating": N_("district heating"),
-    "water": N_("water"), "carbon": N_("carbon"), "data_centre": N_("data centre"), "pharmaceutical": N_("pharmaceutical"),
-    "refinery": N_("refinery"), "aquaculture": N_("aquaculture"), "agriculture": N_("agriculture"), "other": N_("other"),
-    "municipal": N_("municipal"), "wallboard": N_("wallboard"), "market": N_("market"),
+    "power": N_("power"),
+    "cement": N_("cement"),
+    "steel": N_("steel"),
+    "chemical": N_("chemical"),
+    "building_materials": N_("building materials"),
+    "concrete": N_("concrete"),
+    "district_heating": N_("district heating"),
+    "water": N_("water"),
+    "carbon": N_("carbon"),
+    "data_centre": N_("data centre"),
+    "pharmaceutical": N_("pharmaceutical"),
+    "refinery": N_("refinery"),
+    "aquaculture": N_("aquaculture"),
+    "agriculture": N_("agriculture"),
+    "other": N_("other"),
+    "municipal": N_("municipal"),
+    "wallboard": N_("wallboard"),
+    "market": N_("market"),
 }
 
 
@@ -47,8 +70,20 @@ RESOURCE_COLOURS = {
 }
 """One colour per resource, shared by every chart and map of circflow (saturated: lines and flows)."""
 
-SECTOR_COLOURS = ("#a9cce3", "#f9e79f", "#a9dfbf", "#d7bde2", "#f5cba7", "#a3e4d7", "#d5dbdb", "#edbb99",
-                  "#aed6f1", "#fcf3cf", "#c39bd3", "#abebc6")
+SECTOR_COLOURS = (
+    "#a9cce3",
+    "#f9e79f",
+    "#a9dfbf",
+    "#d7bde2",
+    "#f5cba7",
+    "#a3e4d7",
+    "#d5dbdb",
+    "#edbb99",
+    "#aed6f1",
+    "#fcf3cf",
+    "#c39bd3",
+    "#abebc6",
+)
 """Sector fills of the map's markers: light tints, outlined in dark, so they never read as a resource's line."""
 
 _SPARE_COLOURS = ("#2ca02c", "#ff7f0e", "#17becf", "#e377c2", "#bcbd22", "#7f7f7f", "#393b79", "#637939")
@@ -74,8 +109,12 @@ def resource_colours(results: dict[str, Any]) -> dict[str, str]:
     return colours
 
 
-STATUS_NAMES = {"optimal": N_("optimal"), "feasible": N_("feasible"), "infeasible": N_("infeasible"),
-                "time_limit_no_solution": N_("no plan within the time limit")}
+STATUS_NAMES = {
+    "optimal": N_("optimal"),
+    "feasible": N_("feasible"),
+    "infeasible": N_("infeasible"),
+    "time_limit_no_solution": N_("no plan within the time limit"),
+}
 OBJECTIVE_NAMES = {"cost": N_("cost"), "emissions": N_("emissions")}
 
 
@@ -114,7 +153,7 @@ def wrap(name: str, width: int = 26, lines: int = 2) -> str:
     (``<br>`` for plotly); only a name still too long after that is cut, at a word."""
     parts = textwrap.wrap(name, width, break_long_words=False, break_on_hyphens=False) or [name]
     if len(parts) > lines:
-        parts = [*parts[: lines - 1], " ".join(parts[lines - 1:])]
+        parts = [*parts[: lines - 1], " ".join(parts[lines - 1 :])]
         if len(parts[-1]) > width + 8:
             parts[-1] = textwrap.shorten(parts[-1], width + 8, placeholder=" …")
     return "<br>".join(parts)
@@ -122,7 +161,10 @@ def wrap(name: str, width: int = 26, lines: int = 2) -> str:
 
 def names(results: dict[str, Any]) -> dict[str, str]:
     """Every enterprise's and market's full name by id."""
-    return {e["id"]: e.get("name") or e["id"] for e in [*(results.get("enterprises") or []), *(results.get("markets") or [])]}
+    return {
+        e["id"]: e.get("name") or e["id"]
+        for e in [*(results.get("enterprises") or []), *(results.get("markets") or [])]
+    }
 
 
 def process_names(results: dict[str, Any]) -> dict[str, str]:
@@ -176,11 +218,13 @@ def heat_temperatures(link: dict[str, Any]) -> str:
     supply, back = link.get("sink_supply_c"), link.get("sink_return_c")
     parts = []
     if inlet is not None:
-        parts.append(_("source {start}→{end} °C").format(start=f"{inlet:g}",
-                                                          end=f"{outlet if outlet is not None else inlet:g}"))
+        parts.append(
+            _("source {start}→{end} °C").format(start=f"{inlet:g}", end=f"{outlet if outlet is not None else inlet:g}")
+        )
     if supply is not None:
-        parts.append(_("sink {start}→{end} °C").format(start=f"{back if back is not None else supply:g}",
-                                                        end=f"{supply:g}"))
+        parts.append(
+            _("sink {start}→{end} °C").format(start=f"{back if back is not None else supply:g}", end=f"{supply:g}")
+        )
     return ", ".join(parts)
 
 
@@ -222,14 +266,17 @@ def plan_name(name: str) -> str:
     tails = {"on site": _("on site"), **{english: _(english) for english in TECHNOLOGY_NAMES.values()}}
     for english, how in tails.items():
         if rest.endswith(f", {english}"):
-            return _("{source} -> {sink}, {how}").format(source=stream_label(source),
-                                                         sink=stream_label(rest[: -len(english) - 2]), how=how)
+            return _("{source} -> {sink}, {how}").format(
+                source=stream_label(source), sink=stream_label(rest[: -len(english) - 2]), how=how
+            )
     carried = re.fullmatch(r"(.*), ([^,]+) by ([^,]+)", rest, flags=re.S)
     if carried:
-        how = _("{resource} by {how}").format(resource=resource_label(carried[2].replace(" ", "_")),
-                                              how=mode_label(carried[3].replace(" ", "_")))
-        return _("{source} -> {sink}, {how}").format(source=stream_label(source), sink=stream_label(carried[1]),
-                                                     how=how)
+        how = _("{resource} by {how}").format(
+            resource=resource_label(carried[2].replace(" ", "_")), how=mode_label(carried[3].replace(" ", "_"))
+        )
+        return _("{source} -> {sink}, {how}").format(
+            source=stream_label(source), sink=stream_label(carried[1]), how=how
+        )
     return name
 
 
@@ -245,6 +292,7 @@ def stream_label(name: str) -> str:
         return name
     which = re.fullmatch(r"(.*) \(([a-z][a-z ]*) (\d+)\)", name, flags=re.S)
     if which and which[2].replace(" ", "_") in RESOURCE_NAMES:
-        return _("{place} ({resource} {n})").format(place=which[1], resource=resource_label(which[2].replace(" ", "_")),
-                                                   n=which[3])
+        return _("{place} ({resource} {n})").format(
+            place=which[1], resource=resource_label(which[2].replace(" ", "_")), n=which[3]
+        )
     return name

@@ -164,23 +164,49 @@ def _figure(results: dict[str, Any]) -> dict[str, Any]:
             arrow["angle"].append(_marker_angle(math.atan2(dx, dy)))
             arrow["text"].append(_link_hover(link, names, unit_of(results, link["resource"]), currency))
     legend_shown: set[tuple[str, bool]] = set()
-    for (resource, existing, width), (x, y) in sorted(lines.items(), key=lambda item: (item[0][0], item[0][1],
-                                                                                       -item[0][2])):
+    for (resource, existing, width), (x, y) in sorted(
+        lines.items(), key=lambda item: (item[0][0], item[0][1], -item[0][2])
+    ):
         name = resource_label(resource) + (f" ({_('existing')})" if existing else "")
-        traces.append({
-            "type": "scatter", "x": x, "y": y, "mode": "lines", "hoverinfo": "skip", "legendgroup": resource,
-            "name": name, "showlegend": (resource, existing) not in legend_shown,
-            "line": {"color": colours.get(resource, "#7f7f7f"), "width": width, "dash": "dash" if existing else "solid"},
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": y,
+                "mode": "lines",
+                "hoverinfo": "skip",
+                "legendgroup": resource,
+                "name": name,
+                "showlegend": (resource, existing) not in legend_shown,
+                "line": {
+                    "color": colours.get(resource, "#7f7f7f"),
+                    "width": width,
+                    "dash": "dash" if existing else "solid",
+                },
+            }
+        )
         legend_shown.add((resource, existing))
     for resource, arrow in sorted(arrows.items()):
-        traces.append({
-            "type": "scatter", "x": arrow["x"], "y": arrow["y"], "mode": "markers", "legendgroup": resource,
-            "showlegend": False, "name": resource_label(resource), "text": arrow["text"],
-            "hovertemplate": "%{text}<extra></extra>",
-            "marker": {"symbol": "triangle-up", "size": 11, "angle": arrow["angle"],
-                       "color": colours.get(resource, "#7f7f7f"), "line": {"width": 1, "color": "white"}},
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "x": arrow["x"],
+                "y": arrow["y"],
+                "mode": "markers",
+                "legendgroup": resource,
+                "showlegend": False,
+                "name": resource_label(resource),
+                "text": arrow["text"],
+                "hovertemplate": "%{text}<extra></extra>",
+                "marker": {
+                    "symbol": "triangle-up",
+                    "size": 11,
+                    "angle": arrow["angle"],
+                    "color": colours.get(resource, "#7f7f7f"),
+                    "line": {"width": 1, "color": "white"},
+                },
+            }
+        )
     # Names: placed where they collide least, for the report's view and for a phone's.
     linked = {key for link in results.get("links", []) for key in (link["from"], link["to"])}
     labelled = sorted((e for e in places if e["id"] not in far), key=lambda e: (e["id"] not in linked, e["id"]))
@@ -194,52 +220,109 @@ def _figure(results: dict[str, Any]) -> dict[str, Any]:
             obstacles += [(xa + (xb - xa) * t / 6, ya + (yb - ya) * t / 6) for t in range(1, 6)]
     narrow_view = _fit_aspect(view, scale, NARROW_ASPECT)  # taller: the arrows to far places stay at its edges
     bar, narrow_bar = scale_bar(results, view, scale), scale_bar(results, narrow_view, scale)
-    names_wide = place_labels(labelled, positions, {e["id"]: wrap(names[e["id"]], 24) for e in labelled}, view,
-                              PLOT_PX, obstacles + bar["points"], font_px=11)
+    names_wide = place_labels(
+        labelled,
+        positions,
+        {e["id"]: wrap(names[e["id"]], 24) for e in labelled},
+        view,
+        PLOT_PX,
+        obstacles + bar["points"],
+        font_px=11,
+    )
     # A phone names the places that move the most; the others answer a tap.
     moved: dict[str, float] = {}
     for link in results.get("links", []):
         for key in (link["from"], link["to"]):
             moved[key] = moved.get(key, 0.0) + line_width(_delivered(link), largest.get(link["resource"], 0.0))
     few = sorted(labelled, key=lambda e: -moved.get(e["id"], 0.0))[:NARROW_NAMES]
-    names_narrow = place_labels(few, positions, {e["id"]: wrap(names[e["id"]], 16, 2) for e in few},
-                                narrow_view, NARROW_PX, obstacles + narrow_bar["points"], font_px=9)
+    names_narrow = place_labels(
+        few,
+        positions,
+        {e["id"]: wrap(names[e["id"]], 16, 2) for e in few},
+        narrow_view,
+        NARROW_PX,
+        obstacles + narrow_bar["points"],
+        font_px=9,
+    )
     sectors = sorted({e.get("sector") or "other" for e in results.get("enterprises", [])})
     for i, sector in enumerate(sectors):
         members = [e for e in results.get("enterprises", []) if (e.get("sector") or "other") == sector]
-        traces.append({
-            "type": "scatter", "x": [positions[e["id"]][0] for e in members],
-            "y": [positions[e["id"]][1] for e in members],
-            "mode": "markers", "name": sector_label(sector), "legendgroup": "sector",
-            **({"legendgrouptitle": {"text": _("sectors")}} if i == 0 else {}),
-            "customdata": [[names[e["id"]], e["id"], ", ".join(map(resource_label, e.get("supplies", []))) or "-",
-                            ", ".join(map(resource_label, e.get("demands", []))) or "-"] for e in members],
-            "hovertemplate": ("<b>%{customdata[0]}</b> (%{customdata[1]})<br>" + _("supplies") + ": %{customdata[2]}"
-                              "<br>" + _("demands") + ": %{customdata[3]}<extra>" + sector_label(sector) + "</extra>"),
-            "marker": {"size": 14, "color": SECTOR_COLOURS[i % len(SECTOR_COLOURS)],
-                       "line": {"width": 1.6, "color": _OUTLINE}},
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [positions[e["id"]][0] for e in members],
+                "y": [positions[e["id"]][1] for e in members],
+                "mode": "markers",
+                "name": sector_label(sector),
+                "legendgroup": "sector",
+                **({"legendgrouptitle": {"text": _("sectors")}} if i == 0 else {}),
+                "customdata": [
+                    [
+                        names[e["id"]],
+                        e["id"],
+                        ", ".join(map(resource_label, e.get("supplies", []))) or "-",
+                        ", ".join(map(resource_label, e.get("demands", []))) or "-",
+                    ]
+                    for e in members
+                ],
+                "hovertemplate": (
+                    "<b>%{customdata[0]}</b> (%{customdata[1]})<br>" + _("supplies") + ": %{customdata[2]}"
+                    "<br>" + _("demands") + ": %{customdata[3]}<extra>" + sector_label(sector) + "</extra>"
+                ),
+                "marker": {
+                    "size": 14,
+                    "color": SECTOR_COLOURS[i % len(SECTOR_COLOURS)],
+                    "line": {"width": 1.6, "color": _OUTLINE},
+                },
+            }
+        )
     traces += _process_traces(results, positions, names, currency)
     if markets:
         traces.append(_market_trace(results, markets, positions, currency))
     if far:
         traces.append(_point_to_far(results, far, positions, view, scale, names))
     layout = {
-        "title": {"text": _("{park}: network").format(park=results.get("park", _("park"))), "x": 0.01, "xanchor": "left"},
+        "title": {
+            "text": _("{park}: network").format(park=results.get("park", _("park"))),
+            "x": 0.01,
+            "xanchor": "left",
+        },
         "font": {"family": FONT_STACK, "size": 12},
-        "height": 640, "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, "plot_bgcolor": "#f7f9fb",
-        "paper_bgcolor": "white", "legend": {"itemsizing": "constant", "tracegroupgap": 8},
+        "height": 640,
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "plot_bgcolor": "#f7f9fb",
+        "paper_bgcolor": "white",
+        "legend": {"itemsizing": "constant", "tracegroupgap": 8},
         # constrain "domain": the plot area shrinks to the view's aspect instead of the view
         # widening, so arrows to what lies outside sit at its visible edge.
-        "xaxis": {"title": {"text": _("longitude (°E)") if wgs84 else "x (km)"}, "range": [view[0], view[1]],
-                  "showgrid": True, "gridcolor": "#e3e7ec", "zeroline": False, "constrain": "domain"},
-        "yaxis": {"title": {"text": _("latitude (°N)") if wgs84 else "y (km)"}, "range": [view[2], view[3]],
-                  "scaleanchor": "x", "scaleratio": 1 / scale, "showgrid": True, "gridcolor": "#e3e7ec",
-                  "zeroline": False, "constrain": "domain"},
-        "shapes": bar["shapes"], "annotations": [*bar["annotations"], *names_wide],
+        "xaxis": {
+            "title": {"text": _("longitude (°E)") if wgs84 else "x (km)"},
+            "range": [view[0], view[1]],
+            "showgrid": True,
+            "gridcolor": "#e3e7ec",
+            "zeroline": False,
+            "constrain": "domain",
+        },
+        "yaxis": {
+            "title": {"text": _("latitude (°N)") if wgs84 else "y (km)"},
+            "range": [view[2], view[3]],
+            "scaleanchor": "x",
+            "scaleratio": 1 / scale,
+            "showgrid": True,
+            "gridcolor": "#e3e7ec",
+            "zeroline": False,
+            "constrain": "domain",
+        },
+        "shapes": bar["shapes"],
+        "annotations": [*bar["annotations"], *names_wide],
         # What a phone gets instead (`narrow_map_layout`): a square view and shorter names.
-        "meta": {"narrow": {"view": list(narrow_view), "names": names_narrow,
-                            "bar": {"shapes": narrow_bar["shapes"], "annotations": narrow_bar["annotations"]}}},
+        "meta": {
+            "narrow": {
+                "view": list(narrow_view),
+                "names": names_narrow,
+                "bar": {"shapes": narrow_bar["shapes"], "annotations": narrow_bar["annotations"]},
+            }
+        },
     }
     return {"data": traces, "layout": layout}
 
@@ -251,10 +334,21 @@ def narrow_map_layout(figure: dict[str, Any]) -> dict[str, Any]:
     if not narrow:
         return {}
     x0, x1, y0, y1 = narrow["view"]
-    return {"xaxis.range": [x0, x1], "yaxis.range": [y0, y1], "height": 400, "margin.l": 40, "margin.r": 8,
-            "margin.t": 10, "margin.b": 30, "showlegend": False, "title.text": "", "xaxis.title.text": "",
-            "yaxis.title.text": "",
-            "shapes": narrow["bar"]["shapes"], "annotations": [*narrow["bar"]["annotations"], *narrow["names"]]}
+    return {
+        "xaxis.range": [x0, x1],
+        "yaxis.range": [y0, y1],
+        "height": 400,
+        "margin.l": 40,
+        "margin.r": 8,
+        "margin.t": 10,
+        "margin.b": 30,
+        "showlegend": False,
+        "title.text": "",
+        "xaxis.title.text": "",
+        "yaxis.title.text": "",
+        "shapes": narrow["bar"]["shapes"],
+        "annotations": [*narrow["bar"]["annotations"], *narrow["names"]],
+    }
 
 
 def map_key_html(results: dict[str, Any]) -> str:
@@ -262,10 +356,13 @@ def map_key_html(results: dict[str, Any]) -> str:
     each resource's colour, and how existing links and markets are drawn."""
     with language(results.get("lang")):
         colours = resource_colours(results)
-        used = sorted({link["resource"] for link in results.get("links", []) if not link.get("on_site")},
-                      key=resource_label)
-        items = [f"<span class='swatch' style='background:{colours.get(r, '#7f7f7f')}'></span>{resource_label(r)}"
-                 for r in used]
+        used = sorted(
+            {link["resource"] for link in results.get("links", []) if not link.get("on_site")}, key=resource_label
+        )
+        items = [
+            f"<span class='swatch' style='background:{colours.get(r, '#7f7f7f')}'></span>{resource_label(r)}"
+            for r in used
+        ]
         items.append(_("dashed: existing link"))
         if results.get("markets"):
             items.append("<span style='color:" + MARKET_COLOUR + "'>◆</span> " + _("market outside the park"))
@@ -300,18 +397,30 @@ def scale_bar(results: dict[str, Any], view: tuple[float, float, float, float], 
     km_per_unit = 111.32 * scale if results.get("crs") == "wgs84" else 1.0  # km per unit of x
     width_km = (x1 - x0) * km_per_unit
     target = width_km / 5
-    nice = max((n * 10 ** e for e in range(-2, 5) for n in (1, 2, 5) if n * 10 ** e <= target), default=target)
+    nice = max((n * 10**e for e in range(-2, 5) for n in (1, 2, 5) if n * 10**e <= target), default=target)
     left = x0 + 0.04 * (x1 - x0)
     right = left + nice / km_per_unit
     base = y0 + 0.05 * (y1 - y0)
     tick = 0.012 * (y1 - y0)
     style = {"type": "line", "xref": "x", "yref": "y", "line": {"color": _OUTLINE, "width": 2}}
-    shapes = [{**style, "x0": left, "x1": right, "y0": base, "y1": base},
-              {**style, "x0": left, "x1": left, "y0": base - tick, "y1": base + tick},
-              {**style, "x0": right, "x1": right, "y0": base - tick, "y1": base + tick}]
+    shapes = [
+        {**style, "x0": left, "x1": right, "y0": base, "y1": base},
+        {**style, "x0": left, "x1": left, "y0": base - tick, "y1": base + tick},
+        {**style, "x0": right, "x1": right, "y0": base - tick, "y1": base + tick},
+    ]
     text = f"{nice:g} km"
-    annotations = [{"x": (left + right) / 2, "y": base + tick, "xref": "x", "yref": "y", "text": text,
-                    "showarrow": False, "yanchor": "bottom", "font": {"size": 11, "color": _OUTLINE}}]
+    annotations = [
+        {
+            "x": (left + right) / 2,
+            "y": base + tick,
+            "xref": "x",
+            "yref": "y",
+            "text": text,
+            "showarrow": False,
+            "yanchor": "bottom",
+            "font": {"size": 11, "color": _OUTLINE},
+        }
+    ]
     # Points along the bar and its label, for names to keep clear of.
     points = [(left + (right - left) * k / 8, base + tick * h) for k in range(9) for h in (0.0, 2.5)]
     return {"shapes": shapes, "annotations": annotations, "km": nice, "points": points}
@@ -327,9 +436,15 @@ NARROW_NAMES = 10
 """Places named on a phone's map: those whose links are widest."""
 
 
-def place_labels(places: list[dict[str, Any]], positions: dict[str, tuple[float, float]], texts: dict[str, str],
-                 view: tuple[float, float, float, float], plot_px: tuple[float, float],
-                 obstacles: list[tuple[float, float]], font_px: float = 11) -> list[dict[str, Any]]:
+def place_labels(
+    places: list[dict[str, Any]],
+    positions: dict[str, tuple[float, float]],
+    texts: dict[str, str],
+    view: tuple[float, float, float, float],
+    plot_px: tuple[float, float],
+    obstacles: list[tuple[float, float]],
+    font_px: float = 11,
+) -> list[dict[str, Any]]:
     """Names of places as plotly annotations, each where it overlaps other names, markers, arrows and
     link lines the least and stays in the view: placed greedily, crowded places first, trying
     eight directions at three distances (a thin leader line beyond the first).
@@ -346,8 +461,13 @@ def place_labels(places: list[dict[str, Any]], positions: dict[str, tuple[float,
     marker_points = np.array([screen(positions[p["id"]]) for p in places] or np.zeros((0, 2)))
     obstacle_points = np.array([screen(point) for point in obstacles] or np.zeros((0, 2)))
     # Everything to keep clear of, as boxes (left, top, right, bottom) in px: markers, then obstacles.
-    blocked = np.vstack([np.hstack([marker_points - 9, marker_points + 9]),
-                         np.hstack([obstacle_points - 5, obstacle_points + 5])]) if len(places) else np.zeros((0, 4))
+    blocked = (
+        np.vstack(
+            [np.hstack([marker_points - 9, marker_points + 9]), np.hstack([obstacle_points - 5, obstacle_points + 5])]
+        )
+        if len(places)
+        else np.zeros((0, 4))
+    )
 
     def size(text: str) -> tuple[float, float]:
         lines = text.split("<br>")
@@ -361,8 +481,10 @@ def place_labels(places: list[dict[str, Any]], positions: dict[str, tuple[float,
         high = np.clip(np.minimum(box[3], others[:, 3]) - np.maximum(box[1], others[:, 1]), 0.0, None)
         return float((wide * high).sum())
 
-    crowd = [-int(((np.abs(marker_points[:, 0] - x) < 120) & (np.abs(marker_points[:, 1] - y) < 60)).sum())
-             for x, y in marker_points]
+    crowd = [
+        -int(((np.abs(marker_points[:, 0] - x) < 120) & (np.abs(marker_points[:, 1] - y) < 60)).sum())
+        for x, y in marker_points
+    ]
     placed: list[tuple[float, float, float, float]] = []
     annotations = []
     reach = _DISTANCES[-1] + 250  # no candidate box reaches farther from its marker
@@ -383,8 +505,16 @@ def place_labels(places: list[dict[str, Any]], positions: dict[str, tuple[float,
                 top = cy - h / 2 if dy == 0 else (cy if dy > 0 else cy - h)
                 candidate = (left, top, left + w, top + h)
                 cost = overlap(candidate, near_placed) * 3 + overlap(candidate, near)
-                cost += (max(0.0, -left) + max(0.0, left + w - plot_px[0]) + max(0.0, -top)
-                         + max(0.0, top + h - plot_px[1])) * h * 6
+                cost += (
+                    (
+                        max(0.0, -left)
+                        + max(0.0, left + w - plot_px[0])
+                        + max(0.0, -top)
+                        + max(0.0, top + h - plot_px[1])
+                    )
+                    * h
+                    * 6
+                )
                 cost += ring * 60 + turn * 2  # near and above first, other things equal
                 if best is None or cost < best[0]:
                     best = (cost, dx * distance, dy * distance, candidate)
@@ -393,21 +523,37 @@ def place_labels(places: list[dict[str, Any]], positions: dict[str, tuple[float,
         placed.append(box)
         lead = abs(ax) + abs(ay) > _DISTANCES[0] * 1.5
         point = positions[place["id"]]
-        annotations.append({
-            "x": point[0], "y": point[1], "xref": "x", "yref": "y", "text": text, "showarrow": True,
-            "ax": ax, "ay": ay, "axref": "pixel", "ayref": "pixel", "arrowhead": 0, "standoff": 8,
-            "arrowwidth": 0.7, "arrowcolor": "#7f8c8d" if lead else "rgba(0,0,0,0)",
-            "xanchor": "center" if ax == 0 else ("left" if ax > 0 else "right"),
-            "yanchor": "middle" if ay == 0 else ("top" if ay > 0 else "bottom"),
-            "font": {"size": font_px, "color": "#1c2833"}, "align": "center" if ax == 0 else (
-                "left" if ax > 0 else "right"),
-            "bgcolor": "rgba(247,249,251,0.75)", "borderpad": 1, "name": f"name:{place['id']}",
-        })
+        annotations.append(
+            {
+                "x": point[0],
+                "y": point[1],
+                "xref": "x",
+                "yref": "y",
+                "text": text,
+                "showarrow": True,
+                "ax": ax,
+                "ay": ay,
+                "axref": "pixel",
+                "ayref": "pixel",
+                "arrowhead": 0,
+                "standoff": 8,
+                "arrowwidth": 0.7,
+                "arrowcolor": "#7f8c8d" if lead else "rgba(0,0,0,0)",
+                "xanchor": "center" if ax == 0 else ("left" if ax > 0 else "right"),
+                "yanchor": "middle" if ay == 0 else ("top" if ay > 0 else "bottom"),
+                "font": {"size": font_px, "color": "#1c2833"},
+                "align": "center" if ax == 0 else ("left" if ax > 0 else "right"),
+                "bgcolor": "rgba(247,249,251,0.75)",
+                "borderpad": 1,
+                "name": f"name:{place['id']}",
+            }
+        )
     return annotations
 
 
-def _fit_aspect(view: tuple[float, float, float, float], scale: float,
-                aspect: float = MAP_ASPECT) -> tuple[float, float, float, float]:
+def _fit_aspect(
+    view: tuple[float, float, float, float], scale: float, aspect: float = MAP_ASPECT
+) -> tuple[float, float, float, float]:
     """The view widened (or heightened) about its centre to ``aspect`` = width / height on screen."""
     x0, x1, y0, y1 = view
     width, height = (x1 - x0) * scale, y1 - y0
@@ -418,8 +564,14 @@ def _fit_aspect(view: tuple[float, float, float, float], scale: float,
     return x0, x1, y0 - grow, y1 + grow
 
 
-def _point_to_far(results: dict[str, Any], far: set[str], positions: dict[str, tuple[float, float]],
-                  view: tuple[float, float, float, float], scale: float, names: dict[str, str]) -> dict[str, Any]:
+def _point_to_far(
+    results: dict[str, Any],
+    far: set[str],
+    positions: dict[str, tuple[float, float]],
+    view: tuple[float, float, float, float],
+    scale: float,
+    names: dict[str, str],
+) -> dict[str, Any]:
     """A trace marking each enterprise outside the first view at the view's edge: an arrow, its name and distance."""
     centre = ((view[0] + view[1]) / 2, (view[2] + view[3]) / 2)
     inset = 0.03 * min((view[1] - view[0]) * scale, view[3] - view[2])
@@ -445,10 +597,17 @@ def _point_to_far(results: dict[str, Any], far: set[str], positions: dict[str, t
         km = _distance_km(results, (cx, cy), (px, py))
         market = key in market_ids
         text.append(f"{wrap(names[key], 30)}<br>{km:,.0f} km" + (f" · {_('market')}" if market else ""))
-        where = (_("{km} km from {name} (straight line)").format(km=f"{km:,.0f}", name=names[partners[key][0]])
-                 if key in partners else _("{km} km from the centre of this view (straight line)").format(km=f"{km:,.0f}"))
-        hover.append(f"<b>{names[key]}</b>" + (f" ({_('market outside the park')})" if market else "")
-                     + f"<br>{where}<br>" + _("outside this view: autoscale in the modebar shows the whole network"))
+        where = (
+            _("{km} km from {name} (straight line)").format(km=f"{km:,.0f}", name=names[partners[key][0]])
+            if key in partners
+            else _("{km} km from the centre of this view (straight line)").format(km=f"{km:,.0f}")
+        )
+        hover.append(
+            f"<b>{names[key]}</b>"
+            + (f" ({_('market outside the park')})" if market else "")
+            + f"<br>{where}<br>"
+            + _("outside this view: autoscale in the modebar shows the whole network")
+        )
         # The label goes inward from the edge the arrow sits on, on the side away from its link.
         horizontal = "left" if dx > 0 else "right"
         if t_top < t_side:
@@ -457,8 +616,15 @@ def _point_to_far(results: dict[str, Any], far: set[str], positions: dict[str, t
             vertical = "bottom" if dy * (1 if dx > 0 else -1) >= 0 else "top"
         position.append(f"{vertical} {horizontal}")
     return {
-        "type": "scatter", "x": x, "y": y, "mode": "markers+text", "text": text, "textposition": position,
-        "name": _("outside this view"), "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>",
+        "type": "scatter",
+        "x": x,
+        "y": y,
+        "mode": "markers+text",
+        "text": text,
+        "textposition": position,
+        "name": _("outside this view"),
+        "hovertext": hover,
+        "hovertemplate": "%{hovertext}<extra></extra>",
         "textfont": {"size": 11, "color": "#444"},
         "marker": {"symbol": "arrow-wide", "size": 16, "angle": angle, "color": "#444"},
     }
@@ -473,19 +639,24 @@ def _link_hover(link: dict[str, Any], names: dict[str, str], unit: str, currency
     how = carried(link)
     per_year = f"/{_('yr')}"
     rate_unit = "MW" if unit == "MWh" else f"{unit}/h"
-    parts = [f"<b>{names.get(link['from'], link['from'])} → {names.get(link['to'], link['to'])}</b>",
-             how + (f" ({_('existing')})" if link.get("existing") else ""),
-             _("{km} km, capacity {capacity}").format(
-                 km=f"{link.get('length_km') or 0:,.1f}",
-                 capacity=f"{(link.get('capacity') or 0) * (link.get('gain') or 1.0):,.1f} {rate_unit}")]
+    parts = [
+        f"<b>{names.get(link['from'], link['from'])} → {names.get(link['to'], link['to'])}</b>",
+        how + (f" ({_('existing')})" if link.get("existing") else ""),
+        _("{km} km, capacity {capacity}").format(
+            km=f"{link.get('length_km') or 0:,.1f}",
+            capacity=f"{(link.get('capacity') or 0) * (link.get('gain') or 1.0):,.1f} {rate_unit}",
+        ),
+    ]
     temperatures = heat_temperatures(link)
     if temperatures:
         parts.append(temperatures)
     if link.get("cop"):
         parts.append(f"COP {link['cop']:.2f}")
     hours = link.get("full_load_hours")
-    parts.append(_("delivers {amount}").format(amount=f"{_delivered(link):,.0f} {unit}{per_year}")
-                 + (", " + _("{hours} full-load hours").format(hours=f"{hours:,.0f}") if hours else ""))
+    parts.append(
+        _("delivers {amount}").format(amount=f"{_delivered(link):,.0f} {unit}{per_year}")
+        + (", " + _("{hours} full-load hours").format(hours=f"{hours:,.0f}") if hours else "")
+    )
     parts.append(_("annual cost {amount}").format(amount=f"{link.get('annual_cost') or 0:,.0f} {currency}{per_year}"))
     if link.get("net_saving") is not None:
         parts.append(_("net saving {amount}").format(amount=f"{link['net_saving']:,.0f} {currency}{per_year}"))
@@ -494,38 +665,55 @@ def _link_hover(link: dict[str, Any], names: dict[str, str], unit: str, currency
     return "<br>".join(parts)
 
 
-def _market_trace(results: dict[str, Any], markets: list[dict[str, Any]], positions: dict[str, tuple[float, float]],
-                  currency: str) -> dict[str, Any]:
+def _market_trace(
+    results: dict[str, Any], markets: list[dict[str, Any]], positions: dict[str, tuple[float, float]], currency: str
+) -> dict[str, Any]:
     """Markets as diamonds (named like enterprises); the hover gives what each buys, what it gets and the revenue."""
     sold: dict[str, dict[str, float]] = {}
     revenue: dict[str, float] = {}
     for link in results.get("links", []):
         if link["to"] in positions and any(m["id"] == link["to"] for m in markets):
             amounts = sold.setdefault(link["to"], {})
-            amounts[link["resource"]] = amounts.get(link["resource"], 0.0) + (link.get("delivered_total") or sum(
-                (link.get("delivered") or {}).values()))
+            amounts[link["resource"]] = amounts.get(link["resource"], 0.0) + (
+                link.get("delivered_total") or sum((link.get("delivered") or {}).values())
+            )
             revenue[link["to"]] = revenue.get(link["to"], 0.0) + (link.get("market_revenue") or 0.0)
     hover = []
     for market in markets:
         key = market["id"]
         buys = ", ".join(map(resource_label, market.get("buys") or [])) or "-"
-        got = "<br>".join(_("sold {amount} of {resource}").format(amount=f"{amount:,.0f} {unit_of(results, r)}/{_('yr')}",
-                                                                  resource=resource_label(r))
-                          for r, amount in sold.get(key, {}).items()) or _("nothing sold in this plan")
-        hover.append(f"<b>{market.get('name') or key}</b> ({key})<br>"
-                     + _("market outside the park, buys {what}").format(what=buys) + f"<br>{got}"
-                     + ("<br>" + _("revenue {amount}").format(amount=f"{revenue[key]:,.0f} {currency}/{_('yr')}")
-                        if revenue.get(key) else ""))
+        got = "<br>".join(
+            _("sold {amount} of {resource}").format(
+                amount=f"{amount:,.0f} {unit_of(results, r)}/{_('yr')}", resource=resource_label(r)
+            )
+            for r, amount in sold.get(key, {}).items()
+        ) or _("nothing sold in this plan")
+        hover.append(
+            f"<b>{market.get('name') or key}</b> ({key})<br>"
+            + _("market outside the park, buys {what}").format(what=buys)
+            + f"<br>{got}"
+            + (
+                "<br>" + _("revenue {amount}").format(amount=f"{revenue[key]:,.0f} {currency}/{_('yr')}")
+                if revenue.get(key)
+                else ""
+            )
+        )
     return {
-        "type": "scatter", "x": [positions[m["id"]][0] for m in markets], "y": [positions[m["id"]][1] for m in markets],
-        "mode": "markers", "name": _("markets (outside buyers)"), "legendgroup": "market",
-        "hovertext": hover, "hovertemplate": "%{hovertext}<extra>" + _("market") + "</extra>",
+        "type": "scatter",
+        "x": [positions[m["id"]][0] for m in markets],
+        "y": [positions[m["id"]][1] for m in markets],
+        "mode": "markers",
+        "name": _("markets (outside buyers)"),
+        "legendgroup": "market",
+        "hovertext": hover,
+        "hovertemplate": "%{hovertext}<extra>" + _("market") + "</extra>",
         "marker": {"symbol": "diamond", "size": 16, "color": MARKET_COLOUR, "line": {"width": 1.5, "color": "white"}},
     }
 
 
-def _process_traces(results: dict[str, Any], positions: dict[str, tuple[float, float]], names: dict[str, str],
-                    currency: str) -> list[dict[str, Any]]:
+def _process_traces(
+    results: dict[str, Any], positions: dict[str, tuple[float, float]], names: dict[str, str], currency: str
+) -> list[dict[str, Any]]:
     """A square around each enterprise with processes: dark when one is built, grey when all are candidates not built.
 
     The hover lists every process: built or not, capacity, input and outputs per year, capex,
@@ -537,7 +725,9 @@ def _process_traces(results: dict[str, Any], positions: dict[str, tuple[float, f
             on_site.setdefault(link["from"], []).append(
                 _("on site: {resource}, {amount}").format(
                     resource=resource_label(link["resource"]),
-                    amount=f"{sum((link.get('flow') or {}).values()):,.0f} {unit_of(results, link['resource'])}/{_('yr')}"))
+                    amount=f"{sum((link.get('flow') or {}).values()):,.0f} {unit_of(results, link['resource'])}/{_('yr')}",
+                )
+            )
     by_enterprise: dict[str, list[dict[str, Any]]] = {}
     for process in results.get("processes") or []:
         if process["enterprise"] in positions:
@@ -548,15 +738,23 @@ def _process_traces(results: dict[str, Any], positions: dict[str, tuple[float, f
         for process in processes:
             unit = unit_of(results, process["resource"])
             if process.get("built"):
-                made = ", ".join(f"{sum((o.get('amount') or {}).values()):,.0f} {unit_of(results, o['resource'])} "
-                                 f"{resource_label(o['resource'])}" for o in process.get("outputs") or [])
-                state = (f"{_('existing') if process.get('existing') else _('built')}, "
-                         f"{process.get('capacity') or 0:,.1f} {unit}/h;<br>   "
-                         + _("{taken} in → {made} out").format(
-                             taken=f"{process.get('input_total') or 0:,.0f} {unit}/{_('yr')}", made=made or _("nothing"))
-                         + ";<br>   " + _("capex {capex}, annual cost {cost}").format(
-                             capex=f"{process.get('capex') or 0:,.0f} {currency}",
-                             cost=f"{process.get('annual_cost') or 0:,.0f} {currency}/{_('yr')}"))
+                made = ", ".join(
+                    f"{sum((o.get('amount') or {}).values()):,.0f} {unit_of(results, o['resource'])} "
+                    f"{resource_label(o['resource'])}"
+                    for o in process.get("outputs") or []
+                )
+                state = (
+                    f"{_('existing') if process.get('existing') else _('built')}, "
+                    f"{process.get('capacity') or 0:,.1f} {unit}/h;<br>   "
+                    + _("{taken} in → {made} out").format(
+                        taken=f"{process.get('input_total') or 0:,.0f} {unit}/{_('yr')}", made=made or _("nothing")
+                    )
+                    + ";<br>   "
+                    + _("capex {capex}, annual cost {cost}").format(
+                        capex=f"{process.get('capex') or 0:,.0f} {currency}",
+                        cost=f"{process.get('annual_cost') or 0:,.0f} {currency}/{_('yr')}",
+                    )
+                )
             else:
                 state = _("candidate, not built")
             lines.append(f"· {process.get('name') or process['id']}: {state}")
@@ -566,10 +764,22 @@ def _process_traces(results: dict[str, Any], positions: dict[str, tuple[float, f
         group["x"].append(positions[enterprise][0])
         group["y"].append(positions[enterprise][1])
         group["text"].append("<br>".join(lines))
-    return [{
-        "type": "scatter", "x": group["x"], "y": group["y"], "mode": "markers", "legendgroup": "process",
-        "name": _("processes") if built else _("processes not built"), "hovertext": group["text"],
-        "hovertemplate": "%{hovertext}<extra></extra>",
-        "marker": {"symbol": "square-open", "size": 24, "color": "#1c2833" if built else "#aab7b8",
-                   "line": {"width": 2}},
-    } for built, group in sorted(groups.items(), reverse=True)]
+    return [
+        {
+            "type": "scatter",
+            "x": group["x"],
+            "y": group["y"],
+            "mode": "markers",
+            "legendgroup": "process",
+            "name": _("processes") if built else _("processes not built"),
+            "hovertext": group["text"],
+            "hovertemplate": "%{hovertext}<extra></extra>",
+            "marker": {
+                "symbol": "square-open",
+                "size": 24,
+                "color": "#1c2833" if built else "#aab7b8",
+                "line": {"width": 2},
+            },
+        }
+        for built, group in sorted(groups.items(), reverse=True)
+    ]

@@ -78,5 +78,7 @@ def write_pages(folder: str | pathlib.Path, results: dict[str, Any]) -> list[pat
     """Write ``sankey.html`` and ``report.html`` of ``results`` into ``folder``; the diagram is drawn once."""
     folder = pathlib.Path(folder)
     flows = sankey_figure_dict(results)  # sankey.html and the report each embed it
-    return [write_sankey(folder / "sankey.html", results, figure=flows),
-            write_report(folder / "report.html", results, sankey=flows)]
+    return [
+        write_sankey(folder / "sankey.html", results, figure=flows),
+        write_report(folder / "report.html", results, sankey=flows),
+    ]

@@ -44,8 +44,7 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 """Plotly options of every circflow figure: no logo, and the chart follows its box."""
 
 
-def figure_html(figure: go.Figure | dict[str, Any], div_id: str, *, full_html: bool = False,
-                **options: Any) -> str:
+def figure_html(figure: go.Figure | dict[str, Any], div_id: str, *, full_html: bool = False, **options: Any) -> str:
     """A figure as HTML: a ``<div>`` drawn by the page's plotly.js, or with ``full_html`` a page embedding it.
 
     A figure dict (`circflow.exports.sankey.sankey_figure_dict`) is written as ``go.Figure`` would
@@ -80,8 +79,13 @@ def share(value: float | None) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.1%}"
 
 
-def table_html(columns: Sequence[str], rows: Iterable[Sequence[Any]], caption: str | None = None,
-               digits: dict[int, int] | None = None, shares: Iterable[int] = ()) -> str:
+def table_html(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    caption: str | None = None,
+    digits: dict[int, int] | None = None,
+    shares: Iterable[int] = (),
+) -> str:
     """A plain HTML table; text is escaped, numbers get thousands separators and are right-aligned.
 
     ``digits`` maps a column's index to its number of decimals (default: `fmt`'s choice);
@@ -101,7 +105,9 @@ def table_html(columns: Sequence[str], rows: Iterable[Sequence[Any]], caption: s
             cells.append(f"<td class='num'>{text}</td>" if numeric else f"<td>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<div class='table'><table>{title}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    return (
+        f"<div class='table'><table>{title}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def facts_html(rows: Iterable[tuple[str, Any]], verbatim: Iterable[str] = ()) -> str:
@@ -113,8 +119,10 @@ def facts_html(rows: Iterable[tuple[str, Any]], verbatim: Iterable[str] = ()) ->
     verbatim = set(verbatim)
     body = "".join(
         f"<tr><td>{html.escape(str(label))}</td><td"
-        + (" translate='no' lang='en'" if label in verbatim else "") + f">{html.escape(fmt(value))}</td></tr>"
-        for label, value in rows)
+        + (" translate='no' lang='en'" if label in verbatim else "")
+        + f">{html.escape(fmt(value))}</td></tr>"
+        for label, value in rows
+    )
     return f"<div class='table'><table class='facts'><tbody>{body}</tbody></table></div>"
 
 
@@ -139,8 +147,15 @@ class Column:
     """Numbers are shown (and totalled) divided by this: 1e3 for thousands."""
 
 
-def data_table(columns: Sequence[Column], rows: Iterable[Sequence[Any]], *, table_id: str,
-               totals_label: str | None = None, note: str | None = None, search: bool = True) -> str:
+def data_table(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    *,
+    table_id: str,
+    totals_label: str | None = None,
+    note: str | None = None,
+    search: bool = True,
+) -> str:
     """A table that sorts (click a header), filters (a search box and one drop-down per ``choose``
     column) and adds up the rows shown in its totals row (``totals_label`` in its first cell).
 
@@ -150,7 +165,9 @@ def data_table(columns: Sequence[Column], rows: Iterable[Sequence[Any]], *, tabl
     rows = list(rows)
     head = "".join(
         f"<th data-kind='{c.kind}'{' data-total=1' if c.total else ''}{' class=wide' if c.wide else ''} "
-        f"tabindex='0' title='{html.escape(_('sort'))}'>{html.escape(c.label)}</th>" for c in columns)
+        f"tabindex='0' title='{html.escape(_('sort'))}'>{html.escape(c.label)}</th>"
+        for c in columns
+    )
     body = []
     for row in rows:
         cells = []
@@ -165,21 +182,27 @@ def data_table(columns: Sequence[Column], rows: Iterable[Sequence[Any]], *, tabl
         foot = f"<tfoot><tr>{''.join(cells)}</tr></tfoot>"
     tools = []
     if search:
-        tools.append(f"<input type='search' placeholder='{html.escape(_('filter rows…'))}' "
-                     f"aria-label='{html.escape(_('filter rows'))}'>")
+        tools.append(
+            f"<input type='search' placeholder='{html.escape(_('filter rows…'))}' "
+            f"aria-label='{html.escape(_('filter rows'))}'>"
+        )
     for index, column in enumerate(columns):
         if not column.choose:
             continue
         values = sorted({_plain(row[index]) for row in rows} - {""})
         options = "".join(f"<option>{html.escape(v)}</option>" for v in values)
-        tools.append(f"<select data-column='{index}' aria-label='{html.escape(column.label)}'>"
-                     f"<option value=''>{html.escape(_('all'))}: {html.escape(column.label)}</option>{options}</select>")
+        tools.append(
+            f"<select data-column='{index}' aria-label='{html.escape(column.label)}'>"
+            f"<option value=''>{html.escape(_('all'))}: {html.escape(column.label)}</option>{options}</select>"
+        )
     if tools:
         tools.append("<span class='shown'></span>")
     caption = f"<p class='muted'>{note}</p>" if note else ""
-    return ((f"<div class='table-tools no-print'>{''.join(tools)}</div>" if tools else "")
-            + f"<div class='table'><table class='data' id='{html.escape(table_id)}'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody>{foot}</table></div>{caption}")
+    return (
+        (f"<div class='table-tools no-print'>{''.join(tools)}</div>" if tools else "")
+        + f"<div class='table'><table class='data' id='{html.escape(table_id)}'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody>{foot}</table></div>{caption}"
+    )
 
 
 def _plain(value: Any) -> str:
@@ -218,8 +241,13 @@ def _cell(column: Column, value: Any) -> str:
     return f"<td class='num' data-v='{float(number)!r}'{data_unit}>{text}</td>"
 
 
-def chart_html(figure: go.Figure | dict[str, Any], div_id: str, *, narrow: dict[str, Any] | None = None,
-               scroll_px: int | None = None) -> str:
+def chart_html(
+    figure: go.Figure | dict[str, Any],
+    div_id: str,
+    *,
+    narrow: dict[str, Any] | None = None,
+    scroll_px: int | None = None,
+) -> str:
     """A figure in the page: drawn by the page's plotly.js, at its own height.
 
     ``narrow`` holds the layout it takes below `NARROW_PX` (legend under the plot, another
@@ -249,8 +277,16 @@ def _lookup(layout: dict[str, Any], dotted: str) -> Any:
     return value
 
 
-def page_html(title: str, heading: str, body: str, *, kicker: str | None = None, plotly_js: Plotly = "inline",
-              footer: str = "", generator: str = "") -> str:
+def page_html(
+    title: str,
+    heading: str,
+    body: str,
+    *,
+    kicker: str | None = None,
+    plotly_js: Plotly = "inline",
+    footer: str = "",
+    generator: str = "",
+) -> str:
     """A whole page in the current language (`circflow.i18n.language`).
 
     Parameters
@@ -281,7 +317,7 @@ def page_html(title: str, heading: str, body: str, *, kicker: str | None = None,
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="{html.escape(generator or 'circflow')}">
+<meta name="generator" content="{html.escape(generator or "circflow")}">
 <title>{html.escape(title)}</title>
 <style>{CSS}</style>
 {script}

@@ -54,8 +54,20 @@ from circflow.exports.sankey import resource_colours, sankey_figure_dict
 from circflow.i18n import FONT_STACK, N_, _, compact, join, language, money_unit, ngettext, sentences, years
 from circflow.linktypes import HEAT_TECHNOLOGIES, TECHNOLOGIES
 
-__all__ = ["MAX_COVERAGE_CHARTS", "Section", "build_items", "compact", "cost_figure", "coverage_figure", "fmt",
-           "heat_coverage", "market_sales", "report_html", "table_html", "write_report"]
+__all__ = [
+    "MAX_COVERAGE_CHARTS",
+    "Section",
+    "build_items",
+    "compact",
+    "cost_figure",
+    "coverage_figure",
+    "fmt",
+    "heat_coverage",
+    "market_sales",
+    "report_html",
+    "table_html",
+    "write_report",
+]
 
 _COST_PARTS = (
     ("annualized_capex", N_("capital charge and O&M of new links and processes"), "#1b4f72"),
@@ -67,8 +79,15 @@ _COST_PARTS = (
     ("baseline_cost", N_("conventional supply (virgin material, fresh water, boiler heat)"), "#e59866"),
 )
 _REVENUE = ("market_revenue", N_("sales to markets (negative cost)"), "#0b5345")
-_STAGES = {"load_s": N_("reading"), "candidates_s": N_("candidate links"), "build_s": N_("model"), "solve_s": N_("solving"),
-           "status_quo_s": N_("status quo"), "write_s": N_("writing"), "marginals_s": N_("marginal values")}
+_STAGES = {
+    "load_s": N_("reading"),
+    "candidates_s": N_("candidate links"),
+    "build_s": N_("model"),
+    "solve_s": N_("solving"),
+    "status_quo_s": N_("status quo"),
+    "write_s": N_("writing"),
+    "marginals_s": N_("marginal values"),
+}
 """The stages of a run whose seconds results.json keeps (``timings``)."""
 
 
@@ -133,18 +152,33 @@ def build_items(results: dict[str, Any]) -> list[dict[str, Any]]:
     chains: dict[str, list[dict[str, Any]]] = {key: [] for key in new_processes}
     items = []
     for link in results.get("links") or []:
-        owner = next((key for key in new_processes for side in ("from_stream", "to_stream")
-                      if (link.get(side) or "").split(".", 1)[0] == key), None)
+        owner = next(
+            (
+                key
+                for key in new_processes
+                for side in ("from_stream", "to_stream")
+                if (link.get(side) or "").split(".", 1)[0] == key
+            ),
+            None,
+        )
         if owner is not None:
             chains[owner].append(link)
             continue
         if link.get("existing") or link.get("on_site") or not (link.get("capex") or delivered(link)):
             continue
-        items.append({"kind": "link", "name": f"{namer.end(link, 'from')} → {namer.end(link, 'to')}",
-                      "how": carried(link),
-                      "capex": link.get("capex") or 0.0, "saving": link.get("net_saving"),
-                      "operating_saving": link.get("operating_saving"), "co2": link.get("co2_avoided"),
-                      "payback": link.get("payback_years"), "parts": []})
+        items.append(
+            {
+                "kind": "link",
+                "name": f"{namer.end(link, 'from')} → {namer.end(link, 'to')}",
+                "how": carried(link),
+                "capex": link.get("capex") or 0.0,
+                "saving": link.get("net_saving"),
+                "operating_saving": link.get("operating_saving"),
+                "co2": link.get("co2_avoided"),
+                "payback": link.get("payback_years"),
+                "parts": [],
+            }
+        )
     for key in new_processes:
         process, links = processes[key], chains[key]
         capex = (process.get("capex") or 0.0) + sum(link.get("capex") or 0.0 for link in links)
@@ -152,14 +186,23 @@ def build_items(results: dict[str, Any]) -> list[dict[str, Any]]:
         charge = (process.get("capital_charge") or 0.0) + sum(link.get("capital_charge") or 0.0 for link in links)
         operating = saving + charge
         parts = [namer.link(link) + ("" if not link.get("existing") else f" ({_('existing')})") for link in links]
-        items.append({"kind": "process",
-                      "name": _("{process} at {place}").format(process=process.get("name") or key,
-                                                               place=namer.place(process["enterprise"])),
-                      "how": ngettext("new process with {n} link", "new process with {n} links",
-                                      len(links)).format(n=len(links)),
-                      "capex": capex, "saving": saving, "operating_saving": operating,
-                      "co2": sum(link.get("co2_avoided") or 0.0 for link in links),
-                      "payback": capex / operating if capex > 0 and operating > 0 else None, "parts": parts})
+        items.append(
+            {
+                "kind": "process",
+                "name": _("{process} at {place}").format(
+                    process=process.get("name") or key, place=namer.place(process["enterprise"])
+                ),
+                "how": ngettext("new process with {n} link", "new process with {n} links", len(links)).format(
+                    n=len(links)
+                ),
+                "capex": capex,
+                "saving": saving,
+                "operating_saving": operating,
+                "co2": sum(link.get("co2_avoided") or 0.0 for link in links),
+                "payback": capex / operating if capex > 0 and operating > 0 else None,
+                "parts": parts,
+            }
+        )
     items.sort(key=lambda item: -(item["saving"] or 0.0))
     return items
 
@@ -167,8 +210,11 @@ def build_items(results: dict[str, Any]) -> list[dict[str, Any]]:
 def _idle_contracts(results: dict[str, Any]) -> list[str]:
     """Existing links the plan leaves idle (nothing flows): contracts to end or renegotiate."""
     namer = Namer(results)
-    return [namer.link(link) for link in results.get("links") or []
-            if link.get("existing") and not link.get("on_site") and delivered(link) <= 1e-9]
+    return [
+        namer.link(link)
+        for link in results.get("links") or []
+        if link.get("existing") and not link.get("on_site") and delivered(link) <= 1e-9
+    ]
 
 
 def _sentence(results: dict[str, Any], items: list[dict[str, Any]]) -> str:
@@ -177,12 +223,14 @@ def _sentence(results: dict[str, Any], items: list[dict[str, Any]]) -> str:
     status_quo, savings = kpis.get("baseline") or {}, kpis.get("savings") or {}
     currency = _currency(results)
     links = results.get("links") or []
-    new_links = sum(1 for link in links if not link.get("existing") and not link.get("on_site")
-                    and (link.get("capex") or delivered(link)))
+    new_links = sum(
+        1
+        for link in links
+        if not link.get("existing") and not link.get("on_site") and (link.get("capex") or delivered(link))
+    )
     new_processes = sum(1 for p in results.get("processes") or [] if p.get("built") and not p.get("existing"))
     existing = sum(1 for link in links if link.get("existing") and delivered(link) > 1e-9)
-    resources = sorted({link["resource"] for link in links if delivered(link) > 1e-9},
-                       key=lambda r: resource_label(r))
+    resources = sorted({link["resource"] for link in links if delivered(link) > 1e-9}, key=lambda r: resource_label(r))
     built = [ngettext("{n} new link", "{n} new links", new_links).format(n=new_links)]
     if new_processes:
         built.append(ngettext("{n} new process", "{n} new processes", new_processes).format(n=new_processes))
@@ -190,32 +238,39 @@ def _sentence(results: dict[str, Any], items: list[dict[str, Any]]) -> str:
         first = _("The plan builds nothing new: today's links are the best this park can do.")
     elif existing:
         first = _("The plan builds {built} and keeps {existing} in use.").format(
-            built=join(built),
-            existing=ngettext("{n} existing link", "{n} existing links", existing).format(n=existing))
+            built=join(built), existing=ngettext("{n} existing link", "{n} existing links", existing).format(n=existing)
+        )
     else:
         first = _("The plan builds {built}.").format(built=join(built))
     if resources:
-        first = sentences(first, _("Its links carry {resources}.").format(
-            resources=join([resource_label(r) for r in resources])))
+        first = sentences(
+            first, _("Its links carry {resources}.").format(resources=join([resource_label(r) for r in resources]))
+        )
     saved, cut = savings.get("total_cost"), savings.get("emissions")
     if saved is None or cut is None:
         return first
-    money = (_("It saves {amount} a year against the status quo") if saved >= 0 else
-             _("It costs {amount} a year more than the status quo")).format(amount=_money(abs(saved), currency))
+    money = (
+        _("It saves {amount} a year against the status quo")
+        if saved >= 0
+        else _("It costs {amount} a year more than the status quo")
+    ).format(amount=_money(abs(saved), currency))
     share_money = _share_of(abs(saved), status_quo.get("total_cost"))
     if share_money:
         money += _(" ({share})").format(share=share_money)
-    carbon = (_("avoids {amount} tCO2 a year") if cut >= 0 else _("emits {amount} tCO2 a year more")
-              ).format(amount=compact(abs(cut)))
+    carbon = (_("avoids {amount} tCO2 a year") if cut >= 0 else _("emits {amount} tCO2 a year more")).format(
+        amount=compact(abs(cut))
+    )
     share_carbon = _share_of(abs(cut), status_quo.get("emissions"))
     if share_carbon:
         carbon += _(" ({share})").format(share=share_carbon)
     capex = kpis.get("capex") or 0.0
     if capex > 0:
         payback = kpis.get("payback_years")
-        invest = (_("for an investment of {capex} that pays back in {years}") if payback is not None else
-                  _("for an investment of {capex} that its savings do not pay back")).format(
-            capex=_money(capex, currency), years=years(payback))
+        invest = (
+            _("for an investment of {capex} that pays back in {years}")
+            if payback is not None
+            else _("for an investment of {capex} that its savings do not pay back")
+        ).format(capex=_money(capex, currency), years=years(payback))
         second = _("{money}, {carbon}, {invest}.").format(money=money, carbon=carbon, invest=invest)
     else:
         second = _("{money} and {carbon}, with no investment.").format(money=money, carbon=carbon)
@@ -240,50 +295,96 @@ def _summary(results: dict[str, Any]) -> str:
         return _("{share} of today's {whole}").format(share=f"{part / whole:.0%}", whole=f"{compact(whole)} {unit}")
 
     links = results.get("links") or []
-    links_new = sum(1 for link in links if not link.get("existing") and not link.get("on_site")
-                    and (link.get("capex") or delivered(link)))
+    links_new = sum(
+        1
+        for link in links
+        if not link.get("existing") and not link.get("on_site") and (link.get("capex") or delivered(link))
+    )
     processes_new = sum(1 for p in results.get("processes") or [] if p.get("built") and not p.get("existing"))
     what = [ngettext("{n} link", "{n} links", links_new).format(n=links_new)]
     if processes_new:
         what.append(ngettext("{n} process", "{n} processes", processes_new).format(n=processes_new))
     cards = [
-        ("saving", _("annual saving"), f"{compact(savings.get('total_cost'))} {currency}/{_('yr')}",
-         note_of(savings.get("total_cost"), status_quo.get("total_cost"), f"{currency}/{_('yr')}")),
-        ("co2", _("CO2 avoided"), f"{compact(savings.get('emissions'))} tCO2/{_('yr')}",
-         note_of(savings.get("emissions"), status_quo.get("emissions"), f"tCO2/{_('yr')}")),
+        (
+            "saving",
+            _("annual saving"),
+            f"{compact(savings.get('total_cost'))} {currency}/{_('yr')}",
+            note_of(savings.get("total_cost"), status_quo.get("total_cost"), f"{currency}/{_('yr')}"),
+        ),
+        (
+            "co2",
+            _("CO2 avoided"),
+            f"{compact(savings.get('emissions'))} tCO2/{_('yr')}",
+            note_of(savings.get("emissions"), status_quo.get("emissions"), f"tCO2/{_('yr')}"),
+        ),
         ("capex", _("investment"), f"{compact(capex)} {currency}", join(what) if capex else _("none")),
-        ("payback", _("simple payback"), years(payback) if capex else "–",
-         _("investment / operating saving of {amount}").format(amount=f"{compact(operating)} {currency}/{_('yr')}")
-         if payback is not None else (_("its savings do not pay it back") if capex else _("nothing to pay back"))),
+        (
+            "payback",
+            _("simple payback"),
+            years(payback) if capex else "–",
+            _("investment / operating saving of {amount}").format(amount=f"{compact(operating)} {currency}/{_('yr')}")
+            if payback is not None
+            else (_("its savings do not pay it back") if capex else _("nothing to pay back")),
+        ),
     ]
     if kpis.get("market_revenue") or status_quo.get("market_revenue"):
         before = status_quo.get("market_revenue") or 0.0
-        cards.append(("sales", _("sales to markets"), f"{compact(kpis.get('market_revenue') or 0.0)} {currency}/{_('yr')}",
-                      _("status quo {amount}").format(amount=compact(before) if before else _("none"))))
-    parts = [f"<p class='lede'>{html.escape(_sentence(results, items))}</p>",
-             "<div class='cards'>" + "".join(
-                 f"<div class='card' data-card='{key}'><div class='label'>{html.escape(label)}</div>"
-                 f"<div class='value'>{html.escape(value)}</div><div class='note'>{html.escape(note)}</div></div>"
-                 for key, label, value, note in cards) + "</div>"]
+        cards.append(
+            (
+                "sales",
+                _("sales to markets"),
+                f"{compact(kpis.get('market_revenue') or 0.0)} {currency}/{_('yr')}",
+                _("status quo {amount}").format(amount=compact(before) if before else _("none")),
+            )
+        )
+    parts = [
+        f"<p class='lede'>{html.escape(_sentence(results, items))}</p>",
+        "<div class='cards'>"
+        + "".join(
+            f"<div class='card' data-card='{key}'><div class='label'>{html.escape(label)}</div>"
+            f"<div class='value'>{html.escape(value)}</div><div class='note'>{html.escape(note)}</div></div>"
+            for key, label, value, note in cards
+        )
+        + "</div>",
+    ]
     if capex and charge is not None and savings.get("total_cost") is not None:
         rate = (results.get("assumptions") or {}).get("discount_rate")
-        parts.append("<p class='callout' id='payback-note'>" + html.escape(_(
-            "Simple payback = investment / operating saving. The operating saving is the annual saving "
-            "against the status quo before the capital charge: {saving} saved + {charge} of capital charge "
-            "(each new asset's capex times its capital recovery factor at a {rate} discount rate over its "
-            "lifetime) = {operating} a year. O&M stays a cost; no carbon price is counted.").format(
-            saving=_money(savings["total_cost"], currency), charge=_money(charge, currency),
-            rate="–" if rate is None else f"{rate:.0%}", operating=_money(operating, currency))) + "</p>")
+        parts.append(
+            "<p class='callout' id='payback-note'>"
+            + html.escape(
+                _(
+                    "Simple payback = investment / operating saving. The operating saving is the annual saving "
+                    "against the status quo before the capital charge: {saving} saved + {charge} of capital charge "
+                    "(each new asset's capex times its capital recovery factor at a {rate} discount rate over its "
+                    "lifetime) = {operating} a year. O&M stays a cost; no carbon price is counted."
+                ).format(
+                    saving=_money(savings["total_cost"], currency),
+                    charge=_money(charge, currency),
+                    rate="–" if rate is None else f"{rate:.0%}",
+                    operating=_money(operating, currency),
+                )
+            )
+            + "</p>"
+        )
     if kpis.get("carbon_cost"):
         price = (results.get("assumptions") or {}).get("carbon_price")
-        parts.append("<p class='callout' id='two-costs'>" + html.escape(_(
-            "Two costs: the park pays a total cost of {total} a year; the optimiser's objective, {objective}, "
-            "adds the carbon price{price} on the {emissions} tCO2 the plan still emits ({carbon}). Savings and "
-            "payback use the total cost.").format(
-            total=_money(kpis.get("total_cost"), currency),
-            objective=_money((kpis.get("total_cost") or 0.0) + kpis["carbon_cost"], currency),
-            price="" if not price else f" ({fmt(price)} {currency}/tCO2)", emissions=fmt(kpis.get("emissions")),
-            carbon=_money(kpis["carbon_cost"], currency))) + "</p>")
+        parts.append(
+            "<p class='callout' id='two-costs'>"
+            + html.escape(
+                _(
+                    "Two costs: the park pays a total cost of {total} a year; the optimiser's objective, {objective}, "
+                    "adds the carbon price{price} on the {emissions} tCO2 the plan still emits ({carbon}). Savings and "
+                    "payback use the total cost."
+                ).format(
+                    total=_money(kpis.get("total_cost"), currency),
+                    objective=_money((kpis.get("total_cost") or 0.0) + kpis["carbon_cost"], currency),
+                    price="" if not price else f" ({fmt(price)} {currency}/tCO2)",
+                    emissions=fmt(kpis.get("emissions")),
+                    carbon=_money(kpis["carbon_cost"], currency),
+                )
+            )
+            + "</p>"
+        )
     parts.append(f"<h3>{html.escape(_('What to build'))}</h3>")
     if items:
         parts.append(_build_table(results, items))
@@ -291,8 +392,11 @@ def _summary(results: dict[str, Any]) -> str:
         parts.append(f"<p class='muted'>{html.escape(_('Nothing new is built.'))}</p>")
     idle = _idle_contracts(results)
     if idle:
-        parts.append(f"<h3>{html.escape(_('Existing contracts the plan leaves idle'))}</h3><ul>"
-                     + "".join(f"<li>{html.escape(name)}</li>" for name in idle) + "</ul>")
+        parts.append(
+            f"<h3>{html.escape(_('Existing contracts the plan leaves idle'))}</h3><ul>"
+            + "".join(f"<li>{html.escape(name)}</li>" for name in idle)
+            + "</ul>"
+        )
     return "".join(parts)
 
 
@@ -301,15 +405,28 @@ def _build_table(results: dict[str, Any], items: list[dict[str, Any]]) -> str:
     kpis = results.get("kpis") or {}
     saving = (kpis.get("savings") or {}).get("total_cost")
     co2 = (kpis.get("savings") or {}).get("emissions")
-    columns = [Column(_("what to build"), wide=True), Column(_("how")),
-               Column(_("capex ({currency})").format(currency=currency), "number", total=True),
-               Column(_("annual saving ({currency}/yr)").format(currency=currency), "number", total=True),
-               Column(_("payback (years)"), "years"),
-               Column(_("CO2 avoided (tCO2/yr)"), "number", total=True)]
-    rows = [[(item["name"], "; ".join(item["parts"])) if item["parts"] else item["name"], item["how"], item["capex"],
-             item["saving"], item["payback"], item["co2"]] for item in items]
-    table = data_table(columns, rows, table_id="build-table", totals_label=_("all new links and processes"),
-                       search=len(rows) > 8)
+    columns = [
+        Column(_("what to build"), wide=True),
+        Column(_("how")),
+        Column(_("capex ({currency})").format(currency=currency), "number", total=True),
+        Column(_("annual saving ({currency}/yr)").format(currency=currency), "number", total=True),
+        Column(_("payback (years)"), "years"),
+        Column(_("CO2 avoided (tCO2/yr)"), "number", total=True),
+    ]
+    rows = [
+        [
+            (item["name"], "; ".join(item["parts"])) if item["parts"] else item["name"],
+            item["how"],
+            item["capex"],
+            item["saving"],
+            item["payback"],
+            item["co2"],
+        ]
+        for item in items
+    ]
+    table = data_table(
+        columns, rows, table_id="build-table", totals_label=_("all new links and processes"), search=len(rows) > 8
+    )
     # How the items add up to the plan's saving: existing links run differently than today make the rest.
     built_saving = sum(item["saving"] or 0.0 for item in items)
     built_co2 = sum(item["co2"] or 0.0 for item in items)
@@ -317,17 +434,29 @@ def _build_table(results: dict[str, Any], items: list[dict[str, Any]]) -> str:
     for item in items:
         if item["parts"]:
             lines.append(f"<li><b>{html.escape(item['name'])}</b>: " + html.escape("; ".join(item["parts"])) + "</li>")
-    parts_note = (f"<p class='muted'>{html.escape(_('A new process is listed with the links it needs:'))}</p>"
-                  f"<ul class='muted'>{''.join(lines)}</ul>") if lines else ""
+    parts_note = (
+        (
+            f"<p class='muted'>{html.escape(_('A new process is listed with the links it needs:'))}</p>"
+            f"<ul class='muted'>{''.join(lines)}</ul>"
+        )
+        if lines
+        else ""
+    )
     rest = ""
     if saving is not None and co2 is not None:
         rest = table_html(
             ["", _("annual saving ({currency}/yr)").format(currency=currency), _("CO2 avoided (tCO2/yr)")],
-            [[_("new links and processes"), built_saving, built_co2],
-             [_("existing links and processes, run differently than today"), saving - built_saving, co2 - built_co2],
-             [_("the plan against the status quo"), saving, co2]], digits={1: 0, 2: 0})
-        rest = (f"<p class='muted'>{html.escape(_('How the items add up to the plan: each saves what it avoids at its ends less its own costs (capital charge and O&M included); existing links that carry more or less than today make the rest.'))}</p>"
-                + rest)
+            [
+                [_("new links and processes"), built_saving, built_co2],
+                [_("existing links and processes, run differently than today"), saving - built_saving, co2 - built_co2],
+                [_("the plan against the status quo"), saving, co2],
+            ],
+            digits={1: 0, 2: 0},
+        )
+        rest = (
+            f"<p class='muted'>{html.escape(_('How the items add up to the plan: each saves what it avoids at its ends less its own costs (capital charge and O&M included); existing links that carry more or less than today make the rest.'))}</p>"
+            + rest
+        )
     return table + parts_note + rest
 
 
@@ -349,41 +478,71 @@ def cost_figure(results: dict[str, Any]) -> go.Figure:
     figure = go.Figure()
     rows = [_("status quo"), _("plan")]
     # Parts that are 0 in both (no steam, no processes, no markets) stay out of the legend.
-    parts = [part for part in (*_COST_PARTS, _REVENUE)
-             if part[0] not in ("drive_cost", "process_cost", "market_revenue")
-             or kpis.get(part[0]) or status_quo.get(part[0])]
+    parts = [
+        part
+        for part in (*_COST_PARTS, _REVENUE)
+        if part[0] not in ("drive_cost", "process_cost", "market_revenue")
+        or kpis.get(part[0])
+        or status_quo.get(part[0])
+    ]
     status_quo_split = all(key in status_quo for key, _label, _colour in parts)
     for key, label, colour in parts:
         sign = -1.0 if key == "market_revenue" else 1.0
-        values = [sign * status_quo[key] if status_quo_split and status_quo.get(key) is not None else None,
-                  None if kpis.get(key) is None else sign * kpis[key]]
+        values = [
+            sign * status_quo[key] if status_quo_split and status_quo.get(key) is not None else None,
+            None if kpis.get(key) is None else sign * kpis[key],
+        ]
         name = _(label)
-        figure.add_trace(go.Bar(
-            y=rows, x=values, name=name, orientation="h", marker_color=colour,
-            hovertemplate=f"{html.escape(name)}: %{{x:,.0f}} {currency}/{_('yr')}<extra>%{{y}}</extra>",
-        ))
+        figure.add_trace(
+            go.Bar(
+                y=rows,
+                x=values,
+                name=name,
+                orientation="h",
+                marker_color=colour,
+                hovertemplate=f"{html.escape(name)}: %{{x:,.0f}} {currency}/{_('yr')}<extra>%{{y}}</extra>",
+            )
+        )
     if not status_quo_split and status_quo.get("total_cost") is not None:
-        figure.add_trace(go.Bar(
-            y=[rows[0]], x=[status_quo["total_cost"]], name=_("status quo, total"), orientation="h",
-            marker={"color": "#d5d8dc", "line": {"color": "#566573", "width": 1}},
-            hovertemplate=f"%{{x:,.0f}} {currency}/{_('yr')}<extra>{html.escape(rows[0])}</extra>",
-        ))
+        figure.add_trace(
+            go.Bar(
+                y=[rows[0]],
+                x=[status_quo["total_cost"]],
+                name=_("status quo, total"),
+                orientation="h",
+                marker={"color": "#d5d8dc", "line": {"color": "#566573", "width": 1}},
+                hovertemplate=f"%{{x:,.0f}} {currency}/{_('yr')}<extra>{html.escape(rows[0])}</extra>",
+            )
+        )
     title = _("Annual cost ({currency}/yr, before carbon cost)").format(currency=currency)
     if _REVENUE in parts:
         title = _("Annual cost ({currency}/yr, before carbon cost; sales to markets below 0)").format(currency=currency)
     figure.update_layout(
-        barmode="relative", height=320, margin={"l": 90, "r": 20, "t": 40, "b": 40},
+        barmode="relative",
+        height=320,
+        margin={"l": 90, "r": 20, "t": 40, "b": 40},
         title={"text": title, "x": 0.01, "xanchor": "left"},
         font={"family": FONT_STACK, "size": 12},
-        legend={"traceorder": "normal"}, xaxis={"tickformat": "~s", "gridcolor": "#e3e7ec"},
-        plot_bgcolor="white", paper_bgcolor="white",
+        legend={"traceorder": "normal"},
+        xaxis={"tickformat": "~s", "gridcolor": "#e3e7ec"},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
     )
     return figure
 
 
-_COST_NARROW = {"legend.orientation": "h", "legend.x": 0, "legend.y": -0.15, "legend.xanchor": "left",
-                "legend.yanchor": "top", "height": 560, "margin.l": 70, "margin.t": 10, "margin.b": 20,
-                "title.text": ""}
+_COST_NARROW = {
+    "legend.orientation": "h",
+    "legend.x": 0,
+    "legend.y": -0.15,
+    "legend.xanchor": "left",
+    "legend.yanchor": "top",
+    "height": 560,
+    "margin.l": 70,
+    "margin.t": 10,
+    "margin.b": 20,
+    "title.text": "",
+}
 """The cost chart on a phone: the legend under the bars, which keep the width; the title stays the section's."""
 
 
@@ -401,19 +560,33 @@ def _kpi_table(results: dict[str, Any]) -> str:
     rows = [
         row(_("total cost"), "total_cost", per_year, status_quo.get("total_cost")),
         row(_("emissions"), "emissions", f"tCO2/{_('yr')}", status_quo.get("emissions")),
-        row(_("capex of new links and processes") if results.get("processes") else _("capex of new links"), "capex",
-            currency, status_quo.get("capex", 0.0)),
+        row(
+            _("capex of new links and processes") if results.get("processes") else _("capex of new links"),
+            "capex",
+            currency,
+            status_quo.get("capex", 0.0),
+        ),
         row(_("annualised capex + O&M"), "annualized_capex", per_year, status_quo.get("annualized_capex", 0.0)),
         row(_("carbon cost"), "carbon_cost", per_year, status_quo.get("carbon_cost")),
-        row(_("heat-pump and pumping electricity"), "electricity_mwh", f"MWh/{_('yr')}", status_quo.get("electricity_mwh")),
+        row(
+            _("heat-pump and pumping electricity"),
+            "electricity_mwh",
+            f"MWh/{_('yr')}",
+            status_quo.get("electricity_mwh"),
+        ),
     ]
-    optional = ((_("sales to markets"), "market_revenue", per_year),
-                (_("running processes"), "process_cost", per_year),
-                (_("steam driving absorption heat pumps"), "drive_mwh", f"MWh/{_('yr')}"),
-                (_("cost of that steam"), "drive_cost", per_year),
-                (_("processes built"), "processes_built", ""))
-    rows += [row(label, key, unit, status_quo.get(key)) for label, key, unit in optional
-             if kpis.get(key) or status_quo.get(key)]
+    optional = (
+        (_("sales to markets"), "market_revenue", per_year),
+        (_("running processes"), "process_cost", per_year),
+        (_("steam driving absorption heat pumps"), "drive_mwh", f"MWh/{_('yr')}"),
+        (_("cost of that steam"), "drive_cost", per_year),
+        (_("processes built"), "processes_built", ""),
+    )
+    rows += [
+        row(label, key, unit, status_quo.get(key))
+        for label, key, unit in optional
+        if kpis.get(key) or status_quo.get(key)
+    ]
     table = table_html([_("KPI"), _("unit"), _("plan"), _("status quo"), _("plan − status quo")], rows)
     shares = kpis.get("utilization") or {}
     base_shares = status_quo.get("utilization") or {}
@@ -422,13 +595,29 @@ def _kpi_table(results: dict[str, Any]) -> str:
     for resource, value in shares.items():
         base = base_shares.get(resource)
         swatch = f"<span class='swatch' style='background:{colours.get(resource, '#7f7f7f')}'></span>"
-        use_rows.append(f"<tr><td>{swatch}{html.escape(resource_label(resource))}</td><td class='num'>{share(value)}</td>"
-                        f"<td class='num'>{share(base)}</td><td><div class='bar'><div style='width:{value * 100:.1f}%;"
-                        f"background:{colours.get(resource, '#7f7f7f')}'></div></div></td></tr>")
-    utilisation = (f"<div class='table'><table><thead><tr><th>{html.escape(_('resource'))}</th>"
-                   f"<th>{html.escape(_('used in the plan'))}</th><th>{html.escape(_('status quo'))}</th>"
-                   f"<th></th></tr></thead><tbody>{''.join(use_rows)}</tbody></table></div>") if use_rows else ""
-    note = ("" if base_shares else f"<p class='muted'>{html.escape(_('Utilisation of the status quo is not in this results folder; it uses only existing links.'))}</p>") if use_rows else ""
+        use_rows.append(
+            f"<tr><td>{swatch}{html.escape(resource_label(resource))}</td><td class='num'>{share(value)}</td>"
+            f"<td class='num'>{share(base)}</td><td><div class='bar'><div style='width:{value * 100:.1f}%;"
+            f"background:{colours.get(resource, '#7f7f7f')}'></div></div></td></tr>"
+        )
+    utilisation = (
+        (
+            f"<div class='table'><table><thead><tr><th>{html.escape(_('resource'))}</th>"
+            f"<th>{html.escape(_('used in the plan'))}</th><th>{html.escape(_('status quo'))}</th>"
+            f"<th></th></tr></thead><tbody>{''.join(use_rows)}</tbody></table></div>"
+        )
+        if use_rows
+        else ""
+    )
+    note = (
+        (
+            ""
+            if base_shares
+            else f"<p class='muted'>{html.escape(_('Utilisation of the status quo is not in this results folder; it uses only existing links.'))}</p>"
+        )
+        if use_rows
+        else ""
+    )
     heading = html.escape(_("Utilisation: share of each by-product supply that is used"))
     return f"{table}<h3>{heading}</h3>{utilisation}{note}"
 
@@ -437,17 +626,23 @@ def _kpi_table(results: dict[str, Any]) -> str:
 
 
 def _link_table(results: dict[str, Any]) -> str:
-    links = sorted(results.get("links") or [], key=lambda link: (resource_label(link["resource"]),
-                                                                  -(link.get("net_saving") or 0.0)))
+    links = sorted(
+        results.get("links") or [],
+        key=lambda link: (resource_label(link["resource"]), -(link.get("net_saving") or 0.0)),
+    )
     if not links:
         return f"<p class='muted'>{html.escape(_('No link is built or existing in this plan.'))}</p>"
     scale, money = money_unit(_currency(results))
     namer = Namer(results)
     per_year = f"{money}/{_('yr')}"
     columns = [
-        Column(_("link"), wide=True), Column(_("resource"), choose=True), Column(_("by")),
-        Column(_("state"), choose=True), Column(_("km"), "number", digits=1),
-        Column(_("delivered per year"), "amount", total=True), Column(_("capacity per hour"), "amount", digits=1),
+        Column(_("link"), wide=True),
+        Column(_("resource"), choose=True),
+        Column(_("by")),
+        Column(_("state"), choose=True),
+        Column(_("km"), "number", digits=1),
+        Column(_("delivered per year"), "amount", total=True),
+        Column(_("capacity per hour"), "amount", digits=1),
         Column(_("capex ({unit})").format(unit=money), "number", total=True, scale=scale),
         Column(_("avoided at the source ({unit})").format(unit=per_year), "number", total=True, scale=scale),
         Column(_("avoided at the sink ({unit})").format(unit=per_year), "number", total=True, scale=scale),
@@ -460,24 +655,46 @@ def _link_table(results: dict[str, Any]) -> str:
     for link in links:
         unit = unit_of(results, link["resource"])
         rate_unit = "MW" if unit == "MWh" else f"{unit}/h"
-        at_source = None if link.get("avoided_disposal") is None else (
-            link["avoided_disposal"] - (link.get("caused_disposal") or 0.0))
-        at_sink = None if link.get("avoided_supply") is None else (
-            link["avoided_supply"] + (link.get("market_revenue") or 0.0))
+        at_source = (
+            None
+            if link.get("avoided_disposal") is None
+            else (link["avoided_disposal"] - (link.get("caused_disposal") or 0.0))
+        )
+        at_sink = (
+            None
+            if link.get("avoided_supply") is None
+            else (link["avoided_supply"] + (link.get("market_revenue") or 0.0))
+        )
         state = _("existing") if link.get("existing") else (_("on site") if link.get("on_site") else _("new"))
-        route = (namer.end(link, "to") if link.get("on_site")
-                 else f"{namer.end(link, 'from')} → {namer.end(link, 'to')}")
-        rows.append([route, resource_label(link["resource"]), link_how(link), state, link.get("length_km"),
-                     (delivered(link), unit), (capacity_delivered(link), rate_unit),
-                     link.get("capex"), at_source, at_sink, link.get("annual_cost"), link.get("net_saving"),
-                     link.get("payback_years"), link.get("co2_avoided", link.get("emissions"))])
-    note = html.escape(_(
-        "Money in {unit}. Avoided at the source: the disposal the link spares its supplier, less the disposal of a "
-        "process's outputs that it causes. Avoided at the sink: the conventional supply it replaces, or its sales "
-        "to a market. Own costs: capital charge and O&M of a new link, transport and operation, electricity, steam, "
-        "the receiving process's running costs. Net saving = avoided − own costs. Payback = capex / (net saving + "
-        "capital charge). Amounts are delivered at the sink: a heat pump adds its drive to the heat it draws. "
-        "Click a header to sort; the totals add up the rows shown.").format(unit=money))
+        route = namer.end(link, "to") if link.get("on_site") else f"{namer.end(link, 'from')} → {namer.end(link, 'to')}"
+        rows.append(
+            [
+                route,
+                resource_label(link["resource"]),
+                link_how(link),
+                state,
+                link.get("length_km"),
+                (delivered(link), unit),
+                (capacity_delivered(link), rate_unit),
+                link.get("capex"),
+                at_source,
+                at_sink,
+                link.get("annual_cost"),
+                link.get("net_saving"),
+                link.get("payback_years"),
+                link.get("co2_avoided", link.get("emissions")),
+            ]
+        )
+    note = html.escape(
+        _(
+            "Money in {unit}. Avoided at the source: the disposal the link spares its supplier, less the disposal of a "
+            "process's outputs that it causes. Avoided at the sink: the conventional supply it replaces, or its sales "
+            "to a market. Own costs: capital charge and O&M of a new link, transport and operation, electricity, steam, "
+            "the receiving process's running costs. Net saving = avoided − own costs. Payback = capex / (net saving + "
+            "capital charge). Amounts are delivered at the sink: a heat pump adds its drive to the heat it draws. "
+            "Click a header to sort; the totals add up the rows shown."
+        ).format(unit=money)
+    )
     return data_table(columns, rows, table_id="link-table", totals_label=_("total of the rows shown"), note=note)
 
 
@@ -503,17 +720,42 @@ def _heat_link_table(results: dict[str, Any]) -> str:
     namer = Namer(results)
     rows = []
     for link in sorted(_heat_links(results), key=lambda link: (link["to"], -delivered(link))):
-        rows.append([namer.end(link, "from"), namer.end(link, "to"), technology_label(link["type"]),
-                     _degrees(link.get("source_inlet_c"), link.get("source_outlet_c")),
-                     _degrees(link.get("sink_return_c"), link.get("sink_supply_c")), link.get("cop"),
-                     capacity_delivered(link), delivered(link),
-                     link.get("full_load_hours"), link.get("electricity_mwh"), link.get("drive_mwh"),
-                     link.get("annual_cost"), link.get("net_saving")])
-    return table_html([_("from"), _("to"), _("technology"), _("source °C in → out"), _("sink °C return → supply"), "COP",
-                       _("MW delivered"), _("MWh/yr delivered"), _("full-load hours"), _("electricity MWh/yr"),
-                       _("driving steam MWh/yr"), _("annual cost {currency}/yr").format(currency=currency),
-                       _("net saving {currency}/yr").format(currency=currency)], rows,
-                      digits={5: 2, 6: 1, 7: 0, 8: 0, 9: 0, 10: 0, 11: 0, 12: 0})
+        rows.append(
+            [
+                namer.end(link, "from"),
+                namer.end(link, "to"),
+                technology_label(link["type"]),
+                _degrees(link.get("source_inlet_c"), link.get("source_outlet_c")),
+                _degrees(link.get("sink_return_c"), link.get("sink_supply_c")),
+                link.get("cop"),
+                capacity_delivered(link),
+                delivered(link),
+                link.get("full_load_hours"),
+                link.get("electricity_mwh"),
+                link.get("drive_mwh"),
+                link.get("annual_cost"),
+                link.get("net_saving"),
+            ]
+        )
+    return table_html(
+        [
+            _("from"),
+            _("to"),
+            _("technology"),
+            _("source °C in → out"),
+            _("sink °C return → supply"),
+            "COP",
+            _("MW delivered"),
+            _("MWh/yr delivered"),
+            _("full-load hours"),
+            _("electricity MWh/yr"),
+            _("driving steam MWh/yr"),
+            _("annual cost {currency}/yr").format(currency=currency),
+            _("net saving {currency}/yr").format(currency=currency),
+        ],
+        rows,
+        digits={5: 2, 6: 1, 7: 0, 8: 0, 9: 0, 10: 0, 11: 0, 12: 0},
+    )
 
 
 def heat_coverage(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -537,10 +779,13 @@ def heat_coverage(results: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         enterprise, stream = row["enterprise"], row["stream"]
         path = f"{enterprise}.demands[{stream}]"
-        into = [link for link in _heat_links(results) + [link for link in results.get("links") or []
-                                                          if link.get("type") in (None, "transport")]
-                if link["resource"] == row["resource"]
-                and (link.get("to_stream") == path if link.get("to_stream") else link["to"] == enterprise)]
+        into = [
+            link
+            for link in _heat_links(results)
+            + [link for link in results.get("links") or [] if link.get("type") in (None, "transport")]
+            if link["resource"] == row["resource"]
+            and (link.get("to_stream") == path if link.get("to_stream") else link["to"] == enterprise)
+        ]
         slices = []
         for period in periods:
             by: dict[str, float] = {}
@@ -549,14 +794,24 @@ def heat_coverage(results: dict[str, Any]) -> list[dict[str, Any]]:
                 by[kind] = by.get(kind, 0.0) + ((link.get("delivered") or {}).get(period) or 0.0)
             conventional = row["amount"].get(period) or 0.0
             linked = sum(by.values())
-            slices.append({"period": period, "hours": hours.get(period), "demand": linked + conventional, "by": by,
-                           "links": linked, "conventional": conventional, "peak": False})
+            slices.append(
+                {
+                    "period": period,
+                    "hours": hours.get(period),
+                    "demand": linked + conventional,
+                    "by": by,
+                    "links": linked,
+                    "conventional": conventional,
+                    "peak": False,
+                }
+            )
         rates = [s["demand"] / s["hours"] if s["hours"] else 0.0 for s in slices]
         top = max(rates, default=0.0)
         if len(rates) > 1 and top > 0 and sum(rate > top / 1.001 for rate in rates) == 1:  # flat: no peak
             slices[rates.index(top)]["peak"] = True
-        out.append({"enterprise": enterprise, "stream": stream, "name": names.get(enterprise, enterprise),
-                    "periods": slices})
+        out.append(
+            {"enterprise": enterprise, "stream": stream, "name": names.get(enterprise, enterprise), "periods": slices}
+        )
     return out
 
 
@@ -565,8 +820,13 @@ def coverage_figure(coverage: list[dict[str, Any]], what: str = "time slice") ->
 
     One row per demand (`heat_coverage`), periods along x labelled with their hours.
     """
-    figure = make_subplots(rows=len(coverage), cols=1, shared_xaxes=True, vertical_spacing=0.12 / max(len(coverage), 1),
-                           subplot_titles=[demand["name"] for demand in coverage])
+    figure = make_subplots(
+        rows=len(coverage),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.12 / max(len(coverage), 1),
+        subplot_titles=[demand["name"] for demand in coverage],
+    )
     shown: set[str] = set()
     for row, demand in enumerate(coverage, start=1):
         slices = demand["periods"]
@@ -575,20 +835,39 @@ def coverage_figure(coverage: list[dict[str, Any]], what: str = "time slice") ->
         kinds += sorted({k for s in slices for k, v in s["by"].items() if v and k not in _HEAT_COLOURS})
         for kind in [*kinds, "conventional"]:
             name = _(_CONVENTIONAL) if kind == "conventional" else technology_label(kind)
-            values = [((s["conventional"] if kind == "conventional" else s["by"].get(kind, 0.0)) / s["hours"])
-                      if s["hours"] else 0.0 for s in slices]
-            figure.add_trace(go.Bar(x=labels, y=values, name=name, legendgroup=kind, showlegend=kind not in shown,
-                                    marker_color=_HEAT_COLOURS.get(kind, "#7f8c8d"),
-                                    hovertemplate="%{y:,.1f} MW<extra>" + html.escape(name) + "</extra>"),
-                             row=row, col=1)
+            values = [
+                ((s["conventional"] if kind == "conventional" else s["by"].get(kind, 0.0)) / s["hours"])
+                if s["hours"]
+                else 0.0
+                for s in slices
+            ]
+            figure.add_trace(
+                go.Bar(
+                    x=labels,
+                    y=values,
+                    name=name,
+                    legendgroup=kind,
+                    showlegend=kind not in shown,
+                    marker_color=_HEAT_COLOURS.get(kind, "#7f8c8d"),
+                    hovertemplate="%{y:,.1f} MW<extra>" + html.escape(name) + "</extra>",
+                ),
+                row=row,
+                col=1,
+            )
             shown.add(kind)
         figure.update_yaxes(title_text="MW", gridcolor="#e3e7ec", row=row, col=1)
     figure.update_layout(
-        barmode="stack", height=120 + 250 * len(coverage), margin={"l": 60, "r": 20, "t": 70, "b": 60},
-        title={"text": _("Heat demand by {what}: mean MW over its hours, by technology").format(what=what),
-               "x": 0.01, "xanchor": "left"},
+        barmode="stack",
+        height=120 + 250 * len(coverage),
+        margin={"l": 60, "r": 20, "t": 70, "b": 60},
+        title={
+            "text": _("Heat demand by {what}: mean MW over its hours, by technology").format(what=what),
+            "x": 0.01,
+            "xanchor": "left",
+        },
         font={"family": FONT_STACK, "size": 12},
-        plot_bgcolor="white", paper_bgcolor="white",
+        plot_bgcolor="white",
+        paper_bgcolor="white",
     )
     return figure
 
@@ -603,30 +882,75 @@ def _heat_section(results: dict[str, Any]) -> str:
     parts = []
     if _heat_links(results):
         parts.append(_heat_link_table(results))
-        parts.append("<p class='muted'>" + html.escape(_(
-            "Capacity is the heat the link delivers at full load; full-load hours are the year's heat over it. "
-            "Temperatures: the source cooled from its inlet to its outlet, the sink's water heated from its return "
-            "to its supply temperature.")) + "</p>")
+        parts.append(
+            "<p class='muted'>"
+            + html.escape(
+                _(
+                    "Capacity is the heat the link delivers at full load; full-load hours are the year's heat over it. "
+                    "Temperatures: the source cooled from its inlet to its outlet, the sink's water heated from its return "
+                    "to its supply temperature."
+                )
+            )
+            + "</p>"
+        )
     coverage = heat_coverage(results)
     slices = bool(results.get("time_series"))
     what = _("time slice") if slices else _("period")
     if slices and coverage:  # with time slices the peak is the point: a chart; seasons need only the tables
-        parts.append(_figure_html(coverage_figure(coverage[:MAX_COVERAGE_CHARTS], what), "coverage-chart",
-                                  narrow={"legend.orientation": "h", "legend.y": -0.08, "legend.yanchor": "top"}))
+        parts.append(
+            _figure_html(
+                coverage_figure(coverage[:MAX_COVERAGE_CHARTS], what),
+                "coverage-chart",
+                narrow={"legend.orientation": "h", "legend.y": -0.08, "legend.yanchor": "top"},
+            )
+        )
     for demand in coverage:
-        parts.append(f"<h3>{html.escape(_('{name}: heat demand by {what}').format(name=demand['name'], what=what))}</h3>")
-        rows = [[_period_name(s), s["hours"], s["demand"],
-                 s["demand"] / s["hours"] if s["hours"] else None, s["links"], s["conventional"],
-                 s["links"] / s["demand"] if s["demand"] else None] for s in demand["periods"]]
+        parts.append(
+            f"<h3>{html.escape(_('{name}: heat demand by {what}').format(name=demand['name'], what=what))}</h3>"
+        )
+        rows = [
+            [
+                _period_name(s),
+                s["hours"],
+                s["demand"],
+                s["demand"] / s["hours"] if s["hours"] else None,
+                s["links"],
+                s["conventional"],
+                s["links"] / s["demand"] if s["demand"] else None,
+            ]
+            for s in demand["periods"]
+        ]
         total = sum(s["demand"] for s in demand["periods"])
         linked = sum(s["links"] for s in demand["periods"])
         year_hours = sum(s["hours"] or 0 for s in demand["periods"])
         if len(rows) > 1:
-            rows.append([_("year"), year_hours, total, total / year_hours if year_hours else None, linked,
-                         total - linked, linked / total if total else None])
-        parts.append(table_html([what, _("hours"), _("demand (MWh)"), _("mean demand (MW)"),
-                                 _("delivered by links (MWh)"), _("met conventionally (MWh)"), _("share by links")],
-                                rows, digits={1: 0, 2: 0, 3: 1, 4: 0, 5: 0}, shares={6}))
+            rows.append(
+                [
+                    _("year"),
+                    year_hours,
+                    total,
+                    total / year_hours if year_hours else None,
+                    linked,
+                    total - linked,
+                    linked / total if total else None,
+                ]
+            )
+        parts.append(
+            table_html(
+                [
+                    what,
+                    _("hours"),
+                    _("demand (MWh)"),
+                    _("mean demand (MW)"),
+                    _("delivered by links (MWh)"),
+                    _("met conventionally (MWh)"),
+                    _("share by links"),
+                ],
+                rows,
+                digits={1: 0, 2: 0, 3: 1, 4: 0, 5: 0},
+                shares={6},
+            )
+        )
     return "".join(parts)
 
 
@@ -646,20 +970,53 @@ def _process_table(results: dict[str, Any]) -> str:
             taken = sum((output.get("taken") or {}).values())
             out_unit = unit_of(results, output["resource"])
             rest = made_amount - taken
-            made.append(f"{resource_label(output['resource'])} {fmt(made_amount)} {out_unit}"
-                        + (" " + _("({amount} disposed of)").format(amount=f"{fmt(rest)} {out_unit}")
-                           if rest > 1e-6 * max(made_amount, 1.0) else ""))
-        rows.append([process.get("name") or process["id"], namer.place(process["enterprise"]),
-                     state, f"{resource_label(process['resource'])} ({unit})", process.get("capacity"),
-                     process.get("input_total"), "; ".join(made) if process.get("built") else "–",
-                     process.get("capex"), process.get("annual_cost"), process.get("emissions")])
-    return table_html([_("process"), _("at"), _("state"), _("input (unit)"), _("capacity (unit/h)"),
-                       _("input (unit/yr)"), _("outputs per year"), _("capex ({currency})").format(currency=currency),
-                       _("annual cost ({currency}/yr)").format(currency=currency), _("emissions (tCO2/yr)")], rows,
-                      digits={4: 1, 5: 0, 7: 0, 8: 0, 9: 0}) + (
-        "<p class='muted'>" + html.escape(_(
-            "Annual cost: annualised capex with O&M, opex and electricity per unit of input. Its running costs are "
-            "counted on the links that feed it in the table of links.")) + "</p>")
+            made.append(
+                f"{resource_label(output['resource'])} {fmt(made_amount)} {out_unit}"
+                + (
+                    " " + _("({amount} disposed of)").format(amount=f"{fmt(rest)} {out_unit}")
+                    if rest > 1e-6 * max(made_amount, 1.0)
+                    else ""
+                )
+            )
+        rows.append(
+            [
+                process.get("name") or process["id"],
+                namer.place(process["enterprise"]),
+                state,
+                f"{resource_label(process['resource'])} ({unit})",
+                process.get("capacity"),
+                process.get("input_total"),
+                "; ".join(made) if process.get("built") else "–",
+                process.get("capex"),
+                process.get("annual_cost"),
+                process.get("emissions"),
+            ]
+        )
+    return table_html(
+        [
+            _("process"),
+            _("at"),
+            _("state"),
+            _("input (unit)"),
+            _("capacity (unit/h)"),
+            _("input (unit/yr)"),
+            _("outputs per year"),
+            _("capex ({currency})").format(currency=currency),
+            _("annual cost ({currency}/yr)").format(currency=currency),
+            _("emissions (tCO2/yr)"),
+        ],
+        rows,
+        digits={4: 1, 5: 0, 7: 0, 8: 0, 9: 0},
+    ) + (
+        "<p class='muted'>"
+        + html.escape(
+            _(
+                "Annual cost: annualised capex with O&M, opex and electricity per unit of input. Its running costs are "
+                "counted on the links that feed it in the table of links."
+            )
+        )
+        + "</p>"
+    )
 
 
 def market_sales(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -668,8 +1025,14 @@ def market_sales(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for market in results.get("markets") or []:
         for resource in market.get("buys") or []:
-            rows[market["id"], resource] = {"market": market["id"], "name": market.get("name") or market["id"],
-                                            "resource": resource, "sold": 0.0, "revenue": 0.0, "sellers": []}
+            rows[market["id"], resource] = {
+                "market": market["id"],
+                "name": market.get("name") or market["id"],
+                "resource": resource,
+                "sold": 0.0,
+                "revenue": 0.0,
+                "sellers": [],
+            }
     for link in results.get("links") or []:
         row = rows.get((link["to"], link["resource"]))
         if row is None:
@@ -688,51 +1051,95 @@ def _market_table(results: dict[str, Any]) -> str:
     sales = market_sales(results)
     for sale in sales:
         unit = unit_of(results, sale["resource"])
-        rows.append([sale["name"], f"{resource_label(sale['resource'])} ({unit})", sale["sold"], sale["revenue"],
-                     sale["revenue"] / sale["sold"] if sale["sold"] else None,
-                     ", ".join(sale["sellers"]) or _("nothing sold")])
+        rows.append(
+            [
+                sale["name"],
+                f"{resource_label(sale['resource'])} ({unit})",
+                sale["sold"],
+                sale["revenue"],
+                sale["revenue"] / sale["sold"] if sale["sold"] else None,
+                ", ".join(sale["sellers"]) or _("nothing sold"),
+            ]
+        )
     rows.append([_("all markets"), "", None, sum(sale["revenue"] for sale in sales), None, ""])
-    return table_html([_("market"), _("resource (unit)"), _("sold (unit/yr)"),
-                       _("revenue ({currency}/yr)").format(currency=currency),
-                       _("price ({currency}/unit)").format(currency=currency), _("sold by")], rows,
-                      digits={2: 0, 3: 0, 4: 1})
+    return table_html(
+        [
+            _("market"),
+            _("resource (unit)"),
+            _("sold (unit/yr)"),
+            _("revenue ({currency}/yr)").format(currency=currency),
+            _("price ({currency}/unit)").format(currency=currency),
+            _("sold by"),
+        ],
+        rows,
+        digits={2: 0, 3: 0, 4: 1},
+    )
 
 
 def _time_slice_section(results: dict[str, Any]) -> str:
     made = results.get("time_series") or {}
     slices = made.get("slices") or []
     columns = list(made.get("columns") or {})
-    facts = facts_html([(_("hourly file"), made.get("file") or "–"), (_("method"), made.get("method") or "–"),
-                        (_("slices"), str(len(slices))), (_("hours"), fmt(sum(s.get("hours") or 0 for s in slices)))],
-                       verbatim=[_("method")])
-    slice_rows = [[s["name"], s.get("period"), s.get("hours"), *[(s.get("mean") or {}).get(c) for c in columns]]
-                  for s in slices]
-    slice_table = table_html([_("slice"), _("period"), _("hours"), *[_("mean {column}").format(column=c) for c in columns]],
-                             slice_rows, digits={2: 0, **{3 + i: 3 for i in range(len(columns))}})
-    error_rows = [[c, e.get("peak"), e.get("peak_kept"), e.get("rmse"), e.get("relative_rmse")]
-                  for c, e in (made.get("columns") or {}).items()]
-    errors = table_html([_("column"), _("peak in the file"), _("peak kept by the slices"), _("RMSE of the hours"),
-                         _("RMSE / mean")], error_rows, digits={1: 3, 2: 3, 3: 3}, shares={4})
-    return (f"{facts}<h3>{html.escape(_('Slices'))}</h3>{slice_table}"
-            f"<h3>{html.escape(_('Error of the aggregation per column'))}</h3>{errors}"
-            "<p class='muted'>" + html.escape(_(
+    facts = facts_html(
+        [
+            (_("hourly file"), made.get("file") or "–"),
+            (_("method"), made.get("method") or "–"),
+            (_("slices"), str(len(slices))),
+            (_("hours"), fmt(sum(s.get("hours") or 0 for s in slices))),
+        ],
+        verbatim=[_("method")],
+    )
+    slice_rows = [
+        [s["name"], s.get("period"), s.get("hours"), *[(s.get("mean") or {}).get(c) for c in columns]] for s in slices
+    ]
+    slice_table = table_html(
+        [_("slice"), _("period"), _("hours"), *[_("mean {column}").format(column=c) for c in columns]],
+        slice_rows,
+        digits={2: 0, **{3 + i: 3 for i in range(len(columns))}},
+    )
+    error_rows = [
+        [c, e.get("peak"), e.get("peak_kept"), e.get("rmse"), e.get("relative_rmse")]
+        for c, e in (made.get("columns") or {}).items()
+    ]
+    errors = table_html(
+        [_("column"), _("peak in the file"), _("peak kept by the slices"), _("RMSE of the hours"), _("RMSE / mean")],
+        error_rows,
+        digits={1: 3, 2: 3, 3: 3},
+        shares={4},
+    )
+    return (
+        f"{facts}<h3>{html.escape(_('Slices'))}</h3>{slice_table}"
+        f"<h3>{html.escape(_('Error of the aggregation per column'))}</h3>{errors}"
+        "<p class='muted'>"
+        + html.escape(
+            _(
                 "Each hour of the file is represented by its slice's mean; the error compares the hours with their "
-                "slice's mean. A peak kept equal to the file's peak means plants are sized for it.")) + "</p>")
+                "slice's mean. A peak kept equal to the file's peak means plants are sized for it."
+            )
+        )
+        + "</p>"
+    )
 
 
 def _messages(results: dict[str, Any]) -> str:
     parts = []
     if results.get("diagnosis"):
-        parts.append(f"<h3>{html.escape(_('Why there is no plan'))}</h3><ul translate='no' lang='en'>" + "".join(
-            f"<li>{html.escape(d)}</li>" for d in results["diagnosis"]) + "</ul>")
+        parts.append(
+            f"<h3>{html.escape(_('Why there is no plan'))}</h3><ul translate='no' lang='en'>"
+            + "".join(f"<li>{html.escape(d)}</li>" for d in results["diagnosis"])
+            + "</ul>"
+        )
     warnings = results.get("warnings") or []
     if warnings and parts:
         parts.append(f"<h3>{html.escape(_('Warnings of validation'))}</h3>")
     if warnings:
         if results.get("lang", "en") != "en":
             parts.append(f"<p class='muted'>{html.escape(_('As circflow validate writes them, in English:'))}</p>")
-        parts.append("<ul class='warnings' translate='no' lang='en'>"
-                     + "".join(f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>")
+        parts.append(
+            "<ul class='warnings' translate='no' lang='en'>"
+            + "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
+            + "</ul>"
+        )
     else:
         parts.append(f"<p class='muted'>{html.escape(_('Validation found nothing to warn about.'))}</p>")
     return "".join(parts)
@@ -752,13 +1159,20 @@ def _facts(results: dict[str, Any]) -> str:
         (_("scenarios"), ", ".join(results.get("scenarios") or []) or _("none")),
         (_("objective"), objectives.get(results.get("objective_name") or "", results.get("objective_name"))),
         (_("status"), status_label(results.get("status"))),
-        (_("objective value"), "–" if results.get("objective") is None else f"{fmt(results['objective'])} {objective_unit}"),
+        (
+            _("objective value"),
+            "–" if results.get("objective") is None else f"{fmt(results['objective'])} {objective_unit}",
+        ),
         (_("optimality gap"), _gap(results)),
         (_("periods"), ", ".join(results.get("periods") or [])),
         (_("coordinates"), _("longitude/latitude (WGS84)") if results.get("crs") == "wgs84" else _("local grid, km")),
         (_("enterprises"), str(len(results.get("enterprises") or []))),
-        (_("resources"), ", ".join(f"{resource_label(r)} ({v.get('unit', '')})"
-                                   for r, v in (results.get("resources") or {}).items())),
+        (
+            _("resources"),
+            ", ".join(
+                f"{resource_label(r)} ({v.get('unit', '')})" for r, v in (results.get("resources") or {}).items()
+            ),
+        ),
         (_("run time"), _(", ").join(f"{_(_STAGES.get(k, k))} {v:.2f} s" for k, v in timings.items()) or "–"),
         ("circflow", results.get("circflow_version")),
     ]
@@ -770,12 +1184,16 @@ def _assumptions(results: dict[str, Any]) -> str:
     if not made:
         return ""
     currency = made.get("currency") or _currency(results)
-    rows = [(_("discount rate"), f"{made['discount_rate']:.1%}"),
-            (_("carbon price"), f"{fmt(made.get('carbon_price'))} {currency}/tCO2"),
-            (_("electricity price"), f"{fmt(made.get('electricity_price'))} {currency}/MWh"),
-            (_("grid emission factor"), f"{fmt(made.get('grid_emission_factor'))} tCO2/MWh"),
-            (_("steam for absorption heat pumps"), f"{fmt(made.get('steam_price'))} {currency}/MWh, "
-             f"{fmt(made.get('steam_emission_factor'))} tCO2/MWh")]
+    rows = [
+        (_("discount rate"), f"{made['discount_rate']:.1%}"),
+        (_("carbon price"), f"{fmt(made.get('carbon_price'))} {currency}/tCO2"),
+        (_("electricity price"), f"{fmt(made.get('electricity_price'))} {currency}/MWh"),
+        (_("grid emission factor"), f"{fmt(made.get('grid_emission_factor'))} tCO2/MWh"),
+        (
+            _("steam for absorption heat pumps"),
+            f"{fmt(made.get('steam_price'))} {currency}/MWh, {fmt(made.get('steam_emission_factor'))} tCO2/MWh",
+        ),
+    ]
     kinds = {"mode": _("mode"), "technology": _("heat technology"), "process": _("process")}
     namer = Namer(results)
     process_names = namer.processes
@@ -787,22 +1205,50 @@ def _assumptions(results: dict[str, Any]) -> str:
             name = technology_label(entry["name"])
         else:
             name = process_names.get(entry["name"], entry["name"])
-        lifetimes.append([kinds.get(entry["kind"], entry["kind"]), name, entry["lifetime_years"], entry["crf"],
-                          entry["om_fraction"], entry["crf"] + entry["om_fraction"]])
-    table = table_html([_("kind"), _("name"), _("lifetime (years)"), _("capital recovery factor"), _("O&M per year"),
-                        _("annualised capex per unit of capex")], lifetimes, digits={2: 0, 3: 4, 4: 3, 5: 4})
-    return (facts_html(rows) + f"<h3>{html.escape(_('Lifetimes and annualisation'))}</h3>" + table
-            + "<p class='muted'>" + html.escape(_(
+        lifetimes.append(
+            [
+                kinds.get(entry["kind"], entry["kind"]),
+                name,
+                entry["lifetime_years"],
+                entry["crf"],
+                entry["om_fraction"],
+                entry["crf"] + entry["om_fraction"],
+            ]
+        )
+    table = table_html(
+        [
+            _("kind"),
+            _("name"),
+            _("lifetime (years)"),
+            _("capital recovery factor"),
+            _("O&M per year"),
+            _("annualised capex per unit of capex"),
+        ],
+        lifetimes,
+        digits={2: 0, 3: 4, 4: 3, 5: 4},
+    )
+    return (
+        facts_html(rows)
+        + f"<h3>{html.escape(_('Lifetimes and annualisation'))}</h3>"
+        + table
+        + "<p class='muted'>"
+        + html.escape(
+            _(
                 "Annualised capex = capex × (CRF + O&M), CRF = i (1+i)^n / ((1+i)^n − 1) at the discount rate i over "
                 "the lifetime n. Prices of disposal, conventional supply and markets per stream are in results.xlsx "
-                "(sheet assumptions).")) + "</p>")
+                "(sheet assumptions)."
+            )
+        )
+        + "</p>"
+    )
 
 
 # --- the page -------------------------------------------------------------------------------------
 
 
-def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = (), *,
-                sankey: go.Figure | dict[str, Any] | None = None) -> str:
+def report_html(
+    results: dict[str, Any], extra_sections: Sequence[Section] = (), *, sankey: go.Figure | dict[str, Any] | None = None
+) -> str:
     """The report as one self-contained HTML page, in the results' language (``lang``).
 
     Parameters
@@ -825,25 +1271,45 @@ def report_html(results: dict[str, Any], extra_sections: Sequence[Section] = (),
         return _report(results, extra_sections, sankey)
 
 
-def _report(results: dict[str, Any], extra_sections: Sequence[Section],
-            sankey: go.Figure | dict[str, Any] | None) -> str:
+def _report(
+    results: dict[str, Any], extra_sections: Sequence[Section], sankey: go.Figure | dict[str, Any] | None
+) -> str:
     has_plan = results.get("status") in ("optimal", "feasible")
     park = str(results.get("park") or _("park"))
     sections: list[tuple[str, str, str]] = []
     if has_plan:
         sections.append(("summary", _("Summary"), _summary(results)))
         sections.append(("kpis", _("Key figures against the status quo"), _kpi_table(results)))
-        sections.append(("costs", _("Cost breakdown"), _figure_html(cost_figure(results), "cost-chart",
-                                                                     narrow=_COST_NARROW)))
+        sections.append(
+            ("costs", _("Cost breakdown"), _figure_html(cost_figure(results), "cost-chart", narrow=_COST_NARROW))
+        )
         flows = sankey if sankey is not None else sankey_figure_dict(results)
-        sections.append(("sankey", _("Flows"), _figure_html(flows, "sankey-chart", scroll_px=760)
-                         + f"<p class='muted phone-only'>{html.escape(_('Swipe the diagram sideways to see all of it.'))}</p>"))
+        sections.append(
+            (
+                "sankey",
+                _("Flows"),
+                _figure_html(flows, "sankey-chart", scroll_px=760)
+                + f"<p class='muted phone-only'>{html.escape(_('Swipe the diagram sideways to see all of it.'))}</p>",
+            )
+        )
     network = network_map_figure_dict(results)
-    sections.append(("map", _("Network map"), _figure_html(network, "map-chart", narrow=narrow_map_layout(network))
-                     + map_key_html(results) + "<p class='muted'>" + html.escape(_(
-                         "Drawn without map tiles: positions as given in the park file. Line width follows the "
-                         "amount delivered per resource; dashed lines are existing links; arrows point downstream. "
-                         "Hover for details.")) + "</p>"))
+    sections.append(
+        (
+            "map",
+            _("Network map"),
+            _figure_html(network, "map-chart", narrow=narrow_map_layout(network))
+            + map_key_html(results)
+            + "<p class='muted'>"
+            + html.escape(
+                _(
+                    "Drawn without map tiles: positions as given in the park file. Line width follows the "
+                    "amount delivered per resource; dashed lines are existing links; arrows point downstream. "
+                    "Hover for details."
+                )
+            )
+            + "</p>",
+        )
+    )
     if has_plan:
         sections.append(("links", _("Links in the plan"), _link_table(results)))
         if _heat_links(results) or heat_coverage(results):
@@ -862,30 +1328,61 @@ def _report(results: dict[str, Any], extra_sections: Sequence[Section],
     for number, extra in enumerate(extra_sections, start=1):
         body = extra.html + "".join(_figure_html(f, f"extra-{number}-chart-{i}") for i, f in enumerate(extra.figures))
         sections.append((f"extra-{number}", extra.title, body))
-    sections.append(("appendix", _("Appendix: the run and its assumptions"),
-                     f"<h3>{html.escape(_('The run'))}</h3>{_facts(results)}"
-                     f"<h3>{html.escape(_('Assumptions behind the money'))}</h3>{_assumptions(results)}"))
-    lede = "" if has_plan else (
-        "<div class='alert'>" + html.escape(_("No plan: the run ended with status {status}. See the diagnosis below.")
-                                            .format(status=status_label(results.get("status")))) + "</div>")
+    sections.append(
+        (
+            "appendix",
+            _("Appendix: the run and its assumptions"),
+            f"<h3>{html.escape(_('The run'))}</h3>{_facts(results)}"
+            f"<h3>{html.escape(_('Assumptions behind the money'))}</h3>{_assumptions(results)}",
+        )
+    )
+    lede = (
+        ""
+        if has_plan
+        else (
+            "<div class='alert'>"
+            + html.escape(
+                _("No plan: the run ended with status {status}. See the diagnosis below.").format(
+                    status=status_label(results.get("status"))
+                )
+            )
+            + "</div>"
+        )
+    )
     nav = " · ".join(f"<a href='#{key}'>{html.escape(title)}</a>" for key, title, _content in sections)
-    body = "".join(f"<section id='{key}'{' class=print-break' if key == 'appendix' else ''}>"
-                   f"<h2>{html.escape(title)}</h2>{content}</section>" for key, title, content in sections)
+    body = "".join(
+        f"<section id='{key}'{' class=print-break' if key == 'appendix' else ''}>"
+        f"<h2>{html.escape(title)}</h2>{content}</section>"
+        for key, title, content in sections
+    )
     scenarios = results.get("scenarios") or []
     kicker = "circflow · " + _("industrial symbiosis plan")
     if scenarios:
         kicker += " · " + _("scenarios: {names}").format(names=", ".join(scenarios))
-    footer = html.escape(_(
-        "Written by circflow {version} from results.json. Costs are per year unless named capex; the status quo is "
-        "the same park with only its existing links.").format(version=results.get("circflow_version") or ""))
-    return page_html(_("{park}: circflow report").format(park=park), park, f"{lede}<nav>{nav}</nav>{body}",
-                     kicker=kicker, plotly_js="inline", footer=footer,
-                     generator=f"circflow {results.get('circflow_version') or ''}")
+    footer = html.escape(
+        _(
+            "Written by circflow {version} from results.json. Costs are per year unless named capex; the status quo is "
+            "the same park with only its existing links."
+        ).format(version=results.get("circflow_version") or "")
+    )
+    return page_html(
+        _("{park}: circflow report").format(park=park),
+        park,
+        f"{lede}<nav>{nav}</nav>{body}",
+        kicker=kicker,
+        plotly_js="inline",
+        footer=footer,
+        generator=f"circflow {results.get('circflow_version') or ''}",
+    )
 
 
-def write_report(path: str | pathlib.Path, results: dict[str, Any],
-                 extra_sections: Sequence[Section] = (), *,
-                 sankey: go.Figure | dict[str, Any] | None = None) -> pathlib.Path:
+def write_report(
+    path: str | pathlib.Path,
+    results: dict[str, Any],
+    extra_sections: Sequence[Section] = (),
+    *,
+    sankey: go.Figure | dict[str, Any] | None = None,
+) -> pathlib.Path:
     """Write `report_html` to ``path`` (UTF-8) and return the path."""
     path = pathlib.Path(path)
     path.write_text(report_html(results, extra_sections, sankey=sankey), encoding="utf-8")

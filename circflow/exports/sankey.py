@@ -47,8 +47,20 @@ from circflow.exports.page import PLOTLY_CONFIG, figure_html, page_html
 from circflow.i18n import FONT_STACK, N_, _, amount, language
 from circflow.linktypes import TECHNOLOGIES
 
-__all__ = ["DRIVES", "PLOTLY_CONFIG", "RESOURCE_COLOURS", "enterprise_labels", "figure_html", "resource_colours",
-           "resource_label", "sankey_figure", "sankey_figure_dict", "short_name", "unit_of", "write_sankey"]
+__all__ = [
+    "DRIVES",
+    "PLOTLY_CONFIG",
+    "RESOURCE_COLOURS",
+    "enterprise_labels",
+    "figure_html",
+    "resource_colours",
+    "resource_label",
+    "sankey_figure",
+    "sankey_figure_dict",
+    "short_name",
+    "unit_of",
+    "write_sankey",
+]
 
 DRIVES = {ELECTRICITY: N_("Electricity for heat pumps"), STEAM: N_("Steam for absorption heat pumps")}
 """What drives a heat technology (`circflow.linktypes.Technology.converts_with`), drawn as its own inflow."""
@@ -106,8 +118,16 @@ class _Diagram:
             self.kinds.append(kind)
         return self.index[key]
 
-    def add(self, source: int, target: int, resource: str, amounts: dict[str, float], hover: str, state: str,
-            delivers: str | None = None) -> None:
+    def add(
+        self,
+        source: int,
+        target: int,
+        resource: str,
+        amounts: dict[str, float],
+        hover: str,
+        state: str,
+        delivers: str | None = None,
+    ) -> None:
         values = {p: max(float(amounts.get(p) or 0.0), 0.0) for p in self.periods}
         if not any(values.values()):
             return
@@ -141,8 +161,10 @@ class _Diagram:
     def widths(self, period: str | None) -> list[float]:
         """Link widths: amounts over their band's total, so that every resource is equally tall."""
         scales = self.scales()
-        return [value / scales[self.band(i)] if scales.get(self.band(i)) else 0.0
-                for i, value in enumerate(self.amount_list(period))]
+        return [
+            value / scales[self.band(i)] if scales.get(self.band(i)) else 0.0
+            for i, value in enumerate(self.amount_list(period))
+        ]
 
     def untangle(self) -> None:
         """Give a second node to an enterprise where one node would close a loop (it gives to and takes
@@ -167,8 +189,9 @@ class _Diagram:
             source, target = self.source[i], self.target[i]
             if reaches(target, source):
                 kind, key = self.keys[target]
-                target = self.node(("receives", key), _("{name} (receives)").format(name=self.names[target]),
-                                   self.kinds[target])
+                target = self.node(
+                    ("receives", key), _("{name} (receives)").format(name=self.names[target]), self.kinds[target]
+                )
                 self.target[i] = target
             after.setdefault(source, set()).add(target)
 
@@ -191,8 +214,9 @@ class _Diagram:
         """Per node, its label (name and what passes it) and its hover text, for one period or the year."""
         sent: list[dict[str, float]] = [{} for _ in self.keys]
         got: list[dict[str, float]] = [{} for _ in self.keys]
-        for s, t, resource, taken, value in zip(self.source, self.target, self.resource, self.delivers,
-                                                self.amount_list(period), strict=True):
+        for s, t, resource, taken, value in zip(
+            self.source, self.target, self.resource, self.delivers, self.amount_list(period), strict=True
+        ):
             if value > 0:
                 sent[s][resource] = sent[s].get(resource, 0.0) + value
                 # What drives a heat pump arrives as heat: the enterprise takes the heat delivered.
@@ -200,8 +224,10 @@ class _Diagram:
 
         def listing(values: dict[str, float]) -> str:
             # No break inside one item: "fly ash 95 t" stays on one line.
-            return " · ".join(f"{resource_label(r)} {amount(v, unit_of(results, r))}".replace(" ", "\u00a0")
-                              for r, v in sorted(values.items(), key=lambda item: -item[1]))
+            return " · ".join(
+                f"{resource_label(r)} {amount(v, unit_of(results, r))}".replace(" ", "\u00a0")
+                for r, v in sorted(values.items(), key=lambda item: -item[1])
+            )
 
         labels, hovers = [], []
         for i, name in enumerate(self.names):
@@ -216,8 +242,9 @@ class _Diagram:
             else:
                 lines = [gives or takes]
             amounts = "<br>".join(wrap(line, 46, 2) for line in lines if line)
-            labels.append(f"{wrap(name, 30)}<br><span style='font-size:10px'>{amounts}</span>"
-                          if amounts else wrap(name, 30))
+            labels.append(
+                f"{wrap(name, 30)}<br><span style='font-size:10px'>{amounts}</span>" if amounts else wrap(name, 30)
+            )
             hover = [f"<b>{html.escape(name)}</b>"]
             if gives:
                 hover.append(_("gives {what}").format(what=gives))
@@ -276,23 +303,39 @@ def _collect(results: dict[str, Any], leftovers: bool) -> _Diagram:
         lost = {p: (flow.get(p) or 0.0) - from_source[p] for p in periods}
         state = "existing" if link.get("existing") else "new"
         words = _("existing link") if link.get("existing") else (_("on site") if link.get("on_site") else _("new link"))
-        hover = (f"{html.escape(namer.end(link, 'from'))} → {html.escape(namer.end(link, 'to'))}<br>"
-                 + html.escape(carried(link))
-                 + f" ({words})")
+        hover = (
+            f"{html.escape(namer.end(link, 'from'))} → {html.escape(namer.end(link, 'to'))}<br>"
+            + html.escape(carried(link))
+            + f" ({words})"
+        )
         if cop:
             hover += f", COP {cop:.2f}"
         if heat_temperatures(link):
             hover += "<br>" + html.escape(heat_temperatures(link))
         if link.get("net_saving") is not None:
-            hover += "<br>" + html.escape(_("net saving {amount}").format(
-                amount=f"{link['net_saving']:,.0f} {currency}/{_('yr')}"))
+            hover += "<br>" + html.escape(
+                _("net saving {amount}").format(amount=f"{link['net_saving']:,.0f} {currency}/{_('yr')}")
+            )
         diagram.add(source, target, resource, from_source, hover, state)
         if work and drives in DRIVES:
-            diagram.add(drive(drives), target, drives, work,
-                        html.escape(f"{_(DRIVES[drives])} → {namer.end(link, 'to')}"), "drive", delivers=resource)
+            diagram.add(
+                drive(drives),
+                target,
+                drives,
+                work,
+                html.escape(f"{_(DRIVES[drives])} → {namer.end(link, 'to')}"),
+                "drive",
+                delivers=resource,
+            )
         if leftovers and any(v > 1e-9 * max(flow.values(), default=1.0) for v in lost.values()):
-            diagram.add(source, leftover("losses"), resource, lost, hover + "<br>" + html.escape(_("lost on the way")),
-                        "leftover")
+            diagram.add(
+                source,
+                leftover("losses"),
+                resource,
+                lost,
+                hover + "<br>" + html.escape(_("lost on the way")),
+                "leftover",
+            )
     if leftovers:
         for key, spec in processes.items():
             if not spec.get("built"):
@@ -303,32 +346,64 @@ def _collect(results: dict[str, Any], leftovers: bool) -> _Diagram:
                 rest = {p: (made.get(p) or 0.0) - (taken.get(p) or 0.0) for p in periods}
                 for p in periods:
                     made_total[p] += made.get(p) or 0.0
-                diagram.add(process(key), leftover("disposal"), output["resource"], rest,
-                            html.escape(_("{name}: {resource} made, not used").format(
-                                name=spec.get("name") or key, resource=resource_label(output["resource"]))), "leftover")
+                diagram.add(
+                    process(key),
+                    leftover("disposal"),
+                    output["resource"],
+                    rest,
+                    html.escape(
+                        _("{name}: {resource} made, not used").format(
+                            name=spec.get("name") or key, resource=resource_label(output["resource"])
+                        )
+                    ),
+                    "leftover",
+                )
             received = spec.get("input") or {}
             if all(o["resource"] == spec["resource"] for o in spec.get("outputs") or []):  # yields under 1
                 kept = {p: (received.get(p) or 0.0) - made_total[p] for p in periods}
                 if any(v > 1e-9 * max(received.values(), default=0.0) for v in kept.values()):
-                    diagram.add(process(key), leftover("losses"), spec["resource"], kept,
-                                html.escape(_("{name}: lost in processing").format(name=spec.get("name") or key)),
-                                "leftover")
+                    diagram.add(
+                        process(key),
+                        leftover("losses"),
+                        spec["resource"],
+                        kept,
+                        html.escape(_("{name}: lost in processing").format(name=spec.get("name") or key)),
+                        "leftover",
+                    )
         for row in results.get("disposal", []):
             if isinstance(row.get("stream"), str) and f"{row['enterprise']}#{row['stream']}" in processes:
                 continue  # drawn from the process above, output by output
-            diagram.add(place(row["enterprise"]), leftover("disposal"), row["resource"], row["amount"],
-                        html.escape(_("{name}: {resource} not used").format(
-                            name=namer.place(row["enterprise"]), resource=resource_label(row["resource"]))), "leftover")
+            diagram.add(
+                place(row["enterprise"]),
+                leftover("disposal"),
+                row["resource"],
+                row["amount"],
+                html.escape(
+                    _("{name}: {resource} not used").format(
+                        name=namer.place(row["enterprise"]), resource=resource_label(row["resource"])
+                    )
+                ),
+                "leftover",
+            )
         for row in results.get("baseline_supply", []):
-            diagram.add(leftover("baseline"), place(row["enterprise"]), row["resource"], row["amount"],
-                        html.escape(_("{name}: {resource} still met the conventional way").format(
-                            name=namer.place(row["enterprise"]), resource=resource_label(row["resource"]))), "leftover")
+            diagram.add(
+                leftover("baseline"),
+                place(row["enterprise"]),
+                row["resource"],
+                row["amount"],
+                html.escape(
+                    _("{name}: {resource} still met the conventional way").format(
+                        name=namer.place(row["enterprise"]), resource=resource_label(row["resource"])
+                    )
+                ),
+                "leftover",
+            )
     diagram.untangle()
     return diagram
 
 
 def _rgba(colour: str, alpha: float) -> str:
-    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({red},{green},{blue},{alpha})"
 
 
@@ -345,26 +420,49 @@ def _trace(diagram: _Diagram, results: dict[str, Any], period: str | None, visib
         else:
             alpha = EXISTING_ALPHA if state == "existing" else NEW_ALPHA
             link_colours.append(_rgba(colours.get(resource, "#7f7f7f"), alpha))
-    node_colours = [colours.get(key[1], "#7f7f7f") if kind == "drive" else NODE_COLOURS.get(kind, "#34495e")
-                    for key, kind in zip(diagram.keys, diagram.kinds, strict=True)]
+    node_colours = [
+        colours.get(key[1], "#7f7f7f") if kind == "drive" else NODE_COLOURS.get(kind, "#34495e")
+        for key, kind in zip(diagram.keys, diagram.kinds, strict=True)
+    ]
     hover = "%{customdata[0]}<br><b>%{customdata[1]}</b><extra></extra>"
     data = _period_data(diagram, results, period)
     return {
-        "type": "sankey", "arrangement": "snap", "visible": visible, "valueformat": ".3f",
-        "node": {"label": data["label"], "color": node_colours, "pad": 22, "thickness": 14,
-                 "line": {"width": 0.5, "color": "#1c2833"}, "customdata": data["node"],
-                 "hovertemplate": "%{customdata}<extra></extra>"},
-        "link": {"source": diagram.source, "target": diagram.target, "value": data["value"], "color": link_colours,
-                 "customdata": data["link"], "hovertemplate": hover},
+        "type": "sankey",
+        "arrangement": "snap",
+        "visible": visible,
+        "valueformat": ".3f",
+        "node": {
+            "label": data["label"],
+            "color": node_colours,
+            "pad": 22,
+            "thickness": 14,
+            "line": {"width": 0.5, "color": "#1c2833"},
+            "customdata": data["node"],
+            "hovertemplate": "%{customdata}<extra></extra>",
+        },
+        "link": {
+            "source": diagram.source,
+            "target": diagram.target,
+            "value": data["value"],
+            "color": link_colours,
+            "customdata": data["link"],
+            "hovertemplate": hover,
+        },
     }
 
 
 def _period_data(diagram: _Diagram, results: dict[str, Any], period: str | None) -> dict[str, Any]:
     labels, hovers = diagram.labels(period, results)
     amounts = diagram.amount_list(period)
-    return {"label": labels, "node": hovers, "value": diagram.widths(period),
-            "link": [[text, amount(value, unit_of(results, resource)), value, resource]
-                     for text, value, resource in zip(diagram.hover, amounts, diagram.resource, strict=True)]}
+    return {
+        "label": labels,
+        "node": hovers,
+        "value": diagram.widths(period),
+        "link": [
+            [text, amount(value, unit_of(results, resource)), value, resource]
+            for text, value, resource in zip(diagram.hover, amounts, diagram.resource, strict=True)
+        ],
+    }
 
 
 def sankey_figure(results: Results, period: str | None = None) -> go.Figure:
@@ -419,13 +517,24 @@ def _figure(results: dict[str, Any], period: str | None) -> dict[str, Any]:
     rows = max(max(list(_counts(view).values()) or [1]) for view in views)
     height = 220 + min(max(360, ROW_PX * rows), MAX_PLOT_PX)
     park = results.get("park", _("park"))
-    used = sorted({r for view in views for r, state in zip(view.resource, view.state, strict=True)
-                   if state != "leftover"}, key=lambda r: (r in DRIVES, resource_label(r)))
-    legend = "   ".join(f"<span style='color:{colours.get(r, '#7f7f7f')}'>■</span> {resource_label(r)} "
-                       f"({unit_of(results, r)})" for r in used)
-    note = ("<span style='color:#555'>" + html.escape(_(
-        "strong: new links · pale: existing links · each resource gets the same total height; node labels give "
-        "what passes them")) + "</span>")
+    used = sorted(
+        {r for view in views for r, state in zip(view.resource, view.state, strict=True) if state != "leftover"},
+        key=lambda r: (r in DRIVES, resource_label(r)),
+    )
+    legend = "   ".join(
+        f"<span style='color:{colours.get(r, '#7f7f7f')}'>■</span> {resource_label(r)} ({unit_of(results, r)})"
+        for r in used
+    )
+    note = (
+        "<span style='color:#555'>"
+        + html.escape(
+            _(
+                "strong: new links · pale: existing links · each resource gets the same total height; node labels give "
+                "what passes them"
+            )
+        )
+        + "</span>"
+    )
 
     def title(choice: str | None) -> str:
         return _("{park}: flows, {period}").format(park=park, period=_period_label(choice))
@@ -436,32 +545,78 @@ def _figure(results: dict[str, Any], period: str | None) -> dict[str, Any]:
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 150, "b": 20},
         "paper_bgcolor": "white",
-        "annotations": [{"text": f"{legend}<br>{note}" if used else _("no flows to draw (status {status})").format(
-                             status=status_label(results.get("status"))),
-                         "x": 0.0, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "left",
-                         "yanchor": "bottom", "yshift": 40, "showarrow": False, "align": "left"}],
+        "annotations": [
+            {
+                "text": f"{legend}<br>{note}"
+                if used
+                else _("no flows to draw (status {status})").format(status=status_label(results.get("status"))),
+                "x": 0.0,
+                "y": 1.0,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "yshift": 40,
+                "showarrow": False,
+                "align": "left",
+            }
+        ],
     }
-    menus = [{
-        "type": "buttons", "direction": "right", "x": 1.0, "y": 1.0, "xanchor": "right", "yanchor": "bottom",
-        "pad": {"b": 72 if len(periods) > 1 else 36}, "showactive": True, "active": 0,
-        "font": {"size": 11},
-        "buttons": [{"label": _("links of the plan"), "method": "restyle", "args": [{"visible": [True, False]}]},
-                    {"label": _("with disposal and conventional supply"), "method": "restyle",
-                     "args": [{"visible": [False, True]}]}],
-    }]
+    menus = [
+        {
+            "type": "buttons",
+            "direction": "right",
+            "x": 1.0,
+            "y": 1.0,
+            "xanchor": "right",
+            "yanchor": "bottom",
+            "pad": {"b": 72 if len(periods) > 1 else 36},
+            "showactive": True,
+            "active": 0,
+            "font": {"size": 11},
+            "buttons": [
+                {"label": _("links of the plan"), "method": "restyle", "args": [{"visible": [True, False]}]},
+                {
+                    "label": _("with disposal and conventional supply"),
+                    "method": "restyle",
+                    "args": [{"visible": [False, True]}],
+                },
+            ],
+        }
+    ]
     if len(periods) > 1:
         choices = [None, *periods]
         buttons = []
         for choice in choices:
             data = [_period_data(view, results, choice) for view in views]
-            buttons.append({"label": _period_label(choice), "method": "update",
-                            "args": [{"node.label": [d["label"] for d in data],
-                                      "node.customdata": [d["node"] for d in data],
-                                      "link.value": [d["value"] for d in data],
-                                      "link.customdata": [d["link"] for d in data]},
-                                     {"title.text": title(choice)}]})
-        menus.append({"type": "dropdown", "x": 1.0, "y": 1.0, "xanchor": "right", "yanchor": "bottom",
-                      "pad": {"b": 34}, "active": choices.index(period), "showactive": True, "buttons": buttons})
+            buttons.append(
+                {
+                    "label": _period_label(choice),
+                    "method": "update",
+                    "args": [
+                        {
+                            "node.label": [d["label"] for d in data],
+                            "node.customdata": [d["node"] for d in data],
+                            "link.value": [d["value"] for d in data],
+                            "link.customdata": [d["link"] for d in data],
+                        },
+                        {"title.text": title(choice)},
+                    ],
+                }
+            )
+        menus.append(
+            {
+                "type": "dropdown",
+                "x": 1.0,
+                "y": 1.0,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "pad": {"b": 34},
+                "active": choices.index(period),
+                "showactive": True,
+                "buttons": buttons,
+            }
+        )
     layout["updatemenus"] = menus
     return {"data": traces, "layout": layout}
 
@@ -474,8 +629,13 @@ def _counts(diagram: _Diagram) -> dict[int, int]:
     return counts
 
 
-def write_sankey(path: str | pathlib.Path, results: Results, period: str | None = None, *,
-                 figure: go.Figure | dict[str, Any] | None = None) -> pathlib.Path:
+def write_sankey(
+    path: str | pathlib.Path,
+    results: Results,
+    period: str | None = None,
+    *,
+    figure: go.Figure | dict[str, Any] | None = None,
+) -> pathlib.Path:
     """Write the Sankey diagram as one HTML page that works offline (plotly.js embedded).
 
     Parameters
@@ -499,14 +659,31 @@ def write_sankey(path: str | pathlib.Path, results: Results, period: str | None 
         figure = sankey_figure_dict(results, period)
     with language(results.get("lang")):
         park = str(results.get("park") or _("park"))
-        chart = figure_html(figure, "sankey", include_plotlyjs=False, default_width="100%",
-                            default_height=f"{(figure.get('layout', {}) if isinstance(figure, dict) else figure.layout.to_plotly_json()).get('height') or 600}px")
-        body = (f"<div class='scroll-x keep-wide' style='--min-width:760px'><div class='chart'>{chart}</div></div>"
-                "<p class='muted'>" + html.escape(_(
+        chart = figure_html(
+            figure,
+            "sankey",
+            include_plotlyjs=False,
+            default_width="100%",
+            default_height=f"{(figure.get('layout', {}) if isinstance(figure, dict) else figure.layout.to_plotly_json()).get('height') or 600}px",
+        )
+        body = (
+            f"<div class='scroll-x keep-wide' style='--min-width:760px'><div class='chart'>{chart}</div></div>"
+            "<p class='muted'>"
+            + html.escape(
+                _(
                     "Hover over a link or node for its amounts; the buttons above the diagram add disposal, losses "
-                    "and conventional supply, or pick a period.")) + "</p>")
-        page = page_html(_("{park}: flows").format(park=park), park, body,
-                         kicker="circflow · " + _("Sankey diagram of the plan's flows"), plotly_js="inline",
-                         generator=f"circflow {results.get('circflow_version') or ''}")
+                    "and conventional supply, or pick a period."
+                )
+            )
+            + "</p>"
+        )
+        page = page_html(
+            _("{park}: flows").format(park=park),
+            park,
+            body,
+            kicker="circflow · " + _("Sankey diagram of the plan's flows"),
+            plotly_js="inline",
+            generator=f"circflow {results.get('circflow_version') or ''}",
+        )
     path.write_text(page, encoding="utf-8")
     return path

@@ -108,7 +108,11 @@ def _lines(results: dict[str, Any], folder: str) -> list[str]:
         out.append(_("details: {path}").format(path=f"{folder}/results.json"))
         return out
     if status not in ("optimal", "feasible"):
-        out.append(_("a solver limit (the time limit, or the solver profile's node or solution limit) stopped the search before any feasible plan was found; raise it"))
+        out.append(
+            _(
+                "a solver limit (the time limit, or the solver profile's node or solution limit) stopped the search before any feasible plan was found; raise it"
+            )
+        )
         return out
     k, cur = results["kpis"], results.get("currency") or "CNY"
     per_year = f"/{_('yr')}"
@@ -123,17 +127,35 @@ def _lines(results: dict[str, Any], folder: str) -> list[str]:
         objective = money(results["objective"], cur) + per_year
         if k.get("carbon_cost"):
             objective += " = " + _("total cost {cost} + carbon cost {carbon}").format(
-                cost=money(k["total_cost"], cur), carbon=money(k["carbon_cost"], cur))
-    out += wrap(_("objective ({name}): {value}").format(name=_(OBJECTIVE_NAMES.get(name or "cost", "cost")),
-                                                        value=objective) + gap_text)
+                cost=money(k["total_cost"], cur), carbon=money(k["carbon_cost"], cur)
+            )
+    out += wrap(
+        _("objective ({name}): {value}").format(name=_(OBJECTIVE_NAMES.get(name or "cost", "cost")), value=objective)
+        + gap_text
+    )
     status_quo, save = k["baseline"], k["savings"]
     columns = (18, 14, 14, 14)
-    out.append(fit(_("per year"), columns[0]) + "".join(right(text, width) for text, width in zip(
-        (_("plan"), _("status quo"), _("saving")), columns[1:], strict=True)))
-    out.append(fit(_("total cost"), columns[0]) + "".join(right(money(v, cur), w) for v, w in zip(
-        (k["total_cost"], status_quo["total_cost"], save["total_cost"]), columns[1:], strict=True)))
-    out.append(fit(_("emissions (tCO2)"), columns[0]) + "".join(right(f"{v:,.0f}", w) for v, w in zip(
-        (k["emissions"], status_quo["emissions"], save["emissions"]), columns[1:], strict=True)))
+    out.append(
+        fit(_("per year"), columns[0])
+        + "".join(
+            right(text, width)
+            for text, width in zip((_("plan"), _("status quo"), _("saving")), columns[1:], strict=True)
+        )
+    )
+    out.append(
+        fit(_("total cost"), columns[0])
+        + "".join(
+            right(money(v, cur), w)
+            for v, w in zip((k["total_cost"], status_quo["total_cost"], save["total_cost"]), columns[1:], strict=True)
+        )
+    )
+    out.append(
+        fit(_("emissions (tCO2)"), columns[0])
+        + "".join(
+            right(f"{v:,.0f}", w)
+            for v, w in zip((k["emissions"], status_quo["emissions"], save["emissions"]), columns[1:], strict=True)
+        )
+    )
     processes = results.get("processes") or []
     links = results.get("links") or []
     new_links = sum(1 for link in links if not link.get("existing") and not link.get("on_site"))
@@ -146,16 +168,27 @@ def _lines(results: dict[str, Any], folder: str) -> list[str]:
         line += _("; ") + _("payback {years}").format(years=years(k["payback_years"]))
     out += wrap(line)
     if k.get("operating_saving") is not None and k.get("payback_years") is not None:
-        out += wrap("  " + _("(investment / operating saving of {amount}: the saving before the capital charge)").format(
-            amount=money(k["operating_saving"], cur) + per_year), "  ")
+        out += wrap(
+            "  "
+            + _("(investment / operating saving of {amount}: the saving before the capital charge)").format(
+                amount=money(k["operating_saving"], cur) + per_year
+            ),
+            "  ",
+        )
     if k.get("market_revenue"):
         before = status_quo.get("market_revenue") or 0.0
-        out += wrap(_("sales to markets: {amount} (status quo: {before})").format(
-            amount=money(k["market_revenue"], cur) + per_year,
-            before=money(before, cur) + per_year if before else _("none")))
+        out += wrap(
+            _("sales to markets: {amount} (status quo: {before})").format(
+                amount=money(k["market_revenue"], cur) + per_year,
+                before=money(before, cur) + per_year if before else _("none"),
+            )
+        )
     if k.get("utilization"):
-        out += wrap(_("utilisation: {shares}").format(
-            shares=_(", ").join(f"{resource_label(r)} {v:.0%}" for r, v in k["utilization"].items())))
+        out += wrap(
+            _("utilisation: {shares}").format(
+                shares=_(", ").join(f"{resource_label(r)} {v:.0%}" for r, v in k["utilization"].items())
+            )
+        )
     namer = Namer(results)
     if processes:
         out += _process_lines(processes, namer, results)
@@ -214,30 +247,53 @@ def _link_lines(links: list[dict[str, Any]], namer: Namer, results: dict[str, An
 
     hidden = 0
     for resource in sorted({link["resource"] for link in links}, key=resource_label):
-        rows = sorted((link for link in links if link["resource"] == resource),
-                      key=lambda row: -(row.get("delivered_total") or 0.0))
+        rows = sorted(
+            (link for link in links if link["resource"] == resource),
+            key=lambda row: -(row.get("delivered_total") or 0.0),
+        )
         unit = unit_of(results, resource)
         heat = all(row.get("type") in HEAT_SHORT for row in rows)
         if heat:
-            out.append(fit(resource_label(resource), 26) + right("COP", 5) + right("MW", 7) + right(_("h/yr"), 7)
-                       + right("km", 7) + right(_("per year"), 13) + right(_("saving/yr"), 13))
+            out.append(
+                fit(resource_label(resource), 26)
+                + right("COP", 5)
+                + right("MW", 7)
+                + right(_("h/yr"), 7)
+                + right("km", 7)
+                + right(_("per year"), 13)
+                + right(_("saving/yr"), 13)
+            )
         else:
-            out.append(fit(resource_label(resource), 46) + right("km", 7) + right(_("per year"), 13)
-                       + right(_("saving/yr"), 13))
+            out.append(
+                fit(resource_label(resource), 46)
+                + right("km", 7)
+                + right(_("per year"), 13)
+                + right(_("saving/yr"), 13)
+            )
         for row in rows[:SHOWN]:
             out.append("  " + route(row, namer, WIDTH - 2).rstrip())
-            figures = (right(number(row.get("length_km"), 1), 7) + right(quantity(row.get("delivered_total"), unit), 13)
-                       + right(short(row.get("net_saving")), 13))
+            figures = (
+                right(number(row.get("length_km"), 1), 7)
+                + right(quantity(row.get("delivered_total"), unit), 13)
+                + right(short(row.get("net_saving")), 13)
+            )
             if heat:
                 mw = row["capacity"] * (row.get("gain") or 1.0) if row.get("capacity") is not None else None
-                out.append("    " + fit(_(HEAT_SHORT[row["type"]]), 22) + right(number(row.get("cop"), 2), 5)
-                           + right(number(mw, 1), 7) + right(number(row.get("full_load_hours")), 7) + figures)
+                out.append(
+                    "    "
+                    + fit(_(HEAT_SHORT[row["type"]]), 22)
+                    + right(number(row.get("cop"), 2), 5)
+                    + right(number(mw, 1), 7)
+                    + right(number(row.get("full_load_hours")), 7)
+                    + figures
+                )
             else:
                 by = _("on site") if row.get("on_site") else mode_label(row.get("mode"))
                 out.append("    " + fit(by, 42) + figures)
         hidden += max(len(rows) - SHOWN, 0)
     note = _("saving/yr: what a link avoids less its own costs, in {currency}").format(
-        currency=results.get("currency") or "CNY")
+        currency=results.get("currency") or "CNY"
+    )
     if any(link.get("existing") for link in links):
         note = _("* existing link") + _("; ") + note
     out += wrap(note)

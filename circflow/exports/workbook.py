@@ -50,21 +50,55 @@ SHARE, YEARS = "share", "years"
 """Units that change a number's format: a share shows as a percentage, years with one decimal."""
 
 _LINK_NAMES = {
-    "full_load_hours": N_("full-load hours"), "drive_mwh": N_("driving heat"), "drive_cost": N_("driving heat cost"),
-    "co2_avoided": N_("CO2 avoided"), "id": N_("id"), "from": N_("from"), "to": N_("to"),
-    "from_stream": N_("from stream"), "to_stream": N_("to stream"), "resource": N_("resource"), "unit": N_("unit"),
-    "mode": N_("mode"), "type": N_("type"), "technology": N_("technology"), "length_km": N_("length"),
-    "existing": N_("existing"), "on_site": N_("on site"), "built": N_("built"), "forced": N_("forced"),
-    "capacity": N_("capacity"), "gain": N_("gain"), "source_inlet_c": N_("source inlet"),
-    "source_outlet_c": N_("source outlet"), "sink_supply_c": N_("sink supply"), "sink_return_c": N_("sink return"),
-    "flow": N_("flow"), "delivered": N_("delivered"), "flow_total": N_("flow total"),
-    "delivered_total": N_("delivered total"), "capex": N_("capex"), "capex_technology": N_("capex technology"),
-    "annualized_capex": N_("annualized capex"), "capital_charge": N_("capital charge"), "om_cost": N_("om cost"),
-    "variable_cost": N_("variable cost"), "electricity_mwh": N_("electricity"), "electricity_cost": N_("electricity cost"),
-    "process_cost": N_("process cost"), "avoided_disposal": N_("avoided disposal"), "avoided_supply": N_("avoided supply"),
-    "market_revenue": N_("market revenue"), "caused_disposal": N_("caused disposal"), "annual_cost": N_("annual cost"),
-    "avoided": N_("avoided"), "net_saving": N_("net saving"), "operating_saving": N_("operating saving"),
-    "payback_years": N_("payback years"), "emissions": N_("emissions"), "cop": "COP",
+    "full_load_hours": N_("full-load hours"),
+    "drive_mwh": N_("driving heat"),
+    "drive_cost": N_("driving heat cost"),
+    "co2_avoided": N_("CO2 avoided"),
+    "id": N_("id"),
+    "from": N_("from"),
+    "to": N_("to"),
+    "from_stream": N_("from stream"),
+    "to_stream": N_("to stream"),
+    "resource": N_("resource"),
+    "unit": N_("unit"),
+    "mode": N_("mode"),
+    "type": N_("type"),
+    "technology": N_("technology"),
+    "length_km": N_("length"),
+    "existing": N_("existing"),
+    "on_site": N_("on site"),
+    "built": N_("built"),
+    "forced": N_("forced"),
+    "capacity": N_("capacity"),
+    "gain": N_("gain"),
+    "source_inlet_c": N_("source inlet"),
+    "source_outlet_c": N_("source outlet"),
+    "sink_supply_c": N_("sink supply"),
+    "sink_return_c": N_("sink return"),
+    "flow": N_("flow"),
+    "delivered": N_("delivered"),
+    "flow_total": N_("flow total"),
+    "delivered_total": N_("delivered total"),
+    "capex": N_("capex"),
+    "capex_technology": N_("capex technology"),
+    "annualized_capex": N_("annualized capex"),
+    "capital_charge": N_("capital charge"),
+    "om_cost": N_("om cost"),
+    "variable_cost": N_("variable cost"),
+    "electricity_mwh": N_("electricity"),
+    "electricity_cost": N_("electricity cost"),
+    "process_cost": N_("process cost"),
+    "avoided_disposal": N_("avoided disposal"),
+    "avoided_supply": N_("avoided supply"),
+    "market_revenue": N_("market revenue"),
+    "caused_disposal": N_("caused disposal"),
+    "annual_cost": N_("annual cost"),
+    "avoided": N_("avoided"),
+    "net_saving": N_("net saving"),
+    "operating_saving": N_("operating saving"),
+    "payback_years": N_("payback years"),
+    "emissions": N_("emissions"),
+    "cop": "COP",
 }
 """Headers of the ``links`` sheet by field of a link (English is the field's name, spaced)."""
 
@@ -73,16 +107,45 @@ def _units(results: dict[str, Any]) -> dict[str, str]:
     """Unit of each money, emission and energy field of a link or KPI."""
     currency = results.get("currency") or "CNY"
     per_year = f"{currency}/{_('yr')}"
-    money_per_year = ("annualized_capex", "variable_cost", "electricity_cost", "annual_cost", "total_cost",
-                      "carbon_cost", "disposal_cost", "baseline_cost", "drive_cost", "process_cost", "market_revenue",
-                      "avoided", "net_saving", "opex", "capital_charge", "om_cost", "avoided_disposal",
-                      "avoided_supply", "caused_disposal", "operating_saving")
+    money_per_year = (
+        "annualized_capex",
+        "variable_cost",
+        "electricity_cost",
+        "annual_cost",
+        "total_cost",
+        "carbon_cost",
+        "disposal_cost",
+        "baseline_cost",
+        "drive_cost",
+        "process_cost",
+        "market_revenue",
+        "avoided",
+        "net_saving",
+        "opex",
+        "capital_charge",
+        "om_cost",
+        "avoided_disposal",
+        "avoided_supply",
+        "caused_disposal",
+        "operating_saving",
+    )
     return {
-        **dict.fromkeys(money_per_year, per_year), "length_km": "km", "capex": currency, "capex_technology": currency,
-        "electricity_mwh": f"MWh/{_('yr')}", "drive_mwh": f"MWh/{_('yr')}", "emissions": f"tCO2/{_('yr')}",
-        "co2_avoided": f"tCO2/{_('yr')}", "gain": _("delivered/drawn"), "full_load_hours": "h",
-        "source_inlet_c": "°C", "source_outlet_c": "°C", "sink_supply_c": "°C", "sink_return_c": "°C",
-        "processes_built": "", "payback_years": YEARS,
+        **dict.fromkeys(money_per_year, per_year),
+        "length_km": "km",
+        "capex": currency,
+        "capex_technology": currency,
+        "electricity_mwh": f"MWh/{_('yr')}",
+        "drive_mwh": f"MWh/{_('yr')}",
+        "emissions": f"tCO2/{_('yr')}",
+        "co2_avoided": f"tCO2/{_('yr')}",
+        "gain": _("delivered/drawn"),
+        "full_load_hours": "h",
+        "source_inlet_c": "°C",
+        "source_outlet_c": "°C",
+        "sink_supply_c": "°C",
+        "sink_return_c": "°C",
+        "processes_built": "",
+        "payback_years": YEARS,
     }
 
 
@@ -148,8 +211,12 @@ def _summary(results: dict[str, Any]) -> Table:
         ("emissions plan", _("emissions, plan"), kpis.get("emissions"), f"tCO2/{_('yr')}"),
         ("emissions status quo", _("emissions, status quo"), status_quo.get("emissions"), f"tCO2/{_('yr')}"),
         ("emissions saved", _("emissions saved"), savings.get("emissions"), f"tCO2/{_('yr')}"),
-        ("capex", _("capex of new links and processes") if results.get("processes") else _("capex of new links"),
-         kpis.get("capex"), currency),
+        (
+            "capex",
+            _("capex of new links and processes") if results.get("processes") else _("capex of new links"),
+            kpis.get("capex"),
+            currency,
+        ),
         ("capital charge", _("capital charge (CRF x capex)"), kpis.get("capital_charge"), per_year),
         ("operating saving", _("operating saving (saving + capital charge)"), kpis.get("operating_saving"), per_year),
         ("payback", _("simple payback (capex / operating saving)"), kpis.get("payback_years"), YEARS),
@@ -165,13 +232,20 @@ def _summary(results: dict[str, Any]) -> Table:
             formulas[row_of[key] - 2] = {1: text}
 
     formula("cost saved", f"=B{row_of['cost status quo']}-B{row_of['cost plan']}", "cost status quo", "cost plan")
-    formula("emissions saved", f"=B{row_of['emissions status quo']}-B{row_of['emissions plan']}",
-            "emissions status quo", "emissions plan")
+    formula(
+        "emissions saved",
+        f"=B{row_of['emissions status quo']}-B{row_of['emissions plan']}",
+        "emissions status quo",
+        "emissions plan",
+    )
     formula("operating saving", f"=B{row_of['cost saved']}+B{row_of['capital charge']}", "cost saved", "capital charge")
     if kpis.get("payback_years") is not None:
         formula("payback", f"=B{row_of['capex']}/B{row_of['operating saving']}", "capex", "operating saving")
-    frame = pd.DataFrame([(label, value, unit) for _key, label, value, unit in rows],
-                         columns=[_("item"), _("value"), _("unit")], dtype=object)
+    frame = pd.DataFrame(
+        [(label, value, unit) for _key, label, value, unit in rows],
+        columns=[_("item"), _("value"), _("unit")],
+        dtype=object,
+    )
     return Table(frame, row_formulas=formulas, value_units=True)
 
 
@@ -181,8 +255,14 @@ def _spec8_summary(results: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
     currency = results.get("currency") or "CNY"
     rows: list[tuple[str, str, Any, str]] = []
     if results.get("processes"):
-        rows.append(("processes built", _("processes built"), sum(1 for p in results["processes"] if p.get("built")),
-                     _("of {n}").format(n=len(results["processes"]))))
+        rows.append(
+            (
+                "processes built",
+                _("processes built"),
+                sum(1 for p in results["processes"] if p.get("built")),
+                _("of {n}").format(n=len(results["processes"])),
+            )
+        )
     if results.get("markets"):
         rows.append(("markets", _("markets"), len(results["markets"]), ""))
         rows.append(("sales", _("sales to markets"), kpis.get("market_revenue"), f"{currency}/{_('yr')}"))
@@ -212,10 +292,29 @@ def link_column(key: str, results: dict[str, Any], period: str | None = None) ->
     return f"{name} ({units[key]})" if key in units else name
 
 
-_LINK_TOTALS = ("capex", "capex_technology", "annualized_capex", "capital_charge", "om_cost", "variable_cost",
-                "electricity_mwh", "electricity_cost", "drive_mwh", "drive_cost", "process_cost", "avoided_disposal",
-                "avoided_supply", "market_revenue", "caused_disposal", "annual_cost", "avoided", "net_saving",
-                "operating_saving", "emissions", "co2_avoided")
+_LINK_TOTALS = (
+    "capex",
+    "capex_technology",
+    "annualized_capex",
+    "capital_charge",
+    "om_cost",
+    "variable_cost",
+    "electricity_mwh",
+    "electricity_cost",
+    "drive_mwh",
+    "drive_cost",
+    "process_cost",
+    "avoided_disposal",
+    "avoided_supply",
+    "market_revenue",
+    "caused_disposal",
+    "annual_cost",
+    "avoided",
+    "net_saving",
+    "operating_saving",
+    "emissions",
+    "co2_avoided",
+)
 """Link fields the totals row adds up (money, energy and emissions; amounts of several units do not add)."""
 
 
@@ -259,7 +358,9 @@ def _links(results: dict[str, Any]) -> Table:
             by_mode, by_technology = lookup.format(key='"mode:"&' + m), lookup.format(key='"technology:"&' + k)
             return f"=IFERROR(({c}-{t})*{by_mode},0)+IFERROR({t}*{by_technology},0)"
 
-        formulas[_("annualized capex, recomputed ({unit})").format(unit=_units(results)["annualized_capex"])] = annualised
+        formulas[_("annualized capex, recomputed ({unit})").format(unit=_units(results)["annualized_capex"])] = (
+            annualised
+        )
     return Table(frame, totals=totals, formulas=formulas)
 
 
@@ -269,20 +370,55 @@ def _flows(results: dict[str, Any]) -> Table:
     for link in results.get("links", []):
         unit = results.get("resources", {}).get(link["resource"], {}).get("unit", "")
         for period in results.get("periods") or []:
-            rows.append([link["id"], link["from"], names.get(link["from"], link["from"]), link["to"],
-                         names.get(link["to"], link["to"]), link["resource"], link.get("mode"), period,
-                         (link.get("flow") or {}).get(period), (link.get("delivered") or {}).get(period), unit])
-    columns = [_("link"), _("from"), _("from name"), _("to"), _("to name"), _("resource"), _("mode"), _("period"),
-               f"{_('flow')} ({_('unit')})", f"{_('delivered')} ({_('unit')})", _("unit")]
+            rows.append(
+                [
+                    link["id"],
+                    link["from"],
+                    names.get(link["from"], link["from"]),
+                    link["to"],
+                    names.get(link["to"], link["to"]),
+                    link["resource"],
+                    link.get("mode"),
+                    period,
+                    (link.get("flow") or {}).get(period),
+                    (link.get("delivered") or {}).get(period),
+                    unit,
+                ]
+            )
+    columns = [
+        _("link"),
+        _("from"),
+        _("from name"),
+        _("to"),
+        _("to name"),
+        _("resource"),
+        _("mode"),
+        _("period"),
+        f"{_('flow')} ({_('unit')})",
+        f"{_('delivered')} ({_('unit')})",
+        _("unit"),
+    ]
     return Table(pd.DataFrame(rows, columns=columns))
 
 
-REST_IS = {"supply": "disposal", "process output": "disposal", "demand": "conventional supply",
-           "process input": "", "market": ""}
+REST_IS = {
+    "supply": "disposal",
+    "process output": "disposal",
+    "demand": "conventional supply",
+    "process input": "",
+    "market": "",
+}
 """What the rest of a balance is, by role (a process input and a market have none)."""
-_ROLE_NAMES = {"supply": N_("supply"), "process output": N_("process output"), "demand": N_("demand"),
-               "process input": N_("process input"), "market": N_("market"), "disposal": N_("disposal"),
-               "conventional supply": N_("conventional supply"), "": ""}
+_ROLE_NAMES = {
+    "supply": N_("supply"),
+    "process output": N_("process output"),
+    "demand": N_("demand"),
+    "process input": N_("process input"),
+    "market": N_("market"),
+    "disposal": N_("disposal"),
+    "conventional supply": N_("conventional supply"),
+    "": "",
+}
 
 
 def balance_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -297,8 +433,9 @@ def balance_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     table: dict[tuple[str, str, str], dict[str, list[float]]] = {}
 
     def entry(enterprise: str, role: str, resource: str) -> dict[str, list[float]]:
-        return table.setdefault((enterprise, role, resource),
-                                {p: [0.0, 0.0] for p in periods})  # period -> [linked, rest]
+        return table.setdefault(
+            (enterprise, role, resource), {p: [0.0, 0.0] for p in periods}
+        )  # period -> [linked, rest]
 
     def of_process(stream: str | None) -> bool:
         return bool(stream) and str(stream).split(".", 1)[0] in processes
@@ -329,21 +466,53 @@ def balance_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         unit = results.get("resources", {}).get(resource, {}).get("unit", "")
         for period in periods:
             linked, rest = values[period]
-            rows.append({"enterprise": enterprise, "role": role, "resource": resource, "period": period,
-                         "amount": linked + rest, "linked": linked, "rest": rest,
-                         "rest is": REST_IS[role], "unit": unit})
+            rows.append(
+                {
+                    "enterprise": enterprise,
+                    "role": role,
+                    "resource": resource,
+                    "period": period,
+                    "amount": linked + rest,
+                    "linked": linked,
+                    "rest": rest,
+                    "rest is": REST_IS[role],
+                    "unit": unit,
+                }
+            )
     return rows
 
 
 def _balances(results: dict[str, Any]) -> Table:
     names = place_names(results)
     unit = _("unit")
-    columns = [_("enterprise"), _("enterprise name"), _("role"), _("resource"), _("period"), f"{_('amount')} ({unit})",
-               f"{_('linked')} ({unit})", f"{_('rest')} ({unit})", _("rest is"), unit]
+    columns = [
+        _("enterprise"),
+        _("enterprise name"),
+        _("role"),
+        _("resource"),
+        _("period"),
+        f"{_('amount')} ({unit})",
+        f"{_('linked')} ({unit})",
+        f"{_('rest')} ({unit})",
+        _("rest is"),
+        unit,
+    ]
     roles = {role: _(name) if name else "" for role, name in _ROLE_NAMES.items()}
-    rows = [[r["enterprise"], names.get(r["enterprise"], r["enterprise"]), roles[r["role"]], r["resource"],
-             r["period"], r["amount"], r["linked"], r["rest"], roles[r["rest is"]], r["unit"]]
-            for r in balance_rows(results)]
+    rows = [
+        [
+            r["enterprise"],
+            names.get(r["enterprise"], r["enterprise"]),
+            roles[r["role"]],
+            r["resource"],
+            r["period"],
+            r["amount"],
+            r["linked"],
+            r["rest"],
+            roles[r["rest is"]],
+            r["unit"],
+        ]
+        for r in balance_rows(results)
+    ]
     return Table(pd.DataFrame(rows, columns=columns))
 
 
@@ -356,41 +525,69 @@ def _processes(results: dict[str, Any]) -> Table:
     names = place_names(results)
     unit = _("unit")
     most = max((len(p.get("outputs") or []) for p in processes), default=0)
-    columns = [_("id"), _("enterprise"), _("enterprise name"), _("name"), _("input resource"), unit, _("existing"),
-               _("built"), f"{_('capacity')} ({unit}/h)", *[f"{_('input')} {period} ({unit})" for period in periods],
-               f"{_('input')} ({unit}/{_('yr')})"]
+    columns = [
+        _("id"),
+        _("enterprise"),
+        _("enterprise name"),
+        _("name"),
+        _("input resource"),
+        unit,
+        _("existing"),
+        _("built"),
+        f"{_('capacity')} ({unit}/h)",
+        *[f"{_('input')} {period} ({unit})" for period in periods],
+        f"{_('input')} ({unit}/{_('yr')})",
+    ]
     for k in range(1, most + 1):
-        columns += [_("output {k} resource").format(k=k), _("output {k} unit").format(k=k),
-                    _("output {k} made ({unit}/yr)").format(k=k, unit=unit),
-                    _("output {k} used ({unit}/yr)").format(k=k, unit=unit),
-                    _("output {k} disposed of ({unit}/yr)").format(k=k, unit=unit)]
-    money = [f"{_('capex')} ({currency})", f"{_('annualized capex')} ({per_year})",
-             f"{_('capital charge')} ({per_year})", f"{_('opex')} ({per_year})", f"{_('electricity')} (MWh/{_('yr')})",
-             f"{_('annual cost')} ({per_year})", f"{_('emissions')} (tCO2/{_('yr')})"]
+        columns += [
+            _("output {k} resource").format(k=k),
+            _("output {k} unit").format(k=k),
+            _("output {k} made ({unit}/yr)").format(k=k, unit=unit),
+            _("output {k} used ({unit}/yr)").format(k=k, unit=unit),
+            _("output {k} disposed of ({unit}/yr)").format(k=k, unit=unit),
+        ]
+    money = [
+        f"{_('capex')} ({currency})",
+        f"{_('annualized capex')} ({per_year})",
+        f"{_('capital charge')} ({per_year})",
+        f"{_('opex')} ({per_year})",
+        f"{_('electricity')} (MWh/{_('yr')})",
+        f"{_('annual cost')} ({per_year})",
+        f"{_('emissions')} (tCO2/{_('yr')})",
+    ]
     columns += money
     rows = []
     for process in processes:
         row: dict[str, Any] = {
-            _("id"): process["id"], _("enterprise"): process["enterprise"],
-            _("enterprise name"): names.get(process["enterprise"], process["enterprise"]), _("name"): process.get("name"),
-            _("input resource"): process["resource"], unit: _unit(results, process["resource"]),
-            _("existing"): process.get("existing"), _("built"): process.get("built"),
+            _("id"): process["id"],
+            _("enterprise"): process["enterprise"],
+            _("enterprise name"): names.get(process["enterprise"], process["enterprise"]),
+            _("name"): process.get("name"),
+            _("input resource"): process["resource"],
+            unit: _unit(results, process["resource"]),
+            _("existing"): process.get("existing"),
+            _("built"): process.get("built"),
             f"{_('capacity')} ({unit}/h)": process.get("capacity"),
             f"{_('input')} ({unit}/{_('yr')})": process.get("input_total"),
         }
-        for column, key in zip(money, ("capex", "annualized_capex", "capital_charge", "opex", "electricity_mwh",
-                                       "annual_cost", "emissions"), strict=True):
+        for column, key in zip(
+            money,
+            ("capex", "annualized_capex", "capital_charge", "opex", "electricity_mwh", "annual_cost", "emissions"),
+            strict=True,
+        ):
             row[column] = process.get(key)
         for period in periods:
             row[f"{_('input')} {period} ({unit})"] = (process.get("input") or {}).get(period)
         for k, output in enumerate(process.get("outputs") or [], start=1):
             made = sum((output.get("amount") or {}).values())
             used = sum((output.get("taken") or {}).values())
-            row |= {_("output {k} resource").format(k=k): output["resource"],
-                    _("output {k} unit").format(k=k): _unit(results, output["resource"]),
-                    _("output {k} made ({unit}/yr)").format(k=k, unit=unit): made,
-                    _("output {k} used ({unit}/yr)").format(k=k, unit=unit): used,
-                    _("output {k} disposed of ({unit}/yr)").format(k=k, unit=unit): max(made - used, 0.0)}
+            row |= {
+                _("output {k} resource").format(k=k): output["resource"],
+                _("output {k} unit").format(k=k): _unit(results, output["resource"]),
+                _("output {k} made ({unit}/yr)").format(k=k, unit=unit): made,
+                _("output {k} used ({unit}/yr)").format(k=k, unit=unit): used,
+                _("output {k} disposed of ({unit}/yr)").format(k=k, unit=unit): max(made - used, 0.0),
+            }
         rows.append(row)
     return Table(pd.DataFrame(rows, columns=columns), totals=money if rows else ())
 
@@ -403,26 +600,49 @@ def _markets(results: dict[str, Any]) -> Table:
     unit = _("unit")
     sold_year = f"{_('sold')} ({unit}/{_('yr')})"
     revenue_column = f"{_('revenue')} ({currency}/{_('yr')})"
-    columns = [_("market"), _("name"), _("location"), _("resource"), unit,
-               *[f"{_('sold')} {period} ({unit})" for period in periods], sold_year, revenue_column,
-               f"{_('price')} ({currency}/{unit})", _("sold by")]
+    columns = [
+        _("market"),
+        _("name"),
+        _("location"),
+        _("resource"),
+        unit,
+        *[f"{_('sold')} {period} ({unit})" for period in periods],
+        sold_year,
+        revenue_column,
+        f"{_('price')} ({currency}/{unit})",
+        _("sold by"),
+    ]
     rows = []
     for market in results.get("markets") or []:
         location = market.get("location") or {}
-        where = (f"{location['lat']}, {location['lon']}" if "lat" in location
-                 else f"{location.get('x')}, {location.get('y')}")
+        where = (
+            f"{location['lat']}, {location['lon']}"
+            if "lat" in location
+            else f"{location.get('x')}, {location.get('y')}"
+        )
         for resource in market.get("buys") or []:
-            into = [link for link in results.get("links") or [] if link["to"] == market["id"]
-                    and link["resource"] == resource]
+            into = [
+                link
+                for link in results.get("links") or []
+                if link["to"] == market["id"] and link["resource"] == resource
+            ]
             sold = sum(sum((link.get("delivered") or {}).values()) for link in into)
             revenue = sum(link.get("market_revenue") or 0.0 for link in into)
-            row = {_("market"): market["id"], _("name"): market.get("name"), _("location"): where,
-                   _("resource"): resource, unit: _unit(results, resource), sold_year: sold, revenue_column: revenue,
-                   f"{_('price')} ({currency}/{unit})": revenue / sold if sold else None,
-                   _("sold by"): ", ".join(dict.fromkeys(names.get(link["from"], link["from"]) for link in into))}
+            row = {
+                _("market"): market["id"],
+                _("name"): market.get("name"),
+                _("location"): where,
+                _("resource"): resource,
+                unit: _unit(results, resource),
+                sold_year: sold,
+                revenue_column: revenue,
+                f"{_('price')} ({currency}/{unit})": revenue / sold if sold else None,
+                _("sold by"): ", ".join(dict.fromkeys(names.get(link["from"], link["from"]) for link in into)),
+            }
             for period in periods:
-                row[f"{_('sold')} {period} ({unit})"] = sum((link.get("delivered") or {}).get(period) or 0.0
-                                                           for link in into)
+                row[f"{_('sold')} {period} ({unit})"] = sum(
+                    (link.get("delivered") or {}).get(period) or 0.0 for link in into
+                )
             rows.append(row)
     return Table(pd.DataFrame(rows, columns=columns), totals=[revenue_column] if rows else ())
 
@@ -461,21 +681,68 @@ def _assumption_blocks(results: dict[str, Any]) -> list[tuple[list[str], list[li
     lifetimes = []
     for index, entry in enumerate(made.get("lifetimes") or []):
         row = _LIFETIME_ROW + index
-        crf = (f"=IF({_DISCOUNT_CELL}=0,1/D{row},{_DISCOUNT_CELL}*(1+{_DISCOUNT_CELL})^D{row}"
-               f"/((1+{_DISCOUNT_CELL})^D{row}-1))")
-        lifetimes.append([f"{entry['kind']}:{entry['name']}", kinds.get(entry["kind"], entry["kind"]), entry["name"],
-                          entry["lifetime_years"], entry["om_fraction"], crf, f"=F{row}+E{row}"])
+        crf = (
+            f"=IF({_DISCOUNT_CELL}=0,1/D{row},{_DISCOUNT_CELL}*(1+{_DISCOUNT_CELL})^D{row}"
+            f"/((1+{_DISCOUNT_CELL})^D{row}-1))"
+        )
+        lifetimes.append(
+            [
+                f"{entry['kind']}:{entry['name']}",
+                kinds.get(entry["kind"], entry["kind"]),
+                entry["name"],
+                entry["lifetime_years"],
+                entry["om_fraction"],
+                crf,
+                f"=F{row}+E{row}",
+            ]
+        )
     names = place_names(results)
-    roles = {"supply": _("disposal"), "demand": _("conventional supply"), "market": _("market price"),
-             "output": _("disposal")}
-    prices = [[p["stream"], p["enterprise"], names.get(p["enterprise"], p["enterprise"]), roles.get(p["role"], p["role"]),
-               p["resource"], p["unit"], p["cost"], p["emissions"]] for p in made.get("prices") or []]
+    roles = {
+        "supply": _("disposal"),
+        "demand": _("conventional supply"),
+        "market": _("market price"),
+        "output": _("disposal"),
+    }
+    prices = [
+        [
+            p["stream"],
+            p["enterprise"],
+            names.get(p["enterprise"], p["enterprise"]),
+            roles.get(p["role"], p["role"]),
+            p["resource"],
+            p["unit"],
+            p["cost"],
+            p["emissions"],
+        ]
+        for p in made.get("prices") or []
+    ]
     return [
         ([_("assumption"), _("value"), _("unit")], economics),
-        ([_("key"), _("kind"), _("name"), _("lifetime (years)"), _("O&M per year (share of capex)"),
-          _("capital recovery factor"), _("annualised capex per unit of capex")], lifetimes),
-        ([_("stream"), _("enterprise"), _("enterprise name"), _("price of"), _("resource"), _("unit"),
-          _("price per unit ({currency})").format(currency=currency), _("tCO2 per unit")], prices),
+        (
+            [
+                _("key"),
+                _("kind"),
+                _("name"),
+                _("lifetime (years)"),
+                _("O&M per year (share of capex)"),
+                _("capital recovery factor"),
+                _("annualised capex per unit of capex"),
+            ],
+            lifetimes,
+        ),
+        (
+            [
+                _("stream"),
+                _("enterprise"),
+                _("enterprise name"),
+                _("price of"),
+                _("resource"),
+                _("unit"),
+                _("price per unit ({currency})").format(currency=currency),
+                _("tCO2 per unit"),
+            ],
+            prices,
+        ),
     ]
 
 
@@ -506,8 +773,9 @@ def _write_assumptions(sheet: Any, results: dict[str, Any]) -> None:
                     fmt = "#,##0.00" if abs(value) >= 1 else "0.0000"
                 else:
                     fmt = None
-                cells.append(_cell(sheet, value, fmt, formula=isinstance(value, str) and value.startswith("=")
-                                   and number == 1))
+                cells.append(
+                    _cell(sheet, value, fmt, formula=isinstance(value, str) and value.startswith("=") and number == 1)
+                )
                 widths[position] = max(widths.get(position, 8), min(len(str(value)) + 2, 50))
             sheet.append(cells)
             row += 1
@@ -531,17 +799,30 @@ def workbook_tables(results: dict[str, Any]) -> dict[str, pd.DataFrame]:
         for header, body in _assumption_blocks(results):
             rows += [header, *body, []]
         width = max(len(row) for row in rows)
-        tables["assumptions"] = pd.DataFrame([row + [None] * (width - len(row)) for row in rows[1:-1]],
-                                             columns=[*rows[0], *[f"column {k}" for k in range(4, width + 1)]])
+        tables["assumptions"] = pd.DataFrame(
+            [row + [None] * (width - len(row)) for row in rows[1:-1]],
+            columns=[*rows[0], *[f"column {k}" for k in range(4, width + 1)]],
+        )
         return tables
 
 
 def _tables(results: dict[str, Any]) -> dict[str, Table]:
-    return {"summary": _summary(results), "links": _links(results), "flows": _flows(results),
-            "balances": _balances(results), "processes": _processes(results), "markets": _markets(results),
-            "kpis": Table(pd.DataFrame([[r["kpi"], r["value"], r["unit"]] for r in kpi_rows(results)],
-                                       columns=[_("kpi"), _("value"), _("unit")], dtype=object),  # counts stay int
-                          value_units=True)}
+    return {
+        "summary": _summary(results),
+        "links": _links(results),
+        "flows": _flows(results),
+        "balances": _balances(results),
+        "processes": _processes(results),
+        "markets": _markets(results),
+        "kpis": Table(
+            pd.DataFrame(
+                [[r["kpi"], r["value"], r["unit"]] for r in kpi_rows(results)],
+                columns=[_("kpi"), _("value"), _("unit")],
+                dtype=object,
+            ),  # counts stay int
+            value_units=True,
+        ),
+    }
 
 
 def _column_format(values: list[Any]) -> str | None:
@@ -581,7 +862,9 @@ def write_table(sheet: Any, table: Table, total_label: str | None = None) -> Non
     formats: list[list[str | None] | str | None] = []
     for position, (column, values) in enumerate(zip(frame.columns, columns, strict=True), start=1):
         sample = [str(column)] + [f"{v:,.2f}" if isinstance(v, float) else str(v) for v in values[:500]]
-        sheet.column_dimensions[get_column_letter(position)].width = min(max(max(len(text) for text in sample) + 2, 8), 60)
+        sheet.column_dimensions[get_column_letter(position)].width = min(
+            max(max(len(text) for text in sample) + 2, 8), 60
+        )
         if position == 2 and row_units is not None:
             formats.append([_row_format(v, unit) for v, unit in zip(values, row_units, strict=True)])
         else:
@@ -664,8 +947,11 @@ def _excel_value(value: Any) -> Any:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool | np.bool_) \
-        and value == value  # NaN != NaN
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, bool | np.bool_)
+        and value == value
+    )  # NaN != NaN
 
 
 def write_tables(path: str | pathlib.Path, tables: dict[str, Table | pd.DataFrame]) -> pathlib.Path:

@@ -116,9 +116,13 @@ def _docstrings(model: type | None) -> dict[str, str]:
             continue
         body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
         for first, second in zip(body, body[1:], strict=False):
-            if (isinstance(first, ast.AnnAssign) and isinstance(first.target, ast.Name)
-                    and isinstance(second, ast.Expr) and isinstance(second.value, ast.Constant)
-                    and isinstance(second.value.value, str)):
+            if (
+                isinstance(first, ast.AnnAssign)
+                and isinstance(first.target, ast.Name)
+                and isinstance(second, ast.Expr)
+                and isinstance(second.value, ast.Constant)
+                and isinstance(second.value.value, str)
+            ):
                 found[first.target.id] = " ".join(second.value.value.split())
     return found
 
@@ -153,17 +157,32 @@ def _type(spec: dict[str, Any]) -> str:
         return f"list of {_type(spec.get('items', {}))}"
     if kind == "object" and "additionalProperties" in spec and isinstance(spec["additionalProperties"], dict):
         return f"mapping to {_type(spec['additionalProperties'])}"
-    return {"number": "number", "integer": "integer", "string": "text", "boolean": "true/false",
-            "object": "mapping"}.get(kind, str(kind))
+    return {
+        "number": "number",
+        "integer": "integer",
+        "string": "text",
+        "boolean": "true/false",
+        "object": "mapping",
+    }.get(kind, str(kind))
 
 
 def _bounds(spec: dict[str, Any]) -> str:
     parts = []
     for options in [spec, *spec.get("anyOf", [])]:
-        for key, sign in (("minimum", ">="), ("ge", ">="), ("exclusiveMinimum", ">"), ("gt", ">"),
-                          ("maximum", "<="), ("le", "<="), ("exclusiveMaximum", "<"), ("lt", "<")):
+        for key, sign in (
+            ("minimum", ">="),
+            ("ge", ">="),
+            ("exclusiveMinimum", ">"),
+            ("gt", ">"),
+            ("maximum", "<="),
+            ("le", "<="),
+            ("exclusiveMaximum", "<"),
+            ("lt", "<"),
+        ):
             if key in options:
-                parts.append(f"{sign} {options[key]:g}" if isinstance(options[key], (int, float)) else f"{sign} {options[key]}")
+                parts.append(
+                    f"{sign} {options[key]:g}" if isinstance(options[key], (int, float)) else f"{sign} {options[key]}"
+                )
     return ", ".join(dict.fromkeys(parts))
 
 
@@ -172,8 +191,9 @@ def _table(spec: dict[str, Any], model: type | None) -> str:
     required = set(spec.get("required", []))
     rows = ["| key | type | unit | bounds | default | meaning |", "| --- | --- | --- | --- | --- | --- |"]
     for name, field in spec.get("properties", {}).items():
-        default = "required" if name in required else (
-            f"`{json.dumps(field['default'])}`" if "default" in field else "")
+        default = (
+            "required" if name in required else (f"`{json.dumps(field['default'])}`" if "default" in field else "")
+        )
         meaning = docs.get(name, field.get("description", "")).replace("|", "\\|")
         rows.append(f"| `{name}` | {_type(field)} | {_unit(model, name)} | {_bounds(field)} | {default} | {meaning} |")
     return "\n".join(rows)
@@ -189,19 +209,29 @@ def cli_reference() -> str:
     os.environ.setdefault("COLUMNS", "100")
     runner = CliRunner()
     command = get_command(app)
-    lines = ["# Command line", "",
-             "Every command's `--help`, as the terminal prints it (generated from `circflow.cli` when",
-             "this site is built). Exit codes: 0 solved, 1 internal error, 2 invalid input, 3 infeasible,",
-             "4 no feasible solution within the time limit (SPEC 5).", "",
-             "## circflow", "", "```text", _help(runner, app, []), "```", ""]
+    lines = [
+        "# Command line",
+        "",
+        "Every command's `--help`, as the terminal prints it (generated from `circflow.cli` when",
+        "this site is built). Exit codes: 0 solved, 1 internal error, 2 invalid input, 3 infeasible,",
+        "4 no feasible solution within the time limit (SPEC 5).",
+        "",
+        "## circflow",
+        "",
+        "```text",
+        _help(runner, app, []),
+        "```",
+        "",
+    ]
     for name in command.commands:  # type: ignore[attr-defined]
         lines += [f"## circflow {name}", "", "```text", _help(runner, app, [name]), "```", ""]
     return "\n".join(lines)
 
 
 def _help(runner: Any, app: Any, args: list[str]) -> str:
-    result = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"},
-                           terminal_width=100)
+    result = runner.invoke(
+        app, [*args, "--help"], env={"COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}, terminal_width=100
+    )
     return result.output.rstrip()
 
 

@@ -39,9 +39,11 @@ def outdoor(hour: int) -> float:
 
 def main() -> None:
     temperatures = [outdoor(h) for h in range(HOURS)]
-    rows = ["# Hourly heat load of tests/data/spec8_demo.yaml, written by make_spec8_demo_heat.py (method there).",
-            "# city_heat: per unit of the network's design load; period: heating (15 Nov - 15 Mar) or non_heating.",
-            "period,city_heat"]
+    rows = [
+        "# Hourly heat load of tests/data/spec8_demo.yaml, written by make_spec8_demo_heat.py (method there).",
+        "# city_heat: per unit of the network's design load; period: heating (15 Nov - 15 Mar) or non_heating.",
+        "period,city_heat",
+    ]
     for hour in range(HOURS):
         heating = hour < HEATING_END or hour >= HEATING_START
         window = [temperatures[(hour - k) % HOURS] for k in range(24)]
