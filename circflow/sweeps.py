@@ -54,9 +54,14 @@ from circflow.yamlfile import LocDict, copy_tree
 JOURNAL_FILE = "runs.jsonl"
 RESULT_COLUMNS = ["status", "objective", "total_cost", "emissions", "capex", "savings_cost", "savings_emissions", "gap"]
 TAIL_COLUMNS = ["links_built", "links", "reason", "seconds", "worker", "run_key"]
-QUIET_CLUSTER: dict[str, Any] = {"dashboard_address": None, "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
+QUIET_CLUSTER: dict[str, Any] = {
+    "dashboard_address": None,
+    "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
+    "silence_logs": 50,  # logging.CRITICAL
+}
 """No dashboard; the scheduler's small HTTP server on a free local port, not 8787 (which another
-cluster may hold, and then Dask warns)."""
+cluster may hold, and then Dask warns); Dask's own log lines silenced (on Ctrl-C its scheduler
+logs the workers it loses, with tracebacks: the sweep says itself what it kept)."""
 
 
 def run_one(
