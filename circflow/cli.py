@@ -333,7 +333,7 @@ def compare(
         else:
             msg = "give one park file with --scenario alternatives, or several results folders"
             raise ParkError(msg)
-        refuse_foreign_folder(folder)
+        refuse_foreign_folder(folder, reads=folders)
         save_comparison(folder, table, results, runs=runs, pages=pages)
         _print_comparison(console, table)
         console.print(f"results: {folder}/ (compare.csv, compare.xlsx, compare.html)")
@@ -622,9 +622,9 @@ def sensitivity(
         started = time.perf_counter()
         with _progress(console) as stage:
             park = set_language(load_park(park_file, scenarios=scenario or []), lang)
-            refuse_foreign_folder(folder)
+            refuse_foreign_folder(folder, reads=[results] if results is not None else [])
             if results is not None:
-                read_results_folder(results)
+                read_results_folder(results, park, objective.value)
             found = run_sensitivity(
                 park,
                 vary,
@@ -746,9 +746,9 @@ def alternatives(
         started = time.perf_counter()
         with _progress(console) as stage:
             park = set_language(load_park(park_file, scenarios=scenario or []), lang)
-            refuse_foreign_folder(folder)
+            refuse_foreign_folder(folder, reads=[results] if results is not None else [])
             if results is not None:
-                read_results_folder(results)
+                read_results_folder(results, park, objective.value)
             found = run_alternatives(
                 park,
                 slack,
@@ -802,11 +802,26 @@ def alternatives(
     raise typer.Exit(_guard(work))
 
 
-def read_results_folder(folder: pathlib.Path) -> None:
-    """Fail early (exit 2) when --results is not a circflow results folder."""
+def read_results_folder(folder: pathlib.Path, park: Park, objective: str) -> None:
+    """Fail early (exit 2), before any solve, when --results is not a circflow results folder of
+    this park, these scenarios and this objective: the findings would describe another plan."""
     from circflow.exports.outputs import read_results
 
-    read_results(folder)
+    content = read_results(folder)
+    scenarios = list(park.applied_scenarios)
+    theirs = {
+        "park": content.get("park"),
+        "scenarios": list(content.get("scenarios") or []),
+        "objective": content.get("objective_name"),
+    }
+    ours = {"park": park.park.name, "scenarios": scenarios, "objective": objective}
+    for what, value in ours.items():
+        if theirs[what] != value:
+            msg = (
+                f"--results {folder} holds the results of {what} {theirs[what]!r}, not of {value!r}; give the results "
+                "folder of this park, its scenarios and objective"
+            )
+            raise ParkError(msg)
 
 
 @app.command()

@@ -33,7 +33,7 @@ import shutil
 import stat
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from circflow._version import __version__
 from circflow.exceptions import OutputError
@@ -279,8 +279,20 @@ def save_folder(folder: str | pathlib.Path, write: Callable[[pathlib.Path], None
     return write_folder(folder, write)
 
 
-def refuse_foreign_folder(folder: pathlib.Path) -> None:
-    """`check_destination`, before a long run: raise `OutputError` if ``folder`` cannot take its results."""
+def refuse_foreign_folder(folder: pathlib.Path, reads: Iterable[pathlib.Path] = ()) -> None:
+    """`check_destination`, before a long run: raise `OutputError` if ``folder`` cannot take its results.
+
+    ``reads`` are the folders the command reads (results folders compared, ``--results``):
+    ``folder`` may be none of them and may hold none of them, since writing it replaces it.
+    """
+    target = pathlib.Path(folder).resolve()
+    for given in reads:
+        source = pathlib.Path(given).resolve()
+        if source == target or source.is_relative_to(target):
+            msg = (
+                f"-o {folder} would replace {given}, which this command reads; nothing was written (choose another -o)"
+            )
+            raise OutputError(msg)
     check_destination(folder)
 
 

@@ -22,6 +22,7 @@ import contextlib
 import difflib
 import hashlib
 import json
+import logging
 import math
 import os
 import pathlib
@@ -443,8 +444,17 @@ def _dask_client(
     stage(f"starting a local Dask cluster of {count} worker processes")
     with _workers_ignore_ctrl_c():
         cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, **QUIET_CLUSTER)
-    with cluster, Client(cluster) as local:
-        yield local
+    # The scheduler's event loop runs in this process: on Ctrl-C its unfinished tasks (a scatter
+    # to workers that are going) end in asyncio's "Task exception was never retrieved" with a
+    # traceback; the sweep says itself what it kept, so the local cluster's loop stays quiet.
+    quiet = logging.getLogger("asyncio")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        with cluster, Client(cluster) as local:
+            yield local
+    finally:
+        quiet.setLevel(level)
 
 
 @contextlib.contextmanager

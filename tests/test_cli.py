@@ -636,3 +636,31 @@ def test_chinese_summary_fits_80_terminal_columns(tmp_path):
     lines = result.stdout.splitlines()
     assert "建成工艺：3 个，共 3 个" in lines
     assert max(cell_len(line) for line in lines) <= 80, [line for line in lines if cell_len(line) > 80]
+
+
+def test_an_output_folder_that_is_an_input_is_refused_before_anything_is_written(tmp_path, write_park_yaml):
+    """``compare A B -o A`` would replace A, which it reads; ``alternatives --results R -o R``
+    would replace R before adding to it. Both exit 2 and leave the folder as it was."""
+    park = write_park_yaml()
+    assert run("optimize", park, "-o", tmp_path / "a", "-q").exit_code == 0
+    assert run("optimize", park, "-o", tmp_path / "b", "-q").exit_code == 0
+    before = sorted(p.name for p in (tmp_path / "a").iterdir())
+    result = run("compare", tmp_path / "a", tmp_path / "b", "-o", tmp_path / "a")
+    assert result.exit_code == 2, result.output
+    assert "which this command reads" in result.output
+    result = run("alternatives", park, "--results", tmp_path / "a", "-o", tmp_path / "a")
+    assert result.exit_code == 2, result.output
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == before
+
+
+def test_results_of_another_objective_are_refused_before_solving(tmp_path, write_park_yaml):
+    """Findings by cost would describe a plan solved for emissions: ``--results`` must hold
+    a run of the same park, scenarios and objective, checked before any solve (nothing
+    written to -o)."""
+    park = write_park_yaml()
+    assert run("optimize", park, "--objective", "emissions", "-o", tmp_path / "r", "-q").exit_code == 0
+    for command in (["alternatives", park], ["sensitivity", park, "--vary", "economics.carbon_price=0:100"]):
+        result = run(*command, "--results", tmp_path / "r", "-o", tmp_path / "out")
+        assert result.exit_code == 2, result.output
+        assert "objective 'emissions', not of 'cost'" in result.output
+        assert not (tmp_path / "out").exists()
