@@ -37,7 +37,7 @@ if _typing.TYPE_CHECKING:
     from circflow.exports.netmap import network_map_figure
     from circflow.exports.outputs import read_results, write_outputs
     from circflow.exports.sankey import sankey_figure
-    from circflow.extend import Expression, ModelView
+    from circflow.extend import Expression, ModelView, pyomo_model
     from circflow.front import pareto
     from circflow.howsure import how_sure
     from circflow.load import load_park, park_from_dict
@@ -55,7 +55,7 @@ _LAZY = {
     "circflow.exports.netmap": ("network_map_figure",),
     "circflow.exports.outputs": ("read_results", "write_outputs"),
     "circflow.exports.sankey": ("sankey_figure",),
-    "circflow.extend": ("Expression", "ModelView"),
+    "circflow.extend": ("Expression", "ModelView", "pyomo_model"),
     "circflow.front": ("pareto",),
     "circflow.howsure": ("how_sure",),
     "circflow.load": ("load_park", "park_from_dict"),
@@ -118,6 +118,7 @@ __all__ = [
     "optimize",
     "pareto",
     "park_from_dict",
+    "pyomo_model",
     "read_results",
     "sankey_figure",
     "sensitivity",

@@ -32,9 +32,13 @@ value with cloudpickle, a function of an installed package by name).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib
 import math
+import pickle
 import re
+import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -52,13 +56,15 @@ if TYPE_CHECKING:
 
     from circflow.model import ParkModel
     from circflow.results import Solution
+    from circflow.schema import Park
 
 Symbol = tuple[Any, ...]
 """A variable named by the park, not by a model's column: ``("r", link_id, period)``, ``("y", link_id)``,
 ``("k", link_id)``, ``("z", process)``, ``("c", process)`` or ``("expr", name)`` (total_cost, ...)."""
 Rule = Callable[["ModelView"], object]
 Extra = Rule | str | Sequence[Rule | str] | None
-"""What ``extra=`` takes: a function, an import path ``"package.module:function"``, or a list of them."""
+"""What ``extra=`` takes: a function, an import path ``"package.module:function"``, a Pyomo model of
+``build_model(net).to_pyomo()`` with constraints added to it (`PyomoAdditions`), or a list of them."""
 PARK_WIDE = ("total_cost", "emissions", "capex", "annualised_capex")
 """The park's sums a rule may use (`ModelView.total_cost`, ...); a rule on one couples every part."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -260,12 +266,11 @@ def resolve(extra: Extra) -> list[Rule]:
     ParkError
         When an import path does not name a function.
     """
-    if extra is None:
-        return []
-    items = [extra] if callable(extra) or isinstance(extra, str) else list(extra)
     rules: list[Rule] = []
-    for item in items:
-        if isinstance(item, str):
+    for item in _items(extra):
+        if _is_pyomo(item):
+            rules.append(PyomoAdditions.of(item))
+        elif isinstance(item, str):
             module_name, _, attribute = item.partition(":")
             try:
                 found = getattr(importlib.import_module(module_name), attribute) if attribute else None
@@ -279,22 +284,130 @@ def resolve(extra: Extra) -> list[Rule]:
         elif callable(item):
             rules.append(item)
         else:
-            msg = f"extra= takes functions or 'package.module:function' paths, got {type(item).__name__}"
+            msg = (
+                "extra= takes functions, 'package.module:function' paths or a Pyomo model from "
+                f"build_model(net).to_pyomo(), got {type(item).__name__}"
+            )
             raise ParkError(msg)
     return rules
 
 
-def describe(extra: Extra) -> Any:
-    """A stable name of ``extra=`` (for a sweep's run keys): ``module:function`` for each rule."""
+def _items(extra: Extra) -> list[Any]:
+    if extra is None:
+        return []
+    if callable(extra) or isinstance(extra, str) or _is_pyomo(extra):
+        return [extra]
+    return list(extra)
+
+
+def _is_pyomo(item: object) -> bool:
+    """A Pyomo model of `ParkModel.to_pyomo` (it carries the map of its variables to the park's)."""
+    return hasattr(item, "circflow_symbols") and hasattr(item, "component_objects")
+
+
+def portable(extra: Extra) -> Extra:
+    """``extra=`` ready to travel to a sweep's workers: Pyomo models read into `PyomoAdditions`."""
     if extra is None:
         return None
-    items = [extra] if callable(extra) or isinstance(extra, str) else list(extra)
-    return [
-        item
-        if isinstance(item, str)
-        else f"{getattr(item, '__module__', '?')}:{getattr(item, '__qualname__', repr(item))}"
-        for item in items
-    ]
+    items = [PyomoAdditions.of(item) if _is_pyomo(item) else item for item in _items(extra)]
+    return items[0] if len(items) == 1 else items
+
+
+def describe(extra: Extra) -> Any:
+    """A stable name of ``extra=`` for a sweep's run keys: per rule, ``module:function`` and a
+    digest of what the function does (its code, defaults, closure and the plain values it reads
+    from its module), so that a rule edited between two sweeps, or two closures of one factory
+    (``at_most(10)``, ``at_most(12)``), never share a key and a resumed sweep never reuses
+    rows of another rule."""
+    if extra is None:
+        return None
+    out = []
+    for item in _items(extra):
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        item = PyomoAdditions.of(item) if _is_pyomo(item) else item
+        name = f"{getattr(item, '__module__', '?')}:{getattr(item, '__qualname__', type(item).__qualname__)}"
+        digest = hashlib.sha256(repr(_fingerprint(item, depth=3)).encode()).hexdigest()[:12]
+        out.append(f"{name}@{digest}")
+    return out
+
+
+def _fingerprint(value: Any, depth: int) -> Any:
+    """What a rule is, as plain data: code objects by their bytecode, constants and names;
+    functions by their code, defaults, closure and the globals they read; other objects by
+    their attributes. Stable across processes (no ids, no hash order)."""
+    if isinstance(value, (int, float, str, bytes, bool, type(None))):
+        return value
+    if depth < 0:
+        return type(value).__qualname__
+    if isinstance(value, types.CodeType):
+        return (
+            value.co_code,
+            tuple(_fingerprint(c, depth) for c in value.co_consts),
+            value.co_names,
+            value.co_varnames,
+        )
+    if isinstance(value, (list, tuple)):
+        return tuple(_fingerprint(v, depth - 1) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(repr(_fingerprint(v, depth - 1)) for v in value))
+    if isinstance(value, Mapping):
+        return tuple(sorted((repr(k), repr(_fingerprint(v, depth - 1))) for k, v in value.items()))
+    if isinstance(value, types.ModuleType):
+        return value.__name__
+    if isinstance(value, functools.partial):
+        return (
+            "partial",
+            _fingerprint(value.func, depth),
+            _fingerprint(value.args, depth),
+            _fingerprint(value.keywords, depth),
+        )
+    function = getattr(value, "__func__", value)
+    if isinstance(function, types.FunctionType):
+        code = function.__code__
+        cells = tuple(
+            _fingerprint(cell.cell_contents, depth - 1) for cell in function.__closure__ or () if _filled(cell)
+        )
+        read = {n: function.__globals__[n] for n in _global_names(code) if n in function.__globals__}
+        return (
+            function.__qualname__,
+            _fingerprint(code, depth),
+            _fingerprint(function.__defaults__, depth - 1),
+            _fingerprint(function.__kwdefaults__, depth - 1),
+            cells,
+            _fingerprint(read, depth - 1),
+        )
+    if isinstance(value, type):
+        return value.__qualname__
+    state = getattr(value, "__dict__", None)
+    if state is None and hasattr(value, "__slots__"):
+        state = {n: getattr(value, n) for n in value.__slots__ if hasattr(value, n)}
+    if callable(value) and state is not None:  # a rule object: its class's call and its fields
+        return (type(value).__qualname__, _fingerprint(type(value).__call__, depth - 1), _fingerprint(state, depth - 1))
+    if isinstance(value, (Expression, Row, Term)):
+        return (type(value).__qualname__, _fingerprint(state or vars(value), depth - 1))
+    try:  # data a rule reads (a frame, an array): by its bytes
+        data = pickle.dumps(value, protocol=4)
+    except Exception:  # noqa: BLE001 (anything unpicklable is named by its text)
+        data = repr(value).encode()
+    return (type(value).__qualname__, hashlib.sha256(data).hexdigest())
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 (an empty cell raises)
+    except ValueError:
+        return False
+    return True
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
 
 
 def record(extra: Extra, net: Network, objective: str = "cost") -> Rules:
@@ -480,8 +593,6 @@ class ModelView:
         self._index = {link.id: i for i, link in enumerate(net.links)}
         self._processes = {p.path: p for p in net.processes}
         self._pyomo: Any = None
-        self._pyomo_model: ParkModel | None = None
-        self._pyomo_known: set[str] = set()
         self._names = place_names(net)
 
     # -- what the park has -------------------------------------------------------------
@@ -681,88 +792,25 @@ class ModelView:
         if self._pyomo is None:
             from circflow.model import build_model  # noqa: PLC0415 (the model stage comes after)
 
-            self._pyomo_model = build_model(self.net)
-            self._pyomo = self._pyomo_model.to_pyomo()
-            import pyomo.environ as pyo  # noqa: PLC0415
-
-            self._pyomo_known = {c.name for c in self._pyomo.component_objects(pyo.Constraint)}
-            self._pyomo_cost = self._pyomo.cost.expr
-            self._pyomo.link_index = dict(self._index)
-            self._pyomo.process_index = {path: p.index for path, p in self._processes.items()}
+            self._pyomo = build_model(self.net).to_pyomo()
         return self._pyomo
 
     def _read_pyomo(self) -> None:
         """Constraints and objective terms the rules added to the Pyomo form, as rows and terms."""
         if self._pyomo is None:
             return
-        import pyomo.environ as pyo  # noqa: PLC0415
-
-        for component in self._pyomo.component_objects(pyo.Constraint, active=True):
-            if component.name in self._pyomo_known:
-                continue
-            for index, data in component.items():
-                name = component.name if index is None else f"{component.name}_{_label(index)}"
-                self._rule = f"pyomo {component.name}"
-                self.add_constraint(name, data.expr)
-        cost = self._pyomo.cost.expr
-        if cost is not self._pyomo_cost:
-            added = self._pyomo_expression(cost - self._pyomo_cost, "cost")
-            if added.terms or abs(added.constant) > 0:
-                self._check_name("pyomo_cost")
-                self._rules.terms.append(Term("pyomo_cost", added, text_of(added, self._names_of)))
+        added = PyomoAdditions.of(self._pyomo, where="pyomo")
+        for name, constraint in added.constraints:
+            self._rule = f"pyomo {name}"
+            self.add_constraint(name, constraint)
+        if added.cost is not None:
+            self.add_objective("pyomo_cost", added.cost)
 
     def _from_pyomo(self, relation: Any, name: str) -> Constraint:
-        from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression  # noqa: PLC0415
-
-        if isinstance(relation, EqualityExpression):
-            left, right = relation.args
-            return Constraint(self._pyomo_expression(left, name) - self._pyomo_expression(right, name), "==")
-        if isinstance(relation, InequalityExpression) and len(relation.args) == 2:
-            left, right = relation.args
-            return Constraint(self._pyomo_expression(left, name) - self._pyomo_expression(right, name), "<=")
-        msg = (
-            f"{self._rule}: {name}: give a linear relation (a <= b, a >= b or a == b); a ranged one is two constraints"
-        )
-        raise ParkError(msg)
+        return _pyomo_relation(relation, _pyomo_symbols(self.pyomo), f"{self._rule}: {name}")
 
     def _pyomo_expression(self, expression: Any, name: str) -> Expression:
-        from pyomo.repn import generate_standard_repn  # noqa: PLC0415
-
-        if self._pyomo is None:
-            self.pyomo  # noqa: B018 (builds the symbol map)
-        repn = generate_standard_repn(expression, compute_values=True, quadratic=False)
-        if not repn.is_linear():
-            msg = f"{self._rule}: {name} is not linear; circflow's rules are linear rows"
-            raise ParkError(msg)
-        symbols = self._pyomo_symbols()
-        terms: dict[Symbol, float] = {}
-        for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
-            symbol = symbols.get(id(var))
-            if symbol is None:
-                msg = f"{self._rule}: {name} uses {var.name}, which is not a variable circflow solves for"
-                raise ParkError(msg)
-            terms[symbol] = terms.get(symbol, 0.0) + float(coefficient)
-        return Expression(terms, float(repn.constant))
-
-    def _pyomo_symbols(self) -> dict[int, Symbol]:
-        model = self._pyomo_model
-        assert model is not None
-        columns = self._pyomo.columns
-        net = self.net
-        symbols: dict[int, Symbol] = {}
-        for i, link in enumerate(net.links):
-            for p in range(len(net.periods)):
-                symbols[id(columns[model.rate[i, p]])] = ("r", link.id, p)
-            if model.built[i] >= 0:
-                symbols[id(columns[model.built[i]])] = ("y", link.id)
-            if model.size[i] >= 0:
-                symbols[id(columns[model.size[i]])] = ("k", link.id)
-        for process in net.processes:
-            if model.process_built[process.index] >= 0:
-                symbols[id(columns[model.process_built[process.index]])] = ("z", process.path)
-            if model.process_size[process.index] >= 0:
-                symbols[id(columns[model.process_size[process.index]])] = ("c", process.path)
-        return symbols
+        return _pyomo_linear(expression, _pyomo_symbols(self.pyomo), f"{self._rule}: {name}")
 
     # -- helpers -------------------------------------------------------------------------
     def _link(self, link: str) -> int:
@@ -825,6 +873,142 @@ class ModelView:
         return {"y": "built", "k": "capacity", "z": "built", "c": "capacity", "expr": ""}[kind] + (
             f"[{symbol[1]}]" if kind != "expr" else str(symbol[1])
         )
+
+
+@dataclass(frozen=True)
+class PyomoAdditions:
+    """What was added to a Pyomo model of `circflow.model.ParkModel.to_pyomo` after it was
+    made: its new constraints and the terms added to its ``cost`` objective, read into rows
+    over the park's symbols (link ids, processes, periods).
+
+    Given as ``extra=`` (``circflow.optimize(park, extra=pyomo_model)``, a model from
+    ``build_model(net).to_pyomo()`` with the study's own constraints), they join every model
+    the run builds as a rule's rows do, so the solve keeps pruning, independent parts and
+    circflow's array path: HiGHS never gets the Pyomo model. Read once, when the study starts;
+    the object is plain data, so it travels to a sweep's workers.
+    """
+
+    constraints: tuple[tuple[str, Constraint], ...]
+    cost: Expression | None
+
+    __name__ = "pyomo model"
+
+    @classmethod
+    def of(cls, model: Any, where: str = "extra= (a Pyomo model)") -> PyomoAdditions:
+        """Read a Pyomo model's additions.
+
+        Raises
+        ------
+        ParkError
+            When an addition is not linear, or uses a variable circflow does not solve for.
+        """
+        import pyomo.environ as pyo  # noqa: PLC0415
+
+        symbols = _pyomo_symbols(model)
+        constraints = []
+        for component in model.component_objects(pyo.Constraint, active=True):
+            if component.name in model.circflow_rows:
+                continue
+            for index, data in component.items():
+                name = component.name if index is None else f"{component.name}_{_label(index)}"
+                constraints.append((name, _pyomo_relation(data.expr, symbols, f"{where}: {name}")))
+        cost = None
+        if model.cost.expr is not model.circflow_cost:
+            added = _pyomo_linear(model.cost.expr - model.circflow_cost, symbols, f"{where}: cost")
+            cost = added if added.terms or abs(added.constant) > 0 else None
+        return cls(tuple(constraints), cost)
+
+    def __call__(self, m: ModelView) -> None:
+        for name, constraint in self.constraints:
+            m.add_constraint(name, constraint)
+        if self.cost is not None:
+            m.add_objective("pyomo_cost", self.cost)
+
+
+def pyomo_model(park: Park) -> pyo.ConcreteModel:
+    """The park's model in Pyomo, to add a study's own constraints to and give back as ``extra=``.
+
+    The model is built on the park's whole candidate network (SPEC 3-4 and 8), before pruning
+    and before it is split into independent parts: variables ``r[i, p]``, ``y[i]``, ``k[i]``,
+    ``z[q]``, ``c[q]`` (``link_index`` maps link ids to i, ``process_index`` processes to q),
+    objectives in money per year (``cost``) and tCO2 per year (``emission``). Constraints added
+    to it, and terms added to its ``cost`` objective, are read back into rows when a study is
+    given it as ``extra=`` (`PyomoAdditions`), so the study keeps pruning, independent parts
+    and circflow's array path::
+
+        p = circflow.pyomo_model(park)
+        p.contracts = pyo.Constraint(expr=sum(p.y.values()) <= 12)  # y: new links only
+        circflow.optimize(park, extra=p)
+
+    Solving the Pyomo model itself with a Pyomo solver works too (it is the same program),
+    without circflow's status quo, diagnosis or results.
+
+    Raises
+    ------
+    ParkError
+        When the park's ids do not resolve.
+    """
+    from circflow.model import build_model  # noqa: PLC0415 (the model stage comes after)
+    from circflow.network import build_network  # noqa: PLC0415
+    from circflow.schema import reference_problems  # noqa: PLC0415
+
+    problems = reference_problems(park)
+    if problems:
+        raise ParkError([park.problem(path, message) for path, message in problems])
+    return build_model(build_network(park)).to_pyomo()
+
+
+def column_symbols(model: ParkModel) -> list[Symbol | None]:
+    """Per column of a park's model, the symbol it solves for (None for auxiliary columns)."""
+    symbols: list[Symbol | None] = [None] * model.shape[1]
+    net = model.net
+    for i, link in enumerate(net.links):
+        for p in range(len(net.periods)):
+            symbols[model.rate[i, p]] = ("r", link.id, p)
+        if model.built[i] >= 0:
+            symbols[model.built[i]] = ("y", link.id)
+        if model.size[i] >= 0:
+            symbols[model.size[i]] = ("k", link.id)
+    for process in net.processes:
+        if model.process_built[process.index] >= 0:
+            symbols[model.process_built[process.index]] = ("z", process.path)
+        if model.process_size[process.index] >= 0:
+            symbols[model.process_size[process.index]] = ("c", process.path)
+    return symbols
+
+
+def _pyomo_symbols(pyomo: Any) -> dict[int, Symbol]:
+    return {id(var): symbol for var, symbol in zip(pyomo.columns, pyomo.circflow_symbols, strict=True) if symbol}
+
+
+def _pyomo_relation(relation: Any, symbols: Mapping[int, Symbol], where: str) -> Constraint:
+    from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression  # noqa: PLC0415
+
+    if isinstance(relation, EqualityExpression):
+        left, right = relation.args
+        return Constraint(_pyomo_linear(left, symbols, where) - _pyomo_linear(right, symbols, where), "==")
+    if isinstance(relation, InequalityExpression) and len(relation.args) == 2:
+        left, right = relation.args
+        return Constraint(_pyomo_linear(left, symbols, where) - _pyomo_linear(right, symbols, where), "<=")
+    msg = f"{where}: give a linear relation (a <= b, a >= b or a == b); a ranged one is two constraints"
+    raise ParkError(msg)
+
+
+def _pyomo_linear(expression: Any, symbols: Mapping[int, Symbol], where: str) -> Expression:
+    from pyomo.repn import generate_standard_repn  # noqa: PLC0415
+
+    repn = generate_standard_repn(expression, compute_values=True, quadratic=False)
+    if not repn.is_linear():
+        msg = f"{where} is not linear; circflow's rules are linear rows"
+        raise ParkError(msg)
+    terms: dict[Symbol, float] = {}
+    for var, coefficient in zip(repn.linear_vars, repn.linear_coefs, strict=True):
+        symbol = symbols.get(id(var))
+        if symbol is None:
+            msg = f"{where} uses {var.name}, which is not a variable circflow solves for"
+            raise ParkError(msg)
+        terms[symbol] = terms.get(symbol, 0.0) + float(coefficient)
+    return Expression(terms, float(repn.constant))
 
 
 def text_of(body: Expression, name: Callable[[Symbol], str] | None = None) -> str:

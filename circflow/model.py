@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from circflow.extend import Rules, add_extra_rows
+from circflow.extend import Rules, add_extra_rows, column_symbols
 from circflow.linear import Linear, LinearProgram, constant
 from circflow.linktypes import TECHNOLOGIES, capex_per_mw_km
 from circflow.network import ON_SITE, ON_SITE_MODE, Network
@@ -449,8 +449,16 @@ class ParkModel(LinearProgram):
 
     def to_pyomo(self) -> pyo.ConcreteModel:
         """The model in Pyomo (see `LinearProgram.to_pyomo`), with ``net``, ``coef`` and ``hours``."""
+        import pyomo.environ as pyo  # noqa: PLC0415 (only the Pyomo form needs it)
+
         m = super().to_pyomo()
         m.net, m.coef, m.hours = self.net, self.coef, [float(h) for h in self.hours]
+        m.link_index = {link.id: i for i, link in enumerate(self.net.links)}
+        m.process_index = {process.path: process.index for process in self.net.processes}
+        # what the model is made of, so that what a study adds to it can be read back (`PyomoAdditions`)
+        m.circflow_symbols = column_symbols(self)
+        m.circflow_rows = frozenset(c.name for c in m.component_objects(pyo.Constraint))
+        m.circflow_cost = m.cost.expr
         return m
 
 

@@ -37,7 +37,7 @@ import pandas as pd
 
 from circflow.exceptions import ClusterError, OutputError, ParkError, Problem
 from circflow.exports.csvtext import write_csv
-from circflow.extend import Extra, describe, resolve
+from circflow.extend import Extra, describe, portable, resolve
 from circflow.folders import writing
 from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
 from circflow.load import apply_scenarios, read_park_tree
@@ -336,7 +336,7 @@ def sweep(
     options = {"objective": objective, "solver": profile, "time_limit": time_limit, "gap": gap}
     if extra is not None:
         resolve(extra)  # a bad import path fails here, before any run
-        options["extra"] = extra
+        options["extra"] = portable(extra)  # a Pyomo model is read here, into plain rows for the workers
     plan = plan_sweep(park, vary, scenarios, samples, seed, options)
     folder = None if output is None else pathlib.Path(output)
     rows: dict[str, dict[str, Any]] = {}
