@@ -28,12 +28,26 @@ VARIANTS = {
     "warm": {"warm_start": True, "share_gap": False},
     "share": {"warm_start": False, "share_gap": True},
     "both": {"warm_start": True, "share_gap": True},
+    "two_at_a_time": {"parts_per_core": 1},
+    "together_warm": {"warm_start": True, "hard_gap": 0.01},
+    "together_warm_small": {
+        "warm_start": True,
+        "hard_gap": 0.01,
+        "warm_start_columns": 40_000,
+        "warm_after": 3.0,
+    },
+    "together_warm_tiny": {
+        "warm_start": True,
+        "hard_gap": 0.01,
+        "warm_start_columns": 20_000,
+        "warm_after": 3.0,
+    },
     "default": {},
 }
 """Techniques of `circflow.race` switched on and off (keyword arguments of `RaceOptions`)."""
 
 
-def run(park_path: str, gap: float, time_limit: float, variant: str) -> dict:
+def run(park_path: str, gap: float, time_limit: float, variant: str, memory_gib: float | None = None) -> dict:
     import circflow
     from circflow import race
     from circflow.solve import relative_gap
@@ -42,8 +56,14 @@ def run(park_path: str, gap: float, time_limit: float, variant: str) -> dict:
     started = time.perf_counter()
     original = race._Race.update
 
+    parts: dict[int, tuple[float, float]] = {}
+
     def update(self: race._Race, k: int, plan: float, bound: float) -> bool:
         done = original(self, k, plan, bound)
+        if parts.get(k) != (self.plans[k], self.bounds[k]):  # each part's held gap as it changes
+            parts[k] = (self.plans[k], self.bounds[k])
+            held = self.plans[k] - self.bounds[k]
+            print(f"  {time.perf_counter() - started:6.1f} s  part {k + 1} holds {held / 1e6:10.2f} M", file=sys.stderr)
         total, lower = self.constant + sum(self.plans), self.constant + sum(self.bounds)
         if math.isfinite(total) and math.isfinite(lower):
             history.append((time.perf_counter() - started, total, lower))
@@ -53,7 +73,8 @@ def run(park_path: str, gap: float, time_limit: float, variant: str) -> dict:
     _log_parts(started)
     race.RACE_OPTIONS = race.RaceOptions(**VARIANTS[variant])
     park = circflow.load_park(park_path)
-    result = circflow.optimize(park, gap=gap, time_limit=time_limit, marginals=False)
+    profile = circflow.SolverProfile(memory_gib=memory_gib)
+    result = circflow.optimize(park, solver=profile, gap=gap, time_limit=time_limit, marginals=False)
     wall = time.perf_counter() - started
     points, last = [], math.inf
     first_within = None
@@ -67,6 +88,7 @@ def run(park_path: str, gap: float, time_limit: float, variant: str) -> dict:
     return {
         "variant": variant,
         "status": str(result.status),
+        "warnings": [w for w in result.warnings if "read back" in w],
         "gap": result.gap,
         "objective": result.objective,
         "wall_s": wall,
@@ -187,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--time-limit", type=float, default=150.0)
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="default")
+    parser.add_argument("--memory-gib", type=float, help="the memory the parts may hold (solved in turn beyond it)")
     parser.add_argument("--highs-alone", action="store_true")
     parser.add_argument("--part", help="solve only the largest part carrying this resource (one thread)")
     parser.add_argument("--warm", action="store_true", help="with --part: with the warm start")
@@ -196,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.highs_alone:
         row = highs_alone(args.park, args.gap, args.time_limit)
     else:
-        row = run(args.park, args.gap, args.time_limit, args.variant)
+        row = run(args.park, args.gap, args.time_limit, args.variant, args.memory_gib)
     print(json.dumps(row))
     return 0
 

@@ -20,11 +20,13 @@ never runs more solver threads than cores.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import pathlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -32,6 +34,7 @@ import numpy as np
 
 from circflow.decompose import unlinked_streams
 from circflow.extend import Rules
+from circflow.interrupts import raise_if_stopped
 from circflow.model import Options, build_model
 from circflow.network import Network
 from circflow.objectives import Objective, hold_tolerance, solve_objective, solve_second_stage
@@ -57,6 +60,9 @@ class RaceOptions:
     """Share the park's gap among the parts by absolute gap (`_Race`)."""
     warm_start_links: int = 2000
     """Parts with at least this many candidate links may get a warm start."""
+    warm_start_columns: int | None = None
+    """Parts whose model has more columns than this get no warm start (their relaxation is
+    slow, and it would run on the cores the parts' own solves need)."""
     warm_after: float = 10.0
     """Seconds into a part's solve when it is found hard or not: no plan yet, or its own gap
     above `hard_gap`."""
@@ -66,9 +72,24 @@ class RaceOptions:
     """At most this share of a part's remaining time goes to finding its warm start."""
     push: float = 0.25
     """With ``share_gap``, each part's own gap target is the park's times this."""
+    parts_per_core: int = 4
+    """Racing parts that run at once per core of the thread budget, one HiGHS thread each.
+    HiGHS cannot pause a part and resume it, so the operating system shares the cores among
+    the parts: none starts late, and a part whose absolute gap is within its share of the
+    park's stops and leaves its core to those that hold the park's gap. On the hard district
+    this took the park to 1 % in about 2 minutes where two parts at a time, largest first,
+    ended at 2.4 %; on the clustered 1,000 in 144 s instead of 244 s (benchmarks/RESULTS.md).
+    1 runs as many parts as cores."""
 
 
 RACE_OPTIONS = RaceOptions()
+MEMORY_PER_NONZERO = 2500.0
+"""Bytes a part's HiGHS holds at its peak per nonzero of the part's model (its copies of the
+matrix, presolve, factorisation, cuts and search tree), with some room: measured on the
+hard 1,000-enterprise district, whose six parts (986,352 nonzeros) peaked at 2.3-2.5 GiB
+of the process's memory while solved at once (benchmarks/RESULTS.md)."""
+MEMORY_SHARE = 0.8
+"""Of the memory the machine has available when a run starts, the share its parts may hold."""
 MIN_SHARE = 0.02
 """With ``share_gap``, the least share of the time limit a part gets, however late it starts."""
 
@@ -124,24 +145,30 @@ def solve_parts(
     capacity = np.zeros(len(net.links))
     process_built = np.array([p.existing for p in net.processes], dtype=bool)
     process_capacity = np.zeros(len(net.processes))
-    parts = sorted(parts, key=lambda part: -len(part.links))
-    models = [build_model(part, options or Options(), rules) for part in parts]
-    workers = part_workers(profile, len(parts))
     choices = RACE_OPTIONS
+    parts = sorted(parts, key=lambda part: -len(part.links))
+    weights = [float(len(part.links)) for part in parts]
+    models = [build_model(part, options or Options(), rules) for part in parts]
     racing = objective == "cost" and len(parts) > 1 and bool(profile.gap)
+    workers = part_workers(profile, len(parts), choices.parts_per_core if racing else 1)
     park_gap = profile.gap
     if len(parts) > 1:  # side by side, each part's HiGHS gets its share of the threads
         profile = profile.model_copy(update={"threads": part_threads(profile, workers)})
     if racing and choices.share_gap and park_gap is not None:  # parts may go further than the park needs
         profile = profile.model_copy(update={"gap": park_gap * choices.push})
     solvers = [Solver(model, profile, on_log, _labelled(on_progress, k, len(parts))) for k, model in enumerate(models)]
-    for solver in solvers:
-        solver.load()
+    needs = [MEMORY_PER_NONZERO * model.matrix.nnz for model in models]
+    memory = _Memory(memory_budget(profile), needs, solvers)
+    if memory.in_turn:
+        stage(f"solving the parts in turn: they need about {sum(needs) / 2**30:.1f} GiB, more than is free")
+    else:
+        for solver in solvers:
+            solver.load()
     if timings is not None:
         timings["build_s"] = time.perf_counter() - build_started
     limit = profile.time_limit
     started = time.perf_counter()
-    waiting = {"links": sum(len(part.links) for part in parts), "parts": len(parts)}  # parts not started yet
+    waiting = {"links": sum(weights), "parts": len(parts)}  # parts not started yet
     race = (
         _Race(
             len(parts),
@@ -169,17 +196,22 @@ def solve_parts(
         the limit, so that no part is left without time to find a plan."""
         with lock:
             links_left = unfinished["links"] if choices.share_gap else waiting["links"]
-            waiting["links"] -= len(parts[k].links)
+            waiting["links"] -= weights[k]
             waiting["parts"] -= 1
         if limit is None:
             return None
         remaining = max(limit - (time.perf_counter() - started), 0.0)
-        share = remaining * min(1.0, workers * len(parts[k].links) / max(links_left, 1))
+        if workers >= len(parts):  # every part runs from the start: the race stops them, not a share
+            return remaining
+        share = remaining * min(1.0, workers * weights[k] / max(links_left, 1e-9))
         return max(share, MIN_SHARE * limit) if choices.share_gap else share
 
     warm = [
         WarmStart(models[k], profile)
-        if choices.warm_start and objective == "cost" and len(parts[k].links) >= choices.warm_start_links
+        if choices.warm_start
+        and objective == "cost"
+        and len(parts[k].links) >= choices.warm_start_links
+        and (choices.warm_start_columns is None or models[k].shape[1] <= choices.warm_start_columns)
         else None
         for k in range(len(parts))
     ]
@@ -205,6 +237,10 @@ def solve_parts(
         return race.update(k, plan, bound) if race is not None else False
 
     def run(k: int) -> Outcome:
+        with memory.held(k):
+            return solve_part(k)
+
+    def solve_part(k: int) -> Outcome:
         share = time_share(k)
         begun[k], shares[k] = time.perf_counter(), share
         if len(parts) > 1 and workers == 1:
@@ -248,7 +284,7 @@ def solve_parts(
         if race is not None:
             race.finish(k, outcome)
         with lock:
-            unfinished["links"] -= len(parts[k].links)
+            unfinished["links"] -= weights[k]
         return outcome
 
     def each_part(job: Callable[[int], Outcome]) -> list[Outcome]:
@@ -276,19 +312,20 @@ def solve_parts(
         # within 1e-9 of its own least, a small part was left rounding-level plans only). A part
         # on its status quo has no second stage.
         tolerance = hold_tolerance(constant + sum(o.objective for o in outcomes))
-        waiting["links"] = unfinished["links"] = sum(len(part.links) for part in parts)
+        waiting["links"] = unfinished["links"] = sum(weights)
         waiting["parts"] = len(parts)
         firsts = outcomes
 
         def second(k: int) -> Outcome:
-            share = time_share(k)
-            try:
-                if k in fallen_back:
-                    return firsts[k]
-                return solve_second_stage(solvers[k], "emission", firsts[k], tolerance, share)
-            finally:
-                with lock:
-                    unfinished["links"] -= len(parts[k].links)
+            with memory.held(k):
+                share = time_share(k)
+                try:
+                    if k in fallen_back:
+                        return firsts[k]
+                    return solve_second_stage(solvers[k], "emission", firsts[k], tolerance, share)
+                finally:
+                    with lock:
+                        unfinished["links"] -= weights[k]
 
         outcomes = each_part(second)
     if any(o.status is Status.INFEASIBLE for o in outcomes):
@@ -417,6 +454,64 @@ class _Race:
             self.update(k, outcome.objective, outcome.bound if math.isfinite(outcome.bound) else -math.inf)
 
 
+class _Memory:
+    """Parts in turn when memory is short: a part starts only when the running parts' needs
+    (`MEMORY_PER_NONZERO` per nonzero) and its own fit in the budget (`memory_budget`), or
+    when no other part runs; a finished part frees its HiGHS. When every part fits at once,
+    or there is no budget, nothing waits."""
+
+    def __init__(self, budget: float | None, needs: list[float], solvers: list[Solver]) -> None:
+        self.budget = budget
+        self.needs = needs
+        self.in_turn = self.budget is not None and sum(needs) > self.budget
+        self.used = 0.0
+        self.running = 0
+        self.changed = threading.Condition()
+        self.solvers = solvers
+
+    @contextlib.contextmanager
+    def held(self, k: int) -> Iterator[None]:
+        if not self.in_turn:
+            yield
+            return
+        assert self.budget is not None
+        with self.changed:
+            while self.running and self.used + self.needs[k] > self.budget:
+                raise_if_stopped()
+                self.changed.wait(0.2)
+            self.used += self.needs[k]
+            self.running += 1
+        try:
+            yield
+        finally:
+            self.solvers[k].unload()
+            with self.changed:
+                self.used -= self.needs[k]
+                self.running -= 1
+                self.changed.notify_all()
+
+
+def memory_budget(profile: SolverProfile) -> float | None:
+    """Bytes a run's parts may hold at once: the profile's ``memory_gib``, else `MEMORY_SHARE`
+    of what the machine has free now; None where that is unknown."""
+    if profile.memory_gib is not None:
+        return profile.memory_gib * 2**30
+    free = available_memory()
+    return None if free is None else free * MEMORY_SHARE
+
+
+def available_memory() -> float | None:
+    """Bytes the machine can give now without swapping (``MemAvailable``; Linux), else None."""
+    try:
+        text = pathlib.Path("/proc/meminfo").read_text(encoding="ascii")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("MemAvailable:"):
+            return float(line.split()[1]) * 1024
+    return None
+
+
 def _labelled(on_progress: Callable[[str], None] | None, k: int, parts: int) -> Callable[[str], None] | None:
     """Progress of part k, saying which part it is (parts run side by side)."""
     if on_progress is None or parts == 1:
@@ -437,15 +532,17 @@ def thread_budget(profile: SolverProfile) -> int:
     return profile.threads or available_cores()
 
 
-def part_workers(profile: SolverProfile, parts: int) -> int:
-    """How many parts run at once: one per thread of the budget, at most all of them.
+def part_workers(profile: SolverProfile, parts: int, per_thread: int = 1) -> int:
+    """How many parts run at once: ``per_thread`` per thread of the budget, at most all of them.
 
     Examples
     --------
     >>> part_workers(SolverProfile(threads=2), 12), part_workers(SolverProfile(threads=8), 3)
     (2, 3)
+    >>> part_workers(SolverProfile(threads=2), 6, per_thread=4)
+    6
     """
-    return max(1, min(parts, thread_budget(profile)))
+    return max(1, min(parts, thread_budget(profile) * per_thread))
 
 
 def part_threads(profile: SolverProfile, workers: int) -> int:

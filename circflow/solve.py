@@ -24,7 +24,7 @@ from typing import Any
 import highspy
 import numpy as np
 import scipy.sparse as sp
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from circflow.catalog import data_dir
 from circflow.exceptions import ParkError, Problem, SolverError
@@ -65,6 +65,9 @@ class SolverProfile(Strict):
     time_limit: float | None = None
     """Seconds; None for no limit."""
     threads: int | None = None
+    memory_gib: float | None = Field(default=None, gt=0)
+    """GiB the parts of a park may hold at once; beyond it they are solved in turn. None: 80 %
+    of what the machine has free when the run starts (Linux; elsewhere no limit)."""
     options: dict[str, Any] = {}
     """Further backend options passed as they are (HiGHS option names)."""
 
@@ -173,6 +176,16 @@ class Solver:
         """Hand the model to HiGHS now rather than at the first solve (to time it apart)."""
         if self.model.shape[1]:
             self._instance()
+
+    def unload(self) -> None:
+        """Free HiGHS's copy of the model and its search; the plan found stays in `values`.
+
+        A later solve hands the model to a new HiGHS (rows added by `hold` and bounds set
+        by `set_bounds` are gone with the old one). Parts solved in turn unload when done,
+        so that only the running parts hold memory.
+        """
+        self.highs = None
+        self._held, self._last_run, self._rows_changed = [], None, 0
 
     def _instance(self) -> highspy.Highs:
         """HiGHS with the model passed to it (on first use)."""
