@@ -1,5 +1,7 @@
-"""Helpers several test files share: the CLI run in process, a mode with every field, and
-the fixed-charge park that HiGHS has a first plan for at once but cannot prove optimal.
+"""Helpers several test files share: the CLI run in process, a mode with every field, the
+park content the hand-derived parks are built from (economics, a costless heat pump, the
+heat pipe and source/sink pair of the heat-pump parks), the KPI breakdown check, and the
+fixed-charge park that HiGHS has a first plan for at once but cannot prove optimal.
 
 Imported as ``from helpers import ...`` (pytest puts ``tests/`` on the import path).
 """
@@ -10,8 +12,10 @@ import json
 import pathlib
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
+import circflow
 from circflow.cli import app
 
 RUNNER = CliRunner()
@@ -59,17 +63,146 @@ ECONOMICS = {
 """No discounting and no carbon price: a hand-derived optimum is sums of products."""
 
 
-def park_data(name: str, enterprises: list[dict], *, resources: dict, modes: dict, **sections: object) -> dict:
-    """A park file's content: `ECONOMICS` (a copy), one period of a whole year, and ``sections``."""
+YEAR = {"name": "year", "hours": 8760.0}
+"""The one period of a park that names none."""
+
+
+def park_data(
+    name: str,
+    enterprises: list[dict],
+    *,
+    resources: dict,
+    modes: dict,
+    economics: dict | None = None,
+    periods: list[dict] | None = None,
+    **sections: object,
+) -> dict:
+    """A park file's content: `ECONOMICS` updated by ``economics``, ``periods`` (one whole
+    year when None), and ``sections``."""
     return {
         "park": {"name": name},
-        "economics": dict(ECONOMICS),
-        "periods": [{"name": "year", "hours": 8760.0}],
+        "economics": {**ECONOMICS, **(economics or {})},
+        "periods": periods or [YEAR],
         "resources": resources,
         "modes": modes,
         "enterprises": enterprises,
         **sections,
     }
+
+
+HEAT_PUMP = {
+    "carnot_efficiency": 0.5,
+    "approach_k": 5.0,
+    "cop_max": 8.0,
+    "max_lift_k": 60.0,
+    "capex_fixed": 0.0,
+    "capex_per_mw": 0.0,
+    "lifetime_years": 20.0,
+    "om_fraction": 0.0,
+    "opex_per_mwh": 0.0,
+}
+"""An electric heat pump that costs nothing itself: COP half of Carnot's at a 5 K approach,
+at most 8, lifting at most 60 K (SPEC 8.3)."""
+
+
+def heat_technologies(heat_pump: dict | None = None, *, min_approach_k: float = 10.0, **others: dict) -> dict:
+    """The ``technologies`` section: heat exchangers at ``min_approach_k``, `HEAT_PUMP` updated
+    by ``heat_pump``, and ``others`` (``absorption_heat_pump``)."""
+    return {
+        "heat_exchange": {"min_approach_k": min_approach_k},
+        "heat_pump": {**HEAT_PUMP, **(heat_pump or {})},
+        **others,
+    }
+
+
+HEAT_PIPE = mode(
+    loss_per_km=0.01,
+    capex_fixed=100_000,
+    capex_per_km=50_000,
+    capex_per_capacity=1_000,
+    capex_per_capacity_km=500,
+    lifetime_years=25,
+    om_fraction=0.01,
+    opex_per_unit=1.0,
+    electricity_per_unit_km=0.001,
+)
+"""The heat-pump parks' pipe: loses 1 %/km; 100,000 + 50,000 per km, 1,000 + 500 per km per
+MW drawn, over 25 years with 1 % O&M; 1 per MWh drawn; pumping 0.001 MWh per MWh km."""
+PRICED_HEAT_PUMP = {
+    "capex_fixed": 2e6,
+    "capex_per_mw": 1.5e6,
+    "lifetime_years": 20,
+    "om_fraction": 0.02,
+    "opex_per_mwh": 3.0,
+}
+"""The heat-pump parks' heat pump: 2e6 + 1.5e6 per MW of output, 20 years, 2 % O&M, 3 per MWh delivered."""
+
+
+def heat_source_and_sink(resource: str, source_c: float, sink_c: float, **demand: object) -> list[dict]:
+    """s, 10 MW of waste heat at ``source_c`` degC at (0, 0), and d, 4 MW wanted at ``sink_c``
+    degC 2 km away at (2, 0), with the ``demand``'s other fields."""
+    return [
+        {
+            "id": "s",
+            "location": {"x": 0, "y": 0},
+            "supplies": [{"resource": resource, "rate": 10, "temperature": source_c}],
+        },
+        {
+            "id": "d",
+            "location": {"x": 2, "y": 0},
+            "demands": [{"resource": resource, "rate": 4, "temperature": sink_c, **demand}],
+        },
+    ]
+
+
+KPI_PARTS = (
+    "annualized_capex",
+    "variable_cost",
+    "electricity_cost",
+    "drive_cost",
+    "process_cost",
+    "disposal_cost",
+    "baseline_cost",
+)
+"""The parts of total_cost (SPEC 4 and 8), less market_revenue."""
+
+
+def assert_breakdown(kpis: dict, *, others_zero: bool = True, **expected: float) -> None:
+    """The given KPIs equal ``expected`` (to 1e-9 relative) and the parts add up to total_cost
+    (SPEC 4, 8); with ``others_zero`` the cost parts not given are 0."""
+    for key, value in expected.items():
+        assert kpis[key] == pytest.approx(value, rel=1e-9, abs=1e-6), key
+    assert sum(kpis[key] for key in KPI_PARTS) - kpis["market_revenue"] == pytest.approx(kpis["total_cost"], rel=1e-9)
+    for key in KPI_PARTS if others_zero else ():
+        if key not in expected:
+            assert kpis[key] == pytest.approx(0.0, abs=1e-6), f"{key} should be 0"
+
+
+STEEL_SLAG_YAML = """\
+economics: {discount_rate: 0, electricity_price: 500, grid_emission_factor: 0.5}
+resources:
+  m_slag: {kind: material, unit: t, modes: [m_truck]}
+modes:
+  m_truck: {opex_per_unit_km: 0.5}
+enterprises:
+  - id: steel
+    location: {x: 0, y: 0}
+"""
+"""The middle of a park file written as text: no discounting, electricity at 500 CNY/MWh and
+0.5 tCO2/MWh; slag (``m_slag``, t) trucked at 0.5 per t km; and a steel works at (0, 0)
+whose streams, and the enterprises after it, follow."""
+
+
+def solve_exact(park: circflow.Park, **options: object) -> circflow.Result:
+    """``park`` solved to optimality with the ``exact`` solver profile (gap 0)."""
+    result = circflow.optimize(park, solver="exact", **options)
+    assert result.status == circflow.Status.OPTIMAL
+    return result
+
+
+def links_by_id(result: circflow.Result) -> dict[str, dict]:
+    """The built and existing links of a run, by id."""
+    return {row["id"]: row for row in result.links.to_dict("records")}
 
 
 def fixed_charge_data(n: int = 20, seed: int = 1, **sections: object) -> dict:

@@ -17,9 +17,10 @@ import math
 import pathlib
 import re
 
+import helpers
 import numpy as np
 import pytest
-from helpers import mode, run
+from helpers import KPI_PARTS, STEEL_SLAG_YAML, assert_breakdown, links_by_id, mode, run, solve_exact
 
 import circflow
 from circflow.decompose import independent_parts
@@ -30,13 +31,7 @@ from circflow.model import prune_dominated
 from circflow.network import build_network
 
 OPTIMIZE = importlib.import_module("circflow.optimizer")  # SPLIT_FROM_LINKS lives there
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.0,
-    "carbon_price": 0.0,
-    "electricity_price": 500.0,
-    "grid_emission_factor": 0.5,
-}
+ECONOMICS = {**helpers.ECONOMICS, "electricity_price": 500.0, "grid_emission_factor": 0.5}
 RESOURCES = {
     "m_slag": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
     "m_ash": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
@@ -46,15 +41,6 @@ TRUCK = mode(opex_per_unit_km=0.5)
 CONTRACT_TRUCK = mode(opex_per_unit_km=0.5, capex_fixed=1000.0, lifetime_years=10.0)
 """As TRUCK, plus 1,000 per contract over 10 years: 100 a year per link built."""
 REL = 1e-9
-KPI_PARTS = (
-    "annualized_capex",
-    "variable_cost",
-    "electricity_cost",
-    "drive_cost",
-    "process_cost",
-    "disposal_cost",
-    "baseline_cost",
-)
 
 
 def make_park(
@@ -65,38 +51,18 @@ def make_park(
     resources: dict | None = None,
     **sections: object,
 ) -> circflow.Park:
+    """A park of ``enterprises`` in `ECONOMICS` updated by ``economics``, with `RESOURCES` and
+    ``resources`` carried by ``truck`` (`TRUCK` when None)."""
     return circflow.park_from_dict(
-        {
-            "park": {"name": "markets and processes"},
-            "economics": {**ECONOMICS, **(economics or {})},
-            "resources": {**RESOURCES, **(resources or {})},
-            "modes": {"m_truck": truck or TRUCK},
-            "enterprises": enterprises,
+        helpers.park_data(
+            "markets and processes",
+            enterprises,
+            resources={**RESOURCES, **(resources or {})},
+            modes={"m_truck": truck or TRUCK},
+            economics={**ECONOMICS, **(economics or {})},
             **sections,
-        }
+        )
     )
-
-
-def solve(park: circflow.Park, **options: object) -> circflow.Result:
-    result = circflow.optimize(park, solver="exact", **options)
-    assert result.status == circflow.Status.OPTIMAL
-    return result
-
-
-def assert_breakdown(kpis: dict, *, others_zero: bool = True, **expected: float) -> None:
-    """The given KPIs equal ``expected`` and the parts add up to total_cost (SPEC 4, 8); with
-    ``others_zero`` the cost parts not given are 0."""
-    for key, value in expected.items():
-        assert kpis[key] == pytest.approx(value, rel=REL, abs=1e-6), key
-    parts = sum(kpis[key] for key in KPI_PARTS) - kpis["market_revenue"]
-    assert parts == pytest.approx(kpis["total_cost"], rel=REL, abs=1e-6)
-    for key in KPI_PARTS if others_zero else ():
-        if key not in expected:
-            assert kpis[key] == pytest.approx(0.0, abs=1e-6), f"{key} should be 0"
-
-
-def built_links(result: circflow.Result) -> dict[str, dict]:
-    return {row["id"]: row for row in result.links.to_dict("records")}
 
 
 def process_row(result: circflow.Result, path: str) -> dict:
@@ -143,9 +109,9 @@ def test_one_market_against_landfill(price: float, sold: float, total_cost: floa
 
     The status quo is landfill (300,000) in every case.
     """
-    result = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(price)]))
+    result = solve_exact(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(price)]))
     assert result.objective == pytest.approx(total_cost, rel=REL)
-    links = built_links(result)
+    links = links_by_id(result)
     if sold:
         assert list(links) == ["steel>buyer:m_slag:m_truck"]
         link = links["steel>buyer:m_slag:m_truck"]
@@ -178,7 +144,7 @@ def test_a_market_amount_limit_sends_the_rest_to_landfill(tmp_path: pathlib.Path
     utilisation 0.6 (a market counts as used, SPEC 8.1). results.json lists the sale under
     ``market_sales`` and the rest under ``disposal``.
     """
-    result = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(50.0, amount=6_000)]))
+    result = solve_exact(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(50.0, amount=6_000)]))
     assert result.objective == pytest.approx(-149_900.0, rel=REL)
     assert_breakdown(
         result.kpis,
@@ -207,9 +173,9 @@ def test_a_utilization_target_counts_sales_to_a_market() -> None:
 
     market_revenue = -40 x 5,000 = -200,000 (the fee), variable_cost 25,000.
     """
-    free = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(-40.0)]))
+    free = solve_exact(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(-40.0)]))
     assert free.objective == pytest.approx(300_000.0, rel=REL)
-    targeted = solve(
+    targeted = solve_exact(
         make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(-40.0)], targets={"utilization": {"m_slag": 0.5}})
     )
     assert targeted.objective == pytest.approx(375_100.0, rel=REL)
@@ -243,12 +209,12 @@ def test_an_existing_sales_contract_is_the_status_quo() -> None:
         markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
         links=[{"from": "steel", "to": "buyer", "resource": "m_slag", "existing": True, "capacity": 0.5}],
     )
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(-365_600.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(-28_500.0, rel=REL)
     assert result.kpis["savings"]["total_cost"] == pytest.approx(337_100.0, rel=REL)
     assert result.kpis["baseline"]["market_revenue"] == pytest.approx(4_380 * 50.0, rel=REL)
-    links = built_links(result)
+    links = links_by_id(result)
     contract, new = links["steel>buyer:m_slag:m_truck"], links["steel>far_buyer:m_slag:m_truck"]
     assert contract["existing"]
     assert contract["capex"] == 0.0
@@ -291,10 +257,10 @@ def test_an_expandable_contract_grows_beside_itself() -> None:
             }
         ],
     )
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(-449_900.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(-28_500.0, rel=REL)
-    links = built_links(result)
+    links = links_by_id(result)
     assert set(links) == {"steel>buyer:m_slag:m_truck", "steel>buyer:m_slag:m_truck:expansion"}
     expansion = links["steel>buyer:m_slag:m_truck:expansion"]
     assert not expansion["existing"]
@@ -327,7 +293,7 @@ def test_market_emissions_count_and_can_turn_a_sale_down(carbon_price: float, so
     park = make_park(
         [STEEL], truck=CONTRACT_TRUCK, economics={"carbon_price": carbon_price}, markets=[market(50.0, emissions=0.8)]
     )
-    result = solve(park)
+    result = solve_exact(park)
     if sold:
         assert result.objective == pytest.approx(-49_900.0, rel=REL)
         assert result.kpis["emissions"] == pytest.approx(8_000.0, rel=REL)
@@ -336,7 +302,7 @@ def test_market_emissions_count_and_can_turn_a_sale_down(carbon_price: float, so
         assert_breakdown(
             result.kpis, total_cost=-449_900.0, annualized_capex=100.0, variable_cost=50_000.0, market_revenue=500_000.0
         )
-        assert built_links(result)["steel>buyer:m_slag:m_truck"]["emissions"] == pytest.approx(8_000.0, rel=REL)
+        assert links_by_id(result)["steel>buyer:m_slag:m_truck"]["emissions"] == pytest.approx(8_000.0, rel=REL)
     else:
         assert result.objective == pytest.approx(300_000.0, rel=REL)
         assert result.kpis["emissions"] == pytest.approx(0.0, abs=1e-9)
@@ -349,7 +315,7 @@ def test_maps_and_diagrams_place_a_market_and_its_sales(tmp_path: pathlib.Path) 
     it and draws the link; the Sankey names it by its name."""
     buyer = market(50.0)
     buyer["name"] = "Cement plants up north"
-    result = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[buyer]))
+    result = solve_exact(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[buyer]))
     content = json.loads((result.save(tmp_path / "out") / "results.json").read_text(encoding="utf-8"))
     features = {f["id"]: f for f in network_geojson(content)["features"]}
     assert features["buyer"]["geometry"] == {"type": "Point", "coordinates": [10.0, 0.0]}
@@ -438,7 +404,7 @@ def test_a_grinding_station_pays_only_above_its_break_even_volume(volume: float,
 
     A candidate that is not built carries nothing: no link in or out, input 0, output 0.
     """
-    result = solve(grinding_park(volume))
+    result = solve_exact(grinding_park(volume))
     station = process_row(result, "grinder#grinding")
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(30 * volume, rel=REL)
     if built:
@@ -457,7 +423,7 @@ def test_a_grinding_station_pays_only_above_its_break_even_volume(volume: float,
         assert station["outputs"][0]["amount"]["year"] == pytest.approx(540.0, rel=REL)
         assert station["outputs"][0]["taken"]["year"] == pytest.approx(540.0, rel=REL)
         assert station["capex"] == pytest.approx(942_000.0, rel=REL)
-        assert set(built_links(result)) == {
+        assert set(links_by_id(result)) == {
             "steel>grinder#grinding:m_slag:m_truck",
             "grinder#grinding>cement_market:m_slag:m_truck",
         }
@@ -494,11 +460,11 @@ def test_a_forced_link_into_a_process_left_unbuilt_stays_in_the_plan() -> None:
         truck=CONTRACT_TRUCK,
         plan={"force": [{"from": "steel", "to": "grinder", "resource": "m_slag"}]},
     )
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(12_100.0, rel=REL)
     assert result.bound == pytest.approx(12_100.0, rel=1e-7)
     assert_breakdown(result.kpis, total_cost=12_100.0, annualized_capex=100.0, capex=1_000.0, disposal_cost=12_000.0)
-    forced = built_links(result)["steel>grinder#grinding:m_slag:m_truck"]
+    forced = links_by_id(result)["steel>grinder#grinding:m_slag:m_truck"]
     assert forced["forced"]
     assert forced["flow_total"] == 0.0
     assert forced["capex"] == pytest.approx(1_000.0, rel=REL)
@@ -537,7 +503,7 @@ def test_a_capex_budget_counts_a_process(max_capex: float, total_cost: float) ->
         markets=[S95_MARKET],
         targets={"max_capex": max_capex},
     )
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(total_cost, rel=REL)
     assert result.kpis["capex"] <= max_capex
     assert bool(process_row(result, "grinder#grinding")["built"]) == (total_cost < 18_000)
@@ -592,7 +558,7 @@ def test_a_classifier_sends_two_grades_to_two_demands() -> None:
             },
         ]
     )
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(268_000.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(1_030_000.0, rel=REL)
     assert_breakdown(
@@ -605,7 +571,7 @@ def test_a_classifier_sends_two_grades_to_two_demands() -> None:
         baseline_cost=120_000.0,
         market_revenue=0.0,
     )
-    links = built_links(result)
+    links = links_by_id(result)
     grade_i, grade_ii = "classifier#classify.outputs[0]", "classifier#classify.outputs[1]"  # one resource twice
     assert set(links) == {
         "power>classifier#classify:m_ash:m_truck",
@@ -644,7 +610,7 @@ def test_an_existing_process_runs_in_the_status_quo() -> None:
         markets=[S95_MARKET],
         links=links,
     )
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(-25_680.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(-25_680.0, rel=REL)
     assert result.kpis["baseline"]["process_cost"] == pytest.approx(16_000.0, rel=REL)
@@ -661,8 +627,8 @@ def test_an_existing_process_runs_in_the_status_quo() -> None:
     assert station["existing"]
     assert station["built"]
     assert station["capex"] == 0.0
-    assert all(row["existing"] for row in built_links(result).values())
-    assert solve(grinding_park(400.0)).kpis["baseline"]["total_cost"] == pytest.approx(12_000.0, rel=REL)
+    assert all(row["existing"] for row in links_by_id(result).values())
+    assert solve_exact(grinding_park(400.0)).kpis["baseline"]["total_cost"] == pytest.approx(12_000.0, rel=REL)
 
 
 def test_a_process_at_its_supplys_enterprise_is_fed_on_site() -> None:
@@ -678,7 +644,7 @@ def test_a_process_at_its_supplys_enterprise_is_fed_on_site() -> None:
     """
     process = grinding(electricity_per_unit=0.02, emissions_per_unit=0.01)
     park = make_park([slag_works(600.0, processes=[process])], markets=[S95_MARKET])
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(14_460.0, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(18_000.0, rel=REL)
     assert_breakdown(
@@ -694,7 +660,7 @@ def test_a_process_at_its_supplys_enterprise_is_fed_on_site() -> None:
     )
     assert result.kpis["emission_sources"]["process"] == pytest.approx(6.0, rel=REL)
     assert result.kpis["emission_sources"]["electricity"] == pytest.approx(6.0, rel=REL)
-    links = built_links(result)
+    links = links_by_id(result)
     on_site = links["steel>steel#grinding:m_slag:on_site"]
     assert on_site["on_site"]
     assert on_site["length_km"] == 0.0
@@ -737,7 +703,7 @@ def test_process_capacity_and_its_capex_size_the_station(
     supply = {"per_period": {"winter": 4_000, "summer": 6_760}}
     process = grinding(capex_fixed=0.0, capacity=capacity, capex_per_capacity=capex_per_capacity)
     park = make_park([slag_works(processes=[process], **supply)], markets=[S95_MARKET], periods=SEASONS)
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(total_cost, rel=REL)
     station = process_row(result, "steel#grinding")
     assert station["capacity"] == pytest.approx(size, rel=REL)
@@ -776,16 +742,10 @@ def test_yields_above_one_are_refused_with_the_field_path(write_park_yaml) -> No
 GRINDING_ECONOMICS = (
     "input: {resource: m_slag}\n        opex_per_unit: 40\n        capex_fixed: 942000\n        lifetime_years: 20"
 )
-PROCESS_YAML = """\
-park: {name: yields}
-economics: {discount_rate: 0, electricity_price: 500, grid_emission_factor: 0.5}
-resources:
-  m_slag: {kind: material, unit: t, modes: [m_truck]}
-modes:
-  m_truck: {opex_per_unit_km: 0.5}
-enterprises:
-  - id: steel
-    location: {x: 0, y: 0}
+PROCESS_YAML = (
+    "park: {name: yields}\n"
+    + STEEL_SLAG_YAML
+    + """\
     supplies: [{resource: m_slag, amount: 600, quality: {type: blast_furnace}}]
   - id: grinder
     location: {x: 4, y: 0}
@@ -795,6 +755,7 @@ enterprises:
         outputs:
           - {resource: m_slag, yield: 0.9, quality: {grade: S95}, disposal: {cost: 30}}
 """
+)
 
 
 def test_utilization_counts_what_enters_a_process_not_what_leaves_it() -> None:
@@ -822,8 +783,8 @@ def test_utilization_counts_what_enters_a_process_not_what_leaves_it() -> None:
             targets={"utilization": {"m_slag": target}},
         )
 
-    assert solve(park(0.0)).objective == pytest.approx(10_000.0, rel=REL)
-    result = solve(park(0.8))
+    assert solve_exact(park(0.0)).objective == pytest.approx(10_000.0, rel=REL)
+    result = solve_exact(park(0.8))
     assert result.objective == pytest.approx(28_400.0, rel=REL)
     assert result.kpis["utilization"]["m_slag"] == pytest.approx(0.8, rel=REL)
     assert process_row(result, "grinder#grinding")["input_total"] == pytest.approx(800.0, rel=REL)
@@ -855,7 +816,7 @@ def test_a_target_on_a_resource_only_a_process_makes_holds_trivially(
     )
     if split:
         monkeypatch.setattr(OPTIMIZE, "SPLIT_FROM_LINKS", 0)
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(18_000.0, rel=REL)
     assert any("no enterprise supplies m_s95" in warning for warning in result.warnings)
     assert not process_row(result, "grinder#grinding")["built"]
@@ -880,7 +841,7 @@ def test_the_reports_cost_chart_adds_up_to_total_cost() -> None:
         links=links,
     )
     for park, plan, status_quo in ((existing, -25_680.0, -25_680.0), (grinding_park(600.0), 8_580.0, 18_000.0)):
-        figure = cost_figure(solve(park).to_dict())
+        figure = cost_figure(solve_exact(park).to_dict())
         totals = {"status quo": 0.0, "plan": 0.0}
         for bar in figure.data:
             for row, value in zip(bar.y, bar.x, strict=True):
@@ -986,9 +947,9 @@ def test_parts_solved_apart_give_the_monoliths_optimum(
     the exact profile, the park solved as one model and in parts have the same optimum, the
     same KPI breakdown and the same processes built."""
     park = cluster_park(clusters, seed)
-    whole = solve(park, decompose=False)
+    whole = solve_exact(park, decompose=False)
     monkeypatch.setattr(OPTIMIZE, "SPLIT_FROM_LINKS", 0)
-    apart = solve(park)
+    apart = solve_exact(park)
     assert apart.model_facts["independent_parts"] == clusters
     assert whole.model_facts["independent_parts"] == 1
     assert apart.objective == pytest.approx(whole.objective, rel=1e-7)

@@ -9,61 +9,38 @@ from __future__ import annotations
 
 import math
 
+import helpers
 import numpy as np
 import pytest
-from helpers import mode
+from helpers import heat_source_and_sink, heat_technologies, mode
 
 import circflow
 from circflow.network import EARTH_RADIUS_KM, build_network, heat_pump_cop, quality_gaps, stream_amounts
 from circflow.schema import Demand, Supply
 
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.05,
-    "carbon_price": 0.0,
-    "electricity_price": 500.0,
-    "grid_emission_factor": 0.6,
-}
-HEAT_PUMP = {
-    "carnot_efficiency": 0.5,
-    "approach_k": 5.0,
-    "cop_max": 8.0,
-    "max_lift_k": 60.0,
-    "capex_fixed": 0.0,
-    "capex_per_mw": 0.0,
-    "lifetime_years": 20.0,
-    "om_fraction": 0.0,
-    "opex_per_mwh": 0.0,
-}
-YEAR = [{"name": "year", "hours": 8760.0}]
+ECONOMICS = {**helpers.ECONOMICS, "discount_rate": 0.05, "electricity_price": 500.0}
 SEASONS = [{"name": "heating", "hours": 2880.0}, {"name": "non_heating", "hours": 5880.0}]
 
 
 def make_park(
     enterprises: list[dict],
     *,
-    resources: dict,
-    modes: dict,
     crs: str = "local_km",
-    periods: list[dict] | None = None,
     heat_pump: dict | None = None,
     min_approach_k: float = 10.0,
     economics: dict | None = None,
     **sections: object,
 ) -> circflow.Park:
-    data = {
-        "park": {"name": "network test", "crs": crs},
-        "economics": dict(economics or ECONOMICS),
-        "periods": periods or YEAR,
-        "resources": resources,
-        "modes": modes,
-        "technologies": {
-            "heat_exchange": {"min_approach_k": min_approach_k},
-            "heat_pump": {**HEAT_PUMP, **(heat_pump or {})},
-        },
-        "enterprises": enterprises,
+    """A park of ``enterprises`` in ``economics`` (`ECONOMICS` when None) and ``crs``, with
+    `helpers.HEAT_PUMP` updated by ``heat_pump`` (``resources``, ``modes`` and more in ``sections``)."""
+    data = helpers.park_data(
+        "network test",
+        enterprises,
+        economics=economics or ECONOMICS,
+        technologies=heat_technologies(heat_pump, min_approach_k=min_approach_k),
         **sections,
-    }
+    )
+    data["park"]["crs"] = crs
     return circflow.park_from_dict(data)
 
 
@@ -99,10 +76,7 @@ def lengths(net: circflow.network.Network) -> dict[str, float]:
 def heat_park(source_c: float, sink_c: float, **kwargs: object) -> circflow.Park:
     """Heat from s (x=0) to d (x=2) over a pipe losing 1 %/km: (1 - loss L) = 0.98."""
     return make_park(
-        [
-            site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": source_c}]),
-            site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": sink_c}]),
-        ],
+        heat_source_and_sink("n_heat", source_c, sink_c),
         resources={"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_hpipe"]}},
         modes={"n_hpipe": mode(loss_per_km=0.01)},
         **kwargs,

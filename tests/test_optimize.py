@@ -14,9 +14,10 @@ import functools
 import math
 import pathlib
 
+import helpers
 import numpy as np
 import pytest
-from helpers import mode
+from helpers import HEAT_PIPE, PRICED_HEAT_PUMP, heat_source_and_sink, mode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -27,47 +28,21 @@ from circflow.network import stream_amounts
 GENERATED = pathlib.Path(__file__).resolve().parent / "data"  # generated parks with independently computed optima
 REL = 1e-6
 
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.05,
-    "carbon_price": 0.0,
-    "electricity_price": 400.0,
-    "grid_emission_factor": 0.6,
-}
-HEAT_PUMP = {
-    "carnot_efficiency": 0.5,
-    "approach_k": 5.0,
-    "cop_max": 8.0,
-    "max_lift_k": 60.0,
-    "capex_fixed": 0.0,
-    "capex_per_mw": 0.0,
-    "lifetime_years": 20.0,
-    "om_fraction": 0.0,
-    "opex_per_mwh": 0.0,
-}
-YEAR = [{"name": "year", "hours": 8760.0}]
+ECONOMICS = {**helpers.ECONOMICS, "discount_rate": 0.05}
 
 
 def park_data(
-    enterprises: list[dict],
-    *,
-    resources: dict,
-    modes: dict,
-    economics: dict | None = None,
-    periods: list[dict] | None = None,
-    heat_pump: dict | None = None,
-    **sections: object,
+    enterprises: list[dict], *, economics: dict | None = None, heat_pump: dict | None = None, **sections: object
 ) -> dict:
-    return {
-        "park": {"name": "optimize test"},
-        "economics": {**ECONOMICS, **(economics or {})},
-        "periods": periods or YEAR,
-        "resources": resources,
-        "modes": modes,
-        "technologies": {"heat_exchange": {"min_approach_k": 10.0}, "heat_pump": {**HEAT_PUMP, **(heat_pump or {})}},
-        "enterprises": enterprises,
+    """The content of a park of ``enterprises`` in `ECONOMICS` updated by ``economics``, with
+    `helpers.HEAT_PUMP` updated by ``heat_pump`` (``resources``, ``modes`` and more in ``sections``)."""
+    return helpers.park_data(
+        "optimize test",
+        enterprises,
+        economics={**ECONOMICS, **(economics or {})},
+        technologies=helpers.heat_technologies(heat_pump),
         **sections,
-    }
+    )
 
 
 def make_park(enterprises: list[dict], **kwargs: object) -> circflow.Park:
@@ -274,42 +249,18 @@ def test_carbon_price_tips_the_truck_link() -> None:
 # -- 2. heat pumps and direct heat ------------------------------------------------------------
 
 HEAT = {"o_heat": {"kind": "heat", "unit": "MWh", "modes": ["o_hpipe"]}}
-HPIPE = mode(
-    loss_per_km=0.01,
-    capex_fixed=100_000,
-    capex_per_km=50_000,
-    capex_per_capacity=1_000,
-    capex_per_capacity_km=500,
-    lifetime_years=25,
-    om_fraction=0.01,
-    opex_per_unit=1.0,
-    electricity_per_unit_km=0.001,
-)
-PUMP = {"capex_fixed": 2e6, "capex_per_mw": 1.5e6, "lifetime_years": 20, "om_fraction": 0.02, "opex_per_mwh": 3.0}
 
 
 def heat_park(source_c: float) -> circflow.Park:
     """Waste heat s (10 MW, disposal free) 2 km from a 4 MW, 75 degC demand d whose boiler heat
-    costs 250 CNY/MWh and emits 0.25 tCO2/MWh; the pipe loses 1 %/km, so 1 - loss L = 0.98.
+    costs 250 CNY/MWh and emits 0.25 tCO2/MWh; the pipe (`helpers.HEAT_PIPE`) loses 1 %/km, so
+    1 - loss L = 0.98; the heat pump is `helpers.PRICED_HEAT_PUMP`.
     """
     return make_park(
-        [
-            {
-                "id": "s",
-                "location": {"x": 0, "y": 0},
-                "supplies": [{"resource": "o_heat", "rate": 10, "temperature": source_c}],
-            },
-            {
-                "id": "d",
-                "location": {"x": 2, "y": 0},
-                "demands": [
-                    {"resource": "o_heat", "rate": 4, "temperature": 75, "baseline": {"cost": 250, "emissions": 0.25}}
-                ],
-            },
-        ],
+        heat_source_and_sink("o_heat", source_c, 75, baseline={"cost": 250, "emissions": 0.25}),
         resources=HEAT,
-        modes={"o_hpipe": HPIPE},
-        heat_pump=PUMP,
+        modes={"o_hpipe": HEAT_PIPE},
+        heat_pump=PRICED_HEAT_PUMP,
     )
 
 
