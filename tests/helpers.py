@@ -193,6 +193,18 @@ enterprises:
 whose streams, and the enterprises after it, follow."""
 
 
+def assert_optimum(
+    result: circflow.Result, total_cost: float, *, status_quo: float | None = None, **parts: float
+) -> None:
+    """``result``'s objective (no carbon price: its total_cost) is ``total_cost``, which breaks
+    down into ``parts`` as `assert_breakdown` checks; with ``status_quo``, the status quo's
+    total_cost too (to 1e-9 relative)."""
+    assert result.objective == pytest.approx(total_cost, rel=1e-9)
+    if status_quo is not None:
+        assert result.kpis["baseline"]["total_cost"] == pytest.approx(status_quo, rel=1e-9)
+    assert_breakdown(result.kpis, total_cost=total_cost, **parts)
+
+
 def solve_exact(park: circflow.Park, **options: object) -> circflow.Result:
     """``park`` solved to optimality with the ``exact`` solver profile (gap 0)."""
     result = circflow.optimize(park, solver="exact", **options)
