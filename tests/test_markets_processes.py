@@ -844,61 +844,28 @@ def cluster_park(clusters: int, seed: int) -> circflow.Park:
     rng = np.random.default_rng(seed)
     enterprises, markets = [], []
     for c in range(clusters):
-        x0 = 200.0 * c
 
-        def at(dx: float, dy: float, x0: float = x0) -> dict:
-            return {"x": x0 + dx, "y": dy}
+        def sited(ident: str, x0: float = 200.0 * c) -> dict:
+            """An enterprise or market ``ident`` at a random place of cluster ``c``."""
+            return {"id": ident, "location": {"x": x0 + rng.uniform(0, 10), "y": rng.uniform(0, 10)}}
 
         for k in range(2):
-            enterprises.append(
-                {
-                    "id": f"steel{c}_{k}",
-                    "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                    "supplies": [
-                        {
-                            "resource": "m_slag",
-                            "amount": float(rng.integers(300, 3_000)),
-                            "quality": {"type": "blast_furnace"},
-                            "disposal": {"cost": float(rng.integers(10, 40))},
-                        }
-                    ],
-                }
-            )
+            place = sited(f"steel{c}_{k}")
+            amount, cost = float(rng.integers(300, 3_000)), float(rng.integers(10, 40))
+            enterprises.append({**slag_works(amount, disposal={"cost": cost}), **place})
         process = grinding(
             capex_fixed=float(rng.integers(2, 20)) * 10_000,
             capacity=float(rng.uniform(0.1, 0.4)),
             capex_per_capacity=float(rng.integers(0, 50_000)),
         )
-        enterprises.append(
-            {"id": f"grinder{c}", "location": at(rng.uniform(0, 10), rng.uniform(0, 10)), "processes": [process]}
-        )
-        enterprises.append(
-            {
-                "id": f"cement{c}",
-                "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                "demands": [
-                    {
-                        "resource": "m_slag",
-                        "amount": float(rng.integers(200, 1_500)),
-                        "requires": {"grade": ["S95"]},
-                        "baseline": {"cost": float(rng.integers(60, 140))},
-                    }
-                ],
-            }
-        )
-        markets.append(
-            {
-                "id": f"market{c}",
-                "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                "buys": [
-                    {
-                        "resource": "m_slag",
-                        "price": float(rng.integers(-20, 60)),
-                        "amount": float(rng.integers(100, 2_000)),
-                    }
-                ],
-            }
-        )
+        enterprises.append({**sited(f"grinder{c}"), "processes": [process]})
+        place = sited(f"cement{c}")
+        amount, cost = float(rng.integers(200, 1_500)), float(rng.integers(60, 140))
+        cement = {"resource": "m_slag", "amount": amount, "requires": {"grade": ["S95"]}, "baseline": {"cost": cost}}
+        enterprises.append({**place, "demands": [cement]})
+        place = sited(f"market{c}")
+        price, amount = float(rng.integers(-20, 60)), float(rng.integers(100, 2_000))
+        markets.append({**place, "buys": [{"resource": "m_slag", "price": price, "amount": amount}]})
     truck = mode(opex_per_unit_km=0.5, capex_fixed=2_000.0, lifetime_years=10.0, max_distance_km=50.0)
     return make_park(enterprises, truck=truck, markets=markets)
 
