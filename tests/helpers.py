@@ -155,6 +155,8 @@ def heat_source_and_sink(resource: str, source_c: float, sink_c: float, **demand
     ]
 
 
+EXACT_REL = 1e-9
+"""Relative tolerance of numbers derived by hand for parks solved with the ``exact`` profile (gap 0)."""
 KPI_PARTS = (
     "annualized_capex",
     "variable_cost",
@@ -168,11 +170,13 @@ KPI_PARTS = (
 
 
 def assert_breakdown(kpis: dict, *, others_zero: bool = True, **expected: float) -> None:
-    """The given KPIs equal ``expected`` (to 1e-9 relative) and the parts add up to total_cost
+    """The given KPIs equal ``expected`` (to `EXACT_REL`) and the parts add up to total_cost
     (SPEC 4, 8); with ``others_zero`` the cost parts not given are 0."""
     for key, value in expected.items():
-        assert kpis[key] == pytest.approx(value, rel=1e-9, abs=1e-6), key
-    assert sum(kpis[key] for key in KPI_PARTS) - kpis["market_revenue"] == pytest.approx(kpis["total_cost"], rel=1e-9)
+        assert kpis[key] == pytest.approx(value, rel=EXACT_REL, abs=1e-6), key
+    assert sum(kpis[key] for key in KPI_PARTS) - kpis["market_revenue"] == pytest.approx(
+        kpis["total_cost"], rel=EXACT_REL
+    )
     for key in KPI_PARTS if others_zero else ():
         if key not in expected:
             assert kpis[key] == pytest.approx(0.0, abs=1e-6), f"{key} should be 0"
@@ -198,10 +202,10 @@ def assert_optimum(
 ) -> None:
     """``result``'s objective (no carbon price: its total_cost) is ``total_cost``, which breaks
     down into ``parts`` as `assert_breakdown` checks; with ``status_quo``, the status quo's
-    total_cost too (to 1e-9 relative)."""
-    assert result.objective == pytest.approx(total_cost, rel=1e-9)
+    total_cost too."""
+    assert result.objective == pytest.approx(total_cost, rel=EXACT_REL)
     if status_quo is not None:
-        assert result.kpis["baseline"]["total_cost"] == pytest.approx(status_quo, rel=1e-9)
+        assert result.kpis["baseline"]["total_cost"] == pytest.approx(status_quo, rel=EXACT_REL)
     assert_breakdown(result.kpis, total_cost=total_cost, **parts)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import helpers
 import numpy as np
 import pytest
+from helpers import EXACT_REL as REL
 from helpers import assert_optimum, heat_technologies, links_by_id, mode, solve_exact
 
 import circflow
@@ -36,7 +37,6 @@ KELVIN = 273.15
 WATER = 1.163e-3
 """MWh per m3 of water per K (SPEC 8.3)."""
 YEAR = 8760.0
-REL = 1e-9
 
 
 def make_park(
@@ -45,7 +45,6 @@ def make_park(
     pipe: dict | None = None,
     heat_pump: dict | None = None,
     absorption: dict | None = None,
-    **sections: object,
 ) -> circflow.Park:
     """A park of ``enterprises`` on the pipe ``m_pipe`` (`mode()` when None), with
     `helpers.HEAT_PUMP` and `ABSORPTION` updated by ``heat_pump`` and ``absorption``."""
@@ -57,7 +56,6 @@ def make_park(
             modes={"m_pipe": pipe or mode()},
             economics=ECONOMICS,
             technologies=heat_technologies(heat_pump, absorption_heat_pump={**ABSORPTION, **(absorption or {})}),
-            **sections,
         )
     )
 

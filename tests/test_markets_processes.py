@@ -20,6 +20,7 @@ import re
 import helpers
 import numpy as np
 import pytest
+from helpers import EXACT_REL as REL
 from helpers import KPI_PARTS, STEEL_SLAG_YAML, assert_breakdown, assert_optimum, links_by_id, mode, run, solve_exact
 
 import circflow
@@ -40,7 +41,6 @@ TRUCK = mode(opex_per_unit_km=0.5)
 """0.5 per t per km, no capex: a 4 km haul costs 2 per t."""
 CONTRACT_TRUCK = mode(opex_per_unit_km=0.5, capex_fixed=1000.0, lifetime_years=10.0)
 """As TRUCK, plus 1,000 per contract over 10 years: 100 a year per link built."""
-REL = 1e-9
 
 
 def make_park(
@@ -187,7 +187,28 @@ def test_a_utilization_target_counts_sales_to_a_market() -> None:
     assert targeted.kpis["utilization"]["m_slag"] == pytest.approx(0.5, rel=REL)
 
 
-def test_an_existing_sales_contract_is_the_status_quo() -> None:
+def contract_park(**contract: object) -> circflow.Park:
+    """Steel's slag, ``buyer`` (10 km, price 50) over an existing contract of 0.5 t/h (with the
+    ``contract``'s other fields) and ``far_buyer`` (20 km, price 40) over a new one."""
+    return make_park(
+        [STEEL],
+        truck=CONTRACT_TRUCK,
+        markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
+        links=[{"from": "steel", "to": "buyer", "resource": "m_slag", "existing": True, "capacity": 0.5, **contract}],
+    )
+
+
+@pytest.mark.parametrize(
+    ("expandable", "new_link", "total_cost", "variable_cost", "market_revenue"),
+    [
+        (False, "steel>far_buyer:m_slag:m_truck", -365_600.0, 4_380 * 5 + 5_620 * 10, 4_380 * 50 + 5_620 * 40),
+        (True, "steel>buyer:m_slag:m_truck:expansion", -449_900.0, 50_000.0, 500_000.0),
+    ],
+    ids=["existing", "expandable"],
+)
+def test_an_existing_sales_contract_is_the_status_quo(
+    expandable: bool, new_link: str, total_cost: float, variable_cost: float, market_revenue: float
+) -> None:
     """Today the steel works sells to ``buyer`` (10 km, price 50) over an existing contract
     limited to 0.5 t/h = 4,380 t a year (``links`` with ``existing: true``); a second market,
     ``far_buyer`` at 20 km paying 40, could take the rest.
@@ -199,76 +220,39 @@ def test_an_existing_sales_contract_is_the_status_quo() -> None:
     - optimum: the contract full, the rest to far_buyer:
       4,380 x (-45) + 100 + 5,620 x (-30) = -197,100 + 100 - 168,600 = -365,600;
     - savings 337,100. The existing link reports capex 0 and capacity 0.5 t/h.
+
+    The contract ``expandable: true``: a new link beside it, priced as new (1,000 over 10
+    years = 100 a year), carries what the old one cannot. Per t it earns as the contract does
+    (5 - 50 = -45), better than far_buyer (-30), so all 5,620 t go there:
+
+        total_cost = 4,380 x (-45) + 100 + 5,620 x (-45) = -450,000 + 100 = -449,900;
+
+    the status quo is the contract alone, -28,500, as before (savings 421,400); the
+    expansion's capacity is 5,620 / 8,760 = 0.64155 t/h and its capex 1,000.
     """
-    park = make_park(
-        [STEEL],
-        truck=CONTRACT_TRUCK,
-        markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
-        links=[{"from": "steel", "to": "buyer", "resource": "m_slag", "existing": True, "capacity": 0.5}],
-    )
-    result = solve_exact(park)
-    assert result.kpis["savings"]["total_cost"] == pytest.approx(337_100.0, rel=REL)
+    result = solve_exact(contract_park(expandable=expandable))
+    assert result.kpis["savings"]["total_cost"] == pytest.approx(-28_500.0 - total_cost, rel=REL)
     assert result.kpis["baseline"]["market_revenue"] == pytest.approx(4_380 * 50.0, rel=REL)
     links = links_by_id(result)
-    contract, new = links["steel>buyer:m_slag:m_truck"], links["steel>far_buyer:m_slag:m_truck"]
+    assert set(links) == {"steel>buyer:m_slag:m_truck", new_link}
+    contract, new = links["steel>buyer:m_slag:m_truck"], links[new_link]
     assert contract["existing"]
     assert contract["capex"] == 0.0
     assert contract["flow_total"] == pytest.approx(4_380.0, rel=REL)
     assert contract["capacity"] == pytest.approx(0.5, rel=REL)
     assert not new["existing"]
     assert new["flow_total"] == pytest.approx(5_620.0, rel=REL)
+    assert new["capex"] == pytest.approx(1_000.0, rel=REL)
+    if expandable:
+        assert new["capacity"] == pytest.approx(5_620 / 8_760, rel=REL)
     assert_optimum(
         result,
-        -365_600.0,
-        status_quo=-28_500.0,
-        annualized_capex=100.0,
-        capex=1000.0,
-        variable_cost=4_380 * 5 + 5_620 * 10,
-        market_revenue=4_380 * 50 + 5_620 * 40,
-    )
-
-
-def test_an_expandable_contract_grows_beside_itself() -> None:
-    """The contract of the previous test, ``expandable: true``: a new link beside it, priced
-    as new (1,000 over 10 years = 100 a year), carries what the old one cannot. Per t it earns
-    as the contract does (5 - 50 = -45), better than far_buyer (-30), so all 5,620 t go there:
-
-        total_cost = 4,380 x (-45) + 100 + 5,620 x (-45) = -450,000 + 100 = -449,900;
-
-    the status quo is the contract alone, -28,500, as before; the expansion's capacity is
-    5,620 / 8,760 = 0.64155 t/h and its capex 1,000.
-    """
-    park = make_park(
-        [STEEL],
-        truck=CONTRACT_TRUCK,
-        markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
-        links=[
-            {
-                "from": "steel",
-                "to": "buyer",
-                "resource": "m_slag",
-                "existing": True,
-                "capacity": 0.5,
-                "expandable": True,
-            }
-        ],
-    )
-    result = solve_exact(park)
-    links = links_by_id(result)
-    assert set(links) == {"steel>buyer:m_slag:m_truck", "steel>buyer:m_slag:m_truck:expansion"}
-    expansion = links["steel>buyer:m_slag:m_truck:expansion"]
-    assert not expansion["existing"]
-    assert expansion["flow_total"] == pytest.approx(5_620.0, rel=REL)
-    assert expansion["capacity"] == pytest.approx(5_620 / 8_760, rel=REL)
-    assert expansion["capex"] == pytest.approx(1_000.0, rel=REL)
-    assert_optimum(
-        result,
-        -449_900.0,
+        total_cost,
         status_quo=-28_500.0,
         annualized_capex=100.0,
         capex=1_000.0,
-        variable_cost=50_000.0,
-        market_revenue=500_000.0,
+        variable_cost=variable_cost,
+        market_revenue=market_revenue,
     )
 
 

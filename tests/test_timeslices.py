@@ -11,6 +11,7 @@ import pathlib
 import helpers
 import numpy as np
 import pytest
+from helpers import EXACT_REL as REL
 from helpers import KPI_PARTS, STEEL_SLAG_YAML, mode, run, solve_exact
 
 import circflow
@@ -25,7 +26,6 @@ RESOURCES = {
     "m_heat": {"kind": "heat", "unit": "MWh", "modes": ["m_pipe"]},
     "m_slag": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
 }
-REL = 1e-9
 
 
 def make_park(
