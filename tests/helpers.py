@@ -13,6 +13,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import circflow
@@ -252,6 +253,65 @@ def fixed_charge_data(n: int = 20, seed: int = 1, **sections: object) -> dict:
         resources={"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
         modes={"o_truck": truck},
         **sections,
+    )
+
+
+ASH_BY_TRUCK = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
+"""Ash, in tonnes, carried by the truck ``o_truck``."""
+
+
+def random_ash_parks(opex_per_unit_km: list[float], **more: st.SearchStrategy) -> st.SearchStrategy:
+    """Specs of random parks of `ASH_BY_TRUCK`: 1 to 3 supplies and 1 to 3 demands on a 20 x 20
+    km grid (100 to 1,000 t; disposal or baseline 0 to 60 per t and 0 to 0.1 tCO2 per t), and a
+    truck of 0 to 100,000 fixed capex, ``opex_per_unit_km`` per t km and 0 to 0.01 tCO2 per t km;
+    with the strategies ``more`` besides. `random_ash_enterprises` and `random_truck` build them.
+    """
+    point = st.tuples(st.integers(0, 20), st.integers(0, 20))
+    stream = st.fixed_dictionaries(
+        {
+            "at": point,
+            "amount": st.integers(100, 1000),
+            "cost": st.integers(0, 60),
+            "emissions": st.sampled_from([0.0, 0.01, 0.05, 0.1]),
+        }
+    )
+    return st.fixed_dictionaries(
+        {
+            "supplies": st.lists(stream, min_size=1, max_size=3),
+            "demands": st.lists(stream, min_size=1, max_size=3),
+            "capex_fixed": st.integers(0, 100_000),
+            "opex_per_unit_km": st.sampled_from(opex_per_unit_km),
+            "emissions_per_unit_km": st.sampled_from([0.0, 0.001, 0.01]),
+            **more,
+        }
+    )
+
+
+def random_ash_enterprises(spec: dict, *, disposal_extra: float = 0.0) -> list[dict]:
+    """The supplies (``s0``, ``s1``, ...) and demands (``d0``, ...) of a `random_ash_parks` spec,
+    each an enterprise of its own; ``disposal_extra`` is added to every disposal cost."""
+
+    def enterprise(ident: str, role: str, stream: dict, price: str, extra: float = 0.0) -> dict:
+        priced = {"cost": stream["cost"] + extra, "emissions": stream["emissions"]}
+        return {
+            "id": ident,
+            "location": {"x": stream["at"][0], "y": stream["at"][1]},
+            role: [{"resource": "o_ash", "amount": stream["amount"], price: priced}],
+        }
+
+    return [
+        enterprise(f"s{i}", "supplies", supply, "disposal", disposal_extra) for i, supply in enumerate(spec["supplies"])
+    ] + [enterprise(f"d{j}", "demands", demand, "baseline") for j, demand in enumerate(spec["demands"])]
+
+
+def random_truck(spec: dict) -> dict:
+    """The truck of a `random_ash_parks` spec: 10 years, 1 per t besides its opex per t km."""
+    return mode(
+        capex_fixed=spec["capex_fixed"],
+        lifetime_years=10,
+        opex_per_unit=1.0,
+        opex_per_unit_km=spec["opex_per_unit_km"],
+        emissions_per_unit_km=spec["emissions_per_unit_km"],
     )
 
 

@@ -17,7 +17,16 @@ import pathlib
 import helpers
 import numpy as np
 import pytest
-from helpers import HEAT_PIPE, PRICED_HEAT_PUMP, heat_source_and_sink, mode
+from helpers import (
+    ASH_BY_TRUCK,
+    HEAT_PIPE,
+    PRICED_HEAT_PUMP,
+    heat_source_and_sink,
+    mode,
+    random_ash_enterprises,
+    random_ash_parks,
+    random_truck,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -112,7 +121,7 @@ def rows(result: circflow.Result, role: str, enterprise: str) -> dict:
 # -- 1. one supply, one demand, one truck ---------------------------------------------------
 
 FACTOR_10Y = crf(0.05, 10) + 0.02  # 0.1295045750 + 0.02 = 0.1495045750
-ASH = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
+ASH = ASH_BY_TRUCK
 
 
 def truck_park(
@@ -1070,64 +1079,16 @@ def test_scaling_really_changes_the_park() -> None:
     )
 
 
-point = st.tuples(st.integers(0, 20), st.integers(0, 20))
-stream = st.fixed_dictionaries(
-    {
-        "at": point,
-        "amount": st.integers(100, 1000),
-        "cost": st.integers(0, 60),
-        "emissions": st.sampled_from([0.0, 0.01, 0.05, 0.1]),
-    }
-)
-random_parks = st.fixed_dictionaries(
-    {
-        "supplies": st.lists(stream, min_size=1, max_size=3),
-        "demands": st.lists(stream, min_size=1, max_size=3),
-        "capex_fixed": st.integers(0, 100_000),
-        "opex_per_unit_km": st.sampled_from([0.0, 0.5, 1.0, 2.0]),
-        "emissions_per_unit_km": st.sampled_from([0.0, 0.001, 0.01]),
-    }
-)
+random_parks = random_ash_parks([0.0, 0.5, 1.0, 2.0])
 
 
 def random_park_data(spec: dict, *, disposal_extra: float = 0.0, carbon_price: float = 0.0) -> dict:
-    enterprises = []
-    for i, supply in enumerate(spec["supplies"]):
-        enterprises.append(
-            {
-                "id": f"s{i}",
-                "location": {"x": supply["at"][0], "y": supply["at"][1]},
-                "supplies": [
-                    {
-                        "resource": "o_ash",
-                        "amount": supply["amount"],
-                        "disposal": {"cost": supply["cost"] + disposal_extra, "emissions": supply["emissions"]},
-                    }
-                ],
-            }
-        )
-    for j, demand in enumerate(spec["demands"]):
-        enterprises.append(
-            {
-                "id": f"d{j}",
-                "location": {"x": demand["at"][0], "y": demand["at"][1]},
-                "demands": [
-                    {
-                        "resource": "o_ash",
-                        "amount": demand["amount"],
-                        "baseline": {"cost": demand["cost"], "emissions": demand["emissions"]},
-                    }
-                ],
-            }
-        )
-    truck = mode(
-        capex_fixed=spec["capex_fixed"],
-        lifetime_years=10,
-        opex_per_unit=1.0,
-        opex_per_unit_km=spec["opex_per_unit_km"],
-        emissions_per_unit_km=spec["emissions_per_unit_km"],
+    return park_data(
+        random_ash_enterprises(spec, disposal_extra=disposal_extra),
+        resources=ASH,
+        modes={"o_truck": random_truck(spec)},
+        economics={"carbon_price": carbon_price},
     )
-    return park_data(enterprises, resources=ASH, modes={"o_truck": truck}, economics={"carbon_price": carbon_price})
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

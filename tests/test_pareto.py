@@ -19,8 +19,8 @@ import pathlib
 import helpers
 import pandas as pd
 import pytest
+from helpers import ASH_BY_TRUCK, random_ash_enterprises, random_ash_parks, random_truck, run, write_park
 from helpers import mode as spec_mode
-from helpers import run, write_park
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -337,25 +337,7 @@ def test_ends_equal_optimize_on_generated_parks(name: str) -> None:
     assert_ends_match_optimize(park, front, 1e-5)
 
 
-point = st.tuples(st.integers(0, 20), st.integers(0, 20))
-stream = st.fixed_dictionaries(
-    {
-        "at": point,
-        "amount": st.integers(100, 1000),
-        "cost": st.integers(0, 60),
-        "emissions": st.sampled_from([0.0, 0.01, 0.05, 0.1]),
-    }
-)
-random_parks = st.fixed_dictionaries(
-    {
-        "supplies": st.lists(stream, min_size=1, max_size=3),
-        "demands": st.lists(stream, min_size=1, max_size=3),
-        "capex_fixed": st.integers(0, 100_000),
-        "opex_per_unit_km": st.sampled_from([0.5, 1.0, 2.0, 5.0]),
-        "emissions_per_unit_km": st.sampled_from([0.0, 0.001, 0.01]),
-        "points": st.integers(2, 5),
-    }
-)
+random_parks = random_ash_parks([0.5, 1.0, 2.0, 5.0], points=st.integers(2, 5))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -400,21 +382,8 @@ random_parks = st.fixed_dictionaries(
 def test_front_is_monotone_and_ends_match_optimize(spec: dict) -> None:
     """On random one-resource parks: at most ``points`` points, strictly monotone, and the ends
     are the cost and emissions optima."""
-    enterprises = [
-        supply(f"s{i}", s["at"], "o_ash", s["amount"], s["cost"], s["emissions"])
-        for i, s in enumerate(spec["supplies"])
-    ]
-    enterprises += [
-        demand(f"d{j}", d["at"], "o_ash", d["amount"], d["cost"], d["emissions"]) for j, d in enumerate(spec["demands"])
-    ]
-    truck = mode(
-        capex_fixed=spec["capex_fixed"],
-        opex_per_unit=1.0,
-        opex_per_unit_km=spec["opex_per_unit_km"],
-        emissions_per_unit_km=spec["emissions_per_unit_km"],
-    )
     park = circflow.park_from_dict(
-        park_data(enterprises, {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}, {"o_truck": truck})
+        park_data(random_ash_enterprises(spec), ASH_BY_TRUCK, {"o_truck": random_truck(spec)})
     )
     front = pareto(park, points=spec["points"], gap=0.0)
     assert 1 <= len(front) <= spec["points"]
