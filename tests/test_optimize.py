@@ -513,6 +513,16 @@ def test_forced_entry_without_mode_builds_the_cheapest_matching_link() -> None:
     assert_kpis(result, total_cost=FACTOR_10Y * 300_000 + 9200, capex=300_000)
 
 
+def by_truck(*resources: str) -> dict:
+    """Materials in tonnes, each carried by ``o_truck``."""
+    return {name: {"kind": "material", "unit": "t", "modes": ["o_truck"]} for name in resources}
+
+
+def process(ident: str, source: str, product: str, yield_: float, **fields: object) -> dict:
+    """Process ``ident`` making ``yield_`` t of ``product`` from each t of ``source``."""
+    return {"id": ident, "input": {"resource": source}, "outputs": [{"resource": product, "yield": yield_}], **fields}
+
+
 def test_forced_link_out_of_a_process_that_is_not_built_stays_built() -> None:
     """The grinding process (capex 1e9) never pays, so nothing reaches its output; plan.force
     still builds the truck link from that output to the market (y = 1, no flow). The plan
@@ -525,20 +535,10 @@ def test_forced_link_out_of_a_process_that_is_not_built_stays_built() -> None:
                 "id": "mill",
                 "location": {"x": 0, "y": 0},
                 "supplies": [{"resource": "o_slag", "amount": 8760}],
-                "processes": [
-                    {
-                        "id": "grinding",
-                        "capex_fixed": 1.0e9,
-                        "input": {"resource": "o_slag"},
-                        "outputs": [{"resource": "o_powder", "yield": 1.0}],
-                    }
-                ],
+                "processes": [process("grinding", "o_slag", "o_powder", 1.0, capex_fixed=1.0e9)],
             }
         ],
-        resources={
-            "o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-            "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-        },
+        resources=by_truck("o_slag", "o_powder"),
         modes={"o_truck": mode(capex_fixed=1000.0, lifetime_years=10)},
         economics={"discount_rate": 0.0},
         markets=[{"id": "buyers", "location": {"x": 1, "y": 0}, "buys": [{"resource": "o_powder", "price": 1.0}]}],
@@ -677,21 +677,11 @@ def test_utilization_of_a_resource_only_a_process_makes_holds_with_nothing_used(
                     "id": "b",
                     "location": {"x": 1, "y": 0},
                     "processes": [
-                        {
-                            "id": "g",
-                            "existing": True,
-                            "capacity": 2,
-                            "opex_per_unit": 1.0,
-                            "input": {"resource": "o_slag"},
-                            "outputs": [{"resource": "o_powder", "yield": 0.9}],
-                        }
+                        process("g", "o_slag", "o_powder", 0.9, existing=True, capacity=2, opex_per_unit=1.0)
                     ],
                 },
             ],
-            resources={
-                "o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-                "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-            },
+            resources=by_truck("o_slag", "o_powder"),
             modes={"o_truck": mode(capex_fixed=1000.0)},
             targets=targets,
         )
@@ -722,14 +712,7 @@ def test_target_whose_supplies_no_link_serves_is_infeasible_also_in_parts(split_
             {
                 "id": "mill",
                 "location": {"x": 1, "y": 0},
-                "processes": [
-                    {
-                        "id": "g",
-                        "existing": True,
-                        "input": {"resource": "o_ash"},
-                        "outputs": [{"resource": "o_slag", "yield": 0.5}],
-                    }
-                ],
+                "processes": [process("g", "o_ash", "o_slag", 0.5, existing=True)],
             },
             {
                 "id": "user",
@@ -737,10 +720,7 @@ def test_target_whose_supplies_no_link_serves_is_infeasible_also_in_parts(split_
                 "demands": [{"resource": "o_slag", "amount": 800, "baseline": {"cost": 30}}],
             },
         ],
-        resources={
-            "o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-            "o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-        },
+        resources=by_truck("o_slag", "o_ash"),
         modes={"o_truck": mode(capex_fixed=1000.0, max_distance_km=10.0)},
         targets={"utilization": {"o_slag": 0.5}},
     )
@@ -840,7 +820,17 @@ def test_capacity_is_the_largest_hourly_flow_over_periods() -> None:
     }
 
 
-def test_capacity_cost_trims_the_peak_period() -> None:
+@pytest.mark.parametrize(
+    ("limits", "capacity", "heating", "capex", "total_cost"),
+    [
+        ({"capex_per_capacity": 1e6}, 0.25, 720, 260_000, 260_000 * crf(0.05, 10) + 2190 + 720 * 20 + 6570 * 20),
+        ({"max_capacity": 0.3}, 0.3, 864, 13_000, 13_000 * crf(0.05, 10) + 2334 + 576 * 20 + 6426 * 20),
+    ],
+    ids=["capacity-cost-trims-the-peak-period", "mode-max-capacity-limits-each-period"],
+)
+def test_capacity_limits_the_heating_flow(
+    limits: dict, capacity: float, heating: float, capex: float, total_cost: float
+) -> None:
     """Capacity at 1e6 CNY per t/h costs 1e6 x 0.1295046 = 129505 CNY/yr per t/h. Above
     0.25 t/h, one t/h more only adds heating flow, 2880 t x 39 = 112320 CNY/yr: not worth it.
     Below 0.25 it adds flow in both periods, 8760 x 39 = 341640: worth it. So k = 0.25 t/h,
@@ -849,25 +839,17 @@ def test_capacity_cost_trims_the_peak_period() -> None:
     total = (10000 + 250000) x 0.1295046 + 2190 x 1 + disposal 720 x 20
     + baseline (2160 + 4410) x 20 = 33671.19 + 2190 + 14400 + 131400 = 181661.19
     (full capacity 0.5 would cost 185957.4; no link 233400).
-    """
-    result = solve(seasonal_park(capex_per_capacity=1e6))
-    (link,) = result.links.to_dict("records")
-    assert link["capacity"] == approx(0.25)
-    assert link["flow"] == {"heating": approx(720), "non_heating": approx(1470)}
-    assert_kpis(result, capex=260_000, total_cost=260_000 * crf(0.05, 10) + 2190 + 720 * 20 + 6570 * 20)
 
-
-def test_mode_max_capacity_limits_each_period() -> None:
-    """max_capacity 0.3 t/h: heating flow <= 0.3 x 2880 = 864 t, non_heating 1470 < 1764 t.
+    Mode max_capacity 0.3 t/h: heating flow <= 0.3 x 2880 = 864 t, non_heating 1470 < 1764 t.
 
     capex = 10000 + 3000 = 13000; total = 13000 x 0.1295046 + (864 + 1470) x 1
     + disposal 576 x 20 + baseline (2016 + 4410) x 20 = 1683.56 + 2334 + 11520 + 128520.
     """
-    result = solve(seasonal_park(max_capacity=0.3))
+    result = solve(seasonal_park(**limits))
     (link,) = result.links.to_dict("records")
-    assert link["capacity"] == approx(0.3)
-    assert link["flow"] == {"heating": approx(864), "non_heating": approx(1470)}
-    assert_kpis(result, capex=13_000, total_cost=13_000 * crf(0.05, 10) + 2334 + 576 * 20 + 6426 * 20)
+    assert link["capacity"] == approx(capacity)
+    assert link["flow"] == {"heating": approx(heating), "non_heating": approx(1470)}
+    assert_kpis(result, capex=capex, total_cost=total_cost)
 
 
 def test_amount_per_year_is_spread_by_hours() -> None:
