@@ -20,6 +20,8 @@ import circflow
 from circflow.cli import app
 
 RUNNER = CliRunner()
+DATA = pathlib.Path(__file__).resolve().parent / "data"
+"""Test data: generated parks with independently computed optima, the SPEC 8 demo park, ..."""
 
 
 def run(*args: object):
@@ -256,6 +258,29 @@ def fixed_charge_data(n: int = 20, seed: int = 1, **sections: object) -> dict:
     )
 
 
+def supplier(
+    ident: str, at: tuple[float, float], resource: str, amount: float, cost: float, emissions: float | None = None
+) -> dict:
+    """Enterprise ``ident`` at ``at`` (x, y) supplying ``amount`` of ``resource`` a year, whose
+    disposal costs ``cost`` (and emits ``emissions``, when given) per unit."""
+    return _site(ident, at, "supplies", {"resource": resource, "amount": amount}, "disposal", cost, emissions)
+
+
+def consumer(
+    ident: str, at: tuple[float, float], resource: str, amount: float, cost: float, emissions: float | None = None
+) -> dict:
+    """Enterprise ``ident`` at ``at`` (x, y) wanting ``amount`` of ``resource`` a year, whose
+    baseline supply costs ``cost`` (and emits ``emissions``, when given) per unit."""
+    return _site(ident, at, "demands", {"resource": resource, "amount": amount}, "baseline", cost, emissions)
+
+
+def _site(
+    ident: str, at: tuple[float, float], role: str, stream: dict, price: str, cost: float, emissions: float | None
+) -> dict:
+    priced = {"cost": cost} if emissions is None else {"cost": cost, "emissions": emissions}
+    return {"id": ident, "location": {"x": at[0], "y": at[1]}, role: [{**stream, price: priced}]}
+
+
 ASH_BY_TRUCK = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
 """Ash, in tonnes, carried by the truck ``o_truck``."""
 
@@ -290,18 +315,13 @@ def random_ash_parks(opex_per_unit_km: list[float], **more: st.SearchStrategy) -
 def random_ash_enterprises(spec: dict, *, disposal_extra: float = 0.0) -> list[dict]:
     """The supplies (``s0``, ``s1``, ...) and demands (``d0``, ...) of a `random_ash_parks` spec,
     each an enterprise of its own; ``disposal_extra`` is added to every disposal cost."""
-
-    def enterprise(ident: str, role: str, stream: dict, price: str, extra: float = 0.0) -> dict:
-        priced = {"cost": stream["cost"] + extra, "emissions": stream["emissions"]}
-        return {
-            "id": ident,
-            "location": {"x": stream["at"][0], "y": stream["at"][1]},
-            role: [{"resource": "o_ash", "amount": stream["amount"], price: priced}],
-        }
-
     return [
-        enterprise(f"s{i}", "supplies", supply, "disposal", disposal_extra) for i, supply in enumerate(spec["supplies"])
-    ] + [enterprise(f"d{j}", "demands", demand, "baseline") for j, demand in enumerate(spec["demands"])]
+        supplier(f"s{i}", s["at"], "o_ash", s["amount"], s["cost"] + disposal_extra, s["emissions"])
+        for i, s in enumerate(spec["supplies"])
+    ] + [
+        consumer(f"d{j}", d["at"], "o_ash", d["amount"], d["cost"], d["emissions"])
+        for j, d in enumerate(spec["demands"])
+    ]
 
 
 def random_truck(spec: dict) -> dict:

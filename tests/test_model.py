@@ -13,7 +13,7 @@ import pathlib
 import helpers
 import pyomo.environ as pyo
 import pytest
-from helpers import HEAT_PIPE, PRICED_HEAT_PUMP, heat_source_and_sink, mode
+from helpers import DATA, HEAT_PIPE, PRICED_HEAT_PUMP, heat_source_and_sink, mode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -387,8 +387,6 @@ def test_every_row_and_column_has_a_name_of_its_own() -> None:
 
 # -- pruning never changes the optimum ------------------------------------------------------------
 
-GENERATED = pathlib.Path(__file__).resolve().parent / "data"
-
 
 @pytest.mark.parametrize("objective", ["cost", "emissions"])
 @pytest.mark.parametrize("name", ["gen-n6-s100", "gen-n20-s104", "emissions-n15-s150", "plan-n14-s160"])
@@ -396,7 +394,7 @@ def test_pruning_keeps_the_optimum(name: str, objective: str) -> None:
     """`prune_dominated` drops only links no optimal plan needs: the optimum with and without
     pruning is the same (to the exact gap), on generated parks with carbon prices, heat pumps,
     forced links and both objectives."""
-    park = circflow.load_park(GENERATED / f"{name}.yaml")
+    park = circflow.load_park(DATA / f"{name}.yaml")
     exact = SolverProfile(gap=1e-9)
     pruned = circflow.optimize(park, objective=objective, solver=exact)
     whole = circflow.optimize(park, objective=objective, solver=exact, prune=False)
@@ -409,5 +407,5 @@ def test_pruning_keeps_the_optimum(name: str, objective: str) -> None:
 @pytest.mark.parametrize("name", ["gen-n20-s104", "plan-n14-s160"])
 def test_pruning_drops_links_on_generated_parks(name: str) -> None:
     """Guard for the test above: pruning does remove candidates there, so it is not vacuous."""
-    net = build_network(circflow.load_park(GENERATED / f"{name}.yaml"))
+    net = build_network(circflow.load_park(DATA / f"{name}.yaml"))
     assert len(prune_dominated(net, "cost").links) < len(net.links)

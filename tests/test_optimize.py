@@ -12,20 +12,22 @@ from __future__ import annotations
 import copy
 import functools
 import math
-import pathlib
 
 import helpers
 import numpy as np
 import pytest
 from helpers import (
     ASH_BY_TRUCK,
+    DATA,
     HEAT_PIPE,
     PRICED_HEAT_PUMP,
+    consumer,
     heat_source_and_sink,
     mode,
     random_ash_enterprises,
     random_ash_parks,
     random_truck,
+    supplier,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,7 +36,6 @@ from ruamel.yaml import YAML
 import circflow
 from circflow.network import stream_amounts
 
-GENERATED = pathlib.Path(__file__).resolve().parent / "data"  # generated parks with independently computed optima
 REL = 1e-6
 
 ECONOMICS = {**helpers.ECONOMICS, "discount_rate": 0.05}
@@ -71,18 +72,7 @@ def two_mode_park(modes: list[str], capex_fixed: dict[str, float], **sections: o
         "emissions_per_unit_km": 0.001,
     }
     return make_park(
-        [
-            {
-                "id": "a",
-                "location": {"x": 0, "y": 0},
-                "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 30, "emissions": 0.01}}],
-            },
-            {
-                "id": "b",
-                "location": {"x": 3, "y": 4},
-                "demands": [{"resource": "o_ash", "amount": 800, "baseline": {"cost": 20, "emissions": 0.05}}],
-            },
-        ],
+        [supplier("a", (0, 0), "o_ash", 1000, 30, 0.01), consumer("b", (3, 4), "o_ash", 800, 20, 0.05)],
         resources=ash,
         modes={name: mode(capex_fixed=capex, **common) for name, capex in capex_fixed.items()},
         **sections,
@@ -973,7 +963,7 @@ def check_solution(park: circflow.Park, result: circflow.Result) -> None:
 @pytest.mark.parametrize(("name", "objective"), [("gen-n20-s104", "cost"), ("emissions-n15-s150", "emissions")])
 def test_solution_check_on_generated_park(name: str, objective: str) -> None:
     """Every supply and demand balance, flow bound and KPI of a generated park's optimum holds."""
-    park = circflow.load_park(GENERATED / f"{name}.yaml")
+    park = circflow.load_park(DATA / f"{name}.yaml")
     result = circflow.optimize(park, objective=objective)
     assert result.status == "optimal"
     assert result.links_built > 0
@@ -1001,7 +991,7 @@ MONEY_PUMP = ("capex_fixed", "capex_per_mw", "opex_per_mwh")
 
 @functools.cache
 def generated_park_data(name: str) -> dict:
-    return YAML(typ="safe").load((GENERATED / f"{name}.yaml").read_text(encoding="utf-8"))
+    return YAML(typ="safe").load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
 def scale_money(data: dict, factor: float) -> dict:
