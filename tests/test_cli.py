@@ -37,6 +37,13 @@ def snapshot(folder: pathlib.Path) -> dict[str, tuple[bytes, int] | None]:
     return state
 
 
+@pytest.fixture
+def park_here(write_park_yaml, tmp_path, monkeypatch) -> pathlib.Path:
+    """conftest's minimal park, written in ``tmp_path``, the working directory."""
+    monkeypatch.chdir(tmp_path)
+    return write_park_yaml()
+
+
 def run_refused(folder: pathlib.Path, *args: object):
     """``circflow ARGS``, which must exit 2 and leave ``folder`` as it was (SPEC 7: a failed
     run writes nothing)."""
@@ -154,10 +161,8 @@ def test_unknown_scenario_names_the_scenarios(write_park_yaml, tmp_path, monkeyp
         "model-file-suffix",
     ],
 )
-def test_cli_misuse_exits_2(args, says, write_park_yaml, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
-    result = run_refused(tmp_path, *[str(path) if arg == "{park}" else arg for arg in args])
+def test_cli_misuse_exits_2(args, says, park_here, tmp_path):
+    result = run_refused(tmp_path, *[str(park_here) if arg == "{park}" else arg for arg in args])
     assert says in result.output
 
 
@@ -193,38 +198,32 @@ def _foreign_folder(kind: str, root: pathlib.Path) -> pathlib.Path:
         "the-park-file-itself",
     ],
 )
-def test_foreign_output_folder_is_refused_and_untouched(kind, write_park_yaml, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
+def test_foreign_output_folder_is_refused_and_untouched(kind, park_here, tmp_path):
     out = _foreign_folder(kind, tmp_path)
-    result = run_refused(tmp_path, "optimize", path, "-o", out)
+    result = run_refused(tmp_path, "optimize", park_here, "-o", out)
     assert str(out) in result.stderr
     assert "not a circflow results folder" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["optimize", "pareto"])
-def test_an_output_folder_that_cannot_be_written_exits_2(command, write_park_yaml, tmp_path, monkeypatch):
+def test_an_output_folder_that_cannot_be_written_exits_2(command, park_here, tmp_path):
     """-o under a file: the folder cannot be made. A usage problem (exit 2) that names the
     folder, not an internal error (it was exit 1 with "internal error: FileExistsError")."""
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
     (tmp_path / "notes.txt").write_text("mine\n")
-    result = run_refused(tmp_path, command, path, "-o", tmp_path / "notes.txt" / "out")
+    result = run_refused(tmp_path, command, park_here, "-o", tmp_path / "notes.txt" / "out")
     assert f"cannot write {tmp_path / 'notes.txt' / 'out'}" in result.stderr
     assert "internal error" not in result.output
 
 
-def test_second_run_replaces_the_results_folder(write_park_yaml, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
-    assert run("optimize", path, "-q").exit_code == 0
+def test_second_run_replaces_the_results_folder(park_here, tmp_path):
+    assert run("optimize", park_here, "-q").exit_code == 0
     folder = tmp_path / "park-results"
     first = json.loads((folder / "results.json").read_text())
     (folder / "stale.txt").write_text("from an older run\n")  # a file an older run wrote and listed
     marker = json.loads((folder / "circflow.json").read_text())
     (folder / "circflow.json").write_text(json.dumps({**marker, "files": [*marker["files"], "stale.txt"]}))
 
-    result = run("optimize", path, "-q", "--carbon-price", "100")
+    result = run("optimize", park_here, "-q", "--carbon-price", "100")
 
     assert result.exit_code == 0, result.output
     second = json.loads((folder / "results.json").read_text())
@@ -253,10 +252,8 @@ def test_second_run_replaces_the_results_folder(write_park_yaml, tmp_path, monke
         "schema-error",
     ],
 )
-def test_failed_run_leaves_existing_results_as_they_were(append, extra, write_park_yaml, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    good = write_park_yaml()
-    assert run("optimize", good, "-o", "out", "-q").exit_code == 0
+def test_failed_run_leaves_existing_results_as_they_were(append, extra, write_park_yaml, park_here, tmp_path):
+    assert run("optimize", park_here, "-o", "out", "-q").exit_code == 0
     bad = write_park_yaml(append=append, name="bad.yaml")
     run_refused(tmp_path, "optimize", bad, "-o", "out", *extra)
 
@@ -526,13 +523,11 @@ def test_write_model_writes_a_file_and_still_solves(suffix, marks, write_park_ya
     assert content["status"] == "optimal"
 
 
-def test_carbon_price_option_sets_carbon_cost(write_park_yaml, tmp_path, monkeypatch):
+def test_carbon_price_option_sets_carbon_cost(park_here, tmp_path):
     """Same plan either way (the links save far more than 100 CNY/tCO2 x 2 t), so the carbon
     cost is exactly 100 x emissions, and the objective adds it to total_cost."""
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
-    assert run("optimize", path, "-o", "free", "-q").exit_code == 0
-    assert run("optimize", path, "-o", "priced", "-q", "--carbon-price", "100").exit_code == 0
+    assert run("optimize", park_here, "-o", "free", "-q").exit_code == 0
+    assert run("optimize", park_here, "-o", "priced", "-q", "--carbon-price", "100").exit_code == 0
     free = json.loads((tmp_path / "free" / "results.json").read_text())
     priced = json.loads((tmp_path / "priced" / "results.json").read_text())
     assert free["kpis"]["carbon_cost"] == 0
