@@ -228,34 +228,7 @@ def link_accounts(run: Run, result: circflow.Result | None = None) -> pd.DataFra
         cop = link["cop"] if link["cop"] is not None and not pd.isna(link["cop"]) else math.nan
         rows.append(
             {
-                **{
-                    key: link[key]
-                    for key in (
-                        "id",
-                        "from",
-                        "to",
-                        "resource",
-                        "mode",
-                        "type",
-                        "length_km",
-                        "existing",
-                        "capacity",
-                        "flow_total",
-                        "capex",
-                        "annual_cost",
-                        "emissions",
-                        "avoided",
-                        "net_saving",
-                        "co2_avoided",
-                        "market_revenue",
-                        "electricity_mwh",
-                        "drive_mwh",
-                        "full_load_hours",
-                        "from_stream",
-                        "to_stream",
-                        "on_site",
-                    )
-                },
+                **link,
                 "cop": cop,
                 "delivered": delivered,
                 "cost_per_unit": (link["annual_cost"] + carbon * link["emissions"]) / delivered
