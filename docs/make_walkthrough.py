@@ -429,6 +429,20 @@ def catalog_field(section: str, entry: str, name: str) -> Callable:
 
 #: Delivered prices in the park file are ex works + ~25 CNY/t of haulage (its comments).
 HAULAGE = 25.0
+
+
+def market_and_delivered(resource: str) -> Callable:
+    """Places of a market price: the markets buying ``resource`` at it, and the park's demands
+    that buy ``resource`` at it delivered (`HAULAGE` on top)."""
+    at_market = prices((resource,), "buys", "price")
+    delivered = prices((resource,), "demands", "baseline.cost", (HAULAGE,))
+
+    def find(tree: dict[str, Any], value: float) -> list[tuple[str, float]]:
+        return at_market(tree, value) + delivered(tree, value)
+
+    return find
+
+
 ESTIMATES = (
     Estimate(
         "landfill_cost_solid_byproduct",
@@ -460,10 +474,7 @@ ESTIMATES = (
         100,
         "catalog range",
         "the slag mills' price for granulated slag, and the cement plant's bought slag (+25 haulage)",
-        lambda tree, v: (
-            prices(("slag",), "buys", "price")(tree, v)
-            + prices(("slag",), "demands", "baseline.cost", (HAULAGE,))(tree, v)
-        ),
+        market_and_delivered("slag"),
     ),
     Estimate(
         "fly_ash_price_grade_ii",
@@ -471,10 +482,7 @@ ESTIMATES = (
         108,
         "+-20 %, no range in the catalog",
         "the regional concrete market's price, and the park's concrete stations' bought fly ash (+25)",
-        lambda tree, v: (
-            prices(("fly_ash",), "buys", "price")(tree, v)
-            + prices(("fly_ash",), "demands", "baseline.cost", (HAULAGE,))(tree, v)
-        ),
+        market_and_delivered("fly_ash"),
     ),
     Estimate(
         "clinker_marginal_cost",
