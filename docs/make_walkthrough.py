@@ -629,6 +629,11 @@ class Checks:
         return next(i for i, entry in enumerate(self.entries, start=1) if entry["name"] == name)
 
 
+def evidence(run: Run, found: Iterable[str], separator: str = "; ", none: str = "") -> str:
+    """One run's line of evidence for a check: its name, then ``found`` (``none`` if empty)."""
+    return f"{run.name}: " + (separator.join(found) or none)
+
+
 def close(a: float, b: float, rel: float = REL_TOL) -> bool:
     """Equal within ``rel`` of the larger magnitude (or of 1)."""
     return abs(a - b) <= rel * max(abs(a), abs(b), 1.0)
@@ -750,7 +755,7 @@ def check_accounts(checks: Checks, run: Run, factors: dict[str, Any]) -> None:
         "tables and each stream's rest times its disposal or baseline price; capex of links and "
         "processes adds up to the capex KPI; the same for the status quo",
         ok,
-        f"{run.name}: " + "; ".join(shown),
+        evidence(run, shown),
     )
 
 
@@ -852,7 +857,7 @@ def check_utilisation(checks: Checks, run: Run, factors: dict[str, Any]) -> None
         "(SPEC 3.8, 8.2: a process output is not new supply), rebuilt from the balances; every target "
         "holds",
         ok,
-        f"{run.name}: " + ", ".join(shown),
+        evidence(run, shown, ", "),
     )
 
 
@@ -909,7 +914,7 @@ def check_heat_links(checks: Checks, run: Run, factors: dict[str, Any]) -> None:
         f"electricity = delivered / COP; absorption: COP {absorber.cop:g}, lift <= "
         f"{absorber.max_lift_k:g} K, driving steam = delivered / COP",
         ok,
-        f"{run.name}: " + ("; ".join(shown) if shown else "no heat link"),
+        evidence(run, shown, none="no heat link"),
     )
 
 
@@ -992,8 +997,9 @@ def check_co2_per_mwh(checks: Checks, run: Run, factors: dict[str, Any]) -> None
         f"boiler it replaces emits, within {2 * SLACK:g} (pipe losses, pumping); heat pumps less their "
         f"electricity or steam",
         ok,
-        f"{run.name}: "
-        + (", ".join(f"{short(row.id)} {row.avoided_per_unit:.3f}" for row in heat.itertuples()) or "no heat link"),
+        evidence(
+            run, (f"{short(row.id)} {row.avoided_per_unit:.3f}" for row in heat.itertuples()), ", ", "no heat link"
+        ),
     )
 
 
