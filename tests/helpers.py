@@ -8,6 +8,7 @@ Imported as ``from helpers import ...`` (pytest puts ``tests/`` on the import pa
 
 from __future__ import annotations
 
+import copy
 import json
 import pathlib
 
@@ -81,16 +82,19 @@ def park_data(
     **sections: object,
 ) -> dict:
     """A park file's content: `ECONOMICS` updated by ``economics``, ``periods`` (one whole
-    year when None), and ``sections``."""
-    return {
-        "park": {"name": name},
-        "economics": {**ECONOMICS, **(economics or {})},
-        "periods": periods or [YEAR],
-        "resources": resources,
-        "modes": modes,
-        "enterprises": enterprises,
-        **sections,
-    }
+    year when None), and ``sections``; a deep copy, so that a test editing it leaves the
+    constants it was built from (`ASH_BY_TRUCK`, ...) as they were."""
+    return copy.deepcopy(
+        {
+            "park": {"name": name},
+            "economics": {**ECONOMICS, **(economics or {})},
+            "periods": periods or [YEAR],
+            "resources": resources,
+            "modes": modes,
+            "enterprises": enterprises,
+            **sections,
+        }
+    )
 
 
 HEAT_PUMP = {

@@ -213,18 +213,26 @@ def test_loss_over_the_whole_length_must_stay_below_one(loss_per_km: float, gain
 # -- amounts per period (SPEC 3.5) ---------------------------------------------------------
 
 
-def test_stream_amounts_amount_spread_by_hours() -> None:
-    """amount 8760 over heating 2880 h and non_heating 5880 h: 2880 and 5880."""
-    park = make_park(
-        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 8760}])],
+HOURS = np.array([2880.0, 5880.0])
+"""The hours of `SEASONS`."""
+
+
+def one_supply_in_seasons(amount: float) -> circflow.Park:
+    """A park of one enterprise supplying ``amount`` of ash a year, in `SEASONS`."""
+    return make_park(
+        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": amount}])],
         resources=ASH,
         modes=ASH_MODES,
         periods=SEASONS,
     )
-    hours = np.array([2880.0, 5880.0])
-    amounts = stream_amounts(park.enterprises[0].supplies[0], park, hours)
+
+
+def test_stream_amounts_amount_spread_by_hours() -> None:
+    """amount 8760 over heating 2880 h and non_heating 5880 h: 2880 and 5880."""
+    park = one_supply_in_seasons(8760)
+    amounts = stream_amounts(park.enterprises[0].supplies[0], park, HOURS)
     np.testing.assert_allclose(amounts, [2880.0, 5880.0], rtol=1e-12)
-    amounts = stream_amounts(Supply(resource="n_ash", amount=1000.0), park, hours)
+    amounts = stream_amounts(Supply(resource="n_ash", amount=1000.0), park, HOURS)
     np.testing.assert_allclose(amounts, [1000 * 2880 / 8760, 1000 * 5880 / 8760], rtol=1e-12)
 
 
@@ -233,21 +241,15 @@ def test_stream_amounts_per_period_and_rate_profile() -> None:
     gives 2 x 2880 = 5760 and 2 x 5880 x 0.5 = 5880; a profile that leaves out a period
     means 1 there: rate 3, {heating: 0.25} gives 3 x 2880 x 0.25 = 2160 and 3 x 5880 = 17640.
     """
-    park = make_park(
-        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1}])],
-        resources=ASH,
-        modes=ASH_MODES,
-        periods=SEASONS,
-    )
-    hours = np.array([2880.0, 5880.0])
+    park = one_supply_in_seasons(1)
     per_period = Supply(resource="n_ash", per_period={"heating": 7.0, "non_heating": 11.0})
-    np.testing.assert_allclose(stream_amounts(per_period, park, hours), [7.0, 11.0])
+    np.testing.assert_allclose(stream_amounts(per_period, park, HOURS), [7.0, 11.0])
     rate = Demand(resource="n_ash", rate=2.0, profile={"heating": 1.0, "non_heating": 0.5})
-    np.testing.assert_allclose(stream_amounts(rate, park, hours), [5760.0, 5880.0])
+    np.testing.assert_allclose(stream_amounts(rate, park, HOURS), [5760.0, 5880.0])
     partial = Supply(resource="n_ash", rate=3.0, profile={"heating": 0.25})
-    np.testing.assert_allclose(stream_amounts(partial, park, hours), [2160.0, 17640.0])
+    np.testing.assert_allclose(stream_amounts(partial, park, HOURS), [2160.0, 17640.0])
     flat = Supply(resource="n_ash", rate=1.5)
-    np.testing.assert_allclose(stream_amounts(flat, park, hours), [4320.0, 8820.0])
+    np.testing.assert_allclose(stream_amounts(flat, park, HOURS), [4320.0, 8820.0])
 
 
 def test_max_flow_is_smallest_of_supply_demand_and_capacity() -> None:
