@@ -606,7 +606,7 @@ def _page(title: str, park: str, body: str) -> str:
         _("{park}: {title}").format(park=park, title=title),
         park,
         f"<style>{_EXTRA_CSS}</style>" + body,
-        kicker=f"circflow · {title}",
+        kicker=title,
         footer=_("Written by circflow. Costs are per year unless named capex."),
     )
 

@@ -283,7 +283,7 @@ def sweep_page(
             _("{park}: sweep of {keys}").format(park=heading, keys=described),
             heading,
             body,
-            kicker="circflow · " + _("sweep of {keys}").format(keys=described),
+            kicker=_("sweep of {keys}").format(keys=described),
             plotly_js="file",
         )
 
