@@ -6,7 +6,8 @@ candidate links, heat technologies, on-site and explicit links, plan entries and
 own variables (flows per period, disposal ``w``, baseline supply ``u``, process input
 ``xi``, capacities ``k``, ``c`` with a big-M, binaries ``y``, ``z``), solved with HiGHS
 directly. It imports nothing of circflow's network, linktypes or model: only
-`circflow.park_from_dict` (a validated park) and `circflow.optimize` (the answer to check).
+`circflow.park_from_dict` (a validated park) and `circflow.optimize` (the answer to check),
+besides the tests' own `helpers.mode` (a mode with every field at SPEC's default).
 
 On ~30 generated parks (3-8 enterprises, materials with quality attributes, markets with
 and without a limit, an existing sales contract, a candidate and an existing process with
