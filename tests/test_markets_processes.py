@@ -43,25 +43,12 @@ CONTRACT_TRUCK = mode(opex_per_unit_km=0.5, capex_fixed=1000.0, lifetime_years=1
 """As TRUCK, plus 1,000 per contract over 10 years: 100 a year per link built."""
 
 
-def make_park(
-    enterprises: list[dict],
-    *,
-    truck: dict | None = None,
-    economics: dict | None = None,
-    resources: dict | None = None,
-    **sections: object,
-) -> circflow.Park:
-    """A park of ``enterprises`` in `ECONOMICS` updated by ``economics``, with `RESOURCES` and
-    ``resources`` carried by ``truck`` (`TRUCK` when None)."""
+def make_park(enterprises: list[dict], *, truck: dict | None = None, **sections: object) -> circflow.Park:
+    """A park of ``enterprises`` whose `RESOURCES` go by ``truck`` (`TRUCK` when None), in
+    `ECONOMICS`; ``sections`` add to these or replace them."""
+    sections = {"economics": ECONOMICS, "resources": RESOURCES, **sections}
     return circflow.park_from_dict(
-        helpers.park_data(
-            "markets and processes",
-            enterprises,
-            resources={**RESOURCES, **(resources or {})},
-            modes={"m_truck": truck or TRUCK},
-            economics={**ECONOMICS, **(economics or {})},
-            **sections,
-        )
+        helpers.park_data("markets and processes", enterprises, modes={"m_truck": truck or TRUCK}, **sections)
     )
 
 
@@ -270,7 +257,10 @@ def test_market_emissions_count_and_can_turn_a_sale_down(carbon_price: float, so
     (Break-even: 100 + 10,000 (5 - 50 + 0.8 c) = 300,000 at c = 93.7375.)
     """
     park = make_park(
-        [STEEL], truck=CONTRACT_TRUCK, economics={"carbon_price": carbon_price}, markets=[market(50.0, emissions=0.8)]
+        [STEEL],
+        truck=CONTRACT_TRUCK,
+        economics={**ECONOMICS, "carbon_price": carbon_price},
+        markets=[market(50.0, emissions=0.8)],
     )
     result = solve_exact(park)
     if sold:
@@ -782,7 +772,7 @@ def test_a_target_on_a_resource_only_a_process_makes_holds_trivially(
     process["outputs"][0]["resource"] = "m_s95"
     park = make_park(
         [slag_works(600.0), grinder(process)],
-        resources={"m_s95": {"kind": "material", "unit": "t", "modes": ["m_truck"]}},
+        resources={**RESOURCES, "m_s95": {"kind": "material", "unit": "t", "modes": ["m_truck"]}},
         targets={"utilization": {"m_s95": 0.5}},
     )
     if split:
