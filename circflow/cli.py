@@ -643,9 +643,7 @@ def sensitivity(
                 on_stage=stage,
             )
 
-        park, found = _find_and_save(
-            console, park_file, scenario, lang, folder, results, objective.value, find, "moved"
-        )
+        park, found = _find_and_save(console, park_file, scenario, lang, folder, results, objective.value, find)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
         console.print(
             f"{park.park.name}: objective {_short(found.base_objective)} {unit} at the park's values", markup=False
@@ -750,9 +748,7 @@ def alternatives(
                 on_stage=stage,
             )
 
-        park, found = _find_and_save(
-            console, park_file, scenario, lang, folder, results, objective.value, find, "found"
-        )
+        park, found = _find_and_save(console, park_file, scenario, lang, folder, results, objective.value, find)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
         counts = found.counts
         console.print(
@@ -798,11 +794,10 @@ def _find_and_save(
     results: pathlib.Path | None,
     objective: str,
     find: Callable[[Park, Callable[[str], None]], Findings],
-    adds_as: str,
 ) -> tuple[Park, Findings]:
     """The run of `sensitivity` and `alternatives`: read the park; check the folders before any
     solve; ``find(park, stage)``; write the findings to ``folder`` and, with --results, add them
-    to that results folder as `circflow.howsure.add_to_results`'s argument ``adds_as``."""
+    to that results folder (`circflow.howsure.add_to_results`)."""
     with _progress(console) as stage:
         park = set_language(load_park(park_file, scenarios=scenario or []), lang)
         refuse_foreign_folder(folder, reads=[results] if results is not None else [])
@@ -813,9 +808,12 @@ def _find_and_save(
         found.save(folder)
         if results is not None:
             from circflow.howsure import add_to_results
+            from circflow.nearoptimal import Alternatives
 
-            findings: dict[str, Any] = {adds_as: found}
-            add_to_results(results, **findings)
+            if isinstance(found, Alternatives):
+                add_to_results(results, found=found)
+            else:
+                add_to_results(results, moved=found)
     return park, found
 
 
