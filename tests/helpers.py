@@ -1,7 +1,9 @@
-"""Helpers several test files share: the CLI run in process, a mode with every field, the
-park content the hand-derived parks are built from (economics, a costless heat pump, the
-heat pipe and source/sink pair of the heat-pump parks), the KPI breakdown check, and the
-fixed-charge park that HiGHS has a first plan for at once but cannot prove optimal.
+"""Helpers several test files share: the CLI run in process; the content hand-derived parks
+are built from (a mode with every field, economics, enterprises of one stream, a costless
+heat pump, the heat-pump parks' pipe and pair, a slag park's text); the checks of a
+hand-derived optimum and its KPI breakdown; the random one-resource parks of the property
+tests; and the fixed-charge park that HiGHS has a first plan for at once but cannot prove
+optimal.
 
 Imported as ``from helpers import ...`` (pytest puts ``tests/`` on the import path).
 """
@@ -65,8 +67,6 @@ ECONOMICS = {
     "grid_emission_factor": 0.6,
 }
 """No discounting and no carbon price: a hand-derived optimum is sums of products."""
-
-
 YEAR = {"name": "year", "hours": 8760.0}
 """The one period of a park that names none."""
 
@@ -95,6 +95,33 @@ def park_data(
             **sections,
         }
     )
+
+
+ASH_BY_TRUCK = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
+"""Ash, in tonnes, carried by the truck ``o_truck``."""
+
+
+def supplier(
+    ident: str, at: tuple[float, float], resource: str, amount: float, cost: float, emissions: float | None = None
+) -> dict:
+    """Enterprise ``ident`` at ``at`` (x, y) supplying ``amount`` of ``resource`` a year, whose
+    disposal costs ``cost`` (and emits ``emissions``, when given) per unit."""
+    return _site(ident, at, "supplies", {"resource": resource, "amount": amount}, "disposal", cost, emissions)
+
+
+def consumer(
+    ident: str, at: tuple[float, float], resource: str, amount: float, cost: float, emissions: float | None = None
+) -> dict:
+    """Enterprise ``ident`` at ``at`` (x, y) wanting ``amount`` of ``resource`` a year, whose
+    baseline supply costs ``cost`` (and emits ``emissions``, when given) per unit."""
+    return _site(ident, at, "demands", {"resource": resource, "amount": amount}, "baseline", cost, emissions)
+
+
+def _site(
+    ident: str, at: tuple[float, float], role: str, stream: dict, price: str, cost: float, emissions: float | None
+) -> dict:
+    priced = {"cost": cost} if emissions is None else {"cost": cost, "emissions": emissions}
+    return {"id": ident, "location": {"x": at[0], "y": at[1]}, role: [{**stream, price: priced}]}
 
 
 HEAT_PUMP = {
@@ -162,6 +189,21 @@ def heat_source_and_sink(resource: str, source_c: float, sink_c: float, **demand
     ]
 
 
+STEEL_SLAG_YAML = """\
+economics: {discount_rate: 0, electricity_price: 500, grid_emission_factor: 0.5}
+resources:
+  m_slag: {kind: material, unit: t, modes: [m_truck]}
+modes:
+  m_truck: {opex_per_unit_km: 0.5}
+enterprises:
+  - id: steel
+    location: {x: 0, y: 0}
+"""
+"""The middle of a park file written as text: no discounting, electricity at 500 CNY/MWh and
+0.5 tCO2/MWh; slag (``m_slag``, t) trucked at 0.5 per t km; and a steel works at (0, 0)
+whose streams, and the enterprises after it, follow."""
+
+
 EXACT_REL = 1e-9
 """Relative tolerance of numbers derived by hand for parks solved with the ``exact`` profile (gap 0)."""
 KPI_PARTS = (
@@ -189,21 +231,6 @@ def assert_breakdown(kpis: dict, *, others_zero: bool = True, **expected: float)
             assert kpis[key] == pytest.approx(0.0, abs=1e-6), f"{key} should be 0"
 
 
-STEEL_SLAG_YAML = """\
-economics: {discount_rate: 0, electricity_price: 500, grid_emission_factor: 0.5}
-resources:
-  m_slag: {kind: material, unit: t, modes: [m_truck]}
-modes:
-  m_truck: {opex_per_unit_km: 0.5}
-enterprises:
-  - id: steel
-    location: {x: 0, y: 0}
-"""
-"""The middle of a park file written as text: no discounting, electricity at 500 CNY/MWh and
-0.5 tCO2/MWh; slag (``m_slag``, t) trucked at 0.5 per t km; and a steel works at (0, 0)
-whose streams, and the enterprises after it, follow."""
-
-
 def assert_optimum(
     result: circflow.Result, total_cost: float, *, status_quo: float | None = None, **parts: float
 ) -> None:
@@ -226,67 +253,6 @@ def solve_exact(park: circflow.Park, **options: object) -> circflow.Result:
 def links_by_id(result: circflow.Result) -> dict[str, dict]:
     """The built and existing links of a run, by id."""
     return {row["id"]: row for row in result.links.to_dict("records")}
-
-
-def fixed_charge_data(n: int = 20, seed: int = 1, **sections: object) -> dict:
-    """n ash supplies and n demands scattered over 10 x 10 km, every pair a candidate truck link
-    with a large fixed and capacity cost: a fixed-charge network HiGHS takes minutes to prove
-    (gap 0), though a first plan (build nothing) is at hand at once. So HiGHS's node and
-    solution limits stop it deterministically: ``mip_max_improving_sols: 1`` with a plan and a
-    gap, ``mip_max_nodes: 0`` before any plan.
-    """
-    rng = np.random.default_rng(seed)
-    enterprises = []
-    for i in range(n):
-        for role, key, price in (("s", "supplies", "disposal"), ("d", "demands", "baseline")):
-            location = {"x": float(rng.uniform(0, 10)), "y": float(rng.uniform(0, 10))}
-            stream = {
-                "resource": "o_ash",
-                "amount": float(rng.integers(500, 5000)),
-                price: {"cost": 40.0, "emissions": 0.01 if role == "s" else 0.05},
-            }
-            enterprises.append({"id": f"{role}{i}", "location": location, key: [stream]})
-    truck = mode(
-        lifetime_years=10.0,
-        capex_fixed=300_000,
-        capex_per_capacity=200_000,
-        opex_per_unit_km=3,
-        emissions_per_unit_km=0.001,
-    )
-    return park_data(
-        "fixed charge",
-        enterprises,
-        resources={"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-        modes={"o_truck": truck},
-        **sections,
-    )
-
-
-def supplier(
-    ident: str, at: tuple[float, float], resource: str, amount: float, cost: float, emissions: float | None = None
-) -> dict:
-    """Enterprise ``ident`` at ``at`` (x, y) supplying ``amount`` of ``resource`` a year, whose
-    disposal costs ``cost`` (and emits ``emissions``, when given) per unit."""
-    return _site(ident, at, "supplies", {"resource": resource, "amount": amount}, "disposal", cost, emissions)
-
-
-def consumer(
-    ident: str, at: tuple[float, float], resource: str, amount: float, cost: float, emissions: float | None = None
-) -> dict:
-    """Enterprise ``ident`` at ``at`` (x, y) wanting ``amount`` of ``resource`` a year, whose
-    baseline supply costs ``cost`` (and emits ``emissions``, when given) per unit."""
-    return _site(ident, at, "demands", {"resource": resource, "amount": amount}, "baseline", cost, emissions)
-
-
-def _site(
-    ident: str, at: tuple[float, float], role: str, stream: dict, price: str, cost: float, emissions: float | None
-) -> dict:
-    priced = {"cost": cost} if emissions is None else {"cost": cost, "emissions": emissions}
-    return {"id": ident, "location": {"x": at[0], "y": at[1]}, role: [{**stream, price: priced}]}
-
-
-ASH_BY_TRUCK = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
-"""Ash, in tonnes, carried by the truck ``o_truck``."""
 
 
 def random_ash_parks(opex_per_unit_km: list[float], **more: st.SearchStrategy) -> st.SearchStrategy:
@@ -336,6 +302,40 @@ def random_truck(spec: dict) -> dict:
         opex_per_unit=1.0,
         opex_per_unit_km=spec["opex_per_unit_km"],
         emissions_per_unit_km=spec["emissions_per_unit_km"],
+    )
+
+
+def fixed_charge_data(n: int = 20, seed: int = 1, **sections: object) -> dict:
+    """n ash supplies and n demands scattered over 10 x 10 km, every pair a candidate truck link
+    with a large fixed and capacity cost: a fixed-charge network HiGHS takes minutes to prove
+    (gap 0), though a first plan (build nothing) is at hand at once. So HiGHS's node and
+    solution limits stop it deterministically: ``mip_max_improving_sols: 1`` with a plan and a
+    gap, ``mip_max_nodes: 0`` before any plan.
+    """
+    rng = np.random.default_rng(seed)
+    enterprises = []
+    for i in range(n):
+        for role, key, price in (("s", "supplies", "disposal"), ("d", "demands", "baseline")):
+            location = {"x": float(rng.uniform(0, 10)), "y": float(rng.uniform(0, 10))}
+            stream = {
+                "resource": "o_ash",
+                "amount": float(rng.integers(500, 5000)),
+                price: {"cost": 40.0, "emissions": 0.01 if role == "s" else 0.05},
+            }
+            enterprises.append({"id": f"{role}{i}", "location": location, key: [stream]})
+    truck = mode(
+        lifetime_years=10.0,
+        capex_fixed=300_000,
+        capex_per_capacity=200_000,
+        opex_per_unit_km=3,
+        emissions_per_unit_km=0.001,
+    )
+    return park_data(
+        "fixed charge",
+        enterprises,
+        resources=ASH_BY_TRUCK,
+        modes={"o_truck": truck},
+        **sections,
     )
 
 
