@@ -274,6 +274,28 @@ def _heat(rate_mw: float, temperature: float, outlet: float, rng: np.random.Gene
     }
 
 
+def _by_product(resource: str, amount: float, **quality: object) -> dict:
+    """``amount`` t (to 100 t) of a solid by-product of ``quality``, landfilled (`SOLID_DISPOSAL`) unless used."""
+    return {"resource": resource, "amount": round(amount, -2), "disposal": dict(SOLID_DISPOSAL), "quality": quality}
+
+
+def _bought(resource: str, amount: float, requires: dict, cost: float, emissions: float) -> dict:
+    """A demand of ``amount`` t (to 100 t) of ``resource`` meeting ``requires``, bought today at
+    ``cost`` per t with ``emissions`` tCO2 per t."""
+    baseline = {"cost": cost, "emissions": emissions}
+    return {"resource": resource, "amount": round(amount, -2), "requires": requires, "baseline": baseline}
+
+
+def _upgrade(ident: str, resource: str, requires: dict, output: dict, **economics: float) -> dict:
+    """Process ``ident`` turning ``resource`` that meets ``requires`` into a better ``output`` of it."""
+    return {
+        "id": ident,
+        "input": {"resource": resource, "requires": requires},
+        "outputs": [{"resource": resource, **output}],
+        **economics,
+    }
+
+
 def _water_demand(amount: float, grades: list[str], baseline: dict | None = None) -> dict:
     return {
         "resource": "reclaimed_water",
@@ -304,18 +326,8 @@ def _power(rng: np.random.Generator) -> dict:
     condenser = u(28, 35)
     return {
         "supplies": [
-            {
-                "resource": "fly_ash",
-                "amount": round(0.08 * mwh, -2),
-                "disposal": dict(SOLID_DISPOSAL),
-                "quality": {"grade": grade, "loss_on_ignition": round(u(3, 9), 1)},
-            },
-            {
-                "resource": "gypsum",
-                "amount": round(0.022 * mwh, -2),
-                "disposal": dict(SOLID_DISPOSAL),
-                "quality": {"origin": "fgd", "purity": round(u(85, 96), 1)},
-            },
+            _by_product("fly_ash", 0.08 * mwh, grade=grade, loss_on_ignition=round(u(3, 9), 1)),
+            _by_product("gypsum", 0.022 * mwh, origin="fgd", purity=round(u(85, 96), 1)),
             _heat(mwh / 5000 * u(0.8, 1.2), condenser, condenser - 7, rng, absorption=True),
         ],
         "demands": [_water_demand(u(2e6, 9e6), ["cooling", "process"], OWN_WATER_BASELINE)],
@@ -325,38 +337,23 @@ def _power(rng: np.random.Generator) -> dict:
 def _steel(rng: np.random.Generator) -> dict:
     u = rng.uniform
     slag = u(1e5, 6e5)
-    grinding = {
-        "id": "grinding",
-        "input": {"resource": "slag", "requires": {"form": ["granulated"]}},
-        "outputs": [
-            {
-                "resource": "slag",
-                "yield": 0.88,
-                "disposal": dict(SOLID_DISPOSAL),
-                "quality": {"type": "blast_furnace", "form": "ground", "grade": "S95"},
-            }
-        ],
-        "opex_per_unit": 39,
-        "electricity_per_unit": 0.040,
-        "emissions_per_unit": 0.062,
-        "capex_fixed": 3.0e7,
-        "capex_per_capacity": 3.2e6,
-        "om_fraction": 0.02,
-    }
+    ground = {"type": "blast_furnace", "form": "ground", "grade": "S95"}
+    grinding = _upgrade(
+        "grinding",
+        "slag",
+        {"form": ["granulated"]},
+        {"yield": 0.88, "disposal": dict(SOLID_DISPOSAL), "quality": ground},
+        opex_per_unit=39,
+        electricity_per_unit=0.040,
+        emissions_per_unit=0.062,
+        capex_fixed=3.0e7,
+        capex_per_capacity=3.2e6,
+        om_fraction=0.02,
+    )
     return {
         "supplies": [
-            {
-                "resource": "slag",
-                "amount": round(slag, -2),
-                "disposal": dict(SOLID_DISPOSAL),
-                "quality": {"type": "blast_furnace", "form": "granulated"},
-            },
-            {
-                "resource": "slag",
-                "amount": round(slag * u(0.3, 0.5), -2),
-                "disposal": dict(SOLID_DISPOSAL),
-                "quality": {"type": "steel", "form": "raw"},
-            },
+            _by_product("slag", slag, type="blast_furnace", form="granulated"),
+            _by_product("slag", slag * u(0.3, 0.5), type="steel", form="raw"),
             _heat(u(20, 80), u(75, 85), 50.0, rng),
         ],
         "demands": [_water_demand(u(1e6, 5e6), ["cooling", "process"])],
@@ -366,21 +363,17 @@ def _steel(rng: np.random.Generator) -> dict:
 
 def _wwtp(rng: np.random.Generator) -> dict:
     u = rng.uniform
-    reuse = {
-        "id": "reuse",
-        "input": {"resource": "reclaimed_water", "requires": {"grade": ["secondary"]}},
-        "outputs": [
-            {
-                "resource": "reclaimed_water",
-                "yield": 0.95,
-                "quality": {"grade": str(rng.choice(["cooling", "process"]))},
-            }
-        ],
-        "opex_per_unit": 0.6,
-        "capex_fixed": 5.0e6,
-        "capex_per_capacity": 36000,
-        "om_fraction": 0.02,
-    }
+    treated = {"yield": 0.95, "quality": {"grade": str(rng.choice(["cooling", "process"]))}}
+    reuse = _upgrade(
+        "reuse",
+        "reclaimed_water",
+        {"grade": ["secondary"]},
+        treated,
+        opex_per_unit=0.6,
+        capex_fixed=5.0e6,
+        capex_per_capacity=36000,
+        om_fraction=0.02,
+    )
     return {
         "supplies": [
             {"resource": "reclaimed_water", "amount": round(u(5e6, 3e7), -3), "quality": {"grade": "secondary"}},
@@ -404,52 +397,18 @@ def _streams(sector: str, rng: np.random.Generator, *, series: bool) -> dict:
     if sector == "cement":
         return {
             "demands": [
-                {
-                    "resource": "fly_ash",
-                    "amount": round(u(5e4, 2e5), -2),
-                    "requires": {"loss_on_ignition": {"max": 8.0}},
-                    "baseline": {"cost": 220.0, "emissions": 0.85},
-                },
-                {
-                    "resource": "gypsum",
-                    "amount": round(u(3e4, 1e5), -2),
-                    "requires": {"purity": {"min": 85}},
-                    "baseline": {"cost": 100.0, "emissions": 0.010},
-                },
-                {
-                    "resource": "slag",
-                    "amount": round(u(1e5, 4e5), -2),
-                    "requires": {"type": ["blast_furnace"]},
-                    "baseline": {"cost": 95.0, "emissions": 0.003},
-                },
+                _bought("fly_ash", u(5e4, 2e5), {"loss_on_ignition": {"max": 8.0}}, 220.0, 0.85),
+                _bought("gypsum", u(3e4, 1e5), {"purity": {"min": 85}}, 100.0, 0.010),
+                _bought("slag", u(1e5, 4e5), {"type": ["blast_furnace"]}, 95.0, 0.003),
             ]
         }
     if sector == "wallboard":
-        return {
-            "demands": [
-                {
-                    "resource": "gypsum",
-                    "amount": round(u(1e5, 3e5), -2),
-                    "requires": {"purity": {"min": 90}},
-                    "baseline": {"cost": 100.0, "emissions": 0.010},
-                }
-            ]
-        }
+        return {"demands": [_bought("gypsum", u(1e5, 3e5), {"purity": {"min": 90}}, 100.0, 0.010)]}
     if sector == "concrete":
         return {
             "demands": [
-                {
-                    "resource": "fly_ash",
-                    "amount": round(u(1e4, 6e4), -2),
-                    "requires": {"grade": ["I", "II"]},
-                    "baseline": {"cost": 115.0, "emissions": 0.003},
-                },
-                {
-                    "resource": "slag",
-                    "amount": round(u(1e4, 6e4), -2),
-                    "requires": {"form": ["ground"], "grade": ["S95", "S105"]},
-                    "baseline": {"cost": 235.0, "emissions": 0.093},
-                },
+                _bought("fly_ash", u(1e4, 6e4), {"grade": ["I", "II"]}, 115.0, 0.003),
+                _bought("slag", u(1e4, 6e4), {"form": ["ground"], "grade": ["S95", "S105"]}, 235.0, 0.093),
             ]
         }
     if sector == "district_heating":

@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from types import TracebackType
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -37,6 +37,10 @@ from circflow.optimizer import optimize as run_optimize
 from circflow.results import Result
 from circflow.schema import Park
 from circflow.solve import Status
+
+if TYPE_CHECKING:
+    from circflow.breakeven import Sensitivity
+    from circflow.nearoptimal import Alternatives
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -96,6 +100,24 @@ LangOption = Annotated[
         metavar="en|zh",
         help="Language of the pages, workbook headers and summary \\[default: the park file's park.lang, else en].",
     ),
+]
+SolveSecondsOption = Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)]
+ResultsOption = Annotated[
+    pathlib.Path | None,
+    typer.Option(
+        "--results",
+        help="Also add the findings to this results folder of the same park (its results.json and report).",
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Spread the solves over a local Dask cluster of N worker processes \\[default: threads of this process].",
+        min=1,
+    ),
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Spread the solves over the Dask cluster at this address (tcp://HOST:8786).")
 ]
 PagesOption = Annotated[
     bool,
@@ -226,7 +248,7 @@ def pareto(
     scenario: ScenarioOption = None,
     carbon_price: CarbonPriceOption = None,
     solver: SolverOption = "highs",
-    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
+    time_limit: SolveSecondsOption = None,
     gap: GapOption = None,
     pages: PagesOption = False,
     lang: LangOption = None,
@@ -579,31 +601,17 @@ def sensitivity(
     output: Annotated[
         pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-sensitivity/].")
     ] = None,
-    results: Annotated[
-        pathlib.Path | None,
-        typer.Option(
-            "--results",
-            help="Also add the break-even values to this results folder of the same park (its results.json and report).",
-        ),
-    ] = None,
+    results: ResultsOption = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
     tolerance: Annotated[
         float,
         typer.Option(help="Find each value where the plan changes to this share of the range.", min=1e-6, max=0.5),
     ] = 0.01,
     solver: SolverOption = "highs",
-    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
+    time_limit: SolveSecondsOption = None,
     gap: GapOption = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            help="Run the parameters on a local Dask cluster of N worker processes [default: threads of this process].",
-            min=1,
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Run the parameters on the Dask cluster at this address (tcp://HOST:8786).")
-    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -620,12 +628,9 @@ def sensitivity(
 
     def work() -> int:
         started = time.perf_counter()
-        with _progress(console) as stage:
-            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
-            refuse_foreign_folder(folder, reads=[results] if results is not None else [])
-            if results is not None:
-                read_results_folder(results, park, objective.value)
-            found = run_sensitivity(
+
+        def find(park: Park, stage: Callable[[str], None]) -> Sensitivity:
+            return run_sensitivity(
                 park,
                 vary,
                 objective=objective.value,
@@ -637,12 +642,8 @@ def sensitivity(
                 scheduler=scheduler,
                 on_stage=stage,
             )
-            stage("writing results")
-            found.save(folder)
-            if results is not None:
-                from circflow.howsure import add_to_results
 
-                add_to_results(results, moved=found)
+        park, found = _find_and_save(console, park_file, scenario, lang, folder, results, objective.value, find)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
         console.print(
             f"{park.park.name}: objective {_short(found.base_objective)} {unit} at the park's values", markup=False
@@ -703,30 +704,16 @@ def alternatives(
     output: Annotated[
         pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-alternatives/].")
     ] = None,
-    results: Annotated[
-        pathlib.Path | None,
-        typer.Option(
-            "--results",
-            help="Also add the classes to this results folder of the same park (its results.json and report).",
-        ),
-    ] = None,
+    results: ResultsOption = None,
     objective: Annotated[
         ObjectiveName, typer.Option(help="cost, or emissions (the slack is then on emissions).")
     ] = ObjectiveName.cost,
     carbon_price: CarbonPriceOption = None,
     solver: SolverOption = "highs",
-    time_limit: Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)] = None,
+    time_limit: SolveSecondsOption = None,
     gap: GapOption = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            help="Classify the independent parts on a local Dask cluster of N worker processes [default: threads of this process, one per CPU].",
-            min=1,
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Classify the parts on the Dask cluster at this address (tcp://HOST:8786).")
-    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     lang: LangOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -744,12 +731,9 @@ def alternatives(
 
     def work() -> int:
         started = time.perf_counter()
-        with _progress(console) as stage:
-            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
-            refuse_foreign_folder(folder, reads=[results] if results is not None else [])
-            if results is not None:
-                read_results_folder(results, park, objective.value)
-            found = run_alternatives(
+
+        def find(park: Park, stage: Callable[[str], None]) -> Alternatives:
+            return run_alternatives(
                 park,
                 slack,
                 plans=plans,
@@ -763,12 +747,8 @@ def alternatives(
                 scheduler=scheduler,
                 on_stage=stage,
             )
-            stage("writing results")
-            found.save(folder)
-            if results is not None:
-                from circflow.howsure import add_to_results
 
-                add_to_results(results, found=found)
+        park, found = _find_and_save(console, park_file, scenario, lang, folder, results, objective.value, find)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
         counts = found.counts
         console.print(
@@ -800,6 +780,41 @@ def alternatives(
         return EXIT_OK
 
     raise typer.Exit(_guard(work))
+
+
+Findings = TypeVar("Findings", "Alternatives", "Sensitivity")
+
+
+def _find_and_save(
+    console: Console,
+    park_file: pathlib.Path,
+    scenario: list[str] | None,
+    lang: str | None,
+    folder: pathlib.Path,
+    results: pathlib.Path | None,
+    objective: str,
+    find: Callable[[Park, Callable[[str], None]], Findings],
+) -> tuple[Park, Findings]:
+    """The run of `sensitivity` and `alternatives`: read the park; check the folders before any
+    solve; ``find(park, stage)``; write the findings to ``folder`` and, with --results, add them
+    to that results folder (`circflow.howsure.add_to_results`)."""
+    with _progress(console) as stage:
+        park = set_language(load_park(park_file, scenarios=scenario or []), lang)
+        refuse_foreign_folder(folder, reads=[results] if results is not None else [])
+        if results is not None:
+            read_results_folder(results, park, objective)
+        found = find(park, stage)
+        stage("writing results")
+        found.save(folder)
+        if results is not None:
+            from circflow.howsure import add_to_results
+            from circflow.nearoptimal import Alternatives
+
+            if isinstance(found, Alternatives):
+                add_to_results(results, found=found)
+            else:
+                add_to_results(results, moved=found)
+    return park, found
 
 
 def read_results_folder(folder: pathlib.Path, park: Park, objective: str) -> None:

@@ -140,21 +140,19 @@ def how_sure(
         )
     if not result.is_ok:
         return result
-    objective = result.objective_name
+    # both studies solve the plan's objective with the plan's solver settings and rules
+    settings: dict[str, Any] = {
+        "objective": result.objective_name,
+        "solver": solver,
+        "time_limit": time_limit,
+        "gap": gap,
+        "carbon_price": carbon_price,
+        "workers": workers,
+        "on_stage": stage,
+        "extra": extra,
+    }
     stage("near-optimal alternatives")
-    found = alternatives(
-        park,
-        slack,
-        plans=plans,
-        objective=objective,  # type: ignore[arg-type]
-        solver=solver,
-        time_limit=time_limit,
-        gap=gap,
-        carbon_price=carbon_price,
-        workers=workers,
-        on_stage=stage,
-        extra=extra,
-    )
+    found = alternatives(park, slack, plans=plans, **settings)
     stage("break-even prices")
     priced = (
         park
@@ -162,18 +160,7 @@ def how_sure(
         else park.model_copy(update={"economics": park.economics.model_copy(update={"carbon_price": carbon_price})})
     )
     ranges = dict(vary) if vary is not None else default_vary(priced, result)
-    moved = sensitivity(
-        park,
-        ranges,
-        objective=objective,
-        solver=solver,
-        time_limit=time_limit,
-        gap=gap,
-        carbon_price=carbon_price,
-        workers=workers,
-        on_stage=stage,
-        extra=extra,
-    )
+    moved = sensitivity(park, ranges, **settings)
     return with_findings(result, found, moved)
 
 

@@ -32,7 +32,7 @@ Formulation notes (all exact reformulations of SPEC 4 and 8):
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +59,40 @@ def crf(rate: float, years: float) -> float:
     if growth_less_one == 0:
         return 1.0 / years
     return rate * (growth_less_one + 1) / growth_less_one
+
+
+CAPITAL_TERMS = (
+    "capex_fixed",
+    "capex_per_rate",
+    "annual_fixed",
+    "annual_per_rate",
+    "capital_fixed",
+    "capital_per_rate",
+)
+"""What a link's or process's capex costs: the capex (fixed, and per unit/h of capacity), its
+annual cost (CRF + O&M fraction) and its capital charge (CRF alone), each fixed and per rate."""
+
+
+def capital_terms(discount_rate: float, parts: Iterable[tuple[float, float, float, float]]) -> dict[str, float]:
+    """`CAPITAL_TERMS` of an asset made of parts, each ``(capex_fixed, capex_per_rate, lifetime_years,
+    om_fraction)``: a link's mode and its technology, or a process (SPEC 4).
+
+    Examples
+    --------
+    >>> terms = capital_terms(0.0, [(1000.0, 10.0, 10.0, 0.02)])
+    >>> round(terms["annual_fixed"], 6), round(terms["capital_fixed"], 6)
+    (120.0, 100.0)
+    """
+    terms = dict.fromkeys(CAPITAL_TERMS, 0.0)
+    for fixed, per_rate, lifetime_years, om_fraction in parts:
+        recovery = crf(discount_rate, lifetime_years)
+        terms["capex_fixed"] += fixed
+        terms["capex_per_rate"] += per_rate
+        terms["annual_fixed"] += (recovery + om_fraction) * fixed
+        terms["annual_per_rate"] += (recovery + om_fraction) * per_rate
+        terms["capital_fixed"] += recovery * fixed
+        terms["capital_per_rate"] += recovery * per_rate
+    return terms
 
 
 COST_TERMS = ("variable", "electricity", "drive", "process", "disposal", "baseline", "market")
@@ -210,17 +244,12 @@ def coefficients(net: Network) -> Coefficients:
     arrays = {
         name: np.zeros(n)
         for name in (
-            "capex_fixed",
-            "capex_per_rate",
-            "annual_fixed",
-            "annual_per_rate",
+            *CAPITAL_TERMS,
             "variable",
             "electricity",
             "drive_heat",
             "transport_emissions",
             "gain",
-            "capital_fixed",
-            "capital_per_rate",
             "technology_capex_fixed",
             "technology_capex_per_rate",
         )
@@ -240,7 +269,6 @@ def coefficients(net: Network) -> Coefficients:
         prebuilt[i] = link.prebuilt
         if link.prebuilt:
             continue  # capex is sunk (existing) or nil (on site)
-        mode_factor = crf(econ.discount_rate, mode.lifetime_years) + mode.om_fraction
         per_km = mode.capex_per_capacity_km
         if mode.capex_per_flow_km > 0 and link.temperatures is not None:
             delta_t = tech.pipe_delta_t(link.temperatures)
@@ -248,14 +276,15 @@ def coefficients(net: Network) -> Coefficients:
             per_km *= tech.pipe_heat(link.cop)
         fixed = mode.capex_fixed + mode.capex_per_km * length
         per_rate = mode.capex_per_capacity + per_km * length
-        tech_factor = crf(econ.discount_rate, own.lifetime_years) + own.om_fraction
-        arrays["capex_fixed"][i] = fixed + own.capex_fixed
-        arrays["capex_per_rate"][i] = per_rate + own.capex_per_rate
-        arrays["annual_fixed"][i] = mode_factor * fixed + tech_factor * own.capex_fixed
-        arrays["annual_per_rate"][i] = mode_factor * per_rate + tech_factor * own.capex_per_rate
-        mode_crf, tech_crf = crf(econ.discount_rate, mode.lifetime_years), crf(econ.discount_rate, own.lifetime_years)
-        arrays["capital_fixed"][i] = mode_crf * fixed + tech_crf * own.capex_fixed
-        arrays["capital_per_rate"][i] = mode_crf * per_rate + tech_crf * own.capex_per_rate
+        terms = capital_terms(
+            econ.discount_rate,
+            [
+                (fixed, per_rate, mode.lifetime_years, mode.om_fraction),
+                (own.capex_fixed, own.capex_per_rate, own.lifetime_years, own.om_fraction),
+            ],
+        )
+        for name, value in terms.items():
+            arrays[name][i] = value
         arrays["technology_capex_fixed"][i] = own.capex_fixed
         arrays["technology_capex_per_rate"][i] = own.capex_per_rate
     gain = arrays["gain"]
@@ -314,25 +343,19 @@ def coefficients(net: Network) -> Coefficients:
             "market": gain * per_sale,
         }
 
-    cost = margin(
-        ("variable", arrays["variable"]),
-        econ.electricity_price,
-        absorption.drive_cost_per_mwh,
-        sink_opex,
-        created_cost,
-        s_cost,
-        d_cost,
-        -sale,
-    )  # a sale earns: negative cost
-    emissions = margin(
-        ("transport", arrays["transport_emissions"]),
-        econ.grid_emission_factor,
-        absorption.drive_emissions_per_mwh,
-        sink_emissions,
-        created_emissions,
-        s_em,
-        d_em,
-        sale_em,
+    cost, emissions = (
+        margin(*account)
+        for account in zip(  # margin's arguments, each as (money, tCO2)
+            (("variable", arrays["variable"]), ("transport", arrays["transport_emissions"])),
+            (econ.electricity_price, econ.grid_emission_factor),
+            (absorption.drive_cost_per_mwh, absorption.drive_emissions_per_mwh),
+            (sink_opex, sink_emissions),
+            (created_cost, created_emissions),
+            (s_cost, s_em),
+            (d_cost, d_em),
+            (-sale, sale_em),  # a sale earns: negative cost
+            strict=True,
+        )
     )
     supplies, demands = net.accounted_streams()
     fixed_supplies = [s for s in supplies if s.role == "supply"]
@@ -346,30 +369,16 @@ def coefficients(net: Network) -> Coefficients:
         "baseline": sum(d.price_emissions * float(d.amounts.sum()) for d in fixed_demands),
     }
     q = len(net.processes)
-    process_arrays = {
-        name: np.zeros(q)
-        for name in (
-            "capex_fixed",
-            "capex_per_rate",
-            "annual_fixed",
-            "annual_per_rate",
-            "capital_fixed",
-            "capital_per_rate",
-        )
-    }
+    process_arrays = {name: np.zeros(q) for name in CAPITAL_TERMS}
     for process in net.processes:
         spec = process.spec
         if spec.existing:
             continue
-        factor = crf(econ.discount_rate, spec.lifetime_years) + spec.om_fraction
-        process_arrays["capex_fixed"][process.index] = spec.capex_fixed
-        process_arrays["capex_per_rate"][process.index] = spec.capex_per_capacity
-        process_arrays["annual_fixed"][process.index] = factor * spec.capex_fixed
-        process_arrays["annual_per_rate"][process.index] = factor * spec.capex_per_capacity
-        process_arrays["capital_fixed"][process.index] = crf(econ.discount_rate, spec.lifetime_years) * spec.capex_fixed
-        process_arrays["capital_per_rate"][process.index] = (
-            crf(econ.discount_rate, spec.lifetime_years) * spec.capex_per_capacity
+        terms = capital_terms(
+            econ.discount_rate, [(spec.capex_fixed, spec.capex_per_capacity, spec.lifetime_years, spec.om_fraction)]
         )
+        for name, value in terms.items():
+            process_arrays[name][process.index] = value
     return Coefficients(
         **arrays,
         prebuilt=prebuilt,

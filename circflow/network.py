@@ -711,8 +711,25 @@ class _Builder:
         delivered_share = 1.0 - mode.loss_per_km * length
         if delivered_share <= 0:
             return []
+
+        def link(kind: str, cop: float | None, gain: float) -> CandidateLink:
+            return CandidateLink(
+                self._link_id(supply, demand, mode_name, kind),
+                supply.index,
+                demand.index,
+                mode_name,
+                supply.resource,
+                length,
+                kind,  # type: ignore[arg-type]
+                cop,
+                gain,
+                np.zeros(0),
+                capacity_limit=mode.max_capacity,
+                explicit=explicit,
+            )
+
         if self.park.resources[supply.resource].kind != "heat":
-            return [self._link(supply, demand, mode_name, mode, length, "transport", None, delivered_share, explicit)]
+            return [link("transport", None, delivered_share)]
         t = self._temperatures(supply, demand)
         if t is None:
             return []
@@ -734,40 +751,11 @@ class _Builder:
             cop = tech.cop(t, self.park)
             if cop is not None and cop <= 1:
                 continue
-            link = self._link(
-                supply, demand, mode_name, mode, length, name, cop, delivered_share * tech.gain_factor(cop), explicit
-            )
-            link.share, link.band, link.temperatures = tech.share(t), tech.band(t), t
-            if link.share > 0 and (link.band is None or link.band > 0):
-                links.append(link)
+            made = link(name, cop, delivered_share * tech.gain_factor(cop))
+            made.share, made.band, made.temperatures = tech.share(t), tech.band(t), t
+            if made.share > 0 and (made.band is None or made.band > 0):
+                links.append(made)
         return links
-
-    def _link(
-        self,
-        supply: StreamNode,
-        demand: StreamNode,
-        mode_name: str,
-        mode: Mode,
-        length: float,
-        kind: str,
-        cop: float | None,
-        gain: float,
-        explicit: bool,
-    ) -> CandidateLink:
-        return CandidateLink(
-            self._link_id(supply, demand, mode_name, kind),
-            supply.index,
-            demand.index,
-            mode_name,
-            supply.resource,
-            length,
-            kind,  # type: ignore[arg-type]
-            cop,
-            gain,
-            np.zeros(0),
-            capacity_limit=mode.max_capacity,
-            explicit=explicit,
-        )
 
     def _link_id(self, supply: StreamNode, demand: StreamNode, mode_name: str, kind: str) -> str:
         """``from[#stream]>to[#stream]:resource:mode[:technology]`` (see docs/model.md, link ids)."""
@@ -857,13 +845,17 @@ class _Builder:
                 f"max_lift_k {limit:g}; kept as explicit link"
             )
 
+    def _matching_keys(self, ref: LinkRef) -> list[tuple[int, int, str, str]]:
+        """The candidate links between enterprises (not on site) that a plan.forbid or plan.force entry names."""
+        return [
+            key
+            for key, link in self.keys.items()
+            if not link.on_site and matches(ref, link, self.supplies, self.demands)
+        ]
+
     def apply_forbid(self) -> None:
         for index, ref in enumerate(self.park.plan.forbid):
-            hits = [
-                key
-                for key, link in self.keys.items()
-                if not link.on_site and matches(ref, link, self.supplies, self.demands)
-            ]
+            hits = self._matching_keys(ref)
             if not hits:
                 self.warnings.append(f"plan.forbid[{index}]: matches no candidate link; nothing to forbid")
             for key in hits:
@@ -875,11 +867,7 @@ class _Builder:
     def apply_force(self) -> None:
         problems = []
         for index, ref in enumerate(self.park.plan.force):
-            hits = [
-                key
-                for key, link in self.keys.items()
-                if not link.on_site and matches(ref, link, self.supplies, self.demands)
-            ]
+            hits = self._matching_keys(ref)
             if not hits:
                 why = self._why_no_candidate(ref)
                 forbidden = any(_same_link(ref, other) for other in self.park.plan.forbid)

@@ -228,34 +228,7 @@ def link_accounts(run: Run, result: circflow.Result | None = None) -> pd.DataFra
         cop = link["cop"] if link["cop"] is not None and not pd.isna(link["cop"]) else math.nan
         rows.append(
             {
-                **{
-                    key: link[key]
-                    for key in (
-                        "id",
-                        "from",
-                        "to",
-                        "resource",
-                        "mode",
-                        "type",
-                        "length_km",
-                        "existing",
-                        "capacity",
-                        "flow_total",
-                        "capex",
-                        "annual_cost",
-                        "emissions",
-                        "avoided",
-                        "net_saving",
-                        "co2_avoided",
-                        "market_revenue",
-                        "electricity_mwh",
-                        "drive_mwh",
-                        "full_load_hours",
-                        "from_stream",
-                        "to_stream",
-                        "on_site",
-                    )
-                },
+                **link,
                 "cop": cop,
                 "delivered": delivered,
                 "cost_per_unit": (link["annual_cost"] + carbon * link["emissions"]) / delivered
@@ -456,6 +429,20 @@ def catalog_field(section: str, entry: str, name: str) -> Callable:
 
 #: Delivered prices in the park file are ex works + ~25 CNY/t of haulage (its comments).
 HAULAGE = 25.0
+
+
+def market_and_delivered(resource: str) -> Callable:
+    """Places of a market price: the markets buying ``resource`` at it, and the park's demands
+    that buy ``resource`` at it delivered (`HAULAGE` on top)."""
+    at_market = prices((resource,), "buys", "price")
+    delivered = prices((resource,), "demands", "baseline.cost", (HAULAGE,))
+
+    def find(tree: dict[str, Any], value: float) -> list[tuple[str, float]]:
+        return at_market(tree, value) + delivered(tree, value)
+
+    return find
+
+
 ESTIMATES = (
     Estimate(
         "landfill_cost_solid_byproduct",
@@ -487,10 +474,7 @@ ESTIMATES = (
         100,
         "catalog range",
         "the slag mills' price for granulated slag, and the cement plant's bought slag (+25 haulage)",
-        lambda tree, v: (
-            prices(("slag",), "buys", "price")(tree, v)
-            + prices(("slag",), "demands", "baseline.cost", (HAULAGE,))(tree, v)
-        ),
+        market_and_delivered("slag"),
     ),
     Estimate(
         "fly_ash_price_grade_ii",
@@ -498,10 +482,7 @@ ESTIMATES = (
         108,
         "+-20 %, no range in the catalog",
         "the regional concrete market's price, and the park's concrete stations' bought fly ash (+25)",
-        lambda tree, v: (
-            prices(("fly_ash",), "buys", "price")(tree, v)
-            + prices(("fly_ash",), "demands", "baseline.cost", (HAULAGE,))(tree, v)
-        ),
+        market_and_delivered("fly_ash"),
     ),
     Estimate(
         "clinker_marginal_cost",
@@ -648,6 +629,11 @@ class Checks:
         return next(i for i, entry in enumerate(self.entries, start=1) if entry["name"] == name)
 
 
+def evidence(run: Run, found: Iterable[str], separator: str = "; ", none: str = "") -> str:
+    """One run's line of evidence for a check: its name, then ``found`` (``none`` if empty)."""
+    return f"{run.name}: " + (separator.join(found) or none)
+
+
 def close(a: float, b: float, rel: float = REL_TOL) -> bool:
     """Equal within ``rel`` of the larger magnitude (or of 1)."""
     return abs(a - b) <= rel * max(abs(a), abs(b), 1.0)
@@ -769,7 +755,7 @@ def check_accounts(checks: Checks, run: Run, factors: dict[str, Any]) -> None:
         "tables and each stream's rest times its disposal or baseline price; capex of links and "
         "processes adds up to the capex KPI; the same for the status quo",
         ok,
-        f"{run.name}: " + "; ".join(shown),
+        evidence(run, shown),
     )
 
 
@@ -871,7 +857,7 @@ def check_utilisation(checks: Checks, run: Run, factors: dict[str, Any]) -> None
         "(SPEC 3.8, 8.2: a process output is not new supply), rebuilt from the balances; every target "
         "holds",
         ok,
-        f"{run.name}: " + ", ".join(shown),
+        evidence(run, shown, ", "),
     )
 
 
@@ -928,7 +914,7 @@ def check_heat_links(checks: Checks, run: Run, factors: dict[str, Any]) -> None:
         f"electricity = delivered / COP; absorption: COP {absorber.cop:g}, lift <= "
         f"{absorber.max_lift_k:g} K, driving steam = delivered / COP",
         ok,
-        f"{run.name}: " + ("; ".join(shown) if shown else "no heat link"),
+        evidence(run, shown, none="no heat link"),
     )
 
 
@@ -1011,8 +997,9 @@ def check_co2_per_mwh(checks: Checks, run: Run, factors: dict[str, Any]) -> None
         f"boiler it replaces emits, within {2 * SLACK:g} (pipe losses, pumping); heat pumps less their "
         f"electricity or steam",
         ok,
-        f"{run.name}: "
-        + (", ".join(f"{short(row.id)} {row.avoided_per_unit:.3f}" for row in heat.itertuples()) or "no heat link"),
+        evidence(
+            run, (f"{short(row.id)} {row.avoided_per_unit:.3f}" for row in heat.itertuples()), ", ", "no heat link"
+        ),
     )
 
 

@@ -37,6 +37,23 @@ def snapshot(folder: pathlib.Path) -> dict[str, tuple[bytes, int] | None]:
     return state
 
 
+@pytest.fixture
+def park_here(write_park_yaml, tmp_path, monkeypatch) -> pathlib.Path:
+    """conftest's minimal park, written in ``tmp_path``, the working directory."""
+    monkeypatch.chdir(tmp_path)
+    return write_park_yaml()
+
+
+def run_refused(folder: pathlib.Path, *args: object):
+    """``circflow ARGS``, which must exit 2 and leave ``folder`` as it was (SPEC 7: a failed
+    run writes nothing)."""
+    before = snapshot(folder)
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert snapshot(folder) == before, "a failed run must write nothing"
+    return result
+
+
 def read_csv(path: pathlib.Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -63,15 +80,10 @@ def test_bad_park_exits_2_naming_where(case, command, write_park_yaml, yaml_posi
     monkeypatch.chdir(tmp_path)
     path = write_park_yaml(replace=case.replace, append=case.append)
     line, _ = yaml_position(path.read_text(encoding="utf-8"), case.where)
-    before = snapshot(tmp_path)
-
-    result = run(command, path)
-
-    assert result.exit_code == 2, result.output
+    result = run_refused(tmp_path, command, path)
     where = re.escape(f"{path}:{line}:") + r"\d+ " + re.escape(f"{case.path}: ")
     assert re.search(where, result.stderr), f"no '{path}:{line}:<col> {case.path}: ' in {result.stderr!r}"
     assert all(fragment in result.stderr for fragment in case.says), result.stderr
-    assert snapshot(tmp_path) == before, "a failed run must write nothing"
     assert not (tmp_path / "park-results").exists()
 
 
@@ -79,17 +91,12 @@ def test_bad_park_exits_2_naming_where(case, command, write_park_yaml, yaml_posi
 def test_bad_file_exits_2_naming_where(case, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = write_bad_file(tmp_path, case)
-    before = snapshot(tmp_path)
-
-    result = run("optimize", path)
-
-    assert result.exit_code == 2, result.output
+    result = run_refused(tmp_path, "optimize", path)
     assert str(path) in result.stderr
     if case.position is not None:
         line, column = case.position
         assert f"{path}:{line}:{column}" in result.stderr, result.stderr
     assert all(fragment in result.stderr for fragment in case.says), result.stderr
-    assert snapshot(tmp_path) == before
 
 
 def test_forced_link_without_candidate_is_located(write_park_yaml, yaml_position, tmp_path, monkeypatch):
@@ -117,13 +124,10 @@ def test_bad_input_through_the_installed_command(write_park_yaml, tmp_path):
 def test_unknown_scenario_names_the_scenarios(write_park_yaml, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = write_park_yaml(append=SCENARIO)
-    before = snapshot(tmp_path)
-    result = run("optimize", path, "--scenario", "nope")
-    assert result.exit_code == 2
+    result = run_refused(tmp_path, "optimize", path, "--scenario", "nope")
     assert "'nope'" in result.stderr
     assert "high_carbon" in result.stderr
     assert f"{path}:" in result.stderr
-    assert snapshot(tmp_path) == before
 
 
 @pytest.mark.parametrize(
@@ -157,14 +161,9 @@ def test_unknown_scenario_names_the_scenarios(write_park_yaml, tmp_path, monkeyp
         "model-file-suffix",
     ],
 )
-def test_cli_misuse_exits_2(args, says, write_park_yaml, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
-    before = snapshot(tmp_path)
-    result = run(*[str(path) if arg == "{park}" else arg for arg in args])
-    assert result.exit_code == 2, result.output
+def test_cli_misuse_exits_2(args, says, park_here, tmp_path):
+    result = run_refused(tmp_path, *[str(park_here) if arg == "{park}" else arg for arg in args])
     assert says in result.output
-    assert snapshot(tmp_path) == before
 
 
 # -- results folders: never overwrite what is not ours; replace ours whole (SPEC 5 and 7) -------------------
@@ -199,44 +198,32 @@ def _foreign_folder(kind: str, root: pathlib.Path) -> pathlib.Path:
         "the-park-file-itself",
     ],
 )
-def test_foreign_output_folder_is_refused_and_untouched(kind, write_park_yaml, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
+def test_foreign_output_folder_is_refused_and_untouched(kind, park_here, tmp_path):
     out = _foreign_folder(kind, tmp_path)
-    before = snapshot(tmp_path)
-    result = run("optimize", path, "-o", out)
-    assert result.exit_code == 2, result.output
+    result = run_refused(tmp_path, "optimize", park_here, "-o", out)
     assert str(out) in result.stderr
     assert "not a circflow results folder" in result.stderr
-    assert snapshot(tmp_path) == before
 
 
 @pytest.mark.parametrize("command", ["optimize", "pareto"])
-def test_an_output_folder_that_cannot_be_written_exits_2(command, write_park_yaml, tmp_path, monkeypatch):
+def test_an_output_folder_that_cannot_be_written_exits_2(command, park_here, tmp_path):
     """-o under a file: the folder cannot be made. A usage problem (exit 2) that names the
     folder, not an internal error (it was exit 1 with "internal error: FileExistsError")."""
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
     (tmp_path / "notes.txt").write_text("mine\n")
-    before = snapshot(tmp_path)
-    result = run(command, path, "-o", tmp_path / "notes.txt" / "out")
-    assert result.exit_code == 2, result.output
+    result = run_refused(tmp_path, command, park_here, "-o", tmp_path / "notes.txt" / "out")
     assert f"cannot write {tmp_path / 'notes.txt' / 'out'}" in result.stderr
     assert "internal error" not in result.output
-    assert snapshot(tmp_path) == before
 
 
-def test_second_run_replaces_the_results_folder(write_park_yaml, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
-    assert run("optimize", path, "-q").exit_code == 0
+def test_second_run_replaces_the_results_folder(park_here, tmp_path):
+    assert run("optimize", park_here, "-q").exit_code == 0
     folder = tmp_path / "park-results"
     first = json.loads((folder / "results.json").read_text())
     (folder / "stale.txt").write_text("from an older run\n")  # a file an older run wrote and listed
     marker = json.loads((folder / "circflow.json").read_text())
     (folder / "circflow.json").write_text(json.dumps({**marker, "files": [*marker["files"], "stale.txt"]}))
 
-    result = run("optimize", path, "-q", "--carbon-price", "100")
+    result = run("optimize", park_here, "-q", "--carbon-price", "100")
 
     assert result.exit_code == 0, result.output
     second = json.loads((folder / "results.json").read_text())
@@ -265,15 +252,10 @@ def test_second_run_replaces_the_results_folder(write_park_yaml, tmp_path, monke
         "schema-error",
     ],
 )
-def test_failed_run_leaves_existing_results_as_they_were(append, extra, write_park_yaml, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    good = write_park_yaml()
-    assert run("optimize", good, "-o", "out", "-q").exit_code == 0
+def test_failed_run_leaves_existing_results_as_they_were(append, extra, write_park_yaml, park_here, tmp_path):
+    assert run("optimize", park_here, "-o", "out", "-q").exit_code == 0
     bad = write_park_yaml(append=append, name="bad.yaml")
-    before = snapshot(tmp_path)
-    result = run("optimize", bad, "-o", "out", *extra)
-    assert result.exit_code == 2, result.output
-    assert snapshot(tmp_path) == before
+    run_refused(tmp_path, "optimize", bad, "-o", "out", *extra)
 
 
 # -- validate, init, schema ------------------------------------------------------------------------------------
@@ -541,13 +523,11 @@ def test_write_model_writes_a_file_and_still_solves(suffix, marks, write_park_ya
     assert content["status"] == "optimal"
 
 
-def test_carbon_price_option_sets_carbon_cost(write_park_yaml, tmp_path, monkeypatch):
+def test_carbon_price_option_sets_carbon_cost(park_here, tmp_path):
     """Same plan either way (the links save far more than 100 CNY/tCO2 x 2 t), so the carbon
     cost is exactly 100 x emissions, and the objective adds it to total_cost."""
-    monkeypatch.chdir(tmp_path)
-    path = write_park_yaml()
-    assert run("optimize", path, "-o", "free", "-q").exit_code == 0
-    assert run("optimize", path, "-o", "priced", "-q", "--carbon-price", "100").exit_code == 0
+    assert run("optimize", park_here, "-o", "free", "-q").exit_code == 0
+    assert run("optimize", park_here, "-o", "priced", "-q", "--carbon-price", "100").exit_code == 0
     free = json.loads((tmp_path / "free" / "results.json").read_text())
     priced = json.loads((tmp_path / "priced" / "results.json").read_text())
     assert free["kpis"]["carbon_cost"] == 0

@@ -33,22 +33,19 @@ from circflow.comparison import compare_folders, compare_park, split_alternative
 
 REL = 1e-6
 
-COLUMNS = [
-    "scenario",
-    "status",
-    "objective",
-    "total_cost",
-    "emissions",
-    "capex",
-    "annualized_capex",
-    "savings_cost",
-    "savings_emissions",
-    "market_revenue",
-    "processes_built",
-    "links_built",
-    "links_added",
-    "links_removed",
-]
+ROW_NUMBERS: dict[str, Callable[[circflow.Result], float]] = {
+    "objective": lambda result: result.objective,
+    "total_cost": lambda result: result.kpis["total_cost"],
+    "emissions": lambda result: result.kpis["emissions"],
+    "capex": lambda result: result.kpis["capex"],
+    "annualized_capex": lambda result: result.kpis["annualized_capex"],
+    "savings_cost": lambda result: result.kpis["savings"]["total_cost"],
+    "savings_emissions": lambda result: result.kpis["savings"]["emissions"],
+    "market_revenue": lambda result: result.kpis["market_revenue"],
+    "processes_built": lambda result: result.kpis["processes_built"],
+}
+"""The numbers of a run a comparison row holds: column -> where the run's `Result` has it."""
+COLUMNS = ["scenario", "status", *ROW_NUMBERS, "links_built", "links_added", "links_removed"]
 
 SCENARIOS = """\
 scenarios:
@@ -110,18 +107,8 @@ def ids(text: object) -> set[str]:
 def assert_row_is_the_run(row: pd.Series, result: circflow.Result, base: circflow.Result) -> None:
     """A comparison row holds the run's own numbers and its link difference to the base run."""
     assert row["status"] == str(result.status)
-    for column, value in (
-        ("objective", result.objective),
-        ("total_cost", result.kpis["total_cost"]),
-        ("emissions", result.kpis["emissions"]),
-        ("capex", result.kpis["capex"]),
-        ("annualized_capex", result.kpis["annualized_capex"]),
-        ("savings_cost", result.kpis["savings"]["total_cost"]),
-        ("savings_emissions", result.kpis["savings"]["emissions"]),
-        ("market_revenue", result.kpis["market_revenue"]),
-        ("processes_built", result.kpis["processes_built"]),
-    ):
-        assert row[column] == approx(value), column
+    for column, number in ROW_NUMBERS.items():
+        assert row[column] == approx(number(result)), column
     assert row["links_built"] == result.links_built
     mine, reference = set(result.links["id"]), set(base.links["id"])
     assert ids(row["links_added"]) == mine - reference

@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import helpers
 import pytest
-from helpers import fixed_charge_data, run, write_park, write_profile
+from helpers import ASH_BY_TRUCK, consumer, fixed_charge_data, run, supplier, write_park, write_profile
 from helpers import mode as spec_mode
 
 import circflow
@@ -35,24 +35,18 @@ from circflow.solve import SolverProfile
 mode = functools.partial(spec_mode, lifetime_years=10.0)  # every SPEC 3.4 field; lifetime 10 years
 
 
-ASH = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
+ASH = ASH_BY_TRUCK
 ROOMY = {"max_capex": 1.0e9, "max_emissions": 1.0e9}  # satisfiable targets that must not be named
 
 
 def supply(ident: str, x: float, amount: float, emissions: float = 0.0, resource: str = "o_ash") -> dict:
-    return {
-        "id": ident,
-        "location": {"x": x, "y": 0.0},
-        "supplies": [{"resource": resource, "amount": amount, "disposal": {"cost": 30.0, "emissions": emissions}}],
-    }
+    """An enterprise at (x, 0) supplying ``amount`` t, disposal 30 per t."""
+    return supplier(ident, (x, 0.0), resource, amount, 30.0, emissions)
 
 
 def demand(ident: str, x: float, amount: float, emissions: float = 0.0, resource: str = "o_ash") -> dict:
-    return {
-        "id": ident,
-        "location": {"x": x, "y": 0.0},
-        "demands": [{"resource": resource, "amount": amount, "baseline": {"cost": 20.0, "emissions": emissions}}],
-    }
+    """An enterprise at (x, 0) wanting ``amount`` t, baseline 20 per t."""
+    return consumer(ident, (x, 0.0), resource, amount, 20.0, emissions)
 
 
 def park_data(enterprises: list[dict], *, modes: dict, resources: dict = ASH, **sections: object) -> dict:

@@ -17,7 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import run
+from helpers import DATA, run
 
 import circflow
 from circflow.comparison import compare_table
@@ -27,8 +27,6 @@ from circflow.exports.outputs import write_outputs
 from circflow.exports.report import heat_coverage, market_sales, report_html
 from circflow.exports.sankey import _collect, sankey_figure_dict
 from circflow.exports.workbook import write_workbook
-
-DATA = pathlib.Path(__file__).parent / "data"
 
 MARKET_PROCESS_YAML = """\
 # SPEC 8.1-8.2 (as ../shared/acceptance/spec8/parks/market-process.yaml): 50,000 t of

@@ -26,12 +26,13 @@ from __future__ import annotations
 import json
 import pathlib
 
+import helpers
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
 from extra_rules import at_most_two_contracts, no_heat_pump_without_slag
-from helpers import mode
+from helpers import ASH_BY_TRUCK, consumer, heat_technologies, mode, supplier
 
 import circflow
 from circflow.decompose import independent_parts
@@ -78,52 +79,22 @@ def park_data() -> dict:
         },
     ]
     for name, x, disposal in (("a", 100, 30), ("b", 200, 25), ("c", 300, 22)):
-        enterprises.append(
-            {
-                "id": f"{name}1",
-                "location": {"x": x, "y": 0},
-                "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": disposal}}],
-            }
-        )
-        enterprises.append(
-            {
-                "id": f"{name}2",
-                "location": {"x": x + 1, "y": 0},
-                "demands": [{"resource": "o_ash", "amount": 1000, "baseline": {"cost": 20}}],
-            }
-        )
-    return {
-        "park": {"name": "rules test"},
-        "economics": {
-            "currency": "CNY",
-            "discount_rate": 0.0,
-            "carbon_price": 0.0,
-            "electricity_price": 400.0,
-            "grid_emission_factor": 0.6,
-        },
-        "periods": [{"name": "year", "hours": 8760.0}],
-        "resources": {
-            "o_heat": {"kind": "heat", "unit": "MWh", "modes": ["o_hpipe"]},
-            "o_slag": {"kind": "material", "unit": "t", "modes": ["o_slagtruck"]},
-            "o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-        },
-        "modes": {"o_truck": truck, "o_slagtruck": slag_truck, "o_hpipe": pipe},
-        "technologies": {
-            "heat_exchange": {"min_approach_k": 10.0},
-            "heat_pump": {
-                "carnot_efficiency": 0.5,
-                "approach_k": 5.0,
-                "cop_max": 8.0,
-                "max_lift_k": 60.0,
-                "capex_fixed": 2e6,
-                "capex_per_mw": 0.0,
-                "lifetime_years": 20.0,
-                "om_fraction": 0.0,
-                "opex_per_mwh": 0.0,
-            },
-        },
-        "enterprises": enterprises,
+        enterprises += [
+            supplier(f"{name}1", (x, 0), "o_ash", 1000, disposal),
+            consumer(f"{name}2", (x + 1, 0), "o_ash", 1000, 20),
+        ]
+    resources = {
+        "o_heat": {"kind": "heat", "unit": "MWh", "modes": ["o_hpipe"]},
+        "o_slag": {"kind": "material", "unit": "t", "modes": ["o_slagtruck"]},
+        **ASH_BY_TRUCK,
     }
+    return helpers.park_data(
+        "rules test",
+        enterprises,
+        resources=resources,
+        modes={"o_truck": truck, "o_slagtruck": slag_truck, "o_hpipe": pipe},
+        technologies=heat_technologies({"capex_fixed": 2e6}),
+    )
 
 
 @pytest.fixture(scope="module")

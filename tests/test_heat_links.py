@@ -4,39 +4,24 @@ priced per m3/h of water.
 Every park defines its own heat resource, pipe and heat technologies (``m_`` names), so nothing
 depends on the shipped catalog; discount rate 0, so annualised capex is capex / lifetime.
 Temperatures in degC, approach dT = ``min_approach_k`` = 10 K. Each test derives its
-optimum by hand in its docstring; `assert_breakdown` checks the KPI parts add up to
+optimum by hand in its docstring; `helpers.assert_optimum` checks the KPI parts add up to
 total_cost.
 """
 
 from __future__ import annotations
 
+import helpers
 import numpy as np
 import pytest
-from helpers import mode
+from helpers import EXACT_REL as REL
+from helpers import assert_optimum, heat_technologies, links_by_id, mode, solve_exact
 
 import circflow
 from circflow.model import build_model, coefficients
 from circflow.network import build_network
 
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.0,
-    "carbon_price": 0.0,
-    "electricity_price": 500.0,
-    "grid_emission_factor": 0.5,
-}
+ECONOMICS = {**helpers.ECONOMICS, "electricity_price": 500.0, "grid_emission_factor": 0.5}
 HEAT = {"m_heat": {"kind": "heat", "unit": "MWh", "modes": ["m_pipe"]}}
-HEAT_PUMP = {
-    "carnot_efficiency": 0.5,
-    "approach_k": 5.0,
-    "cop_max": 8.0,
-    "max_lift_k": 60.0,
-    "capex_fixed": 0.0,
-    "capex_per_mw": 0.0,
-    "lifetime_years": 20.0,
-    "om_fraction": 0.0,
-    "opex_per_mwh": 0.0,
-}
 ABSORPTION = {
     "cop": 1.7,
     "max_lift_k": 45.0,
@@ -52,16 +37,6 @@ KELVIN = 273.15
 WATER = 1.163e-3
 """MWh per m3 of water per K (SPEC 8.3)."""
 YEAR = 8760.0
-REL = 1e-9
-KPI_PARTS = (
-    "annualized_capex",
-    "variable_cost",
-    "electricity_cost",
-    "drive_cost",
-    "process_cost",
-    "disposal_cost",
-    "baseline_cost",
-)
 
 
 def make_park(
@@ -70,22 +45,18 @@ def make_park(
     pipe: dict | None = None,
     heat_pump: dict | None = None,
     absorption: dict | None = None,
-    **sections: object,
 ) -> circflow.Park:
+    """A park of ``enterprises`` on the pipe ``m_pipe`` (`mode()` when None), with
+    `helpers.HEAT_PUMP` and `ABSORPTION` updated by ``heat_pump`` and ``absorption``."""
     return circflow.park_from_dict(
-        {
-            "park": {"name": "heat links"},
-            "economics": ECONOMICS,
-            "resources": HEAT,
-            "modes": {"m_pipe": pipe or mode()},
-            "technologies": {
-                "heat_exchange": {"min_approach_k": 10.0},
-                "heat_pump": {**HEAT_PUMP, **(heat_pump or {})},
-                "absorption_heat_pump": {**ABSORPTION, **(absorption or {})},
-            },
-            "enterprises": enterprises,
-            **sections,
-        }
+        helpers.park_data(
+            "heat links",
+            enterprises,
+            resources=HEAT,
+            modes={"m_pipe": pipe or mode()},
+            economics=ECONOMICS,
+            technologies=heat_technologies(heat_pump, absorption_heat_pump={**ABSORPTION, **(absorption or {})}),
+        )
     )
 
 
@@ -105,32 +76,10 @@ def city(
     return {"id": "city", "location": {"x": 0, "y": 0}, "demands": [demand]}
 
 
-def solve(park: circflow.Park) -> circflow.Result:
-    result = circflow.optimize(park, solver="exact")
-    assert result.status == circflow.Status.OPTIMAL
-    return result
-
-
-def assert_breakdown(kpis: dict, **expected: float) -> None:
-    """The given KPIs equal ``expected``, the others among the cost parts are 0, and the parts
-    add up to total_cost (SPEC 4, 8)."""
-    for key, value in expected.items():
-        assert kpis[key] == pytest.approx(value, rel=REL, abs=1e-6), key
-    for key in KPI_PARTS:
-        if key not in expected:
-            assert kpis[key] == pytest.approx(0.0, abs=1e-6), f"{key} should be 0"
-    parts = sum(kpis[key] for key in KPI_PARTS) - kpis["market_revenue"]
-    assert parts == pytest.approx(kpis["total_cost"], rel=REL)
-
-
 def cop(source_c: float, sink_c: float, eta: float = 0.5, approach: float = 5.0) -> float:
     """SPEC 8.3 written out: Te = To - approach, Tc = Ts + approach (K), COP = eta Tc / (Tc - Te)."""
     hot, cold = sink_c + approach + KELVIN, source_c - approach + KELVIN
     return min(8.0, eta * hot / (hot - cold))
-
-
-def links_by_id(result: circflow.Result) -> dict[str, dict]:
-    return {row["id"]: row for row in result.links.to_dict("records")}
 
 
 # -- direct: sigma ----------------------------------------------------------------------------
@@ -155,9 +104,7 @@ def test_a_direct_link_draws_only_the_share_sigma_of_its_source() -> None:
     park = make_park([source("plant", 5, 90, 40, amount=10_000), city(70, 50, baseline=200, amount=20_000)], pipe=pipe)
     net = build_network(park)
     assert [(link.type, link.share, link.band) for link in net.links] == [("direct", pytest.approx(0.6), None)]
-    result = solve(park)
-    assert result.objective == pytest.approx(2_891_000.0, rel=REL)
-    assert result.kpis["baseline"]["total_cost"] == pytest.approx(4_000_000.0, rel=REL)
+    result = solve_exact(park)
     link = links_by_id(result)["plant>city:m_heat:m_pipe"]
     assert link["type"] == "direct"
     assert link["flow_total"] == pytest.approx(6_000.0, rel=REL)
@@ -169,9 +116,10 @@ def test_a_direct_link_draws_only_the_share_sigma_of_its_source() -> None:
         70,
         50,
     )
-    assert_breakdown(
-        result.kpis,
-        total_cost=2_891_000.0,
+    assert_optimum(
+        result,
+        2_891_000.0,
+        status_quo=4_000_000.0,
         annualized_capex=1_000.0,
         variable_cost=30_000.0,
         baseline_cost=14_300 * 200.0,
@@ -233,17 +181,14 @@ def test_two_preheat_sources_share_the_demands_nested_bands(amount_a: float, dra
     members = model.matrix[[row], :].toarray().ravel()
     assert sorted(np.flatnonzero(members)) == sorted(model.rate[:, 0])
     assert model.row_upper[row] == pytest.approx(0.5 * 60_000 / YEAR, rel=REL)
-    result = solve(park)
-    assert result.objective == pytest.approx(total_cost, rel=REL)
+    result = solve_exact(park)
     links = links_by_id(result)
     delivered_a = links["a>city:m_heat:m_pipe:preheat"]["delivered_total"]
     delivered_b = links["b>city:m_heat:m_pipe:preheat"]["delivered_total"]
     assert delivered_a == pytest.approx(drawn_a, rel=REL)
     assert delivered_a + delivered_b == pytest.approx(30_000.0, rel=REL)
     assert links["a>city:m_heat:m_pipe:preheat"]["type"] == "preheat"
-    assert_breakdown(
-        result.kpis, total_cost=total_cost, variable_cost=drawn_a + 2 * (30_000 - drawn_a), baseline_cost=30_000 * 220.0
-    )
+    assert_optimum(result, total_cost, variable_cost=drawn_a + 2 * (30_000 - drawn_a), baseline_cost=30_000 * 220.0)
 
 
 # -- electric heat pump: COP at the source outlet ----------------------------------------------
@@ -283,7 +228,7 @@ def test_a_heat_pumps_cop_comes_from_the_source_outlet() -> None:
             heat_pump={"capex_per_mw": 100_000.0},
         )
 
-    result = solve(park(25))
+    result = solve_exact(park(25))
     link = links_by_id(result)["plant>city:m_heat:m_pipe"]
     assert link["type"] == "heat_pump"
     assert link["cop"] == pytest.approx(cop_out, rel=1e-12)
@@ -291,10 +236,9 @@ def test_a_heat_pumps_cop_comes_from_the_source_outlet() -> None:
     assert link["flow_total"] == pytest.approx(30_000.0, rel=REL)
     assert link["delivered_total"] == pytest.approx(delivered, rel=REL)
     assert link["capacity"] == pytest.approx(30_000 / YEAR, rel=REL)
-    assert result.objective == pytest.approx(total_cost, rel=REL)
-    assert_breakdown(
-        result.kpis,
-        total_cost=total_cost,
+    assert_optimum(
+        result,
+        total_cost,
         annualized_capex=capex / 20,
         capex=capex,
         electricity_cost=500 * electricity,
@@ -302,7 +246,7 @@ def test_a_heat_pumps_cop_comes_from_the_source_outlet() -> None:
         baseline_cost=300 * (100_000 - delivered),
         emissions=0.5 * electricity,
     )
-    inlet = solve(park(None))
+    inlet = solve_exact(park(None))
     assert links_by_id(inlet)["plant>city:m_heat:m_pipe"]["cop"] == pytest.approx(cop_in, rel=1e-12)
 
 
@@ -352,7 +296,7 @@ def test_absorption_against_electric_heat_pump_at_the_break_even_steam_price(ste
         absorption={"drive_cost_per_mwh": steam_price, "drive_emissions_per_mwh": 0.2},
     )
     assert sorted(link.type for link in build_network(park).links) == ["absorption", "heat_pump"]
-    result = solve(park)
+    result = solve_exact(park)
     links = links_by_id(result)
     if absorbs:
         drive = 10_000 / 1.7
@@ -360,10 +304,9 @@ def test_absorption_against_electric_heat_pump_at_the_break_even_steam_price(ste
         link = links["plant>city:m_heat:m_pipe:absorption"]
         assert link["cop"] == pytest.approx(1.7)
         assert link["flow_total"] == pytest.approx(10_000 * 0.7 / 1.7, rel=REL)
-        assert result.objective == pytest.approx(drive * steam_price, rel=REL)
-        assert_breakdown(
-            result.kpis,
-            total_cost=drive * steam_price,
+        assert_optimum(
+            result,
+            drive * steam_price,
             drive_cost=drive * steam_price,
             drive_mwh=drive,
             emissions=0.2 * drive,
@@ -373,10 +316,9 @@ def test_absorption_against_electric_heat_pump_at_the_break_even_steam_price(ste
         electricity = 10_000 / COP_ELECTRIC
         assert list(links) == ["plant>city:m_heat:m_pipe"]
         assert links["plant>city:m_heat:m_pipe"]["type"] == "heat_pump"
-        assert result.objective == pytest.approx(500 * electricity, rel=REL)
-        assert_breakdown(
-            result.kpis,
-            total_cost=500 * electricity,
+        assert_optimum(
+            result,
+            500 * electricity,
             electricity_cost=500 * electricity,
             electricity_mwh=electricity,
             emissions=0.5 * electricity,
@@ -396,7 +338,7 @@ def test_the_sankey_shows_an_absorption_units_steam_as_heat_not_electricity() ->
         [source("plant", 2, 40, amount=1_000_000, absorption=True), city(70, amount=10_000)],
         absorption={"drive_cost_per_mwh": 100.0},
     )
-    trace = circflow.sankey_figure(solve(park).to_dict()).data[0]
+    trace = circflow.sankey_figure(solve_exact(park).to_dict()).data[0]
     names = [hover.split("<br>")[0] for hover in trace.node.customdata]
     assert "<b>Electricity for heat pumps</b>" not in names
     steam, plant, city_node = (names.index(f"<b>{n}</b>") for n in ("Steam for absorption heat pumps", "plant", "city"))
@@ -453,14 +395,13 @@ def test_pipe_capex_per_flow_uses_the_water_temperature_difference(
     drawn = 4.0 if cop_value is None else 4.0 * (cop_value - 1) / cop_value
     electricity = 0.0 if cop_value is None else 4 * YEAR / cop_value
     capex = per_mw * drawn
-    result = solve(park)
-    assert result.objective == pytest.approx(capex / 20 + 500 * electricity, rel=REL)
+    result = solve_exact(park)
     row = links_by_id(result)["plant>city:m_heat:m_pipe"]
     assert row["capacity"] == pytest.approx(drawn, rel=REL)
     assert row["capex"] == pytest.approx(capex, rel=REL)
-    assert_breakdown(
-        result.kpis,
-        total_cost=capex / 20 + 500 * electricity,
+    assert_optimum(
+        result,
+        capex / 20 + 500 * electricity,
         capex=capex,
         annualized_capex=capex / 20,
         electricity_cost=500 * electricity,
@@ -483,16 +424,16 @@ def test_capex_per_flow_km_on_a_mode_that_carries_no_heat_is_refused() -> None:
     resources = {"m_water": {"kind": "water", "unit": "m3", "modes": ["m_wpipe"]}}
     with pytest.raises(circflow.ParkError) as caught:
         circflow.park_from_dict(
-            {
-                "park": {"name": "water"},
-                "economics": ECONOMICS,
-                "resources": resources,
-                "modes": {"m_wpipe": mode(capex_per_flow_km=1_000.0)},
-                "enterprises": [
+            helpers.park_data(
+                "water",
+                [
                     {"id": "plant", "location": {"x": 0, "y": 0}, "supplies": [{"resource": "m_water", "rate": 5}]},
                     {"id": "tower", "location": {"x": 1, "y": 0}, "demands": [{"resource": "m_water", "rate": 5}]},
                 ],
-            }
+                resources=resources,
+                modes={"m_wpipe": mode(capex_per_flow_km=1_000.0)},
+                economics=ECONOMICS,
+            )
         )
     assert [p.path for p in caught.value.problems] == ["modes.m_wpipe.capex_per_flow_km"]
     assert "give capex_per_capacity_km (money per m3/h per km)" in str(caught.value)
@@ -534,9 +475,6 @@ def test_a_park_without_the_new_heat_keys_keeps_direct_and_heat_pump_links() -> 
     delivered = 5_000 + 10_000 * heat_pump_cop / (heat_pump_cop - 1)
     total_cost = 500 * electricity + 200 * (20_000 - delivered)
     assert total_cost == pytest.approx(2_045_903.5, rel=1e-7)
-    result = solve(park)
-    assert result.objective == pytest.approx(total_cost, rel=REL)
-    assert_breakdown(
-        result.kpis, total_cost=total_cost, electricity_cost=500 * electricity, baseline_cost=200 * (20_000 - delivered)
-    )
+    result = solve_exact(park)
+    assert_optimum(result, total_cost, electricity_cost=500 * electricity, baseline_cost=200 * (20_000 - delivered))
     assert {row["type"] for row in links_by_id(result).values()} == {"direct", "heat_pump"}

@@ -72,23 +72,17 @@ def test_po_text_compiles_to_what_gettext_reads() -> None:
 
 
 def test_english_is_the_default_and_chinese_numbers_use_wan_and_yi() -> None:
+    def numbers() -> tuple[str, ...]:
+        """1.664e8 and 2.5e5 compact, 2e5 t and 9.2e6 m3 as amounts, in the current language."""
+        return (compact(1.664e8), compact(2.5e5), amount(2.0e5, "t"), amount(9.2e6, "m3"))
+
     assert _("annual saving") == "annual saving"
-    assert (compact(1.664e8), compact(2.5e5), amount(2.0e5, "t"), amount(9.2e6, "m3")) == (
-        "166 million",
-        "250,000",
-        "200 kt",
-        "9.2 million m3",
-    )
+    assert numbers() == ("166 million", "250,000", "200 kt", "9.2 million m3")
     assert ngettext("{n} link", "{n} links", 2).format(n=2) == "2 links"
     assert join(["fly ash", "gypsum", "slag"]) == "fly ash, gypsum and slag"
     with language("zh"):
         assert _("annual saving") == "年节省"
-        assert (compact(1.664e8), compact(2.5e5), amount(2.0e5, "t"), amount(9.2e6, "m3")) == (
-            "1.66 亿",
-            "25 万",
-            "20 万 t",
-            "920 万 m3",
-        )
+        assert numbers() == ("1.66 亿", "25 万", "20 万 t", "920 万 m3")
         assert years(0.8) == "0.8 年"
         assert join(["粉煤灰", "石膏", "矿渣"]) == "粉煤灰、石膏和矿渣"
     assert check_language("zh-CN") == "zh"

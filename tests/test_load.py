@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import pathlib
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -47,83 +48,94 @@ SUPPLIES_BLOCK = (
 )
 
 
-def _link(old: str, new: str, template: str = LINK) -> str:
-    assert old in template
-    return template.replace(old, new)
+ASH_AMOUNT = "        amount: 1000"
+"""The ash supply's amount as the minimal park writes it; `ASH_AMOUNT_PATH` is its field path."""
+ASH_AMOUNT_PATH = "enterprises[0].supplies[0].amount"
+HEAT_RATE = "        rate: 2"
+"""The heat supply's rate as the minimal park writes it; `HEAT_RATE_PATH` is its field path."""
+HEAT_RATE_PATH = "enterprises[0].supplies[1].rate"
+REFERENCES = {"links": LINK, "distances": DISTANCE, "plan.force": FORCE, "plan.forbid": FORBID}
+"""Sections whose one entry names enterprises, a resource and a mode, each appended to the minimal park."""
+KNOWN = {"enterprise": (ENTERPRISES,), "resource": ("known:", "ash_t"), "mode": ("known:", "lorry_t")}
+"""What a message about an unknown id of each kind must list besides it."""
+
+
+def _written(case_id: str, field: str, value: str, path: str, *says: str, where: str = "") -> BadPark:
+    """The minimal park with ``field`` (``key: value``, as written there once) given ``value``
+    instead: the problem must be at ``path``, where ``value`` (or ``where``) stands."""
+    key = field.split(": ", 1)[0]
+    ending = "\n" if field.endswith("\n") else ""
+    return BadPark(case_id, {field: f"{key}: {value}{ending}"}, path=path, where=where or value, says=says)
+
+
+def _without(case_id: str, line: str, path: str, where: str, *says: str) -> BadPark:
+    """The minimal park without ``line`` (written there once)."""
+    return BadPark(case_id, {f"{line}\n": ""}, path=path, where=where, says=says)
+
+
+def _added(case_id: str, after: str, line: str, path: str, where: str, *says: str) -> BadPark:
+    """The minimal park with ``line`` added after the line ``after`` (written there once)."""
+    return BadPark(case_id, {after: f"{after}\n{line}"}, path=path, where=where, says=says)
+
+
+def _appended(case_id: str, section: str, path: str, where: str, *says: str) -> BadPark:
+    """The minimal park with ``section`` appended."""
+    return BadPark(case_id, append=section, path=path, where=where, says=says)
+
+
+def _misspelt(case_id: str, field: str, key: str, parent: str, *says: str) -> BadPark:
+    """The minimal park with the key of ``field`` (as written there once) misspelt ``key``: an
+    unknown key at ``parent.key``, with a hint at the right one."""
+    right = field.split(":", 1)[0].strip()
+    return BadPark(
+        case_id,
+        {field: field.replace(right, key, 1)},
+        path=f"{parent}.{key}",
+        where=key,
+        says=(*says, f"did you mean '{right}'"),
+    )
+
+
+def _unknown_id(case_id: str, section: str, key: str, name: str) -> BadPark:
+    """The entry of `REFERENCES` ``section`` naming ``name`` as its ``key`` (from, to, resource,
+    mode): an unknown id, reported with the ids there are."""
+    entry = REFERENCES[section]
+    given = re.search(rf"{key}: \w+", entry)
+    entry = entry.replace(given.group(), f"{key}: {name}") if given else entry.replace("}", f", {key}: {name}}}")
+    kind = "enterprise" if key in ("from", "to") else key
+    return BadPark(
+        case_id, append=entry, path=f"{section}[0].{key}", where=name, says=(f"unknown {kind} '{name}'", *KNOWN[kind])
+    )
 
 
 BAD_PARKS = [
     # -- unknown keys, with a "did you mean" hint (SPEC 3) ------------------------------------
-    BadPark(
+    _appended(
         "unknown-key-top-level",
-        append="enterprize: []\n",
-        path="enterprize",
-        where="enterprize",
-        says=("unknown key 'enterprize'", "did you mean 'enterprises'"),
+        "enterprize: []\n",
+        "enterprize",
+        "enterprize",
+        "unknown key 'enterprize'",
+        "did you mean 'enterprises'",
     ),
-    BadPark(
-        "unknown-key-enterprise",
-        {"    name: Power plant": "    nmae: Power plant"},
-        path="enterprises[0].nmae",
-        where="nmae",
-        says=("unknown key 'nmae'", "did you mean 'name'"),
-    ),
-    BadPark(
-        "unknown-key-supply",
-        {"        amount: 1000": "        amout: 1000"},
-        path="enterprises[0].supplies[0].amout",
-        where="amout",
-        says=("did you mean 'amount'",),
-    ),
-    BadPark(
-        "unknown-key-demand",
-        {"        baseline: {cost: 100": "        basline: {cost: 100"},
-        path="enterprises[1].demands[0].basline",
-        where="basline",
-        says=("did you mean 'baseline'",),
-    ),
-    BadPark(
-        "unknown-key-mode",
-        {"    opex_per_unit: 1\n": "    opex_per_unt: 1\n"},
-        path="modes.lorry_t.opex_per_unt",
-        where="opex_per_unt",
-        says=("did you mean 'opex_per_unit'",),
-    ),
+    _misspelt("unknown-key-enterprise", "    name: Power plant", "nmae", "enterprises[0]", "unknown key 'nmae'"),
+    _misspelt("unknown-key-supply", ASH_AMOUNT, "amout", "enterprises[0].supplies[0]"),
+    _misspelt("unknown-key-demand", "        baseline: {cost: 100", "basline", "enterprises[1].demands[0]"),
+    _misspelt("unknown-key-mode", "    opex_per_unit: 1\n", "opex_per_unt", "modes.lorry_t"),
     # -- wrong types ---------------------------------------------------------------------------
-    BadPark(
-        "text-for-number",
-        {"discount_rate: 0.0": "discount_rate: high"},
-        path="economics.discount_rate",
-        where="high",
-        says=("number", "'high'"),
+    _written("text-for-number", "discount_rate: 0.0", "high", "economics.discount_rate", "number", "'high'"),
+    _written("text-for-quantity", ASH_AMOUNT, "lots", ASH_AMOUNT_PATH, "'lots'"),
+    _written("boolean-for-number", ASH_AMOUNT, "true", ASH_AMOUNT_PATH, "number"),
+    _written(
+        "list-for-mapping-location", "location: {x: 0, y: 0}", "[0, 0]", "enterprises[0].location", "mapping", "list"
     ),
-    BadPark(
-        "text-for-quantity",
-        {"        amount: 1000": "        amount: lots"},
-        path="enterprises[0].supplies[0].amount",
-        where="lots",
-        says=("'lots'",),
-    ),
-    BadPark(
-        "boolean-for-number",
-        {"        amount: 1000": "        amount: true"},
-        path="enterprises[0].supplies[0].amount",
-        where="true",
-        says=("number",),
-    ),
-    BadPark(
-        "list-for-mapping-location",
-        {"{x: 0, y: 0}": "[0, 0]"},
-        path="enterprises[0].location",
-        where="[0, 0]",
-        says=("mapping", "list"),
-    ),
-    BadPark(
+    _written(
         "list-for-mapping-disposal",
-        {"disposal: {cost: 50, emissions: 0.01}": "disposal: [50, 0.01]"},
-        path="enterprises[0].supplies[0].disposal",
-        where="[50, 0.01]",
-        says=("mapping", "list"),
+        "disposal: {cost: 50, emissions: 0.01}",
+        "[50, 0.01]",
+        "enterprises[0].supplies[0].disposal",
+        "mapping",
+        "list",
     ),
     BadPark(
         "mapping-for-list",
@@ -132,332 +144,183 @@ BAD_PARKS = [
         where="{resource: ash_t, amount: 5}",
         says=("list", "mapping"),
     ),
-    BadPark(
-        "bad-crs", {"crs: local_km": "crs: utm"}, path="park.crs", where="utm", says=("'utm'", "local_km", "wgs84")
-    ),
-    BadPark(
-        "bad-enterprise-id",
-        {"  - id: town": "  - id: the town"},
-        path="enterprises[2].id",
-        where="the town",
-        says=("'the town'",),
-    ),
-    BadPark(
-        "missing-location",
-        {"    location: {x: 3, y: 4}\n": ""},
-        path="enterprises[1].location",
-        where="id: cement",
-        says=("required",),
-    ),
+    _written("bad-crs", "crs: local_km", "utm", "park.crs", "'utm'", "local_km", "wgs84"),
+    _written("bad-enterprise-id", "  - id: town", "the town", "enterprises[2].id", "'the town'"),
+    _without("missing-location", "    location: {x: 3, y: 4}", "enterprises[1].location", "id: cement", "required"),
     # -- numbers out of range --------------------------------------------------------------------
-    BadPark(
-        "negative-amount",
-        {"        amount: 1000": "        amount: -5"},
-        path="enterprises[0].supplies[0].amount",
-        where="-5",
-        says=(">= 0", "-5"),
-    ),
-    BadPark(
-        "negative-mode-capex",
-        {"capex_fixed: 1000\n": "capex_fixed: -1000\n"},
-        path="modes.lorry_t.capex_fixed",
-        where="-1000",
-        says=(">= 0", "-1000"),
-    ),
-    BadPark(
+    _written("negative-amount", ASH_AMOUNT, "-5", ASH_AMOUNT_PATH, ">= 0", "-5"),
+    _written("negative-mode-capex", "capex_fixed: 1000\n", "-1000", "modes.lorry_t.capex_fixed", ">= 0", "-1000"),
+    _written(
         "negative-per-period",
-        {"{winter: 5000, summer: 0}": "{winter: -5000, summer: 0}"},
-        path="enterprises[2].demands[0].per_period.winter",
+        "per_period: {winter: 5000, summer: 0}",
+        "{winter: -5000, summer: 0}",
+        "enterprises[2].demands[0].per_period.winter",
+        ">= 0",
         where="-5000",
-        says=(">= 0",),
     ),
-    BadPark(
-        "negative-unit-string",
-        {"        amount: 1000": "        amount: -5 t/yr"},
-        path="enterprises[0].supplies[0].amount",
-        where="-5 t/yr",
-        says=(">= 0",),
-    ),
-    BadPark(
-        "zero-hours",
-        {"hours: 2760": "hours: 0"},
-        path="periods[0].hours",
-        where="hours: 0\n  - name: summer",
-        says=(">= 1",),  # at least an hour: amounts per hour of a shorter period leave what the model represents
-    ),
-    BadPark(
+    _written("negative-unit-string", ASH_AMOUNT, "-5 t/yr", ASH_AMOUNT_PATH, ">= 0"),
+    # at least an hour: amounts per hour of a shorter period leave what the model represents
+    _written("zero-hours", "hours: 2760", "0", "periods[0].hours", ">= 1", where="hours: 0\n  - name: summer"),
+    _appended(
         "share-above-one",
-        append="targets:\n  utilization: {ash_t: 1.5}\n",
-        path="targets.utilization.ash_t",
-        where="ash_t: 1.5",
-        says=("<= 1", "1.5"),
+        "targets:\n  utilization: {ash_t: 1.5}\n",
+        "targets.utilization.ash_t",
+        "ash_t: 1.5",
+        "<= 1",
+        "1.5",
     ),
     # -- NaN and infinity --------------------------------------------------------------------------
-    BadPark(
-        "nan-amount",
-        {"        amount: 1000": "        amount: .nan"},
-        path="enterprises[0].supplies[0].amount",
-        where=".nan",
-        says=("finite",),
-    ),
-    BadPark(
-        "inf-amount",
-        {"        amount: 1000": "        amount: .inf"},
-        path="enterprises[0].supplies[0].amount",
-        where=".inf",
-        says=("finite",),
-    ),
-    BadPark(
-        "minus-inf-rate",
-        {"        rate: 2": "        rate: -.inf"},
-        path="enterprises[0].supplies[1].rate",
-        where="-.inf",
-        says=("finite",),
-    ),
-    BadPark(
-        "overflow-to-inf",
-        {"        amount: 1000": "        amount: 1e400"},
-        path="enterprises[0].supplies[0].amount",
-        where="1e400",
-        says=("finite",),
-    ),
-    BadPark(
-        "inf-carbon-price",
-        {"carbon_price: 0": "carbon_price: .inf"},
-        path="economics.carbon_price",
-        where=".inf",
-        says=("finite",),
-    ),
-    BadPark(
-        "nan-unit-string",
-        {"        amount: 1000": "        amount: nan t/yr"},
-        path="enterprises[0].supplies[0].amount",
-        where="nan t/yr",
-        says=("finite",),
-    ),
+    _written("nan-amount", ASH_AMOUNT, ".nan", ASH_AMOUNT_PATH, "finite"),
+    _written("inf-amount", ASH_AMOUNT, ".inf", ASH_AMOUNT_PATH, "finite"),
+    _written("minus-inf-rate", HEAT_RATE, "-.inf", HEAT_RATE_PATH, "finite"),
+    _written("overflow-to-inf", ASH_AMOUNT, "1e400", ASH_AMOUNT_PATH, "finite"),
+    _written("inf-carbon-price", "carbon_price: 0", ".inf", "economics.carbon_price", "finite"),
+    _written("nan-unit-string", ASH_AMOUNT, "nan t/yr", ASH_AMOUNT_PATH, "finite"),
     # -- amount / per_period / rate / profile / temperature (SPEC 3.5) -------------------------------
-    BadPark(
+    _added(
         "amount-and-rate",
-        {"        amount: 1000": "        amount: 1000\n        rate: 3"},
-        path="enterprises[0].supplies[0]",
-        where="resource: ash_t",
-        says=("exactly one", "amount and rate"),
+        ASH_AMOUNT,
+        "        rate: 3",
+        "enterprises[0].supplies[0]",
+        "resource: ash_t",
+        "exactly one",
+        "amount and rate",
     ),
-    BadPark(
-        "no-amount",
-        {"        amount: 1000\n": ""},
-        path="enterprises[0].supplies[0]",
-        where="resource: ash_t",
-        says=("exactly one", "none"),
-    ),
-    BadPark(
+    _without("no-amount", ASH_AMOUNT, "enterprises[0].supplies[0]", "resource: ash_t", "exactly one", "none"),
+    _added(
         "profile-without-rate",
-        {"        amount: 1000": "        amount: 1000\n        profile: {winter: 1}"},
-        path="enterprises[0].supplies[0]",
-        where="resource: ash_t",
-        says=("profile",),
+        ASH_AMOUNT,
+        "        profile: {winter: 1}",
+        "enterprises[0].supplies[0]",
+        "resource: ash_t",
+        "profile",
     ),
-    BadPark(
+    _without(
         "heat-supply-without-temperature",
-        {"        temperature: 90\n": ""},
-        path="enterprises[0].supplies[1].temperature",
-        where="resource: heat_t",
-        says=("temperature",),
+        "        temperature: 90",
+        "enterprises[0].supplies[1].temperature",
+        "resource: heat_t",
+        "temperature",
     ),
-    BadPark(
+    _without(
         "heat-demand-without-temperature",
-        {"        temperature: 70\n": ""},
-        path="enterprises[2].demands[0].temperature",
-        where="resource: heat_t\n        per_period",
-        says=("temperature",),
+        "        temperature: 70",
+        "enterprises[2].demands[0].temperature",
+        "resource: heat_t\n        per_period",
+        "temperature",
     ),
     # -- unknown ids, naming what exists (SPEC 7) -----------------------------------------------------
     BadPark(
         "unknown-resource-in-stream",
-        {"      - resource: ash_t\n        amount: 1000": "      - resource: ahs_t\n        amount: 1000"},
+        {"      - resource: ash_t\n" + ASH_AMOUNT: "      - resource: ahs_t\n" + ASH_AMOUNT},
         path="enterprises[0].supplies[0].resource",
         where="ahs_t",
         says=("unknown resource 'ahs_t'", "did you mean 'ash_t'", "known:", "heat_t"),
     ),
-    BadPark(
+    _written(
         "unknown-mode-in-resource",
-        {"modes: [lorry_t]": "modes: [lorry]"},
-        path="resources.ash_t.modes[0]",
+        "modes: [lorry_t]",
+        "[lorry]",
+        "resources.ash_t.modes[0]",
+        "unknown mode 'lorry'",
+        "known:",
+        "pipe_t",
         where="lorry]",
-        says=("unknown mode 'lorry'", "known:", "pipe_t"),
     ),
-    BadPark(
+    _written(
         "unknown-period-in-per-period",
-        {"{winter: 5000, summer: 0}": "{winter: 5000, sumer: 0}"},
-        path="enterprises[2].demands[0].per_period.sumer",
+        "per_period: {winter: 5000, summer: 0}",
+        "{winter: 5000, sumer: 0}",
+        "enterprises[2].demands[0].per_period.sumer",
+        "unknown period 'sumer'",
+        PERIODS,
         where="sumer: 0",
-        says=("unknown period 'sumer'", PERIODS),
     ),
-    BadPark(
+    _added(
         "unknown-period-in-profile",
-        {"        rate: 2\n": "        rate: 2\n        profile: {wintr: 1}\n"},
-        path="enterprises[0].supplies[1].profile.wintr",
-        where="wintr: 1",
-        says=("unknown period 'wintr'", PERIODS),
+        HEAT_RATE,
+        "        profile: {wintr: 1}",
+        "enterprises[0].supplies[1].profile.wintr",
+        "wintr: 1",
+        "unknown period 'wintr'",
+        PERIODS,
     ),
-    BadPark(
-        "unknown-enterprise-in-link",
-        append=_link("to: cement", "to: cemnt"),
-        path="links[0].to",
-        where="cemnt",
-        says=("unknown enterprise 'cemnt'", ENTERPRISES),
-    ),
-    BadPark(
-        "unknown-resource-in-link",
-        append=_link("resource: ash_t", "resource: gold"),
-        path="links[0].resource",
-        where="gold",
-        says=("unknown resource 'gold'", "known:", "ash_t"),
-    ),
-    BadPark(
-        "unknown-mode-in-link",
-        append=_link("mode: lorry_t", "mode: lory"),
-        path="links[0].mode",
-        where="lory}",
-        says=("unknown mode 'lory'", "known:", "lorry_t"),
-    ),
-    BadPark(
-        "unknown-enterprise-in-distance",
-        append=_link("to: cement", "to: cemetery", DISTANCE),
-        path="distances[0].to",
-        where="cemetery",
-        says=("unknown enterprise 'cemetery'", ENTERPRISES),
-    ),
-    BadPark(
-        "unknown-mode-in-distance",
-        append=_link("mode: lorry_t", "mode: truk", DISTANCE),
-        path="distances[0].mode",
-        where="truk",
-        says=("unknown mode 'truk'", "known:", "lorry_t"),
-    ),
-    BadPark(
-        "unknown-enterprise-in-force",
-        append=_link("from: plant", "from: plnt", FORCE),
-        path="plan.force[0].from",
-        where="plnt",
-        says=("unknown enterprise 'plnt'", ENTERPRISES),
-    ),
-    BadPark(
-        "unknown-resource-in-force",
-        append=_link("resource: ash_t", "resource: gold", FORCE),
-        path="plan.force[0].resource",
-        where="gold",
-        says=("unknown resource 'gold'", "known:", "ash_t"),
-    ),
-    BadPark(
-        "unknown-mode-in-force",
-        append=_link("ash_t}", "ash_t, mode: lory}", FORCE),
-        path="plan.force[0].mode",
-        where="lory}",
-        says=("unknown mode 'lory'", "known:", "lorry_t"),
-    ),
-    BadPark(
-        "unknown-enterprise-in-forbid",
-        append=_link("to: cement", "to: cemnt", FORBID),
-        path="plan.forbid[0].to",
-        where="cemnt",
-        says=("unknown enterprise 'cemnt'", ENTERPRISES),
-    ),
-    BadPark(
-        "unknown-resource-in-forbid",
-        append=_link("resource: ash_t", "resource: gold", FORBID),
-        path="plan.forbid[0].resource",
-        where="gold",
-        says=("unknown resource 'gold'", "known:", "ash_t"),
-    ),
-    BadPark(
+    _unknown_id("unknown-enterprise-in-link", "links", "to", "cemnt"),
+    _unknown_id("unknown-resource-in-link", "links", "resource", "gold"),
+    _unknown_id("unknown-mode-in-link", "links", "mode", "lory"),
+    _unknown_id("unknown-enterprise-in-distance", "distances", "to", "cemetery"),
+    _unknown_id("unknown-mode-in-distance", "distances", "mode", "truk"),
+    _unknown_id("unknown-enterprise-in-force", "plan.force", "from", "plnt"),
+    _unknown_id("unknown-resource-in-force", "plan.force", "resource", "gold"),
+    _unknown_id("unknown-mode-in-force", "plan.force", "mode", "lory"),
+    _unknown_id("unknown-enterprise-in-forbid", "plan.forbid", "to", "cemnt"),
+    _unknown_id("unknown-resource-in-forbid", "plan.forbid", "resource", "gold"),
+    _appended(
         "unknown-resource-in-target",
-        append="targets:\n  utilization: {ashes: 0.5}\n",
-        path="targets.utilization.ashes",
-        where="ashes: 0.5",
-        says=("unknown resource 'ashes'", "did you mean 'ash_t'", "known:"),
+        "targets:\n  utilization: {ashes: 0.5}\n",
+        "targets.utilization.ashes",
+        "ashes: 0.5",
+        "unknown resource 'ashes'",
+        "did you mean 'ash_t'",
+        "known:",
     ),
     # -- duplicates -----------------------------------------------------------------------------------
-    BadPark(
+    _written(
         "duplicate-enterprise-id",
-        {"  - id: town": "  - id: cement"},
-        path="enterprises[2].id",
+        "  - id: town",
+        "cement",
+        "enterprises[2].id",
+        "duplicate",
+        "'cement'",
         where="cement\n    location: {x: -3",
-        says=("duplicate", "'cement'"),
     ),
-    BadPark(
+    _written(
         "duplicate-period",
-        {"  - name: summer": "  - name: winter"},
-        path="periods[1].name",
+        "  - name: summer",
+        "winter",
+        "periods[1].name",
+        "duplicate",
+        "'winter'",
         where="winter\n    hours: 6000",
-        says=("duplicate", "'winter'"),
     ),
     # -- unit strings (SPEC 3.1) --------------------------------------------------------------------------
-    BadPark(
-        "mass-for-heat-rate",
-        {"        rate: 2": "        rate: 3 kg"},
-        path="enterprises[0].supplies[1].rate",
-        where="3 kg",
-        says=("'3 kg'", "MWh"),
-    ),
-    BadPark(
+    _written("mass-for-heat-rate", HEAT_RATE, "3 kg", HEAT_RATE_PATH, "'3 kg'", "MWh"),
+    _written(
         "mass-for-electricity-price",
-        {"electricity_price: 500": "electricity_price: 3 kg"},
-        path="economics.electricity_price",
-        where="3 kg",
-        says=("'3 kg'", "CNY/MWh"),
+        "electricity_price: 500",
+        "3 kg",
+        "economics.electricity_price",
+        "'3 kg'",
+        "CNY/MWh",
     ),
-    BadPark(
-        "unknown-unit",
-        {"        rate: 2": "        rate: 5 flubs"},
-        path="enterprises[0].supplies[1].rate",
-        where="5 flubs",
-        says=("'5 flubs'", "unit"),
-    ),
-    BadPark(
-        "foreign-currency",
-        {"electricity_price: 500": "electricity_price: 0.1 USD/kWh"},
-        path="economics.electricity_price",
-        where="0.1 USD/kWh",
-        says=("USD",),
-    ),
+    _written("unknown-unit", HEAT_RATE, "5 flubs", HEAT_RATE_PATH, "'5 flubs'", "unit"),
+    _written("foreign-currency", "electricity_price: 500", "0.1 USD/kWh", "economics.electricity_price", "USD"),
     # -- locations that do not fit the crs (SPEC 3.5) ---------------------------------------------------------
-    BadPark(
-        "xy-in-wgs84-park",
-        {"crs: local_km": "crs: wgs84"},
-        path="enterprises[0].location",
-        where="{x: 0, y: 0}",
-        says=("wgs84", "lat"),
+    _written(
+        "xy-in-wgs84-park", "crs: local_km", "wgs84", "enterprises[0].location", "wgs84", "lat", where="{x: 0, y: 0}"
     ),
-    BadPark(
+    _written(
         "latlon-in-local-km-park",
-        {"{x: 0, y: 0}": "{lat: 36.6, lon: 117.0}"},
-        path="enterprises[0].location",
+        "location: {x: 0, y: 0}",
+        "{lat: 36.6, lon: 117.0}",
+        "enterprises[0].location",
+        "local_km",
+        "x, y",
         where="{lat: 36.6",
-        says=("local_km", "x, y"),
     ),
     # -- YAML tags on a value: refused where they stand (SPEC 3: no object construction) ---------------------
-    BadPark(
-        "tag-python-object",
-        {"  name: Test park": "  name: !!python/object:os.system ls"},
-        path="park.name",
-        where="!!python",
-        says=("tag",),
+    _written(
+        "tag-python-object", "  name: Test park", "!!python/object:os.system ls", "park.name", "tag", where="!!python"
     ),
-    BadPark(
+    _written(
         "tag-python-apply",
-        {"        amount: 1000": "        amount: !!python/object/apply:os.system [ls]"},
-        path="enterprises[0].supplies[0].amount",
+        ASH_AMOUNT,
+        "!!python/object/apply:os.system [ls]",
+        ASH_AMOUNT_PATH,
+        "tag",
         where="!!python",
-        says=("tag",),
     ),
-    BadPark(
-        "tag-custom",
-        {"        rate: 2": "        rate: !custom 2"},
-        path="enterprises[0].supplies[1].rate",
-        where="!custom",
-        says=("tag",),
-    ),
+    _written("tag-custom", HEAT_RATE, "!custom 2", HEAT_RATE_PATH, "tag", where="!custom"),
 ]
 
 

@@ -2,7 +2,7 @@
 
 Every park defines its own resources and modes (names prefixed ``m_``) so nothing depends on
 the shipped catalog. Money is at discount rate 0, so CRF = 1 / lifetime and annualised capex
-is capex / lifetime. Each test derives its optimum by hand in its docstring; `assert_breakdown`
+is capex / lifetime. Each test derives its optimum by hand in its docstring; `helpers.assert_optimum`
 checks that the KPI parts add up to total_cost (SPEC 4 and 8):
 
     total_cost = annualized_capex + variable_cost + electricity_cost + drive_cost
@@ -17,9 +17,11 @@ import math
 import pathlib
 import re
 
+import helpers
 import numpy as np
 import pytest
-from helpers import mode, run
+from helpers import EXACT_REL as REL
+from helpers import KPI_PARTS, STEEL_SLAG_YAML, assert_breakdown, assert_optimum, links_by_id, mode, run, solve_exact
 
 import circflow
 from circflow.decompose import independent_parts
@@ -30,13 +32,7 @@ from circflow.model import prune_dominated
 from circflow.network import build_network
 
 OPTIMIZE = importlib.import_module("circflow.optimizer")  # SPLIT_FROM_LINKS lives there
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.0,
-    "carbon_price": 0.0,
-    "electricity_price": 500.0,
-    "grid_emission_factor": 0.5,
-}
+ECONOMICS = {**helpers.ECONOMICS, "electricity_price": 500.0, "grid_emission_factor": 0.5}
 RESOURCES = {
     "m_slag": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
     "m_ash": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
@@ -45,58 +41,15 @@ TRUCK = mode(opex_per_unit_km=0.5)
 """0.5 per t per km, no capex: a 4 km haul costs 2 per t."""
 CONTRACT_TRUCK = mode(opex_per_unit_km=0.5, capex_fixed=1000.0, lifetime_years=10.0)
 """As TRUCK, plus 1,000 per contract over 10 years: 100 a year per link built."""
-REL = 1e-9
-KPI_PARTS = (
-    "annualized_capex",
-    "variable_cost",
-    "electricity_cost",
-    "drive_cost",
-    "process_cost",
-    "disposal_cost",
-    "baseline_cost",
-)
 
 
-def make_park(
-    enterprises: list[dict],
-    *,
-    truck: dict | None = None,
-    economics: dict | None = None,
-    resources: dict | None = None,
-    **sections: object,
-) -> circflow.Park:
+def make_park(enterprises: list[dict], *, truck: dict | None = None, **sections: object) -> circflow.Park:
+    """A park of ``enterprises`` whose `RESOURCES` go by ``truck`` (`TRUCK` when None), in
+    `ECONOMICS`; ``sections`` add to these or replace them."""
+    sections = {"economics": ECONOMICS, "resources": RESOURCES, **sections}
     return circflow.park_from_dict(
-        {
-            "park": {"name": "markets and processes"},
-            "economics": {**ECONOMICS, **(economics or {})},
-            "resources": {**RESOURCES, **(resources or {})},
-            "modes": {"m_truck": truck or TRUCK},
-            "enterprises": enterprises,
-            **sections,
-        }
+        helpers.park_data("markets and processes", enterprises, modes={"m_truck": truck or TRUCK}, **sections)
     )
-
-
-def solve(park: circflow.Park, **options: object) -> circflow.Result:
-    result = circflow.optimize(park, solver="exact", **options)
-    assert result.status == circflow.Status.OPTIMAL
-    return result
-
-
-def assert_breakdown(kpis: dict, *, others_zero: bool = True, **expected: float) -> None:
-    """The given KPIs equal ``expected`` and the parts add up to total_cost (SPEC 4, 8); with
-    ``others_zero`` the cost parts not given are 0."""
-    for key, value in expected.items():
-        assert kpis[key] == pytest.approx(value, rel=REL, abs=1e-6), key
-    parts = sum(kpis[key] for key in KPI_PARTS) - kpis["market_revenue"]
-    assert parts == pytest.approx(kpis["total_cost"], rel=REL, abs=1e-6)
-    for key in KPI_PARTS if others_zero else ():
-        if key not in expected:
-            assert kpis[key] == pytest.approx(0.0, abs=1e-6), f"{key} should be 0"
-
-
-def built_links(result: circflow.Result) -> dict[str, dict]:
-    return {row["id"]: row for row in result.links.to_dict("records")}
 
 
 def process_row(result: circflow.Result, path: str) -> dict:
@@ -143,18 +96,17 @@ def test_one_market_against_landfill(price: float, sold: float, total_cost: floa
 
     The status quo is landfill (300,000) in every case.
     """
-    result = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(price)]))
-    assert result.objective == pytest.approx(total_cost, rel=REL)
-    links = built_links(result)
+    result = solve_exact(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(price)]))
+    links = links_by_id(result)
     if sold:
         assert list(links) == ["steel>buyer:m_slag:m_truck"]
         link = links["steel>buyer:m_slag:m_truck"]
         assert link["flow_total"] == pytest.approx(sold, rel=REL)
         assert link["length_km"] == pytest.approx(10.0)
         assert link["market_revenue"] == pytest.approx(price * sold, rel=REL)
-        assert_breakdown(
-            result.kpis,
-            total_cost=total_cost,
+        assert_optimum(
+            result,
+            total_cost,
             annualized_capex=100.0,
             variable_cost=5 * sold,
             market_revenue=price * sold,
@@ -162,7 +114,7 @@ def test_one_market_against_landfill(price: float, sold: float, total_cost: floa
         )
     else:
         assert links == {}
-        assert_breakdown(result.kpis, total_cost=300_000.0, disposal_cost=300_000.0, market_revenue=0.0, capex=0.0)
+        assert_optimum(result, 300_000.0, disposal_cost=300_000.0, market_revenue=0.0, capex=0.0)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(300_000.0, rel=REL)
     assert result.kpis["utilization"]["m_slag"] == pytest.approx(sold / 10_000, rel=REL, abs=1e-12)
 
@@ -178,11 +130,10 @@ def test_a_market_amount_limit_sends_the_rest_to_landfill(tmp_path: pathlib.Path
     utilisation 0.6 (a market counts as used, SPEC 8.1). results.json lists the sale under
     ``market_sales`` and the rest under ``disposal``.
     """
-    result = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(50.0, amount=6_000)]))
-    assert result.objective == pytest.approx(-149_900.0, rel=REL)
-    assert_breakdown(
-        result.kpis,
-        total_cost=-149_900.0,
+    result = solve_exact(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(50.0, amount=6_000)]))
+    assert_optimum(
+        result,
+        -149_900.0,
         annualized_capex=100.0,
         variable_cost=30_000.0,
         disposal_cost=120_000.0,
@@ -207,15 +158,14 @@ def test_a_utilization_target_counts_sales_to_a_market() -> None:
 
     market_revenue = -40 x 5,000 = -200,000 (the fee), variable_cost 25,000.
     """
-    free = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(-40.0)]))
+    free = solve_exact(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(-40.0)]))
     assert free.objective == pytest.approx(300_000.0, rel=REL)
-    targeted = solve(
+    targeted = solve_exact(
         make_park([STEEL], truck=CONTRACT_TRUCK, markets=[market(-40.0)], targets={"utilization": {"m_slag": 0.5}})
     )
-    assert targeted.objective == pytest.approx(375_100.0, rel=REL)
-    assert_breakdown(
-        targeted.kpis,
-        total_cost=375_100.0,
+    assert_optimum(
+        targeted,
+        375_100.0,
         annualized_capex=100.0,
         variable_cost=25_000.0,
         disposal_cost=150_000.0,
@@ -224,7 +174,28 @@ def test_a_utilization_target_counts_sales_to_a_market() -> None:
     assert targeted.kpis["utilization"]["m_slag"] == pytest.approx(0.5, rel=REL)
 
 
-def test_an_existing_sales_contract_is_the_status_quo() -> None:
+def contract_park(**contract: object) -> circflow.Park:
+    """Steel's slag, ``buyer`` (10 km, price 50) over an existing contract of 0.5 t/h (with the
+    ``contract``'s other fields) and ``far_buyer`` (20 km, price 40) over a new one."""
+    return make_park(
+        [STEEL],
+        truck=CONTRACT_TRUCK,
+        markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
+        links=[{"from": "steel", "to": "buyer", "resource": "m_slag", "existing": True, "capacity": 0.5, **contract}],
+    )
+
+
+@pytest.mark.parametrize(
+    ("expandable", "new_link", "total_cost", "variable_cost", "market_revenue"),
+    [
+        (False, "steel>far_buyer:m_slag:m_truck", -365_600.0, 4_380 * 5 + 5_620 * 10, 4_380 * 50 + 5_620 * 40),
+        (True, "steel>buyer:m_slag:m_truck:expansion", -449_900.0, 50_000.0, 500_000.0),
+    ],
+    ids=["existing", "expandable"],
+)
+def test_an_existing_sales_contract_is_the_status_quo(
+    expandable: bool, new_link: str, total_cost: float, variable_cost: float, market_revenue: float
+) -> None:
     """Today the steel works sells to ``buyer`` (10 km, price 50) over an existing contract
     limited to 0.5 t/h = 4,380 t a year (``links`` with ``existing: true``); a second market,
     ``far_buyer`` at 20 km paying 40, could take the rest.
@@ -236,78 +207,39 @@ def test_an_existing_sales_contract_is_the_status_quo() -> None:
     - optimum: the contract full, the rest to far_buyer:
       4,380 x (-45) + 100 + 5,620 x (-30) = -197,100 + 100 - 168,600 = -365,600;
     - savings 337,100. The existing link reports capex 0 and capacity 0.5 t/h.
+
+    The contract ``expandable: true``: a new link beside it, priced as new (1,000 over 10
+    years = 100 a year), carries what the old one cannot. Per t it earns as the contract does
+    (5 - 50 = -45), better than far_buyer (-30), so all 5,620 t go there:
+
+        total_cost = 4,380 x (-45) + 100 + 5,620 x (-45) = -450,000 + 100 = -449,900;
+
+    the status quo is the contract alone, -28,500, as before (savings 421,400); the
+    expansion's capacity is 5,620 / 8,760 = 0.64155 t/h and its capex 1,000.
     """
-    park = make_park(
-        [STEEL],
-        truck=CONTRACT_TRUCK,
-        markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
-        links=[{"from": "steel", "to": "buyer", "resource": "m_slag", "existing": True, "capacity": 0.5}],
-    )
-    result = solve(park)
-    assert result.objective == pytest.approx(-365_600.0, rel=REL)
-    assert result.kpis["baseline"]["total_cost"] == pytest.approx(-28_500.0, rel=REL)
-    assert result.kpis["savings"]["total_cost"] == pytest.approx(337_100.0, rel=REL)
+    result = solve_exact(contract_park(expandable=expandable))
+    assert result.kpis["savings"]["total_cost"] == pytest.approx(-28_500.0 - total_cost, rel=REL)
     assert result.kpis["baseline"]["market_revenue"] == pytest.approx(4_380 * 50.0, rel=REL)
-    links = built_links(result)
-    contract, new = links["steel>buyer:m_slag:m_truck"], links["steel>far_buyer:m_slag:m_truck"]
+    links = links_by_id(result)
+    assert set(links) == {"steel>buyer:m_slag:m_truck", new_link}
+    contract, new = links["steel>buyer:m_slag:m_truck"], links[new_link]
     assert contract["existing"]
     assert contract["capex"] == 0.0
     assert contract["flow_total"] == pytest.approx(4_380.0, rel=REL)
     assert contract["capacity"] == pytest.approx(0.5, rel=REL)
     assert not new["existing"]
     assert new["flow_total"] == pytest.approx(5_620.0, rel=REL)
-    assert_breakdown(
-        result.kpis,
-        total_cost=-365_600.0,
-        annualized_capex=100.0,
-        capex=1000.0,
-        variable_cost=4_380 * 5 + 5_620 * 10,
-        market_revenue=4_380 * 50 + 5_620 * 40,
-    )
-
-
-def test_an_expandable_contract_grows_beside_itself() -> None:
-    """The contract of the previous test, ``expandable: true``: a new link beside it, priced
-    as new (1,000 over 10 years = 100 a year), carries what the old one cannot. Per t it earns
-    as the contract does (5 - 50 = -45), better than far_buyer (-30), so all 5,620 t go there:
-
-        total_cost = 4,380 x (-45) + 100 + 5,620 x (-45) = -450,000 + 100 = -449,900;
-
-    the status quo is the contract alone, -28,500, as before; the expansion's capacity is
-    5,620 / 8,760 = 0.64155 t/h and its capex 1,000.
-    """
-    park = make_park(
-        [STEEL],
-        truck=CONTRACT_TRUCK,
-        markets=[market(50.0), market(40.0, x=20.0, market_id="far_buyer")],
-        links=[
-            {
-                "from": "steel",
-                "to": "buyer",
-                "resource": "m_slag",
-                "existing": True,
-                "capacity": 0.5,
-                "expandable": True,
-            }
-        ],
-    )
-    result = solve(park)
-    assert result.objective == pytest.approx(-449_900.0, rel=REL)
-    assert result.kpis["baseline"]["total_cost"] == pytest.approx(-28_500.0, rel=REL)
-    links = built_links(result)
-    assert set(links) == {"steel>buyer:m_slag:m_truck", "steel>buyer:m_slag:m_truck:expansion"}
-    expansion = links["steel>buyer:m_slag:m_truck:expansion"]
-    assert not expansion["existing"]
-    assert expansion["flow_total"] == pytest.approx(5_620.0, rel=REL)
-    assert expansion["capacity"] == pytest.approx(5_620 / 8_760, rel=REL)
-    assert expansion["capex"] == pytest.approx(1_000.0, rel=REL)
-    assert_breakdown(
-        result.kpis,
-        total_cost=-449_900.0,
+    assert new["capex"] == pytest.approx(1_000.0, rel=REL)
+    if expandable:
+        assert new["capacity"] == pytest.approx(5_620 / 8_760, rel=REL)
+    assert_optimum(
+        result,
+        total_cost,
+        status_quo=-28_500.0,
         annualized_capex=100.0,
         capex=1_000.0,
-        variable_cost=50_000.0,
-        market_revenue=500_000.0,
+        variable_cost=variable_cost,
+        market_revenue=market_revenue,
     )
 
 
@@ -325,9 +257,12 @@ def test_market_emissions_count_and_can_turn_a_sale_down(carbon_price: float, so
     (Break-even: 100 + 10,000 (5 - 50 + 0.8 c) = 300,000 at c = 93.7375.)
     """
     park = make_park(
-        [STEEL], truck=CONTRACT_TRUCK, economics={"carbon_price": carbon_price}, markets=[market(50.0, emissions=0.8)]
+        [STEEL],
+        truck=CONTRACT_TRUCK,
+        economics={**ECONOMICS, "carbon_price": carbon_price},
+        markets=[market(50.0, emissions=0.8)],
     )
-    result = solve(park)
+    result = solve_exact(park)
     if sold:
         assert result.objective == pytest.approx(-49_900.0, rel=REL)
         assert result.kpis["emissions"] == pytest.approx(8_000.0, rel=REL)
@@ -336,7 +271,7 @@ def test_market_emissions_count_and_can_turn_a_sale_down(carbon_price: float, so
         assert_breakdown(
             result.kpis, total_cost=-449_900.0, annualized_capex=100.0, variable_cost=50_000.0, market_revenue=500_000.0
         )
-        assert built_links(result)["steel>buyer:m_slag:m_truck"]["emissions"] == pytest.approx(8_000.0, rel=REL)
+        assert links_by_id(result)["steel>buyer:m_slag:m_truck"]["emissions"] == pytest.approx(8_000.0, rel=REL)
     else:
         assert result.objective == pytest.approx(300_000.0, rel=REL)
         assert result.kpis["emissions"] == pytest.approx(0.0, abs=1e-9)
@@ -349,7 +284,7 @@ def test_maps_and_diagrams_place_a_market_and_its_sales(tmp_path: pathlib.Path) 
     it and draws the link; the Sankey names it by its name."""
     buyer = market(50.0)
     buyer["name"] = "Cement plants up north"
-    result = solve(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[buyer]))
+    result = solve_exact(make_park([STEEL], truck=CONTRACT_TRUCK, markets=[buyer]))
     content = json.loads((result.save(tmp_path / "out") / "results.json").read_text(encoding="utf-8"))
     features = {f["id"]: f for f in network_geojson(content)["features"]}
     assert features["buyer"]["geometry"] == {"type": "Point", "coordinates": [10.0, 0.0]}
@@ -414,11 +349,27 @@ S95_MARKET = {
 }
 
 
-def grinding_park(volume: float, **process: object) -> circflow.Park:
-    return make_park(
-        [slag_works(volume), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding(**process)]}],
-        markets=[S95_MARKET],
-    )
+def grinder(process: dict) -> dict:
+    """The enterprise at `GRINDER_AT` that runs ``process``."""
+    return {"id": "grinder", "location": GRINDER_AT, "processes": [process]}
+
+
+def grinding_park(volume: float, process: dict | None = None, **sections: object) -> circflow.Park:
+    """``volume`` t of slag at the steel works, ``process`` (`grinding()` when None) at the
+    grinder, and `S95_MARKET`."""
+    return make_park([slag_works(volume), grinder(process or grinding())], markets=[S95_MARKET], **sections)
+
+
+EXISTING_CONTRACTS = [
+    {"from": "steel", "to": "grinder", "resource": "m_slag", "existing": True},
+    {"from": "grinder", "to": "cement_market", "resource": "m_slag", "existing": True},
+]
+"""Truck contracts steel -> grinder -> market that exist today."""
+
+
+def existing_grinding_park() -> circflow.Park:
+    """400 t of slag, the grinding station existing and its two truck contracts too."""
+    return grinding_park(400.0, grinding(existing=True), links=EXISTING_CONTRACTS)
 
 
 @pytest.mark.parametrize(("volume", "built"), [(400.0, False), (600.0, True)])
@@ -438,14 +389,13 @@ def test_a_grinding_station_pays_only_above_its_break_even_volume(volume: float,
 
     A candidate that is not built carries nothing: no link in or out, input 0, output 0.
     """
-    result = solve(grinding_park(volume))
+    result = solve_exact(grinding_park(volume))
     station = process_row(result, "grinder#grinding")
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(30 * volume, rel=REL)
     if built:
-        assert result.objective == pytest.approx(8_580.0, rel=REL)
-        assert_breakdown(
-            result.kpis,
-            total_cost=8_580.0,
+        assert_optimum(
+            result,
+            8_580.0,
             annualized_capex=47_100.0,
             capex=942_000.0,
             variable_cost=2_280.0,
@@ -457,14 +407,13 @@ def test_a_grinding_station_pays_only_above_its_break_even_volume(volume: float,
         assert station["outputs"][0]["amount"]["year"] == pytest.approx(540.0, rel=REL)
         assert station["outputs"][0]["taken"]["year"] == pytest.approx(540.0, rel=REL)
         assert station["capex"] == pytest.approx(942_000.0, rel=REL)
-        assert set(built_links(result)) == {
+        assert set(links_by_id(result)) == {
             "steel>grinder#grinding:m_slag:m_truck",
             "grinder#grinding>cement_market:m_slag:m_truck",
         }
         assert result.kpis["processes_built"] == 1
     else:
-        assert result.objective == pytest.approx(12_000.0, rel=REL)
-        assert_breakdown(result.kpis, total_cost=12_000.0, disposal_cost=12_000.0, capex=0.0, market_revenue=0.0)
+        assert_optimum(result, 12_000.0, disposal_cost=12_000.0, capex=0.0, market_revenue=0.0)
         assert not station["built"]
         assert station["input_total"] == 0.0
         assert station["capacity"] == 0.0
@@ -488,17 +437,13 @@ def test_a_forced_link_into_a_process_left_unbuilt_stays_in_the_plan() -> None:
 
     The plan lists the forced link with its capex, so the reported optimum is its cost.
     """
-    park = make_park(
-        [slag_works(400.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding()]}],
-        markets=[S95_MARKET],
-        truck=CONTRACT_TRUCK,
-        plan={"force": [{"from": "steel", "to": "grinder", "resource": "m_slag"}]},
+    park = grinding_park(
+        400.0, truck=CONTRACT_TRUCK, plan={"force": [{"from": "steel", "to": "grinder", "resource": "m_slag"}]}
     )
-    result = solve(park)
-    assert result.objective == pytest.approx(12_100.0, rel=REL)
+    result = solve_exact(park)
     assert result.bound == pytest.approx(12_100.0, rel=1e-7)
-    assert_breakdown(result.kpis, total_cost=12_100.0, annualized_capex=100.0, capex=1_000.0, disposal_cost=12_000.0)
-    forced = built_links(result)["steel>grinder#grinding:m_slag:m_truck"]
+    assert_optimum(result, 12_100.0, annualized_capex=100.0, capex=1_000.0, disposal_cost=12_000.0)
+    forced = links_by_id(result)["steel>grinder#grinding:m_slag:m_truck"]
     assert forced["forced"]
     assert forced["flow_total"] == 0.0
     assert forced["capex"] == pytest.approx(1_000.0, rel=REL)
@@ -532,12 +477,8 @@ def test_a_capex_budget_counts_a_process(max_capex: float, total_cost: float) ->
     """``targets.max_capex`` is the capex of new links and processes (SPEC 3.8, 8.2): the
     grinding station at 600 t costs 942,000 (its trucks nothing), so a budget of 942,000
     lets it be built (8,580) and one of 941,999 does not (landfill, 600 x 30 = 18,000)."""
-    park = make_park(
-        [slag_works(600.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding()]}],
-        markets=[S95_MARKET],
-        targets={"max_capex": max_capex},
-    )
-    result = solve(park)
+    park = grinding_park(600.0, targets={"max_capex": max_capex})
+    result = solve_exact(park)
     assert result.objective == pytest.approx(total_cost, rel=REL)
     assert result.kpis["capex"] <= max_capex
     assert bool(process_row(result, "grinder#grinding")["built"]) == (total_cost < 18_000)
@@ -592,12 +533,11 @@ def test_a_classifier_sends_two_grades_to_two_demands() -> None:
             },
         ]
     )
-    result = solve(park)
-    assert result.objective == pytest.approx(268_000.0, rel=REL)
-    assert result.kpis["baseline"]["total_cost"] == pytest.approx(1_030_000.0, rel=REL)
-    assert_breakdown(
-        result.kpis,
-        total_cost=268_000.0,
+    result = solve_exact(park)
+    assert_optimum(
+        result,
+        268_000.0,
+        status_quo=1_030_000.0,
         annualized_capex=5_000.0,
         variable_cost=18_000.0,
         process_cost=100_000.0,
@@ -605,7 +545,7 @@ def test_a_classifier_sends_two_grades_to_two_demands() -> None:
         baseline_cost=120_000.0,
         market_revenue=0.0,
     )
-    links = built_links(result)
+    links = links_by_id(result)
     grade_i, grade_ii = "classifier#classify.outputs[0]", "classifier#classify.outputs[1]"  # one resource twice
     assert set(links) == {
         "power>classifier#classify:m_ash:m_truck",
@@ -635,23 +575,13 @@ def test_an_existing_process_runs_in_the_status_quo() -> None:
 
     savings 0, capex 0. With the station a candidate the status quo is landfill, 12,000.
     """
-    links = [
-        {"from": "steel", "to": "grinder", "resource": "m_slag", "existing": True},
-        {"from": "grinder", "to": "cement_market", "resource": "m_slag", "existing": True},
-    ]
-    park = make_park(
-        [slag_works(400.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding(existing=True)]}],
-        markets=[S95_MARKET],
-        links=links,
-    )
-    result = solve(park)
-    assert result.objective == pytest.approx(-25_680.0, rel=REL)
-    assert result.kpis["baseline"]["total_cost"] == pytest.approx(-25_680.0, rel=REL)
+    result = solve_exact(existing_grinding_park())
     assert result.kpis["baseline"]["process_cost"] == pytest.approx(16_000.0, rel=REL)
     assert result.kpis["savings"]["total_cost"] == pytest.approx(0.0, abs=1e-6)
-    assert_breakdown(
-        result.kpis,
-        total_cost=-25_680.0,
+    assert_optimum(
+        result,
+        -25_680.0,
+        status_quo=-25_680.0,
         capex=0.0,
         variable_cost=1_520.0,
         process_cost=16_000.0,
@@ -661,8 +591,8 @@ def test_an_existing_process_runs_in_the_status_quo() -> None:
     assert station["existing"]
     assert station["built"]
     assert station["capex"] == 0.0
-    assert all(row["existing"] for row in built_links(result).values())
-    assert solve(grinding_park(400.0)).kpis["baseline"]["total_cost"] == pytest.approx(12_000.0, rel=REL)
+    assert all(row["existing"] for row in links_by_id(result).values())
+    assert solve_exact(grinding_park(400.0)).kpis["baseline"]["total_cost"] == pytest.approx(12_000.0, rel=REL)
 
 
 def test_a_process_at_its_supplys_enterprise_is_fed_on_site() -> None:
@@ -678,12 +608,11 @@ def test_a_process_at_its_supplys_enterprise_is_fed_on_site() -> None:
     """
     process = grinding(electricity_per_unit=0.02, emissions_per_unit=0.01)
     park = make_park([slag_works(600.0, processes=[process])], markets=[S95_MARKET])
-    result = solve(park)
-    assert result.objective == pytest.approx(14_460.0, rel=REL)
-    assert result.kpis["baseline"]["total_cost"] == pytest.approx(18_000.0, rel=REL)
-    assert_breakdown(
-        result.kpis,
-        total_cost=14_460.0,
+    result = solve_exact(park)
+    assert_optimum(
+        result,
+        14_460.0,
+        status_quo=18_000.0,
         annualized_capex=47_100.0,
         variable_cost=2_160.0,
         process_cost=24_000.0,
@@ -694,7 +623,7 @@ def test_a_process_at_its_supplys_enterprise_is_fed_on_site() -> None:
     )
     assert result.kpis["emission_sources"]["process"] == pytest.approx(6.0, rel=REL)
     assert result.kpis["emission_sources"]["electricity"] == pytest.approx(6.0, rel=REL)
-    links = built_links(result)
+    links = links_by_id(result)
     on_site = links["steel>steel#grinding:m_slag:on_site"]
     assert on_site["on_site"]
     assert on_site["length_km"] == 0.0
@@ -737,16 +666,15 @@ def test_process_capacity_and_its_capex_size_the_station(
     supply = {"per_period": {"winter": 4_000, "summer": 6_760}}
     process = grinding(capex_fixed=0.0, capacity=capacity, capex_per_capacity=capex_per_capacity)
     park = make_park([slag_works(processes=[process], **supply)], markets=[S95_MARKET], periods=SEASONS)
-    result = solve(park)
-    assert result.objective == pytest.approx(total_cost, rel=REL)
+    result = solve_exact(park)
     station = process_row(result, "steel#grinding")
     assert station["capacity"] == pytest.approx(size, rel=REL)
     assert station["capex"] == pytest.approx(size * capex_per_capacity, rel=REL)
     assert station["input_total"] == pytest.approx(ground, rel=REL)
     assert station["input"]["winter"] == pytest.approx(size * 2000, rel=REL)
-    assert_breakdown(
-        result.kpis,
-        total_cost=total_cost,
+    assert_optimum(
+        result,
+        total_cost,
         annualized_capex=size * capex_per_capacity / 20,
         capex=size * capex_per_capacity,
         variable_cost=0.9 * ground * 4,
@@ -762,7 +690,7 @@ def test_yields_above_one_are_refused_with_the_field_path(write_park_yaml) -> No
     bad = grinding()
     bad["outputs"] = [dict(bad["outputs"][0], **{"yield": 0.6}), dict(bad["outputs"][0], **{"yield": 0.5})]
     with pytest.raises(circflow.ParkError) as caught:
-        make_park([slag_works(600.0), {"id": "grinder", "location": GRINDER_AT, "processes": [bad]}])
+        make_park([slag_works(600.0), grinder(bad)])
     assert [p.path for p in caught.value.problems] == ["enterprises[1].processes[0]"]
     assert "add up to 1.1" in str(caught.value)
     text = PROCESS_YAML.replace("yield: 0.9", "yield: 0.6") + "          - {resource: m_slag, yield: 0.5}\n"
@@ -776,16 +704,10 @@ def test_yields_above_one_are_refused_with_the_field_path(write_park_yaml) -> No
 GRINDING_ECONOMICS = (
     "input: {resource: m_slag}\n        opex_per_unit: 40\n        capex_fixed: 942000\n        lifetime_years: 20"
 )
-PROCESS_YAML = """\
-park: {name: yields}
-economics: {discount_rate: 0, electricity_price: 500, grid_emission_factor: 0.5}
-resources:
-  m_slag: {kind: material, unit: t, modes: [m_truck]}
-modes:
-  m_truck: {opex_per_unit_km: 0.5}
-enterprises:
-  - id: steel
-    location: {x: 0, y: 0}
+PROCESS_YAML = (
+    "park: {name: yields}\n"
+    + STEEL_SLAG_YAML
+    + """\
     supplies: [{resource: m_slag, amount: 600, quality: {type: blast_furnace}}]
   - id: grinder
     location: {x: 4, y: 0}
@@ -795,6 +717,7 @@ enterprises:
         outputs:
           - {resource: m_slag, yield: 0.9, quality: {grade: S95}, disposal: {cost: 30}}
 """
+)
 
 
 def test_utilization_counts_what_enters_a_process_not_what_leaves_it() -> None:
@@ -817,19 +740,18 @@ def test_utilization_counts_what_enters_a_process_not_what_leaves_it() -> None:
         works = slag_works(1_000.0)
         works["supplies"][0]["disposal"] = {"cost": 10}
         return make_park(
-            [works, {"id": "grinder", "location": GRINDER_AT, "processes": [process]}],
+            [works, grinder(process)],
             markets=[cheap],
             targets={"utilization": {"m_slag": target}},
         )
 
-    assert solve(park(0.0)).objective == pytest.approx(10_000.0, rel=REL)
-    result = solve(park(0.8))
-    assert result.objective == pytest.approx(28_400.0, rel=REL)
+    assert solve_exact(park(0.0)).objective == pytest.approx(10_000.0, rel=REL)
+    result = solve_exact(park(0.8))
     assert result.kpis["utilization"]["m_slag"] == pytest.approx(0.8, rel=REL)
     assert process_row(result, "grinder#grinding")["input_total"] == pytest.approx(800.0, rel=REL)
-    assert_breakdown(
-        result.kpis,
-        total_cost=28_400.0,
+    assert_optimum(
+        result,
+        28_400.0,
         variable_cost=800 * 2 + 400 * 2,
         process_cost=32_000.0,
         disposal_cost=2_000.0,
@@ -849,13 +771,13 @@ def test_a_target_on_a_resource_only_a_process_makes_holds_trivially(
     process = grinding(capex_fixed=0.0)
     process["outputs"][0]["resource"] = "m_s95"
     park = make_park(
-        [slag_works(600.0), {"id": "grinder", "location": GRINDER_AT, "processes": [process]}],
-        resources={"m_s95": {"kind": "material", "unit": "t", "modes": ["m_truck"]}},
+        [slag_works(600.0), grinder(process)],
+        resources={**RESOURCES, "m_s95": {"kind": "material", "unit": "t", "modes": ["m_truck"]}},
         targets={"utilization": {"m_s95": 0.5}},
     )
     if split:
         monkeypatch.setattr(OPTIMIZE, "SPLIT_FROM_LINKS", 0)
-    result = solve(park)
+    result = solve_exact(park)
     assert result.objective == pytest.approx(18_000.0, rel=REL)
     assert any("no enterprise supplies m_s95" in warning for warning in result.warnings)
     assert not process_row(result, "grinder#grinding")["built"]
@@ -870,17 +792,11 @@ def test_the_reports_cost_chart_adds_up_to_total_cost() -> None:
     built at 600 t (plan 8,580: capex 47,100 + haul 2,280 + processing 24,000 - revenue
     64,800; status quo 18,000 of landfill).
     """
-    links = [
-        {"from": "steel", "to": "grinder", "resource": "m_slag", "existing": True},
-        {"from": "grinder", "to": "cement_market", "resource": "m_slag", "existing": True},
-    ]
-    existing = make_park(
-        [slag_works(400.0), {"id": "grinder", "location": GRINDER_AT, "processes": [grinding(existing=True)]}],
-        markets=[S95_MARKET],
-        links=links,
-    )
-    for park, plan, status_quo in ((existing, -25_680.0, -25_680.0), (grinding_park(600.0), 8_580.0, 18_000.0)):
-        figure = cost_figure(solve(park).to_dict())
+    for park, plan, status_quo in (
+        (existing_grinding_park(), -25_680.0, -25_680.0),
+        (grinding_park(600.0), 8_580.0, 18_000.0),
+    ):
+        figure = cost_figure(solve_exact(park).to_dict())
         totals = {"status quo": 0.0, "plan": 0.0}
         for bar in figure.data:
             for row, value in zip(bar.y, bar.x, strict=True):
@@ -902,61 +818,28 @@ def cluster_park(clusters: int, seed: int) -> circflow.Park:
     rng = np.random.default_rng(seed)
     enterprises, markets = [], []
     for c in range(clusters):
-        x0 = 200.0 * c
 
-        def at(dx: float, dy: float, x0: float = x0) -> dict:
-            return {"x": x0 + dx, "y": dy}
+        def sited(ident: str, x0: float = 200.0 * c) -> dict:
+            """An enterprise or market ``ident`` at a random place of cluster ``c``."""
+            return {"id": ident, "location": {"x": x0 + rng.uniform(0, 10), "y": rng.uniform(0, 10)}}
 
         for k in range(2):
-            enterprises.append(
-                {
-                    "id": f"steel{c}_{k}",
-                    "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                    "supplies": [
-                        {
-                            "resource": "m_slag",
-                            "amount": float(rng.integers(300, 3_000)),
-                            "quality": {"type": "blast_furnace"},
-                            "disposal": {"cost": float(rng.integers(10, 40))},
-                        }
-                    ],
-                }
-            )
+            place = sited(f"steel{c}_{k}")
+            amount, cost = float(rng.integers(300, 3_000)), float(rng.integers(10, 40))
+            enterprises.append({**slag_works(amount, disposal={"cost": cost}), **place})
         process = grinding(
             capex_fixed=float(rng.integers(2, 20)) * 10_000,
             capacity=float(rng.uniform(0.1, 0.4)),
             capex_per_capacity=float(rng.integers(0, 50_000)),
         )
-        enterprises.append(
-            {"id": f"grinder{c}", "location": at(rng.uniform(0, 10), rng.uniform(0, 10)), "processes": [process]}
-        )
-        enterprises.append(
-            {
-                "id": f"cement{c}",
-                "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                "demands": [
-                    {
-                        "resource": "m_slag",
-                        "amount": float(rng.integers(200, 1_500)),
-                        "requires": {"grade": ["S95"]},
-                        "baseline": {"cost": float(rng.integers(60, 140))},
-                    }
-                ],
-            }
-        )
-        markets.append(
-            {
-                "id": f"market{c}",
-                "location": at(rng.uniform(0, 10), rng.uniform(0, 10)),
-                "buys": [
-                    {
-                        "resource": "m_slag",
-                        "price": float(rng.integers(-20, 60)),
-                        "amount": float(rng.integers(100, 2_000)),
-                    }
-                ],
-            }
-        )
+        enterprises.append({**sited(f"grinder{c}"), "processes": [process]})
+        place = sited(f"cement{c}")
+        amount, cost = float(rng.integers(200, 1_500)), float(rng.integers(60, 140))
+        cement = {"resource": "m_slag", "amount": amount, "requires": {"grade": ["S95"]}, "baseline": {"cost": cost}}
+        enterprises.append({**place, "demands": [cement]})
+        place = sited(f"market{c}")
+        price, amount = float(rng.integers(-20, 60)), float(rng.integers(100, 2_000))
+        markets.append({**place, "buys": [{"resource": "m_slag", "price": price, "amount": amount}]})
     truck = mode(opex_per_unit_km=0.5, capex_fixed=2_000.0, lifetime_years=10.0, max_distance_km=50.0)
     return make_park(enterprises, truck=truck, markets=markets)
 
@@ -986,9 +869,9 @@ def test_parts_solved_apart_give_the_monoliths_optimum(
     the exact profile, the park solved as one model and in parts have the same optimum, the
     same KPI breakdown and the same processes built."""
     park = cluster_park(clusters, seed)
-    whole = solve(park, decompose=False)
+    whole = solve_exact(park, decompose=False)
     monkeypatch.setattr(OPTIMIZE, "SPLIT_FROM_LINKS", 0)
-    apart = solve(park)
+    apart = solve_exact(park)
     assert apart.model_facts["independent_parts"] == clusters
     assert whole.model_facts["independent_parts"] == 1
     assert apart.objective == pytest.approx(whole.objective, rel=1e-7)

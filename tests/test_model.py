@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 import pathlib
 
+import helpers
 import pyomo.environ as pyo
 import pytest
-from helpers import mode
+from helpers import DATA, HEAT_PIPE, PRICED_HEAT_PUMP, heat_source_and_sink, mode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,50 +22,22 @@ from circflow.model import Options, build_model, coefficients, crf, prune_domina
 from circflow.network import build_network
 from circflow.solve import SolverProfile
 
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.05,
-    "carbon_price": 0.0,
-    "electricity_price": 400.0,
-    "grid_emission_factor": 0.6,
-}
-HEAT_PUMP = {
-    "carnot_efficiency": 0.5,
-    "approach_k": 5.0,
-    "cop_max": 8.0,
-    "max_lift_k": 60.0,
-    "capex_fixed": 0.0,
-    "capex_per_mw": 0.0,
-    "lifetime_years": 20.0,
-    "om_fraction": 0.0,
-    "opex_per_mwh": 0.0,
-}
+ECONOMICS = {**helpers.ECONOMICS, "discount_rate": 0.05}
 
 
 def make_park(
-    enterprises: list[dict],
-    *,
-    resources: dict,
-    modes: dict,
-    economics: dict | None = None,
-    periods: list[dict] | None = None,
-    heat_pump: dict | None = None,
-    **sections: object,
+    enterprises: list[dict], *, economics: dict | None = None, heat_pump: dict | None = None, **sections: object
 ) -> circflow.Park:
+    """A park of ``enterprises`` in `ECONOMICS` updated by ``economics``, with `helpers.HEAT_PUMP`
+    updated by ``heat_pump`` (``resources``, ``modes`` and more in ``sections``)."""
     return circflow.park_from_dict(
-        {
-            "park": {"name": "model test"},
-            "economics": {**ECONOMICS, **(economics or {})},
-            "periods": periods or [{"name": "year", "hours": 8760.0}],
-            "resources": resources,
-            "modes": modes,
-            "technologies": {
-                "heat_exchange": {"min_approach_k": 10.0},
-                "heat_pump": {**HEAT_PUMP, **(heat_pump or {})},
-            },
-            "enterprises": enterprises,
+        helpers.park_data(
+            "model test",
+            enterprises,
+            economics={**ECONOMICS, **(economics or {})},
+            technologies=helpers.heat_technologies(heat_pump),
             **sections,
-        }
+        )
     )
 
 
@@ -131,39 +104,16 @@ def test_crf_of_a_tiny_rate_tends_to_one_over_n(rate: float) -> None:
 # -- coefficients per link -----------------------------------------------------------------
 
 HEAT = {"m_heat": {"kind": "heat", "unit": "MWh", "modes": ["m_hpipe"]}}
-HPIPE = mode(
-    loss_per_km=0.01,
-    capex_fixed=100_000,
-    capex_per_km=50_000,
-    capex_per_capacity=1_000,
-    capex_per_capacity_km=500,
-    lifetime_years=25,
-    om_fraction=0.01,
-    opex_per_unit=1.0,
-    opex_per_unit_km=0.5,
-    electricity_per_unit_km=0.001,
-    emissions_per_unit_km=0.0002,
-)
-PUMP = {"capex_fixed": 2e6, "capex_per_mw": 1.5e6, "lifetime_years": 20, "om_fraction": 0.02, "opex_per_mwh": 3.0}
+HPIPE = {**HEAT_PIPE, "opex_per_unit_km": 0.5, "emissions_per_unit_km": 0.0002}
+"""`helpers.HEAT_PIPE` with 0.5 per MWh km and 0.0002 tCO2 per MWh km besides."""
 
 
 def heat_pump_park(**sections: object) -> circflow.Park:
     return make_park(
-        [
-            {
-                "id": "s",
-                "location": {"x": 0, "y": 0},
-                "supplies": [{"resource": "m_heat", "rate": 10, "temperature": 35}],
-            },
-            {
-                "id": "d",
-                "location": {"x": 2, "y": 0},
-                "demands": [{"resource": "m_heat", "rate": 4, "temperature": 75}],
-            },
-        ],
+        heat_source_and_sink("m_heat", 35, 75),
         resources=HEAT,
         modes={"m_hpipe": HPIPE},
-        heat_pump=PUMP,
+        heat_pump=PRICED_HEAT_PUMP,
         **sections,
     )
 
@@ -437,8 +387,6 @@ def test_every_row_and_column_has_a_name_of_its_own() -> None:
 
 # -- pruning never changes the optimum ------------------------------------------------------------
 
-GENERATED = pathlib.Path(__file__).resolve().parent / "data"
-
 
 @pytest.mark.parametrize("objective", ["cost", "emissions"])
 @pytest.mark.parametrize("name", ["gen-n6-s100", "gen-n20-s104", "emissions-n15-s150", "plan-n14-s160"])
@@ -446,7 +394,7 @@ def test_pruning_keeps_the_optimum(name: str, objective: str) -> None:
     """`prune_dominated` drops only links no optimal plan needs: the optimum with and without
     pruning is the same (to the exact gap), on generated parks with carbon prices, heat pumps,
     forced links and both objectives."""
-    park = circflow.load_park(GENERATED / f"{name}.yaml")
+    park = circflow.load_park(DATA / f"{name}.yaml")
     exact = SolverProfile(gap=1e-9)
     pruned = circflow.optimize(park, objective=objective, solver=exact)
     whole = circflow.optimize(park, objective=objective, solver=exact, prune=False)
@@ -459,5 +407,5 @@ def test_pruning_keeps_the_optimum(name: str, objective: str) -> None:
 @pytest.mark.parametrize("name", ["gen-n20-s104", "plan-n14-s160"])
 def test_pruning_drops_links_on_generated_parks(name: str) -> None:
     """Guard for the test above: pruning does remove candidates there, so it is not vacuous."""
-    net = build_network(circflow.load_park(GENERATED / f"{name}.yaml"))
+    net = build_network(circflow.load_park(DATA / f"{name}.yaml"))
     assert len(prune_dominated(net, "cost").links) < len(net.links)

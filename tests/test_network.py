@@ -9,61 +9,38 @@ from __future__ import annotations
 
 import math
 
+import helpers
 import numpy as np
 import pytest
-from helpers import mode
+from helpers import heat_source_and_sink, heat_technologies, mode
 
 import circflow
 from circflow.network import EARTH_RADIUS_KM, build_network, heat_pump_cop, quality_gaps, stream_amounts
 from circflow.schema import Demand, Supply
 
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.05,
-    "carbon_price": 0.0,
-    "electricity_price": 500.0,
-    "grid_emission_factor": 0.6,
-}
-HEAT_PUMP = {
-    "carnot_efficiency": 0.5,
-    "approach_k": 5.0,
-    "cop_max": 8.0,
-    "max_lift_k": 60.0,
-    "capex_fixed": 0.0,
-    "capex_per_mw": 0.0,
-    "lifetime_years": 20.0,
-    "om_fraction": 0.0,
-    "opex_per_mwh": 0.0,
-}
-YEAR = [{"name": "year", "hours": 8760.0}]
+ECONOMICS = {**helpers.ECONOMICS, "discount_rate": 0.05, "electricity_price": 500.0}
 SEASONS = [{"name": "heating", "hours": 2880.0}, {"name": "non_heating", "hours": 5880.0}]
 
 
 def make_park(
     enterprises: list[dict],
     *,
-    resources: dict,
-    modes: dict,
     crs: str = "local_km",
-    periods: list[dict] | None = None,
     heat_pump: dict | None = None,
     min_approach_k: float = 10.0,
     economics: dict | None = None,
     **sections: object,
 ) -> circflow.Park:
-    data = {
-        "park": {"name": "network test", "crs": crs},
-        "economics": dict(economics or ECONOMICS),
-        "periods": periods or YEAR,
-        "resources": resources,
-        "modes": modes,
-        "technologies": {
-            "heat_exchange": {"min_approach_k": min_approach_k},
-            "heat_pump": {**HEAT_PUMP, **(heat_pump or {})},
-        },
-        "enterprises": enterprises,
+    """A park of ``enterprises`` in ``economics`` (`ECONOMICS` when None) and ``crs``, with
+    `helpers.HEAT_PUMP` updated by ``heat_pump`` (``resources``, ``modes`` and more in ``sections``)."""
+    data = helpers.park_data(
+        "network test",
+        enterprises,
+        economics=economics or ECONOMICS,
+        technologies=heat_technologies(heat_pump, min_approach_k=min_approach_k),
         **sections,
-    }
+    )
+    data["park"]["crs"] = crs
     return circflow.park_from_dict(data)
 
 
@@ -99,10 +76,7 @@ def lengths(net: circflow.network.Network) -> dict[str, float]:
 def heat_park(source_c: float, sink_c: float, **kwargs: object) -> circflow.Park:
     """Heat from s (x=0) to d (x=2) over a pipe losing 1 %/km: (1 - loss L) = 0.98."""
     return make_park(
-        [
-            site("s", 0, 0, supplies=[{"resource": "n_heat", "rate": 10, "temperature": source_c}]),
-            site("d", 2, 0, demands=[{"resource": "n_heat", "rate": 4, "temperature": sink_c}]),
-        ],
+        heat_source_and_sink("n_heat", source_c, sink_c),
         resources={"n_heat": {"kind": "heat", "unit": "MWh", "modes": ["n_hpipe"]}},
         modes={"n_hpipe": mode(loss_per_km=0.01)},
         **kwargs,
@@ -239,18 +213,26 @@ def test_loss_over_the_whole_length_must_stay_below_one(loss_per_km: float, gain
 # -- amounts per period (SPEC 3.5) ---------------------------------------------------------
 
 
-def test_stream_amounts_amount_spread_by_hours() -> None:
-    """amount 8760 over heating 2880 h and non_heating 5880 h: 2880 and 5880."""
-    park = make_park(
-        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 8760}])],
+HOURS = np.array([2880.0, 5880.0])
+"""The hours of `SEASONS`."""
+
+
+def one_supply_in_seasons(amount: float) -> circflow.Park:
+    """A park of one enterprise supplying ``amount`` of ash a year, in `SEASONS`."""
+    return make_park(
+        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": amount}])],
         resources=ASH,
         modes=ASH_MODES,
         periods=SEASONS,
     )
-    hours = np.array([2880.0, 5880.0])
-    amounts = stream_amounts(park.enterprises[0].supplies[0], park, hours)
+
+
+def test_stream_amounts_amount_spread_by_hours() -> None:
+    """amount 8760 over heating 2880 h and non_heating 5880 h: 2880 and 5880."""
+    park = one_supply_in_seasons(8760)
+    amounts = stream_amounts(park.enterprises[0].supplies[0], park, HOURS)
     np.testing.assert_allclose(amounts, [2880.0, 5880.0], rtol=1e-12)
-    amounts = stream_amounts(Supply(resource="n_ash", amount=1000.0), park, hours)
+    amounts = stream_amounts(Supply(resource="n_ash", amount=1000.0), park, HOURS)
     np.testing.assert_allclose(amounts, [1000 * 2880 / 8760, 1000 * 5880 / 8760], rtol=1e-12)
 
 
@@ -259,21 +241,15 @@ def test_stream_amounts_per_period_and_rate_profile() -> None:
     gives 2 x 2880 = 5760 and 2 x 5880 x 0.5 = 5880; a profile that leaves out a period
     means 1 there: rate 3, {heating: 0.25} gives 3 x 2880 x 0.25 = 2160 and 3 x 5880 = 17640.
     """
-    park = make_park(
-        [site("a", 0, 0, supplies=[{"resource": "n_ash", "amount": 1}])],
-        resources=ASH,
-        modes=ASH_MODES,
-        periods=SEASONS,
-    )
-    hours = np.array([2880.0, 5880.0])
+    park = one_supply_in_seasons(1)
     per_period = Supply(resource="n_ash", per_period={"heating": 7.0, "non_heating": 11.0})
-    np.testing.assert_allclose(stream_amounts(per_period, park, hours), [7.0, 11.0])
+    np.testing.assert_allclose(stream_amounts(per_period, park, HOURS), [7.0, 11.0])
     rate = Demand(resource="n_ash", rate=2.0, profile={"heating": 1.0, "non_heating": 0.5})
-    np.testing.assert_allclose(stream_amounts(rate, park, hours), [5760.0, 5880.0])
+    np.testing.assert_allclose(stream_amounts(rate, park, HOURS), [5760.0, 5880.0])
     partial = Supply(resource="n_ash", rate=3.0, profile={"heating": 0.25})
-    np.testing.assert_allclose(stream_amounts(partial, park, hours), [2160.0, 17640.0])
+    np.testing.assert_allclose(stream_amounts(partial, park, HOURS), [2160.0, 17640.0])
     flat = Supply(resource="n_ash", rate=1.5)
-    np.testing.assert_allclose(stream_amounts(flat, park, hours), [4320.0, 8820.0])
+    np.testing.assert_allclose(stream_amounts(flat, park, HOURS), [4320.0, 8820.0])
 
 
 def test_max_flow_is_smallest_of_supply_demand_and_capacity() -> None:

@@ -15,7 +15,7 @@ and 0.02 tCO2/t: each tonne moved costs 24 - 20 = +4 CNY and saves 0.08 tCO2.
 from __future__ import annotations
 
 import pytest
-from helpers import mode
+from helpers import ASH_BY_TRUCK, consumer, mode, park_data, supplier
 
 import circflow
 from circflow.model import build_model
@@ -26,33 +26,8 @@ from circflow.solve import Solver, SolverProfile, Status
 
 def one_link_park() -> circflow.Park:
     truck = mode(lifetime_years=10.0, capex_fixed=1000, opex_per_unit=24, emissions_per_unit_km=0.02)
-    return circflow.park_from_dict(
-        {
-            "park": {"name": "ladder"},
-            "economics": {
-                "currency": "CNY",
-                "discount_rate": 0.0,
-                "carbon_price": 0.0,
-                "electricity_price": 400.0,
-                "grid_emission_factor": 0.6,
-            },
-            "periods": [{"name": "year", "hours": 8760.0}],
-            "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-            "modes": {"o_truck": truck},
-            "enterprises": [
-                {
-                    "id": "a",
-                    "location": {"x": 0, "y": 0},
-                    "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 10, "emissions": 0.1}}],
-                },
-                {
-                    "id": "b",
-                    "location": {"x": 1, "y": 0},
-                    "demands": [{"resource": "o_ash", "amount": 1000, "baseline": {"cost": 10, "emissions": 0.0}}],
-                },
-            ],
-        }
-    )
+    enterprises = [supplier("a", (0, 0), "o_ash", 1000, 10, 0.1), consumer("b", (1, 0), "o_ash", 1000, 10, 0.0)]
+    return circflow.park_from_dict(park_data("ladder", enterprises, resources=ASH_BY_TRUCK, modes={"o_truck": truck}))
 
 
 def test_both_stages_optimal_is_optimal() -> None:

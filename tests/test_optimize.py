@@ -12,11 +12,23 @@ from __future__ import annotations
 import copy
 import functools
 import math
-import pathlib
 
+import helpers
 import numpy as np
 import pytest
-from helpers import mode
+from helpers import (
+    ASH_BY_TRUCK,
+    DATA,
+    HEAT_PIPE,
+    PRICED_HEAT_PUMP,
+    consumer,
+    heat_source_and_sink,
+    mode,
+    random_ash_enterprises,
+    random_ash_parks,
+    random_truck,
+    supplier,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -24,50 +36,23 @@ from ruamel.yaml import YAML
 import circflow
 from circflow.network import stream_amounts
 
-GENERATED = pathlib.Path(__file__).resolve().parent / "data"  # generated parks with independently computed optima
 REL = 1e-6
 
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.05,
-    "carbon_price": 0.0,
-    "electricity_price": 400.0,
-    "grid_emission_factor": 0.6,
-}
-HEAT_PUMP = {
-    "carnot_efficiency": 0.5,
-    "approach_k": 5.0,
-    "cop_max": 8.0,
-    "max_lift_k": 60.0,
-    "capex_fixed": 0.0,
-    "capex_per_mw": 0.0,
-    "lifetime_years": 20.0,
-    "om_fraction": 0.0,
-    "opex_per_mwh": 0.0,
-}
-YEAR = [{"name": "year", "hours": 8760.0}]
+ECONOMICS = {**helpers.ECONOMICS, "discount_rate": 0.05}
 
 
 def park_data(
-    enterprises: list[dict],
-    *,
-    resources: dict,
-    modes: dict,
-    economics: dict | None = None,
-    periods: list[dict] | None = None,
-    heat_pump: dict | None = None,
-    **sections: object,
+    enterprises: list[dict], *, economics: dict | None = None, heat_pump: dict | None = None, **sections: object
 ) -> dict:
-    return {
-        "park": {"name": "optimize test"},
-        "economics": {**ECONOMICS, **(economics or {})},
-        "periods": periods or YEAR,
-        "resources": resources,
-        "modes": modes,
-        "technologies": {"heat_exchange": {"min_approach_k": 10.0}, "heat_pump": {**HEAT_PUMP, **(heat_pump or {})}},
-        "enterprises": enterprises,
+    """The content of a park of ``enterprises`` in `ECONOMICS` updated by ``economics``, with
+    `helpers.HEAT_PUMP` updated by ``heat_pump`` (``resources``, ``modes`` and more in ``sections``)."""
+    return helpers.park_data(
+        "optimize test",
+        enterprises,
+        economics={**ECONOMICS, **(economics or {})},
+        technologies=helpers.heat_technologies(heat_pump),
         **sections,
-    }
+    )
 
 
 def make_park(enterprises: list[dict], **kwargs: object) -> circflow.Park:
@@ -87,18 +72,7 @@ def two_mode_park(modes: list[str], capex_fixed: dict[str, float], **sections: o
         "emissions_per_unit_km": 0.001,
     }
     return make_park(
-        [
-            {
-                "id": "a",
-                "location": {"x": 0, "y": 0},
-                "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 30, "emissions": 0.01}}],
-            },
-            {
-                "id": "b",
-                "location": {"x": 3, "y": 4},
-                "demands": [{"resource": "o_ash", "amount": 800, "baseline": {"cost": 20, "emissions": 0.05}}],
-            },
-        ],
+        [supplier("a", (0, 0), "o_ash", 1000, 30, 0.01), consumer("b", (3, 4), "o_ash", 800, 20, 0.05)],
         resources=ash,
         modes={name: mode(capex_fixed=capex, **common) for name, capex in capex_fixed.items()},
         **sections,
@@ -137,7 +111,7 @@ def rows(result: circflow.Result, role: str, enterprise: str) -> dict:
 # -- 1. one supply, one demand, one truck ---------------------------------------------------
 
 FACTOR_10Y = crf(0.05, 10) + 0.02  # 0.1295045750 + 0.02 = 0.1495045750
-ASH = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
+ASH = ASH_BY_TRUCK
 
 
 def truck_park(
@@ -274,42 +248,18 @@ def test_carbon_price_tips_the_truck_link() -> None:
 # -- 2. heat pumps and direct heat ------------------------------------------------------------
 
 HEAT = {"o_heat": {"kind": "heat", "unit": "MWh", "modes": ["o_hpipe"]}}
-HPIPE = mode(
-    loss_per_km=0.01,
-    capex_fixed=100_000,
-    capex_per_km=50_000,
-    capex_per_capacity=1_000,
-    capex_per_capacity_km=500,
-    lifetime_years=25,
-    om_fraction=0.01,
-    opex_per_unit=1.0,
-    electricity_per_unit_km=0.001,
-)
-PUMP = {"capex_fixed": 2e6, "capex_per_mw": 1.5e6, "lifetime_years": 20, "om_fraction": 0.02, "opex_per_mwh": 3.0}
 
 
 def heat_park(source_c: float) -> circflow.Park:
     """Waste heat s (10 MW, disposal free) 2 km from a 4 MW, 75 degC demand d whose boiler heat
-    costs 250 CNY/MWh and emits 0.25 tCO2/MWh; the pipe loses 1 %/km, so 1 - loss L = 0.98.
+    costs 250 CNY/MWh and emits 0.25 tCO2/MWh; the pipe (`helpers.HEAT_PIPE`) loses 1 %/km, so
+    1 - loss L = 0.98; the heat pump is `helpers.PRICED_HEAT_PUMP`.
     """
     return make_park(
-        [
-            {
-                "id": "s",
-                "location": {"x": 0, "y": 0},
-                "supplies": [{"resource": "o_heat", "rate": 10, "temperature": source_c}],
-            },
-            {
-                "id": "d",
-                "location": {"x": 2, "y": 0},
-                "demands": [
-                    {"resource": "o_heat", "rate": 4, "temperature": 75, "baseline": {"cost": 250, "emissions": 0.25}}
-                ],
-            },
-        ],
+        heat_source_and_sink("o_heat", source_c, 75, baseline={"cost": 250, "emissions": 0.25}),
         resources=HEAT,
-        modes={"o_hpipe": HPIPE},
-        heat_pump=PUMP,
+        modes={"o_hpipe": HEAT_PIPE},
+        heat_pump=PRICED_HEAT_PUMP,
     )
 
 
@@ -553,6 +503,16 @@ def test_forced_entry_without_mode_builds_the_cheapest_matching_link() -> None:
     assert_kpis(result, total_cost=FACTOR_10Y * 300_000 + 9200, capex=300_000)
 
 
+def by_truck(*resources: str) -> dict:
+    """Materials in tonnes, each carried by ``o_truck``."""
+    return {name: {"kind": "material", "unit": "t", "modes": ["o_truck"]} for name in resources}
+
+
+def process(ident: str, source: str, product: str, yield_: float, **fields: object) -> dict:
+    """Process ``ident`` making ``yield_`` t of ``product`` from each t of ``source``."""
+    return {"id": ident, "input": {"resource": source}, "outputs": [{"resource": product, "yield": yield_}], **fields}
+
+
 def test_forced_link_out_of_a_process_that_is_not_built_stays_built() -> None:
     """The grinding process (capex 1e9) never pays, so nothing reaches its output; plan.force
     still builds the truck link from that output to the market (y = 1, no flow). The plan
@@ -565,20 +525,10 @@ def test_forced_link_out_of_a_process_that_is_not_built_stays_built() -> None:
                 "id": "mill",
                 "location": {"x": 0, "y": 0},
                 "supplies": [{"resource": "o_slag", "amount": 8760}],
-                "processes": [
-                    {
-                        "id": "grinding",
-                        "capex_fixed": 1.0e9,
-                        "input": {"resource": "o_slag"},
-                        "outputs": [{"resource": "o_powder", "yield": 1.0}],
-                    }
-                ],
+                "processes": [process("grinding", "o_slag", "o_powder", 1.0, capex_fixed=1.0e9)],
             }
         ],
-        resources={
-            "o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-            "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-        },
+        resources=by_truck("o_slag", "o_powder"),
         modes={"o_truck": mode(capex_fixed=1000.0, lifetime_years=10)},
         economics={"discount_rate": 0.0},
         markets=[{"id": "buyers", "location": {"x": 1, "y": 0}, "buys": [{"resource": "o_powder", "price": 1.0}]}],
@@ -717,21 +667,11 @@ def test_utilization_of_a_resource_only_a_process_makes_holds_with_nothing_used(
                     "id": "b",
                     "location": {"x": 1, "y": 0},
                     "processes": [
-                        {
-                            "id": "g",
-                            "existing": True,
-                            "capacity": 2,
-                            "opex_per_unit": 1.0,
-                            "input": {"resource": "o_slag"},
-                            "outputs": [{"resource": "o_powder", "yield": 0.9}],
-                        }
+                        process("g", "o_slag", "o_powder", 0.9, existing=True, capacity=2, opex_per_unit=1.0)
                     ],
                 },
             ],
-            resources={
-                "o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-                "o_powder": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-            },
+            resources=by_truck("o_slag", "o_powder"),
             modes={"o_truck": mode(capex_fixed=1000.0)},
             targets=targets,
         )
@@ -762,14 +702,7 @@ def test_target_whose_supplies_no_link_serves_is_infeasible_also_in_parts(split_
             {
                 "id": "mill",
                 "location": {"x": 1, "y": 0},
-                "processes": [
-                    {
-                        "id": "g",
-                        "existing": True,
-                        "input": {"resource": "o_ash"},
-                        "outputs": [{"resource": "o_slag", "yield": 0.5}],
-                    }
-                ],
+                "processes": [process("g", "o_ash", "o_slag", 0.5, existing=True)],
             },
             {
                 "id": "user",
@@ -777,10 +710,7 @@ def test_target_whose_supplies_no_link_serves_is_infeasible_also_in_parts(split_
                 "demands": [{"resource": "o_slag", "amount": 800, "baseline": {"cost": 30}}],
             },
         ],
-        resources={
-            "o_slag": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-            "o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]},
-        },
+        resources=by_truck("o_slag", "o_ash"),
         modes={"o_truck": mode(capex_fixed=1000.0, max_distance_km=10.0)},
         targets={"utilization": {"o_slag": 0.5}},
     )
@@ -880,7 +810,17 @@ def test_capacity_is_the_largest_hourly_flow_over_periods() -> None:
     }
 
 
-def test_capacity_cost_trims_the_peak_period() -> None:
+@pytest.mark.parametrize(
+    ("limits", "capacity", "heating", "capex", "total_cost"),
+    [
+        ({"capex_per_capacity": 1e6}, 0.25, 720, 260_000, 260_000 * crf(0.05, 10) + 2190 + 720 * 20 + 6570 * 20),
+        ({"max_capacity": 0.3}, 0.3, 864, 13_000, 13_000 * crf(0.05, 10) + 2334 + 576 * 20 + 6426 * 20),
+    ],
+    ids=["capacity-cost-trims-the-peak-period", "mode-max-capacity-limits-each-period"],
+)
+def test_capacity_limits_the_heating_flow(
+    limits: dict, capacity: float, heating: float, capex: float, total_cost: float
+) -> None:
     """Capacity at 1e6 CNY per t/h costs 1e6 x 0.1295046 = 129505 CNY/yr per t/h. Above
     0.25 t/h, one t/h more only adds heating flow, 2880 t x 39 = 112320 CNY/yr: not worth it.
     Below 0.25 it adds flow in both periods, 8760 x 39 = 341640: worth it. So k = 0.25 t/h,
@@ -889,25 +829,17 @@ def test_capacity_cost_trims_the_peak_period() -> None:
     total = (10000 + 250000) x 0.1295046 + 2190 x 1 + disposal 720 x 20
     + baseline (2160 + 4410) x 20 = 33671.19 + 2190 + 14400 + 131400 = 181661.19
     (full capacity 0.5 would cost 185957.4; no link 233400).
-    """
-    result = solve(seasonal_park(capex_per_capacity=1e6))
-    (link,) = result.links.to_dict("records")
-    assert link["capacity"] == approx(0.25)
-    assert link["flow"] == {"heating": approx(720), "non_heating": approx(1470)}
-    assert_kpis(result, capex=260_000, total_cost=260_000 * crf(0.05, 10) + 2190 + 720 * 20 + 6570 * 20)
 
-
-def test_mode_max_capacity_limits_each_period() -> None:
-    """max_capacity 0.3 t/h: heating flow <= 0.3 x 2880 = 864 t, non_heating 1470 < 1764 t.
+    Mode max_capacity 0.3 t/h: heating flow <= 0.3 x 2880 = 864 t, non_heating 1470 < 1764 t.
 
     capex = 10000 + 3000 = 13000; total = 13000 x 0.1295046 + (864 + 1470) x 1
     + disposal 576 x 20 + baseline (2016 + 4410) x 20 = 1683.56 + 2334 + 11520 + 128520.
     """
-    result = solve(seasonal_park(max_capacity=0.3))
+    result = solve(seasonal_park(**limits))
     (link,) = result.links.to_dict("records")
-    assert link["capacity"] == approx(0.3)
-    assert link["flow"] == {"heating": approx(864), "non_heating": approx(1470)}
-    assert_kpis(result, capex=13_000, total_cost=13_000 * crf(0.05, 10) + 2334 + 576 * 20 + 6426 * 20)
+    assert link["capacity"] == approx(capacity)
+    assert link["flow"] == {"heating": approx(heating), "non_heating": approx(1470)}
+    assert_kpis(result, capex=capex, total_cost=total_cost)
 
 
 def test_amount_per_year_is_spread_by_hours() -> None:
@@ -1031,7 +963,7 @@ def check_solution(park: circflow.Park, result: circflow.Result) -> None:
 @pytest.mark.parametrize(("name", "objective"), [("gen-n20-s104", "cost"), ("emissions-n15-s150", "emissions")])
 def test_solution_check_on_generated_park(name: str, objective: str) -> None:
     """Every supply and demand balance, flow bound and KPI of a generated park's optimum holds."""
-    park = circflow.load_park(GENERATED / f"{name}.yaml")
+    park = circflow.load_park(DATA / f"{name}.yaml")
     result = circflow.optimize(park, objective=objective)
     assert result.status == "optimal"
     assert result.links_built > 0
@@ -1059,7 +991,7 @@ MONEY_PUMP = ("capex_fixed", "capex_per_mw", "opex_per_mwh")
 
 @functools.cache
 def generated_park_data(name: str) -> dict:
-    return YAML(typ="safe").load((GENERATED / f"{name}.yaml").read_text(encoding="utf-8"))
+    return YAML(typ="safe").load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
 
 
 def scale_money(data: dict, factor: float) -> dict:
@@ -1119,64 +1051,16 @@ def test_scaling_really_changes_the_park() -> None:
     )
 
 
-point = st.tuples(st.integers(0, 20), st.integers(0, 20))
-stream = st.fixed_dictionaries(
-    {
-        "at": point,
-        "amount": st.integers(100, 1000),
-        "cost": st.integers(0, 60),
-        "emissions": st.sampled_from([0.0, 0.01, 0.05, 0.1]),
-    }
-)
-random_parks = st.fixed_dictionaries(
-    {
-        "supplies": st.lists(stream, min_size=1, max_size=3),
-        "demands": st.lists(stream, min_size=1, max_size=3),
-        "capex_fixed": st.integers(0, 100_000),
-        "opex_per_unit_km": st.sampled_from([0.0, 0.5, 1.0, 2.0]),
-        "emissions_per_unit_km": st.sampled_from([0.0, 0.001, 0.01]),
-    }
-)
+random_parks = random_ash_parks([0.0, 0.5, 1.0, 2.0])
 
 
 def random_park_data(spec: dict, *, disposal_extra: float = 0.0, carbon_price: float = 0.0) -> dict:
-    enterprises = []
-    for i, supply in enumerate(spec["supplies"]):
-        enterprises.append(
-            {
-                "id": f"s{i}",
-                "location": {"x": supply["at"][0], "y": supply["at"][1]},
-                "supplies": [
-                    {
-                        "resource": "o_ash",
-                        "amount": supply["amount"],
-                        "disposal": {"cost": supply["cost"] + disposal_extra, "emissions": supply["emissions"]},
-                    }
-                ],
-            }
-        )
-    for j, demand in enumerate(spec["demands"]):
-        enterprises.append(
-            {
-                "id": f"d{j}",
-                "location": {"x": demand["at"][0], "y": demand["at"][1]},
-                "demands": [
-                    {
-                        "resource": "o_ash",
-                        "amount": demand["amount"],
-                        "baseline": {"cost": demand["cost"], "emissions": demand["emissions"]},
-                    }
-                ],
-            }
-        )
-    truck = mode(
-        capex_fixed=spec["capex_fixed"],
-        lifetime_years=10,
-        opex_per_unit=1.0,
-        opex_per_unit_km=spec["opex_per_unit_km"],
-        emissions_per_unit_km=spec["emissions_per_unit_km"],
+    return park_data(
+        random_ash_enterprises(spec, disposal_extra=disposal_extra),
+        resources=ASH,
+        modes={"o_truck": random_truck(spec)},
+        economics={"carbon_price": carbon_price},
     )
-    return park_data(enterprises, resources=ASH, modes={"o_truck": truck}, economics={"carbon_price": carbon_price})
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

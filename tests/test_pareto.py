@@ -19,8 +19,18 @@ import pathlib
 import helpers
 import pandas as pd
 import pytest
+from helpers import (
+    ASH_BY_TRUCK,
+    DATA,
+    consumer,
+    random_ash_enterprises,
+    random_ash_parks,
+    random_truck,
+    run,
+    supplier,
+    write_park,
+)
 from helpers import mode as spec_mode
-from helpers import run, write_park
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -28,28 +38,9 @@ import circflow
 from circflow import pareto
 from circflow.front import pareto_results
 
-GENERATED = pathlib.Path(__file__).resolve().parent / "data"  # generated parks with independently computed optima
 REL = 1e-6
 
 mode = functools.partial(spec_mode, lifetime_years=10.0)  # every SPEC 3.4 field; lifetime 10 years
-
-
-def supply(ident: str, at: tuple[float, float], resource: str, amount: float, cost: float, emissions: float) -> dict:
-    return {
-        "id": ident,
-        "location": {"x": at[0], "y": at[1]},
-        "supplies": [{"resource": resource, "amount": amount, "disposal": {"cost": cost, "emissions": emissions}}],
-    }
-
-
-def demand(
-    ident: str, at: tuple[float, float], resource: str, amount: float, cost: float, emissions: float = 0.0
-) -> dict:
-    return {
-        "id": ident,
-        "location": {"x": at[0], "y": at[1]},
-        "demands": [{"resource": resource, "amount": amount, "baseline": {"cost": cost, "emissions": emissions}}],
-    }
 
 
 def park_data(enterprises: list[dict], resources: dict, modes: dict, **sections: object) -> dict:
@@ -74,10 +65,10 @@ def two_lumpy_links_data(ash_opex: float = 15.0, ash_capex: float = 60_000.0) ->
         "o_slag": {"kind": "material", "unit": "t", "modes": ["o_lorry"]},
     }
     enterprises = [
-        supply("a", (0, 0), "o_ash", 1000, 10, 0.05),
-        demand("b", (1, 0), "o_ash", 1000, 10),
-        supply("c", (0, 5), "o_slag", 2000, 10, 0.05),
-        demand("d", (1, 5), "o_slag", 2000, 10),
+        supplier("a", (0, 0), "o_ash", 1000, 10, 0.05),
+        consumer("b", (1, 0), "o_ash", 1000, 10),
+        supplier("c", (0, 5), "o_slag", 2000, 10, 0.05),
+        consumer("d", (1, 5), "o_slag", 2000, 10),
     ]
     modes = {
         "o_truck": mode(capex_fixed=ash_capex, opex_per_unit=ash_opex),
@@ -99,7 +90,7 @@ def linear_data() -> dict:
     An emission cap E between them moves t = (100 - E) / 0.08 tonnes at 20100 + 4 t CNY.
     """
     resources = {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}
-    enterprises = [supply("a", (0, 0), "o_ash", 1000, 10, 0.1), demand("b", (1, 0), "o_ash", 1000, 10)]
+    enterprises = [supplier("a", (0, 0), "o_ash", 1000, 10, 0.1), consumer("b", (1, 0), "o_ash", 1000, 10)]
     modes = {"o_truck": mode(capex_fixed=1000, opex_per_unit=24, emissions_per_unit_km=0.02)}
     return park_data(enterprises, resources, modes)
 
@@ -270,9 +261,9 @@ def test_emissions_end_builds_nothing_when_every_link_adds_emissions() -> None:
     length = math.sqrt(178)
     saving, added = 100 - 1 - 5 * length, 0.001 * length - 0.01
     enterprises = [
-        supply("s", (17, 20), "o_ash", 325, 52, 0.0),
-        demand("c", (4, 17), "o_ash", 221, 48, 0.01),
-        demand("w", (17, 3), "o_ash", 328, 1, 0.0),
+        supplier("s", (17, 20), "o_ash", 325, 52, 0.0),
+        consumer("c", (4, 17), "o_ash", 221, 48, 0.01),
+        consumer("w", (17, 3), "o_ash", 328, 1, 0.0),
     ]
     truck = mode(capex_fixed=11705, opex_per_unit=1, opex_per_unit_km=5, emissions_per_unit_km=0.001)
     park = circflow.park_from_dict(
@@ -303,10 +294,10 @@ def test_ends_equal_optimize_when_one_zero_km_link_is_best_both_ways() -> None:
     ``optimize`` with either objective finds that plan, proven optimal (no time limit).
     """
     enterprises = [
-        supply("s0", (7, 0), "o_ash", 100, 0, 0.1),
-        supply("s1", (0, 7), "o_ash", 100, 0, 0.0),
-        demand("d0", (7, 0), "o_ash", 100, 2, 0.1),
-        demand("d1", (0, 7), "o_ash", 100, 0, 0.0),
+        supplier("s0", (7, 0), "o_ash", 100, 0, 0.1),
+        supplier("s1", (0, 7), "o_ash", 100, 0, 0.0),
+        consumer("d0", (7, 0), "o_ash", 100, 2, 0.1),
+        consumer("d1", (0, 7), "o_ash", 100, 0, 0.0),
     ]
     truck = mode(capex_fixed=1, opex_per_unit=1, opex_per_unit_km=0.5, emissions_per_unit_km=0.01)
     park = circflow.park_from_dict(
@@ -330,32 +321,14 @@ def test_ends_equal_optimize_on_generated_parks(name: str) -> None:
     match ``optimize`` within HiGHS's feasibility tolerance (1e-5 relative), and the front is
     strictly monotone.
     """
-    park = circflow.load_park(GENERATED / f"{name}.yaml")
+    park = circflow.load_park(DATA / f"{name}.yaml")
     front = pareto(park, points=4, gap=0.0)
     assert 2 <= len(front) <= 4
     assert_strictly_monotone(front)
     assert_ends_match_optimize(park, front, 1e-5)
 
 
-point = st.tuples(st.integers(0, 20), st.integers(0, 20))
-stream = st.fixed_dictionaries(
-    {
-        "at": point,
-        "amount": st.integers(100, 1000),
-        "cost": st.integers(0, 60),
-        "emissions": st.sampled_from([0.0, 0.01, 0.05, 0.1]),
-    }
-)
-random_parks = st.fixed_dictionaries(
-    {
-        "supplies": st.lists(stream, min_size=1, max_size=3),
-        "demands": st.lists(stream, min_size=1, max_size=3),
-        "capex_fixed": st.integers(0, 100_000),
-        "opex_per_unit_km": st.sampled_from([0.5, 1.0, 2.0, 5.0]),
-        "emissions_per_unit_km": st.sampled_from([0.0, 0.001, 0.01]),
-        "points": st.integers(2, 5),
-    }
-)
+random_parks = random_ash_parks([0.5, 1.0, 2.0, 5.0], points=st.integers(2, 5))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -400,21 +373,8 @@ random_parks = st.fixed_dictionaries(
 def test_front_is_monotone_and_ends_match_optimize(spec: dict) -> None:
     """On random one-resource parks: at most ``points`` points, strictly monotone, and the ends
     are the cost and emissions optima."""
-    enterprises = [
-        supply(f"s{i}", s["at"], "o_ash", s["amount"], s["cost"], s["emissions"])
-        for i, s in enumerate(spec["supplies"])
-    ]
-    enterprises += [
-        demand(f"d{j}", d["at"], "o_ash", d["amount"], d["cost"], d["emissions"]) for j, d in enumerate(spec["demands"])
-    ]
-    truck = mode(
-        capex_fixed=spec["capex_fixed"],
-        opex_per_unit=1.0,
-        opex_per_unit_km=spec["opex_per_unit_km"],
-        emissions_per_unit_km=spec["emissions_per_unit_km"],
-    )
     park = circflow.park_from_dict(
-        park_data(enterprises, {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}, {"o_truck": truck})
+        park_data(random_ash_enterprises(spec), ASH_BY_TRUCK, {"o_truck": random_truck(spec)})
     )
     front = pareto(park, points=spec["points"], gap=0.0)
     assert 1 <= len(front) <= spec["points"]

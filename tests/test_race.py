@@ -13,7 +13,7 @@ import os
 import pathlib
 
 import pytest
-from helpers import mode
+from helpers import ASH_BY_TRUCK, consumer, mode, park_data, supplier
 
 import circflow
 from circflow import race
@@ -25,31 +25,19 @@ from circflow.solve import SolverProfile, Status
 TASKS = pathlib.Path("/proc/self/task")
 
 
+def ash_park(name: str, enterprises: list[dict]) -> circflow.Park:
+    """``enterprises`` trading ash by a truck of 10,000 capex (10 years, discount rate 0) and
+    1 CNY/t that reaches 10 km."""
+    truck = mode(lifetime_years=10.0, capex_fixed=10_000, opex_per_unit=1, max_distance_km=10)
+    return circflow.park_from_dict(park_data(name, enterprises, resources=ASH_BY_TRUCK, modes={"o_truck": truck}))
+
+
 def pairs_park(n: int) -> circflow.Park:
-    truck = mode(lifetime_years=10.0, capex_fixed=10_000, opex_per_unit=1)
     enterprises = []
     for k in range(n):
-        enterprises += [
-            {
-                "id": f"s{k}",
-                "location": {"x": 100.0 * k, "y": 0},
-                "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 10}}],
-            },
-            {
-                "id": f"d{k}",
-                "location": {"x": 100.0 * k + 1, "y": 0},
-                "demands": [{"resource": "o_ash", "amount": 1000, "baseline": {"cost": 10}}],
-            },
-        ]
-    return circflow.park_from_dict(
-        {
-            "park": {"name": "pairs"},
-            "economics": {"discount_rate": 0.0, "carbon_price": 0.0},
-            "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-            "modes": {"o_truck": {**truck, "max_distance_km": 10}},
-            "enterprises": enterprises,
-        }
-    )
+        x = 100.0 * k
+        enterprises += [supplier(f"s{k}", (x, 0), "o_ash", 1000, 10), consumer(f"d{k}", (x + 1, 0), "o_ash", 1000, 10)]
+    return ash_park("pairs", enterprises)
 
 
 def test_parts_add_up_to_the_parks_optimum() -> None:
@@ -99,31 +87,8 @@ def test_available_cores_are_this_process_s() -> None:
 def shared_park() -> circflow.Park:
     """Two supplies of 1000 t and three demands of 700 t in one part: the relaxation spreads
     the fixed costs over more links than the optimum builds."""
-    truck = mode(lifetime_years=10.0, capex_fixed=10_000, opex_per_unit=1)
-    enterprises = [
-        {
-            "id": f"s{k}",
-            "location": {"x": 2.0 * k, "y": 0},
-            "supplies": [{"resource": "o_ash", "amount": 1000, "disposal": {"cost": 10}}],
-        }
-        for k in range(2)
-    ] + [
-        {
-            "id": f"d{k}",
-            "location": {"x": 1.0 * k, "y": 1},
-            "demands": [{"resource": "o_ash", "amount": 700, "baseline": {"cost": 10}}],
-        }
-        for k in range(3)
-    ]
-    return circflow.park_from_dict(
-        {
-            "park": {"name": "shared"},
-            "economics": {"discount_rate": 0.0, "carbon_price": 0.0},
-            "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
-            "modes": {"o_truck": {**truck, "max_distance_km": 10}},
-            "enterprises": enterprises,
-        }
-    )
+    supplies = [supplier(f"s{k}", (2.0 * k, 0), "o_ash", 1000, 10) for k in range(2)]
+    return ash_park("shared", supplies + [consumer(f"d{k}", (1.0 * k, 1), "o_ash", 700, 10) for k in range(3)])
 
 
 def test_support_plan_is_a_plan_of_the_whole_model_between_bound_and_any_plan() -> None:

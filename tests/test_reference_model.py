@@ -6,7 +6,8 @@ candidate links, heat technologies, on-site and explicit links, plan entries and
 own variables (flows per period, disposal ``w``, baseline supply ``u``, process input
 ``xi``, capacities ``k``, ``c`` with a big-M, binaries ``y``, ``z``), solved with HiGHS
 directly. It imports nothing of circflow's network, linktypes or model: only
-`circflow.park_from_dict` (a validated park) and `circflow.optimize` (the answer to check).
+`circflow.park_from_dict` (a validated park) and `circflow.optimize` (the answer to check),
+besides the tests' own `helpers.mode` (a mode with every field at SPEC's default).
 
 On ~30 generated parks (3-8 enterprises, materials with quality attributes, markets with
 and without a limit, an existing sales contract, a candidate and an existing process with
@@ -32,6 +33,7 @@ from typing import Any
 import highspy
 import numpy as np
 import pytest
+from helpers import mode
 
 import circflow
 import circflow.optimizer
@@ -40,24 +42,8 @@ KELVIN = 273.15
 EARTH_RADIUS_KM = 6371.0088
 WATER_MWH_PER_M3_K = 1.163e-3
 HEAT_ORDER = ("direct", "preheat", "heat_pump", "absorption")
-ZERO_MODE = {
-    "capex_fixed": 0.0,
-    "capex_per_km": 0.0,
-    "capex_per_capacity": 0.0,
-    "capex_per_capacity_km": 0.0,
-    "capex_per_flow_km": 0.0,
-    "design_delta_t_k": 40.0,
-    "lifetime_years": 20.0,
-    "om_fraction": 0.0,
-    "opex_per_unit": 0.0,
-    "opex_per_unit_km": 0.0,
-    "electricity_per_unit_km": 0.0,
-    "emissions_per_unit_km": 0.0,
-    "loss_per_km": 0.0,
-    "max_capacity": None,
-    "max_distance_km": None,
-    "detour": 1.0,
-}
+ZERO_MODE = {**mode(), "capex_per_flow_km": 0.0, "design_delta_t_k": 40.0}
+"""An on-site link's mode: every SPEC 3.4 field at its default (costs nothing, loses nothing), and SPEC 8.3's."""
 RTOL = 1e-6
 
 
@@ -711,24 +697,27 @@ class Reference:
             co = self.coef[link.id]
             d = self.demands[link.d]
             market = d.role == "market"
-            for p in periods:
-                col = f[link.id, p]
-                add(
+            # per unit drawn, in money and in tCO2: the link's own, its electricity and driving
+            # steam, and what a market pays (a negative cost) and emits for what it delivers
+            accounts = (
+                (
                     cost,
-                    col,
-                    co["V"]
-                    + co["E"] * econ.electricity_price
-                    + co["D"] * absorption.drive_cost_per_mwh
-                    - (link.gain * d.spec.price if market else 0.0),
-                )
-                add(
+                    co["V"],
+                    econ.electricity_price,
+                    absorption.drive_cost_per_mwh,
+                    -d.spec.price if market else 0.0,
+                ),
+                (
                     emissions,
-                    col,
-                    co["T"]
-                    + co["E"] * econ.grid_emission_factor
-                    + co["D"] * absorption.drive_emissions_per_mwh
-                    + (link.gain * d.spec.emissions if market else 0.0),
-                )
+                    co["T"],
+                    econ.grid_emission_factor,
+                    absorption.drive_emissions_per_mwh,
+                    d.spec.emissions if market else 0.0,
+                ),
+            )
+            for p in periods:
+                for target, own, per_mwh, per_drive, per_sold in accounts:
+                    add(target, f[link.id, p], own + co["E"] * per_mwh + co["D"] * per_drive + link.gain * per_sold)
             if not link.prebuilt:
                 add(cost, y[link.id], co["AF"])
                 add(cost, k[link.id], co["AP"])
@@ -914,6 +903,19 @@ def park_data(seed: int) -> dict[str, Any]:
     def heat_rate(low: float, high: float, winter_share: float) -> dict[str, Any]:
         return {"rate": money(low, high), "profile": {"winter": 1.0, "summer": winter_share}}
 
+    # streams from values drawn by the caller, in the order it draws them
+    def heat(temperature: float, outlet: float, rate: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        return {"resource": "x_heat", "temperature": temperature, "outlet_temperature": outlet, **rate, **fields}
+
+    def output(resource: str, yield_: float, quality: dict[str, Any], disposal: dict[str, float]) -> dict[str, Any]:
+        return {"resource": resource, "yield": yield_, "quality": quality, "disposal": disposal}
+
+    def bought(
+        resource: str, amount: dict[str, Any], requires: dict[str, Any] | None, cost: float, emissions: float
+    ) -> dict[str, Any]:
+        wanted = {"resource": resource, **amount, **({"requires": requires} if requires else {})}
+        return {**wanted, "baseline": {"cost": cost, "emissions": emissions}}
+
     power = {
         "id": "power",
         "location": place(),
@@ -924,14 +926,13 @@ def park_data(seed: int) -> dict[str, Any]:
                 "quality": {"grade": rnd.choice(["I", "II"]), "loi": money(2, 9)},
                 "disposal": {"cost": money(20, 60), "emissions": money(0, 0.01)},
             },
-            {
-                "resource": "x_heat",
-                "temperature": money(105, 130),
-                "outlet_temperature": money(60, 80),
-                **heat_rate(4, 12, rnd.uniform(0.5, 1.0)),
-                "absorption": rnd.random() < 0.5,
-                "disposal": {"cost": money(-30, 5), "emissions": 0.0},
-            },
+            heat(
+                money(105, 130),
+                money(60, 80),
+                heat_rate(4, 12, rnd.uniform(0.5, 1.0)),
+                absorption=rnd.random() < 0.5,
+                disposal={"cost": money(-30, 5), "emissions": 0.0},
+            ),
         ],
         "processes": [
             {
@@ -940,24 +941,9 @@ def park_data(seed: int) -> dict[str, Any]:
                 "capacity": money(2, 6),
                 "input": {"resource": "x_ash", "requires": {"grade": ["II", "III"]}},
                 "outputs": [
-                    {
-                        "resource": "x_ash",
-                        "yield": 0.5,
-                        "quality": {"grade": "I", "loi": 2.0},
-                        "disposal": {"cost": money(10, 40)},
-                    },
-                    {
-                        "resource": "x_powder",
-                        "yield": 0.3,
-                        "quality": {"grade": "S75"},
-                        "disposal": {"cost": money(10, 40), "emissions": 0.001},
-                    },
-                    {
-                        "resource": "x_ash",
-                        "yield": 0.15,
-                        "quality": {"grade": "III", "loi": 9.8},
-                        "disposal": {"cost": money(10, 40)},
-                    },
+                    output("x_ash", 0.5, {"grade": "I", "loi": 2.0}, {"cost": money(10, 40)}),
+                    output("x_powder", 0.3, {"grade": "S75"}, {"cost": money(10, 40), "emissions": 0.001}),
+                    output("x_ash", 0.15, {"grade": "III", "loi": 9.8}, {"cost": money(10, 40)}),
                 ],
                 "opex_per_unit": money(2, 8),
                 "electricity_per_unit": money(0.005, 0.02),
@@ -974,13 +960,7 @@ def park_data(seed: int) -> dict[str, Any]:
                 "quality": {"type": "bf"},
                 "disposal": {"cost": money(15, 45), "emissions": money(0, 0.005)},
             },
-            {
-                "resource": "x_heat",
-                "temperature": money(60, 72),
-                "outlet_temperature": money(38, 46),
-                **heat_rate(3, 10, rnd.uniform(0.6, 1.0)),
-                "absorption": True,
-            },
+            heat(money(60, 72), money(38, 46), heat_rate(3, 10, rnd.uniform(0.6, 1.0)), absorption=True),
         ],
         "processes": [
             {
@@ -988,18 +968,8 @@ def park_data(seed: int) -> dict[str, Any]:
                 "capacity": money(3, 10) if rnd.random() < 0.7 else None,
                 "input": {"resource": "x_slag", "requires": {"type": ["bf"]}},
                 "outputs": [
-                    {
-                        "resource": "x_powder",
-                        "yield": 0.85,
-                        "quality": {"grade": "S95"},
-                        "disposal": {"cost": money(5, 30)},
-                    },
-                    {
-                        "resource": "x_ash",
-                        "yield": 0.1,
-                        "quality": {"grade": "III", "loi": 9.5},
-                        "disposal": {"cost": money(5, 30)},
-                    },
+                    output("x_powder", 0.85, {"grade": "S95"}, {"cost": money(5, 30)}),
+                    output("x_ash", 0.1, {"grade": "III", "loi": 9.5}, {"cost": money(5, 30)}),
                 ],
                 "opex_per_unit": money(10, 30),
                 "electricity_per_unit": money(0.02, 0.05),
@@ -1029,36 +999,16 @@ def park_data(seed: int) -> dict[str, Any]:
             "id": "cement",
             "location": place(),
             "demands": [
-                {
-                    "resource": "x_ash",
-                    **material_amount(2e4, 6e4),
-                    "requires": {"grade": ["I", "II"]},
-                    "baseline": {"cost": money(60, 140), "emissions": money(0.0, 0.05)},
-                },
-                {
-                    "resource": "x_powder",
-                    **material_amount(1e4, 4e4),
-                    "requires": {"grade": ["S95"]},
-                    "baseline": {"cost": money(150, 260), "emissions": money(0.3, 0.6)},
-                },
+                bought("x_ash", material_amount(2e4, 6e4), {"grade": ["I", "II"]}, money(60, 140), money(0.0, 0.05)),
+                bought("x_powder", material_amount(1e4, 4e4), {"grade": ["S95"]}, money(150, 260), money(0.3, 0.6)),
             ],
         },
         {
             "id": "chem",
             "location": place(),
             "supplies": [
-                {
-                    "resource": "x_heat",
-                    "temperature": money(28, 36),
-                    "outlet_temperature": money(18, 24),
-                    **heat_rate(2, 8, 1.0),
-                },
-                {
-                    "resource": "x_heat",
-                    "temperature": money(55, 66),
-                    "outlet_temperature": money(35, 45),
-                    **heat_rate(2, 6, 0.8),
-                },
+                heat(money(28, 36), money(18, 24), heat_rate(2, 8, 1.0)),
+                heat(money(55, 66), money(35, 45), heat_rate(2, 6, 0.8)),
                 {
                     "resource": "x_water",
                     "rate": money(50, 200),
@@ -1089,17 +1039,10 @@ def park_data(seed: int) -> dict[str, Any]:
             "id": "concrete",
             "location": place(),
             "demands": [
-                {
-                    "resource": "x_powder",
-                    **material_amount(5e3, 2e4),
-                    "requires": {"grade": ["S75", "S95"]},
-                    "baseline": {"cost": money(120, 220), "emissions": money(0.2, 0.5)},
-                },
-                {
-                    "resource": "x_ash",
-                    **material_amount(5e3, 2e4),
-                    "baseline": {"cost": money(40, 90), "emissions": 0.0},
-                },
+                bought(
+                    "x_powder", material_amount(5e3, 2e4), {"grade": ["S75", "S95"]}, money(120, 220), money(0.2, 0.5)
+                ),
+                bought("x_ash", material_amount(5e3, 2e4), None, money(40, 90), 0.0),
             ],
         },
         {

@@ -13,7 +13,7 @@ import pathlib
 
 import numpy as np
 import pytest
-from helpers import mode
+from helpers import ASH_BY_TRUCK, consumer, mode, supplier
 
 import circflow
 from circflow.exceptions import OutputError
@@ -27,23 +27,16 @@ NEW, EXISTING, FORCED = 0, 1, 2
 def three_links_park() -> circflow.Park:
     enterprises = []
     for k in range(3):
+        x = 100.0 * k
         enterprises += [
-            {
-                "id": f"a{k + 1}",
-                "location": {"x": 100.0 * k, "y": 0},
-                "supplies": [{"resource": "o_ash", "amount": 876, "disposal": {"cost": 1}}],
-            },
-            {
-                "id": f"b{k + 1}",
-                "location": {"x": 100.0 * k + 1, "y": 0},
-                "demands": [{"resource": "o_ash", "amount": 876, "baseline": {"cost": 1}}],
-            },
+            supplier(f"a{k + 1}", (x, 0), "o_ash", 876, 1),
+            consumer(f"b{k + 1}", (x + 1, 0), "o_ash", 876, 1),
         ]
     truck = {**mode(capex_fixed=1000, capex_per_capacity=10.0), "max_distance_km": 5}
     return circflow.park_from_dict(
         {
             "park": {"name": "three links"},
-            "resources": {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}},
+            "resources": ASH_BY_TRUCK,
             "modes": {"o_truck": truck},
             "enterprises": enterprises,
             "links": [{"from": "a2", "to": "b2", "resource": "o_ash", "mode": "o_truck", "existing": True}],

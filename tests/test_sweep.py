@@ -95,15 +95,19 @@ def test_failing_runs_are_recorded_and_the_rest_complete(client, tmp_path):
     a 1 tCO2 emissions cap is infeasible; every other run is solved."""
     progress: list[tuple[int, int]] = []
     vary = {"economics.carbon_price": "uniform(-100,100)", "targets.max_emissions": [1e12, 1]}
-    table = sweep(
-        TINY,
-        vary,
-        samples=4,
-        seed=1,
-        client=client,
-        output=tmp_path / "out",
-        on_progress=lambda done, total: progress.append((done, total)),
-    )
+
+    def run_the_sweep() -> pd.DataFrame:
+        return sweep(
+            TINY,
+            vary,
+            samples=4,
+            seed=1,
+            client=client,
+            output=tmp_path / "out",
+            on_progress=lambda done, total: progress.append((done, total)),
+        )
+
+    table = run_the_sweep()
 
     assert len(table) == 8
     assert progress[-1] == (8, 8)
@@ -121,15 +125,7 @@ def test_failing_runs_are_recorded_and_the_rest_complete(client, tmp_path):
 
     # A rerun retries the runs that ended in error (here they fail again) and nothing else.
     progress.clear()
-    again = sweep(
-        TINY,
-        vary,
-        samples=4,
-        seed=1,
-        client=client,
-        output=tmp_path / "out",
-        on_progress=lambda done, total: progress.append((done, total)),
-    )
+    again = run_the_sweep()
     assert progress[-1] == (len(errors), len(errors))
     assert again.attrs["reused"] == 8 - len(errors)
     pd.testing.assert_series_equal(again["status"], table["status"])

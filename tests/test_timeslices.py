@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pathlib
 
+import helpers
 import numpy as np
 import pytest
-from helpers import mode, run
+from helpers import EXACT_REL as REL
+from helpers import KPI_PARTS, STEEL_SLAG_YAML, mode, run, solve_exact
 
 import circflow
 from circflow import timeslices
@@ -19,41 +21,27 @@ from circflow.sweeps import plan_sweep, run_one
 from circflow.timeslices import periods_of
 from circflow.yamlfile import read_yaml
 
-ECONOMICS = {
-    "currency": "CNY",
-    "discount_rate": 0.0,
-    "carbon_price": 0.0,
-    "electricity_price": 500.0,
-    "grid_emission_factor": 0.5,
-}
+ECONOMICS = {**helpers.ECONOMICS, "electricity_price": 500.0, "grid_emission_factor": 0.5}
 RESOURCES = {
     "m_heat": {"kind": "heat", "unit": "MWh", "modes": ["m_pipe"]},
     "m_slag": {"kind": "material", "unit": "t", "modes": ["m_truck"]},
 }
-REL = 1e-9
-KPI_PARTS = (
-    "annualized_capex",
-    "variable_cost",
-    "electricity_cost",
-    "drive_cost",
-    "process_cost",
-    "disposal_cost",
-    "baseline_cost",
-)
 
 
 def make_park(
     enterprises: list[dict], time_series: dict | None, *, pipe: dict | None = None, **sections: object
 ) -> circflow.Park:
-    data = {
-        "park": {"name": "time slices"},
-        "economics": ECONOMICS,
-        "resources": RESOURCES,
-        "modes": {"m_pipe": pipe or mode(), "m_truck": mode(opex_per_unit_km=0.5)},
-        "technologies": {"heat_exchange": {"min_approach_k": 10.0}},
-        "enterprises": enterprises,
+    """A park of ``enterprises`` whose periods come from ``time_series`` (when given), on the pipe
+    ``m_pipe`` (`mode()` when None) and a truck at 0.5 per t km."""
+    data = helpers.park_data(
+        "time slices",
+        enterprises,
+        resources=RESOURCES,
+        modes={"m_pipe": pipe or mode(), "m_truck": mode(opex_per_unit_km=0.5)},
+        economics=ECONOMICS,
+        technologies={"heat_exchange": {"min_approach_k": 10.0}},
         **sections,
-    }
+    )
     if time_series is not None:
         data["time_series"] = time_series
     return circflow.park_from_dict(data)
@@ -132,8 +120,7 @@ def test_the_peak_slice_sets_the_capacity(
 
     Both serve all 43,805 MWh (column means are exact); the status quo is 4,380,500.
     """
-    result = circflow.optimize(peak_park(tmp_path, keep_peak), solver="exact")
-    assert result.status == circflow.Status.OPTIMAL
+    result = solve_exact(peak_park(tmp_path, keep_peak))
     assert result.period_hours == pytest.approx(hours, rel=REL)
     assert sum(result.period_hours.values()) == 8760.0
     assert result.objective == pytest.approx(50 * capacity, rel=REL)
@@ -343,8 +330,7 @@ def test_a_tiny_two_season_park_optimises_on_its_slices(tmp_path: pathlib.Path) 
         {"file": str(csv), "slices": 2, "keep_peak": ["heat"]},
         periods=[{"name": "winter", "hours": 4}, {"name": "summer", "hours": 6}],
     )
-    result = circflow.optimize(park, solver="exact")
-    assert result.status == circflow.Status.OPTIMAL
+    result = solve_exact(park)
     assert result.periods == ["winter-1", "winter-peak", "summer-1"]
     assert result.objective == pytest.approx(369.75, rel=REL)
     assert result.kpis["baseline"]["total_cost"] == pytest.approx(3_510.0, rel=REL)
@@ -359,23 +345,20 @@ def test_a_tiny_two_season_park_optimises_on_its_slices(tmp_path: pathlib.Path) 
 
 # -- bad files: ParkError with the file and the field, exit 2 ----------------------------------------
 
-PARK_YAML = """\
+PARK_YAML = (
+    """\
 park: {name: bad time series}
-economics: {discount_rate: 0, electricity_price: 500, grid_emission_factor: 0.5}
 periods: [{name: winter, hours: 4}, {name: summer, hours: 6}]
 time_series: {file: loads.csv, slices: 2, keep_peak: [heat]}
-resources:
-  m_slag: {kind: material, unit: t, modes: [m_truck]}
-modes:
-  m_truck: {opex_per_unit_km: 0.5}
-enterprises:
-  - id: steel
-    location: {x: 0, y: 0}
+"""
+    + STEEL_SLAG_YAML
+    + """\
     supplies: [{resource: m_slag, rate: 10, profile: {series: heat}, disposal: {cost: 30}}]
   - id: cement
     location: {x: 1, y: 0}
     demands: [{resource: m_slag, per_period: {winter: 30, summer: 15}, baseline: {cost: 50}}]
 """
+)
 GOOD_CSV = "period,heat\n" + "winter,1.0\nwinter,0.8\nwinter,0.6\nwinter,0.6\n" + "summer,0.2\n" * 6
 
 

@@ -224,9 +224,9 @@ def _page(runs: dict[str, dict[str, Any]], run_pages: bool) -> str:
         _("{park}: plans compared").format(park=park),
         park,
         body,
-        kicker="circflow · " + _("retrofit plans compared"),
+        kicker=_("retrofit plans compared"),
         plotly_js="file",
-        generator=f"circflow {first.get('circflow_version') or ''}",
+        version=first.get("circflow_version"),
     )
 
 

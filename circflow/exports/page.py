@@ -285,7 +285,7 @@ def page_html(
     kicker: str | None = None,
     plotly_js: Plotly = "inline",
     footer: str = "",
-    generator: str = "",
+    version: str | None = None,
 ) -> str:
     """A whole page in the current language (`circflow.i18n.language`).
 
@@ -298,13 +298,17 @@ def page_html(
     body
         HTML inside ``<main>``, after the heading.
     kicker
-        A small line above the heading (default: circflow and today's date).
+        What the page is, in the small line above the heading: ``circflow · KICKER · today``.
     plotly_js
         ``inline`` embeds plotly.js (a page to mail: it works alone), ``file`` reads
         `PLOTLY_FILE` beside the page (`write_plotly_js`), ``none`` has no charts.
+    footer
+        HTML of the page's footer.
+    version
+        The circflow version that wrote the results shown (the page's ``generator``).
     """
-    today = datetime.date.today().isoformat()
-    kicker = f"{kicker or 'circflow'} · {today}"
+    kicker = " · ".join(part for part in ("circflow", kicker, datetime.date.today().isoformat()) if part)
+    generator = " ".join(part for part in ("circflow", version) if part)
     if plotly_js == "inline":
         script = f"<script type='text/javascript'>{plotly_js_text()}</script>"
     elif plotly_js == "file":
@@ -317,7 +321,7 @@ def page_html(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="{html.escape(generator or "circflow")}">
+<meta name="generator" content="{html.escape(generator)}">
 <title>{html.escape(title)}</title>
 <style>{CSS}</style>
 {script}

@@ -288,7 +288,7 @@ def _page(points: list[dict[str, Any]], point_pages: bool) -> str:
         _("{park}: cost and CO2 trade-off").format(park=park),
         park,
         body,
-        kicker="circflow · " + _("Pareto front of cost and CO2"),
+        kicker=_("Pareto front of cost and CO2"),
         plotly_js="file",
-        generator=f"circflow {first.get('circflow_version') or ''}",
+        version=first.get("circflow_version"),
     )

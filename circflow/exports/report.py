@@ -1356,7 +1356,7 @@ def _report(
         for key, title, content in sections
     )
     scenarios = results.get("scenarios") or []
-    kicker = "circflow · " + _("industrial symbiosis plan")
+    kicker = _("industrial symbiosis plan")
     if scenarios:
         kicker += " · " + _("scenarios: {names}").format(names=", ".join(scenarios))
     footer = html.escape(
@@ -1372,7 +1372,7 @@ def _report(
         kicker=kicker,
         plotly_js="inline",
         footer=footer,
-        generator=f"circflow {results.get('circflow_version') or ''}",
+        version=results.get("circflow_version"),
     )
 
 

@@ -27,23 +27,13 @@ _UNIT_WORDS = {"t": N_("tonne"), "m3": "m³", "MWh": "MWh"}
 TOP_POSSIBLE = 12
 """Links outside the plan shown in the report, cheapest to add first (the page lists all)."""
 LOW_COLOUR, HIGH_COLOUR = "#5dade2", "#e59866"
-CLASS_NAMES = {
-    "essential": N_("essential"),
-    "optional": N_("optional"),
-    "possible": N_("possible"),
-    "excluded": N_("excluded"),
-}
-"""The classes of `circflow.nearoptimal` as the pages name them."""
-SETTLED_BY = {
-    "plan without it": N_("plan without it"),
-    "idle link": N_("idle link"),
-    "margin bound": N_("margin bound"),
-    "LP bound": N_("LP bound"),
-    "solve": N_("solve"),
-    "solve to the gap": N_("solve to the gap"),
-}
-"""How `circflow.nearoptimal` settled a candidate's class."""
-MARGIN_KINDS = {"demand": N_("demand"), "market": N_("market")}
+CLASSES = frozenset((N_("essential"), N_("optional"), N_("possible"), N_("excluded")))
+"""The classes of `circflow.nearoptimal`, which the pages name in the reader's language."""
+SETTLED_BY = frozenset(
+    (N_("plan without it"), N_("idle link"), N_("margin bound"), N_("LP bound"), N_("solve"), N_("solve to the gap"))
+)
+"""How `circflow.nearoptimal` settles a candidate's class."""
+MARGIN_KINDS = frozenset((N_("demand"), N_("market")))
 PARAMETERS = {
     "electricity_price": N_("electricity price"),
     "carbon_price": N_("carbon price"),
@@ -51,17 +41,25 @@ PARAMETERS = {
     "discount_rate": N_("discount rate"),
 }
 """Numbers of the park's economics a range may vary, as `circflow.breakeven.key_label` names them."""
-STREAM_PARAMETERS = {
-    "baseline cost": N_("baseline cost"),
-    "baseline emissions": N_("baseline emissions"),
-    "disposal cost": N_("disposal cost"),
-    "disposal emissions": N_("disposal emissions"),
-    "market price": N_("market price"),
-    "amount": N_("amount"),
-    "emissions": N_("emissions"),
-}
+STREAM_PARAMETERS = frozenset(
+    (
+        N_("baseline cost"),
+        N_("baseline emissions"),
+        N_("disposal cost"),
+        N_("disposal emissions"),
+        N_("market price"),
+        N_("amount"),
+        N_("emissions"),
+    )
+)
 """What a range varies of a stream or a market's purchase, as `circflow.breakeven.key_label` words it."""
 _PLAIN_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+def _word(words: frozenset[str], word: str) -> str:
+    """``word`` in the reader's language when it is one of ``words`` (marked for translation),
+    else as it is."""
+    return _(word) if word in words else word
 
 
 def _esc(text: str) -> str:
@@ -96,13 +94,13 @@ def range_label(r: dict[str, Any]) -> str:
             return _("{place}: {resource}, {what}").format(
                 place=stream_label(place),
                 resource=resource_label(resource.replace(" ", "_")),
-                what=_(STREAM_PARAMETERS[what]) if what in STREAM_PARAMETERS else what,
+                what=_word(STREAM_PARAMETERS, what),
             )
     return label
 
 
 def _class(name: str) -> str:
-    return _(CLASS_NAMES[name]) if name in CLASS_NAMES else name
+    return _word(CLASSES, name)
 
 
 def tornado_figure(content: dict[str, Any], currency: str = "CNY") -> go.Figure:
@@ -575,7 +573,7 @@ def _marginal_tables(results: dict[str, Any], currency: str) -> str:
     if others:
         other_rows = [
             [
-                _(MARGIN_KINDS[m["kind"]]),
+                _word(MARGIN_KINDS, m["kind"]),
                 resource_label(m["resource"]),
                 stream_label(m.get("name") or ""),
                 m["value"],
@@ -606,7 +604,7 @@ def _page(title: str, park: str, body: str) -> str:
         _("{park}: {title}").format(park=park, title=title),
         park,
         f"<style>{_EXTRA_CSS}</style>" + body,
-        kicker=f"circflow · {title}",
+        kicker=title,
         footer=_("Written by circflow. Costs are per year unless named capex."),
     )
 
@@ -635,20 +633,11 @@ def _sensitivity_page(content: dict[str, Any], park: str, currency: str) -> str:
         for p in changes
     ]
     figures = [
-        figure_html(
-            tornado_figure(content, currency),
-            "tornado-chart",
-            include_plotlyjs=False,
-            default_width="100%",
-            default_height=f"{140 + 46 * len(labels)}px",
-        ),
-        figure_html(
-            ranges_figure(content, currency),
-            "ranges-chart",
-            include_plotlyjs=False,
-            default_width="100%",
-            default_height=f"{120 + 260 * len(labels)}px",
-        ),
+        figure_html(figure, name, include_plotlyjs=False, default_width="100%", default_height=f"{height_px}px")
+        for figure, name, height_px in (
+            (tornado_figure(content, currency), "tornado-chart", 140 + 46 * len(labels)),
+            (ranges_figure(content, currency), "ranges-chart", 120 + 260 * len(labels)),
+        )
     ]
     heads = [_("parameter"), _("value"), _("within"), _("objective"), _("links that enter"), _("links that leave")]
     body = [
@@ -690,7 +679,7 @@ def _alternatives_page(content: dict[str, Any], park: str, currency: str) -> str
             c["resource"] if english else resource_label(c["resource"]),
             _extra(c["best_without"], optimum, c["best_without_is"]),
             _extra(c["best_with"], optimum, c["best_with_is"]),
-            _(SETTLED_BY[c["settled_by"]]) if c["settled_by"] in SETTLED_BY else c["settled_by"],
+            _word(SETTLED_BY, c["settled_by"]),
         ]
         for c in content.get("candidates") or []
     ]

@@ -681,9 +681,9 @@ def write_sankey(
             _("{park}: flows").format(park=park),
             park,
             body,
-            kicker="circflow · " + _("Sankey diagram of the plan's flows"),
+            kicker=_("Sankey diagram of the plan's flows"),
             plotly_js="inline",
-            generator=f"circflow {results.get('circflow_version') or ''}",
+            version=results.get("circflow_version"),
         )
     path.write_text(page, encoding="utf-8")
     return path

@@ -111,7 +111,6 @@ def main_effects_figure(
     objective_unit: str | None = None,
 ) -> Any:
     """Objective, total cost, emissions and capex against each varied KEY (plotly Figure)."""
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     units = {
@@ -142,49 +141,38 @@ def main_effects_figure(
         for row, (metric, _label) in enumerate(METRICS, start=1):
             name = labels[row - 1]
             runs = solved[[key, metric]].dropna()
-            fig.add_trace(
-                go.Scatter(
-                    x=runs[key],
-                    y=runs[metric],
-                    mode="markers",
-                    showlegend=False,
-                    marker={"size": 5, "color": "rgba(120,120,120,0.35)"},
-                    hovertemplate=f"{html.escape(key_label(key, currency))} = %{{x}}<br>"
-                    f"{html.escape(name)}: %{{y:,.0f}}<extra></extra>",
-                ),
-                row=row,
-                col=col,
+            cell = (row, col)
+            given = f"{html.escape(key_label(key, currency))} = %{{x}}<br>"
+            _add_points(
+                fig,
+                cell,
+                runs,
+                (key, metric),
+                mode="markers",
+                marker={"size": 5, "color": "rgba(120,120,120,0.35)"},
+                hovertemplate=given + f"{html.escape(name)}: %{{y:,.0f}}<extra></extra>",
             )
-            effect = _effect(runs, key, metric, key in sampled)
-            fig.add_trace(
-                go.Scatter(
-                    x=effect[key],
-                    y=effect[metric],
-                    mode="lines+markers",
-                    showlegend=False,
-                    line={"color": "#1f77b4", "width": 2},
-                    hovertemplate=f"{html.escape(key_label(key, currency))} = %{{x}}<br>"
-                    + _("mean")
-                    + f" {html.escape(name)}: %{{y:,.0f}}<extra></extra>",
-                ),
-                row=row,
-                col=col,
+            _add_points(
+                fig,
+                cell,
+                _effect(runs, key, metric, key in sampled),
+                (key, metric),
+                mode="lines+markers",
+                line={"color": "#1f77b4", "width": 2},
+                hovertemplate=given + _("mean") + f" {html.escape(name)}: %{{y:,.0f}}<extra></extra>",
             )
             values = list(runs[metric])
             if metric in status_quo:
                 base = pd.DataFrame({key: solved[key], metric: status_quo[metric]}).dropna()
                 reference = _effect(base, key, metric, key in sampled)
-                fig.add_trace(
-                    go.Scatter(
-                        x=reference[key],
-                        y=reference[metric],
-                        mode="lines",
-                        showlegend=False,
-                        line={"color": "#566573", "width": 1.5, "dash": "dash"},
-                        hovertemplate=_("status quo") + ": %{y:,.0f}<extra></extra>",
-                    ),
-                    row=row,
-                    col=col,
+                _add_points(
+                    fig,
+                    cell,
+                    reference,
+                    (key, metric),
+                    mode="lines",
+                    line={"color": "#566573", "width": 1.5, "dash": "dash"},
+                    hovertemplate=_("status quo") + ": %{y:,.0f}<extra></extra>",
                 )
                 values += list(reference[metric])
             if col == 1:
@@ -201,6 +189,15 @@ def main_effects_figure(
         title=_("Main effects: mean of the solved runs against each varied KEY (dashed: status quo)"),
     )
     return fig
+
+
+def _add_points(fig: Any, cell: tuple[int, int], points: pd.DataFrame, axes: tuple[str, str], **style: Any) -> None:
+    """Draw the columns ``axes`` (x, y) of ``points`` in the subplot at ``cell`` (row, col), in ``style``."""
+    import plotly.graph_objects as go
+
+    x, y = axes
+    row, col = cell
+    fig.add_trace(go.Scatter(x=points[x], y=points[y], showlegend=False, **style), row=row, col=col)
 
 
 def _effect(runs: pd.DataFrame, key: str, metric: str, sampled: bool) -> pd.DataFrame:
@@ -283,7 +280,7 @@ def sweep_page(
             _("{park}: sweep of {keys}").format(park=heading, keys=described),
             heading,
             body,
-            kicker="circflow · " + _("sweep of {keys}").format(keys=described),
+            kicker=_("sweep of {keys}").format(keys=described),
             plotly_js="file",
         )
 

@@ -42,6 +42,7 @@ from openpyxl.utils import get_column_letter
 
 from circflow.exports.labels import names as place_names
 from circflow.i18n import N_, _, language
+from circflow.results import LINK_COLUMNS
 
 SHEETS = ("summary", "links", "flows", "balances", "processes", "markets", "kpis", "assumptions")
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
@@ -292,30 +293,9 @@ def link_column(key: str, results: dict[str, Any], period: str | None = None) ->
     return f"{name} ({units[key]})" if key in units else name
 
 
-_LINK_TOTALS = (
-    "capex",
-    "capex_technology",
-    "annualized_capex",
-    "capital_charge",
-    "om_cost",
-    "variable_cost",
-    "electricity_mwh",
-    "electricity_cost",
-    "drive_mwh",
-    "drive_cost",
-    "process_cost",
-    "avoided_disposal",
-    "avoided_supply",
-    "market_revenue",
-    "caused_disposal",
-    "annual_cost",
-    "avoided",
-    "net_saving",
-    "operating_saving",
-    "emissions",
-    "co2_avoided",
-)
-"""Link fields the totals row adds up (money, energy and emissions; amounts of several units do not add)."""
+_LINK_TOTALS = tuple(key for key in LINK_COLUMNS[LINK_COLUMNS.index("capex") :] if key != "payback_years")
+"""Link fields the totals row adds up: the columns of `Result.links` from ``capex`` on (money,
+energy and emissions) but the payback, a ratio; amounts of several units do not add."""
 
 
 def _links(results: dict[str, Any]) -> Table:
