@@ -201,9 +201,10 @@ def solve_parts(
         if limit is None:
             return None
         remaining = max(limit - (time.perf_counter() - started), 0.0)
-        if workers >= len(parts):  # every part runs from the start: the race stops them, not a share
+        at_once = 1 if memory.in_turn else workers  # in turn, a part may have the machine to itself
+        if at_once >= len(parts):  # every part runs from the start: the race stops them, not a share
             return remaining
-        share = remaining * min(1.0, workers * weights[k] / max(links_left, 1e-9))
+        share = remaining * min(1.0, at_once * weights[k] / max(links_left, 1e-9))
         return max(share, MIN_SHARE * limit) if choices.share_gap else share
 
     warm = [
