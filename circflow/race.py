@@ -13,9 +13,16 @@ them within the tolerance of the park's least (`circflow.objectives.hold_toleran
 park's one model would.
 
 Threads: the parts share the profile's ``threads``, or the machine's cores when it gives
-none (`thread_budget`): as many parts run at once as there are threads to give, and each
-part's HiGHS gets its share (`part_workers`, `part_threads`), so a park of many parts
-never runs more solver threads than cores.
+none (`thread_budget`). Solved to gap 0, or for emissions, as many parts run at once as there
+are threads, each HiGHS with its share (`part_workers`, `part_threads`). Racing to a gap, up
+to `RaceOptions.parts_per_core` parts per thread run at once, each HiGHS on one thread: HiGHS
+cannot pause a part, so the cores are shared among the parts by the operating system, none
+starts late, and the race stops the parts that have met their share of the park's gap.
+
+Memory: each part's HiGHS needs about `MEMORY_PER_NONZERO` bytes per nonzero of its model;
+when the parts together need more than the budget (`memory_budget`: the profile's
+``memory_gib``, or `MEMORY_SHARE` of the memory free), they are solved in turn (`_Memory`),
+each freeing its HiGHS when done.
 """
 
 from __future__ import annotations
