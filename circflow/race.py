@@ -28,6 +28,7 @@ each freeing its HiGHS when done.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import pathlib
@@ -45,7 +46,7 @@ from circflow.interrupts import raise_if_stopped
 from circflow.model import Options, build_model
 from circflow.network import Network
 from circflow.objectives import Objective, hold_tolerance, solve_objective, solve_second_stage
-from circflow.results import Solution
+from circflow.results import Solution, idle_value
 from circflow.solve import Outcome, Solver, SolverProfile, Status, relative_gap
 from circflow.warmstart import WarmStart
 
@@ -158,12 +159,14 @@ def solve_parts(
     models = [build_model(part, options or Options(), rules) for part in parts]
     racing = objective == "cost" and len(parts) > 1 and bool(profile.gap)
     workers = part_workers(profile, len(parts), choices.parts_per_core if racing else 1)
+    cores = thread_budget(profile)
     park_gap = profile.gap
     if len(parts) > 1:  # side by side, each part's HiGHS gets its share of the threads
         profile = profile.model_copy(update={"threads": part_threads(profile, workers)})
     if racing and choices.share_gap and park_gap is not None:  # parts may go further than the park needs
         profile = profile.model_copy(update={"gap": park_gap * choices.push})
     solvers = [Solver(model, profile, on_log, _labelled(on_progress, k, len(parts))) for k, model in enumerate(models)]
+    costs = [model.objectives["cost"][0].dense(model.shape[1]) for model in models]  # money per unit of each column
     needs = [MEMORY_PER_NONZERO * model.matrix.nnz for model in models]
     memory = _Memory(memory_budget(profile), needs, solvers)
     if memory.in_turn:
@@ -176,6 +179,7 @@ def solve_parts(
     limit = profile.time_limit
     started = time.perf_counter()
     waiting = {"links": sum(weights), "parts": len(parts)}  # parts not started yet
+    running = [0]  # parts solving now: more than the cores, and each waits for CPU
     race = (
         _Race(
             len(parts),
@@ -183,7 +187,7 @@ def solve_parts(
             park_gap or 0.0,
             share=choices.share_gap,
             push=choices.push,
-            waiting=lambda: waiting["parts"] > 0,
+            waiting=lambda: waiting["parts"] > 0 or running[0] > cores,
         )
         if racing
         else None
@@ -246,7 +250,13 @@ def solve_parts(
 
     def run(k: int) -> Outcome:
         with memory.held(k):
-            return solve_part(k)
+            with lock:
+                running[0] += 1
+            try:
+                return solve_part(k)
+            finally:
+                with lock:
+                    running[0] -= 1
 
     def solve_part(k: int) -> Outcome:
         share = time_share(k)
@@ -271,6 +281,7 @@ def solve_parts(
                     time_limit=share,
                     watch=lambda plan, bound: watch(k, plan, bound),
                     offer=None if helper is None else helper.offer,
+                    plan_value=lambda x, value: value - idle_value(models[k], x, costs[k]),
                 )
         except BaseException:
             if race is not None:
@@ -289,6 +300,11 @@ def solve_parts(
         ):
             outcome = _status_quo_outcome(solvers[k], objective, outcome)  # no new link is a plan too
             fallen_back.add(k)
+        values = solvers[k].values
+        if objective == "cost" and outcome.is_ok and values is not None:
+            # the plan as it will be read (`Solution.from_values`), without the links it builds for nothing
+            value = outcome.objective - idle_value(models[k], values, costs[k])
+            outcome = dataclasses.replace(outcome, objective=value, gap=relative_gap(value, outcome.bound))
         if race is not None:
             race.finish(k, outcome)
         with lock:
@@ -385,10 +401,11 @@ class _Race:
     With ``share``, the park's gap is a budget in money shared by the parts (issue 17): what
     counts is the sum of the parts' absolute gaps, not each part's own relative gap. Each
     part's share is the park's gap times the park's objective so far, over the parts. A
-    part within its share goes on only while that is cheap (until it has spent as long again
-    as it took to get there, not while a part waits for its worker, and not past ``push``
-    times its share); then it stops and its core goes to the parts still running, so the
-    cheap parts leave the budget to the part that holds the park's gap.
+    part within its share goes on only while that is cheap: until it has spent as long again
+    as it took to get there, not while a part waits for a core (one not started yet, or more
+    parts running than cores), and not past ``push`` times its share. Then it stops and its
+    core goes to the parts still running, so the cheap parts leave the budget to the part
+    that holds the park's gap.
     """
 
     def __init__(

@@ -123,6 +123,43 @@ BALANCE_COLUMNS = [
 """Columns of `Result.balances` (`balance_table`)."""
 
 
+def idle_links(model: ParkModel, x: np.ndarray) -> np.ndarray:
+    """Per link of ``model``: a new link the column values ``x`` build (y > 0.5) for a flow
+    at the solver's rounding level (below 1e-9 of what it could carry). Reading a plan drops
+    them (`Solution.from_values`): they would only add capex. Forced links and links a rule
+    added from Python names (`circflow.extend`) are kept."""
+    net: Network = model.net
+    if not net.links:
+        return np.zeros(0, dtype=bool)
+    flow = np.maximum(x[model.rate], 0.0) * net.hours[None, :]
+    negligible = flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
+    built = np.zeros(len(net.links), dtype=bool)
+    new = model.built >= 0
+    built[new] = x[model.built[new]] > 0.5
+    return built & negligible & removable_links(model)
+
+
+def removable_links(model: ParkModel) -> np.ndarray:
+    """Per link: reading a plan may drop it (not existing, not forced, named by no rule)."""
+    return np.array(
+        [not (link.prebuilt or link.forced or link.id in model.rule_links) for link in model.net.links], dtype=bool
+    )
+
+
+def idle_value(model: ParkModel, x: np.ndarray, cost: np.ndarray) -> float:
+    """What the idle links of ``x`` (`idle_links`) add to the objective whose coefficients are
+    ``cost`` (one per column): their build decision, capacity and flows. A plan's value less
+    this is its value as read back."""
+    idle = np.flatnonzero(idle_links(model, x))
+    if not len(idle):
+        return 0.0
+    columns = [model.rate[idle].ravel(), model.built[idle]]
+    sized = model.size[idle]
+    columns.append(sized[sized >= 0])
+    cols = np.concatenate(columns)
+    return float(cost[cols] @ x[cols])
+
+
 @dataclass(frozen=True)
 class Solution:
     """Decision values of a solved model as arrays.
@@ -154,12 +191,8 @@ class Solution:
         built = model.coef.prebuilt.copy()
         new = model.built >= 0
         built[new] = x[model.built[new]] > 0.5
-        negligible = flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
-        # a rule added from Python may ask for a link built without flow (circflow.extend)
-        removable = np.array(
-            [not (link.prebuilt or link.forced or link.id in model.rule_links) for link in net.links], dtype=bool
-        )
-        built &= ~(negligible & removable)
+        built &= ~idle_links(model, x)
+        removable = removable_links(model)
         q = len(net.processes)
         process_built = model.coef.process_existing.copy()
         decided = model.process_built >= 0

@@ -246,6 +246,7 @@ class Solver:
         time_limit: float | None = None,
         watch: Callable[[float, float], bool] | None = None,
         offer: Callable[[], np.ndarray | None] | None = None,
+        plan_value: Callable[[np.ndarray, float], float] | None = None,
     ) -> Outcome:
         """Minimise one of the model's objectives; keep the plan in `values`.
 
@@ -261,6 +262,10 @@ class Solver:
         offer
             Asked now and then during branch and bound for a plan (every column's value)
             to hand HiGHS while it runs (its user-solution callback); None when it has none.
+        plan_value
+            With ``watch``: the value of an incumbent as the caller will read it, from its
+            column values and its objective (e.g. less the links it builds for nothing,
+            `circflow.results.idle_value`); ``watch`` then gets that value as the plan.
         """
         model = self.model
         expression, scale = model.objectives[objective]
@@ -300,11 +305,21 @@ class Solver:
             highs.setSolution(start)
             self._start = None
 
+        latest: list[tuple[float, float]] = []  # the last incumbent's objective and its value as read
+
+        def improved(event: Any) -> None:
+            assert plan_value is not None
+            value = float(event.data_out.objective_function_value) * scale
+            latest[:] = [(value, plan_value(np.asarray(event.data_out.mip_solution, dtype=float), value))]
+
         def interrupt(event: Any) -> None:
             assert watch is not None
+            plan = event.data_out.mip_primal_bound * scale
+            if latest and abs(latest[0][0] - plan) <= 1e-9 * max(1.0, abs(plan)):
+                plan = latest[0][1]
             # set either way: HiGHS keeps the flag between runs, and a run after a stopped one
             # would otherwise stop at its first callback
-            event.interrupt(bool(watch(event.data_out.mip_primal_bound * scale, event.data_out.mip_dual_bound * scale)))
+            event.interrupt(bool(watch(plan, event.data_out.mip_dual_bound * scale)))
 
         def give(event: Any) -> None:
             assert offer is not None
@@ -314,6 +329,9 @@ class Solver:
 
         if watch is not None:
             highs.cbMipInterrupt.subscribe(interrupt)
+        reading = watch is not None and plan_value is not None
+        if reading:
+            highs.cbMipImprovingSolution.subscribe(improved)
         if offer is not None:
             highs.cbMipUserSolution.subscribe(give)
         self._stop = stop_event()
@@ -327,6 +345,8 @@ class Solver:
         finally:
             if watch is not None and not self._stop.is_set():  # once stopped, HiGHS may still be on its way out
                 highs.cbMipInterrupt.unsubscribe(interrupt)
+                if reading:
+                    highs.cbMipImprovingSolution.unsubscribe(improved)
             if offer is not None:
                 highs.cbMipUserSolution.unsubscribe(give)
         if listening:
