@@ -25,6 +25,13 @@ from circflow.cli import app
 RUNNER = CliRunner()
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 """Test data: generated parks with independently computed optima, the SPEC 8 demo park, ..."""
+PARKS = DATA / "parks"
+"""Hand-derived parks (``NAME.yaml``); the test module that uses one derives its optimum."""
+
+
+def park_text(name: str) -> str:
+    """The text of ``tests/data/parks/NAME.yaml``."""
+    return (PARKS / f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def run(*args: object):
