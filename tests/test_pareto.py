@@ -48,6 +48,11 @@ def park_data(enterprises: list[dict], resources: dict, modes: dict, **sections:
     return helpers.park_data("pareto test", enterprises, resources=resources, modes=modes, **sections)
 
 
+def ash_park(enterprises: list[dict], truck: dict) -> circflow.Park:
+    """A park of ``enterprises`` trading ash (`ASH_BY_TRUCK`, ``o_ash``) by ``truck`` (``o_truck``)."""
+    return circflow.park_from_dict(park_data(enterprises, ASH_BY_TRUCK, {"o_truck": truck}))
+
+
 def two_lumpy_links_data(ash_opex: float = 15.0, ash_capex: float = 60_000.0) -> dict:
     """Ash: a -> b, 1 km, 1000 t; slag: c -> d, 1 km, 2000 t. Every tonne left over costs 10
     CNY to dispose of and emits 0.05 tCO2; every tonne not delivered costs 10 CNY of baseline
@@ -267,9 +272,7 @@ def test_emissions_end_builds_nothing_when_every_link_adds_emissions() -> None:
         consumer("w", (17, 3), "o_ash", 328, 1, 0.0),
     ]
     truck = mode(capex_fixed=11705, opex_per_unit=1, opex_per_unit_km=5, emissions_per_unit_km=0.001)
-    park = circflow.park_from_dict(
-        park_data(enterprises, {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}, {"o_truck": truck})
-    )
+    park = ash_park(enterprises, truck)
     front = pareto(park, points=3, gap=0.0)
     expected = [
         (27836 + 1170.5 - 221 * saving, 2.21 + 221 * added),
@@ -301,9 +304,7 @@ def test_ends_equal_optimize_when_one_zero_km_link_is_best_both_ways() -> None:
         consumer("d1", (0, 7), "o_ash", 100, 0, 0.0),
     ]
     truck = mode(capex_fixed=1, opex_per_unit=1, opex_per_unit_km=0.5, emissions_per_unit_km=0.01)
-    park = circflow.park_from_dict(
-        park_data(enterprises, {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}, {"o_truck": truck})
-    )
+    park = ash_park(enterprises, truck)
     front = pareto(park, points=3, gap=0.0)
     assert [(row.total_cost, row.emissions, row.links) for row in front.itertuples()] == [
         (approx(100.1), approx(0), "s0>d0:o_ash:o_truck")
@@ -349,9 +350,7 @@ def with_found_examples(test):
 def test_front_is_monotone_and_ends_match_optimize(spec: dict) -> None:
     """On random one-resource parks: at most ``points`` points, strictly monotone, and the ends
     are the cost and emissions optima."""
-    park = circflow.park_from_dict(
-        park_data(random_ash_enterprises(spec), ASH_BY_TRUCK, {"o_truck": random_truck(spec)})
-    )
+    park = ash_park(random_ash_enterprises(spec), random_truck(spec))
     front = pareto(park, points=spec["points"], gap=0.0)
     assert 1 <= len(front) <= spec["points"]
     assert list(front["point"]) == list(range(1, len(front) + 1))
