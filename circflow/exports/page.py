@@ -79,6 +79,13 @@ def share(value: float | None) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.1%}"
 
 
+def headings(*labels: str, **fields: object) -> list[str]:
+    """A table's header row: each label in the current language, its ``{placeholders}`` filled
+    from ``fields`` (``currency=...``). The labels are the catalogue's messages, as in
+    ``_("...")``: `circflow.i18n.marked` finds those of a ``headings`` call too."""
+    return [_(label).format(**fields) for label in labels]
+
+
 def table_html(
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
