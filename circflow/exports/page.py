@@ -284,6 +284,24 @@ def _lookup(layout: dict[str, Any], dotted: str) -> Any:
     return value
 
 
+def results_page(
+    results: dict[str, Any], title: str, body: str, *, kicker: str, plotly_js: Plotly, footer: str = ""
+) -> str:
+    """A page of one run's ``results`` (or of the first of several, a front's point or a plan
+    compared): `page_html` with the park's name (``results["park"]``) as the heading, ``title``
+    a message naming it as ``{park}``, and the version of circflow that wrote the results."""
+    park = str(results.get("park") or _("park"))
+    return page_html(
+        title.format(park=park),
+        park,
+        body,
+        kicker=kicker,
+        plotly_js=plotly_js,
+        footer=footer,
+        version=results.get("circflow_version"),
+    )
+
+
 def page_html(
     title: str,
     heading: str,

@@ -56,7 +56,7 @@ from circflow.exports.page import (
     facts_html,
     fmt,
     headings,
-    page_html,
+    results_page,
     share,
     table_html,
 )
@@ -1288,7 +1288,6 @@ def _report(
     results: dict[str, Any], extra_sections: Sequence[Section], sankey: go.Figure | dict[str, Any] | None
 ) -> str:
     has_plan = results.get("status") in ("optimal", "feasible")
-    park = str(results.get("park") or _("park"))
     sections: list[tuple[str, str, str]] = []
     if has_plan:
         sections.append(("summary", _("Summary"), _summary(results)))
@@ -1378,15 +1377,8 @@ def _report(
             "the same park with only its existing links."
         ).format(version=results.get("circflow_version") or "")
     )
-    return page_html(
-        _("{park}: circflow report").format(park=park),
-        park,
-        f"{lede}<nav>{nav}</nav>{body}",
-        kicker=kicker,
-        plotly_js="inline",
-        footer=footer,
-        version=results.get("circflow_version"),
-    )
+    title, main = _("{park}: circflow report"), f"{lede}<nav>{nav}</nav>{body}"
+    return results_page(results, title, main, kicker=kicker, plotly_js="inline", footer=footer)
 
 
 def write_report(
