@@ -625,23 +625,13 @@ def sensitivity(
 
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-sensitivity")
+    solving = _solving(objective, solver, time_limit, gap, workers, scheduler)
 
     def work() -> int:
         started = time.perf_counter()
 
         def find(park: Park, stage: Callable[[str], None]) -> Sensitivity:
-            return run_sensitivity(
-                park,
-                vary,
-                objective=objective.value,
-                solver=solver,
-                time_limit=time_limit,
-                gap=gap,
-                tolerance=tolerance,
-                workers=workers,
-                scheduler=scheduler,
-                on_stage=stage,
-            )
+            return run_sensitivity(park, vary, tolerance=tolerance, on_stage=stage, **solving)
 
         park, found = _find_and_save(console, park_file, scenario, lang, folder, results, objective.value, find)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
@@ -728,24 +718,14 @@ def alternatives(
 
     console = _console(quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-alternatives")
+    solving = _solving(objective, solver, time_limit, gap, workers, scheduler)
 
     def work() -> int:
         started = time.perf_counter()
 
         def find(park: Park, stage: Callable[[str], None]) -> Alternatives:
             return run_alternatives(
-                park,
-                slack,
-                plans=plans,
-                objective=objective.value,
-                solver=solver,
-                time_limit=time_limit,
-                gap=gap,
-                carbon_price=carbon_price,
-                exact=exact,
-                workers=workers,
-                scheduler=scheduler,
-                on_stage=stage,
+                park, slack, plans=plans, carbon_price=carbon_price, exact=exact, on_stage=stage, **solving
             )
 
         park, found = _find_and_save(console, park_file, scenario, lang, folder, results, objective.value, find)
@@ -780,6 +760,26 @@ def alternatives(
         return EXIT_OK
 
     raise typer.Exit(_guard(work))
+
+
+def _solving(
+    objective: ObjectiveName,
+    solver: str,
+    time_limit: float | None,
+    gap: float | None,
+    workers: int | None,
+    scheduler: str | None,
+) -> dict[str, Any]:
+    """The keyword arguments `sensitivity` and `alternatives` pass alike to their library
+    functions (`circflow.sensitivity`, `circflow.alternatives`): the objective and how to solve."""
+    return {
+        "objective": objective.value,
+        "solver": solver,
+        "time_limit": time_limit,
+        "gap": gap,
+        "workers": workers,
+        "scheduler": scheduler,
+    }
 
 
 Findings = TypeVar("Findings", "Alternatives", "Sensitivity")

@@ -312,8 +312,9 @@ def compile_po(entries: dict[str | tuple[str, str], str | list[str]]) -> bytes:
 
 
 def marked(root: pathlib.Path | None = None) -> dict[str | tuple[str, str], list[str]]:
-    """Every message the code marks for the catalogue, with where: ``_("...")``, ``N_("...")`` and
-    ``ngettext("...", "...", n)`` calls with literal strings in the package's modules, and
+    """Every message the code marks for the catalogue, with where: ``_("...")``, ``N_("...")``,
+    ``headings("...", ...)`` and ``ngettext("...", "...", n)`` calls with literal strings in the
+    package's modules, and
     ``pgettext("context", "...")`` ones keyed as `read_po` keys them."""
     root = root or pathlib.Path(__file__).parent
     found: dict[str | tuple[str, str], list[str]] = {}
@@ -327,6 +328,9 @@ def marked(root: pathlib.Path | None = None) -> dict[str | tuple[str, str], list
             where = f"{path.relative_to(root.parent)}:{node.lineno}"
             if node.func.id in ("_", "N_") and len(args) == 1 and len(literal) == 1:
                 found.setdefault(literal[0], []).append(where)
+            elif node.func.id == "headings":  # circflow.exports.page.headings: each label a message
+                for label in literal:
+                    found.setdefault(label, []).append(where)
             elif node.func.id == "pgettext" and len(args) == 2 and len(literal) == 2:
                 found.setdefault(f"{literal[0]}{CONTEXT}{literal[1]}", []).append(where)
             elif node.func.id == "ngettext" and len(literal) >= 2:

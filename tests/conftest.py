@@ -1,4 +1,4 @@
-"""Shared fixtures: a minimal valid park written into ``tmp_path``.
+"""Shared fixtures: a minimal valid park (``tests/data/parks/minimal.yaml``) written into ``tmp_path``.
 
 The park defines its own resources (``ash_t``, ``heat_t``), modes (``lorry_t``,
 ``pipe_t``) and economics, so no test depends on the numbers of the shipped catalog.
@@ -20,67 +20,10 @@ import pathlib
 from collections.abc import Callable, Mapping
 
 import pytest
+from helpers import park_text
 
-MINIMAL_PARK_YAML = """\
-park:
-  name: Test park
-  crs: local_km
-economics:
-  currency: CNY
-  discount_rate: 0.0
-  carbon_price: 0
-  electricity_price: 500
-  grid_emission_factor: 0.5
-periods:
-  - name: winter
-    hours: 2760
-  - name: summer
-    hours: 6000
-resources:
-  ash_t:
-    kind: material
-    unit: t
-    modes: [lorry_t]
-  heat_t:
-    kind: heat
-    unit: MWh
-    modes: [pipe_t]
-modes:
-  lorry_t:
-    max_distance_km: 50
-    capex_fixed: 1000
-    opex_per_unit: 1
-    lifetime_years: 10
-  pipe_t:
-    max_distance_km: 20
-    capex_fixed: 10000
-    capex_per_capacity: 100
-    lifetime_years: 10
-enterprises:
-  - id: plant
-    name: Power plant
-    location: {x: 0, y: 0}
-    supplies:
-      - resource: ash_t
-        amount: 1000
-        disposal: {cost: 50, emissions: 0.01}
-      - resource: heat_t
-        rate: 2
-        temperature: 90
-  - id: cement
-    location: {x: 3, y: 4}
-    demands:
-      - resource: ash_t
-        amount: 800
-        baseline: {cost: 100, emissions: 0.5}
-  - id: town
-    location: {x: -3, y: 4}
-    demands:
-      - resource: heat_t
-        per_period: {winter: 5000, summer: 0}
-        temperature: 70
-        baseline: {cost: 200, emissions: 0.3}
-"""
+MINIMAL_PARK_YAML = park_text("minimal")
+"""The minimal park (``tests/data/parks/minimal.yaml``)."""
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pathlib
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -25,6 +26,13 @@ from circflow.cli import app
 RUNNER = CliRunner()
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 """Test data: generated parks with independently computed optima, the SPEC 8 demo park, ..."""
+PARKS = DATA / "parks"
+"""Hand-derived parks (``NAME.yaml``); the test module that uses one derives its optimum."""
+
+
+def park_text(name: str) -> str:
+    """The text of ``tests/data/parks/NAME.yaml``."""
+    return (PARKS / f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def run(*args: object):
@@ -149,17 +157,11 @@ def heat_technologies(heat_pump: dict | None = None, *, min_approach_k: float = 
     }
 
 
-HEAT_PIPE = mode(
-    loss_per_km=0.01,
-    capex_fixed=100_000,
-    capex_per_km=50_000,
-    capex_per_capacity=1_000,
-    capex_per_capacity_km=500,
-    lifetime_years=25,
-    om_fraction=0.01,
-    opex_per_unit=1.0,
-    electricity_per_unit_km=0.001,
-)
+MODES = {
+    name: mode(**fields) for name, fields in yaml.safe_load((DATA / "modes.yaml").read_text(encoding="utf-8")).items()
+}
+"""The modes of ``tests/data/modes.yaml`` by name, each with every field (`mode`)."""
+HEAT_PIPE = MODES["heat_pipe"]
 """The heat-pump parks' pipe: loses 1 %/km; 100,000 + 50,000 per km, 1,000 + 500 per km per
 MW drawn, over 25 years with 1 % O&M; 1 per MWh drawn; pumping 0.001 MWh per MWh km."""
 PRICED_HEAT_PUMP = {
@@ -323,18 +325,11 @@ def fixed_charge_data(n: int = 20, seed: int = 1, **sections: object) -> dict:
                 price: {"cost": 40.0, "emissions": 0.01 if role == "s" else 0.05},
             }
             enterprises.append({"id": f"{role}{i}", "location": location, key: [stream]})
-    truck = mode(
-        lifetime_years=10.0,
-        capex_fixed=300_000,
-        capex_per_capacity=200_000,
-        opex_per_unit_km=3,
-        emissions_per_unit_km=0.001,
-    )
     return park_data(
         "fixed charge",
         enterprises,
         resources=ASH_BY_TRUCK,
-        modes={"o_truck": truck},
+        modes={"o_truck": MODES["fixed_charge_truck"]},
         **sections,
     )
 

@@ -1,6 +1,6 @@
 """Near-optimal alternatives (SPEC 9): essential, optional, possible and excluded candidates.
 
-The two-option park, derived by hand (discount rate 0, so a lorry's 5,000 CNY per km of
+The two-option park (``tests/data/parks/two-options.yaml``), derived by hand (discount rate 0, so a lorry's 5,000 CNY per km of
 capex costs 500 per km a year over its 10 years; moving ash costs 1 CNY/t):
 
 - the plant has 1,000 t of ash, disposed of at 50 CNY/t if unused;
@@ -29,39 +29,11 @@ import math
 import pathlib
 
 import pytest
-from helpers import run
+from helpers import park_text, run
 
 import circflow
 
-TWO_OPTIONS = """\
-park: {name: Two options}
-economics: {discount_rate: 0.0, carbon_price: 0, electricity_price: 500, grid_emission_factor: 0.5}
-resources:
-  ash_t: {kind: material, unit: t, modes: [lorry_t]}
-modes:
-  lorry_t: {max_distance_km: 50, capex_per_km: 5000, opex_per_unit: 1, lifetime_years: 10}
-enterprises:
-  - id: plant
-    name: Power plant
-    location: {x: 0, y: 0}
-    supplies:
-      - {resource: ash_t, amount: 1000, disposal: {cost: 50}}
-  - id: cement
-    name: Cement plant
-    location: {x: 3, y: 4}
-    demands:
-      - {resource: ash_t, amount: 1000, baseline: {cost: 100}}
-  - id: bricks
-    name: Brick works
-    location: {x: -3, y: 4}
-    demands:
-      - {resource: ash_t, amount: 1000, baseline: {cost: 95}}
-  - id: quarry
-    name: Old quarry
-    location: {x: 0, y: -40}
-    demands:
-      - {resource: ash_t, amount: 1000}
-"""
+TWO_OPTIONS = park_text("two-options")
 CEMENT, BRICKS, QUARRY = "plant>cement:ash_t:lorry_t", "plant>bricks:ash_t:lorry_t", "plant>quarry:ash_t:lorry_t"
 
 

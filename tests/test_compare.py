@@ -1,7 +1,8 @@
 """Comparing retrofit plans (SPEC 3.9 scenarios, SPEC 5 ``circflow compare``).
 
 The park is the minimal park of ``conftest.py`` (optimum derived there: 11918.12 CNY/yr,
-2 tCO2/yr, both links built; status quo 1,130,000 CNY and 1,910 tCO2) with these scenarios:
+2 tCO2/yr, both links built; status quo 1,130,000 CNY and 1,910 tCO2) with these scenarios
+(``tests/data/parks/minimal-scenarios.yaml``, appended to the park):
 
 - ``no_heat`` forbids the heat pipe plant -> town: the town's 5000 MWh come from its boiler
   (200 CNY and 0.3 tCO2 per MWh), so total = 100 + 800 + 10000 + 1,000,000 = 1,010,900 and
@@ -26,7 +27,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
-from helpers import run
+from helpers import park_text, run
 
 import circflow
 from circflow.comparison import compare_folders, compare_park, split_alternative
@@ -47,32 +48,7 @@ ROW_NUMBERS: dict[str, Callable[[circflow.Result], float]] = {
 """The numbers of a run a comparison row holds: column -> where the run's `Result` has it."""
 COLUMNS = ["scenario", "status", *ROW_NUMBERS, "links_built", "links_added", "links_removed"]
 
-SCENARIOS = """\
-scenarios:
-  no_heat:
-    plan:
-      forbid:
-        - {from: plant, to: town, resource: heat_t}
-  dear_lorry:
-    modes:
-      lorry_t: {capex_fixed: 1.0e7}
-  cheap_lorry:
-    modes:
-      lorry_t: {capex_fixed: 500}
-  carbon:
-    economics: {carbon_price: 100}
-  wallboard:
-    enterprises:
-      - id: wallboard
-        location: {x: 0, y: 2}
-        demands:
-          - resource: ash_t
-            amount: 150
-            baseline: {cost: 100, emissions: 0.5}
-  strict:
-    targets:
-      utilization: {ash_t: 0.95}
-"""
+SCENARIOS = park_text("minimal-scenarios")
 
 ASH_LINK = "plant>cement:ash_t:lorry_t"
 HEAT_LINK = "plant>town:heat_t:pipe_t"

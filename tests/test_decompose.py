@@ -8,10 +8,11 @@ realistic mix of resources, heat pumps and targets.
 
 from __future__ import annotations
 
+import csv
 import functools
 
 import pytest
-from helpers import mode
+from helpers import DATA, mode
 
 import circflow
 from benchmarks.generate import generate_park
@@ -31,13 +32,16 @@ def split_every_park(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(optimizer, "SPLIT_FROM_LINKS", 0)
 
 
-def site(ident: str, x: float, supplies: list[dict] = (), demands: list[dict] = ()) -> dict:
-    return {"id": ident, "location": {"x": x, "y": 0.0}, "supplies": list(supplies), "demands": list(demands)}
-
-
-def ash(amount: float, cost: float, emissions: float, role: str) -> dict:
-    price = {"cost": cost, "emissions": emissions}
-    return {"resource": "o_ash", "amount": amount, "disposal" if role == "supply" else "baseline": price}
+def ash_site(row: dict[str, str]) -> dict:
+    """A site at (x, 0) with one ash stream, from a row of ``ten-link-park.csv``: a supply
+    (its price the disposal's) or a demand (its price the baseline's)."""
+    key, price = ("supplies", "disposal") if row["role"] == "supply" else ("demands", "baseline")
+    stream = {
+        "resource": "o_ash",
+        "amount": float(row["amount"]),
+        price: {"cost": float(row["cost"]), "emissions": float(row["emissions"])},
+    }
+    return {"id": row["id"], "location": {"x": float(row["x"]), "y": 0.0}, "supplies": [], "demands": [], key: [stream]}
 
 
 @functools.cache
@@ -51,26 +55,16 @@ def ten_link_park(**targets: float) -> circflow.Park:
 
     A truck costs 20,000 (2,000 a year over 10 years at discount rate 0), 2 CNY/t and
     0.001 tCO2/t per km. Disposal and baseline prices differ stream by stream, so some links
-    pay, some do not, and the fixed cost makes the choices depend on each other.
+    pay, some do not, and the fixed cost makes the choices depend on each other. The sites,
+    one ash stream each, are the rows of ``tests/data/ten-link-park.csv`` (amount in t, price
+    in CNY/t and tCO2/t: disposal for a supply, baseline for a demand).
     """
     truck = {
         **mode(lifetime_years=10.0, capex_fixed=20_000, opex_per_unit=2, emissions_per_unit_km=0.001),
         "max_distance_km": 5,
     }
-    enterprises = [
-        site("s1", 0, supplies=[ash(1000, 5, 0.02, "supply")]),
-        site("s2", 1, supplies=[ash(600, 3, 0.01, "supply")]),
-        site("d1", 2, demands=[ash(800, 6, 0.05, "demand")]),
-        site("d2", 1.5, demands=[ash(500, 4, 0.0, "demand")]),
-        site("s3", 100, supplies=[ash(2000, 4, 0.03, "supply")]),
-        site("d3", 101, demands=[ash(700, 5, 0.02, "demand")]),
-        site("d4", 102, demands=[ash(900, 2, 0.04, "demand")]),
-        site("s4", 200, supplies=[ash(400, 9, 0.0, "supply")]),
-        site("s5", 201, supplies=[ash(1500, 1, 0.05, "supply")]),
-        site("d5", 202, demands=[ash(1200, 7, 0.01, "demand")]),
-        site("d6", 203, demands=[ash(300, 12, 0.1, "demand")]),
-        site("s6", 300, supplies=[ash(250, 8, 0.02, "supply")]),
-    ]
+    with (DATA / "ten-link-park.csv").open(newline="", encoding="utf-8") as handle:
+        enterprises = [ash_site(row) for row in csv.DictReader(handle)]
     return circflow.park_from_dict(
         {
             "park": {"name": "ten links"},

@@ -2,7 +2,7 @@
 
 Runs the demo park ``tests/data/spec8_demo.yaml`` (every SPEC 8 feature at once) and the
 shared acceptance park with a grinding station and a market (``market-process.yaml``,
-copied below so the test needs nothing outside the repository), and checks each export
+copied to ``tests/data/parks/`` so the test needs nothing outside the repository), and checks each export
 against ``results.json``: Sankey, map, GeoJSON, workbook and report.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import DATA, run
+from helpers import DATA, PARKS, park_text, run
 
 import circflow
 from circflow.comparison import compare_table
@@ -28,48 +28,15 @@ from circflow.exports.report import heat_coverage, market_sales, report_html
 from circflow.exports.sankey import _collect, sankey_figure_dict
 from circflow.exports.workbook import write_workbook
 
-MARKET_PROCESS_YAML = """\
-# SPEC 8.1-8.2 (as ../shared/acceptance/spec8/parks/market-process.yaml): 50,000 t of
-# blast-furnace slag go 8 km by truck to a grinding station (yield 0.95), whose 47,500 t of
-# S95 go 8 km on to a market paying 180 CNY/t; 2,500 t are lost in grinding.
-park: {name: SPEC 8 market and grinding station, crs: local_km}
-economics: {currency: CNY, discount_rate: 0, carbon_price: 0, electricity_price: 400, grid_emission_factor: 0.5}
-modes:
-  truck: {max_distance_km: 100, detour: 1, capex_fixed: 0, capex_per_km: 0, capex_per_capacity: 0,
-          capex_per_capacity_km: 0, lifetime_years: 20, om_fraction: 0, opex_per_unit: 0,
-          opex_per_unit_km: 0.4, electricity_per_unit_km: 0, emissions_per_unit_km: 0, loss_per_km: 0}
-enterprises:
-  - id: steel
-    name: Steel works
-    location: {x: 0, y: 0}
-    supplies:
-      - {resource: slag, amount: 50000, quality: {type: blast_furnace}, disposal: {cost: 30, emissions: 0}}
-  - id: grinder
-    name: Slag grinding station
-    location: {x: 8, y: 0}
-    processes:
-      - id: grinding
-        input: {resource: slag, requires: {type: [blast_furnace]}}
-        outputs:
-          - {resource: slag, yield: 0.95, quality: {type: blast_furnace, grade: S95}, disposal: {cost: 30, emissions: 0}}
-        opex_per_unit: 60
-        capex_fixed: 2000000
-markets:
-  - id: cement_market
-    name: Cement plants outside the park
-    location: {x: 16, y: 0}
-    buys:
-      - {resource: slag, price: 180, requires: {grade: [S95]}}
-"""
+MARKET_PROCESS_YAML = park_text("market-process")
 
 
 @pytest.fixture(scope="module")
 def spec8(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """results.json of the demo park and of the market-and-grinding park (by name)."""
     folder = tmp_path_factory.mktemp("spec8")
-    (folder / "market-process.yaml").write_text(MARKET_PROCESS_YAML, encoding="utf-8")
     out = {}
-    for name, path in (("demo", DATA / "spec8_demo.yaml"), ("market", folder / "market-process.yaml")):
+    for name, path in (("demo", DATA / "spec8_demo.yaml"), ("market", PARKS / "market-process.yaml")):
         saved = circflow.optimize(circflow.load_park(path)).save(folder / f"{name}-results")
         out[name] = json.loads((saved / "results.json").read_text(encoding="utf-8"))
     return out

@@ -13,7 +13,7 @@ import pathlib
 import helpers
 import pyomo.environ as pyo
 import pytest
-from helpers import DATA, HEAT_PIPE, PRICED_HEAT_PUMP, heat_source_and_sink, mode
+from helpers import DATA, HEAT_PIPE, MODES, PRICED_HEAT_PUMP, heat_source_and_sink, mode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -183,19 +183,7 @@ def test_existing_link_has_no_capex() -> None:
 # -- the accounting expressions ----------------------------------------------------------------
 
 TWO_PERIODS = [{"name": "winter", "hours": 2000.0}, {"name": "summer", "hours": 6760.0}]
-ASH_TRUCK = mode(
-    capex_fixed=5000,
-    capex_per_km=100,
-    capex_per_capacity=2000,
-    capex_per_capacity_km=50,
-    lifetime_years=12,
-    om_fraction=0.03,
-    opex_per_unit=2.0,
-    opex_per_unit_km=0.3,
-    electricity_per_unit_km=0.0005,
-    emissions_per_unit_km=0.0001,
-    loss_per_km=0.001,
-)
+ASH_TRUCK = MODES["ash_truck"]
 ASH_ECONOMICS = {"discount_rate": 0.07, "electricity_price": 600.0, "grid_emission_factor": 0.55, "carbon_price": 80.0}
 SUPPLY = {"winter": 600.0, "summer": 900.0}
 DEMANDS = {

@@ -19,6 +19,7 @@ import pathlib
 import helpers
 import pandas as pd
 import pytest
+import yaml
 from helpers import (
     ASH_BY_TRUCK,
     DATA,
@@ -45,6 +46,11 @@ mode = functools.partial(spec_mode, lifetime_years=10.0)  # every SPEC 3.4 field
 
 def park_data(enterprises: list[dict], resources: dict, modes: dict, **sections: object) -> dict:
     return helpers.park_data("pareto test", enterprises, resources=resources, modes=modes, **sections)
+
+
+def ash_park(enterprises: list[dict], truck: dict) -> circflow.Park:
+    """A park of ``enterprises`` trading ash (`ASH_BY_TRUCK`, ``o_ash``) by ``truck`` (``o_truck``)."""
+    return circflow.park_from_dict(park_data(enterprises, ASH_BY_TRUCK, {"o_truck": truck}))
 
 
 def two_lumpy_links_data(ash_opex: float = 15.0, ash_capex: float = 60_000.0) -> dict:
@@ -266,9 +272,7 @@ def test_emissions_end_builds_nothing_when_every_link_adds_emissions() -> None:
         consumer("w", (17, 3), "o_ash", 328, 1, 0.0),
     ]
     truck = mode(capex_fixed=11705, opex_per_unit=1, opex_per_unit_km=5, emissions_per_unit_km=0.001)
-    park = circflow.park_from_dict(
-        park_data(enterprises, {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}, {"o_truck": truck})
-    )
+    park = ash_park(enterprises, truck)
     front = pareto(park, points=3, gap=0.0)
     expected = [
         (27836 + 1170.5 - 221 * saving, 2.21 + 221 * added),
@@ -300,9 +304,7 @@ def test_ends_equal_optimize_when_one_zero_km_link_is_best_both_ways() -> None:
         consumer("d1", (0, 7), "o_ash", 100, 0, 0.0),
     ]
     truck = mode(capex_fixed=1, opex_per_unit=1, opex_per_unit_km=0.5, emissions_per_unit_km=0.01)
-    park = circflow.park_from_dict(
-        park_data(enterprises, {"o_ash": {"kind": "material", "unit": "t", "modes": ["o_truck"]}}, {"o_truck": truck})
-    )
+    park = ash_park(enterprises, truck)
     front = pareto(park, points=3, gap=0.0)
     assert [(row.total_cost, row.emissions, row.links) for row in front.itertuples()] == [
         (approx(100.1), approx(0), "s0>d0:o_ash:o_truck")
@@ -331,51 +333,24 @@ def test_ends_equal_optimize_on_generated_parks(name: str) -> None:
 random_parks = random_ash_parks([0.5, 1.0, 2.0, 5.0], points=st.integers(2, 5))
 
 
+def with_found_examples(test):
+    """``test`` run besides on each spec of ``tests/data/pareto-found.yaml`` (parks on which it
+    once failed; the file says how), as hypothesis examples."""
+    found = yaml.safe_load((DATA / "pareto-found.yaml").read_text(encoding="utf-8"))
+    for spec in reversed(found):
+        for stream in spec["supplies"] + spec["demands"]:
+            stream["at"] = tuple(stream["at"])
+        test = example(spec=spec)(test)
+    return test
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=random_parks)
-# Found by this test: two points of equal cost (to 2e-12) whose emissions differ by 9e-7 tCO2,
-# the dearer-by-rounding one first, were both kept (a duplicate, and a weakly dominated point).
-@example(
-    spec={
-        "supplies": [
-            {"at": (0, 0), "amount": 158, "cost": 0, "emissions": 0.0},
-            {"at": (13, 19), "amount": 174, "cost": 0, "emissions": 0.01},
-        ],
-        "demands": [
-            {"at": (15, 15), "amount": 101, "cost": 49, "emissions": 0.01},
-            {"at": (6, 16), "amount": 380, "cost": 52, "emissions": 0.0},
-        ],
-        "capex_fixed": 153,
-        "opex_per_unit_km": 1.0,
-        "emissions_per_unit_km": 0.0,
-        "points": 5,
-    }
-)
-# Found by this test: with gap 0 the cost and emissions ends differ by 1e-5 tCO2 and the point
-# between them makes HiGHS stop with an error; pareto raised SolverError instead of a front.
-@example(
-    spec={
-        "supplies": [
-            {"at": (2, 14), "amount": 100, "cost": 0, "emissions": 0.0},
-            {"at": (11, 10), "amount": 202, "cost": 0, "emissions": 0.1},
-        ],
-        "demands": [
-            {"at": (0, 18), "amount": 132, "cost": 8, "emissions": 0.1},
-            {"at": (2, 14), "amount": 137, "cost": 7, "emissions": 0.0},
-            {"at": (2, 14), "amount": 263, "cost": 6, "emissions": 0.0},
-        ],
-        "capex_fixed": 1,
-        "opex_per_unit_km": 0.5,
-        "emissions_per_unit_km": 0.01,
-        "points": 3,
-    }
-)
+@with_found_examples
 def test_front_is_monotone_and_ends_match_optimize(spec: dict) -> None:
     """On random one-resource parks: at most ``points`` points, strictly monotone, and the ends
     are the cost and emissions optima."""
-    park = circflow.park_from_dict(
-        park_data(random_ash_enterprises(spec), ASH_BY_TRUCK, {"o_truck": random_truck(spec)})
-    )
+    park = ash_park(random_ash_enterprises(spec), random_truck(spec))
     front = pareto(park, points=spec["points"], gap=0.0)
     assert 1 <= len(front) <= spec["points"]
     assert list(front["point"]) == list(range(1, len(front) + 1))

@@ -1,6 +1,6 @@
 """One parameter at a time (SPEC 9): objective at both ends, change points found by bisection.
 
-The heat-pump park, derived by hand. A data centre's 30 degC cooling water (10 MW all year)
+The heat-pump park (``tests/data/parks/heat-pump.yaml``), derived by hand. A data centre's 30 degC cooling water (10 MW all year)
 can heat a district network at 70 degC only through an electric heat pump (a direct or
 preheating link needs the source above 70 + 10 or 70 + 10 above the return):
 
@@ -24,7 +24,7 @@ import json
 
 import pandas as pd
 import pytest
-from helpers import run
+from helpers import park_text, run
 
 import circflow
 from circflow.breakeven import resolve_range, value_at
@@ -33,40 +33,7 @@ COP = 0.5 * 348.15 / 50
 BREAK_EVEN = COP * 197
 HEAT_PUMP = "data_centre>city:heat_t:pipe_t"
 
-HEAT_PUMP_PARK = """\
-park: {name: Heat pump park}
-economics: {discount_rate: 0.0, carbon_price: 0, electricity_price: 600, grid_emission_factor: 0.5}
-resources:
-  heat_t: {kind: heat, unit: MWh, modes: [pipe_t]}
-  ash_t: {kind: material, unit: t, modes: [lorry_t]}
-modes:
-  pipe_t: {max_distance_km: 20}
-  lorry_t: {max_distance_km: 50, capex_fixed: 1000, opex_per_unit: 1, lifetime_years: 10}
-technologies:
-  heat_pump: {carnot_efficiency: 0.5, approach_k: 5, cop_max: 8, max_lift_k: 60, capex_fixed: 300000,
-              capex_per_mw: 0, lifetime_years: 10, om_fraction: 0, opex_per_mwh: 0}
-enterprises:
-  - id: data_centre
-    name: Data centre
-    location: {x: 0, y: 0}
-    supplies:
-      - {resource: heat_t, rate: 10, temperature: 30}
-  - id: city
-    name: City district heating
-    location: {x: 2, y: 0}
-    demands:
-      - {resource: heat_t, amount: 10000, temperature: 70, baseline: {cost: 200}}
-  - id: plant
-    name: Power plant
-    location: {x: 0, y: 5}
-    supplies:
-      - {resource: ash_t, amount: 1000, disposal: {cost: 50}}
-  - id: cement
-    name: Cement plant
-    location: {x: 3, y: 9}
-    demands:
-      - {resource: ash_t, amount: 800, baseline: {cost: 100}}
-"""
+HEAT_PUMP_PARK = park_text("heat-pump")
 
 
 @pytest.fixture

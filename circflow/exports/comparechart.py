@@ -18,7 +18,7 @@ import pandas as pd
 from plotly.subplots import make_subplots
 
 from circflow.exports.labels import Namer, status_label
-from circflow.exports.page import Column, chart_html, data_table, page_html
+from circflow.exports.page import Column, chart_html, data_table, results_page
 from circflow.exports.workbook import Table
 from circflow.i18n import FONT_STACK, N_, _, compact, join, language, ngettext
 
@@ -153,7 +153,6 @@ def compare_page(runs: dict[str, dict[str, Any]], run_pages: bool = False) -> st
 
 def _page(runs: dict[str, dict[str, Any]], run_pages: bool) -> str:
     first = next(iter(runs.values()), {})
-    park = str(first.get("park") or _("park"))
     currency = first.get("currency") or "CNY"
     per_year = f"{currency}/{_('yr')}"
     reference_name = next(iter(runs), "")
@@ -220,14 +219,7 @@ def _page(runs: dict[str, dict[str, Any]], run_pages: bool) -> str:
         f"<section id='charts'><h2>{html.escape(_('Cost, emissions and investment'))}</h2>{charts}</section>"
         f"{folders}"
     )
-    return page_html(
-        _("{park}: plans compared").format(park=park),
-        park,
-        body,
-        kicker=_("retrofit plans compared"),
-        plotly_js="file",
-        version=first.get("circflow_version"),
-    )
+    return results_page(first, _("{park}: plans compared"), body, kicker=_("retrofit plans compared"), plotly_js="file")
 
 
 def _against(name: str, run: dict[str, Any], reference_name: str, reference: dict[str, Any], currency: str) -> str:

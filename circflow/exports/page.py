@@ -79,6 +79,13 @@ def share(value: float | None) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.1%}"
 
 
+def headings(*labels: str, **fields: object) -> list[str]:
+    """A table's header row: each label in the current language, its ``{placeholders}`` filled
+    from ``fields`` (``currency=...``). The labels are the catalogue's messages, as in
+    ``_("...")``: `circflow.i18n.marked` finds those of a ``headings`` call too."""
+    return [_(label).format(**fields) for label in labels]
+
+
 def table_html(
     columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
@@ -275,6 +282,24 @@ def _lookup(layout: dict[str, Any], dotted: str) -> Any:
             return None
         value = value[part]
     return value
+
+
+def results_page(
+    results: dict[str, Any], title: str, body: str, *, kicker: str, plotly_js: Plotly, footer: str = ""
+) -> str:
+    """A page of one run's ``results`` (or of the first of several, a front's point or a plan
+    compared): `page_html` with the park's name (``results["park"]``) as the heading, ``title``
+    a message naming it as ``{park}``, and the version of circflow that wrote the results."""
+    park = str(results.get("park") or _("park"))
+    return page_html(
+        title.format(park=park),
+        park,
+        body,
+        kicker=kicker,
+        plotly_js=plotly_js,
+        footer=footer,
+        version=results.get("circflow_version"),
+    )
 
 
 def page_html(

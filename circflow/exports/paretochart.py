@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from circflow.exports.comparechart import differences
-from circflow.exports.page import Column, chart_html, data_table, page_html
+from circflow.exports.page import Column, chart_html, data_table, results_page
 from circflow.i18n import FONT_STACK, _, compact, language
 
 
@@ -191,7 +191,6 @@ def pareto_page(points: list[dict[str, Any]], point_pages: bool = False) -> str:
 
 def _page(points: list[dict[str, Any]], point_pages: bool) -> str:
     first = points[0] if points else {}
-    park = str(first.get("park") or _("park"))
     currency = first.get("currency") or "CNY"
     per_year = f"{currency}/{_('yr')}"
     costs_per_tonne = abatement(points)
@@ -284,11 +283,5 @@ def _page(points: list[dict[str, Any]], point_pages: bool) -> str:
         f"<section id='points'><h2>{html.escape(_('The points'))}</h2>{table}"
         f"<p class='muted'>{html.escape(note)} {html.escape(folders)}</p></section>"
     )
-    return page_html(
-        _("{park}: cost and CO2 trade-off").format(park=park),
-        park,
-        body,
-        kicker=_("Pareto front of cost and CO2"),
-        plotly_js="file",
-        version=first.get("circflow_version"),
-    )
+    title, kicker = _("{park}: cost and CO2 trade-off"), _("Pareto front of cost and CO2")
+    return results_page(first, title, body, kicker=kicker, plotly_js="file")

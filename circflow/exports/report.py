@@ -49,7 +49,17 @@ from circflow.exports.labels import (
     unit_of,
 )
 from circflow.exports.netmap import map_key_html, narrow_map_layout, network_map_figure_dict
-from circflow.exports.page import Column, chart_html, data_table, facts_html, fmt, page_html, share, table_html
+from circflow.exports.page import (
+    Column,
+    chart_html,
+    data_table,
+    facts_html,
+    fmt,
+    headings,
+    results_page,
+    share,
+    table_html,
+)
 from circflow.exports.sankey import resource_colours, sankey_figure_dict
 from circflow.i18n import FONT_STACK, N_, _, compact, join, language, money_unit, ngettext, sentences, years
 from circflow.linktypes import HEAT_TECHNOLOGIES, TECHNOLOGIES
@@ -739,19 +749,18 @@ def _heat_link_table(results: dict[str, Any]) -> str:
         )
     return table_html(
         [
-            _("from"),
-            _("to"),
-            _("technology"),
-            _("source °C in → out"),
-            _("sink °C return → supply"),
+            *headings("from", "to", "technology", "source °C in → out", "sink °C return → supply"),
             "COP",
-            _("MW delivered"),
-            _("MWh/yr delivered"),
-            _("full-load hours"),
-            _("electricity MWh/yr"),
-            _("driving steam MWh/yr"),
-            _("annual cost {currency}/yr").format(currency=currency),
-            _("net saving {currency}/yr").format(currency=currency),
+            *headings(
+                "MW delivered",
+                "MWh/yr delivered",
+                "full-load hours",
+                "electricity MWh/yr",
+                "driving steam MWh/yr",
+                "annual cost {currency}/yr",
+                "net saving {currency}/yr",
+                currency=currency,
+            ),
         ],
         rows,
         digits={5: 2, 6: 1, 7: 0, 8: 0, 9: 0, 10: 0, 11: 0, 12: 0},
@@ -939,12 +948,14 @@ def _heat_section(results: dict[str, Any]) -> str:
             table_html(
                 [
                     what,
-                    _("hours"),
-                    _("demand (MWh)"),
-                    _("mean demand (MW)"),
-                    _("delivered by links (MWh)"),
-                    _("met conventionally (MWh)"),
-                    _("share by links"),
+                    *headings(
+                        "hours",
+                        "demand (MWh)",
+                        "mean demand (MW)",
+                        "delivered by links (MWh)",
+                        "met conventionally (MWh)",
+                        "share by links",
+                    ),
                 ],
                 rows,
                 digits={1: 0, 2: 0, 3: 1, 4: 0, 5: 0},
@@ -993,18 +1004,19 @@ def _process_table(results: dict[str, Any]) -> str:
             ]
         )
     return table_html(
-        [
-            _("process"),
-            _("at"),
-            _("state"),
-            _("input (unit)"),
-            _("capacity (unit/h)"),
-            _("input (unit/yr)"),
-            _("outputs per year"),
-            _("capex ({currency})").format(currency=currency),
-            _("annual cost ({currency}/yr)").format(currency=currency),
-            _("emissions (tCO2/yr)"),
-        ],
+        headings(
+            "process",
+            "at",
+            "state",
+            "input (unit)",
+            "capacity (unit/h)",
+            "input (unit/yr)",
+            "outputs per year",
+            "capex ({currency})",
+            "annual cost ({currency}/yr)",
+            "emissions (tCO2/yr)",
+            currency=currency,
+        ),
         rows,
         digits={4: 1, 5: 0, 7: 0, 8: 0, 9: 0},
     ) + (
@@ -1063,14 +1075,15 @@ def _market_table(results: dict[str, Any]) -> str:
         )
     rows.append([_("all markets"), "", None, sum(sale["revenue"] for sale in sales), None, ""])
     return table_html(
-        [
-            _("market"),
-            _("resource (unit)"),
-            _("sold (unit/yr)"),
-            _("revenue ({currency}/yr)").format(currency=currency),
-            _("price ({currency}/unit)").format(currency=currency),
-            _("sold by"),
-        ],
+        headings(
+            "market",
+            "resource (unit)",
+            "sold (unit/yr)",
+            "revenue ({currency}/yr)",
+            "price ({currency}/unit)",
+            "sold by",
+            currency=currency,
+        ),
         rows,
         digits={2: 0, 3: 0, 4: 1},
     )
@@ -1216,14 +1229,14 @@ def _assumptions(results: dict[str, Any]) -> str:
             ]
         )
     table = table_html(
-        [
-            _("kind"),
-            _("name"),
-            _("lifetime (years)"),
-            _("capital recovery factor"),
-            _("O&M per year"),
-            _("annualised capex per unit of capex"),
-        ],
+        headings(
+            "kind",
+            "name",
+            "lifetime (years)",
+            "capital recovery factor",
+            "O&M per year",
+            "annualised capex per unit of capex",
+        ),
         lifetimes,
         digits={2: 0, 3: 4, 4: 3, 5: 4},
     )
@@ -1275,7 +1288,6 @@ def _report(
     results: dict[str, Any], extra_sections: Sequence[Section], sankey: go.Figure | dict[str, Any] | None
 ) -> str:
     has_plan = results.get("status") in ("optimal", "feasible")
-    park = str(results.get("park") or _("park"))
     sections: list[tuple[str, str, str]] = []
     if has_plan:
         sections.append(("summary", _("Summary"), _summary(results)))
@@ -1365,15 +1377,8 @@ def _report(
             "the same park with only its existing links."
         ).format(version=results.get("circflow_version") or "")
     )
-    return page_html(
-        _("{park}: circflow report").format(park=park),
-        park,
-        f"{lede}<nav>{nav}</nav>{body}",
-        kicker=kicker,
-        plotly_js="inline",
-        footer=footer,
-        version=results.get("circflow_version"),
-    )
+    title, main = _("{park}: circflow report"), f"{lede}<nav>{nav}</nav>{body}"
+    return results_page(results, title, main, kicker=kicker, plotly_js="inline", footer=footer)
 
 
 def write_report(

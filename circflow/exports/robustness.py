@@ -20,7 +20,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from circflow.exports.labels import plan_name, plan_names, resource_label, stream_label
-from circflow.exports.page import figure_html, fmt, page_html, table_html
+from circflow.exports.page import figure_html, fmt, headings, page_html, table_html
 from circflow.i18n import FONT_STACK, N_, _, compact, current, language, ngettext, pgettext, sentences
 
 _UNIT_WORDS = {"t": N_("tonne"), "m3": "m³", "MWh": "MWh"}
@@ -300,12 +300,14 @@ def _sure_links(content: dict[str, Any], currency: str) -> str:
     )
     head = f"<h3>{_esc(_('Which links are sure'))}</h3><p>{said}</p>"
     table = table_html(
-        [
-            _("link or process"),
-            _("class"),
-            _("capex ({currency})").format(currency=currency),
-            _("best plan without it ({unit}, vs optimum)").format(unit=unit),
-        ],
+        headings(
+            "link or process",
+            "class",
+            "capex ({currency})",
+            "best plan without it ({unit}, vs optimum)",
+            currency=currency,
+            unit=unit,
+        ),
         rows,
     )
     outside = sorted(
@@ -696,14 +698,15 @@ def _alternatives_page(content: dict[str, Any], park: str, currency: str) -> str
         + _sure_links(content, currency)
         + f"<section><h2>{_esc(_('Every candidate'))}</h2>"
         + table_html(
-            [
-                _("link or process"),
-                _("class"),
-                _("resource"),
-                _("best without it ({unit})").format(unit=unit),
-                _("best with it ({unit})").format(unit=unit),
-                _("settled by"),
-            ],
+            headings(
+                "link or process",
+                "class",
+                "resource",
+                "best without it ({unit})",
+                "best with it ({unit})",
+                "settled by",
+                unit=unit,
+            ),
             rows,
         )
         + "</section>"

@@ -43,7 +43,7 @@ from circflow.exports.labels import (
     unit_of,
     wrap,
 )
-from circflow.exports.page import PLOTLY_CONFIG, figure_html, page_html
+from circflow.exports.page import PLOTLY_CONFIG, figure_html, results_page
 from circflow.i18n import FONT_STACK, N_, _, amount, language
 from circflow.linktypes import TECHNOLOGIES
 
@@ -658,7 +658,6 @@ def write_sankey(
     if figure is None:
         figure = sankey_figure_dict(results, period)
     with language(results.get("lang")):
-        park = str(results.get("park") or _("park"))
         chart = figure_html(
             figure,
             "sankey",
@@ -677,13 +676,7 @@ def write_sankey(
             )
             + "</p>"
         )
-        page = page_html(
-            _("{park}: flows").format(park=park),
-            park,
-            body,
-            kicker=_("Sankey diagram of the plan's flows"),
-            plotly_js="inline",
-            version=results.get("circflow_version"),
-        )
+        kicker = _("Sankey diagram of the plan's flows")
+        page = results_page(results, _("{park}: flows"), body, kicker=kicker, plotly_js="inline")
     path.write_text(page, encoding="utf-8")
     return path
