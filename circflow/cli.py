@@ -40,6 +40,7 @@ from circflow.solve import Status
 
 if TYPE_CHECKING:
     from circflow.breakeven import Sensitivity
+    from circflow.exports.forked import ForkedExports
     from circflow.nearoptimal import Alternatives
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
@@ -198,6 +199,16 @@ def optimize(
     folder = output or pathlib.Path(f"{park_file.stem}-results")
 
     def work() -> int:
+        from circflow.exports.forked import ForkedExports  # noqa: PLC0415
+
+        exports = ForkedExports.start()  # loads the exports beside the solve (Linux); None: written here
+        try:
+            return solve_and_write(exports)
+        finally:
+            if exports is not None:
+                exports.close()
+
+    def solve_and_write(exports: ForkedExports | None) -> int:
         with _progress(console) as stage:
             stage("reading the park")
             park = set_language(load_park(park_file, scenarios=scenario or []), lang)
@@ -228,7 +239,7 @@ def optimize(
                 )
             stage("writing results")
             with writing(folder):
-                result.save(folder)
+                result.save(folder, exports=exports)
         _print_summary(console, result, folder)
         _print_how_sure(console, result)
         return _exit_code(result)

@@ -15,7 +15,7 @@ import pathlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -121,6 +121,16 @@ BALANCE_COLUMNS = [
     "unit",
 ]
 """Columns of `Result.balances` (`balance_table`)."""
+
+
+class PendingExports(Protocol):
+    """Exports being written elsewhere (`Result.save`'s ``exports``)."""
+
+    def wait(self) -> None:
+        """Return once they are written; raise `circflow.OutputError` when they could not be."""
+
+    def abort(self) -> None:
+        """Stop writing them now."""
 
 
 def idle_links(model: ParkModel, x: np.ndarray) -> np.ndarray:
@@ -468,6 +478,7 @@ class Result:
         folder: str | pathlib.Path,
         extra: Callable[[pathlib.Path, Result], None] | None = None,
         pages: bool = True,
+        exports: Callable[[pathlib.Path, dict[str, Any], bool], PendingExports] | None = None,
     ) -> pathlib.Path:
         """Write the results folder (SPEC 5), replacing an older circflow results folder.
 
@@ -480,6 +491,10 @@ class Result:
         pages
             Also write ``report.html`` and ``sankey.html`` (each embeds plotly.js, a few MB);
             a folder of many runs (compare, pareto) leaves them out unless asked.
+        exports
+            Writes the workbook, map and pages elsewhere while this writes the tables
+            (`circflow.exports.forked.ForkedExports`, the CLI's); waited for before the
+            folder is moved into place. None writes them here.
 
         Raises
         ------
@@ -490,20 +505,29 @@ class Result:
 
         def write(tmp: pathlib.Path) -> None:
             started = time.perf_counter()
-            write_csv(self.links.drop(columns=["flow", "delivered"], errors="ignore"), tmp / "links.csv")
-            write_csv(self.flows, tmp / "flows.csv")
-            write_csv(self.balances, tmp / "balances.csv")
-            if not self.processes.empty:
-                write_csv(self.processes.drop(columns=["input", "outputs"]), tmp / "processes.csv")
-            write_csv(kpi_table(self.kpis), tmp / "kpis.csv")
-            if not self.marginals.empty:
-                write_csv(self.marginals, tmp / "marginals.csv")
             content = self.to_dict()  # the exports only read it
-            from circflow.exports.outputs import write_outputs  # noqa: PLC0415 (plotly and openpyxl load on writing)
+            pending = None if exports is None else exports(tmp, content, pages)
+            try:
+                write_csv(self.links.drop(columns=["flow", "delivered"], errors="ignore"), tmp / "links.csv")
+                write_csv(self.flows, tmp / "flows.csv")
+                write_csv(self.balances, tmp / "balances.csv")
+                if not self.processes.empty:
+                    write_csv(self.processes.drop(columns=["input", "outputs"]), tmp / "processes.csv")
+                write_csv(kpi_table(self.kpis), tmp / "kpis.csv")
+                if not self.marginals.empty:
+                    write_csv(self.marginals, tmp / "marginals.csv")
+                if pending is None:
+                    from circflow.exports.outputs import write_outputs  # noqa: PLC0415 (plotly and openpyxl load on writing)
 
-            write_outputs(tmp, content, pages=pages)
-            if extra is not None:
-                extra(tmp, self)
+                    write_outputs(tmp, content, pages=pages)
+                if extra is not None:
+                    extra(tmp, self)
+                if pending is not None:
+                    pending.wait()
+            except BaseException:
+                if pending is not None:
+                    pending.abort()  # before the folder is removed: nothing may write into it after
+                raise
             content["timings"]["write_s"] = round(time.perf_counter() - started, 4)
             (tmp / RESULTS_FILE).write_text(json.dumps(content, indent=1, allow_nan=False) + "\n", encoding="utf-8")
 
