@@ -27,7 +27,7 @@ HEAVY = ("plotly", "dask", "pyomo", "openpyxl", "networkx", "pint", "pandas", "s
 
 def time_runs(park: pathlib.Path, runs: int) -> list[float]:
     """Wall seconds of ``runs`` fresh ``circflow optimize`` processes."""
-    command = [sys.executable, "-c", "from circflow.cli import run; run()", "optimize", str(park), "-q"]
+    command = [sys.executable, "-c", "from circflow.entry import main; main()", "optimize", str(park), "-q"]
     seconds = []
     with tempfile.TemporaryDirectory(prefix="circflow-startup-") as tmp:
         for i in range(runs):

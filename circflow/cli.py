@@ -1081,7 +1081,7 @@ def _print_how_sure(console: Console, result: Result) -> None:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """The CLI (`circflow.entry.main`, the console script, runs it)."""
     try:
         app()
     except SystemExit as end:

@@ -13,11 +13,8 @@ import pathlib
 from typing import Any
 
 from circflow.exceptions import ParkError
-from circflow.exports.csvtext import write_csv
-from circflow.exports.geojson import write_geojson
 from circflow.exports.report import write_report
 from circflow.exports.sankey import sankey_figure_dict, write_sankey
-from circflow.exports.workbook import workbook_tables, write_workbook
 
 OUTPUT_FILES = ("sankey.html", "network.geojson", "results.xlsx", "report.html")
 
@@ -65,11 +62,10 @@ def write_outputs(folder: pathlib.Path, results: dict[str, Any], pages: bool = T
     pages
         Write the two HTML pages (each embeds plotly.js); `write_pages` writes them later.
     """
+    from circflow.exports.datafiles import write_data_files  # noqa: PLC0415 (openpyxl: loaded where the workbook is written)
+
     folder = pathlib.Path(folder)
-    if results.get("markets"):
-        write_csv(workbook_tables(results)["markets"], folder / "markets.csv")
-    write_geojson(folder / "network.geojson", results)
-    write_workbook(folder / "results.xlsx", results)
+    write_data_files(folder, results)
     if pages:
         write_pages(folder, results)
 
