@@ -13,9 +13,10 @@ them within the tolerance of the park's least (`circflow.objectives.hold_toleran
 park's one model would.
 
 Threads: the parts share the profile's ``threads``, or the machine's cores when it gives
-none (`thread_budget`). Solved to gap 0, or for emissions, as many parts run at once as there
-are threads, each HiGHS with its share (`part_workers`, `part_threads`). Racing to a gap, up
-to `RaceOptions.parts_per_core` parts per thread run at once, each HiGHS on one thread: HiGHS
+none (`thread_budget`). Solved to gap 0, for emissions, or with ``threads`` set, as many parts
+run at once as there are threads, each HiGHS with its share (`part_workers`, `part_threads`).
+Racing to a gap with ``threads`` unset, up to `RaceOptions.parts_per_core` parts per core run
+at once, each HiGHS on one thread: HiGHS
 cannot pause a part, so the cores are shared among the parts by the operating system, none
 starts late, and the race stops the parts that have met their share of the park's gap.
 
@@ -81,7 +82,8 @@ class RaceOptions:
     push: float = 0.25
     """With ``share_gap``, each part's own gap target is the park's times this."""
     parts_per_core: int = 4
-    """Racing parts that run at once per core of the thread budget, one HiGHS thread each.
+    """Racing parts that run at once per core, one HiGHS thread each, when the profile leaves
+    ``threads`` unset (one that sets it, as a sweep's runs do, gets one part per thread).
     HiGHS cannot pause a part and resume it, so the operating system shares the cores among
     the parts: none starts late, and a part whose absolute gap is within its share of the
     park's stops and leaves its core to those that hold the park's gap. On the hard district
@@ -158,7 +160,9 @@ def solve_parts(
     weights = [float(len(part.links)) for part in parts]
     models = [build_model(part, options or Options(), rules) for part in parts]
     racing = objective == "cost" and len(parts) > 1 and bool(profile.gap)
-    workers = part_workers(profile, len(parts), choices.parts_per_core if racing else 1)
+    # racing parts share the machine's cores; a profile that sets threads (a sweep's run: 1) keeps to them
+    sharing = racing and profile.threads is None
+    workers = part_workers(profile, len(parts), choices.parts_per_core if sharing else 1)
     cores = thread_budget(profile)
     park_gap = profile.gap
     if len(parts) > 1:  # side by side, each part's HiGHS gets its share of the threads

@@ -92,3 +92,13 @@ def test_racing_parts_share_the_cores() -> None:
     per_core = race.RACE_OPTIONS.parts_per_core
     assert part_workers(SolverProfile(threads=2), 12, per_core) == min(12, 2 * per_core)
     assert part_workers(SolverProfile(threads=2), 12) == 2
+
+
+def test_a_profile_that_sets_threads_keeps_to_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep's run has ``threads: 1``: its racing parts run one at a time, not four per core
+    (8 pairs, gap 1 %: the optimum 8 x 2000 all the same)."""
+    net = build_network(pairs_park(8))
+    running = Running(monkeypatch)
+    outcome, _ = solve_parts(net, independent_parts(net), "cost", SolverProfile(gap=0.01, threads=1))
+    assert outcome.objective == pytest.approx(8 * 2000.0)
+    assert running.peak == 1
