@@ -204,6 +204,10 @@ def optimize(
         exports = ForkedExports.start()  # loads the exports beside the solve (Linux); None: written here
         try:
             return solve_and_write(exports)
+        except BaseException:
+            if exports is not None:
+                exports.abort()  # Ctrl-C or a failure: the children end now, whatever they were doing
+            raise
         finally:
             if exports is not None:
                 exports.close()

@@ -328,7 +328,8 @@ def describe(extra: Extra) -> Any:
             continue
         item = PyomoAdditions.of(item) if _is_pyomo(item) else item
         name = f"{getattr(item, '__module__', '?')}:{getattr(item, '__qualname__', type(item).__qualname__)}"
-        digest = hashlib.sha256(repr(_fingerprint(item, depth=3)).encode()).hexdigest()[:12]
+        what = item.key() if isinstance(item, PyomoAdditions) else _fingerprint(item, depth=3)
+        digest = hashlib.sha256(repr(what).encode()).hexdigest()[:12]
         out.append(f"{name}@{digest}")
     return out
 
@@ -363,7 +364,9 @@ def _fingerprint(value: Any, depth: int) -> Any:
             _fingerprint(value.args, depth),
             _fingerprint(value.keywords, depth),
         )
-    function = getattr(value, "__func__", value)
+    if isinstance(value, types.MethodType):  # a bound method: its object is part of what it does
+        return ("method", _fingerprint(value.__func__, depth), _fingerprint(value.__self__, depth - 1))
+    function = value
     if isinstance(function, types.FunctionType):
         code = function.__code__
         cells = tuple(
@@ -389,7 +392,9 @@ def _fingerprint(value: Any, depth: int) -> Any:
         return (type(value).__qualname__, _fingerprint(state or vars(value), depth - 1))
     try:  # data a rule reads (a frame, an array): by its bytes
         data = pickle.dumps(value, protocol=4)
-    except Exception:  # noqa: BLE001 (anything unpicklable is named by its text)
+    except Exception:  # noqa: BLE001 (an object of a local class: by its fields; else by its text)
+        if state is not None:
+            return (type(value).__qualname__, _fingerprint(state, depth - 1))
         data = repr(value).encode()
     return (type(value).__qualname__, hashlib.sha256(data).hexdigest())
 
@@ -904,6 +909,7 @@ class PyomoAdditions:
         """
         import pyomo.environ as pyo  # noqa: PLC0415
 
+        _refuse_other_edits(model, where)
         symbols = _pyomo_symbols(model)
         constraints = []
         for component in model.component_objects(pyo.Constraint, active=True):
@@ -917,6 +923,15 @@ class PyomoAdditions:
             added = _pyomo_linear(model.cost.expr - model.circflow_cost, symbols, f"{where}: cost")
             cost = added if added.terms or abs(added.constant) > 0 else None
         return cls(tuple(constraints), cost)
+
+    def key(self) -> tuple[Any, ...]:
+        """Every row and the cost term as plain data (a sweep's run key, `describe`)."""
+
+        def text(body: Expression) -> tuple[Any, ...]:
+            return (body.constant, tuple(sorted((repr(symbol), value) for symbol, value in body.terms.items())))
+
+        rows = tuple((name, c.sense, text(c.body)) for name, c in self.constraints)
+        return (rows, None if self.cost is None else text(self.cost))
 
     def __call__(self, m: ModelView) -> None:
         for name, constraint in self.constraints:
@@ -956,6 +971,29 @@ def pyomo_model(park: Park) -> pyo.ConcreteModel:
     if problems:
         raise ParkError([park.problem(path, message) for path, message in problems])
     return build_model(build_network(park)).to_pyomo()
+
+
+def _refuse_other_edits(model: Any, where: str) -> None:
+    """Only added constraints and terms added to ``cost`` are read: a fixed variable, a changed
+    bound, a circflow row deactivated or an objective added would be dropped without a word."""
+    import pyomo.environ as pyo  # noqa: PLC0415
+
+    def refuse(what: str) -> None:
+        msg = f"{where}: {what}; circflow reads only constraints added to the model and terms added to its cost"
+        raise ParkError(msg)
+
+    for var, (lower, upper) in zip(model.columns, model.circflow_bounds, strict=True):
+        if var.fixed:
+            refuse(f"{var.name} is fixed (write it as a constraint, {var.name} == value)")
+        if var.lb != lower or var.ub != upper:
+            refuse(f"the bounds of {var.name} were changed (write them as constraints)")
+    for name in model.circflow_rows:
+        component = model.component(name)
+        if component is None or not component.active or any(not row.active for row in component.values()):
+            refuse(f"circflow's constraint {name} was deleted or deactivated")
+    objectives = {o.name for o in model.component_objects(pyo.Objective)}
+    if objectives != model.circflow_objectives:
+        refuse(f"objectives were added or removed ({', '.join(sorted(objectives ^ model.circflow_objectives))})")
 
 
 def column_symbols(model: ParkModel) -> list[Symbol | None]:

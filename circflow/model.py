@@ -451,8 +451,9 @@ class ParkModel(LinearProgram):
         self.extra_rhs: dict[str, float] = {}
         """Right-hand side of each rule row added from Python (`circflow.extend`), by name."""
         self.rule_links: frozenset[str] = frozenset()
-        """Links whose build decision a rule added from Python names: built as the solver says,
-        even without flow (`circflow.results.Solution.from_values`)."""
+        """Links a rule added from Python names (build decision, capacity or flow; every link for
+        a rule on a park-wide sum): built as the solver says, even without flow
+        (`circflow.results.Solution.from_values`)."""
         self.rule_processes: frozenset[str] = frozenset()
         """Processes whose build decision a rule names, likewise."""
 
@@ -468,6 +469,8 @@ class ParkModel(LinearProgram):
         m.circflow_symbols = column_symbols(self)
         m.circflow_rows = frozenset(c.name for c in m.component_objects(pyo.Constraint))
         m.circflow_cost = m.cost.expr
+        m.circflow_bounds = [(var.lb, var.ub) for var in m.columns]
+        m.circflow_objectives = frozenset(o.name for o in m.component_objects(pyo.Objective))
         return m
 
 
@@ -505,8 +508,17 @@ def build_model(net: Network, options: Options = Options(), extra: Rules | None 
         m.expressions["total_cost"] = m.expressions["total_cost"] + m.expressions["extra_cost"]
     m.extra_rhs = {row.name: row.rhs for row in extra.rows} if extra else {}
     named = extra.symbols() if extra else set()
-    m.rule_links = frozenset(s[1] for s in named if s[0] == "y")
-    m.rule_processes = frozenset(s[1] for s in named if s[0] == "z")
+    # a rule on a link's build decision, capacity or flow, or on a park-wide sum, may need a
+    # link built that carries nothing: reading the plan keeps those (`results.removable_links`)
+    park_wide = extra is not None and extra.park_wide
+    m.rule_links = (
+        frozenset(link.id for link in net.links)
+        if park_wide
+        else frozenset(s[1] for s in named if s[0] in ("r", "y", "k"))
+    )
+    m.rule_processes = (
+        frozenset(p.path for p in net.processes) if park_wide else frozenset(s[1] for s in named if s[0] in ("z", "c"))
+    )
     add_objectives(m, options)
     return m
 

@@ -276,6 +276,7 @@ def make_result(
         status is Status.FEASIBLE
         and gap_target is not None
         and math.isfinite(bound)
+        and objective_value >= bound - 1e-9 * max(1.0, abs(bound))  # below the bound: not a plan of the model
         and relative_gap(objective_value, bound) <= gap_target
     ):
         status = Status.OPTIMAL  # the plan as read back is proven within the gap asked

@@ -306,8 +306,12 @@ def solve_parts(
             fallen_back.add(k)
         values = solvers[k].values
         if objective == "cost" and outcome.is_ok and values is not None:
-            # the plan as it will be read (`Solution.from_values`), without the links it builds for nothing
+            # the plan as it will be read (`Solution.from_values`), without the links it builds for nothing;
+            # an earlier incumbent may read cheaper (the race counted it): that one is the part's plan
             value = outcome.objective - idle_value(models[k], values, costs[k])
+            best = solvers[k].best_read
+            if best is not None and best[0] < value - 1e-9 * max(1.0, abs(value)):
+                value, solvers[k].values = best
             outcome = dataclasses.replace(outcome, objective=value, gap=relative_gap(value, outcome.bound))
         if race is not None:
             race.finish(k, outcome)

@@ -506,8 +506,9 @@ class Result:
         def write(tmp: pathlib.Path) -> None:
             started = time.perf_counter()
             content = self.to_dict()  # the exports only read it
-            pending = None if exports is None else exports(tmp, content, pages)
+            pending = None
             try:
+                pending = None if exports is None else exports(tmp, content, pages)
                 write_csv(self.links.drop(columns=["flow", "delivered"], errors="ignore"), tmp / "links.csv")
                 write_csv(self.flows, tmp / "flows.csv")
                 write_csv(self.balances, tmp / "balances.csv")

@@ -164,6 +164,9 @@ class Solver:
         self.on_progress = on_progress
         self.values: np.ndarray | None = None
         """Column values of the last plan found (or set by the caller), None before any."""
+        self.best_read: tuple[float, np.ndarray] | None = None
+        """With ``solve(plan_value=)``: the incumbent whose value as read was the least, and
+        that value (it may be another than HiGHS's last, which is cheaper by HiGHS's count)."""
         self.highs: highspy.Highs | None = None
         self._held: list[int] = []
         self._scale = 1.0
@@ -306,11 +309,16 @@ class Solver:
             self._start = None
 
         latest: list[tuple[float, float]] = []  # the last incumbent's objective and its value as read
+        self.best_read = None
 
         def improved(event: Any) -> None:
             assert plan_value is not None
             value = float(event.data_out.objective_function_value) * scale
-            latest[:] = [(value, plan_value(np.asarray(event.data_out.mip_solution, dtype=float), value))]
+            values = np.array(event.data_out.mip_solution, dtype=float)  # a copy: HiGHS reuses its buffer
+            read = plan_value(values, value)
+            latest[:] = [(value, read)]
+            if self.best_read is None or read < self.best_read[0]:
+                self.best_read = (read, values)  # a later incumbent may read worse than this one
 
         def interrupt(event: Any) -> None:
             assert watch is not None

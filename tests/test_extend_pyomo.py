@@ -151,3 +151,65 @@ def test_a_rules_key_is_the_same_in_another_process() -> None:
         env={**os.environ, "PYTHONPATH": tests, "PYTHONHASHSEED": "123"},
     ).stdout.strip()
     assert there == here
+
+
+def test_a_park_wide_rule_keeps_the_link_it_builds_for_nothing() -> None:
+    """At least 4.0e6 CNY of capex, where the plain plan invests 3.6e6 (pipe 1e6, heat pump 2e6,
+    three ash trucks 0.2e6 each). The slag truck (0.4e6) makes up the rest; at 40 CNY/t of opex
+    against 30 saved it carries nothing. Reading the plan must keep it (before, a link named by
+    no rule's build decision was dropped as idle, and the plan reported broke the rule):
+    total_cost = PLAIN + 40000 (its capex a year), capex 4.0e6, the row binding."""
+    data = park_data()
+    data["modes"]["o_slagtruck"]["opex_per_unit"] = 40.0
+    park = circflow.park_from_dict(data)
+
+    def invest(m: circflow.ModelView) -> None:
+        m.add_constraint("min_capex", m.capex >= 4.0e6)
+
+    result = circflow.optimize(park, gap=0.0, extra=invest)
+    assert SLAG in plan(result)
+    assert result.kpis["capex"] == pytest.approx(4.0e6, rel=REL)
+    assert result.kpis["total_cost"] == pytest.approx(PLAIN + 40_000, rel=REL)
+    (row,) = result.extra
+    assert row["value"] == pytest.approx(4.0e6, rel=REL)
+
+
+def test_run_keys_see_a_pyomo_models_numbers_and_a_methods_object(park: circflow.Park) -> None:
+    """Two Pyomo models with the same constraint name but caps 1 and 2, and the same method of
+    two objects holding 1 and 2, are four rules with four keys."""
+    one, two = circflow.pyomo_model(park), circflow.pyomo_model(park)
+    one.cap = pyo.Constraint(expr=sum(one.y.values()) <= 1)
+    two.cap = pyo.Constraint(expr=sum(two.y.values()) <= 2)
+
+    class Cap:
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def rule(self, m: circflow.ModelView) -> None:
+            m.add_constraint("cap", m.sum(m.built(link) for link in m.links(new=True)) <= self.n)
+
+    keys = [describe(one), describe(two), describe(Cap(1).rule), describe(Cap(2).rule)]
+    assert len({str(key) for key in keys}) == 4
+    assert describe(Cap(1).rule) == describe(Cap(1).rule)
+
+
+def test_edits_other_than_added_rows_are_refused(park: circflow.Park) -> None:
+    """A fixed variable, a changed bound, a deactivated circflow row or another objective would be
+    dropped without a word: each is refused, naming it."""
+    fixed = circflow.pyomo_model(park)
+    fixed.y[0].fix(1)
+    with pytest.raises(circflow.ParkError, match=r"y\[0\] is fixed"):
+        circflow.optimize(park, extra=fixed)
+    bounded = circflow.pyomo_model(park)
+    bounded.y[0].setlb(1)
+    with pytest.raises(circflow.ParkError, match=r"bounds of y\[0\] were changed"):
+        PyomoAdditions.of(bounded)
+    quiet = circflow.pyomo_model(park)
+    name = sorted(quiet.circflow_rows)[0]
+    quiet.component(name).deactivate()
+    with pytest.raises(circflow.ParkError, match=f"constraint {name} was deleted or deactivated"):
+        PyomoAdditions.of(quiet)
+    other = circflow.pyomo_model(park)
+    other.mine = pyo.Objective(expr=sum(other.y.values()))
+    with pytest.raises(circflow.ParkError, match="objectives were added or removed"):
+        PyomoAdditions.of(other)

@@ -111,3 +111,5 @@ def test_the_race_sees_each_incumbent_as_it_will_be_read() -> None:
     assert seen
     assert {round(p, 3) for p in seen} <= {round(v - 1000.0, 3) for v in incumbents}
     assert seen[-1] == pytest.approx(outcome.objective - 1000.0, rel=1e-12)
+    assert solver.best_read is not None
+    assert solver.best_read[0] == pytest.approx(min(incumbents) - 1000.0, rel=1e-12)

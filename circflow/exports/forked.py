@@ -120,6 +120,8 @@ class _Child:
         try:
             with os.fdopen(self._jobs, "wb") as jobs:
                 jobs.write(data)
+        except OSError:  # the child ended already (it could not load the exports): `wait` says so
+            pass
         finally:
             self._jobs = None
 
