@@ -598,6 +598,7 @@ class ModelView:
         self._index = {link.id: i for i, link in enumerate(net.links)}
         self._processes = {p.path: p for p in net.processes}
         self._pyomo: Any = None
+        self._pyomo_vars: dict[int, Symbol] | None = None
         self._names = place_names(net)
 
     # -- what the park has -------------------------------------------------------------
@@ -812,10 +813,16 @@ class ModelView:
             self.add_objective("pyomo_cost", added.cost)
 
     def _from_pyomo(self, relation: Any, name: str) -> Constraint:
-        return _pyomo_relation(relation, _pyomo_symbols(self.pyomo), f"{self._rule}: {name}")
+        return _pyomo_relation(relation, self._symbols(), f"{self._rule}: {name}")
 
     def _pyomo_expression(self, expression: Any, name: str) -> Expression:
-        return _pyomo_linear(expression, _pyomo_symbols(self.pyomo), f"{self._rule}: {name}")
+        return _pyomo_linear(expression, self._symbols(), f"{self._rule}: {name}")
+
+    def _symbols(self) -> dict[int, Symbol]:
+        """The Pyomo form's variables by id, made once for all the rules' Pyomo expressions."""
+        if self._pyomo_vars is None:
+            self._pyomo_vars = _pyomo_symbols(self.pyomo)
+        return self._pyomo_vars
 
     # -- helpers -------------------------------------------------------------------------
     def _link(self, link: str) -> int:

@@ -141,12 +141,15 @@ def idle_links(model: ParkModel, x: np.ndarray) -> np.ndarray:
     net: Network = model.net
     if not net.links:
         return np.zeros(0, dtype=bool)
-    flow = np.maximum(x[model.rate], 0.0) * net.hours[None, :]
-    negligible = flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
     built = np.zeros(len(net.links), dtype=bool)
     new = model.built >= 0
     built[new] = x[model.built[new]] > 0.5
-    return built & negligible & removable_links(model)
+    return built & _carrying_nothing(net, np.maximum(x[model.rate], 0.0) * net.hours[None, :]) & removable_links(model)
+
+
+def _carrying_nothing(net: Network, flow: np.ndarray) -> np.ndarray:
+    """Per link: its flow (links x periods) is at the solver's rounding level, below 1e-9 of what it could carry."""
+    return flow.sum(axis=1) <= 1e-9 * np.array([max(link.max_flow.sum(), 1e-12) for link in net.links])
 
 
 def removable_links(model: ParkModel) -> np.ndarray:
@@ -201,8 +204,8 @@ class Solution:
         built = model.coef.prebuilt.copy()
         new = model.built >= 0
         built[new] = x[model.built[new]] > 0.5
-        built &= ~idle_links(model, x)
         removable = removable_links(model)
+        built &= ~(_carrying_nothing(net, flow) & removable)  # the idle links (`idle_links`)
         q = len(net.processes)
         process_built = model.coef.process_existing.copy()
         decided = model.process_built >= 0
@@ -508,7 +511,8 @@ class Result:
             content = self.to_dict()  # the exports only read it
             pending = None
             try:
-                pending = None if exports is None else exports(tmp, content, pages)
+                if exports is not None:
+                    pending = exports(tmp, content, pages)
                 write_csv(self.links.drop(columns=["flow", "delivered"], errors="ignore"), tmp / "links.csv")
                 write_csv(self.flows, tmp / "flows.csv")
                 write_csv(self.balances, tmp / "balances.csv")
