@@ -92,13 +92,16 @@ def measure_highs(mps: str, gap: float, time_limit: float) -> dict:
     """HiGHS alone on an MPS file, same options as circflow's default profile."""
     import highspy
 
+    from circflow.solve import HIGHS_OPTIONS
+
     started = time.perf_counter()
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.readModel(mps)
     highs.setOptionValue("mip_rel_gap", gap)
     highs.setOptionValue("time_limit", time_limit)
-    highs.setOptionValue("mip_feasibility_tolerance", 1e-7)
+    for name, value in HIGHS_OPTIONS.items():
+        highs.setOptionValue(name, value)
     highs.run()
     info = highs.getInfo()
     return {

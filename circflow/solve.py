@@ -34,6 +34,17 @@ from circflow.schema import Strict
 from circflow.yamlfile import locate, read_yaml
 
 
+HIGHS_OPTIONS: dict[str, Any] = {
+    "mip_feasibility_tolerance": 1e-7,
+    # HiGHS's root reduced-cost heuristic solves sub-MIPs (36 of them, 0.79 of 1.09 s, on the Jinan
+    # park) that find no better plan here: off, Jinan solves in 0.4 s instead of 0.8-1.0 s, the merged
+    # 200-enterprise district with a park-wide cap in 3.5 s instead of 5.0-5.6 s, and the 200-district's
+    # parts as fast as before (benchmarks/RESULTS.md)
+    "mip_heuristic_run_root_reduced_cost": False,
+}
+"""circflow's HiGHS options under every profile's own (``SolverProfile.options`` may set them back)."""
+
+
 class Status(enum.StrEnum):
     """What a solve's end means for the plan (SPEC 5 ``status``); `Outcome.reason` says why it ended."""
 
@@ -283,7 +294,7 @@ class Solver:
         # HiGHS keeps options between runs of one instance: every run says all of them
         # (the profile's further options over circflow's defaults; this run's limits over both)
         options: dict[str, Any] = {
-            "mip_feasibility_tolerance": 1e-7,
+            **HIGHS_OPTIONS,
             **profile.options,
             "output_flag": listening,
             "log_to_console": False,

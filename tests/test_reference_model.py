@@ -115,9 +115,10 @@ class Link:
     cap: float | None = None
     forced: bool = False
 
-    @property
-    def prebuilt(self) -> bool:
-        return self.existing or self.on_site
+
+def prebuilt(link: Link) -> bool:
+    """Needs no build decision: an existing link, or one inside an enterprise (on site)."""
+    return link.existing or link.on_site
 
 
 @dataclass
@@ -574,7 +575,7 @@ class Reference:
             "AF": 0.0,
             "AP": 0.0,
         }
-        if link.prebuilt:
+        if prebuilt(link):
             return values
         per_km = mode["capex_per_capacity_km"]
         if mode["capex_per_flow_km"] > 0 and link.temps is not None:
@@ -621,11 +622,11 @@ class Reference:
         }
         u = {(di, p): lp.column() for di, d in enumerate(self.demands) if d.role == "demand" for p in periods}
         xi = {(q, p): lp.column() for q in range(len(self.processes)) for p in periods}
-        y = {link.id: lp.column(0.0, 1.0, integer=True) for link in links if not link.prebuilt}
+        y = {link.id: lp.column(0.0, 1.0, integer=True) for link in links if not prebuilt(link)}
         k = {
             link.id: lp.column(0.0, link.cap if link.cap is not None else math.inf)
             for link in links
-            if not link.prebuilt
+            if not prebuilt(link)
         }
         candidates = [] if self.status_quo else [q for q, proc in enumerate(self.processes) if not proc.existing]
         z = {q: lp.column(0.0, 1.0, integer=True) for q in candidates}
@@ -672,10 +673,10 @@ class Reference:
             for link in links:
                 if link.tech in ("direct", "preheat"):
                     lp.row({f[link.id, p]: 1.0}, -math.inf, link.sigma * self.supplies[link.s].amounts[p])
-                if not link.prebuilt:
+                if not prebuilt(link):
                     lp.row({f[link.id, p]: 1.0, k[link.id]: -hours[p]}, -math.inf, 0.0)
         for link in links:
-            if not link.prebuilt:
+            if not prebuilt(link):
                 source = self.supplies[link.s]
                 big_m = float(np.max(source.amounts / hours)) if source.role == "supply" else plain_rate
                 lp.row({k[link.id]: 1.0, y[link.id]: -max(big_m, 1e-9)}, -math.inf, 0.0)
@@ -683,7 +684,7 @@ class Reference:
             lp.row({c[q]: 1.0, z[q]: -max(plain_rate, 1e-9)}, -math.inf, 0.0)
         for group in self.groups:
             members = [self.keys[key] for key in group]
-            if all(not link.prebuilt for link in members):
+            if all(not prebuilt(link) for link in members):
                 lp.row({y[link.id]: 1.0 for link in members}, 1.0, math.inf)
 
         # money and emissions (sections 5, 8 and 12)
@@ -718,7 +719,7 @@ class Reference:
             for p in periods:
                 for target, own, per_mwh, per_drive, per_sold in accounts:
                     add(target, f[link.id, p], own + co["E"] * per_mwh + co["D"] * per_drive + link.gain * per_sold)
-            if not link.prebuilt:
+            if not prebuilt(link):
                 add(cost, y[link.id], co["AF"])
                 add(cost, k[link.id], co["AP"])
         for (si, _), col in w.items():
@@ -740,7 +741,7 @@ class Reference:
             add(capex, z[q], spec.capex_fixed)
             add(capex, c[q], spec.capex_per_capacity)
         for link in links:
-            if not link.prebuilt:
+            if not prebuilt(link):
                 add(capex, y[link.id], self.coef[link.id]["CF"])
                 add(capex, k[link.id], self.coef[link.id]["CP"])
         lp.expressions = {"total_cost": cost, "emissions": emissions, "capex": capex}
@@ -1248,7 +1249,7 @@ def with_plan(seed: int, data: dict[str, Any]) -> dict[str, Any]:
     rnd = random.Random(seed * 7919 + 1)
     park = circflow.park_from_dict(data)
     reference = Reference(park)
-    new = sorted(link.id for link in reference.links.values() if not link.prebuilt)
+    new = sorted(link.id for link in reference.links.values() if not prebuilt(link))
     targets: dict[str, Any] = {}
     plan: dict[str, list] = {}
 
@@ -1378,7 +1379,7 @@ def check_plan(reference: Reference, result: circflow.Result) -> None:
         link = reference.links[row["id"]]
         for p, name in enumerate(periods):
             x[cols["f"][link.id, p]] = row["flow"][name]
-        if not link.prebuilt:
+        if not prebuilt(link):
             x[cols["y"][link.id]] = 1.0
             x[cols["k"][link.id]] = row["capacity"]
     for q, row in enumerate(result.processes.to_dict("records")):
