@@ -585,7 +585,8 @@ def vary_estimates(path: pathlib.Path, base: Run, factors: dict[str, Any]) -> pd
             changed = copy.deepcopy(tree)
             for key, carried in places:
                 set_key(changed, key, carried + (varied - value))
-            result = circflow.optimize(circflow.park_from_dict(changed, base_dir=path.parent, source=str(path)))
+            changed_park = circflow.park_from_dict(changed, base_dir=path.parent, source=str(path))
+            result = circflow.optimize(changed_park, marginals=False)  # the plan and its saving only
             plan = {link for link in result.links["id"] if not result.links.set_index("id").loc[link, "existing"]}
             plan |= {
                 f"process {p}"
