@@ -17,10 +17,12 @@ Its optimum, derived by hand (discount rate 0, so CRF = 1/lifetime):
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable, Mapping
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
-from helpers import park_text
+from helpers import CHROMIUM, park_text
 
 MINIMAL_PARK_YAML = park_text("minimal")
 """The minimal park (``tests/data/parks/minimal.yaml``)."""
@@ -71,3 +73,33 @@ def yaml_position() -> Callable[[str, str], tuple[int, int]]:
         return line, column
 
     return position
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One headless Chromium for every browser test of a session (of an xdist worker)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1300,1000",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()

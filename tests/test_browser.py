@@ -24,10 +24,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from helpers import CHROMIUM
 from selenium.webdriver.support.wait import WebDriverWait
 
 import circflow
@@ -35,19 +35,6 @@ from circflow.catalog import data_dir
 from circflow.exports.labels import Namer, carried
 from circflow.i18n import compact, language, year_number
 
-CHROMIUM = next(
-    (
-        path
-        for path in (
-            shutil.which("chromium"),
-            "/usr/bin/chromium",
-            shutil.which("chromium-browser"),
-            shutil.which("google-chrome"),
-        )
-        if path and pathlib.Path(path).exists()
-    ),
-    None,
-)
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no chromium binary found (apt-get install chromium chromium-driver; .ci/run does this)"
 )
@@ -57,35 +44,6 @@ LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:", "chrome:", "chrome-untrust
 ARTIFACTS = pathlib.Path(os.environ.get("CIRCFLOW_ARTIFACTS", tempfile.gettempdir())) / "circflow-screenshots"
 A4_POINTS = (595, 842)
 """An A4 page in PDF points (210 x 297 mm)."""
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--window-size=1300,1000",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
 
 
 def park(name: str, lang: str | None = None) -> circflow.Park:

@@ -16,7 +16,8 @@ import time
 from typing import Any
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, browser, check_clean, count, open_page  # noqa: F401  # browser: fixture
+from helpers import CHROMIUM
+from test_browser import ARTIFACTS, check_clean, count, open_page
 
 import circflow
 from circflow.catalog import data_dir
@@ -31,7 +32,7 @@ def jinan_sure(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return result.save(tmp_path_factory.mktemp("jinan") / "results")
 
 
-def test_how_sure_section_shows_results_json(browser: Any, jinan_sure: pathlib.Path) -> None:  # noqa: F811
+def test_how_sure_section_shows_results_json(browser: Any, jinan_sure: pathlib.Path) -> None:
     console, requests = open_page(browser, jinan_sure / "report.html")
     check_clean(console, requests)
     results = json.loads((jinan_sure / "results.json").read_text(encoding="utf-8"))

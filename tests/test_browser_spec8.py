@@ -15,8 +15,9 @@ import pathlib
 from typing import Any
 
 import pytest
+from helpers import CHROMIUM
 from selenium.webdriver.support.ui import WebDriverWait
-from test_browser import ARTIFACTS, CHROMIUM, browser, check_clean, count  # noqa: F401 (browser: the fixture)
+from test_browser import ARTIFACTS, check_clean, count
 
 import circflow
 from circflow.exports.report import compact, heat_coverage
@@ -31,7 +32,7 @@ DRAWN = (
 
 
 @pytest.fixture(scope="module")
-def chromium(browser: Any) -> Any:  # noqa: F811 (the headless Chromium driver of test_browser.py)
+def chromium(browser: Any) -> Any:  # the headless Chromium of conftest.py
     return browser
 
 
