@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import pathlib
-import time
 from typing import Any
 
 import pytest
 from helpers import CHROMIUM
-from test_browser import ARTIFACTS, check_clean, count, open_page
+from test_browser import ARTIFACTS, PLOTS_DRAWN, check_clean, count, open_page, wait_until
 
 import circflow
 from circflow.catalog import data_dir
@@ -75,9 +74,10 @@ def section_screenshot(driver: Any, name: str) -> pathlib.Path:
     from selenium.webdriver.common.by import By
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1300, min(max(height, 800), 16000))
-    time.sleep(0.3)
+    height = min(max(driver.execute_script("return document.documentElement.scrollHeight"), 800), 16000)
+    driver.set_window_size(1300, height)
+    wait_until(driver, "return window.outerHeight >= arguments[0]", "the window did not resize", height)
+    wait_until(driver, PLOTS_DRAWN, f"{name}: plotly did not redraw at the new size")
     path = ARTIFACTS / f"{name}.png"
     driver.find_element(By.ID, "robustness").screenshot(str(path))
     driver.set_window_size(1300, 1000)
