@@ -8,6 +8,8 @@ piped output is plain, and ``--quiet`` silences everything but errors.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import math
 import os
@@ -16,6 +18,7 @@ import shutil
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
@@ -102,7 +105,9 @@ LangOption = Annotated[
         help="Language of the pages, workbook headers and summary \\[default: the park file's park.lang, else en].",
     ),
 ]
-SolveSecondsOption = Annotated[float | None, typer.Option(help="Seconds per solve.", min=0)]
+SolveSecondsOption = Annotated[
+    float | None, typer.Option(help="Seconds each solve may take; then the best plan found is kept.", min=0)
+]
 ResultsOption = Annotated[
     pathlib.Path | None,
     typer.Option(
@@ -120,10 +125,56 @@ WorkersOption = Annotated[
 SchedulerOption = Annotated[
     str | None, typer.Option(help="Spread the solves over the Dask cluster at this address (tcp://HOST:8786).")
 ]
+
+
+def _vary_option(help_text: str) -> Any:
+    """``--vary``, repeated, with no default shown (its meaning differs by command)."""
+    return typer.Option("--vary", help=help_text, show_default=False)
+
+
 PagesOption = Annotated[
     bool,
     typer.Option("--pages", help="Also write each run's report.html and sankey.html (self-contained, a few MB each)."),
 ]
+
+
+@dataclass(frozen=True)
+class Solving:
+    """The options every command that solves shares: --solver, --time-limit, --gap, --lang and --quiet."""
+
+    solver: str
+    time_limit: float | None
+    gap: float | None
+    lang: str | None
+    quiet: bool
+
+
+def _solving_options(
+    solver: SolverOption = "highs",
+    time_limit: SolveSecondsOption = None,
+    gap: GapOption = None,
+    lang: LangOption = None,
+    quiet: QuietOption = False,
+) -> Solving:
+    return Solving(solver, time_limit, gap, lang, quiet)
+
+
+def solving_command(command: Callable[..., None]) -> Callable[..., None]:
+    """A command that solves: typer reads its own options, then those of `_solving_options`,
+    which the command receives as one keyword ``common: Solving``."""
+    own = inspect.signature(command, eval_str=True)
+    shared = inspect.signature(_solving_options, eval_str=True).parameters
+    parameters = [p for p in own.parameters.values() if p.name != "common"] + list(shared.values())
+
+    @functools.wraps(command)
+    def with_common(**given: Any) -> None:
+        common = _solving_options(**{name: given.pop(name) for name in shared})
+        command(**given, common=common)
+
+    with_common.__signature__ = own.replace(parameters=parameters)  # type: ignore[attr-defined]  # what typer reads
+    with_common.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+    return with_common
+
 
 _EXAMPLES = {
     "optimize": """[bold]Examples[/bold]
@@ -156,6 +207,7 @@ _EXAMPLES = {
 
 
 @app.command(epilog=_EXAMPLES["optimize"])
+@solving_command
 def optimize(
     park_file: ParkPath,
     output: Annotated[
@@ -166,11 +218,6 @@ def optimize(
     ] = ObjectiveName.cost,
     scenario: ScenarioOption = None,
     carbon_price: CarbonPriceOption = None,
-    solver: SolverOption = "highs",
-    time_limit: Annotated[
-        float | None, typer.Option(help="Seconds before stopping with the best plan found.", min=0)
-    ] = None,
-    gap: GapOption = None,
     write_model: Annotated[
         pathlib.Path | None, typer.Option(help="Also write the model to FILE.mps or FILE.lp.")
     ] = None,
@@ -188,14 +235,14 @@ def optimize(
             help="Also find how sure the plan is: essential and optional links within 5 % of the optimum, and the break-even values of the electricity, carbon, main baseline and market prices (the report's 'How sure is this plan').",
         ),
     ] = False,
-    lang: LangOption = None,
-    quiet: QuietOption = False,
+    *,
+    common: Solving,
 ) -> None:
     """Optimise a park and write its results folder.
 
     report.html is the page to hand over: summary, what to build, payback.
     """
-    console = _console(quiet)
+    console = _console(common.quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-results")
 
     def work() -> int:
@@ -215,14 +262,14 @@ def optimize(
     def solve_and_write(exports: ForkedExports | None) -> int:
         with _progress(console) as stage:
             stage("reading the park")
-            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
+            park = set_language(load_park(park_file, scenarios=scenario or []), common.lang)
             refuse_foreign_folder(folder)
             result = run_optimize(
                 park,
                 objective=objective.value,
-                solver=solver,
-                time_limit=time_limit,
-                gap=gap,
+                solver=common.solver,
+                time_limit=common.time_limit,
+                gap=common.gap,
                 carbon_price=carbon_price,
                 write_model=write_model,
                 on_stage=stage,
@@ -235,9 +282,9 @@ def optimize(
                 result = how_sure(
                     park,
                     result,
-                    solver=solver,
-                    time_limit=time_limit,
-                    gap=gap,
+                    solver=common.solver,
+                    time_limit=common.time_limit,
+                    gap=common.gap,
                     carbon_price=carbon_price,
                     on_stage=stage,
                 )
@@ -252,6 +299,7 @@ def optimize(
 
 
 @app.command(epilog=_EXAMPLES["pareto"])
+@solving_command
 def pareto(
     park_file: ParkPath,
     points: Annotated[
@@ -262,25 +310,28 @@ def pareto(
     ] = None,
     scenario: ScenarioOption = None,
     carbon_price: CarbonPriceOption = None,
-    solver: SolverOption = "highs",
-    time_limit: SolveSecondsOption = None,
-    gap: GapOption = None,
     pages: PagesOption = False,
-    lang: LangOption = None,
-    quiet: QuietOption = False,
+    *,
+    common: Solving,
 ) -> None:
     """Trace the cost-emissions Pareto front (epsilon-constraint) and write pareto.csv/html."""
     from circflow.front import front_table, pareto_results, save_front
 
-    console = _console(quiet)
+    console = _console(common.quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-pareto")
 
     def work() -> int:
         with _progress(console) as stage:
-            park = set_language(load_park(park_file, scenarios=scenario or []), lang)
+            park = set_language(load_park(park_file, scenarios=scenario or []), common.lang)
             refuse_foreign_folder(folder)
             results = pareto_results(
-                park, points, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price, on_stage=stage
+                park,
+                points,
+                solver=common.solver,
+                time_limit=common.time_limit,
+                gap=common.gap,
+                carbon_price=carbon_price,
+                on_stage=stage,
             )
             if results[0].is_ok:
                 stage("writing results")
@@ -309,6 +360,7 @@ def pareto(
 
 
 @app.command(epilog=_EXAMPLES["compare"])
+@solving_command
 def compare(
     inputs: Annotated[
         list[pathlib.Path],
@@ -326,17 +378,14 @@ def compare(
         pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-compare/].")
     ] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
-    solver: SolverOption = "highs",
-    time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
-    gap: GapOption = None,
     pages: PagesOption = False,
-    lang: LangOption = None,
-    quiet: QuietOption = False,
+    *,
+    common: Solving,
 ) -> None:
     """Compare retrofit plans: the base park and each --scenario, or results folders, side by side."""
     from circflow.comparison import compare_park, compare_table, read_runs, save_comparison
 
-    console = _console(quiet)
+    console = _console(common.quiet)
 
     def work() -> int:
         folders = [path for path in inputs if path.is_dir()]
@@ -345,8 +394,8 @@ def compare(
                 msg = "--scenario applies to a park file, not to results folders"
                 raise ParkError(msg)
             runs = read_runs(folders)
-            if lang is not None:
-                runs = {name: {**run, "lang": _checked_language(lang)} for name, run in runs.items()}
+            if common.lang is not None:
+                runs = {name: {**run, "lang": _checked_language(common.lang)} for name, run in runs.items()}
             table, results = compare_table(runs), None
             folder = output or pathlib.Path("compare")
         elif len(inputs) == 1:
@@ -361,10 +410,10 @@ def compare(
                     scenario,
                     on_stage=stage,
                     objective=objective.value,
-                    solver=solver,
-                    time_limit=time_limit,
-                    gap=gap,
-                    lang=_checked_language(lang),
+                    solver=common.solver,
+                    time_limit=common.time_limit,
+                    gap=common.gap,
+                    lang=_checked_language(common.lang),
                 )
             runs = None
         else:
@@ -503,14 +552,13 @@ def _in_language(results: dict[str, Any], lang: str | None) -> dict[str, Any]:
 
 
 @app.command(epilog=_EXAMPLES["sweep"])
+@solving_command
 def sweep(
     park_file: ParkPath,
     vary: Annotated[
         list[str],
-        typer.Option(
-            "--vary",
-            help="KEY=VALUES: a dotted path into the park file (economics.carbon_price, enterprises.ID.supplies.0.amount) or scenario, and a list 0,150,300, a range 0:400:9 (start:stop:count), or with --samples uniform(a,b) / normal(mu,sigma). Repeat for a full grid.",
-            show_default=False,
+        _vary_option(
+            "KEY=VALUES: a dotted path into the park file (economics.carbon_price, enterprises.ID.supplies.0.amount) or scenario, and a list 0,150,300, a range 0:400:9 (start:stop:count), or with --samples uniform(a,b) / normal(mu,sigma). Repeat for a full grid."
         ),
     ],
     scenario: ScenarioOption = None,
@@ -529,11 +577,8 @@ def sweep(
         typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-sweep/]; runs already in it are skipped."),
     ] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
-    solver: SolverOption = "highs",
-    time_limit: Annotated[float | None, typer.Option(help="Seconds per run.", min=0)] = None,
-    gap: GapOption = None,
-    lang: LangOption = None,
-    quiet: QuietOption = False,
+    *,
+    common: Solving,
 ) -> None:
     """Optimise the park for every combination of --vary values on Dask; write sweep.csv/.parquet/.html.
 
@@ -547,7 +592,7 @@ def sweep(
     from circflow.sweeps import sweep as run_sweep
     from circflow.vary import parse_vary
 
-    console = _console(quiet)
+    console = _console(common.quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-sweep")
 
     def work() -> int:
@@ -576,10 +621,10 @@ def sweep(
                     scheduler=scheduler,
                     output=folder,
                     objective=objective.value,
-                    solver=solver,
-                    time_limit=time_limit,
-                    gap=gap,
-                    lang=_checked_language(lang),
+                    solver=common.solver,
+                    time_limit=common.time_limit,
+                    gap=common.gap,
+                    lang=_checked_language(common.lang),
                     on_stage=lambda text: bar.update(task, description=text),
                     on_progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
@@ -602,14 +647,13 @@ def sweep(
 
 
 @app.command()
+@solving_command
 def sensitivity(
     park_file: ParkPath,
     vary: Annotated[
         list[str],
-        typer.Option(
-            "--vary",
-            help="KEY=LOW:HIGH: a dotted path into the park file (economics.electricity_price, enterprises.ID.demands.0.baseline.cost, markets.ID.buys.0.price) and its range, absolute (500:900) or relative to the park's value (-20%:+20%). Repeat for more parameters, each varied alone.",
-            show_default=False,
+        _vary_option(
+            "KEY=LOW:HIGH: a dotted path into the park file (economics.electricity_price, enterprises.ID.demands.0.baseline.cost, markets.ID.buys.0.price) and its range, absolute (500:900) or relative to the park's value (-20%:+20%). Repeat for more parameters, each varied alone."
         ),
     ],
     scenario: ScenarioOption = None,
@@ -622,13 +666,10 @@ def sensitivity(
         float,
         typer.Option(help="Find each value where the plan changes to this share of the range.", min=1e-6, max=0.5),
     ] = 0.01,
-    solver: SolverOption = "highs",
-    time_limit: SolveSecondsOption = None,
-    gap: GapOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
-    lang: LangOption = None,
-    quiet: QuietOption = False,
+    *,
+    common: Solving,
 ) -> None:
     """Vary each --vary parameter alone over its range: the objective at both ends, and the values where the plan changes.
 
@@ -638,9 +679,9 @@ def sensitivity(
 
     from circflow.breakeven import sensitivity as run_sensitivity
 
-    console = _console(quiet)
+    console = _console(common.quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-sensitivity")
-    solving = _solving(objective, solver, time_limit, gap, workers, scheduler)
+    solving = _solving(objective, common.solver, common.time_limit, common.gap, workers, scheduler)
 
     def work() -> int:
         started = time.perf_counter()
@@ -648,7 +689,7 @@ def sensitivity(
         def find(park: Park, stage: Callable[[str], None]) -> Sensitivity:
             return run_sensitivity(park, vary, tolerance=tolerance, on_stage=stage, **solving)
 
-        park, found = _find_and_save(console, park_file, scenario, lang, folder, results, objective.value, find)
+        park, found = _find_and_save(console, park_file, scenario, common.lang, folder, results, objective.value, find)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
         console.print(
             f"{park.park.name}: objective {_short(found.base_objective)} {unit} at the park's values", markup=False
@@ -684,6 +725,7 @@ def sensitivity(
 
 
 @app.command()
+@solving_command
 def alternatives(
     park_file: ParkPath,
     slack: Annotated[
@@ -714,13 +756,10 @@ def alternatives(
         ObjectiveName, typer.Option(help="cost, or emissions (the slack is then on emissions).")
     ] = ObjectiveName.cost,
     carbon_price: CarbonPriceOption = None,
-    solver: SolverOption = "highs",
-    time_limit: SolveSecondsOption = None,
-    gap: GapOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
-    lang: LangOption = None,
-    quiet: QuietOption = False,
+    *,
+    common: Solving,
 ) -> None:
     """Class every candidate link and process: essential, optional, possible or excluded within --slack of the optimum.
 
@@ -731,9 +770,9 @@ def alternatives(
 
     from circflow.nearoptimal import alternatives as run_alternatives
 
-    console = _console(quiet)
+    console = _console(common.quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-alternatives")
-    solving = _solving(objective, solver, time_limit, gap, workers, scheduler)
+    solving = _solving(objective, common.solver, common.time_limit, common.gap, workers, scheduler)
 
     def work() -> int:
         started = time.perf_counter()
@@ -743,7 +782,7 @@ def alternatives(
                 park, slack, plans=plans, carbon_price=carbon_price, exact=exact, on_stage=stage, **solving
             )
 
-        park, found = _find_and_save(console, park_file, scenario, lang, folder, results, objective.value, find)
+        park, found = _find_and_save(console, park_file, scenario, common.lang, folder, results, objective.value, find)
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
         counts = found.counts
         console.print(
