@@ -46,6 +46,7 @@ if _typing.TYPE_CHECKING:
     from circflow.results import Result
     from circflow.schema import Demand, Enterprise, Link, Mode, Park, Resource, Supply
     from circflow.solve import SolverProfile, Status
+    from circflow.studies import StudyOptions
     from circflow.sweeps import sweep
 
 _LAZY = {
@@ -64,6 +65,7 @@ _LAZY = {
     "circflow.results": ("Result",),
     "circflow.schema": ("Demand", "Enterprise", "Link", "Mode", "Park", "Resource", "Supply"),
     "circflow.solve": ("SolverProfile", "Status"),
+    "circflow.studies": ("StudyOptions",),
     "circflow.sweeps": ("sweep",),
 }
 """Where each public name lives. They load on first use (PEP 562), so ``import circflow``
@@ -107,6 +109,7 @@ __all__ = [
     "SolverError",
     "SolverProfile",
     "Status",
+    "StudyOptions",
     "Supply",
     "Validation",
     "__version__",

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,8 @@ from circflow.network import Network, build_network
 from circflow.objectives import OBJECTIVES, solve_objective
 from circflow.results import Solution, finite_or_none, json_value, kpis, write_marker
 from circflow.schema import Park
-from circflow.solve import Solver, SolverProfile, Status, load_profile
+from circflow.solve import Solver, SolverProfile, Status
+from circflow.studies import StudyOptions, stage_of, study_profile
 from circflow.sweeps import _dask_client, _park_tree
 from circflow.vary import assign, build_park, check_keys
 from circflow.yamlfile import copy_tree
@@ -282,15 +283,8 @@ def sensitivity(
     *,
     scenarios: Iterable[str] = (),
     objective: str = "cost",
-    solver: str | SolverProfile = "highs",
-    time_limit: float | None = None,
-    gap: float | None = None,
     tolerance: float = TOLERANCE,
-    carbon_price: float | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    on_stage: Callable[[str], None] | None = None,
-    extra: Extra = None,
+    **options: Unpack[StudyOptions],
 ) -> Sensitivity:
     """Vary each KEY over its range alone; find the objective at the ends and where the plan changes.
 
@@ -303,17 +297,15 @@ def sensitivity(
         (low, high) pair; or ``KEY=LOW:HIGH`` strings as on the command line.
     scenarios
         Scenarios applied before the varied value.
-    objective, solver, time_limit, gap, carbon_price
-        As for `circflow.optimize`; the time limit applies to each solve.
+    objective
+        ``cost`` or ``emissions``, as for `circflow.optimize`.
     tolerance
         Change points are bracketed to this share of each range.
-    workers, scheduler
-        Run the KEYs as tasks on a local Dask cluster of ``workers`` processes, or on the
-        cluster at ``scheduler``; by default they run in threads of this process.
-    on_stage
-        Called with the name of each stage.
-    extra
-        Rules added from Python (SPEC 10), as for `circflow.optimize`, at every value.
+    **options
+        How each solve runs (`circflow.StudyOptions`): ``solver``, ``time_limit`` (of each
+        solve), ``gap``, ``carbon_price``, ``extra`` (kept at every value); ``workers`` or
+        ``scheduler`` run the KEYs as tasks on a Dask cluster (by default, threads of this
+        process); ``on_stage``.
 
     Returns
     -------
@@ -326,7 +318,9 @@ def sensitivity(
     InfeasibleError
         When the park at some value has no feasible plan.
     """
-    stage = on_stage or (lambda _: None)
+    stage = stage_of(options)
+    carbon_price, extra = options.get("carbon_price"), options.get("extra")
+    workers, scheduler = options.get("workers"), options.get("scheduler")
     started = time.perf_counter()
     if objective not in OBJECTIVES:
         msg = f"unknown objective {objective!r}; use cost or emissions"
@@ -346,8 +340,7 @@ def sensitivity(
     for r in ranges:  # a typo or a value the schema refuses fails here, before any solve
         for value in (r.low, r.high):
             _checked_park(tree, scenarios, r.key, value, base_dir)
-    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
-    profile = profile.model_copy(update={k: v for k, v in (("time_limit", time_limit), ("gap", gap)) if v is not None})
+    profile = study_profile(options)
     stage(f"varying {len(ranges)} parameters one at a time")
     if extra is not None:
         resolve(extra)  # a bad import path fails here, before any solve

@@ -14,20 +14,20 @@ import dataclasses
 import json
 import os
 import pathlib
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Unpack
 
 from circflow.breakeven import Sensitivity, sensitivity
 from circflow.catalog import data_dir
 from circflow.exceptions import ParkError
 from circflow.exports.outputs import read_results
 from circflow.exports.report import write_report
-from circflow.extend import Extra
 from circflow.nearoptimal import Alternatives, alternatives
+from circflow.objectives import Objective
 from circflow.optimizer import optimize
 from circflow.results import RESULTS_FILE, Result
 from circflow.schema import Park
-from circflow.solve import SolverProfile
+from circflow.studies import StudyOptions, stage_of
 from circflow.yamlfile import read_yaml
 
 DEFAULT_RANGE = "-20%:+20%"
@@ -97,13 +97,7 @@ def how_sure(
     slack: float = 0.05,
     vary: Mapping[str, str] | None = None,
     plans: int = 0,
-    solver: str | SolverProfile = "highs",
-    time_limit: float | None = None,
-    gap: float | None = None,
-    carbon_price: float | None = None,
-    workers: int | None = None,
-    on_stage: Callable[[str], None] | None = None,
-    extra: Extra = None,
+    **options: Unpack[StudyOptions],
 ) -> Result:
     """The park's plan with its alternatives and break-even prices attached (``Result.robustness``).
 
@@ -117,42 +111,36 @@ def how_sure(
         As for `circflow.alternatives`.
     vary
         KEY -> ``LOW:HIGH`` as for `circflow.sensitivity`; `default_vary` when None.
-    solver, time_limit, gap, carbon_price
-        As for `circflow.optimize` (give the carbon price ``result`` was solved with).
-    workers
-        Run the alternatives' parts and the varied KEYs on a local Dask cluster of this many
-        worker processes (default: threads of this process).
-    on_stage
-        Called with the name of each stage.
-    extra
-        Rules added from Python (SPEC 10), as for `circflow.optimize` (give those ``result``
-        was solved with): the alternatives and the break-even prices keep them.
+    **options
+        How each solve runs (`circflow.StudyOptions`), as ``result`` was solved: ``solver``,
+        ``time_limit``, ``gap``, ``carbon_price`` and ``extra`` (the alternatives and the
+        break-even prices keep the rules); ``workers`` or ``scheduler`` run the alternatives'
+        parts and the varied KEYs on a Dask cluster (default: threads of this process);
+        ``on_stage``.
 
     Returns
     -------
     Result
         ``result`` (or the new one) with ``robustness = {"alternatives": ..., "sensitivity": ...}``.
     """
-    stage = on_stage or (lambda _: None)
+    stage = stage_of(options)
+    carbon_price = options.get("carbon_price")
     if result is None:
         result = optimize(
-            park, solver=solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price, on_stage=stage, extra=extra
+            park,
+            solver=options.get("solver", "highs"),
+            time_limit=options.get("time_limit"),
+            gap=options.get("gap"),
+            carbon_price=carbon_price,
+            on_stage=stage,
+            extra=options.get("extra"),
         )
     if not result.is_ok:
         return result
     # both studies solve the plan's objective with the plan's solver settings and rules
-    settings: dict[str, Any] = {
-        "objective": result.objective_name,
-        "solver": solver,
-        "time_limit": time_limit,
-        "gap": gap,
-        "carbon_price": carbon_price,
-        "workers": workers,
-        "on_stage": stage,
-        "extra": extra,
-    }
+    objective: Objective = "emissions" if result.objective_name == "emissions" else "cost"
     stage("near-optimal alternatives")
-    found = alternatives(park, slack, plans=plans, **settings)
+    found = alternatives(park, slack, plans=plans, objective=objective, **options)
     stage("break-even prices")
     priced = (
         park
@@ -160,7 +148,7 @@ def how_sure(
         else park.model_copy(update={"economics": park.economics.model_copy(update={"carbon_price": carbon_price})})
     )
     ranges = dict(vary) if vary is not None else default_vary(priced, result)
-    moved = sensitivity(park, ranges, **settings)
+    moved = sensitivity(park, ranges, objective=objective, **options)
     return with_findings(result, found, moved)
 
 

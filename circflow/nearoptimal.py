@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,7 @@ from circflow.optimizer import prepare
 from circflow.results import Solution, json_value, kpis, write_marker
 from circflow.schema import Park
 from circflow.solve import Solver, SolverProfile, Status
+from circflow.studies import StudyOptions, stage_of, study_profile
 from circflow.sweeps import _dask_client, _park_tree
 from circflow.vary import assign, build_park
 from circflow.yamlfile import copy_tree
@@ -145,15 +146,8 @@ def alternatives(
     *,
     plans: int = 0,
     objective: Objective = "cost",
-    solver: str | SolverProfile = "highs",
-    time_limit: float | None = None,
-    gap: float | None = None,
-    carbon_price: float | None = None,
     exact: bool = False,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    on_stage: Callable[[str], None] | None = None,
-    extra: Extra = None,
+    **options: Unpack[StudyOptions],
 ) -> Alternatives:
     """Class every candidate link and process within ``slack`` of the optimum (SPEC 9).
 
@@ -167,20 +161,15 @@ def alternatives(
         Also find this many maximally different plans within the slack (Hop-Skip-Jump MGA).
     objective
         ``cost`` (the cost objective) or ``emissions`` (the slack is on emissions).
-    solver, time_limit, gap, carbon_price
-        As for `circflow.optimize`; the time limit applies to each solve.
     exact
         Solve every restricted problem to the gap, for its value, rather than stopping
         as soon as its class is settled.
-    workers, scheduler
-        Classify the independent parts as tasks on a local Dask cluster of ``workers``
-        processes, or on the cluster at ``scheduler`` (the sweep's machinery), for parks of
-        many large parts; by default they run in threads of this process, one per CPU.
-    on_stage
-        Called with the name of each stage.
-    extra
-        Rules added from Python (SPEC 10), as for `circflow.optimize`: every plan within the
-        slack keeps them.
+    **options
+        How each solve runs (`circflow.StudyOptions`): ``solver``, ``time_limit`` (of each
+        solve), ``gap``, ``carbon_price``, ``extra`` (every plan within the slack keeps
+        them); ``workers`` or ``scheduler`` classify the independent parts as tasks on a Dask
+        cluster, for parks of many large parts (by default, threads of this process, one
+        per CPU); ``on_stage``.
 
     Returns
     -------
@@ -193,7 +182,9 @@ def alternatives(
     InfeasibleError
         When the park has no feasible plan.
     """
-    stage = on_stage or (lambda _: None)
+    stage = stage_of(options)
+    carbon_price, extra = options.get("carbon_price"), options.get("extra")
+    workers, scheduler = options.get("workers"), options.get("scheduler")
     if not (math.isfinite(slack) and slack >= 0):
         msg = f"slack must be a finite share >= 0 of the optimum (0.05 for 5 %), got {slack}"
         raise ParkError(msg)
@@ -201,7 +192,7 @@ def alternatives(
         msg = f"plans must be >= 0, got {plans}"
         raise ParkError(msg)
     given = park
-    park, profile = prepare(park, solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price)
+    park, profile = prepare(park, study_profile(options), carbon_price=carbon_price)
     name = "emission" if objective == "emissions" else "cost"
     timings: dict[str, float] = {}
     started = time.perf_counter()

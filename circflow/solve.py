@@ -33,7 +33,6 @@ from circflow.linear import Linear, LinearProgram
 from circflow.schema import Strict
 from circflow.yamlfile import locate, read_yaml
 
-
 HIGHS_OPTIONS: dict[str, Any] = {
     "mip_feasibility_tolerance": 1e-7,
     # HiGHS's root reduced-cost heuristic solves sub-MIPs (36 of them, 0.79 of 1.09 s, on the Jinan

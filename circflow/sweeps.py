@@ -161,12 +161,15 @@ class SweepPlan:
 def plan_sweep(
     park: str | os.PathLike[str] | Mapping[str, Any] | Park,
     vary: Mapping[str, Any] | Iterable[Vary],
+    options: Mapping[str, Any],
+    *,
     scenarios: Iterable[str] = (),
-    samples: int | None = None,
-    seed: int = 0,
-    options: Mapping[str, Any] | None = None,
+    draws: tuple[int | None, int] = (None, 0),
 ) -> SweepPlan:
     """Read the park, plan every run and validate the varied values before any run.
+
+    ``options`` are the runs' (objective, solver, limits, rules: they name a run); ``draws``
+    is the Monte Carlo (samples, seed) of `sweep`.
 
     The base park, each KEY path, the first run and every listed value (both ends of a
     range) are built and validated here, so a typo fails at once with exit 2.
@@ -178,7 +181,8 @@ def plan_sweep(
     """
     tree, base_dir = _park_tree(park)
     scenarios = list(scenarios)
-    options = dict(options or {})
+    options = dict(options)
+    samples, seed = draws
     base = build_park(tree, scenarios, {}, base_dir)
     if isinstance(vary, Mapping):
         varies = [vary_spec(key, spec) for key, spec in vary.items()]
@@ -337,7 +341,7 @@ def sweep(
     if extra is not None:
         resolve(extra)  # a bad import path fails here, before any run
         options["extra"] = portable(extra)  # a Pyomo model is read here, into plain rows for the workers
-    plan = plan_sweep(park, vary, scenarios, samples, seed, options)
+    plan = plan_sweep(park, vary, options, scenarios=scenarios, draws=(samples, seed))
     folder = None if output is None else pathlib.Path(output)
     rows: dict[str, dict[str, Any]] = {}
     if folder is not None:

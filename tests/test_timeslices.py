@@ -485,5 +485,5 @@ def test_a_park_with_series_profiles_dumps_without_warnings(tmp_path: pathlib.Pa
     again = circflow.Park.model_validate(dumped, context={"resolved": True})
     assert again.enterprises[0].supplies[0].profile == park.enterprises[0].supplies[0].profile
     assert again.model_dump(mode="json") == park.model_dump(mode="json")
-    plan = plan_sweep(tmp_path / "park.yaml", {"economics.carbon_price": [0, 10]}, [], None, 0, {})
+    plan = plan_sweep(tmp_path / "park.yaml", {"economics.carbon_price": [0, 10]}, {})
     assert len({run["key"] for run in plan.runs}) == 2

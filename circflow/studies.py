@@ -1,0 +1,52 @@
+"""How a decision-support study solves: the keyword arguments its functions share (SPEC 9).
+
+`circflow.sensitivity`, `circflow.alternatives` and `circflow.how_sure` solve the park many
+times. They take the same keyword arguments for how each solve runs, defined once here as
+`StudyOptions` and read with `study_profile` and `stage_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypedDict
+
+from circflow.extend import Extra
+from circflow.solve import SolverProfile, load_profile
+
+
+class StudyOptions(TypedDict, total=False):
+    """Keyword arguments of `circflow.sensitivity`, `circflow.alternatives` and `circflow.how_sure`.
+
+    Every key may be left out: its default is the one named.
+    """
+
+    solver: str | SolverProfile
+    """A solver profile, or its name in ``solvers/`` (default ``"highs"``), as for `circflow.optimize`."""
+    time_limit: float | None
+    """Seconds each solve may take (default: the profile's)."""
+    gap: float | None
+    """Relative MIP gap of each solve (default: the profile's)."""
+    carbon_price: float | None
+    """Money per tCO2, over the park's own (default: the park's); give the one a result was solved with."""
+    workers: int | None
+    """Run the study's tasks on a local Dask cluster of this many worker processes (default:
+    threads of this process)."""
+    scheduler: str | None
+    """Or on the running Dask cluster at this address, e.g. ``tcp://10.0.0.5:8786``."""
+    on_stage: Callable[[str], None] | None
+    """Called with the name of each stage."""
+    extra: Extra
+    """Rules added from Python (SPEC 10), as for `circflow.optimize`: every solve keeps them."""
+
+
+def study_profile(options: StudyOptions) -> SolverProfile:
+    """The solver profile of ``options``, with their time limit and gap over its own."""
+    solver = options.get("solver", "highs")
+    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
+    given = {key: options.get(key) for key in ("time_limit", "gap")}
+    return profile.model_copy(update={key: value for key, value in given.items() if value is not None})
+
+
+def stage_of(options: StudyOptions) -> Callable[[str], None]:
+    """The ``on_stage`` callback of ``options``, or one that does nothing."""
+    return options.get("on_stage") or (lambda _: None)
