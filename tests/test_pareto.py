@@ -53,6 +53,12 @@ def ash_park(enterprises: list[dict], truck: dict) -> circflow.Park:
     return circflow.park_from_dict(park_data(enterprises, ASH_BY_TRUCK, {"o_truck": truck}))
 
 
+def exact_front(enterprises: list[dict], truck: dict) -> tuple[circflow.Park, pd.DataFrame]:
+    """`ash_park` and its front of three points, each proven optimal (gap 0)."""
+    park = ash_park(enterprises, truck)
+    return park, pareto(park, points=3, gap=0.0)
+
+
 def two_lumpy_links_data(ash_opex: float = 15.0, ash_capex: float = 60_000.0) -> dict:
     """Ash: a -> b, 1 km, 1000 t; slag: c -> d, 1 km, 2000 t. Every tonne left over costs 10
     CNY to dispose of and emits 0.05 tCO2; every tonne not delivered costs 10 CNY of baseline
@@ -271,9 +277,9 @@ def test_emissions_end_builds_nothing_when_every_link_adds_emissions() -> None:
         consumer("c", (4, 17), "o_ash", 221, 48, 0.01),
         consumer("w", (17, 3), "o_ash", 328, 1, 0.0),
     ]
-    truck = mode(capex_fixed=11705, opex_per_unit=1, opex_per_unit_km=5, emissions_per_unit_km=0.001)
-    park = ash_park(enterprises, truck)
-    front = pareto(park, points=3, gap=0.0)
+    park, front = exact_front(
+        enterprises, mode(capex_fixed=11705, opex_per_unit=1, opex_per_unit_km=5, emissions_per_unit_km=0.001)
+    )
     expected = [
         (27836 + 1170.5 - 221 * saving, 2.21 + 221 * added),
         (27836 + 1170.5 - 110.5 * saving, 2.21 + 110.5 * added),
@@ -303,9 +309,9 @@ def test_ends_equal_optimize_when_one_zero_km_link_is_best_both_ways() -> None:
         consumer("d0", (7, 0), "o_ash", 100, 2, 0.1),
         consumer("d1", (0, 7), "o_ash", 100, 0, 0.0),
     ]
-    truck = mode(capex_fixed=1, opex_per_unit=1, opex_per_unit_km=0.5, emissions_per_unit_km=0.01)
-    park = ash_park(enterprises, truck)
-    front = pareto(park, points=3, gap=0.0)
+    park, front = exact_front(
+        enterprises, mode(capex_fixed=1, opex_per_unit=1, opex_per_unit_km=0.5, emissions_per_unit_km=0.01)
+    )
     assert [(row.total_cost, row.emissions, row.links) for row in front.itertuples()] == [
         (approx(100.1), approx(0), "s0>d0:o_ash:o_truck")
     ]
