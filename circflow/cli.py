@@ -159,21 +159,47 @@ def _solving_options(
     return Solving(solver, time_limit, gap, lang, quiet)
 
 
-def solving_command(command: Callable[..., None]) -> Callable[..., None]:
-    """A command that solves: typer reads its own options, then those of `_solving_options`,
-    which the command receives as one keyword ``common: Solving``."""
-    own = inspect.signature(command, eval_str=True)
-    shared = inspect.signature(_solving_options, eval_str=True).parameters
-    parameters = [p for p in own.parameters.values() if p.name != "common"] + list(shared.values())
+@dataclass(frozen=True)
+class Study:
+    """The options the two studies of a plan (sensitivity, alternatives) share: --results, --workers, --scheduler."""
 
-    @functools.wraps(command)
-    def with_common(**given: Any) -> None:
-        common = _solving_options(**{name: given.pop(name) for name in shared})
-        command(**given, common=common)
+    results: pathlib.Path | None
+    workers: int | None
+    scheduler: str | None
 
-    with_common.__signature__ = own.replace(parameters=parameters)  # type: ignore[attr-defined]  # what typer reads
-    with_common.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
-    return with_common
+
+def _study_options(
+    results: ResultsOption = None, workers: WorkersOption = None, scheduler: SchedulerOption = None
+) -> Study:
+    return Study(results, workers, scheduler)
+
+
+def shared_options(make: Callable[..., Any], keyword: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A decorator for commands that share options: typer reads the command's own options, then
+    the parameters of ``make``, whose answer the command receives as the one keyword ``keyword``."""
+    shared = inspect.signature(make, eval_str=True).parameters
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        own = inspect.signature(command, eval_str=True)
+        parameters = [p for p in own.parameters.values() if p.name != keyword] + list(shared.values())
+        parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters]  # as typer passes them
+
+        @functools.wraps(command)
+        def with_shared(**given: Any) -> None:
+            made = make(**{name: given.pop(name) for name in shared})
+            command(**given, **{keyword: made})
+
+        with_shared.__signature__ = own.replace(parameters=parameters)  # type: ignore[attr-defined]  # typer reads it
+        with_shared.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": None}
+        return with_shared
+
+    return decorate
+
+
+solving_command = shared_options(_solving_options, "common")
+"""A command that solves: --solver, --time-limit, --gap, --lang and --quiet, as ``common: Solving``."""
+study_command = shared_options(_study_options, "study")
+"""A study of a plan: --results, --workers and --scheduler, as ``study: Study``."""
 
 
 _EXAMPLES = {
@@ -648,6 +674,7 @@ def sweep(
 
 @app.command()
 @solving_command
+@study_command
 def sensitivity(
     park_file: ParkPath,
     vary: Annotated[
@@ -660,16 +687,14 @@ def sensitivity(
     output: Annotated[
         pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-sensitivity/].")
     ] = None,
-    results: ResultsOption = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
     tolerance: Annotated[
         float,
         typer.Option(help="Find each value where the plan changes to this share of the range.", min=1e-6, max=0.5),
     ] = 0.01,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
     *,
     common: Solving,
+    study: Study,
 ) -> None:
     """Vary each --vary parameter alone over its range: the objective at both ends, and the values where the plan changes.
 
@@ -681,7 +706,7 @@ def sensitivity(
 
     console = _console(common.quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-sensitivity")
-    solving = _solving(objective, common.solver, common.time_limit, common.gap, workers, scheduler)
+    solving = _solving(objective, common, study)
 
     def work() -> int:
         started = time.perf_counter()
@@ -689,7 +714,9 @@ def sensitivity(
         def find(park: Park, stage: Callable[[str], None]) -> Sensitivity:
             return run_sensitivity(park, vary, tolerance=tolerance, on_stage=stage, **solving)
 
-        park, found = _find_and_save(console, park_file, scenario, common.lang, folder, results, objective.value, find)
+        park, found = _find_and_save(
+            console, park_file, scenario, common.lang, folder, study.results, objective.value, find
+        )
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
         console.print(
             f"{park.park.name}: objective {_short(found.base_objective)} {unit} at the park's values", markup=False
@@ -717,7 +744,7 @@ def sensitivity(
                 console.print("  the plan stays the same over the whole range", markup=False)
         console.print(
             f"{time.perf_counter() - started:.1f} s; results: {folder}/ (sensitivity.csv, break_even.csv, "
-            "sensitivity.html)" + (f"; added to {results}/" if results is not None else "")
+            "sensitivity.html)" + (f"; added to {study.results}/" if study.results is not None else "")
         )
         return EXIT_OK
 
@@ -726,6 +753,7 @@ def sensitivity(
 
 @app.command()
 @solving_command
+@study_command
 def alternatives(
     park_file: ParkPath,
     slack: Annotated[
@@ -751,15 +779,13 @@ def alternatives(
     output: Annotated[
         pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-alternatives/].")
     ] = None,
-    results: ResultsOption = None,
     objective: Annotated[
         ObjectiveName, typer.Option(help="cost, or emissions (the slack is then on emissions).")
     ] = ObjectiveName.cost,
     carbon_price: CarbonPriceOption = None,
-    workers: WorkersOption = None,
-    scheduler: SchedulerOption = None,
     *,
     common: Solving,
+    study: Study,
 ) -> None:
     """Class every candidate link and process: essential, optional, possible or excluded within --slack of the optimum.
 
@@ -772,7 +798,7 @@ def alternatives(
 
     console = _console(common.quiet)
     folder = output or pathlib.Path(f"{park_file.stem}-alternatives")
-    solving = _solving(objective, common.solver, common.time_limit, common.gap, workers, scheduler)
+    solving = _solving(objective, common, study)
 
     def work() -> int:
         started = time.perf_counter()
@@ -782,7 +808,9 @@ def alternatives(
                 park, slack, plans=plans, carbon_price=carbon_price, exact=exact, on_stage=stage, **solving
             )
 
-        park, found = _find_and_save(console, park_file, scenario, common.lang, folder, results, objective.value, find)
+        park, found = _find_and_save(
+            console, park_file, scenario, common.lang, folder, study.results, objective.value, find
+        )
         unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
         counts = found.counts
         console.print(
@@ -809,30 +837,23 @@ def alternatives(
             f"results: {folder}/ (alternatives.csv, alternatives.html"
             + (", plans.csv" if not found.plans.empty else "")
             + ")"
-            + (f"; added to {results}/" if results is not None else "")
+            + (f"; added to {study.results}/" if study.results is not None else "")
         )
         return EXIT_OK
 
     raise typer.Exit(_guard(work))
 
 
-def _solving(
-    objective: ObjectiveName,
-    solver: str,
-    time_limit: float | None,
-    gap: float | None,
-    workers: int | None,
-    scheduler: str | None,
-) -> dict[str, Any]:
+def _solving(objective: ObjectiveName, common: Solving, study: Study) -> dict[str, Any]:
     """The keyword arguments `sensitivity` and `alternatives` pass alike to their library
     functions (`circflow.sensitivity`, `circflow.alternatives`): the objective and how to solve."""
     return {
         "objective": objective.value,
-        "solver": solver,
-        "time_limit": time_limit,
-        "gap": gap,
-        "workers": workers,
-        "scheduler": scheduler,
+        "solver": common.solver,
+        "time_limit": common.time_limit,
+        "gap": common.gap,
+        "workers": study.workers,
+        "scheduler": study.scheduler,
     }
 
 
