@@ -685,7 +685,7 @@ def sensitivity(
     ],
     scenario: ScenarioOption = None,
     output: Annotated[
-        pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-sensitivity/].")
+        pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-sensitivity/].")
     ] = None,
     objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
     tolerance: Annotated[
@@ -777,7 +777,7 @@ def alternatives(
     ] = False,
     scenario: ScenarioOption = None,
     output: Annotated[
-        pathlib.Path | None, typer.Option("--output", "-o", help="Folder [default: <park-stem>-alternatives/].")
+        pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-alternatives/].")
     ] = None,
     objective: Annotated[
         ObjectiveName, typer.Option(help="cost, or emissions (the slack is then on emissions).")

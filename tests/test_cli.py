@@ -575,6 +575,16 @@ def test_optimize_help_names_its_values_and_gives_examples(monkeypatch):
     assert "<park-stem>-results/" in result.output  # a default in brackets survives the help's markup
 
 
+@pytest.mark.parametrize("command", ["optimize", "pareto", "compare", "sweep", "sensitivity", "alternatives"])
+def test_every_commands_output_default_survives_the_help_markup(monkeypatch, command):
+    """Rich reads an unescaped "[default: ...]" as markup and drops it: sensitivity and
+    alternatives said "Folder ." for --output."""
+    monkeypatch.setenv("COLUMNS", "160")
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "<park-stem>-" in result.output, result.output
+
+
 def test_init_writes_a_starter_park_of_its_own(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert run("init").exit_code == 0
