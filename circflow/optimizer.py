@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from circflow.coupling import joining_rows, solve_joined
 from circflow.decompose import independent_parts
 from circflow.diagnosis import diagnose, unreachable_targets
 from circflow.exceptions import ParkError, SolverError
@@ -137,17 +138,29 @@ def optimize(
     if write_model is not None:  # the model circflow solves, before splitting it into parts
         _write_model(Solver(build_model(kept, options, rules), profile), pathlib.Path(write_model))
     split = decompose and len(kept.links) >= SPLIT_FROM_LINKS
-    parts = independent_parts(kept, rules) if split else [kept]  # one model, even without links: a cap may still fail
+    # rules that join parts: the parts solved without them first (circflow.coupling; cost only)
+    joined = joining_rows(kept, rules) if split and objective == "cost" else None
+    if joined is not None:
+        parts = joined.parts
+    else:
+        parts = independent_parts(kept, rules) if split else [kept]  # one model, even without links: a cap may fail
     timings["candidates_s"] = time.perf_counter() - started
+
+    def solve(some: list[Network], given: Rules, run: SolverProfile) -> tuple[Outcome, Solution]:
+        spent: dict[str, float] = {}
+        found = solve_parts(net, some, objective, run, on_log, stage, options, on_progress, spent, rules=given)
+        timings["build_s"] = timings.get("build_s", 0.0) + spent.get("build_s", 0.0)
+        return found
 
     stage("solving")
     solve_started = time.perf_counter()
+    how = ""
     if unreachable_targets(net):
         outcome, solution = Outcome(Status.INFEASIBLE), None
+    elif joined is not None:
+        outcome, solution, how = solve_joined(net, kept, joined, rules, profile, solve, stage)
     else:
-        outcome, solution = solve_parts(
-            net, parts, objective, profile, on_log, stage, options, on_progress, timings, rules=rules
-        )
+        outcome, solution = solve(parts, rules, profile)
     timings["solve_s"] = time.perf_counter() - solve_started - timings.get("build_s", 0.0)  # HiGHS, parts side by side
     status_quo_started = time.perf_counter()
     status_quo = None
@@ -166,6 +179,8 @@ def optimize(
         "pruned_links": len(net.links) - len(kept.links),
         "independent_parts": len(parts),
     }
+    if joined is not None:  # circflow.coupling: how many rows joined parts; whether the park was solved as one
+        model_facts |= {"rules_joining_parts": len(joined.joining), "solved_as_one_part": int(how == "one part")}
     values = None
     if marginals:
         stage("marginal values")
