@@ -49,7 +49,7 @@ from circflow.objectives import OBJECTIVES, solve_objective
 from circflow.results import Solution, finite_or_none, json_value, kpis, write_marker
 from circflow.schema import Park
 from circflow.solve import Solver, SolverProfile, Status
-from circflow.studies import StudyOptions, stage_of, study_profile
+from circflow.studies import StudyOptions, check_options, stage_of, study_profile
 from circflow.sweeps import _dask_client, _park_tree
 from circflow.vary import assign, build_park, check_keys
 from circflow.yamlfile import copy_tree
@@ -318,6 +318,7 @@ def sensitivity(
     InfeasibleError
         When the park at some value has no feasible plan.
     """
+    check_options("sensitivity", options)
     stage = stage_of(options)
     carbon_price, extra = options.get("carbon_price"), options.get("extra")
     workers, scheduler = options.get("workers"), options.get("scheduler")

@@ -106,7 +106,12 @@ LangOption = Annotated[
     ),
 ]
 SolveSecondsOption = Annotated[
-    float | None, typer.Option(help="Seconds each solve may take; then the best plan found is kept.", min=0)
+    float | None,
+    typer.Option(
+        help="Seconds before stopping with the best plan found: for the whole of optimize, each run of compare "
+        "and sweep, each solve of pareto, sensitivity and alternatives.",
+        min=0,
+    ),
 ]
 ResultsOption = Annotated[
     pathlib.Path | None,

@@ -27,7 +27,7 @@ from circflow.objectives import Objective
 from circflow.optimizer import optimize
 from circflow.results import RESULTS_FILE, Result
 from circflow.schema import Park
-from circflow.studies import StudyOptions, stage_of
+from circflow.studies import StudyOptions, check_options, stage_of
 from circflow.yamlfile import read_yaml
 
 DEFAULT_RANGE = "-20%:+20%"
@@ -123,6 +123,7 @@ def how_sure(
     Result
         ``result`` (or the new one) with ``robustness = {"alternatives": ..., "sensitivity": ...}``.
     """
+    check_options("how_sure", options)
     stage = stage_of(options)
     carbon_price = options.get("carbon_price")
     if result is None:

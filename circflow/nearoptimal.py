@@ -61,7 +61,7 @@ from circflow.optimizer import prepare
 from circflow.results import Solution, json_value, kpis, write_marker
 from circflow.schema import Park
 from circflow.solve import Solver, SolverProfile, Status
-from circflow.studies import StudyOptions, stage_of, study_profile
+from circflow.studies import StudyOptions, check_options, stage_of, study_profile
 from circflow.sweeps import _dask_client, _park_tree
 from circflow.vary import assign, build_park
 from circflow.yamlfile import copy_tree
@@ -182,6 +182,7 @@ def alternatives(
     InfeasibleError
         When the park has no feasible plan.
     """
+    check_options("alternatives", options)
     stage = stage_of(options)
     carbon_price, extra = options.get("carbon_price"), options.get("extra")
     workers, scheduler = options.get("workers"), options.get("scheduler")

@@ -177,7 +177,7 @@ def optimize(
     model_facts = {
         "candidate_links": len(net.links),
         "pruned_links": len(net.links) - len(kept.links),
-        "independent_parts": len(parts),
+        "independent_parts": 1 if how == "one part" else len(parts),
     }
     if joined is not None:  # circflow.coupling: how many rows joined parts; whether the park was solved as one
         model_facts |= {"rules_joining_parts": len(joined.joining), "solved_as_one_part": int(how == "one part")}

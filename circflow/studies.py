@@ -2,12 +2,13 @@
 
 `circflow.sensitivity`, `circflow.alternatives` and `circflow.how_sure` solve the park many
 times. They take the same keyword arguments for how each solve runs, defined once here as
-`StudyOptions` and read with `study_profile` and `stage_of`.
+`StudyOptions` and read with `study_profile` and `stage_of` once `check_options` has refused any other keyword.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Mapping
 from typing import TypedDict
 
 from circflow.extend import Extra
@@ -37,6 +38,23 @@ class StudyOptions(TypedDict, total=False):
     """Called with the name of each stage."""
     extra: Extra
     """Rules added from Python (SPEC 10), as for `circflow.optimize`: every solve keeps them."""
+
+
+def check_options(function: str, options: Mapping[str, object]) -> None:
+    """Refuse a keyword argument that is not a `StudyOptions` key, as Python refuses one a
+    signature does not name (``**options`` would otherwise take a misspelt ``time_limt``).
+
+    Raises
+    ------
+    TypeError
+        Naming the argument and, where one is close, the key meant.
+    """
+    for name in options:
+        if name not in StudyOptions.__annotations__:
+            close = difflib.get_close_matches(name, list(StudyOptions.__annotations__), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            msg = f"{function}() got an unexpected keyword argument {name!r}{hint}"
+            raise TypeError(msg)
 
 
 def study_profile(options: StudyOptions) -> SolverProfile:

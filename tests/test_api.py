@@ -187,3 +187,24 @@ def test_all_lists_exactly_what_the_api_reference_documents() -> None:
     assert exported == documented
     for name in circflow.__all__:
         assert hasattr(circflow, name), name
+
+
+@pytest.mark.parametrize(
+    ("study", "arguments", "message"),
+    [
+        (
+            "sensitivity",
+            {"vary": {"economics.electricity_price": "-10%:+10%"}, "time_limt": 5},
+            "'time_limt'.*'time_limit'",
+        ),
+        ("alternatives", {"gapp": 0.5}, "'gapp'.*'gap'"),
+        ("how_sure", {"objective": "emissions"}, "'objective'"),
+    ],
+)
+def test_a_study_refuses_a_keyword_it_does_not_know(write_park_yaml, study, arguments, message) -> None:
+    """The studies take their shared keywords as ``**options`` (`circflow.StudyOptions`): a
+    misspelt one is refused as a signature refuses it, not silently dropped (a review found
+    ``sensitivity(..., time_limt=5)`` running without a limit), and before any solve."""
+    park = circflow.load_park(write_park_yaml())
+    with pytest.raises(TypeError, match=f"{study}\\(\\) got an unexpected keyword argument {message}"):
+        getattr(circflow, study)(park, **arguments)

@@ -10,7 +10,7 @@ district's are from 1000.
 from __future__ import annotations
 
 import pytest
-from test_extend import ASH, HEAT_PUMP, PLAIN, S_HP, SQ, park_data, plan
+from test_extend import ASH, HEAT_PUMP, PLAIN, S_HP, SLAG, SQ, park_data, plan
 
 import circflow
 from benchmarks.generate import generate_park
@@ -120,3 +120,19 @@ def test_joined_parts_match_the_park_solved_as_one(monkeypatch: pytest.MonkeyPat
     assert whole.objective * (1 - 1e-9) <= loose.objective <= whole.objective * 1.05
     assert loose.bound <= whole.objective * (1 + 1e-9)
     assert loose.gap <= 0.05
+
+
+def test_a_broken_at_least_row_goes_to_the_park_as_one(split: None, park: circflow.Park) -> None:
+    """At least 5 new contracts of 5 candidates: the parts' plan builds 4, and a repair over
+    those 4 can never build a fifth, so it is skipped and the park is solved as one part, even
+    at a 2 % gap: all five, the slag truck's 10000 loss included: PLAIN + 10000."""
+
+    def at_least_five(m: circflow.ModelView) -> None:
+        m.add_constraint("five_contracts", m.sum(m.built(link) for link in m.links(new=True)) >= 5)
+
+    result = circflow.optimize(park, gap=0.02, extra=at_least_five)
+    assert result.status == "optimal"
+    assert plan(result) == {HEAT_PUMP, SLAG, *ASH.values()}
+    assert result.kpis["total_cost"] == pytest.approx(PLAIN + 10_000, rel=REL)
+    assert result.model_facts["solved_as_one_part"] == 1
+    assert result.model_facts["independent_parts"] == 1
