@@ -16,6 +16,7 @@ Its optimum, derived by hand (discount rate 0, so CRF = 1/lifetime):
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 from collections.abc import Callable, Iterator, Mapping
@@ -23,6 +24,26 @@ from typing import Any
 
 import pytest
 from helpers import CHROMIUM, park_text
+
+MACHINE_CORES = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+"""The cores the test session may use, before a worker keeps to its share (`_share_the_cores`)."""
+
+
+def _share_the_cores() -> None:
+    """Under ``-n auto`` each worker keeps to its own share of the machine's cores (CPU
+    affinity, Linux): circflow then sizes its threads to that share, as it does on a machine
+    of that many cores, instead of every worker's HiGHS threads contending for all of them."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if not (worker and count and hasattr(os, "sched_setaffinity")):
+        return
+    cores = MACHINE_CORES
+    index, workers = int(worker.removeprefix("gw")), int(count)
+    share = [core for k, core in enumerate(cores) if k % workers == index % workers]
+    if share:
+        os.sched_setaffinity(0, share)
+
+
+_share_the_cores()
 
 MINIMAL_PARK_YAML = park_text("minimal")
 """The minimal park (``tests/data/parks/minimal.yaml``)."""
@@ -103,3 +124,17 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def every_core() -> Iterator[None]:
+    """For a test of how circflow shares several cores: the session's cores, not the worker's share."""
+    if not MACHINE_CORES:
+        yield
+        return
+    share = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, MACHINE_CORES)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, share)

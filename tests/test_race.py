@@ -51,6 +51,7 @@ def test_parts_add_up_to_the_parks_optimum() -> None:
 
 
 @pytest.mark.skipif(not TASKS.is_dir(), reason="counts the process's threads in /proc (Linux)")
+@pytest.mark.usefixtures("every_core")
 def test_parts_never_run_more_solver_threads_than_cores() -> None:
     """Twelve parts and no ``threads`` in the profile: the threads running at any moment of the
     solve, beyond those before it, are at most the cores (each part a pool thread, each
