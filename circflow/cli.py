@@ -153,6 +153,10 @@ class Solving:
     lang: str | None
     quiet: bool
 
+    def how(self) -> dict[str, Any]:
+        """The keyword arguments of how to solve (``solver``, ``time_limit``, ``gap``) for the library."""
+        return {"solver": self.solver, "time_limit": self.time_limit, "gap": self.gap}
+
 
 def _solving_options(
     solver: SolverOption = "highs",
@@ -298,9 +302,7 @@ def optimize(
             result = run_optimize(
                 park,
                 objective=objective.value,
-                solver=common.solver,
-                time_limit=common.time_limit,
-                gap=common.gap,
+                **common.how(),
                 carbon_price=carbon_price,
                 write_model=write_model,
                 on_stage=stage,
@@ -313,9 +315,7 @@ def optimize(
                 result = how_sure(
                     park,
                     result,
-                    solver=common.solver,
-                    time_limit=common.time_limit,
-                    gap=common.gap,
+                    **common.how(),
                     carbon_price=carbon_price,
                     on_stage=stage,
                 )
@@ -358,9 +358,7 @@ def pareto(
             results = pareto_results(
                 park,
                 points,
-                solver=common.solver,
-                time_limit=common.time_limit,
-                gap=common.gap,
+                **common.how(),
                 carbon_price=carbon_price,
                 on_stage=stage,
             )
@@ -441,9 +439,7 @@ def compare(
                     scenario,
                     on_stage=stage,
                     objective=objective.value,
-                    solver=common.solver,
-                    time_limit=common.time_limit,
-                    gap=common.gap,
+                    **common.how(),
                     lang=_checked_language(common.lang),
                 )
             runs = None
@@ -652,9 +648,7 @@ def sweep(
                     scheduler=scheduler,
                     output=folder,
                     objective=objective.value,
-                    solver=common.solver,
-                    time_limit=common.time_limit,
-                    gap=common.gap,
+                    **common.how(),
                     lang=_checked_language(common.lang),
                     on_stage=lambda text: bar.update(task, description=text),
                     on_progress=lambda done, total: bar.update(task, completed=done, total=total),
@@ -854,9 +848,7 @@ def _solving(objective: ObjectiveName, common: Solving, study: Study) -> dict[st
     functions (`circflow.sensitivity`, `circflow.alternatives`): the objective and how to solve."""
     return {
         "objective": objective.value,
-        "solver": common.solver,
-        "time_limit": common.time_limit,
-        "gap": common.gap,
+        **common.how(),
         "workers": study.workers,
         "scheduler": study.scheduler,
     }
