@@ -46,7 +46,7 @@ from circflow.results import (
     process_table,
 )
 from circflow.schema import MAX_PRICE, Park, reference_problems
-from circflow.solve import Outcome, Solver, SolverProfile, Status, load_profile, relative_gap
+from circflow.solve import Outcome, Solver, SolverProfile, Status, relative_gap, run_profile
 
 SPLIT_FROM_LINKS = 1000
 """Parks with fewer candidate links (after pruning) are solved as one model: each HiGHS
@@ -217,9 +217,7 @@ def prepare(
     ParkError
         On an unknown profile, a bad carbon price, or a park whose ids do not resolve.
     """
-    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
-    updates = {key: value for key, value in (("time_limit", time_limit), ("gap", gap)) if value is not None}
-    profile = profile.model_copy(update=updates)
+    profile = run_profile(solver, time_limit=time_limit, gap=gap)
     if carbon_price is not None:
         if not (math.isfinite(carbon_price) and 0 <= carbon_price <= MAX_PRICE):
             msg = (

@@ -121,6 +121,21 @@ def load_profile(name_or_path: str = "highs") -> SolverProfile:
     return profile.model_copy(update={"name": path.stem})
 
 
+def run_profile(
+    solver: str | SolverProfile = "highs", *, time_limit: float | None = None, gap: float | None = None
+) -> SolverProfile:
+    """A profile, given or read by name (`load_profile`), with a run's time limit and gap over its own.
+
+    Raises
+    ------
+    ParkError
+        When no such profile exists or it is not valid.
+    """
+    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
+    updates = {key: value for key, value in (("time_limit", time_limit), ("gap", gap)) if value is not None}
+    return profile.model_copy(update=updates)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one solve returned."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import TypedDict
 
 from circflow.extend import Extra
-from circflow.solve import SolverProfile, load_profile
+from circflow.solve import SolverProfile, run_profile
 
 
 class StudyOptions(TypedDict, total=False):
@@ -59,10 +59,7 @@ def check_options(function: str, options: Mapping[str, object]) -> None:
 
 def study_profile(options: StudyOptions) -> SolverProfile:
     """The solver profile of ``options``, with their time limit and gap over its own."""
-    solver = options.get("solver", "highs")
-    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)
-    given = {key: options.get(key) for key in ("time_limit", "gap")}
-    return profile.model_copy(update={key: value for key, value in given.items() if value is not None})
+    return run_profile(options.get("solver", "highs"), time_limit=options.get("time_limit"), gap=options.get("gap"))
 
 
 def stage_of(options: StudyOptions) -> Callable[[str], None]:
