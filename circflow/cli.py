@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
-from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -137,6 +137,12 @@ def _vary_option(help_text: str) -> Any:
     return typer.Option("--vary", help=help_text, show_default=False)
 
 
+def _output_option(kind: str, what: str = "Folder", note: str = "") -> Any:
+    """``--output``/``-o``: where a command writes, by default ``<park-stem>-KIND/`` in the working folder."""
+    return typer.Option("--output", "-o", help=f"{what} \\[default: <park-stem>-{kind}/]{note}.")
+
+
+ObjectiveOption = Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")]
 PagesOption = Annotated[
     bool,
     typer.Option("--pages", help="Also write each run's report.html and sankey.html (self-contained, a few MB each)."),
@@ -245,9 +251,7 @@ _EXAMPLES = {
 @solving_command
 def optimize(
     park_file: ParkPath,
-    output: Annotated[
-        pathlib.Path | None, typer.Option("--output", "-o", help="Results folder \\[default: <park-stem>-results/].")
-    ] = None,
+    output: Annotated[pathlib.Path | None, _output_option("results", what="Results folder")] = None,
     objective: Annotated[
         ObjectiveName, typer.Option(help="cost, or emissions (then cost among the emission-optimal).")
     ] = ObjectiveName.cost,
@@ -336,9 +340,7 @@ def pareto(
     points: Annotated[
         int, typer.Option(help="Emission levels from the cost optimum to the emissions optimum, ends included.", min=2)
     ] = 8,
-    output: Annotated[
-        pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-pareto/].")
-    ] = None,
+    output: Annotated[pathlib.Path | None, _output_option("pareto")] = None,
     scenario: ScenarioOption = None,
     carbon_price: CarbonPriceOption = None,
     pages: PagesOption = False,
@@ -403,10 +405,8 @@ def compare(
             help="An alternative: a scenario, or several joined by '+' (plan_a+high_carbon). Repeat for more.",
         ),
     ] = None,
-    output: Annotated[
-        pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-compare/].")
-    ] = None,
-    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
+    output: Annotated[pathlib.Path | None, _output_option("compare")] = None,
+    objective: ObjectiveOption = ObjectiveName.cost,
     pages: PagesOption = False,
     *,
     common: Solving,
@@ -599,11 +599,8 @@ def sweep(
     scheduler: Annotated[
         str | None, typer.Option(help="Run on the Dask cluster at this address (tcp://HOST:8786) instead.")
     ] = None,
-    output: Annotated[
-        pathlib.Path | None,
-        typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-sweep/]; runs already in it are skipped."),
-    ] = None,
-    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
+    output: Annotated[pathlib.Path | None, _output_option("sweep", note="; runs already in it are skipped")] = None,
+    objective: ObjectiveOption = ObjectiveName.cost,
     *,
     common: Solving,
 ) -> None:
@@ -683,10 +680,8 @@ def sensitivity(
         ),
     ],
     scenario: ScenarioOption = None,
-    output: Annotated[
-        pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-sensitivity/].")
-    ] = None,
-    objective: Annotated[ObjectiveName, typer.Option(help="cost, or emissions.")] = ObjectiveName.cost,
+    output: Annotated[pathlib.Path | None, _output_option("sensitivity")] = None,
+    objective: ObjectiveOption = ObjectiveName.cost,
     tolerance: Annotated[
         float,
         typer.Option(help="Find each value where the plan changes to this share of the range.", min=1e-6, max=0.5),
@@ -699,24 +694,12 @@ def sensitivity(
 
     Writes sensitivity.csv, break_even.csv and sensitivity.html (a tornado chart).
     """
-    import time
-
     from circflow.breakeven import sensitivity as run_sensitivity
 
-    console = _console(common.quiet)
-    folder = output or pathlib.Path(f"{park_file.stem}-sensitivity")
-    solving = _solving(objective, common, study)
+    def find(park: Park, stage: Callable[[str], None]) -> Sensitivity:
+        return run_sensitivity(park, vary, tolerance=tolerance, on_stage=stage, **_solving(objective, common, study))
 
-    def work() -> int:
-        started = time.perf_counter()
-
-        def find(park: Park, stage: Callable[[str], None]) -> Sensitivity:
-            return run_sensitivity(park, vary, tolerance=tolerance, on_stage=stage, **solving)
-
-        park, found = _find_and_save(
-            console, park_file, scenario, common.lang, folder, study.results, objective.value, find
-        )
-        unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
+    def show(console: Console, park: Park, found: Sensitivity, unit: str) -> tuple[str, str]:
         console.print(
             f"{park.park.name}: objective {_short(found.base_objective)} {unit} at the park's values", markup=False
         )
@@ -741,13 +724,9 @@ def sensitivity(
                     console.print(f"    - {link}", markup=False)
             if not (rows["point"] == "change").any():
                 console.print("  the plan stays the same over the whole range", markup=False)
-        console.print(
-            f"{time.perf_counter() - started:.1f} s; results: {folder}/ (sensitivity.csv, break_even.csv, "
-            "sensitivity.html)" + (f"; added to {study.results}/" if study.results is not None else "")
-        )
-        return EXIT_OK
+        return "", "sensitivity.csv, break_even.csv, sensitivity.html"
 
-    raise typer.Exit(_guard(work))
+    _run_study("sensitivity", park_file, scenario, output, objective, common, study, find, show)
 
 
 @app.command()
@@ -775,9 +754,7 @@ def alternatives(
         ),
     ] = False,
     scenario: ScenarioOption = None,
-    output: Annotated[
-        pathlib.Path | None, typer.Option("--output", "-o", help="Folder \\[default: <park-stem>-alternatives/].")
-    ] = None,
+    output: Annotated[pathlib.Path | None, _output_option("alternatives")] = None,
     objective: Annotated[
         ObjectiveName, typer.Option(help="cost, or emissions (the slack is then on emissions).")
     ] = ObjectiveName.cost,
@@ -791,26 +768,15 @@ def alternatives(
     Writes alternatives.csv (with the best objective with and without each), alternatives.html
     and, with --plans, plans.csv.
     """
-    import time
-
     from circflow.nearoptimal import alternatives as run_alternatives
 
-    console = _console(common.quiet)
-    folder = output or pathlib.Path(f"{park_file.stem}-alternatives")
-    solving = _solving(objective, common, study)
-
-    def work() -> int:
-        started = time.perf_counter()
-
-        def find(park: Park, stage: Callable[[str], None]) -> Alternatives:
-            return run_alternatives(
-                park, slack, plans=plans, carbon_price=carbon_price, exact=exact, on_stage=stage, **solving
-            )
-
-        park, found = _find_and_save(
-            console, park_file, scenario, common.lang, folder, study.results, objective.value, find
+    def find(park: Park, stage: Callable[[str], None]) -> Alternatives:
+        solving = _solving(objective, common, study)
+        return run_alternatives(
+            park, slack, plans=plans, carbon_price=carbon_price, exact=exact, on_stage=stage, **solving
         )
-        unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
+
+    def show(console: Console, park: Park, found: Alternatives, unit: str) -> tuple[str, str]:
         counts = found.counts
         console.print(
             f"{park.park.name}: optimum {_short(found.optimum)} {unit}; within {slack:.1%} "
@@ -831,16 +797,10 @@ def alternatives(
                 f"{row['shared']} shared with the optimum",
                 markup=False,
             )
-        console.print(
-            f"{time.perf_counter() - started:.1f} s (classifying {found.timings.get('classify_s', 0):.2f} s); "
-            f"results: {folder}/ (alternatives.csv, alternatives.html"
-            + (", plans.csv" if not found.plans.empty else "")
-            + ")"
-            + (f"; added to {study.results}/" if study.results is not None else "")
-        )
-        return EXIT_OK
+        files = "alternatives.csv, alternatives.html" + (", plans.csv" if not found.plans.empty else "")
+        return f" (classifying {found.timings.get('classify_s', 0):.2f} s)", files
 
-    raise typer.Exit(_guard(work))
+    _run_study("alternatives", park_file, scenario, output, objective, common, study, find, show)
 
 
 def _solving(objective: ObjectiveName, common: Solving, study: Study) -> dict[str, Any]:
@@ -857,36 +817,53 @@ def _solving(objective: ObjectiveName, common: Solving, study: Study) -> dict[st
 Findings = TypeVar("Findings", "Alternatives", "Sensitivity")
 
 
-def _find_and_save(
-    console: Console,
+def _run_study(
+    kind: str,
     park_file: pathlib.Path,
     scenario: list[str] | None,
-    lang: str | None,
-    folder: pathlib.Path,
-    results: pathlib.Path | None,
-    objective: str,
+    output: pathlib.Path | None,
+    objective: ObjectiveName,
+    common: Solving,
+    study: Study,
     find: Callable[[Park, Callable[[str], None]], Findings],
-) -> tuple[Park, Findings]:
+    show: Callable[[Console, Park, Findings, str], tuple[str, str]],
+) -> NoReturn:
     """The run of `sensitivity` and `alternatives`: read the park; check the folders before any
-    solve; ``find(park, stage)``; write the findings to ``folder`` and, with --results, add them
-    to that results folder (`circflow.howsure.add_to_results`)."""
-    with _progress(console) as stage:
-        park = set_language(load_park(park_file, scenarios=scenario or []), lang)
-        refuse_foreign_folder(folder, reads=[results] if results is not None else [])
-        if results is not None:
-            read_results_folder(results, park, objective)
-        found = find(park, stage)
-        stage("writing results")
-        found.save(folder)
-        if results is not None:
-            from circflow.howsure import add_to_results
-            from circflow.nearoptimal import Alternatives
+    solve; ``find(park, stage)``; write the findings to ``<park-stem>-KIND/`` (or --output) and,
+    with --results, add them to that results folder (`circflow.howsure.add_to_results`);
+    ``show(console, park, found, unit)`` prints them and says what it took and which files it wrote."""
+    import time
 
-            if isinstance(found, Alternatives):
-                add_to_results(results, found=found)
-            else:
-                add_to_results(results, moved=found)
-    return park, found
+    console = _console(common.quiet)
+    folder = output or pathlib.Path(f"{park_file.stem}-{kind}")
+
+    def work() -> int:
+        started = time.perf_counter()
+        with _progress(console) as stage:
+            park = set_language(load_park(park_file, scenarios=scenario or []), common.lang)
+            refuse_foreign_folder(folder, reads=[study.results] if study.results is not None else [])
+            if study.results is not None:
+                read_results_folder(study.results, park, objective.value)
+            found = find(park, stage)
+            stage("writing results")
+            found.save(folder)
+            if study.results is not None:
+                from circflow.howsure import add_to_results
+                from circflow.nearoptimal import Alternatives
+
+                if isinstance(found, Alternatives):
+                    add_to_results(study.results, found=found)
+                else:
+                    add_to_results(study.results, moved=found)
+        unit = "tCO2/yr" if objective.value == "emissions" else f"{found.currency}/yr"
+        detail, files = show(console, park, found, unit)
+        console.print(
+            f"{time.perf_counter() - started:.1f} s{detail}; results: {folder}/ ({files})"
+            + (f"; added to {study.results}/" if study.results is not None else "")
+        )
+        return EXIT_OK
+
+    raise typer.Exit(_guard(work))
 
 
 def read_results_folder(folder: pathlib.Path, park: Park, objective: str) -> None:
