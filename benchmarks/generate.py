@@ -25,6 +25,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 import math
 import pathlib
 import sys
@@ -54,6 +56,7 @@ WATER_BASELINE = {"cost": 3.0, "emissions": 0.0002}  # tap water less the sewage
 OWN_WATER_BASELINE = {"cost": 1.2, "emissions": 0.0002}  # a power plant's own river water
 SOLID_DISPOSAL = {"cost": 40.0, "emissions": 0.002}  # compliant landfill, no EP tax on top
 HEAT_BASELINE = {"cost": 190.0, "emissions": 0.41}  # coal boiler heat
+JINAN = pathlib.Path(__file__).resolve().parent.parent / "parks" / "jinan_eco_park.yaml"
 SHAPES = ("clustered", "spread")
 SPREAD = {
     "side_km": 95.0,
@@ -286,6 +289,21 @@ def _bought(resource: str, amount: float, requires: dict, cost: float, emissions
     return {"resource": resource, "amount": round(amount, -2), "requires": requires, "baseline": baseline}
 
 
+def _jinan_process(ident: str) -> dict:
+    """A process of the Jinan park (``parks/jinan_eco_park.yaml``, where its costs are sourced), as
+    plain data without its name: every steel works of a district may build Jinan's grinding station."""
+    if ident not in _JINAN_PROCESSES:
+        from circflow.yamlfile import read_yaml
+
+        tree = read_yaml(JINAN)
+        found = next(p for e in tree["enterprises"] for p in e.get("processes", []) if p["id"] == ident)
+        _JINAN_PROCESSES[ident] = json.loads(json.dumps({k: v for k, v in found.items() if k != "name"}))
+    return copy.deepcopy(_JINAN_PROCESSES[ident])
+
+
+_JINAN_PROCESSES: dict[str, dict] = {}
+
+
 def _upgrade(ident: str, resource: str, requires: dict, output: dict, **economics: float) -> dict:
     """Process ``ident`` turning ``resource`` that meets ``requires`` into a better ``output`` of it."""
     return {
@@ -337,19 +355,6 @@ def _power(rng: np.random.Generator) -> dict:
 def _steel(rng: np.random.Generator) -> dict:
     u = rng.uniform
     slag = u(1e5, 6e5)
-    ground = {"type": "blast_furnace", "form": "ground", "grade": "S95"}
-    grinding = _upgrade(
-        "grinding",
-        "slag",
-        {"form": ["granulated"]},
-        {"yield": 0.88, "disposal": dict(SOLID_DISPOSAL), "quality": ground},
-        opex_per_unit=39,
-        electricity_per_unit=0.040,
-        emissions_per_unit=0.062,
-        capex_fixed=3.0e7,
-        capex_per_capacity=3.2e6,
-        om_fraction=0.02,
-    )
     return {
         "supplies": [
             _by_product("slag", slag, type="blast_furnace", form="granulated"),
@@ -357,7 +362,7 @@ def _steel(rng: np.random.Generator) -> dict:
             _heat(u(20, 80), u(75, 85), 50.0, rng),
         ],
         "demands": [_water_demand(u(1e6, 5e6), ["cooling", "process"])],
-        "processes": [grinding],
+        "processes": [_jinan_process("grinding")],
     }
 
 
