@@ -537,12 +537,12 @@ def test_a_classifier_sends_two_grades_to_two_demands() -> None:
     assert_optimum(
         result,
         268_000.0,
-        status_quo=1_030_000.0,
-        annualized_capex=5_000.0,
-        variable_cost=18_000.0,
-        process_cost=100_000.0,
-        disposal_cost=25_000.0,
-        baseline_cost=120_000.0,
+        status_quo=10_000 * 25 + 2_000 * 150 + 8_000 * 60,
+        annualized_capex=100_000 / 20,
+        variable_cost=(10_000 + 2_000 + 6_000) * 1,
+        process_cost=10_000 * 10,
+        disposal_cost=1_000 * 25,
+        baseline_cost=2_000 * 60,
         market_revenue=0.0,
     )
     links = links_by_id(result)
@@ -611,15 +611,15 @@ def test_a_process_at_its_supplys_enterprise_is_fed_on_site() -> None:
     result = solve_exact(park)
     assert_optimum(
         result,
-        14_460.0,
+        47_100 - 54.4 * 600,
         status_quo=18_000.0,
         annualized_capex=47_100.0,
-        variable_cost=2_160.0,
-        process_cost=24_000.0,
-        electricity_cost=6_000.0,
-        electricity_mwh=12.0,
-        market_revenue=64_800.0,
-        emissions=12.0,
+        variable_cost=540 * 4,
+        process_cost=600 * 40,
+        electricity_cost=12 * 500,
+        electricity_mwh=600 * 0.02,
+        market_revenue=540 * 120,
+        emissions=12 * 0.5 + 600 * 0.01,
     )
     assert result.kpis["emission_sources"]["process"] == pytest.approx(6.0, rel=REL)
     assert result.kpis["emission_sources"]["electricity"] == pytest.approx(6.0, rel=REL)

@@ -211,20 +211,21 @@ def test_truck_link_built_when_saving_beats_annualised_capex() -> None:
 
 def test_truck_link_not_built_when_annualised_capex_exceeds_saving() -> None:
     """capex 300000: 0.1495 x 300000 = 44851 > 36800 saved, so nothing is built and the plan
-    is the status quo: total_cost 46000, emissions 50, capex 0.
+    is the status quo: a's 1000 t landfilled (30 CNY, 0.01 tCO2 per t) and b's 800 t bought
+    (20 CNY, 0.05 tCO2 per t), total_cost 46000, emissions 50, capex 0.
     """
     result = solve(truck_park(300_000))
     assert result.status == "optimal"
     assert built(result) == []
     assert_kpis(
         result,
-        total_cost=46_000,
-        emissions=50,
+        total_cost=1000 * 30 + 800 * 20,
+        emissions=1000 * 0.01 + 800 * 0.05,
         capex=0,
         annualized_capex=0,
         variable_cost=0,
-        disposal_cost=30_000,
-        baseline_cost=16_000,
+        disposal_cost=1000 * 30,
+        baseline_cost=800 * 20,
     )
     assert result.kpis["utilization"] == {"o_ash": approx(0.0)}
     assert result.kpis["savings"]["total_cost"] == approx(0)
