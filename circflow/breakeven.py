@@ -45,7 +45,7 @@ from circflow.folders import save_folder
 from circflow.model import Options, ParkModel, build_model, coefficients, prune_dominated
 from circflow.naming import link_name, place_names, process_name, short_name
 from circflow.network import Network, build_network
-from circflow.objectives import OBJECTIVES, solve_objective
+from circflow.objectives import checked_objective, solve_objective
 from circflow.results import Solution, finite_or_none, json_value, kpis, write_marker
 from circflow.schema import Park
 from circflow.solve import Solver, SolverProfile, Status
@@ -323,9 +323,7 @@ def sensitivity(
     carbon_price, extra = options.get("carbon_price"), options.get("extra")
     workers, scheduler = options.get("workers"), options.get("scheduler")
     started = time.perf_counter()
-    if objective not in OBJECTIVES:
-        msg = f"unknown objective {objective!r}; use cost or emissions"
-        raise ParkError(msg)
+    checked_objective(objective)
     if not 0 < tolerance < 1:
         msg = f"tolerance is a share of the range between 0 and 1, got {tolerance}"
         raise ParkError(msg)

@@ -56,7 +56,7 @@ from circflow.linear import Linear, constant
 from circflow.model import Options, ParkModel, _best_annual_value, build_model, prune_dominated
 from circflow.naming import link_name, place_names, process_name
 from circflow.network import Network, build_network
-from circflow.objectives import Objective
+from circflow.objectives import Objective, checked_objective
 from circflow.optimizer import prepare
 from circflow.results import Solution, json_value, kpis, write_marker
 from circflow.schema import Park
@@ -178,11 +178,12 @@ def alternatives(
     Raises
     ------
     ParkError
-        On a bad park or a slack below 0.
+        On a bad park, an unknown objective or a slack below 0.
     InfeasibleError
         When the park has no feasible plan.
     """
     check_options("alternatives", options)
+    checked_objective(objective)
     stage = stage_of(options)
     carbon_price, extra = options.get("carbon_price"), options.get("extra")
     workers, scheduler = options.get("workers"), options.get("scheduler")

@@ -13,12 +13,22 @@ from typing import Literal
 
 import numpy as np
 
-from circflow.exceptions import SolverError
+from circflow.exceptions import ParkError, SolverError
 from circflow.linear import Linear
 from circflow.solve import Outcome, Solver, Status
 
 Objective = Literal["cost", "emissions"]
-OBJECTIVES = ("cost", "emissions")
+
+
+def checked_objective(objective: str) -> Objective:
+    """``objective`` if it is one circflow solves; a `ParkError` otherwise (a misspelt one would
+    otherwise be solved as some other objective)."""
+    if objective == "cost":
+        return "cost"
+    if objective == "emissions":
+        return "emissions"
+    msg = f"unknown objective {objective!r}; use cost or emissions"
+    raise ParkError(msg)
 
 
 def solve_objective(solver: Solver, objective: Objective, time_limit: float | None = None) -> Outcome:

@@ -28,7 +28,7 @@ from circflow.marginals import COLUMNS as MARGINAL_COLUMNS
 from circflow.marginals import marginal_values
 from circflow.model import Coefficients, Options, build_model, coefficients, prune_dominated
 from circflow.network import Network, build_network
-from circflow.objectives import OBJECTIVES, Objective, solve_objective
+from circflow.objectives import Objective, checked_objective, solve_objective
 from circflow.race import solve_parts
 from circflow.results import (
     BALANCE_COLUMNS,
@@ -124,9 +124,7 @@ def optimize(
     """
     started = time.perf_counter()
     stage = on_stage or (lambda _: None)
-    if objective not in OBJECTIVES:
-        msg = f"unknown objective {objective!r}; use cost or emissions"
-        raise ParkError(msg)
+    checked_objective(objective)
     park, profile = prepare(park, solver, time_limit=time_limit, gap=gap, carbon_price=carbon_price)
     timings: dict[str, float] = {} if park._load_seconds is None else {"load_s": park._load_seconds}
 

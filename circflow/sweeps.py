@@ -43,7 +43,7 @@ from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
 from circflow.load import apply_scenarios, read_park_tree
 from circflow.naming import full_names
 from circflow.network import build_network
-from circflow.objectives import OBJECTIVES
+from circflow.objectives import checked_objective
 from circflow.optimizer import optimize
 from circflow.parkfile import park_tree
 from circflow.results import MARKER_FILE, Result, write_marker
@@ -330,9 +330,7 @@ def sweep(
     if sum(x is not None for x in (client, workers, scheduler)) > 1:
         msg = "give one of client, workers (a local cluster) or scheduler (a running cluster)"
         raise ParkError(msg)
-    if objective not in OBJECTIVES:
-        msg = f"unknown objective {objective!r}; use cost or emissions"
-        raise ParkError(msg)
+    checked_objective(objective)
     stage("checking the varied values")
     profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)  # read here, not on each worker
     if profile.threads is None:  # the sweep is parallel across runs: each run keeps to one core

@@ -208,3 +208,20 @@ def test_a_study_refuses_a_keyword_it_does_not_know(write_park_yaml, study, argu
     park = circflow.load_park(write_park_yaml())
     with pytest.raises(TypeError, match=f"{study}\\(\\) got an unexpected keyword argument {message}"):
         getattr(circflow, study)(park, **arguments)
+
+
+@pytest.mark.parametrize(
+    ("study", "arguments"),
+    [
+        ("optimize", {}),
+        ("sweep", {"vary": {"economics.carbon_price": [0]}}),
+        ("sensitivity", {"vary": {"economics.electricity_price": "-10%:+10%"}}),
+        ("alternatives", {}),
+    ],
+)
+def test_every_study_refuses_an_objective_it_does_not_know(write_park_yaml, study, arguments) -> None:
+    """A misspelt objective ("emission") is refused by name, before any solve: `alternatives`
+    classed the park on cost for it, without a word."""
+    park = circflow.load_park(write_park_yaml())
+    with pytest.raises(circflow.ParkError, match="unknown objective 'emission'; use cost or emissions"):
+        getattr(circflow, study)(park, objective="emission", **arguments)
