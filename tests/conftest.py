@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
-from helpers import CHROMIUM, park_text
+from places import CHROMIUM, park_text
 
 MACHINE_CORES = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 """The cores the test session may use, before a worker keeps to its share (`_share_the_cores`)."""

@@ -13,41 +13,18 @@ from __future__ import annotations
 import copy
 import json
 import pathlib
-import shutil
 
 import numpy as np
 import pytest
 import yaml
 from hypothesis import strategies as st
+from places import DATA
 from typer.testing import CliRunner
 
 import circflow
 from circflow.cli import app
 
 RUNNER = CliRunner()
-DATA = pathlib.Path(__file__).resolve().parent / "data"
-"""Test data: generated parks with independently computed optima, the SPEC 8 demo park, ..."""
-PARKS = DATA / "parks"
-"""Hand-derived parks (``NAME.yaml``); the test module that uses one derives its optimum."""
-CHROMIUM = next(
-    (
-        path
-        for path in (
-            shutil.which("chromium"),
-            "/usr/bin/chromium",
-            shutil.which("chromium-browser"),
-            shutil.which("google-chrome"),
-        )
-        if path and pathlib.Path(path).exists()
-    ),
-    None,
-)
-"""The Chromium the browser tests drive (Debian's package), or None: they are skipped."""
-
-
-def park_text(name: str) -> str:
-    """The text of ``tests/data/parks/NAME.yaml``."""
-    return (PARKS / f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def run(*args: object):

@@ -29,7 +29,8 @@ import math
 import pathlib
 
 import pytest
-from helpers import park_text, run
+from helpers import run
+from places import park_text
 
 import circflow
 

@@ -27,7 +27,8 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
-from helpers import park_text, run
+from helpers import run
+from places import park_text
 
 import circflow
 from circflow.comparison import compare_folders, compare_park, split_alternative

@@ -12,7 +12,8 @@ import csv
 import functools
 
 import pytest
-from helpers import DATA, mode
+from helpers import mode
+from places import DATA
 
 import circflow
 from benchmarks.generate import generate_park

@@ -17,7 +17,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import DATA, PARKS, park_text, run
+from helpers import run
+from places import DATA, PARKS, park_text
 
 import circflow
 from circflow.comparison import compare_table

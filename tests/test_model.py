@@ -13,9 +13,10 @@ import pathlib
 import helpers
 import pyomo.environ as pyo
 import pytest
-from helpers import DATA, HEAT_PIPE, MODES, PRICED_HEAT_PUMP, heat_source_and_sink, mode
+from helpers import HEAT_PIPE, MODES, PRICED_HEAT_PUMP, heat_source_and_sink, mode
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from places import DATA
 
 import circflow
 from circflow.model import Options, build_model, coefficients, crf, prune_dominated
