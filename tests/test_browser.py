@@ -27,7 +27,7 @@ import tempfile
 from typing import Any
 
 import pytest
-from helpers import CHROMIUM
+from places import CHROMIUM
 from selenium.webdriver.support.wait import WebDriverWait
 
 import circflow
@@ -88,16 +88,24 @@ def open_page(driver: Any, page: pathlib.Path) -> tuple[list[dict[str, Any]], li
     return console, requests
 
 
-def screenshot(driver: Any, name: str, width: int = 1300) -> pathlib.Path:
-    """A full-page PNG in the artifacts folder (the window grown to the page, then back)."""
+def screenshot(driver: Any, name: str, element: str | None = None) -> pathlib.Path:
+    """A PNG of the whole page, or of the element with id ``element``, in the artifacts folder.
+
+    Chromium draws what lies below the window too (``captureBeyondViewport``): the window keeps
+    its size, so the charts are not redrawn for the picture (at most 16,000 px of the page)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    height = min(max(driver.execute_script("return document.documentElement.scrollHeight"), 800), 16000)
-    driver.set_window_size(width, height + 200)  # the window's own bars take part of it
-    wait_until(driver, "return window.innerHeight >= arguments[0]", "the window did not resize", height)
-    wait_until(driver, PLOTS_DRAWN, f"{name}: plotly did not redraw at the new size")
+    area = driver.execute_script(
+        "const e = arguments[0] ? document.getElementById(arguments[0]) : document.documentElement;"
+        "const r = e.getBoundingClientRect();"
+        "return {x: r.left + scrollX, y: r.top + scrollY, width: e.scrollWidth, height: e.scrollHeight};",
+        element,
+    )
+    area["height"] = min(area["height"], 16000)
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {**area, "scale": 1}}
+    )
     path = ARTIFACTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    driver.set_window_size(1300, 1000)
+    path.write_bytes(base64.b64decode(shot["data"]))
     return path
 
 

@@ -15,9 +15,9 @@ import pathlib
 from typing import Any
 
 import pytest
-from helpers import CHROMIUM
+from places import CHROMIUM
 from selenium.webdriver.support.ui import WebDriverWait
-from test_browser import ARTIFACTS, check_clean, count
+from test_browser import check_clean, count, screenshot
 
 import circflow
 from circflow.exports.report import compact, heat_coverage
@@ -85,18 +85,6 @@ SETTLED = (
 def settle(driver: Any) -> None:
     driver.execute_script("window.circflowShapes = null;")
     WebDriverWait(driver, 10, poll_frequency=0.25).until(lambda d: d.execute_script(SETTLED))
-
-
-def screenshot(driver: Any, name: str) -> pathlib.Path:
-    """A full-page PNG in the artifacts folder (the window grown to the page, then back)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    height = min(max(driver.execute_script("return document.documentElement.scrollHeight"), 800), 16000)
-    driver.set_window_size(1300, height + 200)  # the window's own bars take part of it
-    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return window.innerHeight") >= height)
-    path = ARTIFACTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    driver.set_window_size(1300, 1000)
-    return path
 
 
 def test_report_renders_the_spec8_sections(chromium: Any, demo: tuple[pathlib.Path, dict[str, Any]]) -> None:
