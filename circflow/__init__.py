@@ -77,7 +77,7 @@ def __getattr__(name: str) -> object:
     if name not in _HOME:
         msg = f"module 'circflow' has no attribute {name!r}"
         raise AttributeError(msg)
-    import importlib  # noqa: PLC0415
+    import importlib
 
     value = getattr(importlib.import_module(_HOME[name]), name)
     globals()[name] = value

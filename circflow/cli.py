@@ -285,7 +285,7 @@ def optimize(
     folder = output or pathlib.Path(f"{park_file.stem}-results")
 
     def work() -> int:
-        from circflow.exports.forked import ForkedExports  # noqa: PLC0415
+        from circflow.exports.forked import ForkedExports
 
         exports = ForkedExports.start()  # loads the exports beside the solve (Linux); None: written here
         try:

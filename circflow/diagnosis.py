@@ -124,7 +124,7 @@ def iis_rows(net: Network, profile: SolverProfile, rules: Rules | None = None) -
     if not model.shape[1]:
         return []
     solver = Solver(model, profile)
-    highs = solver._instance()  # noqa: SLF001 (the diagnosis asks HiGHS itself)
+    highs = solver._instance()  # the diagnosis asks HiGHS itself
     highs.setOptionValue("iis_strategy", IIS_STRATEGY)
     status, iis = highs.getIis()
     if status == highspy.HighsStatus.kError or not iis.valid_:

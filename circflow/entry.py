@@ -16,7 +16,7 @@ def main() -> None:
     """``circflow ...``: `circflow.cli.run` (exits with the command's code)."""
     gc.disable()
     try:
-        from circflow.cli import run  # noqa: PLC0415 (the point: loaded with the collector paused)
+        from circflow.cli import run  # the point: loaded with the collector paused
     finally:
         gc.enable()
     gc.freeze()

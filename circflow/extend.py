@@ -392,7 +392,7 @@ def _fingerprint(value: Any, depth: int) -> Any:
         return (type(value).__qualname__, _fingerprint(state or vars(value), depth - 1))
     try:  # data a rule reads (a frame, an array): by its bytes
         data = pickle.dumps(value, protocol=4)
-    except Exception:  # noqa: BLE001 (an object of a local class: by its fields; else by its text)
+    except Exception:  # an object of a local class: by its fields; else by its text
         if state is not None:
             return (type(value).__qualname__, _fingerprint(state, depth - 1))
         data = repr(value).encode()
@@ -611,7 +611,7 @@ class ModelView:
         mode: str | None = None,
         type: str | None = None,
         new: bool | None = None,
-    ) -> list[str]:  # noqa: A002
+    ) -> list[str]:
         """Ids of the candidate links that match every filter given.
 
         ``from_`` and ``to`` are enterprise (or market) ids, ``type`` the technology
@@ -796,7 +796,7 @@ class ModelView:
         objective become rows and terms of the run when the rule returns.
         """
         if self._pyomo is None:
-            from circflow.model import build_model  # noqa: PLC0415 (the model stage comes after)
+            from circflow.model import build_model  # the model stage comes after
 
             self._pyomo = build_model(self.net).to_pyomo()
         return self._pyomo
@@ -828,7 +828,7 @@ class ModelView:
     def _link(self, link: str) -> int:
         i = self._index.get(link)
         if i is None:
-            import difflib  # noqa: PLC0415
+            import difflib
 
             close = difflib.get_close_matches(str(link), list(self._index), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -914,7 +914,7 @@ class PyomoAdditions:
         ParkError
             When an addition is not linear, or uses a variable circflow does not solve for.
         """
-        import pyomo.environ as pyo  # noqa: PLC0415
+        import pyomo.environ as pyo
 
         _refuse_other_edits(model, where)
         symbols = _pyomo_symbols(model)
@@ -970,9 +970,9 @@ def pyomo_model(park: Park) -> pyo.ConcreteModel:
     ParkError
         When the park's ids do not resolve.
     """
-    from circflow.model import build_model  # noqa: PLC0415 (the model stage comes after)
-    from circflow.network import build_network  # noqa: PLC0415
-    from circflow.schema import reference_problems  # noqa: PLC0415
+    from circflow.model import build_model  # the model stage comes after
+    from circflow.network import build_network
+    from circflow.schema import reference_problems
 
     problems = reference_problems(park)
     if problems:
@@ -983,7 +983,7 @@ def pyomo_model(park: Park) -> pyo.ConcreteModel:
 def _refuse_other_edits(model: Any, where: str) -> None:
     """Only added constraints and terms added to ``cost`` are read: a fixed variable, a changed
     bound, a circflow row deactivated or an objective added would be dropped without a word."""
-    import pyomo.environ as pyo  # noqa: PLC0415
+    import pyomo.environ as pyo
 
     def refuse(what: str) -> None:
         msg = f"{where}: {what}; circflow reads only constraints added to the model and terms added to its cost"
@@ -1027,7 +1027,7 @@ def _pyomo_symbols(pyomo: Any) -> dict[int, Symbol]:
 
 
 def _pyomo_relation(relation: Any, symbols: Mapping[int, Symbol], where: str) -> Constraint:
-    from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression  # noqa: PLC0415
+    from pyomo.core.expr.relational_expr import EqualityExpression, InequalityExpression
 
     if isinstance(relation, EqualityExpression):
         left, right = relation.args
@@ -1040,7 +1040,7 @@ def _pyomo_relation(relation: Any, symbols: Mapping[int, Symbol], where: str) ->
 
 
 def _pyomo_linear(expression: Any, symbols: Mapping[int, Symbol], where: str) -> Expression:
-    from pyomo.repn import generate_standard_repn  # noqa: PLC0415
+    from pyomo.repn import generate_standard_repn
 
     repn = generate_standard_repn(expression, compute_values=True, quadratic=False)
     if not repn.is_linear():

@@ -33,7 +33,7 @@ def message_of(kind: str, error: Mapping[str, Any], given: Any) -> str:
     shown = repr(given) if not isinstance(given, (dict, list)) else kind_of(given)
     bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
     if kind in bounds:
-        from circflow.schema import LIMITS  # noqa: PLC0415 (schema imports this module)
+        from circflow.schema import LIMITS  # schema imports this module
 
         limit = next(iter(ctx.values()), "?")
         upper = kind in ("less_than_equal", "less_than") or (isinstance(limit, (int, float)) and limit < 0)

@@ -88,7 +88,7 @@ def _(message: str) -> str:
     return _translations(current()).gettext(message)
 
 
-def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+def N_(message: str) -> str:  # the gettext convention
     """Mark ``message`` for the catalogue without translating it now (module-level constants)."""
     return message
 

@@ -222,7 +222,7 @@ class _Helper:
                 continue
             try:
                 future.set_result(job())
-            except BaseException as error:  # noqa: BLE001 (handed to the waiting thread)
+            except BaseException as error:  # handed to the waiting thread
                 future.set_exception(error)
 
 

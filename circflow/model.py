@@ -459,7 +459,7 @@ class ParkModel(LinearProgram):
 
     def to_pyomo(self) -> pyo.ConcreteModel:
         """The model in Pyomo (see `LinearProgram.to_pyomo`), with ``net``, ``coef`` and ``hours``."""
-        import pyomo.environ as pyo  # noqa: PLC0415 (only the Pyomo form needs it)
+        import pyomo.environ as pyo  # only the Pyomo form needs it
 
         m = super().to_pyomo()
         m.net, m.coef, m.hours = self.net, self.coef, [float(h) for h in self.hours]

@@ -219,7 +219,7 @@ class Network:
         Built on first use: the model does not need it, and at 5,000 enterprises it holds
         over 700,000 edges.
         """
-        import networkx as nx  # noqa: PLC0415 (a fifth of a second to import; most runs never ask)
+        import networkx as nx  # a fifth of a second to import; most runs never ask
 
         graph = nx.MultiDiGraph()
         for enterprise in self.park.enterprises:
@@ -1065,7 +1065,7 @@ class _NearDemands:
             distances = np.sqrt(((queries[:, None, :] - self.points[None, :, :]) ** 2).sum(axis=2))
             return [np.flatnonzero(row <= radius).tolist() for row in distances]
         if self.tree is None:
-            from scipy.spatial import cKDTree  # noqa: PLC0415
+            from scipy.spatial import cKDTree
 
             self.tree = cKDTree(self.points)
         return list(self.tree.query_ball_point(queries, radius))

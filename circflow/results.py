@@ -409,7 +409,7 @@ class Result:
 
     def _repr_html_(self) -> str:
         """A notebook's view: the status, the main KPIs against the status quo, the links built."""
-        from circflow.resultview import result_html  # noqa: PLC0415 (only notebooks need it)
+        from circflow.resultview import result_html  # only notebooks need it
 
         return result_html(self)
 
@@ -430,7 +430,7 @@ class Result:
         ParkError
             When ``folder`` is not a circflow results folder.
         """
-        from circflow.resultview import read_result  # noqa: PLC0415
+        from circflow.resultview import read_result
 
         return read_result(folder)
 
@@ -522,7 +522,7 @@ class Result:
                 if not self.marginals.empty:
                     write_csv(self.marginals, tmp / "marginals.csv")
                 if pending is None:
-                    from circflow.exports.outputs import write_outputs  # noqa: PLC0415 (plotly and openpyxl load on writing)
+                    from circflow.exports.outputs import write_outputs  # plotly and openpyxl load on writing
 
                     write_outputs(tmp, content, pages=pages)
                 if extra is not None:

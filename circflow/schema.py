@@ -660,7 +660,7 @@ class Park(Strict):
         """Parks built in code get the catalog merged here; loaded parks already have it."""
         if not isinstance(data, dict) or (info.context or {}).get("resolved") or _assigning.get():
             return data  # loaded, or a field assigned in code: the catalog is merged already
-        from circflow.catalog import resolve  # noqa: PLC0415 (catalog imports nothing of ours after it)
+        from circflow.catalog import resolve  # catalog imports nothing of ours after it
 
         merged, problems = resolve(dict(data))
         if problems:
@@ -736,7 +736,7 @@ class Park(Strict):
         --------
         >>> park.to_yaml("study.yaml")  # doctest: +SKIP
         """
-        from circflow.parkfile import to_yaml  # noqa: PLC0415 (writing a park file comes after loading one)
+        from circflow.parkfile import to_yaml  # writing a park file comes after loading one
 
         return to_yaml(self, path)
 

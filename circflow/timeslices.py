@@ -65,7 +65,7 @@ def periods_of(park: Park) -> Periods:
         return Periods(names, np.array([p.hours for p in park.periods], dtype=float), names)
     spec = park.time_series
     path = pathlib.Path(spec.file)
-    folder = park._base_dir or (str(pathlib.Path(park.source).parent) if park.source is not None else None)  # noqa: SLF001
+    folder = park._base_dir or (str(pathlib.Path(park.source).parent) if park.source is not None else None)
     if not path.is_absolute() and folder is not None:
         path = pathlib.Path(folder) / path
     seasons = {p.name: p.hours for p in park.periods}

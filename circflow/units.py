@@ -48,7 +48,7 @@ def registry() -> pint.UnitRegistry:
     pint loads here, on the first unit string: a park of plain numbers never needs it (it
     takes a good part of a second to import).
     """
-    import pint  # noqa: PLC0415
+    import pint
 
     ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, on_redefinition="ignore")
     for line in _EXTRA_UNITS.strip().splitlines():
@@ -101,7 +101,7 @@ def to_canonical(value: object, unit: str, *, currency: str = "CNY", resource_un
     target = unit.replace("{u}", resource_unit)
     text = _currency_pattern(currency).sub("money", value.strip())
     ureg = registry()
-    import pint  # noqa: PLC0415 (loaded by registry())
+    import pint  # loaded by registry()
 
     try:
         quantity: pint.Quantity = ureg.Quantity(text)
@@ -206,7 +206,7 @@ def _resource_unit(resource: object, known: Mapping[str, str] | None) -> str | N
         return None
     if known and resource in known:
         return known[resource]
-    from circflow.catalog import load_catalog  # noqa: PLC0415 (the catalog imports this module)
+    from circflow.catalog import load_catalog  # the catalog imports this module
 
     spec = (load_catalog().get("resources") or {}).get(resource)
     unit = spec.get("unit") if isinstance(spec, dict) else None
@@ -224,7 +224,7 @@ def convert_quantities(park: dict, resource_units: dict[str, str]) -> list[tuple
     found as ``(path, message)`` pairs; fields that are not unit strings are left for the
     schema to judge.
     """
-    from circflow.schema import Mode, Park  # noqa: PLC0415 (the schema imports Unit from here)
+    from circflow.schema import Mode, Park  # the schema imports Unit from here
 
     economics = park.get("economics")
     currency = economics.get("currency", "CNY") if isinstance(economics, dict) else "CNY"

@@ -162,15 +162,21 @@ def test_feasibility_study_notebook_runs_in_a_kernel() -> None:
     """examples/feasibility_study.ipynb through a real Jupyter kernel (nbclient, ipykernel): every
     cell runs without error, and the cells that check themselves (the rules hold, the saved
     folder reads back with its rules) pass."""
-    import nbclient  # noqa: PLC0415 (the test extra has them; only this test needs them)
-    import nbformat  # noqa: PLC0415
+    import nbclient  # the test extra has them; only this test needs them
+    import nbformat
 
     notebook = nbformat.read(REPO / "examples" / "feasibility_study.ipynb", as_version=4)
     assert not any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), (
         "commit it without outputs"
     )
+    # shut the kernel down at once: after a sweep's local Dask cluster the kernel's own graceful
+    # shutdown waits 2.5 s for multiprocessing's resource tracker, a child that ignores SIGTERM
     client = nbclient.NotebookClient(
-        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(REPO)}},
+        shutdown_kernel="immediate",
     )
     client.execute(env={**os.environ, "CIRCFLOW_REPO": str(REPO)})
     text = "\n".join(

@@ -182,9 +182,9 @@ def test_rule_on_the_pyomo_form_and_an_objective_term(park: circflow.Park) -> No
 def test_pyomo_form_objective_is_in_money(park: circflow.Park) -> None:
     """The Pyomo form's cost objective at the plain optimum's plan is total_cost (SQ - S_hp -
     77000) in CNY, not divided by a solver scale (issue 15)."""
-    from pyomo.contrib.appsi.solvers import Highs  # noqa: PLC0415
+    from pyomo.contrib.appsi.solvers import Highs
 
-    from circflow.model import build_model  # noqa: PLC0415
+    from circflow.model import build_model
 
     m = build_model(build_network(park)).to_pyomo()
     Highs().solve(m)

@@ -139,7 +139,7 @@ def test_a_rules_key_is_the_same_in_another_process() -> None:
         print(describe([extra_rules.at_most_two_contracts, extra_rules.no_heat_pump_without_slag]))
         """
     )
-    import extra_rules  # noqa: PLC0415
+    import extra_rules
 
     here = str(describe([extra_rules.at_most_two_contracts, extra_rules.no_heat_pump_without_slag]))
     tests = str(pathlib.Path(__file__).parent)

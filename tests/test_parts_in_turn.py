@@ -64,7 +64,7 @@ def test_parts_in_turn_when_the_memory_budget_is_small(monkeypatch: pytest.Monke
 def test_a_finished_part_frees_its_highs() -> None:
     """`Solver.unload` drops HiGHS; the plan stays, and the next solve loads the model again."""
     net = build_network(pairs_park(1))
-    from circflow.model import build_model  # noqa: PLC0415
+    from circflow.model import build_model
 
     solver = Solver(build_model(net), SolverProfile(gap=0.0))
     first = solver.solve("cost")

@@ -27,7 +27,7 @@ from circflow.results import Solution, idle_links, idle_value
 from circflow.solve import Outcome, Solver, SolverProfile, Status, relative_gap
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-from benchmarks.generate import generate_park  # noqa: E402
+from benchmarks.generate import generate_park
 
 
 def test_an_idle_link_of_the_incumbent_does_not_cost_the_status() -> None:

@@ -24,7 +24,8 @@ import json
 
 import pandas as pd
 import pytest
-from helpers import park_text, run
+from helpers import run
+from places import park_text
 
 import circflow
 from circflow.breakeven import resolve_range, value_at
@@ -92,9 +93,9 @@ def test_warm_started_reprices_match_fresh_solves(heat_pump_park) -> None:
             continue
         park = circflow.park_from_dict(
             {
-                **heat_pump_park._tree,  # noqa: SLF001
+                **heat_pump_park._tree,
                 "economics": {
-                    **heat_pump_park._tree["economics"],  # noqa: SLF001
+                    **heat_pump_park._tree["economics"],
                     "electricity_price": row["value"],
                 },
             }

@@ -59,8 +59,8 @@ def write_csv(path: pathlib.Path, columns: dict[str, list]) -> pathlib.Path:
 @pytest.fixture(autouse=True)
 def fresh_cache() -> None:
     """Parsing and slicing are cached by file content; start every test from a cold cache."""
-    timeslices._parse.cache_clear()  # noqa: SLF001
-    timeslices._slices.cache_clear()  # noqa: SLF001
+    timeslices._parse.cache_clear()
+    timeslices._slices.cache_clear()
 
 
 # -- keep_peak: the peak hour sizes the plant ---------------------------------------------------
@@ -216,8 +216,8 @@ def test_slices_cover_the_files_hours_and_keep_every_columns_total(
     assert by_amount.amounts.sum() == pytest.approx(500.0, rel=1e-12)
     np.testing.assert_allclose(by_amount.amounts, 500 * periods.series["shift"] / shift.sum(), rtol=1e-12)
 
-    timeslices._parse.cache_clear()  # noqa: SLF001
-    timeslices._slices.cache_clear()  # noqa: SLF001
+    timeslices._parse.cache_clear()
+    timeslices._slices.cache_clear()
     again = periods_of(park)
     assert again.names == periods.names
     np.testing.assert_array_equal(again.hours, periods.hours)

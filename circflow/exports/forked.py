@@ -162,13 +162,13 @@ def _serve(part: str, jobs: int, replies: int) -> None:
     gc.disable()  # a short-lived process: what it loads and writes is freed when it ends
     write: Callable[[pathlib.Path, dict[str, Any], bool], object]
     if part == "data":  # what the child is for: openpyxl or plotly load while the parent solves
-        from circflow.exports.datafiles import write_data_files  # noqa: PLC0415
+        from circflow.exports.datafiles import write_data_files
 
         def write(folder: pathlib.Path, content: dict[str, Any], pages: bool) -> object:
             write_data_files(folder, content)
             return None
     else:
-        from circflow.exports.outputs import write_pages  # noqa: PLC0415
+        from circflow.exports.outputs import write_pages
 
         def write(folder: pathlib.Path, content: dict[str, Any], pages: bool) -> object:
             return write_pages(folder, content) if pages else None
@@ -181,7 +181,7 @@ def _serve(part: str, jobs: int, replies: int) -> None:
     problem = None
     try:
         write(pathlib.Path(folder), content, pages)
-    except Exception as error:  # noqa: BLE001 (the parent reports it and writes nothing)
+    except Exception as error:  # the parent reports it and writes nothing
         problem = str(error) or type(error).__name__
     with os.fdopen(replies, "wb") as replying:
         replying.write(pickle.dumps(problem))

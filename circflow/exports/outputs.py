@@ -62,7 +62,7 @@ def write_outputs(folder: pathlib.Path, results: dict[str, Any], pages: bool = T
     pages
         Write the two HTML pages (each embeds plotly.js); `write_pages` writes them later.
     """
-    from circflow.exports.datafiles import write_data_files  # noqa: PLC0415 (openpyxl: loaded where the workbook is written)
+    from circflow.exports.datafiles import write_data_files  # openpyxl: loaded where the workbook is written
 
     folder = pathlib.Path(folder)
     write_data_files(folder, results)
