@@ -38,7 +38,8 @@ HIGHS_OPTIONS: dict[str, Any] = {
     # HiGHS's root reduced-cost heuristic solves sub-MIPs (36 of them, 0.79 of 1.09 s, on the Jinan
     # park) that find no better plan here: off, Jinan solves in 0.4 s instead of 0.8-1.0 s, the merged
     # 200-enterprise district with a park-wide cap in 3.5 s instead of 5.0-5.6 s, and the 200-district's
-    # parts as fast as before (benchmarks/RESULTS.md)
+    # parts as fast as before (benchmarks/RESULTS.md). RINS and RENS stay on: without them Jinan
+    # takes 0.16 s, but the 200-district as one model 51 s instead of 7.7 s
     "mip_heuristic_run_root_reduced_cost": False,
 }
 """circflow's HiGHS options under every profile's own (``SolverProfile.options`` may set them back)."""
