@@ -92,7 +92,8 @@ def screenshot(driver: Any, name: str, element: str | None = None) -> pathlib.Pa
     """A PNG of the whole page, or of the element with id ``element``, in the artifacts folder.
 
     Chromium draws what lies below the window too (``captureBeyondViewport``): the window keeps
-    its size, so the charts are not redrawn for the picture (at most 16,000 px of the page)."""
+    its size, so the charts are not redrawn for the picture (at most 16,000 px of the page). The
+    PNG is compressed for speed, not size: 0.46 s instead of 0.72-0.81 s for the Jinan report."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     area = driver.execute_script(
         "const e = arguments[0] ? document.getElementById(arguments[0]) : document.documentElement;"
@@ -102,7 +103,8 @@ def screenshot(driver: Any, name: str, element: str | None = None) -> pathlib.Pa
     )
     area["height"] = min(area["height"], 16000)
     shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {**area, "scale": 1}}
+        "Page.captureScreenshot",
+        {"format": "png", "optimizeForSpeed": True, "captureBeyondViewport": True, "clip": {**area, "scale": 1}},
     )
     path = ARTIFACTS / f"{name}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
@@ -232,7 +234,7 @@ def test_summary_shows_the_figures_of_results_json(browser: Any, folders: dict[s
         "return [...document.querySelector('#build-table tfoot tr').cells].map(c => c.textContent.trim())"
     )
     assert total[2] == f"{kpis['capex']:,.0f}"
-    assert screenshot(browser, "jinan-summary").stat().st_size > 10_000
+    assert screenshot(browser, "jinan-summary", element="summary").stat().st_size > 10_000
 
 
 def test_link_table_sorts_filters_and_totals(browser: Any, folders: dict[str, pathlib.Path]) -> None:
@@ -377,10 +379,10 @@ def test_chinese_report_shows_no_untranslated_ui_string(browser: Any, tmp_path: 
         assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
         assert "Noto Sans CJK SC" in browser.execute_script("return getComputedStyle(document.body).fontFamily")
         assert untranslated(browser.execute_script(UNTRANSLATED), results) == [], page
-    open_page(browser, folder / "report.html")
-    with language("zh"):
-        assert texts(browser, "#summary h3")[0] == "建设内容"
-    assert screenshot(browser, f"{name}-report-zh").stat().st_size > 10_000
+        if page == "report.html":
+            with language("zh"):
+                assert texts(browser, "#summary h3")[0] == "建设内容"
+            assert screenshot(browser, f"{name}-report-zh").stat().st_size > 10_000
 
 
 def test_compare_and_pareto_pages_render_offline(browser: Any, tmp_path: pathlib.Path) -> None:
