@@ -57,6 +57,7 @@ OWN_WATER_BASELINE = {"cost": 1.2, "emissions": 0.0002}  # a power plant's own r
 SOLID_DISPOSAL = {"cost": 40.0, "emissions": 0.002}  # compliant landfill, no EP tax on top
 HEAT_BASELINE = {"cost": 190.0, "emissions": 0.41}  # coal boiler heat
 JINAN = pathlib.Path(__file__).resolve().parent.parent / "parks" / "jinan_eco_park.yaml"
+"""Where a steel works' grinding station comes from: an edit of Jinan's changes every generated district."""
 SHAPES = ("clustered", "spread")
 SPREAD = {
     "side_km": 95.0,
@@ -296,7 +297,10 @@ def _jinan_process(ident: str) -> dict:
         from circflow.yamlfile import read_yaml
 
         tree = read_yaml(JINAN)
-        found = next(p for e in tree["enterprises"] for p in e.get("processes", []) if p["id"] == ident)
+        found = next((p for e in tree["enterprises"] for p in e.get("processes", []) if p["id"] == ident), None)
+        if found is None:
+            msg = f"the generator takes process {ident!r} from {JINAN}, which has none of that id"
+            raise LookupError(msg)
         _JINAN_PROCESSES[ident] = json.loads(json.dumps({k: v for k, v in found.items() if k != "name"}))
     return copy.deepcopy(_JINAN_PROCESSES[ident])
 

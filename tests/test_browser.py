@@ -89,16 +89,18 @@ def open_page(driver: Any, page: pathlib.Path) -> tuple[list[dict[str, Any]], li
 
 
 def screenshot(driver: Any, name: str, element: str | None = None) -> pathlib.Path:
-    """A PNG of the whole page, or of the element with id ``element``, in the artifacts folder.
+    """A PNG of the whole page, or of the element with id ``element``, in the artifacts folder,
+    checked to show something (`drawn`).
 
-    Chromium draws what lies below the window too (``captureBeyondViewport``): the window keeps
-    its size, so the charts are not redrawn for the picture (at most 16,000 px of the page). The
-    PNG is compressed for speed, not size: 0.46 s instead of 0.72-0.81 s for the Jinan report."""
+    Chromium draws what lies below the window too (``captureBeyondViewport``), at the window's
+    size: the page is not laid out again for a taller window (at most 16,000 px of it). The PNG
+    is compressed for speed, not size: 0.46 s instead of 0.72-0.81 s for the Jinan report."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     area = driver.execute_script(
         "const e = arguments[0] ? document.getElementById(arguments[0]) : document.documentElement;"
         "const r = e.getBoundingClientRect();"
-        "return {x: r.left + scrollX, y: r.top + scrollY, width: e.scrollWidth, height: e.scrollHeight};",
+        "return {x: r.left + scrollX, y: r.top + scrollY,"
+        " width: arguments[0] ? r.width : e.scrollWidth, height: arguments[0] ? r.height : e.scrollHeight};",
         element,
     )
     area["height"] = min(area["height"], 16000)
@@ -108,7 +110,35 @@ def screenshot(driver: Any, name: str, element: str | None = None) -> pathlib.Pa
     )
     path = ARTIFACTS / f"{name}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
+    return drawn(path)
+
+
+def drawn(path: pathlib.Path) -> pathlib.Path:
+    """``path``, once its picture is shown not to be blank: a page's antialiased text and charts take
+    hundreds of colours (334 to 9,578 in the pictures of these tests), a blank render one."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        colours = image.convert("RGB").reduce(4).getcolors(maxcolors=1 << 16)
+    assert colours is None or len(colours) >= 256, f"{path.name} is (nearly) blank: {len(colours)} colours"
     return path
+
+
+def test_a_blank_picture_is_not_taken_for_a_drawn_one(tmp_path: pathlib.Path) -> None:
+    """What `drawn` refuses: a white page the size of Jinan's report, and one with a single line
+    of black text (two colours, and the grey of its edges once halved)."""
+    from PIL import Image, ImageDraw
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (1300, 14000), "white").save(blank)
+    with pytest.raises(AssertionError, match="blank"):
+        drawn(blank)
+    line = tmp_path / "line.png"
+    image = Image.new("RGB", (1300, 1000), "white")
+    ImageDraw.Draw(image).text((10, 10), "circflow", fill="black")
+    image.save(line)
+    with pytest.raises(AssertionError, match="blank"):
+        drawn(line)
 
 
 def count(driver: Any, selector: str) -> int:
@@ -144,7 +174,7 @@ def test_report_renders_offline(browser: Any, folders: dict[str, pathlib.Path], 
     assert markers >= len(results["enterprises"]) + len(results["links"])  # enterprises, link arrows (+ far ones)
     assert count(browser, "#link-table tbody tr") == len(results["links"])
     assert browser.execute_script("return document.title").startswith(results["park"])
-    assert screenshot(browser, f"{name}-report").stat().st_size > 10_000
+    screenshot(browser, f"{name}-report")
 
 
 @pytest.mark.parametrize("name", PARKS)
@@ -155,7 +185,7 @@ def test_sankey_renders_offline_and_switches_period(browser: Any, folders: dict[
     assert count(browser, ".sankey-link") > 0
     results = results_of(folders[name])
     assert browser.execute_script("return document.title") == f"{results['park']}: flows"
-    assert screenshot(browser, f"{name}-sankey").stat().st_size > 10_000
+    screenshot(browser, f"{name}-sankey")
     period = results["periods"][0]
     browser.execute_script(
         "document.querySelector('.updatemenu-header').dispatchEvent(new MouseEvent('click', {bubbles: true}))"
@@ -234,7 +264,7 @@ def test_summary_shows_the_figures_of_results_json(browser: Any, folders: dict[s
         "return [...document.querySelector('#build-table tfoot tr').cells].map(c => c.textContent.trim())"
     )
     assert total[2] == f"{kpis['capex']:,.0f}"
-    assert screenshot(browser, "jinan-summary", element="summary").stat().st_size > 10_000
+    screenshot(browser, "jinan-summary", element="summary")
 
 
 def test_link_table_sorts_filters_and_totals(browser: Any, folders: dict[str, pathlib.Path]) -> None:
@@ -281,6 +311,8 @@ def test_report_prints_on_a4_with_every_link_column(browser: Any, folders: dict[
     assert {(round(float(w)), round(float(h))) for w, h in sizes} == {A4_POINTS}
     if shutil.which("pdftoppm"):  # the pages as PNG, to look at
         subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(ARTIFACTS / "jinan-report-page")], check=True)
+        for page_png in sorted(ARTIFACTS.glob("jinan-report-page-*.png")):
+            drawn(page_png)
     try:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
         browser.set_window_size(800, 1000)  # about an A4 page's text width and more
@@ -348,7 +380,7 @@ def test_phone_layout_keeps_every_chart_readable(browser: Any, folders: dict[str
             },
         )
         browser.save_screenshot(str(path))
-        assert path.stat().st_size > 10_000
+        drawn(path)
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
@@ -382,7 +414,7 @@ def test_chinese_report_shows_no_untranslated_ui_string(browser: Any, tmp_path: 
         if page == "report.html":
             with language("zh"):
                 assert texts(browser, "#summary h3")[0] == "建设内容"
-            assert screenshot(browser, f"{name}-report-zh").stat().st_size > 10_000
+            screenshot(browser, f"{name}-report-zh")
 
 
 def test_compare_and_pareto_pages_render_offline(browser: Any, tmp_path: pathlib.Path) -> None:
@@ -399,7 +431,7 @@ def test_compare_and_pareto_pages_render_offline(browser: Any, tmp_path: pathlib
     assert any(url.endswith("/plotly.min.js") for url in requests)
     assert texts(browser, "#compare-table tbody tr td:first-child")[:2] == ["status quo", "base"]
     assert count(browser, "#compare-chart .barlayer .point path") >= 9
-    assert screenshot(browser, "jinan-compare").stat().st_size > 10_000
+    screenshot(browser, "jinan-compare")
     front = save_front(tmp_path / "pareto", pareto_results(park("tiny"), 4))
     check_clean(*open_page(browser, front / "pareto.html"))
     heads = texts(browser, "#front-table thead th")
@@ -407,4 +439,4 @@ def test_compare_and_pareto_pages_render_offline(browser: Any, tmp_path: pathlib
     assert "status quo" in texts(browser, "#pareto-chart .legendtext")
     x_range = browser.execute_script("return document.getElementById('pareto-chart')._fullLayout.xaxis.range")
     assert x_range[0] <= 0  # from zero: the front's small span stays small
-    assert screenshot(browser, "tiny-pareto").stat().st_size > 10_000
+    screenshot(browser, "tiny-pareto")

@@ -21,9 +21,10 @@ from circflow.optimizer import AGREEMENT, make_result, objectives_agree
 from circflow.results import Solution
 from circflow.solve import Solver, load_profile
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from benchmarks.generate import generate_park
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from benchmarks.generate import generate_park  # noqa: E402
 
 PARKS = sorted((ROOT / "parks").glob("*.yaml"))
 
