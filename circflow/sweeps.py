@@ -534,9 +534,7 @@ def sweep_table(plan: SweepPlan, rows: Mapping[str, Mapping[str, Any]]) -> pd.Da
 def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan, lang: str | None = None) -> None:
     """Write ``sweep.csv``, ``sweep.parquet`` and ``sweep.html`` (``plotly.min.js`` beside it), each replaced
     atomically; the page in ``lang`` (default: the park file's)."""
-    import plotly.offline
-
-    from circflow.exports.page import PLOTLY_FILE
+    from circflow.exports.page import PLOTLY_FILE, plotly_js_text
     from circflow.exports.sweepchart import sweep_page
 
     park = plan.park
@@ -555,9 +553,7 @@ def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan, lang:
         _replace(folder / "sweep.csv", lambda path: write_csv(table, path))
         _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
         if not (folder / PLOTLY_FILE).exists():
-            _replace(
-                folder / PLOTLY_FILE, lambda path: path.write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
-            )
+            _replace(folder / PLOTLY_FILE, lambda path: path.write_text(plotly_js_text(), encoding="utf-8"))
         _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
 
 

@@ -79,6 +79,12 @@ def open_page(driver: Any, page: pathlib.Path) -> tuple[list[dict[str, Any]], li
     driver.get_log("performance")
     driver.get(page.resolve().as_uri())
     wait_until(driver, PLOTS_DRAWN, f"{page.name}: plotly did not finish drawing within 30 s")
+    missing = driver.execute_script(
+        "const known = Object.keys(Plotly.PlotSchema.get().traces);"
+        "return [...document.querySelectorAll('.js-plotly-plot')].flatMap(p => p.data.map(t => t.type || 'scatter'))"
+        ".filter(type => !known.includes(type));"
+    )
+    assert missing == [], f"{page.name} draws traces circflow's plotly.js does not hold (tools/plotly-bundle)"
     console = driver.get_log("browser")
     requests = []
     for entry in driver.get_log("performance"):
