@@ -136,6 +136,9 @@ def test_cli_writes_the_classes_and_adds_them_to_a_results_folder(write_park_yam
     table = (out / "alternatives.csv").read_text(encoding="utf-8").splitlines()
     assert table[0].startswith("link,id,kind,resource,technology,in_optimum,class,best_without,best_with")
     assert {"alternatives.html", "plans.csv"} <= {p.name for p in out.iterdir()}
+    page = (out / "alternatives.html").read_text(encoding="utf-8")
+    assert "/* plotly.js" not in page  # tables only: no 1.4 MB of plotly.js for no chart
+    assert "<table" in page
     content = json.loads((results / "results.json").read_text(encoding="utf-8"))
     found = content["robustness"]["alternatives"]
     assert found["counts"] == {"essential": 1, "optional": 0, "possible": 1, "excluded": 1}

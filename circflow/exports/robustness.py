@@ -601,13 +601,14 @@ def _marginal_tables(results: dict[str, Any], currency: str) -> str:
 _EXTRA_CSS = "ul.names { margin: 0; padding-left: 1.1em; font-size: 12px; } ul.names li { margin: 0; }"
 
 
-def _page(title: str, park: str, body: str) -> str:
+def _page(title: str, park: str, body: str, *, charts: bool = True) -> str:
     return page_html(
         _("{park}: {title}").format(park=park, title=title),
         park,
         f"<style>{_EXTRA_CSS}</style>" + body,
         kicker=title,
         footer=_("Written by circflow. Costs are per year unless named capex."),
+        plotly_js="inline" if charts else "none",
     )
 
 
@@ -711,4 +712,4 @@ def _alternatives_page(content: dict[str, Any], park: str, currency: str) -> str
         )
         + "</section>"
     )
-    return _page(_("near-optimal alternatives"), park, body)
+    return _page(_("near-optimal alternatives"), park, body, charts=False)  # tables only
