@@ -552,8 +552,7 @@ def save_sweep(folder: pathlib.Path, table: pd.DataFrame, plan: SweepPlan, lang:
     with writing(folder):
         _replace(folder / "sweep.csv", lambda path: write_csv(table, path))
         _replace(folder / "sweep.parquet", lambda path: table.to_parquet(path, index=False))
-        if not (folder / PLOTLY_FILE).exists():
-            _replace(folder / PLOTLY_FILE, lambda path: path.write_text(plotly_js_text(), encoding="utf-8"))
+        _replace(folder / PLOTLY_FILE, lambda path: path.write_text(plotly_js_text(), encoding="utf-8"))
         _replace(folder / "sweep.html", lambda path: path.write_text(page, encoding="utf-8"))
 
 

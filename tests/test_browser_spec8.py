@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from places import CHROMIUM
 from selenium.webdriver.support.ui import WebDriverWait
-from test_browser import check_clean, count, screenshot
+from test_browser import check_clean, count, open_page, screenshot
 
 import circflow
 from circflow.exports.report import compact, heat_coverage
@@ -25,10 +25,6 @@ from circflow.exports.report import compact, heat_coverage
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary found")
 
 DEMO = pathlib.Path(__file__).parent / "data" / "spec8_demo.yaml"
-DRAWN = (
-    "const plots = document.querySelectorAll('.js-plotly-plot');"
-    "return plots.length > 0 && [...plots].every(p => p.querySelector('svg.main-svg'));"
-)
 
 
 @pytest.fixture(scope="module")
@@ -44,18 +40,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, dict[s
 
 
 def load(driver: Any, page: pathlib.Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """Open a page and wait until plotly has drawn every figure; its console messages and requested URLs."""
-    driver.get("about:blank")
-    driver.get_log("browser")
-    driver.get_log("performance")
-    driver.get(page.resolve().as_uri())
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script(DRAWN), f"{page.name}: plotly drew nothing")
-    requests = [
-        json.loads(entry["message"])["message"]["params"]["request"]["url"]
-        for entry in driver.get_log("performance")
-        if json.loads(entry["message"])["message"]["method"] == "Network.requestWillBeSent"
-    ]
-    return driver.get_log("browser"), requests
+    """Open a page as the other browser tests do (`test_browser.open_page`: every chart drawn, each of
+    a trace type circflow's plotly.js holds); its console messages and requested URLs."""
+    return open_page(driver, page)
 
 
 def texts(driver: Any, selector: str) -> list[str]:

@@ -374,8 +374,8 @@ PLOTLY_TRACES = ("scatter", "bar", "sankey")
 @functools.cache
 def plotly_js_text() -> str:
     """circflow's plotly.js, read once per process: the plotly.js that plotly.py ships, built with
-    only `PLOTLY_TRACES` (``circflow/assets/plotly-circflow.min.js``, 1.4 MB instead of 4.8 MB;
-    ``tools/plotly-bundle`` builds it). A report inlines it, so it is 2.1 MB for Jinan, not 5.5 MB."""
+    only `PLOTLY_TRACES` (``circflow/assets/plotly-circflow.min.js``, 1.3 MB instead of 4.8 MB;
+    ``tools/plotly-bundle`` builds it). A report inlines it, so it is 2.0 MB for Jinan, not 5.5 MB."""
     return (importlib.resources.files("circflow") / "assets" / "plotly-circflow.min.js").read_text(encoding="utf-8")
 
 

@@ -8,7 +8,19 @@ const { environmentPlugin } = require('esbuild-plugin-environment');
 
 const version = require('plotly.js/package.json').version;
 const out = path.join(__dirname, '..', '..', 'circflow', 'assets', 'plotly-circflow.min.js');
-const banner = `/* plotly.js ${version} (MIT licence, plotly-LICENSE.txt beside this file): core with scatter, bar and sankey; built by tools/plotly-bundle */`;
+const licence = fs.readFileSync(require.resolve('plotly.js/LICENSE'), 'utf8').trim();
+const banner = `/*! plotly.js ${version}: core with scatter, bar and sankey, built by circflow (tools/plotly-bundle).\n\n${licence}\n*/`;
+
+// plotly.js's registry imports maplibre-gl's stylesheet for its map traces, which circflow does not
+// draw: an empty module instead keeps 83 KB of unused CSS out, and with it the style id the CSS
+// plugin derives from the file's absolute path (the build is then the same from any folder).
+const noMapStyles = {
+    name: 'no-map-styles',
+    setup(build) {
+        build.onResolve({ filter: /maplibre-gl\.css$/ }, () => ({ path: 'maplibre-gl.css', namespace: 'empty' }));
+        build.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: '', loader: 'js' }));
+    }
+};
 
 esbuild
     .build({
@@ -20,7 +32,7 @@ esbuild
         minify: true,
         sourcemap: false,
         banner: { js: banner },
-        plugins: [InlineCSSPlugin(), environmentPlugin({ NODE_DEBUG: false })],
+        plugins: [noMapStyles, InlineCSSPlugin(), environmentPlugin({ NODE_DEBUG: false })],
         alias: { regl: '@plotly/regl', stream: 'stream-browserify' },
         define: { global: 'window', 'define.amd': 'false' },
         target: 'es2016',
