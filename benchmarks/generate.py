@@ -25,7 +25,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import copy
+import functools
 import json
 import math
 import pathlib
@@ -293,19 +293,20 @@ def _bought(resource: str, amount: float, requires: dict, cost: float, emissions
 def _jinan_process(ident: str) -> dict:
     """A process of the Jinan park (``parks/jinan_eco_park.yaml``, where its costs are sourced), as
     plain data without its name: every steel works of a district may build Jinan's grinding station."""
-    if ident not in _JINAN_PROCESSES:
-        from circflow.yamlfile import read_yaml
-
-        tree = read_yaml(JINAN)
-        found = next((p for e in tree["enterprises"] for p in e.get("processes", []) if p["id"] == ident), None)
-        if found is None:
-            msg = f"the generator takes process {ident!r} from {JINAN}, which has none of that id"
-            raise LookupError(msg)
-        _JINAN_PROCESSES[ident] = json.loads(json.dumps({k: v for k, v in found.items() if k != "name"}))
-    return copy.deepcopy(_JINAN_PROCESSES[ident])
+    return json.loads(_jinan_process_json(ident))
 
 
-_JINAN_PROCESSES: dict[str, dict] = {}
+@functools.cache
+def _jinan_process_json(ident: str) -> str:
+    """The process ``ident`` of the Jinan park as JSON text, read once (each caller gets its own copy)."""
+    from circflow.yamlfile import read_yaml
+
+    tree = read_yaml(JINAN)
+    found = next((p for e in tree["enterprises"] for p in e.get("processes", []) if p["id"] == ident), None)
+    if found is None:
+        msg = f"the generator takes process {ident!r} from {JINAN}, which has none of that id"
+        raise LookupError(msg)
+    return json.dumps({k: v for k, v in found.items() if k != "name"})
 
 
 def _upgrade(ident: str, resource: str, requires: dict, output: dict, **economics: float) -> dict:

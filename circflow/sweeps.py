@@ -48,7 +48,7 @@ from circflow.optimizer import optimize
 from circflow.parkfile import park_tree
 from circflow.results import MARKER_FILE, Result, write_marker
 from circflow.schema import Park
-from circflow.solve import SolverProfile, Status, load_profile
+from circflow.solve import SolverProfile, Status, run_profile
 from circflow.vary import SCENARIO_KEY, Vary, assign, build_park, check_keys, plan_runs, vary_spec
 from circflow.yamlfile import LocDict, copy_tree
 
@@ -332,7 +332,7 @@ def sweep(
         raise ParkError(msg)
     checked_objective(objective)
     stage("checking the varied values")
-    profile = solver if isinstance(solver, SolverProfile) else load_profile(solver)  # read here, not on each worker
+    profile = run_profile(solver)  # read here, not on each worker (its limits stay the runs' own options)
     if profile.threads is None:  # the sweep is parallel across runs: each run keeps to one core
         profile = profile.model_copy(update={"threads": 1})
     options = {"objective": objective, "solver": profile, "time_limit": time_limit, "gap": gap}
