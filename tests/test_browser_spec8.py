@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from places import CHROMIUM
 from selenium.webdriver.support.ui import WebDriverWait
-from test_browser import check_clean, count, open_page, screenshot
+from test_browser import check_clean, count, open_page, screenshot, texts
 
 import circflow
 from circflow.exports.report import compact, heat_coverage
@@ -37,18 +37,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[pathlib.Path, dict[s
     """The demo park's results folder and its results.json."""
     folder = circflow.optimize(circflow.load_park(DEMO)).save(tmp_path_factory.mktemp("spec8") / "results")
     return folder, json.loads((folder / "results.json").read_text(encoding="utf-8"))
-
-
-def load(driver: Any, page: pathlib.Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """Open a page as the other browser tests do (`test_browser.open_page`: every chart drawn, each of
-    a trace type circflow's plotly.js holds); its console messages and requested URLs."""
-    return open_page(driver, page)
-
-
-def texts(driver: Any, selector: str) -> list[str]:
-    return driver.execute_script(
-        f"return [...document.querySelectorAll({json.dumps(selector)})].map(e => e.textContent.trim());"
-    )
 
 
 def table(driver: Any, section: str, index: int = 0) -> list[list[str]]:
@@ -76,7 +64,7 @@ def settle(driver: Any) -> None:
 
 def test_report_renders_the_spec8_sections(chromium: Any, demo: tuple[pathlib.Path, dict[str, Any]]) -> None:
     folder, results = demo
-    console, requests = load(chromium, folder / "report.html")
+    console, requests = open_page(chromium, folder / "report.html")
     check_clean(console, requests)
     assert count(chromium, ".js-plotly-plot") == 4  # costs, Sankey, map, heat coverage per slice
     for section in ("heat", "processes", "markets", "slices"):
@@ -128,7 +116,7 @@ def test_report_figures_show_processes_markets_and_heat_drives(
     chromium: Any, demo: tuple[pathlib.Path, dict[str, Any]]
 ) -> None:
     folder, _ = demo
-    check_clean(*load(chromium, folder / "report.html"))
+    check_clean(*open_page(chromium, folder / "report.html"))
     labels = [label.replace(" ", "") for label in texts(chromium, "#sankey-chart .sankey-node .node-label")]
     for name in (
         "Fly-ash classifier at Coal power plant",
@@ -153,7 +141,7 @@ def test_report_figures_show_processes_markets_and_heat_drives(
 
 def test_sankey_page_switches_to_the_peak_slice(chromium: Any, demo: tuple[pathlib.Path, dict[str, Any]]) -> None:
     folder, results = demo
-    check_clean(*load(chromium, folder / "sankey.html"))
+    check_clean(*open_page(chromium, folder / "sankey.html"))
     chromium.execute_script(
         "document.querySelector('.updatemenu-header').dispatchEvent(new MouseEvent('click', {bubbles: true}))"
     )
