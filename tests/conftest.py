@@ -126,6 +126,23 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     driver.quit()
 
 
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator[Any]:
+    """A LocalCluster of 2 worker processes (and its client) for every sweep of a session (of an xdist
+    worker) that runs on a cluster without testing how one starts; closed, client first, at the end.
+
+    A sweep's own ``workers=1`` cluster costs about 2 s to start, its processes importing circflow;
+    `test_sweep.test_a_sweep_on_its_own_local_cluster` and the CLI tests start their own."""
+    distributed = pytest.importorskip("distributed")
+    from circflow.sweeps import QUIET_CLUSTER
+
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, **QUIET_CLUSTER) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
 @pytest.fixture
 def every_core() -> Iterator[None]:
     """For a test of how circflow shares several cores: the session's cores, not the worker's share."""

@@ -8,6 +8,7 @@ cement plant cannot take: 11,918.12 + 200 x 30 = 17,918.12 CNY/yr, the same plan
 from __future__ import annotations
 
 import pathlib
+from typing import Any
 
 import pytest
 import yaml
@@ -71,10 +72,10 @@ def test_optimize_uses_the_edits(park: circflow.Park) -> None:
     assert circflow.optimize(park).kpis["total_cost"] == pytest.approx(EDITED, abs=0.01)
 
 
-def test_sweep_uses_the_edited_park_not_its_file(park: circflow.Park) -> None:
+def test_sweep_uses_the_edited_park_not_its_file(park: circflow.Park, dask_client: Any) -> None:
     """Before, a sweep of a loaded park rebuilt it from the file: 11,918.12, not 17,918.12."""
     park.enterprises[0].supplies[0].disposal.cost = 80
-    table = circflow.sweep(park, {"economics.carbon_price": [0]}, workers=1)
+    table = circflow.sweep(park, {"economics.carbon_price": [0]}, client=dask_client)
     assert table.loc[0, "total_cost"] == pytest.approx(EDITED, abs=0.01)
 
 

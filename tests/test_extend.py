@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+from typing import Any
 
 import helpers
 import numpy as np
@@ -299,7 +300,7 @@ def test_rules_in_every_study(park: circflow.Park) -> None:
     assert found["optimum"] == pytest.approx(SQ - S_HP + 10_000, rel=REL)
 
 
-def test_rules_in_a_sweep(park: circflow.Park) -> None:
+def test_rules_in_a_sweep(park: circflow.Park, dask_client: Any) -> None:
     """A sweep of the carbon price (0, 100) with rules by function and by import path: every
     run builds the heat pump and the slag truck. At carbon price p the objective adds p x
     emissions; total_cost stays SQ - S_hp + 10000 (the plan does not change: heat pump
@@ -308,7 +309,7 @@ def test_rules_in_a_sweep(park: circflow.Park) -> None:
         [at_most_two_contracts, no_heat_pump_without_slag],
         ["extra_rules:at_most_two_contracts", "extra_rules:no_heat_pump_without_slag"],
     ):
-        table = circflow.sweep(park, {"economics.carbon_price": [0.0, 100.0]}, extra=extra, gap=0.0, workers=1)
+        table = circflow.sweep(park, {"economics.carbon_price": [0.0, 100.0]}, extra=extra, gap=0.0, client=dask_client)
         assert list(table["status"]) == ["optimal", "optimal"]
         assert np.allclose(table["total_cost"], SQ - S_HP + 10_000, rtol=REL)
         assert isinstance(table, pd.DataFrame)

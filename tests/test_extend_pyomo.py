@@ -13,6 +13,7 @@ import pathlib
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pyomo.environ as pyo
 import pytest
@@ -73,7 +74,7 @@ def test_a_term_added_to_the_pyomo_cost_is_money_in_the_plan(park: circflow.Park
     assert result.kpis["total_cost"] == pytest.approx(PLAIN - 5_000, rel=REL)
 
 
-def test_a_pyomo_model_in_a_sweep_and_beside_a_rule(park: circflow.Park) -> None:
+def test_a_pyomo_model_in_a_sweep_and_beside_a_rule(park: circflow.Park, dask_client: Any) -> None:
     """The Pyomo model travels to a sweep's worker as plain rows (`PyomoAdditions`), and joins
     a rule given beside it: cap 2 and the heat pump only with the slag truck give the heat
     pump and the slag truck, SQ - S_hp + 10000 (test_extend.test_both_rules_together)."""
@@ -84,7 +85,7 @@ def test_a_pyomo_model_in_a_sweep_and_beside_a_rule(park: circflow.Park) -> None
         {"economics.carbon_price": [0.0, 100.0]},
         extra=[p, "extra_rules:no_heat_pump_without_slag"],
         gap=0.0,
-        workers=1,
+        client=dask_client,
     )
     assert list(table["status"]) == ["optimal", "optimal"]
     assert table["total_cost"].to_list() == pytest.approx([SQ - S_HP + 10_000] * 2, rel=REL)
@@ -115,7 +116,7 @@ def at_most(n: int) -> circflow.extend.Rule:
     return cap
 
 
-def test_two_closures_of_one_rule_are_two_runs(park: circflow.Park, tmp_path: pathlib.Path) -> None:
+def test_two_closures_of_one_rule_are_two_runs(park: circflow.Park, tmp_path: pathlib.Path, dask_client: Any) -> None:
     """``at_most(2)`` and ``at_most(1)`` share a module and a qualified name. A sweep into a
     folder that holds ``at_most(2)``'s rows must run ``at_most(1)`` again, not reuse them:
     with one contract the heat pump alone is built, SQ - S_hp (against SQ - S_hp - 30000)."""
@@ -123,8 +124,8 @@ def test_two_closures_of_one_rule_are_two_runs(park: circflow.Park, tmp_path: pa
     assert describe(at_most(2)) == describe(at_most(2))
     out = tmp_path / "sweep"
     vary = {"economics.carbon_price": [0.0]}
-    two = circflow.sweep(park, vary, extra=at_most(2), gap=0.0, workers=1, output=out)
-    one = circflow.sweep(park, vary, extra=at_most(1), gap=0.0, workers=1, output=out)
+    two = circflow.sweep(park, vary, extra=at_most(2), gap=0.0, client=dask_client, output=out)
+    one = circflow.sweep(park, vary, extra=at_most(1), gap=0.0, client=dask_client, output=out)
     assert two["total_cost"][0] == pytest.approx(SQ - S_HP - 30_000, rel=REL)
     assert one.attrs["reused"] == 0
     assert one["total_cost"][0] == pytest.approx(SQ - S_HP, rel=REL)

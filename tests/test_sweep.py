@@ -1,7 +1,7 @@
 """Scenario sweeps on Dask (`circflow.sweep`, ``circflow sweep``).
 
 The runs go to a real dask.distributed LocalCluster of 2 worker processes, started once for
-the module, and real HiGHS. Each grid row is checked against a separate `optimize` of a
+the session (conftest's ``dask_client``), and real HiGHS; one test starts a sweep's own cluster. Each grid row is checked against a separate `optimize` of a
 park whose values were set by hand; failing runs must be recorded without stopping the
 rest; a rerun into the same folder must only run what is missing. Bad ``--vary`` input must
 stop with exit 2 before any cluster starts.
@@ -18,23 +18,12 @@ from typer.testing import CliRunner
 
 import circflow
 from circflow.cli import app
-from circflow.sweeps import JOURNAL_FILE, QUIET_CLUSTER, sweep
+from circflow.sweeps import JOURNAL_FILE, sweep
 from circflow.vary import assign, parse_vary, plan_runs
 from circflow.yamlfile import copy_tree, read_yaml
 
 TINY = pathlib.Path(__file__).resolve().parents[1] / "parks" / "tiny.yaml"
 RUNNER = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def client():
-    """A LocalCluster of 2 worker processes, closed (client first) after the module."""
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, **QUIET_CLUSTER) as cluster,
-        distributed.Client(cluster) as dask_client,
-    ):
-        yield dask_client
 
 
 def hand_made_park(carbon_price: float, fly_ash_t: float, scenario: str) -> circflow.Park:
@@ -48,13 +37,13 @@ def hand_made_park(carbon_price: float, fly_ash_t: float, scenario: str) -> circ
     return circflow.park_from_dict(tree, scenarios=[] if scenario == "base" else [scenario], base_dir=TINY.parent)
 
 
-def test_each_grid_row_equals_a_separate_optimize_run(client):
+def test_each_grid_row_equals_a_separate_optimize_run(dask_client):
     vary = {
         "economics.carbon_price": "0,300",
         "enterprises.power_plant.supplies.0.amount": [300000, 100000],
         "scenario": "base,grid_power",
     }
-    table = sweep(TINY, vary, client=client)
+    table = sweep(TINY, vary, client=dask_client)
 
     assert len(table) == 8
     assert list(table.columns[:3]) == list(vary)
@@ -79,18 +68,18 @@ def test_each_grid_row_equals_a_separate_optimize_run(client):
     assert table["worker"].nunique() >= 1
 
 
-def test_a_mapping_park_sweep_matches_the_hand_derived_optimum(client, minimal_park_yaml):
+def test_a_mapping_park_sweep_matches_the_hand_derived_optimum(dask_client, minimal_park_yaml):
     """conftest's minimal park: 800 t of ash go by lorry, so each CNY/t of opex adds 800 CNY."""
     from circflow.yamlfile import parse_yaml
 
-    table = sweep(parse_yaml(minimal_park_yaml), {"modes.lorry_t.opex_per_unit": [1, 2, 5]}, client=client)
+    table = sweep(parse_yaml(minimal_park_yaml), {"modes.lorry_t.opex_per_unit": [1, 2, 5]}, client=dask_client)
 
     assert list(table["status"]) == ["optimal"] * 3
     assert list(table["total_cost"]) == pytest.approx([11_918.12 + 800 * (opex - 1) for opex in (1, 2, 5)], abs=0.01)
     assert list(table["emissions"]) == pytest.approx([2.0] * 3)
 
 
-def test_failing_runs_are_recorded_and_the_rest_complete(client, tmp_path):
+def test_failing_runs_are_recorded_and_the_rest_complete(dask_client, tmp_path):
     """Negative carbon prices drawn from uniform(-100, 100) fail validation on the worker;
     a 1 tCO2 emissions cap is infeasible; every other run is solved."""
     progress: list[tuple[int, int]] = []
@@ -102,7 +91,7 @@ def test_failing_runs_are_recorded_and_the_rest_complete(client, tmp_path):
             vary,
             samples=4,
             seed=1,
-            client=client,
+            client=dask_client,
             output=tmp_path / "out",
             on_progress=lambda done, total: progress.append((done, total)),
         )
@@ -131,14 +120,14 @@ def test_failing_runs_are_recorded_and_the_rest_complete(client, tmp_path):
     pd.testing.assert_series_equal(again["status"], table["status"])
 
 
-def test_a_rerun_skips_the_rows_already_done(client, tmp_path):
+def test_a_rerun_skips_the_rows_already_done(dask_client, tmp_path):
     folder = tmp_path / "sweep"
-    first = sweep(TINY, {"economics.carbon_price": "0,100"}, client=client, output=folder)
+    first = sweep(TINY, {"economics.carbon_price": "0,100"}, client=dask_client, output=folder)
     progress: list[tuple[int, int]] = []
     second = sweep(
         TINY,
         {"economics.carbon_price": "0,100,200"},
-        client=client,
+        client=dask_client,
         output=folder,
         on_progress=lambda done, total: progress.append((done, total)),
     )
@@ -157,7 +146,7 @@ def test_a_rerun_skips_the_rows_already_done(client, tmp_path):
     assert third.attrs["reused"] == 3
 
 
-def test_cli_sweep_on_a_running_cluster_writes_csv_parquet_and_html(client, tmp_path):
+def test_cli_sweep_on_a_running_cluster_writes_csv_parquet_and_html(dask_client, tmp_path):
     folder = tmp_path / "out"
     result = RUNNER.invoke(
         app,
@@ -169,7 +158,7 @@ def test_cli_sweep_on_a_running_cluster_writes_csv_parquet_and_html(client, tmp_
             "--vary",
             "economics.electricity_price=394.9,700",
             "--scheduler",
-            client.scheduler.address,
+            dask_client.scheduler.address,
             "-o",
             str(folder),
         ],
