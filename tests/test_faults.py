@@ -68,6 +68,20 @@ def district(clusters: int, n: int = 20) -> dict:
     return {**data, "enterprises": enterprises}
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_as_in_a_terminal() -> Iterator[None]:
+    """Python's own SIGINT handler during each test, as when the session runs in a terminal.
+
+    A shell without job control starts its background jobs with SIGINT ignored; a session run
+    so would pass that on to the ``circflow`` it starts (a handler, unlike an ignored signal,
+    is reset by exec) and see no Ctrl-C, here or there."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class Terminal:
     """``circflow ARGS`` on a pseudo-terminal of its own, in a session of its own."""
 
