@@ -563,14 +563,17 @@ def set_key(tree: dict[str, Any], key: str, value: float) -> None:
     node[steps[-1]] = value
 
 
+def new_build(result: circflow.Result) -> set[str]:
+    """What a plan builds beyond today's: its new links' ids and ``process ID`` for its new processes."""
+    links, processes = result.links, result.processes
+    built = set(links.loc[~links["existing"].astype(bool), "id"])
+    return built | {f"process {p}" for p in processes.loc[processes["built"] & ~processes["existing"], "id"]}
+
+
 def vary_estimates(path: pathlib.Path, base: Run, factors: dict[str, Any]) -> pd.DataFrame:
     """Solve the base park with each estimate at the ends of its range; the saving and what changes."""
     tree = read_yaml(path)
-    built = {link for link in base.result.links["id"] if not base.result.links.set_index("id").loc[link, "existing"]}
-    built |= {
-        f"process {p}"
-        for p in base.result.processes.loc[base.result.processes["built"] & ~base.result.processes["existing"], "id"]
-    }
+    built = new_build(base.result)
     rows = []
     for estimate in ESTIMATES:
         value, source = catalog_entry(estimate.name, factors)
@@ -587,11 +590,7 @@ def vary_estimates(path: pathlib.Path, base: Run, factors: dict[str, Any]) -> pd
                 set_key(changed, key, carried + (varied - value))
             changed_park = circflow.park_from_dict(changed, base_dir=path.parent, source=str(path))
             result = circflow.optimize(changed_park, marginals=False)  # the plan and its saving only
-            plan = {link for link in result.links["id"] if not result.links.set_index("id").loc[link, "existing"]}
-            plan |= {
-                f"process {p}"
-                for p in result.processes.loc[result.processes["built"] & ~result.processes["existing"], "id"]
-            }
+            plan = new_build(result)
             row[f"{end}_status"] = result.status
             row[f"{end}_saving"] = result.kpis["savings"]["total_cost"]
             row[f"{end}_added"] = sorted(plan - built)
