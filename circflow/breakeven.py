@@ -45,7 +45,7 @@ from circflow.folders import save_folder
 from circflow.model import Options, ParkModel, build_model, coefficients, prune_dominated
 from circflow.naming import link_name, place_names, process_name, short_name
 from circflow.network import Network, build_network
-from circflow.objectives import checked_objective, solve_objective
+from circflow.objectives import Objective, checked_objective, solve_objective
 from circflow.results import Solution, finite_or_none, json_value, kpis, write_marker
 from circflow.schema import Park
 from circflow.solve import Solver, SolverProfile, Status
@@ -282,7 +282,7 @@ def sensitivity(
     vary: Mapping[str, str | tuple[float, float]] | Iterable[str],
     *,
     scenarios: Iterable[str] = (),
-    objective: str = "cost",
+    objective: Objective = "cost",
     tolerance: float = TOLERANCE,
     **options: Unpack[StudyOptions],
 ) -> Sensitivity:
@@ -323,7 +323,7 @@ def sensitivity(
     carbon_price, extra = options.get("carbon_price"), options.get("extra")
     workers, scheduler = options.get("workers"), options.get("scheduler")
     started = time.perf_counter()
-    checked_objective(objective)
+    objective = checked_objective(objective)
     if not 0 < tolerance < 1:
         msg = f"tolerance is a share of the range between 0 and 1, got {tolerance}"
         raise ParkError(msg)
@@ -391,7 +391,7 @@ def study_range(
     tree: Any,
     base_dir: str | None,
     scenarios: list[str],
-    objective: str,
+    objective: Objective,
     profile: SolverProfile,
     tolerance: float,
     extra: Extra,
@@ -453,7 +453,7 @@ class _Study:
         base_dir: str | None,
         scenarios: list[str],
         key: str,
-        objective: str,
+        objective: Objective,
         profile: SolverProfile,
         extra: Extra = None,
     ) -> None:
@@ -535,7 +535,7 @@ class _Study:
             if last is not None:
                 solver.start(last)  # the last plan is feasible: the rows did not change
             self.counts["repriced"] += 1
-        outcome = solve_objective(solver, self.objective)  # type: ignore[arg-type]
+        outcome = solve_objective(solver, self.objective)
         if outcome.is_ok and not model.shape[1]:
             solver.values = np.zeros(0)  # no link pays here: the part's streams are a constant
         if not outcome.is_ok or solver.values is None:

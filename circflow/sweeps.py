@@ -43,7 +43,7 @@ from circflow.interrupts import renew_when_idle, request_stop, stops_on_ctrl_c
 from circflow.load import apply_scenarios, read_park_tree
 from circflow.naming import full_names
 from circflow.network import build_network
-from circflow.objectives import checked_objective
+from circflow.objectives import Objective, checked_objective
 from circflow.optimizer import optimize
 from circflow.parkfile import park_tree
 from circflow.results import MARKER_FILE, Result, write_marker
@@ -262,7 +262,7 @@ def sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     output: str | os.PathLike[str] | None = None,
-    objective: str = "cost",
+    objective: Objective = "cost",
     solver: str | SolverProfile = "highs",
     time_limit: float | None = None,
     gap: float | None = None,
@@ -335,7 +335,7 @@ def sweep(
     profile = run_profile(solver)  # read here, not on each worker (its limits stay the runs' own options)
     if profile.threads is None:  # the sweep is parallel across runs: each run keeps to one core
         profile = profile.model_copy(update={"threads": 1})
-    options = {"objective": objective, "solver": profile, "time_limit": time_limit, "gap": gap}
+    options: dict[str, Any] = {"objective": objective, "solver": profile, "time_limit": time_limit, "gap": gap}
     if extra is not None:
         resolve(extra)  # a bad import path fails here, before any run
         options["extra"] = portable(extra)  # a Pyomo model is read here, into plain rows for the workers
