@@ -131,8 +131,10 @@ def dask_client() -> Iterator[Any]:
     """A LocalCluster of 2 worker processes (and its client) for every sweep of a session (of an xdist
     worker) that runs on a cluster without testing how one starts; closed, client first, at the end.
 
-    A sweep's own ``workers=1`` cluster costs about 2 s to start, its processes importing circflow;
-    `test_sweep.test_a_sweep_on_its_own_local_cluster` and the CLI tests start their own."""
+    A study's own ``workers=1`` cluster costs about 2 s to start, its processes importing circflow.
+    Own clusters are still started by `test_sweep.test_a_sweep_on_its_own_local_cluster`,
+    `test_sensitivity.test_keys_run_on_a_local_dask_cluster`, the notebook, and the Ctrl-C sweep
+    of test_faults (``--workers 2``)."""
     distributed = pytest.importorskip("distributed")
     from circflow.sweeps import QUIET_CLUSTER
 

@@ -1,10 +1,11 @@
 """Scenario sweeps on Dask (`circflow.sweep`, ``circflow sweep``).
 
 The runs go to a real dask.distributed LocalCluster of 2 worker processes, started once for
-the session (conftest's ``dask_client``), and real HiGHS; one test starts a sweep's own cluster. Each grid row is checked against a separate `optimize` of a
-park whose values were set by hand; failing runs must be recorded without stopping the
-rest; a rerun into the same folder must only run what is missing. Bad ``--vary`` input must
-stop with exit 2 before any cluster starts.
+the session (conftest's ``dask_client``), and real HiGHS; one test starts a sweep's own
+cluster. Each grid row is checked against a separate `optimize` of a park whose values were
+set by hand; failing runs must be recorded without stopping the rest; a rerun into the same
+folder must only run what is missing. Bad ``--vary`` input must stop with exit 2 before any
+cluster starts.
 """
 
 from __future__ import annotations
