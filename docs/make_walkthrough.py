@@ -566,7 +566,7 @@ def set_key(tree: dict[str, Any], key: str, value: float) -> None:
 def new_build(result: circflow.Result) -> set[str]:
     """What a plan builds beyond today's: its new links' ids and ``process ID`` for its new processes."""
     links, processes = result.links, result.processes
-    built = set(links.loc[~links["existing"].astype(bool), "id"])
+    built = set(links.loc[~links["existing"], "id"])
     return built | {f"process {p}" for p in processes.loc[processes["built"] & ~processes["existing"], "id"]}
 
 
