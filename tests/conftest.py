@@ -128,20 +128,33 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def dask_client() -> Iterator[Any]:
-    """A LocalCluster of 2 worker processes (and its client) for every sweep of a session (of an xdist
-    worker) that runs on a cluster without testing how one starts; closed, client first, at the end.
+    """A LocalCluster of 1 worker process with 2 threads (and its client) for every sweep of a session
+    (of an xdist worker) that runs on a cluster without testing how one starts; closed, client first,
+    at the end.
 
     A study's own ``workers=1`` cluster costs about 2 s to start, its processes importing circflow.
+    This one lives for the whole session, mostly idle, and an idle cluster is not free: Dask's
+    periodic callbacks (the worker's profiler every 10 ms, memory and system monitors, the loop's
+    20 ms tick) cost 0.2 core for 2 worker processes with Dask's defaults, measured over 20 s on
+    this 2-core machine, against 0.05-0.13 core for one worker process with the settings below.
+    Nothing here reads them: there is no dashboard, and no test comes near a memory limit.
     Own clusters are still started by `test_sweep.test_a_sweep_on_its_own_local_cluster`,
     `test_sensitivity.test_keys_run_on_a_local_dask_cluster`, the notebook, and the Ctrl-C sweep
     of test_faults (``--workers 2``)."""
     distributed = pytest.importorskip("distributed")
+    import dask
+
     from circflow.sweeps import QUIET_CLUSTER
 
-    with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, **QUIET_CLUSTER) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    seldom = {
+        "distributed.worker.profile.enabled": False,
+        "distributed.worker.memory.monitor-interval": "2s",
+        "distributed.admin.system-monitor.interval": "2s",
+        "distributed.admin.tick.interval": "1s",
+    }
+    with dask.config.set(seldom):  # read as the cluster starts; its worker gets them from the nanny
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, **QUIET_CLUSTER)
+    with cluster, distributed.Client(cluster) as client:
         yield client
 
 
