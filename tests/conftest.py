@@ -135,9 +135,10 @@ def dask_client() -> Iterator[Any]:
     A study's own ``workers=1`` cluster costs about 2 s to start, its processes importing circflow.
     This one lives for the whole session, mostly idle, and an idle cluster is not free: Dask's
     periodic callbacks (the worker's profiler every 10 ms, memory and system monitors, the loop's
-    20 ms tick) cost 0.2 core for 2 worker processes with Dask's defaults, measured over 20 s on
-    this 2-core machine, against 0.05-0.13 core for one worker process with the settings below.
+    20 ms tick) cost 0.2-0.27 core for 2 worker processes with Dask's defaults, measured over 20 s
+    on a 2-core machine, against 0.05-0.13 core for one worker process with the settings below.
     Nothing here reads them: there is no dashboard, and no test comes near a memory limit.
+
     Own clusters are still started by `test_sweep.test_a_sweep_on_its_own_local_cluster`,
     `test_sensitivity.test_keys_run_on_a_local_dask_cluster`, the notebook, and the Ctrl-C sweep
     of test_faults (``--workers 2``)."""
