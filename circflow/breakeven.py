@@ -28,6 +28,7 @@ import os
 import pathlib
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -708,8 +709,9 @@ def _on_dask(
         task = (*task[:4], profile.model_copy(update={"threads": 1}), *task[5:])
     with _dask_client(None, workers, scheduler, stage) as client:
         stage(f"running {len(ranges)} parameters on Dask")
+        call = uuid.uuid4().hex[:8]  # keys of this study's own: a cluster may run another park's study of the KEY
         futures = [
-            client.submit(study_range, *task, r, key=f"circflow-sensitivity-{r.key}-{r.low}-{r.high}", pure=False)
+            client.submit(study_range, *task, r, key=f"circflow-sensitivity-{r.key}-{r.low}-{r.high}-{call}")
             for r in ranges
         ]
         return client.gather(futures)

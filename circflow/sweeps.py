@@ -29,6 +29,7 @@ import pathlib
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -375,10 +376,14 @@ def _run_on_dask(
     from distributed import as_completed
 
     progress = on_progress or (lambda done, total: None)
-    tree = client.scatter(plan.tree, broadcast=True)
+    # Keys of this call's own: Dask names data and tasks by key, and a second sweep reusing the
+    # first's keys on the same client (the same sweep again, or the same runs with rules that
+    # describe alike) raced the release of the first's and lost every run ("lost dependencies").
+    call = uuid.uuid4().hex[:8]
+    tree = client.scatter(plan.tree, broadcast=True, hash=False)
     futures = {
         client.submit(
-            run_one, tree, plan.base_dir, plan.scenarios, run, plan.options, key=f"circflow-sweep-{run['key']}"
+            run_one, tree, plan.base_dir, plan.scenarios, run, plan.options, key=f"circflow-sweep-{run['key']}-{call}"
         ): run
         for run in todo
     }

@@ -227,3 +227,28 @@ def test_optimize_robustness_puts_both_in_results_and_report(write_park_yaml, tm
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Break-even prices" in report
     assert "Which links are sure" in report
+
+
+def test_two_parks_on_one_running_cluster_get_their_own_findings(heat_pump_park, dask_client) -> None:
+    """Two parks, the same KEY and range, studied on one running cluster (by its address): each
+    study finds what this process finds for its own park, and the cluster ran the two tasks
+    under two keys. Before, a task was named by KEY and range alone: both parks' tasks had one
+    key, so on a shared scheduler a study could be handed the other park's findings."""
+    from distributed import get_task_stream
+
+    from circflow.catalog import data_dir
+
+    tiny = circflow.load_park(data_dir("parks") / "tiny.yaml")
+    vary = {"economics.electricity_price": "500:900"}
+    with get_task_stream(dask_client) as stream:
+        there = [
+            circflow.sensitivity(park, vary, scheduler=dask_client.scheduler.address) for park in (heat_pump_park, tiny)
+        ]
+    keys = [task["key"] for task in stream.data if str(task["key"]).startswith("circflow-sensitivity-")]
+    assert len(keys) == len(set(keys)) == 2
+    for park, found in zip((heat_pump_park, tiny), there, strict=True):
+        here = circflow.sensitivity(park, vary)
+        assert found.table.drop(columns=["links_added", "links_removed"]).equals(
+            here.table.drop(columns=["links_added", "links_removed"])
+        )
+        assert list(found.table["links_removed"]) == list(here.table["links_removed"])

@@ -1,7 +1,7 @@
 """Scenario sweeps on Dask (`circflow.sweep`, ``circflow sweep``).
 
-The runs go to a real dask.distributed LocalCluster of 2 worker processes, started once for
-the session (conftest's ``dask_client``), and real HiGHS; one test starts a sweep's own
+The runs go to a real dask.distributed LocalCluster of 1 worker process with 2 threads, started
+once for the session (conftest's ``dask_client``), and real HiGHS; one test starts a sweep's own
 cluster. Each grid row is checked against a separate `optimize` of a park whose values were
 set by hand; failing runs must be recorded without stopping the rest; a rerun into the same
 folder must only run what is missing. Bad ``--vary`` input must stop with exit 2 before any
@@ -67,6 +67,26 @@ def test_each_grid_row_equals_a_separate_optimize_run(dask_client):
         assert row["links_built"] == result.links_built
         assert row["reason"] == ""
     assert table["worker"].nunique() >= 1
+
+
+def test_the_same_sweep_twice_on_one_client_runs_twice(dask_client):
+    """The same sweep again on the same client (a notebook cell run twice) gives every row again.
+
+    Before, a sweep named its data and tasks by the runs' keys alone; the second sweep reused
+    the first's names while they were being released, and 5 of 40 repeats lost every run
+    (``FutureCancelledError ... lost dependencies``). Each call now has names of its own: 4
+    task keys for the 2 x 2 runs (2 before, whatever the timing), and both tables optimal with
+    the same costs."""
+    from distributed import get_task_stream
+
+    vary = {"economics.carbon_price": [0.0, 100.0]}
+    with get_task_stream(dask_client) as stream:
+        first = sweep(TINY, vary, client=dask_client)
+        second = sweep(TINY, vary, client=dask_client)
+    keys = [task["key"] for task in stream.data if str(task["key"]).startswith("circflow-sweep-")]
+    assert len(keys) == len(set(keys)) == 4
+    assert list(first["status"]) == list(second["status"]) == ["optimal", "optimal"]
+    assert list(second["total_cost"]) == pytest.approx(list(first["total_cost"]))
 
 
 def test_a_mapping_park_sweep_matches_the_hand_derived_optimum(dask_client, minimal_park_yaml):
