@@ -133,13 +133,17 @@ def dask_client() -> Iterator[Any]:
     at the end.
 
     A study's own ``workers=1`` cluster costs about 2 s to start, its processes importing circflow.
-    This one lives for the whole session, mostly idle, and an idle cluster is not free: Dask's
-    periodic callbacks (the worker's profiler every 10 ms, memory and system monitors, the loop's
-    20 ms tick) cost 0.2-0.27 core for 2 worker processes with Dask's defaults, measured over 20 s
-    on a 2-core machine, against 0.05-0.13 core for one worker process with the settings below.
-    Nothing here reads them: there is no dashboard, and no test comes near a memory limit.
+    This one lives for the whole session, mostly idle, and an idle cluster is not free: with Dask's
+    defaults the worker's profiler samples every 10 ms, memory monitors run every 100 ms, the system
+    monitor every 500 ms and the event loop ticks every 20 ms. Measured idle over 15-20 s on a
+    2-core machine, 2 worker processes with the defaults took 0.15-0.27 of a core, 1 worker process
+    with the settings below 0.05-0.13. No test reads what the profiler and the monitors collect:
+    there is no dashboard, and no test comes near a memory limit. One process with 2 threads goes
+    against docs/sweep.md's advice for real sweeps (a process per core, one thread each); these
+    tests check what a sweep gives, not how fast.
 
-    Own clusters are still started by `test_sweep.test_a_sweep_on_its_own_local_cluster`,
+    Own clusters, with one thread per process, are still started by
+    `test_sweep.test_a_sweep_on_its_own_local_cluster`,
     `test_sensitivity.test_keys_run_on_a_local_dask_cluster`, the notebook, and the Ctrl-C sweep
     of test_faults (``--workers 2``)."""
     distributed = pytest.importorskip("distributed")
@@ -153,8 +157,10 @@ def dask_client() -> Iterator[Any]:
         "distributed.admin.system-monitor.interval": "2s",
         "distributed.admin.tick.interval": "1s",
     }
-    with dask.config.set(seldom):  # read as the cluster starts; its worker gets them from the nanny
-        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, **QUIET_CLUSTER)
+    with dask.config.set(seldom):  # the scheduler and the nanny read them as they start
+        cluster = distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=True, config=seldom, **QUIET_CLUSTER
+        )  # config: the nanny gives them to its worker process, at every (re)start
     with cluster, distributed.Client(cluster) as client:
         yield client
 
