@@ -158,7 +158,7 @@ def test_cli_refuses_a_results_folder_of_another_park(write_park_yaml, minimal_p
 
 
 def test_parts_classified_on_a_dask_cluster_agree(two_options, dask_client) -> None:
-    """The same classes and values from a running Dask cluster of worker processes, by its address."""
+    """The same classes and values from a running Dask cluster, reached by its address."""
     here = circflow.alternatives(two_options, 0.03, exact=True)
     there = circflow.alternatives(two_options, 0.03, exact=True, scheduler=dask_client.scheduler.address)
     assert there.table.drop(columns=["settled_by"]).equals(here.table.drop(columns=["settled_by"]))

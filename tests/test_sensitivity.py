@@ -172,6 +172,11 @@ def test_keys_run_on_a_local_dask_cluster(heat_pump_park) -> None:
     (``workers``; `test_alternatives` reaches a running cluster by its address)."""
     here = circflow.sensitivity(heat_pump_park, {"economics.electricity_price": "500:900"})
     there = circflow.sensitivity(heat_pump_park, {"economics.electricity_price": "500:900"}, workers=1)
+    assert_same_findings(there, here)
+
+
+def assert_same_findings(there: circflow.Sensitivity, here: circflow.Sensitivity) -> None:
+    """A study on a cluster found what the same study found in this process."""
     assert there.table.drop(columns=["links_added", "links_removed"]).equals(
         here.table.drop(columns=["links_added", "links_removed"])
     )
@@ -247,8 +252,4 @@ def test_two_parks_on_one_running_cluster_get_their_own_findings(heat_pump_park,
     keys = [task["key"] for task in stream.data if str(task["key"]).startswith("circflow-sensitivity-")]
     assert len(keys) == len(set(keys)) == 2
     for park, found in zip((heat_pump_park, tiny), there, strict=True):
-        here = circflow.sensitivity(park, vary)
-        assert found.table.drop(columns=["links_added", "links_removed"]).equals(
-            here.table.drop(columns=["links_added", "links_removed"])
-        )
-        assert list(found.table["links_removed"]) == list(here.table["links_removed"])
+        assert_same_findings(found, circflow.sensitivity(park, vary))
