@@ -355,8 +355,10 @@ class Solver:
             if latest and abs(latest[0][0] - plan) <= 1e-9 * max(1.0, abs(plan)):
                 plan = latest[0][1]
             # set either way: HiGHS keeps the flag between runs, and a run after a stopped one
-            # would otherwise stop at its first callback
-            event.interrupt(bool(watch(plan, event.data_out.mip_dual_bound * scale)))
+            # would otherwise stop at its first callback. HiGHS calls this after
+            # `_stop_when_asked`, whose interrupt it would undo: the user's stop is asked here too
+            stop = self._stop.is_set() or watch(plan, event.data_out.mip_dual_bound * scale)
+            event.interrupt(bool(stop))
 
         def give(event: Any) -> None:
             assert offer is not None

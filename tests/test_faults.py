@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
@@ -248,26 +249,39 @@ def test_ctrl_c_stops_a_sweep_and_its_workers(tmp_path):
     assert not [p.name for p in (tmp_path / "sweep").iterdir() if p.name.startswith(".")]
 
 
-def test_a_stop_reaches_every_part_and_the_next_run_solves(tmp_path):
-    """In process: a stop asked once two parts are solving side by side ends every solve.
+@pytest.mark.parametrize(("threads", "solving"), [(2, 2), (1, 1)], ids=["parts-on-threads", "parts-one-after-another"])
+def test_a_stop_reaches_every_part_and_the_next_run_solves(threads, solving, tmp_path):
+    """In process: a stop asked while parts solve ends every solve at once.
 
-    The parts run on threads, two at once (the threads given); the stop (what Ctrl-C sets)
-    reaches both through HiGHS's interrupt callbacks, the third part does not start, and
-    the run raises KeyboardInterrupt. A later run in the same process solves as usual.
-    (Waiting for all three parts to report would wait, on two threads, for a part to finish
-    at gap 1e-9 first.)
+    On two threads the stop (what Ctrl-C sets, and what a sweep's client asks of its workers)
+    comes once two parts are solving side by side, and reaches both through HiGHS's interrupt
+    callbacks; on one thread (as in a sweep's run) it comes at the first part's first report.
+    The parts left do not start, and the run raises KeyboardInterrupt. A later run in the
+    same process solves as usual. (Waiting for all three parts to report would wait, on two
+    threads, for a part to finish at gap 1e-9 first.)
+
+    Before, on one thread, the race's own interrupt callback (HiGHS calls it after circflow's
+    stop callback) cleared the stop: the part solved on to gap 1e-9, minutes, and the test
+    failed on the guard, which marks a stop not taken within `HANG` seconds.
     """
     parts_seen: set[str] = set()
+    guarded: list[bool] = []
+    guard = threading.Timer(HANG, guarded.append, [True])
 
     def progress(text: str) -> None:
         parts_seen.add(text.split()[1])  # "part 2/3 incumbent ..."
-        if len(parts_seen) == 2:
+        if len(parts_seen) == solving and not guard.is_alive():
             request_stop()
+            guard.start()
 
-    with pytest.raises(KeyboardInterrupt):
-        optimize(park_from_dict(district(3)), solver=SolverProfile(gap=1e-9, threads=2), on_progress=progress)
-    assert len(parts_seen) >= 2
-    assert wait_for_solves(HANG), f"{solves_running()} solves still running"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            optimize(park_from_dict(district(3)), solver=SolverProfile(gap=1e-9, threads=threads), on_progress=progress)
+        assert wait_for_solves(HANG), f"{solves_running()} solves still running"
+    finally:
+        guard.cancel()
+    assert not guarded, f"the solves stopped only after {HANG} s"
+    assert len(parts_seen) >= solving
     again = optimize(
         load_park(write_park(tmp_path / "park.yaml", district(1))),
         solver=SolverProfile(gap=1e-9, options={"mip_max_improving_sols": 1}),
