@@ -30,7 +30,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Unpack
 
@@ -43,6 +42,7 @@ from circflow.diagnosis import diagnose
 from circflow.exceptions import InfeasibleError, ParkError, Problem
 from circflow.extend import Extra, Rules, record, resolve
 from circflow.folders import save_folder
+from circflow.interrupts import on_threads
 from circflow.model import Options, ParkModel, build_model, coefficients, prune_dominated
 from circflow.naming import link_name, place_names, process_name, short_name
 from circflow.network import Network, build_network
@@ -349,8 +349,7 @@ def sensitivity(
         studies = _on_dask(task, ranges, workers, scheduler, stage)
     else:
         threads = max(1, min(len(ranges), os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            studies = list(pool.map(lambda r: study_range(*task, r), ranges))
+        studies = on_threads(lambda r: study_range(*task, r), ranges, threads, "circflow-range")
     names: dict[str, str] = {}
     rows, flips = [], []
     for r, (points, found, _) in zip(ranges, studies, strict=True):

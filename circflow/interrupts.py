@@ -14,6 +14,11 @@ main thread only, between two bytecodes, while HiGHS solves in C on the threads 
   thread at once, wherever it is (waiting for parts, building a model, writing files).
   The run unwinds from there (a results folder being written is removed), without waiting
   for HiGHS to reach its next check (HiGHS checks rarely inside presolve and the root LP).
+- The kernel gives a process's SIGINT to any of its threads that does not block it: to a
+  HiGHS thread when the main thread is traced (strace, a debugger) or already has a signal
+  pending (Ctrl-C pressed twice). Python then runs the handler when the main thread next
+  runs Python code, so the main thread never waits for a solve without a timeout: it looks
+  every `POLL` seconds (`waited`, `joined`, `on_threads`).
 - A few steps must not be cut in two (moving a results folder into place): they run
   `deferred`, and the interrupt is raised when they are done.
 
@@ -29,13 +34,18 @@ import functools
 import queue
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable, Iterator
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import FrameType
 from typing import Any, ParamSpec, TypeVar
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+_T = TypeVar("_T")
+
+POLL = 0.1
+"""Seconds between two looks at a pending Ctrl-C while the main thread waits for solves."""
 
 _stop = threading.Event()
 """The current stop event (`stop_event`)."""
@@ -182,6 +192,49 @@ def run_solver(run: Callable[[], _R]) -> _R:
     return _counted(run)
 
 
+def waited(future: Future[_R]) -> _R:
+    """``future``'s result. The main thread, while circflow handles Ctrl-C, looks every `POLL`
+    seconds: a Ctrl-C is raised at once, whichever thread the kernel gave it to."""
+    _patiently(lambda timeout: futures.wait([future], timeout), future.done)
+    return future.result()
+
+
+def joined(thread: threading.Thread) -> None:
+    """Wait for ``thread`` to end, as `waited` waits for a future."""
+    _patiently(thread.join, lambda: not thread.is_alive())
+
+
+def _patiently(wait: Callable[[float | None], object], done: Callable[[], bool]) -> None:
+    """``wait(None)``; in the main thread, handling Ctrl-C, ``wait(POLL)`` until ``done()``.
+
+    A wait without a timeout sleeps through a SIGINT that the kernel gave to another thread:
+    Python's handler waits for the main thread to run Python code again.
+    """
+    if not handling_ctrl_c():
+        wait(None)
+        return
+    while not done():
+        wait(POLL)
+
+
+def on_threads(task: Callable[[_T], _R], items: Iterable[_T], workers: int, name: str) -> list[_R]:
+    """``task`` of each item, in order, ``workers`` at a time on threads named ``name``.
+
+    On Ctrl-C (the stop event is set) each solve stops at HiGHS's next check; the run goes on
+    without waiting for the slowest (HiGHS checks rarely in presolve and the root LP).
+    Tasks not begun are dropped, after Ctrl-C as after a task's error.
+    """
+    pool, interrupted = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name), False
+    begun = [pool.submit(task, item) for item in items]
+    try:
+        return [waited(future) for future in begun]
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+
+
 def _counted(run: Callable[[], _R]) -> _R:
     with _Running.lock:
         _Running.count += 1
@@ -213,7 +266,7 @@ class _Helper:
                 self.thread = threading.Thread(target=self._serve, name="circflow-solver", daemon=True)
                 self.thread.start()
         self.jobs.put((job, future))
-        return future.result()  # the main thread waits here, where Ctrl-C raises KeyboardInterrupt
+        return waited(future)  # the main thread waits here, where Ctrl-C raises KeyboardInterrupt
 
     def _serve(self) -> None:
         while True:

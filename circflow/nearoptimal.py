@@ -40,7 +40,6 @@ import os
 import pathlib
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Unpack
 
@@ -52,6 +51,7 @@ from circflow.diagnosis import diagnose
 from circflow.exceptions import InfeasibleError, ParkError
 from circflow.extend import Extra, Rules, record
 from circflow.folders import save_folder
+from circflow.interrupts import on_threads
 from circflow.linear import Linear, constant
 from circflow.model import Options, ParkModel, _best_annual_value, build_model, prune_dominated
 from circflow.naming import link_name, place_names, process_name
@@ -318,8 +318,7 @@ def classify_part(task: _RemoteParts, link_ids: tuple[str, ...]) -> list[dict[st
 def _each(studies: list[_PartStudy], task: Callable[[_PartStudy], Any], threads: int) -> list[Any]:
     """Run ``task`` on every part, side by side (HiGHS releases Python's lock while it solves)."""
     if threads > 1 and len(studies) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            return list(pool.map(task, studies))
+        return on_threads(task, studies, threads, "circflow-part")
     return [task(study) for study in studies]
 
 

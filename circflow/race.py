@@ -36,14 +36,13 @@ import pathlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from circflow.decompose import unlinked_streams
 from circflow.extend import Rules
-from circflow.interrupts import raise_if_stopped
+from circflow.interrupts import on_threads, raise_if_stopped
 from circflow.model import Options, build_model
 from circflow.network import Network
 from circflow.objectives import Objective, hold_tolerance, solve_objective, solve_second_stage
@@ -322,16 +321,7 @@ def solve_parts(
     def each_part(job: Callable[[int], Outcome]) -> list[Outcome]:
         if workers == 1:
             return [job(k) for k in range(len(parts))]
-        pool, interrupted = ThreadPoolExecutor(max_workers=workers), False
-        try:
-            return list(pool.map(job, range(len(parts))))
-        except KeyboardInterrupt:
-            interrupted = True
-            raise
-        finally:
-            # On Ctrl-C (the stop event is set) each part stops at HiGHS's next check; the run
-            # does not wait for the slowest (HiGHS checks rarely in presolve and the root LP)
-            pool.shutdown(wait=not interrupted, cancel_futures=interrupted)
+        return on_threads(job, range(len(parts)), workers, "circflow-part")
 
     fallen_back: set[int] = set()
     if len(parts) > 1 and workers > 1:

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from circflow.interrupts import joined
 from circflow.linear import LinearProgram
 from circflow.solve import Solver, SolverProfile
 
@@ -128,4 +129,4 @@ class WarmStart:
             self.closed = True
             thread = self.thread
         if thread is not None:
-            thread.join()
+            joined(thread)

@@ -289,6 +289,39 @@ def test_a_stop_reaches_every_part_and_the_next_run_solves(threads, solving, tmp
     assert again.status is Status.FEASIBLE
 
 
+@pytest.mark.parametrize("threads", [2, 1], ids=["parts-on-threads", "parts-one-after-another"])
+def test_ctrl_c_given_to_a_solver_thread_stops_the_run(threads):
+    """SIGINT delivered to a thread that solves, not to the main thread: the run stops all the same.
+
+    The kernel gives a process's SIGINT to any thread that does not block it, a HiGHS thread
+    when the main thread is traced (strace, a debugger) or already has a signal pending. Python
+    runs the handler when the main thread next runs Python code. Here the first progress report,
+    in a thread that solves a part, sends SIGINT to that thread (``pthread_kill``): circflow's
+    handler, in the main thread, raises KeyboardInterrupt and stops the solves. Before, the main
+    thread slept in a wait without a timeout until every part had proved gap 1e-9 (minutes); the
+    guard below stops the solves after `HANG` seconds so that such a run fails instead of hanging.
+    """
+    sent: list[int] = []
+
+    def progress(text: str) -> None:
+        if not sent:
+            sent.append(threading.get_ident())
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+    guarded: list[bool] = []
+    guard = threading.Timer(HANG, lambda: (guarded.append(True), request_stop()))
+    guard.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            optimize(park_from_dict(district(3)), solver=SolverProfile(gap=1e-9, threads=threads), on_progress=progress)
+    finally:
+        guard.cancel()
+    assert sent, "no progress was reported"
+    assert sent[0] != threading.main_thread().ident
+    assert not guarded, "the main thread took the signal only once the guard had stopped the solves"
+    assert wait_for_solves(HANG), f"{solves_running()} solves still running"
+
+
 @pytest.mark.parametrize("clusters", [1, 3], ids=["one-model", "parts"])
 def test_a_plan_without_a_proven_bound_claims_no_gap(clusters, tmp_path, monkeypatch):
     """HiGHS stopped by its node limit before any plan or bound: the status quo is the plan,
