@@ -17,8 +17,8 @@ main thread only, between two bytecodes, while HiGHS solves in C on the threads 
 - The kernel gives a process's SIGINT to any of its threads that does not block it: to a
   HiGHS thread when the main thread is traced (strace, a debugger) or already has a signal
   pending (Ctrl-C pressed twice). Python then runs the handler when the main thread next
-  runs Python code, so the main thread never waits for a solve without a timeout: it looks
-  every `POLL` seconds (`waited`, `joined`, `on_threads`).
+  runs Python code, so within `stop_on_ctrl_c` the main thread waits for solves, parts and
+  threads in steps of `POLL` seconds (`waited`, `joined`, `on_threads`).
 - A few steps must not be cut in two (moving a results folder into place): they run
   `deferred`, and the interrupt is raised when they are done.
 
@@ -50,15 +50,37 @@ POLL = 0.1
 _stop = threading.Event()
 """The current stop event (`stop_event`)."""
 
+_run = threading.local()
+"""``.stop``: the stop event of the run a thread works for (`in_this_run`), in threads of circflow's own."""
+
 
 def stop_event() -> threading.Event:
     """The event a solve starting now watches: set when the user asks to stop (Ctrl-C).
 
     A solve keeps the event it started with. Once set, an event is never cleared: a new
     run (the next `stop_on_ctrl_c`) gets a new one, so a solve still on its way to HiGHS's
-    next check when its run was interrupted stops all the same.
+    next check when its run was interrupted stops all the same. Work the run left on
+    threads (`in_this_run`) keeps the run's event: a part that starts its next solve after
+    the interrupted run has returned does not start it.
     """
-    return _stop
+    given: threading.Event | None = getattr(_run, "stop", None)
+    return given if given is not None else _stop
+
+
+def in_this_run(task: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``task``, to run on another thread with the stop event of the run that calls this (`stop_event`)."""
+    event = stop_event()
+
+    @functools.wraps(task)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        before = getattr(_run, "stop", None)
+        _run.stop = event
+        try:
+            return task(*args, **kwargs)
+        finally:
+            _run.stop = before
+
+    return run
 
 
 def _renew() -> None:
@@ -144,7 +166,7 @@ def deferred() -> Iterator[None]:
 
 def raise_if_stopped() -> None:
     """Raise KeyboardInterrupt when the user asked to stop."""
-    if _stop.is_set():
+    if stop_event().is_set():
         raise KeyboardInterrupt
 
 
@@ -194,40 +216,36 @@ def run_solver(run: Callable[[], _R]) -> _R:
 
 def waited(future: Future[_R]) -> _R:
     """``future``'s result. The main thread, while circflow handles Ctrl-C, looks every `POLL`
-    seconds: a Ctrl-C is raised at once, whichever thread the kernel gave it to."""
-    _patiently(lambda timeout: futures.wait([future], timeout), future.done)
+    seconds: a Ctrl-C is raised within that, whichever thread the kernel gave it to (a wait
+    without a timeout would sleep through it: Python's handler waits for the main thread to
+    run Python code again)."""
+    if handling_ctrl_c():
+        while not future.done():
+            futures.wait([future], POLL)
     return future.result()
 
 
 def joined(thread: threading.Thread) -> None:
     """Wait for ``thread`` to end, as `waited` waits for a future."""
-    _patiently(thread.join, lambda: not thread.is_alive())
-
-
-def _patiently(wait: Callable[[float | None], object], done: Callable[[], bool]) -> None:
-    """``wait(None)``; in the main thread, handling Ctrl-C, ``wait(POLL)`` until ``done()``.
-
-    A wait without a timeout sleeps through a SIGINT that the kernel gave to another thread:
-    Python's handler waits for the main thread to run Python code again.
-    """
-    if not handling_ctrl_c():
-        wait(None)
-        return
-    while not done():
-        wait(POLL)
+    if handling_ctrl_c():
+        while thread.is_alive():
+            thread.join(POLL)
+    thread.join()
 
 
 def on_threads(task: Callable[[_T], _R], items: Iterable[_T], workers: int, name: str) -> list[_R]:
     """``task`` of each item, in order, ``workers`` at a time on threads named ``name``.
 
     On Ctrl-C (the stop event is set) each solve stops at HiGHS's next check; the run goes on
-    without waiting for the slowest (HiGHS checks rarely in presolve and the root LP).
+    without waiting for the slowest (HiGHS checks rarely in presolve and the root LP), and
+    the tasks keep the run's stop event (`in_this_run`), so none starts another solve.
     Tasks not begun are dropped, after Ctrl-C as after a task's error.
     """
     pool, interrupted = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name), False
-    begun = [pool.submit(task, item) for item in items]
+    submitted: list[Future[_R]] = []
     try:
-        return [waited(future) for future in begun]
+        submitted += [pool.submit(in_this_run(task), item) for item in items]
+        return [waited(future) for future in submitted]
     except KeyboardInterrupt:
         interrupted = True
         raise

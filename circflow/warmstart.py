@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from circflow.interrupts import joined
+from circflow.interrupts import in_this_run, joined
 from circflow.linear import LinearProgram
 from circflow.solve import Solver, SolverProfile
 
@@ -96,6 +96,7 @@ class WarmStart:
         self.given = False
         self.closed = False
         self.lock = threading.Lock()
+        self._in_its_run = in_this_run(self._search)  # a search begun after its run was stopped does not start
 
     @property
     def begun(self) -> bool:
@@ -105,7 +106,7 @@ class WarmStart:
         """Look for the plan in the background, within ``time_limit`` seconds."""
         with self.lock:
             if self.thread is None and not self.closed:
-                thread = threading.Thread(target=self._search, args=(time_limit,), daemon=True)
+                thread = threading.Thread(target=self._in_its_run, args=(time_limit,), daemon=True)
                 thread.start()
                 self.thread = thread
 

@@ -38,7 +38,14 @@ from circflow import load_park, optimize, optimizer, park_from_dict, yamlfile
 from circflow.exceptions import OutputError, ParkError
 from circflow.exports import workbook
 from circflow.folders import write_folder
-from circflow.interrupts import request_stop, solves_running, wait_for_solves
+from circflow.interrupts import (
+    on_threads,
+    renew_when_idle,
+    request_stop,
+    solves_running,
+    stop_on_ctrl_c,
+    wait_for_solves,
+)
 from circflow.objectives import hold_tolerance
 from circflow.race import DEFAULT_GAP
 from circflow.schema import MAX_AMOUNT, MAX_FACTOR, MAX_FACTOR_PER_KM, MAX_KM, MAX_MONEY, MAX_PRICE
@@ -267,10 +274,11 @@ def test_a_stop_reaches_every_part_and_the_next_run_solves(threads, solving, tmp
     parts_seen: set[str] = set()
     guarded: list[bool] = []
     guard = threading.Timer(HANG, guarded.append, [True])
+    asked = threading.Lock()  # taken once: reports come from several threads
 
     def progress(text: str) -> None:
         parts_seen.add(text.split()[1])  # "part 2/3 incumbent ..."
-        if len(parts_seen) == solving and not guard.is_alive():
+        if len(parts_seen) == solving and asked.acquire(blocking=False):
             request_stop()
             guard.start()
 
@@ -302,9 +310,10 @@ def test_ctrl_c_given_to_a_solver_thread_stops_the_run(threads):
     guard below stops the solves after `HANG` seconds so that such a run fails instead of hanging.
     """
     sent: list[int] = []
+    once = threading.Lock()  # one signal: reports come from several threads
 
     def progress(text: str) -> None:
-        if not sent:
+        if once.acquire(blocking=False):
             sent.append(threading.get_ident())
             signal.pthread_kill(threading.get_ident(), signal.SIGINT)
 
@@ -316,10 +325,49 @@ def test_ctrl_c_given_to_a_solver_thread_stops_the_run(threads):
             optimize(park_from_dict(district(3)), solver=SolverProfile(gap=1e-9, threads=threads), on_progress=progress)
     finally:
         guard.cancel()
+        assert wait_for_solves(HANG), f"{solves_running()} solves still running"
     assert sent, "no progress was reported"
     assert sent[0] != threading.main_thread().ident
     assert not guarded, "the main thread took the signal only once the guard had stopped the solves"
-    assert wait_for_solves(HANG), f"{solves_running()} solves still running"
+
+
+def test_a_task_left_on_a_thread_by_ctrl_c_starts_no_solve():
+    """Ctrl-C while a task on circflow's threads is between two solves: its next solve does not start.
+
+    After Ctrl-C the run returns without waiting for its threads (`on_threads`), and its
+    `stop_on_ctrl_c` leaves a fresh stop event for the next run. The task's next solve,
+    begun only once the run has returned, still watches its own run's event and raises
+    KeyboardInterrupt. Before, it watched the fresh event and solved on in the background
+    (district(1) at gap 1e-9: minutes), as a sensitivity study's ranges or the parts of a
+    near-optimal study did.
+    """
+    returned = threading.Event()
+    ended: list[BaseException | None] = []
+    done = threading.Event()
+
+    def task(item: int) -> None:
+        try:
+            assert threading.main_thread().ident is not None
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # Ctrl-C, now
+            returned.wait(HANG)
+            optimize(park_from_dict(district(1)), solver=SolverProfile(gap=1e-9))  # the task's next solve
+            ended.append(None)
+        except BaseException as error:
+            ended.append(error)
+        finally:
+            done.set()
+
+    with stop_on_ctrl_c(), pytest.raises(KeyboardInterrupt):
+        on_threads(task, [0], 1, "circflow-test")
+    returned.set()
+    finished = done.wait(HANG)
+    if not finished:  # the solve went on, watching the fresh event: stop it, then leave a fresh one again
+        request_stop()
+        wait_for_solves(HANG)
+        renew_when_idle()
+    assert finished, "the task's next solve started and went on"
+    assert len(ended) == 1
+    assert isinstance(ended[0], KeyboardInterrupt)
 
 
 @pytest.mark.parametrize("clusters", [1, 3], ids=["one-model", "parts"])
