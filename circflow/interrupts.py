@@ -242,9 +242,10 @@ def on_threads(task: Callable[[_T], _R], items: Iterable[_T], workers: int, name
     Tasks not begun are dropped, after Ctrl-C as after a task's error.
     """
     pool, interrupted = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name), False
+    run = in_this_run(task)  # one stop event for every task
     submitted: list[Future[_R]] = []
     try:
-        submitted += [pool.submit(in_this_run(task), item) for item in items]
+        submitted += [pool.submit(run, item) for item in items]
         return [waited(future) for future in submitted]
     except KeyboardInterrupt:
         interrupted = True
